@@ -1,0 +1,28 @@
+// Bundle the ovn-chassis host plugin into ONE executable file, dist/ovn-chassis: CommonJS (an
+// extensionless file in an empty directory is loaded as CommonJS), Node 16, no node_modules.
+import { build } from 'esbuild'
+import { chmodSync, statSync, mkdirSync } from 'node:fs'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const outfile = join(root, 'dist', 'ovn-chassis')
+mkdirSync(dirname(outfile), { recursive: true })
+const result = await build({
+  entryPoints: [join(root, 'plugin', 'main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node16',
+  minify: true,
+  legalComments: 'none',
+  banner: { js: '#!/usr/bin/env node' },
+  metafile: true,
+  logLevel: 'warning',
+})
+const forbidden = Object.keys(result.metafile.inputs).filter((p) => p.includes('node_modules/xen-api'))
+if (forbidden.length > 0) throw new Error(`xen-api must not be bundled into the plugin: ${forbidden.join(', ')}`)
+chmodSync(outfile, 0o755)
+const size = statSync(outfile).size
+console.error(`dist/ovn-chassis: ${size} bytes (${(size / 1024).toFixed(1)} KiB)`)

@@ -1,0 +1,112 @@
+/**
+ * Every error xapi-ovn raises on purpose is an XapiOvnError with a stable `code` (OVN_*) and
+ * string `params`. The plugin boundary turns it into an XAPI Failure `[code, ...params]`; the
+ * library and CLI let users match on `code`. Codes never change meaning once released.
+ */
+export class XapiOvnError extends Error {
+  readonly code: string
+  readonly params: readonly string[]
+
+  constructor(code: string, message: string, params: readonly string[] = [], options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+    this.params = params
+  }
+}
+
+/** A caller-supplied value is malformed. params: [key, value, reason] */
+export class InvalidArgumentError extends XapiOvnError {
+  constructor(key: string, value: string, reason: string) {
+    super('OVN_INVALID_ARGUMENT', `invalid ${key}=${JSON.stringify(truncate(value))}: ${reason}`, [key, truncate(value), reason])
+  }
+}
+
+/** A key that this function does not accept. params: [key] */
+export class UnknownArgumentError extends XapiOvnError {
+  constructor(key: string) {
+    super('OVN_UNKNOWN_ARGUMENT', `unknown argument ${JSON.stringify(truncate(key))}`, [truncate(key)])
+  }
+}
+
+/** A required key is absent. params: [key] */
+export class MissingArgumentError extends XapiOvnError {
+  constructor(key: string) {
+    super('OVN_MISSING_ARGUMENT', `missing required argument ${key}`, [key])
+  }
+}
+
+/** The request itself (XML-RPC, CLI line) cannot be understood. params: [reason] */
+export class InvalidRequestError extends XapiOvnError {
+  constructor(reason: string) {
+    super('OVN_INVALID_REQUEST', `invalid request: ${reason}`, [reason])
+  }
+}
+
+/** The named integration bridge does not exist in the local OVSDB. params: [bridge] */
+export class BridgeMissingError extends XapiOvnError {
+  constructor(bridge: string) {
+    super('OVN_BRIDGE_MISSING', `bridge ${bridge} does not exist on this host (XAPI creates it when the network is attached)`, [bridge])
+  }
+}
+
+/** The bridge exists but is not the XAPI bridge we were told about. params: [bridge, reason] */
+export class BridgeNotXapiError extends XapiOvnError {
+  constructor(bridge: string, reason: string) {
+    super('OVN_BRIDGE_NOT_XAPI', `bridge ${bridge} is not usable as the OVN integration bridge: ${reason}`, [bridge, reason])
+  }
+}
+
+/** Open_vSwitch external_ids:system-id is set to something other than the host UUID. params: [current, expected] */
+export class SystemIdMismatchError extends XapiOvnError {
+  constructor(current: string, expected: string) {
+    super('OVN_SYSTEM_ID_MISMATCH', `system-id is ${current}, not the host UUID ${expected} (pass force-system-id=true to replace it)`, [current, expected])
+  }
+}
+
+/** The host inventory (INSTALLATION_UUID) cannot be read. params: [path, reason] */
+export class InventoryError extends XapiOvnError {
+  constructor(path: string, reason: string) {
+    super('OVN_INVENTORY_UNREADABLE', `cannot read the host UUID from ${path}: ${reason}`, [path, reason])
+  }
+}
+
+/** An OVSDB server cannot be reached or the connection broke. params: [remote, reason] */
+export class OvsdbUnavailableError extends XapiOvnError {
+  constructor(remote: string, reason: string, options?: { cause?: unknown }) {
+    super('OVN_OVSDB_UNAVAILABLE', `OVSDB at ${remote} is unavailable: ${reason}`, [remote, reason], options)
+  }
+}
+
+/** The database changed between our read and our write (a wait/precondition failed). params: [detail] */
+export class ConcurrentChangeError extends XapiOvnError {
+  constructor(detail: string) {
+    super('OVN_CONCURRENT_CHANGE', `the database changed while we were working, nothing was written: ${detail}`, [detail])
+  }
+}
+
+/** Another call of the same operation is running on this host. params: [operation] */
+export class BusyError extends XapiOvnError {
+  constructor(operation: string) {
+    super('OVN_BUSY', `another ${operation} is already running on this host`, [operation])
+  }
+}
+
+/** A wait for some state ran out of time. params: [what, seconds] */
+export class TimeoutError extends XapiOvnError {
+  constructor(what: string, seconds: number) {
+    super('OVN_TIMEOUT', `timed out after ${seconds}s waiting for ${what}`, [what, String(seconds)])
+  }
+}
+
+/** A bug or an unexpected failure: never a caller's fault. params: [message] */
+export class InternalError extends XapiOvnError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('OVN_INTERNAL', `internal error: ${message}`, [message], options)
+  }
+}
+
+/** Values echoed into errors are cut so a hostile 1 MB argument does not come back whole. */
+export function truncate(value: string, max = 256): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`
+}

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# npm test: type-check, build the plugin bundle, transpile, then run every node:test suite.
+# Suites that need real Open vSwitch/OVN run as root and make their own network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node_modules/.bin/tsc -p tsconfig.json --noEmit
+node build/plugin.mjs
+node build/transpile.mjs
+files=$(find .build/test -name '*.test.js' | sort)
+exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec $files
