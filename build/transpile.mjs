@@ -24,7 +24,9 @@ const all = roots.flatMap((r) => walk(join(root, r)))
 const sources = all.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
 const assets = all.filter((f) => !f.endsWith('.ts'))
 
-rmSync(out, { recursive: true, force: true })
+// --clean starts from an empty .build/ (npm test does); without it files are overwritten in place,
+// so several people can transpile at once without deleting each other's output.
+if (process.argv.includes('--clean')) rmSync(out, { recursive: true, force: true })
 await build({
   entryPoints: sources,
   outdir: out,

@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 node_modules/.bin/tsc -p tsconfig.json --noEmit
 node build/plugin.mjs
-node build/transpile.mjs
+node build/transpile.mjs --clean
 files=$(find .build/test -name '*.test.js' | sort)
 exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec $files
