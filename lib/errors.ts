@@ -99,6 +99,13 @@ export class TimeoutError extends XapiOvnError {
   }
 }
 
+/** xapi-ovn's own record in OVSDB (external_ids:xapi-ovn-saved) cannot be read. params: [detail] */
+export class StateCorruptError extends XapiOvnError {
+  constructor(detail: string) {
+    super('OVN_STATE_CORRUPT', `xapi-ovn's record of what it configured is damaged: ${detail} (inspect it with ovs-vsctl get Open_vSwitch . external_ids)`, [detail])
+  }
+}
+
 /** A bug or an unexpected failure: never a caller's fault. params: [message] */
 export class InternalError extends XapiOvnError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -1,0 +1,86 @@
+/**
+ * Turn the string arguments of `configure` (plugin args, or what the pool driver is about to
+ * send) into a typed request, or throw a coded error naming the first bad argument. Pure.
+ */
+import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../errors.js'
+import { CHASSIS_KEYS, KEY_BY_NAME } from './keys.js'
+import { bridgeMappings, parseMappings, printable, uuid } from './validators.js'
+
+export const SSL_ARGS = ['ovn-ssl-key', 'ovn-ssl-cert', 'ovn-ssl-ca-cert'] as const
+export type SslArgName = (typeof SSL_ARGS)[number]
+
+export interface ConfigureRequest {
+  /** ovn-controller keys to set, validated, with defaults filled in. */
+  readonly keys: ReadonlyMap<string, string>
+  /** When given, the integration bridge must list it in external_ids:xs-network-uuids. */
+  readonly networkUuid: string | null
+  /** Replace a system-id that differs from the host UUID. */
+  readonly forceSystemId: boolean
+  /** Compute and return the plan, write nothing. */
+  readonly dryRun: boolean
+  /** PEM text for ssl: remotes, all three or none. */
+  readonly ssl: Readonly<Record<SslArgName, string>> | null
+}
+
+const CONTROL_ARGS = new Set(['dry-run', 'network-uuid', 'force-system-id', ...SSL_ARGS])
+const MAX_VALUE = 4096
+const MAX_PEM = 64 * 1024
+
+export function parseFlag(key: string, value: string | undefined): boolean {
+  if (value === undefined) return false
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new InvalidArgumentError(key, value, 'expected true or false')
+}
+
+export function parseConfigureArgs(args: Readonly<Record<string, string>>): ConfigureRequest {
+  for (const key of Object.keys(args).sort()) {
+    if (!KEY_BY_NAME.has(key) && !CONTROL_ARGS.has(key)) throw new UnknownArgumentError(key)
+  }
+  const keys = new Map<string, string>()
+  for (const spec of CHASSIS_KEYS) {
+    const value = args[spec.name]
+    if (value === undefined) {
+      if (spec.required) throw new MissingArgumentError(spec.name)
+      if (spec.default !== undefined) keys.set(spec.name, spec.default)
+      continue
+    }
+    if (value.length > MAX_VALUE) throw new InvalidArgumentError(spec.name, value, `longer than ${MAX_VALUE} characters`)
+    const reason = printable(value) ?? spec.validate(value)
+    if (reason !== null) throw new InvalidArgumentError(spec.name, value, reason)
+    keys.set(spec.name, value)
+  }
+  const bridge = keys.get('ovn-bridge') ?? ''
+  const mappings = keys.get('ovn-bridge-mappings')
+  if (mappings !== undefined && bridgeMappings(mappings) === null) {
+    for (const m of parseMappings(mappings)) {
+      if (m.bridge === bridge) {
+        throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `maps ${m.network} onto the integration bridge ${bridge}; map provider networks onto another bridge`)
+      }
+    }
+  }
+  const networkUuid = args['network-uuid']
+  if (networkUuid !== undefined) {
+    const reason = uuid(networkUuid)
+    if (reason !== null) throw new InvalidArgumentError('network-uuid', networkUuid, reason)
+  }
+  return {
+    keys,
+    networkUuid: networkUuid ?? null,
+    forceSystemId: parseFlag('force-system-id', args['force-system-id']),
+    dryRun: parseFlag('dry-run', args['dry-run']),
+    ssl: parseSslArgs(args),
+  }
+}
+
+function parseSslArgs(args: Readonly<Record<string, string>>): Record<SslArgName, string> | null {
+  const given = SSL_ARGS.filter((k) => args[k] !== undefined)
+  if (given.length === 0) return null
+  const missing = SSL_ARGS.find((k) => args[k] === undefined)
+  if (missing !== undefined) throw new InvalidArgumentError(missing, '', `SSL material comes as ${SSL_ARGS.join(', ')} together`)
+  for (const k of SSL_ARGS) {
+    const value = args[k] ?? ''
+    if (value.length > MAX_PEM) throw new InvalidArgumentError(k, '<redacted>', `longer than ${MAX_PEM} characters`)
+  }
+  return { 'ovn-ssl-key': args['ovn-ssl-key'] ?? '', 'ovn-ssl-cert': args['ovn-ssl-cert'] ?? '', 'ovn-ssl-ca-cert': args['ovn-ssl-ca-cert'] ?? '' }
+}

@@ -1,0 +1,53 @@
+/**
+ * The Open_vSwitch external_ids keys that configure may set: ovn-controller's own documented keys
+ * (ovn-controller(8)), under their own names, each with its validator. Anything else a caller
+ * passes is rejected. `system-id` is not here: it comes from the host inventory, never from args.
+ */
+import * as v from './validators.js'
+
+export interface ChassisKey {
+  readonly name: string
+  readonly validate: v.Validator
+  readonly required?: boolean
+  readonly default?: string
+  readonly description: string
+}
+
+export const CHASSIS_KEYS: readonly ChassisKey[] = [
+  { name: 'ovn-remote', validate: v.ovsdbRemoteList, required: true, description: 'OVN southbound database remote(s), comma-separated' },
+  { name: 'ovn-encap-type', validate: v.encapTypes, default: 'geneve', description: 'tunnel encapsulation(s): geneve, vxlan, stt' },
+  { name: 'ovn-encap-ip', validate: v.ipAddress, required: true, description: 'tunnel endpoint address of this host' },
+  { name: 'ovn-bridge', validate: v.bridgeName, required: true, description: 'the XAPI bridge used as the integration bridge' },
+  { name: 'ovn-bridge-mappings', validate: v.bridgeMappings, description: 'physnet:bridge pairs for localnet ports' },
+  { name: 'ovn-bridge-datapath-type', validate: v.datapathType, description: 'datapath type of bridges ovn-controller creates' },
+  { name: 'ovn-remote-probe-interval', validate: v.probeIntervalMs, description: 'SB inactivity probe, ms (0 disables)' },
+  { name: 'ovn-openflow-probe-interval', validate: v.integer(0, 2147483), description: 'OpenFlow probe to the bridge, seconds' },
+  { name: 'ovn-monitor-all', validate: v.boolean, description: 'monitor the whole SB instead of conditional monitoring' },
+  { name: 'ovn-encap-csum', validate: v.boolean, description: 'checksums on tunnel packets' },
+  { name: 'ovn-encap-tos', validate: v.encapTos, description: 'ToS of tunnel packets (0-255 or inherit)' },
+  { name: 'ovn-encap-df_default', validate: v.boolean, description: "don't-fragment bit on tunnel packets" },
+  { name: 'hostname', validate: v.hostname, description: 'chassis hostname reported to the SB' },
+  { name: 'ovn-cms-options', validate: v.cmsOptions, description: 'options for the CMS, e.g. enable-chassis-as-gw' },
+  { name: 'ovn-transport-zones', validate: v.nameList, description: 'transport zones of this chassis' },
+  { name: 'ovn-chassis-mac-mappings', validate: v.chassisMacMappings, description: 'physnet:MAC pairs' },
+  { name: 'ovn-is-interconn', validate: v.boolean, description: 'chassis is an interconnection gateway' },
+  { name: 'ovn-match-northd-version', validate: v.boolean, description: 'wait for ovn-northd of the same version' },
+  { name: 'ovn-enable-lflow-cache', validate: v.boolean, description: 'logical flow cache' },
+  { name: 'ovn-limit-lflow-cache', validate: v.integer(0, 2147483647), description: 'logical flow cache size limit (entries)' },
+  { name: 'ovn-memlimit-lflow-cache-kb', validate: v.integer(0, 2147483647), description: 'logical flow cache memory limit (KiB)' },
+  { name: 'ovn-ofctrl-wait-before-clear', validate: v.integer(0, 2147483647), description: 'ms to wait before clearing flows at start' },
+]
+
+export const KEY_BY_NAME: ReadonlyMap<string, ChassisKey> = new Map(CHASSIS_KEYS.map((k) => [k.name, k]))
+
+/** Keys that must be present for ovn-controller to register a chassis (ovn-controller(8)). */
+export const REQUIRED_FOR_CHASSIS = ['system-id', 'ovn-remote', 'ovn-encap-type', 'ovn-encap-ip'] as const
+
+/**
+ * Where xapi-ovn records, in Open_vSwitch external_ids, what it owns: a JSON object mapping each
+ * key it has set to the value that key had before xapi-ovn first set it (null: absent), so
+ * unconfigure can restore it.
+ */
+export const SAVED_KEY = 'xapi-ovn-saved'
+/** The XAPI network the integration bridge must belong to, when configure was told. */
+export const NETWORK_KEY = 'xapi-ovn-network-uuid'

@@ -1,0 +1,107 @@
+/**
+ * Pure: from a snapshot of the local OVSDB, the host's facts and a validated request, compute
+ * what configure changes in Open_vSwitch external_ids, or throw a coded error. Nothing else of
+ * Open_vSwitch, Bridge, Port or Interface is ever written.
+ *
+ * Configure is declarative over the keys xapi-ovn owns: a key given now gets its value; a key
+ * xapi-ovn set earlier but not given now goes back to the value it had before xapi-ovn first set
+ * it. The first value of every owned key is kept in external_ids:xapi-ovn-saved for unconfigure.
+ */
+import { BridgeMissingError, BridgeNotXapiError, InvalidArgumentError, SystemIdMismatchError } from '../errors.js'
+import type { ConfigureRequest } from './configure-args.js'
+import { applyChanges, diffExternalIds, readSaved, serializeSaved, writeFor, type ExternalIdsWrite, type KeyChange } from './external-ids-write.js'
+import { NETWORK_KEY, SAVED_KEY } from './keys.js'
+import { findBridge, type ChassisSnapshot, type SavedValues } from './model.js'
+import { parseMappings } from './validators.js'
+
+export interface HostFacts {
+  /** INSTALLATION_UUID from the host inventory. */
+  readonly hostUuid: string
+  /** Every IP address configured on this host. */
+  readonly localAddresses: readonly string[]
+}
+
+export type KeyValues = Record<string, string | null>
+
+export interface ConfigurePlan {
+  readonly changed: boolean
+  /** The owned keys (and those about to be) before, null when absent. */
+  readonly before: KeyValues
+  /** The same keys after the write. */
+  readonly after: KeyValues
+  readonly changes: readonly KeyChange[]
+  readonly write: ExternalIdsWrite | null
+}
+
+export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureRequest, host: HostFacts): ConfigurePlan {
+  const ext = snapshot.ovs.externalIds
+  const bridgeName = request.keys.get('ovn-bridge') ?? ''
+  checkIntegrationBridge(snapshot, bridgeName, request.networkUuid)
+  const mappedBridges = parseMappings(request.keys.get('ovn-bridge-mappings') ?? '').map((m) => m.bridge)
+  for (const name of mappedBridges) {
+    if (findBridge(snapshot, name) === undefined) throw new BridgeMissingError(name)
+  }
+  const encapIp = request.keys.get('ovn-encap-ip') ?? ''
+  if (!host.localAddresses.some((a) => sameAddress(a, encapIp))) {
+    throw new InvalidArgumentError('ovn-encap-ip', encapIp, 'not an address of this host')
+  }
+
+  const desired = new Map(request.keys)
+  const systemId = ext.get('system-id')
+  if (systemId === undefined || systemId === '') desired.set('system-id', host.hostUuid)
+  else if (systemId !== host.hostUuid) {
+    if (!request.forceSystemId) throw new SystemIdMismatchError(systemId, host.hostUuid)
+    desired.set('system-id', host.hostUuid)
+  }
+  if (request.networkUuid !== null) desired.set(NETWORK_KEY, request.networkUuid)
+
+  const saved = readSaved(ext)
+  const nextSaved: SavedValues = {}
+  const wanted = new Map<string, string | null>()
+  for (const [key, value] of desired) {
+    nextSaved[key] = key in saved ? (saved[key] ?? null) : (ext.get(key) ?? null)
+    wanted.set(key, value)
+  }
+  for (const [key, previous] of Object.entries(saved)) {
+    if (!desired.has(key)) wanted.set(key, previous)
+  }
+  const shown = [...wanted.keys()].sort()
+  wanted.set(SAVED_KEY, serializeSaved(nextSaved))
+
+  const changes = diffExternalIds(ext, wanted)
+  const after = applyChanges(ext, changes)
+  return {
+    changed: changes.length > 0,
+    before: pick(ext, shown),
+    after: pick(after, shown),
+    changes: changes.filter((c) => c.key !== SAVED_KEY),
+    write: writeFor(snapshot.ovs.uuid, ext, [bridgeName, ...mappedBridges], changes),
+  }
+}
+
+/** The integration bridge must exist and be XAPI's: never one we or ovn-controller made. */
+export function checkIntegrationBridge(snapshot: ChassisSnapshot, name: string, networkUuid: string | null): void {
+  const bridge = findBridge(snapshot, name)
+  if (bridge === undefined) throw new BridgeMissingError(name)
+  const networks = xsNetworkUuids(bridge.externalIds)
+  if (networks.length === 0) {
+    throw new BridgeNotXapiError(name, 'it has no external_ids:xs-network-uuids, so XAPI did not create it (ovn-controller creates bridges without XAPI ids)')
+  }
+  if (networkUuid !== null && !networks.includes(networkUuid)) {
+    throw new BridgeNotXapiError(name, `it belongs to XAPI network ${networks.join(';')}, not ${networkUuid}`)
+  }
+}
+
+export function xsNetworkUuids(externalIds: ReadonlyMap<string, string>): string[] {
+  return (externalIds.get('xs-network-uuids') ?? '').split(';').filter((u) => u !== '')
+}
+
+export function pick(map: ReadonlyMap<string, string>, keys: readonly string[]): KeyValues {
+  const out: KeyValues = {}
+  for (const k of keys) out[k] = map.get(k) ?? null
+  return out
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase()
+}
