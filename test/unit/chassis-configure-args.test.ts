@@ -55,7 +55,7 @@ test('every documented key we support is accepted with a valid value', () => {
   assert.deepEqual(Object.fromEntries(r.keys), valid)
 })
 
-const HOSTILE: [string, Record<string, string>, string[]][] = [
+const HOSTILE: [string, Record<string, string>, string[]?][] = [
   ['missing ovn-remote', { 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3' }, ['OVN_MISSING_ARGUMENT', 'ovn-remote']],
   ['missing ovn-bridge', { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21' }, ['OVN_MISSING_ARGUMENT', 'ovn-bridge']],
   ['unknown key', { ...GOOD, 'ovn-evil': '1' }, ['OVN_UNKNOWN_ARGUMENT', 'ovn-evil']],
