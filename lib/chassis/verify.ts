@@ -61,7 +61,7 @@ function check(id: CheckId, status: CheckStatus, message: string, hint: string |
 
 export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyReport {
   const ext = s.ovs.externalIds
-  const bridgeName = ext.get('ovn-bridge')
+  const bridgeName = ext.get('ovn-bridge') || undefined
   const bridge = bridgeName === undefined ? undefined : findBridge(s, bridgeName)
   const ports = bridge === undefined ? [] : bridgePorts(s, bridge)
   const checks: Check[] = [

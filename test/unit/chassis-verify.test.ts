@@ -1,0 +1,77 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { CHECK_IDS, verifyChassis, type ControllerState, type VerifyReport } from '../../lib/chassis/verify.js'
+import { FACTS, HOST_UUID, NET_UUID, SnapshotBuilder, VIF_UUID, xapiHost } from './chassis-fixtures.js'
+
+const RUNNING: ControllerState = { running: true, pid: 42, connection: 'connected', error: null }
+const KEYS = { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-type': 'geneve', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3', 'ovn-bridge-mappings': 'physnet:xenbr0' }
+
+/** A chassis as it should be: configured, XAPI bridge in secure mode, one installed VIF. */
+function healthy(): SnapshotBuilder {
+  return xapiHost()
+    .ext(KEYS)
+    .vif('xapi3', 'vif3.0', VIF_UUID, { 'ovn-installed': 'true' })
+    .port('xapi3', 'patch-xapi3-to-xenbr0', 'patch', {}, { 'ovn-localnet-port': 'provnet' })
+    .port('xapi3', 'ovn-abcdef-0', 'geneve', {}, { 'ovn-chassis-id': 'other-host' })
+}
+
+function run(b: SnapshotBuilder, controller: ControllerState = RUNNING, localAddresses = FACTS.localAddresses): VerifyReport {
+  return verifyChassis(b.build(), { hostUuid: HOST_UUID, localAddresses, controller })
+}
+
+function status(r: VerifyReport, id: string): string {
+  const c = r.checks.find((x) => x.id === id)
+  assert.ok(c, `check ${id} present`)
+  if (c.status !== 'pass') assert.ok(c.hint && c.hint.length > 0, `${id} has a hint when it does not pass`)
+  return c.status
+}
+
+test('a healthy chassis passes every check, once each, in a stable order', () => {
+  const r = run(healthy())
+  assert.deepEqual(r.checks.map((c) => c.id), [...CHECK_IDS])
+  for (const c of r.checks) assert.equal(c.status, 'pass', `${c.id}: ${c.message}`)
+  assert.equal(r.ok, true)
+})
+
+const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
+  ['keys.required', () => run(new SnapshotBuilder().xapiBridge('xapi3', NET_UUID).ext({ 'ovn-bridge': 'xapi3' })), 'keys.required', 'fail'],
+  ['keys.valid', () => run(healthy().ext({ 'ovn-remote': 'tcp:nowhere' })), 'keys.valid', 'fail'],
+  ['system-id.host', () => run(healthy().ext({ 'system-id': 'other' })), 'system-id.host', 'fail'],
+  ['bridge.exists (unset)', () => run(healthy().ext({ 'ovn-bridge': 'xapi3' }).ext({ 'ovn-bridge': '' })), 'bridge.exists', 'fail'],
+  ['bridge.exists (missing)', () => run(healthy().ext({ 'ovn-bridge': 'xapi9' })), 'bridge.exists', 'fail'],
+  ['bridge.xapi (made by ovn-controller)', () => run(xapiHost().bridge('xapi9', { failMode: 'secure' }).ext({ ...KEYS, 'ovn-bridge': 'xapi9' })), 'bridge.xapi', 'fail'],
+  ['bridge.xapi (other network)', () => run(healthy().ext({ 'xapi-ovn-network-uuid': '11111111-2222-4333-8444-555566667777' })), 'bridge.xapi', 'fail'],
+  ['bridge.xapi (no bridge-id)', () => run(xapiHost().bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID }, failMode: 'secure' }).ext({ ...KEYS, 'ovn-bridge': 'xapi5' })), 'bridge.xapi', 'warn'],
+  ['bridge.ports (physical port)', () => run(healthy().port('xapi3', 'eth1', '')), 'bridge.ports', 'fail'],
+  ['bridge.ports (non-OVN patch)', () => run(healthy().port('xapi3', 'patch-x', 'patch')), 'bridge.ports', 'fail'],
+  ['bridge.fail-mode', () => run(xapiHost().bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID, 'bridge-id': NET_UUID }, failMode: 'standalone' }).ext({ ...KEYS, 'ovn-bridge': 'xapi5' })), 'bridge.fail-mode', 'fail'],
+  ['bridge.no-stray-br-int', () => run(healthy().bridge('br-int', { failMode: 'secure' })), 'bridge.no-stray-br-int', 'fail'],
+  ['mappings.bridges (missing)', () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xenbr7' })), 'mappings.bridges', 'fail'],
+  ['mappings.bridges (integration)', () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xapi3' })), 'mappings.bridges', 'fail'],
+  ['encap-ip.local', () => run(healthy(), RUNNING, ['127.0.0.1']), 'encap-ip.local', 'fail'],
+  ['vifs.iface-id (missing)', () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'x' })), 'vifs.iface-id', 'fail'],
+  ['vifs.iface-id (overridden)', () => run(healthy().vif('xapi3', 'vif4.0', 'f2f2f2f2-0000-4000-8000-000000000002', { 'iface-id': 'custom' })), 'vifs.iface-id', 'warn'],
+  ['vifs.hvm-pairs', () => run(healthy().vif('xapi3', 'tap3.0', VIF_UUID)), 'vifs.hvm-pairs', 'warn'],
+  ['controller.running', () => run(healthy(), { running: false, pid: null, connection: null, error: 'no pidfile' }), 'controller.running', 'fail'],
+  ['controller.connected', () => run(healthy(), { running: true, pid: 1, connection: 'not connected', error: null }), 'controller.connected', 'fail'],
+  ['vifs.installed', () => run(healthy().vif('xapi3', 'vif5.0', 'f3f3f3f3-0000-4000-8000-000000000003')), 'vifs.installed', 'warn'],
+]
+
+for (const [name, make, id, expected] of FAILING) {
+  test(`verify reports ${name}`, () => {
+    const r = make()
+    assert.equal(status(r, id), expected)
+    assert.equal(r.ok, expected !== 'fail' && r.checks.every((c) => c.status !== 'fail'))
+  })
+}
+
+test('every check id can fail or warn (the table above covers them all)', () => {
+  const covered = new Set(FAILING.map(([, , id]) => id))
+  assert.deepEqual([...CHECK_IDS].filter((id) => !covered.has(id)), [])
+})
+
+test('a stray br-int hint depends on whether it holds ports', () => {
+  const empty = run(healthy().bridge('br-int', { failMode: 'secure' })).checks.find((c) => c.id === 'bridge.no-stray-br-int')
+  assert.match(empty?.hint ?? '', /del-br br-int/)
+  assert.match(empty?.message ?? '', /0 ports/)
+})
