@@ -1,0 +1,70 @@
+/**
+ * What a plugin function is given besides its arguments: where the local daemons' sockets and
+ * files are, a logger, and a clock. Built once per call from the environment; xapi gives the
+ * plugin only PATH, so in production every path is the default and the overrides exist for the
+ * lab (emulated hosts in network namespaces, each with its own run directories) and tests.
+ */
+import { openFileLogger, logPathFromEnv } from './log.js'
+import type { Logger } from './log.js'
+
+export type { Logger } from './log.js'
+
+export interface PluginPaths {
+  /** Open vSwitch run directory ($OVS_RUNDIR, default /var/run/openvswitch); our lock files live here too. */
+  readonly ovsRundir: string
+  /** OVN run directory ($OVN_RUNDIR, default /var/run/ovn): ovn-controller's pid file and unixctl socket. */
+  readonly ovnRundir: string
+  /** The local Open_vSwitch database remote, always `unix:<ovsRundir>/db.sock`. */
+  readonly ovsDbRemote: string
+  /** XAPI host inventory ($XENSOURCE_INVENTORY, default /etc/xensource-inventory): INSTALLATION_UUID. */
+  readonly inventory: string
+  /** Where OVN's files on the host live ($XAPI_OVN_ETC_DIR, default /etc/ovn). */
+  readonly ovnEtcDir: string
+}
+
+export interface PluginContext {
+  readonly paths: PluginPaths
+  /** The call's log (lines carry fn=<name>); never stdout. */
+  readonly log: Logger
+  readonly now: () => Date
+}
+
+/**
+ * One function of the plugin. `args` are the call's string arguments (own properties only: use
+ * `Object.prototype.hasOwnProperty.call(args, key)` to test presence). The resolved value is
+ * JSON.stringify'd into the Success Value (undefined gives "null"); throw a XapiOvnError to
+ * answer `Failure [code, ...params]`.
+ */
+export type PluginFunction = (args: Record<string, string>, ctx: PluginContext) => Promise<unknown>
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+function fromEnv(env: Env, name: string, fallback: string): string {
+  const v = env[name]
+  return v !== undefined && v !== '' ? v : fallback
+}
+
+/** The paths named by the environment; unset or empty variables give the defaults. */
+export function pathsFromEnv(env: Env): PluginPaths {
+  const ovsRundir = fromEnv(env, 'OVS_RUNDIR', '/var/run/openvswitch')
+  return {
+    ovsRundir,
+    ovnRundir: fromEnv(env, 'OVN_RUNDIR', '/var/run/ovn'),
+    ovsDbRemote: `unix:${ovsRundir}/db.sock`,
+    inventory: fromEnv(env, 'XENSOURCE_INVENTORY', '/etc/xensource-inventory'),
+    ovnEtcDir: fromEnv(env, 'XAPI_OVN_ETC_DIR', '/etc/ovn'),
+  }
+}
+
+/**
+ * The context of one plugin run. Without `overrides.log` this opens the log file named by
+ * $XAPI_OVN_PLUGIN_LOG (default /var/log/xapi-ovn-plugin.log).
+ */
+export function contextFromEnv(env: Env, overrides: { log?: Logger; now?: () => Date } = {}): PluginContext {
+  const now = overrides.now ?? (() => new Date())
+  return {
+    paths: pathsFromEnv(env),
+    log: overrides.log ?? openFileLogger(logPathFromEnv(env), { now }),
+    now,
+  }
+}

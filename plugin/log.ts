@@ -1,0 +1,107 @@
+/**
+ * The plugin's log: one line per event appended to /var/log/xapi-ovn-plugin.log (or
+ * $XAPI_OVN_PLUGIN_LOG), never stdout, because stdout is the XML-RPC reply. A log that cannot be
+ * opened or written is dropped silently: logging must never change the answer.
+ *
+ *   2026-11-24T13:09:36.123Z pid=4242 fn=configure info call {"args":{"ssl-key":"<redacted>"}}
+ */
+import { openSync, writeSync } from 'node:fs'
+import { truncate } from '../lib/errors.js'
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+export interface Logger {
+  debug(message: string, data?: Record<string, unknown>): void
+  info(message: string, data?: Record<string, unknown>): void
+  warn(message: string, data?: Record<string, unknown>): void
+  error(message: string, data?: Record<string, unknown>): void
+  /** The same log, with `fn=<name>` on every line. */
+  withFn(fn: string): Logger
+}
+
+export const DEFAULT_LOG_PATH = '/var/log/xapi-ovn-plugin.log'
+
+/** Where the log goes: $XAPI_OVN_PLUGIN_LOG when set and non-empty, else the default. */
+export function logPathFromEnv(env: Readonly<Record<string, string | undefined>>): string {
+  const v = env['XAPI_OVN_PLUGIN_LOG']
+  return v !== undefined && v !== '' ? v : DEFAULT_LOG_PATH
+}
+
+/** Argument names whose values never reach the log. */
+const SECRET_KEY = /ssl-key|private|password|secret/i
+
+/** Copy of `args` fit for the log: secret values replaced by `<redacted>`, long values cut. */
+export function redactArgs(args: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const key of Object.keys(args)) {
+    const value = SECRET_KEY.test(key) ? '<redacted>' : truncate(String(args[key]))
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
+  }
+  return out
+}
+
+export interface LineLoggerOptions {
+  pid?: number
+  now?: () => Date
+}
+
+/** Format one log line (without its newline). Newlines inside the message are escaped. */
+export function formatLine(time: Date, pid: number, fn: string, level: LogLevel, message: string, data?: Record<string, unknown>): string {
+  let line = `${time.toISOString()} pid=${pid} fn=${fn} ${level} ${message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`
+  if (data !== undefined) {
+    let json: string
+    try {
+      json = JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? ''
+    } catch (err) {
+      json = JSON.stringify({ unserialisable: String(err) })
+    }
+    line += ` ${json}`
+  }
+  return line
+}
+
+/** A logger that hands each formatted line to `sink`; a sink that throws is ignored. */
+export function lineLogger(sink: (line: string) => void, options: LineLoggerOptions = {}, fn = '-'): Logger {
+  const pid = options.pid ?? process.pid
+  const now = options.now ?? (() => new Date())
+  const emit = (level: LogLevel, message: string, data?: Record<string, unknown>): void => {
+    try {
+      sink(formatLine(now(), pid, fn, level, message, data))
+    } catch {
+      // logging never changes the answer
+    }
+  }
+  return {
+    debug: (m, d) => emit('debug', m, d),
+    info: (m, d) => emit('info', m, d),
+    warn: (m, d) => emit('warn', m, d),
+    error: (m, d) => emit('error', m, d),
+    withFn: (name) => lineLogger(sink, { pid, now }, name),
+  }
+}
+
+/**
+ * Append-only file logger. The file is opened once (O_APPEND, created 0640); if it cannot be
+ * opened the logger silently drops everything.
+ */
+export function openFileLogger(path: string, options: LineLoggerOptions = {}): Logger {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'a', 0o640)
+  } catch {
+    fd = undefined
+  }
+  const sink = (line: string): void => {
+    if (fd !== undefined) writeSync(fd, `${line}\n`)
+  }
+  return lineLogger(sink, options)
+}
+
+/** A logger that keeps its lines in memory: for tests of plugin functions. */
+export function memoryLogger(options: LineLoggerOptions = {}): { log: Logger; lines: string[] } {
+  const lines: string[] = []
+  return { log: lineLogger((line) => lines.push(line), options), lines }
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = lineLogger(() => {})
