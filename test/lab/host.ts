@@ -1,0 +1,859 @@
+/**
+ * `LabHost`: one emulated XCP-ng/XenServer pool host. A network namespace with its own rundir, a
+ * real `ovsdb-server` and `ovs-vswitchd` (and on demand a real `ovn-controller`), an inventory
+ * file like /etc/xensource-inventory, and methods that change OVS exactly the way XAPI's daemons
+ * do (see /work/shared/PLATFORM.md):
+ *
+ * | method                | acts like                                                           |
+ * |-----------------------|---------------------------------------------------------------------|
+ * | `create()`            | ovs-ctl start: fresh conf.db, ovsdb-server, `system-id` = host UUID  |
+ * | `createBridge()`      | xcp-networkd: `--may-exist add-br`, fail_mode, `xs-network-uuids`    |
+ * | `addUplink()`         | a physical NIC on xenbr0, management IP on the bridge's own port     |
+ * | `plugVif()`           | xenopsd's vif script: del-port + add-port `vifD.N` (+ `tapD.N`)      |
+ * | `unplugVif()`         | xenopsd's vif script on unplug: del-port, the device disappears     |
+ * | `xapiSync()`          | one pass of ovs-xapi-sync: bridge-id, iface-id, vm-id, iface-status  |
+ * | `wipeBridgesAtBoot()` | `ovs-ctl --delete-bridges` at boot                                   |
+ *
+ * `plugVif`, `unplugVif` and `createBridge` run `xapiSync()` afterwards (ovs-xapi-sync is a
+ * daemon reacting to every change) unless told `xapiSync: false`.
+ *
+ * ## Lab deviations (everything else follows the platform)
+ * - Bridges get `datapath_type=netdev`: there is no OVS kernel module here, so ovs-vswitchd uses
+ *   its userspace datapath. Bridge internal ports are then tap devices.
+ * - The emulated NIC of an HVM guest (`tapD.N`) is a Linux tap nobody reads: it exists, has the
+ *   ids, but carries no traffic. Traffic goes through `vifD.N`, a veth whose other end is in the
+ *   `LabVm` namespace.
+ * - Every daemon's files live in the host's rundir: OVS_RUNDIR/OVS_DBDIR/OVS_LOGDIR = rundir,
+ *   OVN_RUNDIR/OVN_DBDIR/OVN_LOGDIR/OVN_SYSCONFDIR = rundir/ovn, so `ovs-appctl -t ovs-vswitchd`
+ *   and `ovn-appctl -t ovn-controller` work inside the host once those variables are set, and
+ *   nothing touches /var/run/openvswitch or /etc.
+ *
+ * ## What OVN + Geneve over the userspace datapath needed (found by the lab-geneve spike)
+ * - The underlay address must be on an OVS bridge's internal port (xenbr0, exactly like the
+ *   management interface of a real host), with the physical NIC (veth) as a port of that bridge.
+ *   The userspace datapath does its own tunnel routing (`ovs-appctl ovs/route/show`, learnt from
+ *   the namespace's kernel routes) and ARP (`tnl/arp/show`), and can only send encapsulated
+ *   packets out of a bridge that owns the route's source address.
+ * - `ethtool -K DEV tx off` on every veth end (uplinks, underlay switch ports, guest NICs, the
+ *   central's NIC): AF_PACKET hands OVS frames with partial checksums otherwise.
+ * - Guest MTU 1400 (vm.ts): Geneve adds 58 bytes on a 1500-byte underlay; oversized encapsulated
+ *   frames are dropped without an ICMP error.
+ * - `ovn-bridge-datapath-type=netdev` so that ovn-controller keeps the integration bridge in the
+ *   same (userspace) datapath as xenbr0; tunnel ports only work between bridges of one datapath.
+ * - Order: the OVN keys (system-id, ovn-remote, ovn-encap-type/-ip, ovn-bridge) must be set
+ *   before ovn-controller starts, or it creates `br-int` (PLATFORM.md).
+ *
+ * @example
+ * ```ts
+ * import { LabHost } from './host.js'
+ * import { Underlay } from './underlay.js'
+ * import { LabVm } from './vm.js'
+ * const underlay = await Underlay.create()
+ * const host = await LabHost.create({ name: 'host1' })
+ * await host.createBridge('xenbr0', { networkUuids: [mgmtNetworkUuid] })
+ * await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
+ * await host.createBridge('xapi1', { networkUuids: [ovnNetworkUuid], failMode: 'secure' })
+ * const vm = await LabVm.create({ ip: '198.18.10.1/24' })
+ * const vif = await host.plugVif({ domid: 1, devid: 0, vifUuid, vmUuid: vm.uuid,
+ *   networkUuid: ovnNetworkUuid, mac: vm.mac, bridge: 'xapi1', vm })
+ * console.log(await host.vsctl('get', 'Interface', vif.name, 'external_ids'))
+ * const before = await host.dumpConfig()   // ... run a read-only plugin call ...
+ * assert.equal(await host.dumpConfig(), before)
+ * await host.destroy()
+ * ```
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createNetns, killNetns, killNetnsSync, registerTeardown, removeDir, removeDirSync, type Registration } from './cleanup.js'
+import { LabDaemon } from './daemon.js'
+import { LabUsageError } from './errors.js'
+import { run, type CommandResult, type RunOptions } from './exec.js'
+import { assertIfaceName, netnsName, newUuid, tempDirPrefix } from './names.js'
+import { disableTxOffload, type Underlay, type UnderlayLink } from './underlay.js'
+import type { LabVm } from './vm.js'
+import { waitFor } from './wait.js'
+
+export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
+export const OVN_CONTROLLER = '/usr/bin/ovn-controller'
+
+export type FailMode = 'standalone' | 'secure'
+
+/** The environment a plugin invocation on this host gets besides PATH. */
+export interface HostPluginEnv {
+  readonly OVS_RUNDIR: string
+  readonly OVN_RUNDIR: string
+  readonly XENSOURCE_INVENTORY: string
+  readonly XAPI_OVN_PLUGIN_LOG: string
+  readonly [key: string]: string
+}
+
+export interface LabHostOptions {
+  /** Host name (default host<n>); also Open_vSwitch external_ids:hostname. */
+  readonly name?: string
+  /** Host UUID, INSTALLATION_UUID of the inventory (default random). */
+  readonly uuid?: string
+}
+
+export interface CreateBridgeOptions {
+  /** XAPI network uuid(s) of the bridge (`xs-network-uuids`, joined with ';'). */
+  readonly networkUuids: readonly string[]
+  /** Network other_config `vswitch-controller-fail-mode` (default standalone). */
+  readonly failMode?: FailMode
+  /** Run ovs-xapi-sync afterwards (default true). */
+  readonly xapiSync?: boolean
+}
+
+export interface UplinkOptions {
+  /** Address with prefix length for the bridge's internal port, e.g. '192.0.2.21/24'. */
+  readonly ip: string
+  /** Name of the NIC in the host (default eth<n>). */
+  readonly device?: string
+  /** MTU of the NIC and the bridge port (default 1500). */
+  readonly mtu?: number
+}
+
+export interface Uplink {
+  readonly bridge: string
+  readonly device: string
+  readonly ip: string
+  readonly link: UnderlayLink
+}
+
+export interface PlugVifOptions {
+  readonly domid: number
+  readonly devid: number
+  readonly vifUuid: string
+  readonly vmUuid: string
+  readonly networkUuid: string
+  readonly bridge: string
+  /** MAC of the guest NIC (`attached-mac`); default: the VM's MAC, else required. */
+  readonly mac?: string
+  /** An HVM guest with an emulated NIC: also plug `tap<domid>.<devid>`. */
+  readonly hvm?: boolean
+  /** VIF other_config `nicira-iface-id`: ovs-xapi-sync uses it as iface-id instead of the VIF uuid. */
+  readonly ifaceIdOverride?: string
+  /** The guest: its end of the veth becomes `eth<devid>` in the VM namespace. */
+  readonly vm?: LabVm
+  /** Address for the guest NIC (default: the VM's ip for devid 0, none otherwise). */
+  readonly ip?: string
+  /** Guest NIC MTU (default: the VM's). */
+  readonly mtu?: number
+  /** Run ovs-xapi-sync afterwards (default true). */
+  readonly xapiSync?: boolean
+}
+
+/** A plugged VIF. */
+export interface LabVif {
+  /** The OVS port / device name, `vif<domid>.<devid>`. */
+  readonly name: string
+  /** `tap<domid>.<devid>` for HVM guests. */
+  readonly tap: string | undefined
+  readonly bridge: string
+  readonly domid: number
+  readonly devid: number
+  readonly vifUuid: string
+  readonly vmUuid: string
+  readonly networkUuid: string
+  readonly mac: string
+  /** What ovs-xapi-sync sets as iface-id (the override or the VIF uuid). */
+  readonly ifaceId: string
+  readonly vm: LabVm | undefined
+  /** The guest end's name (in the VM namespace, or in the host namespace when there is no VM). */
+  readonly peer: string
+}
+
+export interface StartOvnControllerOptions {
+  /** Extra command-line arguments (e.g. `--ovn-controller-ssl-*`, `-vjsonrpc:dbg`). */
+  readonly args?: readonly string[]
+  /** Wait for `connection-status` to be `connected` to the SB (default false). */
+  readonly waitConnected?: boolean
+  readonly timeoutMs?: number
+}
+
+export interface StopOvnControllerOptions {
+  /**
+   * true: `ovn-appctl exit` (ovn-controller removes its Chassis and cleans its bindings, like a
+   * service stop); false (default): SIGTERM, like `exit --restart` (state is kept).
+   */
+  readonly cleanup?: boolean
+}
+
+/** Columns whose values change on their own in a running switch; `dumpConfig()` leaves them out. */
+export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  Open_vSwitch: ['cur_cfg', 'statistics', 'iface_types', 'datapath_types', 'dpdk_initialized', 'dpdk_version'],
+  Bridge: ['datapath_id', 'datapath_version', 'status', 'rstp_status'],
+  Port: ['statistics', 'status', 'rstp_statistics', 'rstp_status', 'bond_active_slave', 'lacp_status'],
+  Interface: [
+    'admin_state', 'link_state', 'link_resets', 'link_speed', 'duplex', 'mtu', 'mac_in_use', 'ifindex', 'ofport',
+    'statistics', 'status', 'error', 'lacp_current', 'bfd_status', 'cfm_fault', 'cfm_fault_status', 'cfm_health',
+    'cfm_flap_count', 'cfm_remote_mpids', 'cfm_remote_opstate',
+  ],
+  Controller: ['is_connected', 'role', 'status'],
+  Manager: ['is_connected', 'status'],
+  Mirror: ['statistics'],
+  Datapath: ['capabilities'],
+}
+
+/**
+ * external_ids keys that ovn-controller rewrites on its own clock (timestamps of nb_cfg and of
+ * port installation); `dumpConfig()` leaves them out too.
+ */
+export const VOLATILE_EXTERNAL_ID_KEYS: readonly string[] = ['ovn-nb-cfg', 'ovn-nb-cfg-ts', 'ovn-installed-ts', 'ovn-startup-ts']
+
+let hostCounter = 0
+
+/** `"v"` quoted for ovs-vsctl's value syntax (C-like string), so ':' ';' ',' '=' stay literal. */
+export function vsctlQuote(value: string): string {
+  return JSON.stringify(value)
+}
+
+function vifDevice(domid: number, devid: number, kind: 'vif' | 'tap'): string {
+  if (!Number.isSafeInteger(domid) || domid < 0 || !Number.isSafeInteger(devid) || devid < 0) {
+    throw new LabUsageError(`bad domid/devid ${domid}.${devid}`)
+  }
+  return assertIfaceName(`${kind}${domid}.${devid}`)
+}
+
+export class LabHost {
+  readonly name: string
+  readonly uuid: string
+  readonly netns: string
+  /** OVS_RUNDIR: conf.db, db.sock, pidfiles, unixctl sockets, logs, inventory. */
+  readonly rundir: string
+  /** OVN_RUNDIR: ovn-controller's pidfile, log and unixctl socket. */
+  readonly ovnRundir: string
+  readonly dbPath: string
+  readonly dbSock: string
+  /** `unix:<rundir>/db.sock` */
+  readonly dbRemote: string
+  readonly inventoryPath: string
+  readonly pluginLogPath: string
+  /** Address (without prefix) of the first uplink: the management IP. */
+  managementIp: string | undefined
+  readonly uplinks: Uplink[] = []
+
+  #ovsdb: LabDaemon | undefined
+  #vswitchd: LabDaemon | undefined
+  #ovnController: LabDaemon | undefined
+  readonly #vifs = new Map<string, LabVif>()
+  /** Bridge name -> fail mode of its XAPI network (what ovs-xapi-sync applies on first sight). */
+  readonly #networkFailMode = new Map<string, FailMode>()
+  /** Bridges ovs-xapi-sync has seen. */
+  readonly #syncSeen = new Set<string>()
+  /** xs-vif-uuid -> nicira-iface-id. */
+  readonly #ifaceIdOverrides = new Map<string, string>()
+  #registration: Registration
+  #destroyed = false
+
+  private constructor(opts: LabHostOptions, netns: string, rundir: string) {
+    hostCounter += 1
+    this.name = opts.name ?? `host${hostCounter}`
+    this.uuid = opts.uuid ?? newUuid()
+    this.netns = netns
+    this.rundir = rundir
+    this.ovnRundir = join(rundir, 'ovn')
+    this.dbPath = join(rundir, 'conf.db')
+    this.dbSock = join(rundir, 'db.sock')
+    this.dbRemote = `unix:${this.dbSock}`
+    this.inventoryPath = join(rundir, 'xensource-inventory')
+    this.pluginLogPath = join(rundir, 'xapi-ovn-plugin.log')
+    this.#registration = registerTeardown(`host ${this.name} netns ${netns} rundir ${rundir}`, () => {
+      killNetnsSync(netns)
+      removeDirSync(rundir)
+    })
+  }
+
+  /** Create the namespace, rundir, inventory and conf.db, and start ovsdb-server + ovs-vswitchd. */
+  static async create(opts: LabHostOptions = {}): Promise<LabHost> {
+    const ns = netnsName('h')
+    const rundir = mkdtempSync(tempDirPrefix('h'))
+    let host: LabHost | undefined
+    try {
+      await createNetns(ns)
+      host = new LabHost(opts, ns, rundir)
+      mkdirSync(host.ovnRundir)
+      mkdirSync(join(host.ovnRundir, 'etc'))
+      host.#writeInventory()
+      await run('ovsdb-tool', ['create', host.dbPath, VSWITCH_SCHEMA])
+      await host.#startOvs()
+      return host
+    } catch (err) {
+      if (host !== undefined) await host.destroy()
+      else {
+        await killNetns(ns)
+        await removeDir(rundir)
+      }
+      throw err
+    }
+  }
+
+  #writeInventory(): void {
+    const lines = {
+      PRODUCT_BRAND: 'XCP-ng',
+      PRODUCT_VERSION: '8.3.0',
+      PLATFORM_NAME: 'XCP',
+      BUILD_NUMBER: 'lab',
+      INSTALLATION_UUID: this.uuid,
+      CONTROL_DOMAIN_UUID: newUuid(),
+      MANAGEMENT_INTERFACE: 'xenbr0',
+      MANAGEMENT_ADDRESS_TYPE: 'IPv4',
+    }
+    writeFileSync(this.inventoryPath, Object.entries(lines).map(([k, v]) => `${k}='${v}'\n`).join(''))
+  }
+
+  /** Environment of every OVS/OVN daemon and tool run for this host. */
+  daemonEnv(): Record<string, string> {
+    return {
+      OVS_RUNDIR: this.rundir,
+      OVS_DBDIR: this.rundir,
+      OVS_LOGDIR: this.rundir,
+      OVS_SYSCONFDIR: this.rundir,
+      OVN_RUNDIR: this.ovnRundir,
+      OVN_DBDIR: this.ovnRundir,
+      OVN_LOGDIR: this.ovnRundir,
+      OVN_SYSCONFDIR: join(this.ovnRundir, 'etc'),
+    }
+  }
+
+  /** The environment a plugin invocation on this host must get besides PATH. */
+  env(): HostPluginEnv {
+    return {
+      OVS_RUNDIR: this.rundir,
+      OVN_RUNDIR: this.ovnRundir,
+      XENSOURCE_INVENTORY: this.inventoryPath,
+      XAPI_OVN_PLUGIN_LOG: this.pluginLogPath,
+    }
+  }
+
+  async #startOvs(): Promise<void> {
+    // As ovs-ctl starts it: the unix socket, managers and SSL taken from the database.
+    this.#ovsdb = await LabDaemon.start({
+      program: 'ovsdb-server',
+      label: `${this.name} ovsdb-server`,
+      netns: this.netns,
+      env: this.daemonEnv(),
+      pidfile: join(this.rundir, 'ovsdb-server.pid'),
+      logFile: join(this.rundir, 'ovsdb-server.log'),
+      args: [
+        this.dbPath,
+        `--remote=punix:${this.dbSock}`,
+        '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
+        '--private-key=db:Open_vSwitch,SSL,private_key',
+        '--certificate=db:Open_vSwitch,SSL,certificate',
+        '--bootstrap-ca-cert=db:Open_vSwitch,SSL,ca_cert',
+      ],
+    })
+    await this.#setSystemIds()
+    await this.#startVswitchd()
+  }
+
+  /** What ovs-ctl does on every start (set_system_ids / set_hostname). */
+  async #setSystemIds(): Promise<void> {
+    await this.vsctl(
+      '--no-wait', '--', 'init',
+      '--', 'set', 'Open_vSwitch', '.',
+      `external_ids:system-id=${vsctlQuote(this.uuid)}`,
+      `external_ids:hostname=${vsctlQuote(this.name)}`,
+      `external_ids:rundir=${vsctlQuote(this.rundir)}`,
+    )
+  }
+
+  async #startVswitchd(): Promise<void> {
+    this.#vswitchd = await LabDaemon.start({
+      program: 'ovs-vswitchd',
+      label: `${this.name} ovs-vswitchd`,
+      netns: this.netns,
+      env: this.daemonEnv(),
+      pidfile: join(this.rundir, 'ovs-vswitchd.pid'),
+      logFile: join(this.rundir, 'ovs-vswitchd.log'),
+      args: [this.dbRemote],
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Running things on the host
+
+  /** Run a command inside the host namespace with the daemons' environment. */
+  exec(file: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<CommandResult> {
+    return run(file, args, { ...opts, netns: this.netns, env: { ...this.daemonEnv(), ...opts.env } })
+  }
+
+  /** `ovs-vsctl --db=unix:<rundir>/db.sock ARGS`; resolves with stdout (trailing newline removed). */
+  async vsctl(...args: string[]): Promise<string> {
+    const r = await run('ovs-vsctl', [`--db=${this.dbRemote}`, '--timeout=30', ...args], { env: this.daemonEnv() })
+    return r.stdout.replace(/\n$/, '')
+  }
+
+  /** `ovs-appctl -t <rundir>/ovs-vswitchd.<pid>.ctl ARGS` (e.g. 'ovs/route/show', 'tnl/arp/show'). */
+  async appctl(...args: string[]): Promise<string> {
+    const vswitchd = this.#requireDaemon(this.#vswitchd, 'ovs-vswitchd')
+    const r = await run('ovs-appctl', ['-t', join(this.rundir, `ovs-vswitchd.${vswitchd.pid}.ctl`), ...args], { env: this.daemonEnv() })
+    return r.stdout
+  }
+
+  /** `ovs-ofctl ARGS` against this host's bridges (e.g. `dump-flows xapi1`). */
+  async ofctl(...args: string[]): Promise<string> {
+    return (await this.exec('ovs-ofctl', args)).stdout
+  }
+
+  #requireDaemon(d: LabDaemon | undefined, what: string): LabDaemon {
+    if (d === undefined || !d.isRunning()) throw new LabUsageError(`${what} is not running on ${this.name}`)
+    return d
+  }
+
+  get ovsdbServer(): LabDaemon | undefined {
+    return this.#ovsdb
+  }
+
+  get vswitchd(): LabDaemon | undefined {
+    return this.#vswitchd
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // xcp-networkd
+
+  /**
+   * Create a bridge like xcp-networkd: one `ovs-vsctl --may-exist add-br` setting fail_mode
+   * (standalone unless told) and `external_ids:xs-network-uuids`. Lab deviation:
+   * `datapath_type=netdev`. The bridge's internal port is brought up. Then ovs-xapi-sync runs.
+   */
+  async createBridge(name: string, opts: CreateBridgeOptions): Promise<void> {
+    assertIfaceName(name)
+    if (opts.networkUuids.length === 0) throw new LabUsageError('createBridge needs at least one network uuid')
+    const failMode = opts.failMode ?? 'standalone'
+    this.#networkFailMode.set(name, failMode)
+    await this.vsctl(
+      '--', '--may-exist', 'add-br', name,
+      '--', 'set', 'Bridge', name,
+      `fail_mode=${failMode}`,
+      'datapath_type=netdev',
+      `external_ids:xs-network-uuids=${vsctlQuote(opts.networkUuids.join(';'))}`,
+    )
+    await waitFor(`bridge ${name} device in ${this.name}`, async () => (await run('ip', ['link', 'show', name], { netns: this.netns, check: false })).ok, { timeoutMs: 10_000 })
+    await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
+    if (opts.xapiSync !== false) await this.xapiSync()
+  }
+
+  /** Names of all bridges (`ovs-vsctl list-br`). */
+  async bridges(): Promise<string[]> {
+    const out = await this.vsctl('list-br')
+    return out === '' ? [] : out.split('\n')
+  }
+
+  /**
+   * Plug a physical NIC into `bridge` and cable it to the underlay: a veth (`eth<n>` here) whose
+   * other end is a port of the underlay switch, added to the bridge; the address goes on the
+   * bridge's internal port, like the management interface on xenbr0. The first uplink's address
+   * becomes `managementIp`.
+   */
+  async addUplink(bridge: string, underlay: Underlay, opts: UplinkOptions): Promise<Uplink> {
+    const device = assertIfaceName(opts.device ?? `eth${this.uplinks.length}`)
+    const link = await underlay.attach(this.netns, device, opts.mtu === undefined ? {} : { mtu: opts.mtu })
+    await this.vsctl('--', '--may-exist', 'add-port', bridge, device)
+    await disableTxOffload(this.netns, bridge)
+    if (opts.mtu !== undefined) await run('ip', ['link', 'set', bridge, 'mtu', String(opts.mtu)], { netns: this.netns })
+    await run('ip', ['addr', 'add', opts.ip, 'dev', bridge], { netns: this.netns })
+    await run('ip', ['link', 'set', bridge, 'up'], { netns: this.netns })
+    const uplink: Uplink = { bridge, device, ip: opts.ip, link }
+    this.uplinks.push(uplink)
+    this.managementIp ??= opts.ip.split('/')[0]
+    return uplink
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // xenopsd's vif script
+
+  /**
+   * Plug a VIF like xenopsd: create the device (a veth `vif<domid>.<devid>`; its other end is
+   * `eth<devid>` in `vm`'s namespace), then one ovs-vsctl transaction deleting and re-adding the
+   * port with Interface external_ids xs-vm-uuid, xs-vif-uuid, xs-network-uuid, attached-mac. For
+   * `hvm`, the same for `tap<domid>.<devid>`. Then ovs-xapi-sync adds iface-id, vm-id and
+   * iface-status (HVM: tap active, vif inactive).
+   */
+  async plugVif(opts: PlugVifOptions): Promise<LabVif> {
+    const name = vifDevice(opts.domid, opts.devid, 'vif')
+    const tap = opts.hvm === true ? vifDevice(opts.domid, opts.devid, 'tap') : undefined
+    const mac = opts.mac ?? opts.vm?.mac
+    if (mac === undefined) throw new LabUsageError('plugVif needs a mac (or a vm)')
+    if (this.#vifs.has(name)) await this.#removeVifDevices(this.#vifs.get(name) as LabVif)
+
+    // The device, as the backend creates it: host end 'vifD.N' (Xen's fe:ff:ff:ff:ff:ff MAC).
+    const peer = opts.vm !== undefined ? `eth${opts.devid}` : assertIfaceName(`${name}p`)
+    const peerArgs = opts.vm !== undefined ? ['netns', opts.vm.netns] : []
+    await run('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', peer, ...peerArgs], { netns: this.netns })
+    await run('ip', ['link', 'set', name, 'address', 'fe:ff:ff:ff:ff:ff'], { netns: this.netns })
+    await disableTxOffload(this.netns, name)
+    await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
+    if (opts.vm !== undefined) {
+      const ip = opts.ip ?? (opts.devid === 0 ? opts.vm.ip : undefined)
+      await opts.vm.configureNic(peer, { mac, ip, mtu: opts.mtu })
+    } else {
+      await disableTxOffload(this.netns, peer)
+      await run('ip', ['link', 'set', peer, 'address', mac, 'up'], { netns: this.netns })
+    }
+    if (tap !== undefined) {
+      await run('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap'], { netns: this.netns })
+      await run('ip', ['link', 'set', tap, 'up'], { netns: this.netns })
+    }
+
+    const ifaceId = opts.ifaceIdOverride ?? opts.vifUuid
+    if (opts.ifaceIdOverride !== undefined) this.#ifaceIdOverrides.set(opts.vifUuid, opts.ifaceIdOverride)
+    const vif: LabVif = {
+      name,
+      tap,
+      bridge: opts.bridge,
+      domid: opts.domid,
+      devid: opts.devid,
+      vifUuid: opts.vifUuid,
+      vmUuid: opts.vmUuid,
+      networkUuid: opts.networkUuid,
+      mac,
+      ifaceId,
+      vm: opts.vm,
+      peer,
+    }
+    this.#vifs.set(name, vif)
+
+    for (const dev of tap === undefined ? [name] : [name, tap]) {
+      await this.vsctl(
+        '--', '--if-exists', 'del-port', dev,
+        '--', 'add-port', opts.bridge, dev,
+        '--', 'set', 'Interface', dev,
+        `external_ids:xs-vm-uuid=${vsctlQuote(opts.vmUuid)}`,
+        `external_ids:xs-vif-uuid=${vsctlQuote(opts.vifUuid)}`,
+        `external_ids:xs-network-uuid=${vsctlQuote(opts.networkUuid)}`,
+        `external_ids:attached-mac=${vsctlQuote(mac)}`,
+      )
+    }
+    if (opts.xapiSync !== false) await this.xapiSync()
+    return vif
+  }
+
+  /** The VIFs plugged on this host now. */
+  vifs(): LabVif[] {
+    return [...this.#vifs.values()]
+  }
+
+  /**
+   * Unplug like xenopsd: `--if-exists del-port` of vifD.N (and tapD.N) and the devices disappear
+   * (the guest end leaves the VM namespace with them). Then ovs-xapi-sync runs.
+   */
+  async unplugVif(vif: LabVif | { domid: number; devid: number }, opts: { xapiSync?: boolean } = {}): Promise<void> {
+    const name = vifDevice(vif.domid, vif.devid, 'vif')
+    const known = this.#vifs.get(name)
+    const tap = known?.tap ?? vifDevice(vif.domid, vif.devid, 'tap')
+    await this.vsctl('--', '--if-exists', 'del-port', name, '--', '--if-exists', 'del-port', tap)
+    if (known !== undefined) await this.#removeVifDevices(known)
+    else {
+      await run('ip', ['link', 'del', name], { netns: this.netns, check: false })
+      await run('ip', ['link', 'del', tap], { netns: this.netns, check: false })
+    }
+    if (opts.xapiSync !== false) await this.xapiSync()
+  }
+
+  /**
+   * An HVM guest's PV drivers took over: xenopsd removes the emulated NIC (`tapD.N`) and the vif
+   * becomes the active interface (ovs-xapi-sync flips iface-status).
+   */
+  async unplugTap(vif: LabVif, opts: { xapiSync?: boolean } = {}): Promise<LabVif> {
+    if (vif.tap === undefined) return vif
+    await this.vsctl('--', '--if-exists', 'del-port', vif.tap)
+    await run('ip', ['link', 'del', vif.tap], { netns: this.netns, check: false })
+    const updated: LabVif = { ...vif, tap: undefined }
+    this.#vifs.set(vif.name, updated)
+    if (opts.xapiSync !== false) await this.xapiSync()
+    return updated
+  }
+
+  async #removeVifDevices(vif: LabVif): Promise<void> {
+    await run('ip', ['link', 'del', vif.name], { netns: this.netns, check: false })
+    if (vif.tap !== undefined) await run('ip', ['link', 'del', vif.tap], { netns: this.netns, check: false })
+    this.#vifs.delete(vif.name)
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ovs-xapi-sync
+
+  /**
+   * One pass of ovs-xapi-sync's loop (openvswitch xenserver/usr_share_openvswitch_scripts_ovs-xapi-sync),
+   * in one ovs-vsctl transaction, writing only what differs:
+   * - Bridge: on first sight, fail_mode from its network (see createBridge); `bridge-id` = first
+   *   of `xs-network-uuids`, removed from bridges without it.
+   * - Interface: a `tapD.N` copies attached-mac, xs-network-uuid, xs-vif-uuid, xs-vm-uuid from
+   *   `vifD.N`; `iface-id` = nicira-iface-id override or xs-vif-uuid, `vm-id` = xs-vm-uuid (both
+   *   removed where the xs- key is absent); `iface-status`: vif+tap -> tap active, vif inactive;
+   *   vif alone -> active; removed on every other interface.
+   */
+  async xapiSync(): Promise<void> {
+    const ops: string[] = []
+    const bridges = await this.#listRows('Bridge', ['name', 'external_ids', 'fail_mode'])
+    for (const row of bridges) {
+      const name = row.name as string
+      const ids = row.external_ids as Map<string, string>
+      if (!this.#syncSeen.has(name)) {
+        this.#syncSeen.add(name)
+        const mode = this.#networkFailMode.get(name)
+        if (mode !== undefined && row.fail_mode !== mode) ops.push('--', 'set', 'Bridge', name, `fail_mode=${mode}`)
+      }
+      const networks = ids.get('xs-network-uuids')
+      const bridgeId = networks === undefined || networks === '' ? undefined : networks.split(';')[0]
+      ops.push(...mapKeyOps('Bridge', name, ids, 'bridge-id', bridgeId))
+    }
+    for (const name of this.#syncSeen) if (!bridges.some((b) => b.name === name)) this.#syncSeen.delete(name)
+
+    const ifaces = await this.#listRows('Interface', ['name', 'external_ids'])
+    const byName = new Map(ifaces.map((r) => [r.name as string, new Map(r.external_ids as Map<string, string>)]))
+    for (const [name, ids] of byName) {
+      let vif: string | undefined
+      let tap: string | undefined
+      if (name.startsWith('vif')) {
+        vif = name
+        tap = byName.has(`tap${name.slice(3)}`) ? `tap${name.slice(3)}` : undefined
+      } else if (name.startsWith('tap')) {
+        tap = name
+        vif = byName.has(`vif${name.slice(3)}`) ? `vif${name.slice(3)}` : undefined
+      }
+      const target = new Map(ids)
+      if (name === tap && vif !== undefined) {
+        const vifIds = byName.get(vif) as Map<string, string>
+        for (const k of ['attached-mac', 'xs-network-uuid', 'xs-vif-uuid', 'xs-vm-uuid']) setOrDelete(target, k, vifIds.get(k))
+      }
+      const xvu = target.get('xs-vif-uuid')
+      setOrDelete(target, 'iface-id', xvu === undefined ? undefined : this.#ifaceIdOverrides.get(xvu) ?? xvu)
+      setOrDelete(target, 'vm-id', target.get('xs-vm-uuid'))
+      if (vif !== undefined && tap !== undefined) setOrDelete(target, 'iface-status', name === tap ? 'active' : 'inactive')
+      else if (vif !== undefined) setOrDelete(target, 'iface-status', 'active')
+      else setOrDelete(target, 'iface-status', undefined)
+      for (const key of new Set([...ids.keys(), ...target.keys()])) {
+        ops.push(...mapKeyOps('Interface', name, ids, key, target.get(key)))
+      }
+    }
+    if (ops.length > 0) await this.vsctl(...ops)
+  }
+
+  async #listRows(table: string, columns: readonly string[]): Promise<Record<string, string | Map<string, string> | string[]>[]> {
+    const out = await this.vsctl('--format=json', `--columns=${columns.join(',')}`, 'list', table)
+    const parsed = JSON.parse(out) as { headings: string[]; data: unknown[][] }
+    return parsed.data.map((row) => {
+      const rec: Record<string, string | Map<string, string> | string[]> = {}
+      parsed.headings.forEach((h, i) => {
+        rec[h] = decodeVsctlJson(row[i])
+      })
+      return rec
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Boot
+
+  /**
+   * What `ovs-ctl --delete-bridges` does at boot: ovs-vswitchd is stopped, every bridge is
+   * deleted from the database (with its ports), ovs-ctl's system ids are set again, and
+   * ovs-vswitchd starts on the empty configuration. The VIF devices go too (no guest survives a
+   * reboot); uplink NICs stay (they are hardware) but are no longer on any bridge. ovn-controller,
+   * if running, is left alone.
+   */
+  async wipeBridgesAtBoot(): Promise<void> {
+    await this.#vswitchd?.stop()
+    const ops: string[] = []
+    for (const br of await this.bridges()) ops.push('--', '--if-exists', 'del-br', br)
+    if (ops.length > 0) await this.vsctl('--no-wait', ...ops)
+    await this.#setSystemIds()
+    for (const vif of this.vifs()) await this.#removeVifDevices(vif)
+    this.#syncSeen.clear()
+    this.managementIp = undefined
+    this.uplinks.length = 0
+    await this.#startVswitchd()
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ovn-controller
+
+  /**
+   * Start the real /usr/bin/ovn-controller inside the namespace, on `unix:<rundir>/db.sock`, with
+   * OVN_RUNDIR=<rundir>/ovn (pidfile `ovn-controller.pid`, log `ovn-controller.log`, unixctl
+   * `ovn-controller.<pid>.ctl` there). Set the Open_vSwitch OVN keys first (see PLATFORM.md).
+   */
+  async startOvnController(opts: StartOvnControllerOptions = {}): Promise<LabDaemon> {
+    if (this.#ovnController?.isRunning() === true) throw new LabUsageError(`ovn-controller already runs on ${this.name}`)
+    this.#ovnController = await LabDaemon.start({
+      program: OVN_CONTROLLER,
+      label: `${this.name} ovn-controller`,
+      netns: this.netns,
+      env: this.daemonEnv(),
+      pidfile: join(this.ovnRundir, 'ovn-controller.pid'),
+      logFile: join(this.ovnRundir, 'ovn-controller.log'),
+      args: [this.dbRemote, ...(opts.args ?? [])],
+      timeoutMs: opts.timeoutMs,
+    })
+    if (opts.waitConnected === true) {
+      await waitFor(`${this.name} ovn-controller connected to the SB`, async () => (await this.ovnAppctl('connection-status')).trim() === 'connected', {
+        timeoutMs: opts.timeoutMs ?? 60_000,
+      })
+    }
+    return this.#ovnController
+  }
+
+  get ovnController(): LabDaemon | undefined {
+    return this.#ovnController
+  }
+
+  /** `ovn-appctl -t <ovn rundir>/ovn-controller.<pid>.ctl ARGS` (e.g. 'connection-status'). */
+  async ovnAppctl(...args: string[]): Promise<string> {
+    const controller = this.#requireDaemon(this.#ovnController, 'ovn-controller')
+    const r = await run('ovn-appctl', ['-t', join(this.ovnRundir, `ovn-controller.${controller.pid}.ctl`), ...args], { env: this.daemonEnv() })
+    return r.stdout
+  }
+
+  /** Stop ovn-controller (see StopOvnControllerOptions). Idempotent. */
+  async stopOvnController(opts: StopOvnControllerOptions = {}): Promise<void> {
+    const controller = this.#ovnController
+    if (controller === undefined) return
+    if (opts.cleanup === true && controller.isRunning()) {
+      await this.ovnAppctl('exit').catch(() => undefined)
+      await waitFor(`${this.name} ovn-controller exit`, () => !controller.isRunning(), { timeoutMs: 30_000 }).catch(() => undefined)
+    }
+    await controller.stop()
+    this.#ovnController = undefined
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Database dumps
+
+  /**
+   * The whole Open_vSwitch database as stable text: tables by name, rows by _uuid, columns by
+   * name, sets and maps sorted, one line per row (`Table _uuid {"col":value,...}`). Two dumps are
+   * equal exactly when the database content is. Live interfaces change it on their own (see
+   * `dumpConfig`).
+   */
+  async dumpDb(): Promise<string> {
+    return canonicalDump(await this.#dumpJson(), () => false)
+  }
+
+  /**
+   * Like `dumpDb()` but without the columns that change on their own in a running switch
+   * (`VOLATILE_COLUMNS`: statistics, status, ofport, link state, mtu, mac_in_use, ifindex,
+   * cur_cfg, datapath_id, ...) and without the external_ids keys ovn-controller stamps with
+   * times (`VOLATILE_EXTERNAL_ID_KEYS`). Use it for "a read-only call changed nothing" checks.
+   */
+  async dumpConfig(): Promise<string> {
+    return canonicalDump(await this.#dumpJson(), (table, column) => VOLATILE_COLUMNS[table]?.includes(column) === true, VOLATILE_EXTERNAL_ID_KEYS)
+  }
+
+  async #dumpJson(): Promise<DumpTable[]> {
+    const r = await run('ovsdb-client', ['--format=json', 'dump', this.dbRemote, 'Open_vSwitch'], { env: this.daemonEnv() })
+    return parseJsonDump(r.stdout)
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** Stop ovn-controller, ovs-vswitchd, ovsdb-server; delete the namespace and the rundir. Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    for (const d of [this.#ovnController, this.#vswitchd, this.#ovsdb]) await d?.stop()
+    await killNetns(this.netns)
+    await removeDir(this.rundir)
+    this.#registration.release()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ovs-vsctl / ovsdb-client JSON helpers
+
+function setOrDelete(map: Map<string, string>, key: string, value: string | undefined): void {
+  if (value === undefined) map.delete(key)
+  else map.set(key, value)
+}
+
+/** ovs-vsctl ops turning `current[key]` into `value` (nothing when equal). */
+function mapKeyOps(table: string, record: string, current: Map<string, string>, key: string, value: string | undefined): string[] {
+  if (current.get(key) === value) return []
+  if (value === undefined) return ['--', 'remove', table, record, 'external_ids', vsctlQuote(key)]
+  return ['--', 'set', table, record, `external_ids:${vsctlQuote(key)}=${vsctlQuote(value)}`]
+}
+
+/** Decode one ovs-vsctl --format=json cell: strings, ["map",...] -> Map, ["set",...] -> string[]. */
+function decodeVsctlJson(cell: unknown): string | Map<string, string> | string[] {
+  if (!Array.isArray(cell)) return String(cell)
+  const [tag, body] = cell as [string, unknown]
+  if (tag === 'map') return new Map((body as [unknown, unknown][]).map(([k, v]) => [String(k), String(atomText(v))]))
+  if (tag === 'set') return (body as unknown[]).map((v) => String(atomText(v)))
+  return String(atomText(cell))
+}
+
+function atomText(v: unknown): unknown {
+  return Array.isArray(v) && (v[0] === 'uuid' || v[0] === 'named-uuid') ? v[1] : v
+}
+
+interface DumpTable {
+  readonly caption: string
+  readonly headings: string[]
+  readonly data: unknown[][]
+}
+
+/** `ovsdb-client --format=json dump` prints one JSON object per table, concatenated. */
+function parseJsonDump(text: string): DumpTable[] {
+  const tables: DumpTable[] = []
+  let depth = 0
+  let start = -1
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (inString) {
+      if (c === '\\') i++
+      else if (c === '"') inString = false
+      continue
+    }
+    if (c === '"') inString = true
+    else if (c === '{') {
+      if (depth === 0) start = i
+      depth++
+    } else if (c === '}') {
+      depth--
+      if (depth === 0) tables.push(JSON.parse(text.slice(start, i + 1)) as DumpTable)
+    }
+  }
+  return tables
+}
+
+/** Canonical JSON of an OVSDB value: sets and maps sorted. */
+function canonicalValue(v: unknown, dropKeys: readonly string[]): unknown {
+  if (!Array.isArray(v)) return v
+  const [tag, body] = v as [string, unknown]
+  if (tag === 'set') {
+    return ['set', (body as unknown[]).map((x) => canonicalValue(x, dropKeys)).sort(compareJson)]
+  }
+  if (tag === 'map') {
+    const pairs = (body as [unknown, unknown][])
+      .filter(([k]) => !(typeof k === 'string' && dropKeys.includes(k)))
+      .map(([k, val]) => [canonicalValue(k, dropKeys), canonicalValue(val, dropKeys)] as [unknown, unknown])
+    return ['map', pairs.sort((a, b) => compareJson(a[0], b[0]))]
+  }
+  return v
+}
+
+function compareJson(a: unknown, b: unknown): number {
+  const x = JSON.stringify(a)
+  const y = JSON.stringify(b)
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+function canonicalDump(tables: DumpTable[], dropColumn: (table: string, column: string) => boolean, dropKeys: readonly string[] = []): string {
+  const lines: string[] = []
+  const named = tables.map((t) => ({ ...t, name: t.caption.replace(/ table$/, '') })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const t of named) {
+    const uuidIndex = t.headings.indexOf('_uuid')
+    const columns = t.headings
+      .map((h, i) => ({ h, i }))
+      .filter(({ h }) => h !== '_uuid' && h !== '_version' && !dropColumn(t.name, h))
+      .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
+    const rows = t.data.map((row) => {
+      const uuid = String(atomText(row[uuidIndex]))
+      const body = columns.map(({ h, i }) => `${JSON.stringify(h)}:${JSON.stringify(canonicalValue(row[i], h === 'external_ids' ? dropKeys : []))}`)
+      return `${t.name} ${uuid} {${body.join(',')}}`
+    })
+    lines.push(...rows.sort())
+  }
+  return `${lines.join('\n')}\n`
+}

@@ -1,0 +1,118 @@
+/**
+ * `LabVm`: a guest, emulated by a network namespace. A host's `plugVif({ vm, ... })` moves the
+ * guest end of the VIF's veth pair into this namespace as `eth<devid>` and configures it (MAC,
+ * IP, MTU), the way a PV guest sees its netfront device.
+ *
+ * The default MTU of guest NICs is 1400: traffic between hosts goes through Geneve (58 bytes of
+ * outer headers with OVN's options) over a 1500-byte underlay, and the userspace datapath drops
+ * oversized encapsulated frames silently rather than fragmenting them.
+ *
+ * @example
+ * ```ts
+ * import { LabVm } from './vm.js'
+ * const vm = await LabVm.create({ ip: '198.18.10.1/24' })
+ * await hostA.plugVif({ domid: 1, devid: 0, vm, vifUuid, vmUuid: vm.uuid, networkUuid, bridge: 'xapi1' })
+ * const answered = await vm.ping('198.18.10.2')  // true when replies came back
+ * await vm.destroy()
+ * ```
+ */
+import { createNetns, killNetns, killNetnsSync, registerTeardown, type Registration } from './cleanup.js'
+import { run, type CommandResult, type RunOptions } from './exec.js'
+import { netnsName, newMac, newUuid } from './names.js'
+
+/** MTU given to guest NICs unless told otherwise (see module comment). */
+export const DEFAULT_GUEST_MTU = 1400
+
+export interface LabVmOptions {
+  /** Label for messages (default vm<n>). */
+  readonly name?: string
+  /** The VM uuid (default random). */
+  readonly uuid?: string
+  /** Address with prefix length for its first NIC (devid 0), e.g. '198.18.10.1/24'. */
+  readonly ip?: string
+  /** MAC of its first NIC (default random, locally administered). */
+  readonly mac?: string
+  /** MTU of its NICs (default DEFAULT_GUEST_MTU). */
+  readonly mtu?: number
+}
+
+export interface PingOptions {
+  /** Echo requests to send (default 3); true when at least one reply came back. */
+  readonly count?: number
+  /** Seconds to wait for each reply (default 2). */
+  readonly waitS?: number
+  /** Payload size in bytes (ping -s). */
+  readonly size?: number
+  /** Set the don't-fragment bit (ping -M do), to test MTU. */
+  readonly dontFragment?: boolean
+}
+
+let vmCounter = 0
+
+export class LabVm {
+  readonly name: string
+  readonly uuid: string
+  readonly netns: string
+  readonly ip: string | undefined
+  readonly mac: string
+  readonly mtu: number
+  #registration: Registration
+  #destroyed = false
+
+  private constructor(opts: LabVmOptions, netns: string) {
+    vmCounter += 1
+    this.name = opts.name ?? `vm${vmCounter}`
+    this.uuid = opts.uuid ?? newUuid()
+    this.netns = netns
+    this.ip = opts.ip
+    this.mac = opts.mac ?? newMac()
+    this.mtu = opts.mtu ?? DEFAULT_GUEST_MTU
+    this.#registration = registerTeardown(`vm ${this.name} netns ${netns}`, () => killNetnsSync(netns))
+  }
+
+  static async create(opts: LabVmOptions = {}): Promise<LabVm> {
+    const ns = netnsName('v')
+    await createNetns(ns)
+    return new LabVm(opts, ns)
+  }
+
+  /** The address without its prefix length (undefined when the VM has none). */
+  get address(): string | undefined {
+    return this.ip?.split('/')[0]
+  }
+
+  /**
+   * Configure a NIC that just arrived in this namespace (called by LabHost.plugVif): MAC, MTU,
+   * TX offload off, address (`ip` or, for devid 0, the VM's own), link up.
+   */
+  async configureNic(dev: string, opts: { mac: string; ip?: string | undefined; mtu?: number | undefined }): Promise<void> {
+    await run('ip', ['link', 'set', dev, 'address', opts.mac, 'mtu', String(opts.mtu ?? this.mtu)], { netns: this.netns })
+    await run('ethtool', ['-K', dev, 'tx', 'off'], { netns: this.netns })
+    if (opts.ip !== undefined) await run('ip', ['addr', 'add', opts.ip, 'dev', dev], { netns: this.netns })
+    await run('ip', ['link', 'set', dev, 'up'], { netns: this.netns })
+  }
+
+  /** Run a command inside the VM. */
+  exec(file: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<CommandResult> {
+    return run(file, args, { ...opts, netns: this.netns })
+  }
+
+  /** Ping `ip` from the VM; true when at least one reply came back. Never throws for "no reply". */
+  async ping(ip: string, opts: PingOptions = {}): Promise<boolean> {
+    const count = opts.count ?? 3
+    const waitS = opts.waitS ?? 2
+    const args = ['-n', '-q', '-c', String(count), '-W', String(waitS), '-i', '0.2']
+    if (opts.size !== undefined) args.push('-s', String(opts.size))
+    if (opts.dontFragment === true) args.push('-M', 'do')
+    const r = await run('ping', [...args, ip], { netns: this.netns, check: false, timeoutMs: (count * waitS + 10) * 1000 })
+    return r.ok
+  }
+
+  /** Delete the namespace (the guest ends of its VIFs go with it). Idempotent. */
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return
+    this.#destroyed = true
+    await killNetns(this.netns)
+    this.#registration.release()
+  }
+}
