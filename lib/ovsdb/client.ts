@@ -1,0 +1,624 @@
+/**
+ * `OvsdbClient`: one JSON-RPC connection to an ovsdb-server (RFC 7047 section 4).
+ *
+ * Public API (what callers use; see index.ts for the full list of exports):
+ *
+ *   const client = await OvsdbClient.connect('unix:/var/run/openvswitch/db.sock', { timeoutMs: 5000 })
+ *   const [res] = await client.transact('Open_vSwitch', [op.select('Bridge', [['name', '==', 'xapi1']])])
+ *   await client.close()
+ *
+ * - Operations are built with `op.insert/select/update/mutate/delete/wait/commit/abort/comment/assert`
+ *   (operations.ts, pure data). `transact(db, ops)` sends them as ONE transaction and returns one
+ *   typed result per operation (`{uuid}`, `{rows}`, `{count}`, `{}`); if any operation or the
+ *   commit failed it throws `TransactionError` (a failed `wait`: `OvsdbWaitFailedError`).
+ * - Values in results are decoded with the database's schema (fetched once per database per
+ *   connection with get_schema), so set-typed columns are always `OvsdbSet`; pass
+ *   `{ typedDecode: false }` to skip that round trip and get the literal wire shapes.
+ * - Several remotes (array or comma-separated): tried in order. With `database`, a server whose
+ *   `_Server.Database` row says the clustered database is not connected to its cluster is
+ *   skipped; with `leaderOnly: true` (needs `database`) so is any server that is not the leader.
+ *   If none works: OvsdbUnavailableError listing every remote's reason.
+ * - The server's `echo` requests (inactivity probes) are answered; `echo()` probes the server.
+ * - Every request has a timeout (default 10 s, `timeoutMs` per client or per call):
+ *   OvsdbRequestTimeoutError; the connection stays usable and a late reply is dropped.
+ * - `close()` rejects pending requests, flushes and ends the connection; `destroy(err)` rejects
+ *   them with `err` and drops the connection at once. Both are idempotent and return the same
+ *   promise. When the connection ends for any reason, pending requests are rejected with
+ *   OvsdbUnavailableError and the client emits `'close'` (with the error, if any).
+ * - Nothing is ever printed; pass `logger` ({debug, info, warn, error}) for diagnostics.
+ */
+import { EventEmitter } from 'node:events'
+import type net from 'node:net'
+import { OvsdbUnavailableError, InvalidArgumentError, XapiOvnError } from '../errors.js'
+import { Uuid, decodeValue, setItems } from './codec.js'
+import type { Atom, Value } from './codec.js'
+import {
+  OvsdbProtocolError,
+  OvsdbRequestTimeoutError,
+  OvsdbUnknownDatabaseError,
+  OvsdbWaitFailedError,
+  TransactionError,
+  ovsdbErrorFromWire,
+} from './errors.js'
+import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
+import { encodeCondition, encodeTransact, op } from './operations.js'
+import type { Condition, Operation, ResultsOf } from './operations.js'
+import { formatRemote, openSocket, parseRemotes } from './remote.js'
+import type { Remote, SslOptions } from './remote.js'
+import { decodeRow, parseDatabaseSchema } from './schema.js'
+import type { DatabaseSchema, Row, TableSchema } from './schema.js'
+
+export const DEFAULT_TIMEOUT_MS = 10_000
+
+export interface OvsdbLogger {
+  debug(message: string, fields?: Record<string, unknown>): void
+  info(message: string, fields?: Record<string, unknown>): void
+  warn(message: string, fields?: Record<string, unknown>): void
+  error(message: string, fields?: Record<string, unknown>): void
+}
+
+export interface OvsdbClientOptions {
+  /** Per-request timeout in ms (default 10000). */
+  readonly timeoutMs?: number
+  /** Connect timeout per remote in ms (default: timeoutMs). */
+  readonly connectTimeoutMs?: number
+  /** Key, certificate and CA for ssl: remotes. */
+  readonly ssl?: SslOptions
+  /** The database we are here for: enables the `_Server` checks when connecting. */
+  readonly database?: string
+  /** Only accept the cluster leader for `database` (default false). */
+  readonly leaderOnly?: boolean
+  /** Largest accepted message (default 64 MiB). */
+  readonly maxMessageBytes?: number
+  /** Decode results and updates with the schema's column types (default true). */
+  readonly typedDecode?: boolean
+  readonly logger?: OvsdbLogger
+}
+
+export interface RequestOptions {
+  /** Overrides the client's timeoutMs for this call. */
+  readonly timeoutMs?: number
+}
+
+export interface MonitorSelect {
+  readonly initial?: boolean
+  readonly insert?: boolean
+  readonly delete?: boolean
+  readonly modify?: boolean
+}
+
+/** `<monitor-request>`: which columns (default all) and which kinds of change. */
+export interface MonitorRequest {
+  readonly columns?: readonly string[]
+  readonly select?: MonitorSelect
+}
+
+/** `<monitor-cond-request>`: a monitor request with a condition on the rows. */
+export interface MonitorCondRequest extends MonitorRequest {
+  readonly where?: readonly Condition[]
+}
+
+/** `update` notification: per table, per row UUID, old and/or new row. */
+export interface RowUpdate {
+  readonly old?: Row
+  readonly new?: Row
+}
+export type TableUpdates = Record<string, Record<string, RowUpdate>>
+
+/** `update2` notification: per table, per row UUID, exactly one of these members. */
+export interface RowUpdate2 {
+  readonly initial?: Row
+  readonly insert?: Row
+  /** The changed columns only; for sets and maps the elements that changed (RFC 7047bis). */
+  readonly modify?: Row
+  readonly delete?: true
+}
+export type TableUpdates2 = Record<string, Record<string, RowUpdate2>>
+
+export interface MonitorOptions extends RequestOptions {
+  /** Called if a notification cannot be decoded or the update handler throws (default: log). */
+  readonly onError?: (err: unknown) => void
+}
+
+export interface Monitor<U> {
+  /** The monitor id we chose (the `json-value` of RFC 7047). */
+  readonly id: string
+  readonly db: string
+  /** The initial contents the monitor request returned. */
+  readonly initial: U
+  /** monitor_cancel; idempotent. */
+  cancel(options?: RequestOptions): Promise<void>
+}
+
+/** `_Server.Database` row of one database (ovsdb-server(5)). */
+export interface ServerDatabase {
+  readonly name: string
+  readonly model: 'standalone' | 'clustered' | 'relay' | string
+  readonly connected: boolean
+  readonly leader: boolean
+  readonly sid?: Uuid
+  readonly cid?: Uuid
+  readonly index?: number
+}
+
+interface Pending {
+  readonly method: string
+  readonly resolve: (result: unknown) => void
+  readonly reject: (err: unknown) => void
+  readonly timer: ReturnType<typeof setTimeout>
+}
+
+interface MonitorEntry {
+  readonly db: string
+  readonly version: 1 | 2
+  readonly onUpdate: (updates: never) => void
+  readonly onError: (err: unknown) => void
+}
+
+const NOOP_LOGGER: OvsdbLogger = { debug() {}, info() {}, warn() {}, error() {} }
+
+export class OvsdbClient extends EventEmitter {
+  /** The remote this client is connected to, in OVS syntax. */
+  readonly remote: string
+  private readonly socket: net.Socket
+  private readonly decoder: JsonStreamDecoder
+  private readonly timeoutMs: number
+  private readonly typedDecode: boolean
+  private readonly logger: OvsdbLogger
+  private readonly pending = new Map<number, Pending>()
+  private readonly monitors = new Map<string, MonitorEntry>()
+  private readonly schemas = new Map<string, Promise<DatabaseSchema>>()
+  private nextId = 1
+  private nextMonitor = 1
+  private state: 'open' | 'closed' = 'open'
+  private closePromise: Promise<void> | undefined
+  private socketClosed: Promise<void>
+
+  private constructor(remote: string, socket: net.Socket, options: OvsdbClientOptions) {
+    super()
+    this.remote = remote
+    this.socket = socket
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.typedDecode = options.typedDecode ?? true
+    this.logger = options.logger ?? NOOP_LOGGER
+    this.decoder = new JsonStreamDecoder(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes })
+    if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
+    this.socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('error', (err) => this.fail(new OvsdbUnavailableError(this.remote, err.message, { cause: err })))
+    socket.on('end', () => this.fail(new OvsdbUnavailableError(this.remote, 'connection closed by the server')))
+    socket.on('close', () => this.fail(new OvsdbUnavailableError(this.remote, 'connection closed')))
+  }
+
+  /**
+   * Connect to the first usable remote of `remote` (a string, possibly comma-separated, or an
+   * array). See the module comment for `database` / `leaderOnly`.
+   */
+  static async connect(remote: string | readonly string[], options: OvsdbClientOptions = {}): Promise<OvsdbClient> {
+    const remotes = parseRemotes(remote)
+    if (options.leaderOnly && !options.database) throw new InvalidArgumentError('leaderOnly', 'true', 'needs the database option (whose leader?)')
+    const logger = options.logger ?? NOOP_LOGGER
+    const failures: string[] = []
+    let lastError: unknown
+    for (const r of remotes) {
+      const name = formatRemote(r)
+      let client: OvsdbClient
+      try {
+        client = await OvsdbClient.open(r, options)
+      } catch (err) {
+        if (err instanceof InvalidArgumentError) throw err
+        lastError = err
+        failures.push(`${name}: ${reasonOf(err)}`)
+        logger.debug('ovsdb: cannot connect', { remote: name, reason: reasonOf(err) })
+        continue
+      }
+      if (options.database === undefined) return client
+      try {
+        const skip = await client.whyNotUsable(options.database, options.leaderOnly ?? false)
+        if (skip === undefined) return client
+        failures.push(`${name}: ${skip}`)
+        logger.debug('ovsdb: skipping server', { remote: name, reason: skip })
+      } catch (err) {
+        lastError = err
+        failures.push(`${name}: ${reasonOf(err)}`)
+      }
+      await client.destroy()
+    }
+    const all = remotes.map(formatRemote).join(',')
+    throw new OvsdbUnavailableError(all, failures.join('; '), { cause: lastError })
+  }
+
+  private static async open(remote: Remote, options: OvsdbClientOptions): Promise<OvsdbClient> {
+    const socket = await openSocket(remote, {
+      connectTimeoutMs: options.connectTimeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      ...(options.ssl ? { ssl: options.ssl } : {}),
+    })
+    return new OvsdbClient(formatRemote(remote), socket, options)
+  }
+
+  /** Why this server should not be used for `db` (undefined: fine). */
+  private async whyNotUsable(db: string, leaderOnly: boolean): Promise<string | undefined> {
+    let info: ServerDatabase | undefined
+    try {
+      info = await this.serverDatabase(db)
+    } catch (err) {
+      // A server without _Server (before OVS 2.9) serves standalone databases only.
+      if (err instanceof OvsdbUnknownDatabaseError) return undefined
+      throw err
+    }
+    if (!info) return `database ${db} is not served here`
+    if (info.model === 'clustered' && !info.connected) return `database ${db} is not connected to its cluster`
+    if (leaderOnly && !info.leader) return `not the leader of database ${db} (model ${info.model})`
+    return undefined
+  }
+
+  /** True once close() or destroy() was called or the connection broke. */
+  get closed(): boolean {
+    return this.state === 'closed'
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // RFC 7047 methods
+
+  /** list_dbs */
+  async listDbs(options: RequestOptions = {}): Promise<string[]> {
+    const result = await this.request('list_dbs', [], options)
+    if (!Array.isArray(result) || !result.every((x) => typeof x === 'string')) throw this.protocol('list_dbs result is not an array of strings')
+    return result as string[]
+  }
+
+  /** get_schema, parsed; cached per database for the life of the connection. */
+  getSchema(db: string, options: RequestOptions = {}): Promise<DatabaseSchema> {
+    let p = this.schemas.get(db)
+    if (!p) {
+      p = this.request('get_schema', [db], options).then(parseDatabaseSchema)
+      this.schemas.set(db, p)
+      p.catch(() => this.schemas.delete(db))
+    }
+    return p
+  }
+
+  /**
+   * transact: run `ops` as one transaction on `db`. Returns one result per operation. Throws
+   * TransactionError / OvsdbWaitFailedError when an operation or the commit failed (nothing is
+   * written then), OvsdbError subclasses for JSON-RPC level errors ("unknown database", "canceled").
+   */
+  async transact<const Ops extends readonly Operation[]>(db: string, ops: Ops, options: RequestOptions = {}): Promise<ResultsOf<Ops>> {
+    const params = encodeTransact(db, ops)
+    const schema = this.typedDecode && ops.some((o) => o.op === 'select') ? await this.getSchema(db, options) : undefined
+    const raw = await this.request('transact', params, options)
+    return this.checkResults(db, ops, raw, schema) as ResultsOf<Ops>
+  }
+
+  private checkResults(db: string, ops: readonly Operation[], raw: unknown, schema: DatabaseSchema | undefined): unknown[] {
+    if (!Array.isArray(raw)) throw this.protocol(`transact on ${db}: result is not an array`)
+    for (let i = 0; i < raw.length; i++) {
+      const r: unknown = raw[i]
+      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (r as { error?: unknown }).error != null) {
+        const cause = ovsdbErrorFromWire(r)
+        const failed = ops[i]
+        if (failed?.op === 'wait' && cause.error === 'timed out') throw new OvsdbWaitFailedError(i, cause, raw)
+        throw new TransactionError(i, failed ? failed.op : 'commit', cause, raw)
+      }
+    }
+    if (raw.length < ops.length) throw this.protocol(`transact on ${db}: ${raw.length} results for ${ops.length} operations`)
+    return ops.map((o, i) => {
+      const r = raw[i] as Record<string, unknown> | null
+      if (r === null || typeof r !== 'object' || Array.isArray(r)) throw this.protocol(`transact on ${db}: result ${i} is not an object`)
+      try {
+        switch (o.op) {
+          case 'insert':
+            return { uuid: decodeValue(r['uuid'], { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
+          case 'select': {
+            if (!Array.isArray(r['rows'])) throw this.protocol(`transact on ${db}: select result ${i} has no rows`)
+            const table = schema?.tables.get(o.table)
+            return { rows: (r['rows'] as unknown[]).map((row) => decodeRow(row, table)) }
+          }
+          case 'update':
+          case 'mutate':
+          case 'delete':
+            if (typeof r['count'] !== 'number') throw this.protocol(`transact on ${db}: ${o.op} result ${i} has no count`)
+            return { count: r['count'] }
+          default:
+            return {}
+        }
+      } catch (err) {
+        if (err instanceof XapiOvnError) throw err
+        throw this.protocol(`transact on ${db}: result ${i}: ${reasonOf(err)}`)
+      }
+    })
+  }
+
+  /** monitor (RFC 7047 4.1.5): `update` notifications go to `onUpdate`. */
+  async monitor(
+    db: string,
+    requests: Readonly<Record<string, MonitorRequest | readonly MonitorRequest[]>>,
+    onUpdate: (updates: TableUpdates) => void,
+    options: MonitorOptions = {},
+  ): Promise<Monitor<TableUpdates>> {
+    return this.startMonitor('monitor', 1, db, requests, onUpdate, options)
+  }
+
+  /** monitor_cond (RFC 7047bis / ovsdb-server(7)): `update2` notifications go to `onUpdate`. */
+  async monitorCond(
+    db: string,
+    requests: Readonly<Record<string, MonitorCondRequest | readonly MonitorCondRequest[]>>,
+    onUpdate: (updates: TableUpdates2) => void,
+    options: MonitorOptions = {},
+  ): Promise<Monitor<TableUpdates2>> {
+    return this.startMonitor('monitor_cond', 2, db, requests, onUpdate, options)
+  }
+
+  private async startMonitor<U>(
+    method: 'monitor' | 'monitor_cond',
+    version: 1 | 2,
+    db: string,
+    requests: Readonly<Record<string, MonitorCondRequest | readonly MonitorCondRequest[]>>,
+    onUpdate: (updates: U) => void,
+    options: MonitorOptions,
+  ): Promise<Monitor<U>> {
+    const wireRequests: Record<string, unknown> = {}
+    for (const [table, req] of Object.entries(requests)) {
+      const list = (Array.isArray(req) ? req : [req]) as readonly MonitorCondRequest[]
+      wireRequests[table] = list.map((r) => ({
+        ...(r.columns ? { columns: [...r.columns] } : {}),
+        ...(r.select ? { select: { ...r.select } } : {}),
+        ...(r.where ? { where: r.where.map(encodeCondition) } : {}),
+      }))
+    }
+    const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
+    const id = `m${this.nextMonitor++}`
+    const onError = options.onError ?? ((err: unknown) => this.logger.error('ovsdb: monitor update failed', { monitor: id, db, error: reasonOf(err) }))
+    const entry: MonitorEntry = {
+      db,
+      version,
+      onUpdate: (raw: never) => onUpdate(this.decodeUpdates(raw, version, schema) as U),
+      onError,
+    }
+    // Registered before sending, so no notification that follows the reply can be missed.
+    this.monitors.set(id, entry)
+    let initialRaw: unknown
+    try {
+      initialRaw = await this.request(method, [db, id, wireRequests], options)
+    } catch (err) {
+      this.monitors.delete(id)
+      throw err
+    }
+    const initial = this.decodeUpdates(initialRaw, version, schema) as U
+    let cancelled: Promise<void> | undefined
+    return {
+      id,
+      db,
+      initial,
+      cancel: (opts: RequestOptions = {}) => {
+        cancelled ??= this.monitorCancel(id, opts)
+        return cancelled
+      },
+    }
+  }
+
+  /** monitor_cancel. Updates for the monitor stop being delivered at once. */
+  async monitorCancel(id: string, options: RequestOptions = {}): Promise<void> {
+    this.monitors.delete(id)
+    await this.request('monitor_cancel', [id], options)
+  }
+
+  private decodeUpdates(raw: unknown, version: 1 | 2, schema: DatabaseSchema | undefined): TableUpdates | TableUpdates2 {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw this.protocol('table updates must be an object')
+    const out: Record<string, Record<string, Record<string, unknown>>> = {}
+    for (const [tableName, rows] of Object.entries(raw as Record<string, unknown>)) {
+      if (rows === null || typeof rows !== 'object' || Array.isArray(rows)) throw this.protocol(`updates of table ${tableName} must be an object`)
+      const table: TableSchema | undefined = schema?.tables.get(tableName)
+      const tableOut: Record<string, Record<string, unknown>> = {}
+      for (const [rowUuid, update] of Object.entries(rows as Record<string, unknown>)) {
+        if (update === null || typeof update !== 'object' || Array.isArray(update)) throw this.protocol(`update of ${tableName} ${rowUuid} must be an object`)
+        const u = update as Record<string, unknown>
+        const decoded: Record<string, unknown> = {}
+        const members = version === 1 ? ['old', 'new'] : ['initial', 'insert', 'modify']
+        for (const m of members) if (u[m] !== undefined) decoded[m] = decodeRow(u[m], table)
+        if (version === 2 && 'delete' in u) decoded['delete'] = true
+        tableOut[rowUuid] = decoded
+      }
+      out[tableName] = tableOut
+    }
+    return out as TableUpdates | TableUpdates2
+  }
+
+  /** echo: the server returns the params; resolves with them. */
+  async echo(params: readonly unknown[] = [], options: RequestOptions = {}): Promise<unknown[]> {
+    const result = await this.request('echo', [...params], options)
+    if (!Array.isArray(result)) throw this.protocol('echo result is not an array')
+    return result
+  }
+
+  /** The `_Server.Database` row for `db`, or undefined if this server does not serve it. */
+  async serverDatabase(db: string, options: RequestOptions = {}): Promise<ServerDatabase | undefined> {
+    const [res] = await this.transact(
+      '_Server',
+      [op.select('Database', [['name', '==', db]], ['name', 'model', 'connected', 'leader', 'sid', 'cid', 'index'])],
+      options,
+    )
+    const row = res.rows[0]
+    if (!row) return undefined
+    const one = (v: Value | undefined): Atom | undefined => (v instanceof Map ? undefined : setItems(v)[0])
+    const sid = one(row['sid'])
+    const cid = one(row['cid'])
+    const index = one(row['index'])
+    return {
+      name: String(one(row['name'])),
+      model: String(one(row['model'])),
+      connected: one(row['connected']) === true,
+      leader: one(row['leader']) === true,
+      ...(sid instanceof Uuid ? { sid } : {}),
+      ...(cid instanceof Uuid ? { cid } : {}),
+      ...(typeof index === 'number' ? { index } : {}),
+    }
+  }
+
+  /**
+   * Send any JSON-RPC request and resolve with its `result` (raw JSON). A JSON-RPC `error` is
+   * thrown as the matching OvsdbError subclass. Prefer the typed methods above.
+   */
+  request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
+    if (this.state !== 'open') return Promise.reject(new OvsdbUnavailableError(this.remote, 'the client is closed'))
+    const id = this.nextId++
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs
+    let text: string
+    try {
+      text = encodeMessage({ method, params, id })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.pending.delete(id)) {
+          this.logger.warn('ovsdb: request timed out', { remote: this.remote, method, id, timeoutMs })
+          reject(new OvsdbRequestTimeoutError(method, timeoutMs, this.remote))
+        }
+      }, timeoutMs)
+      this.pending.set(id, { method, resolve, reject, timer })
+      this.logger.debug('ovsdb: send', { remote: this.remote, method, id })
+      this.socket.write(text)
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Incoming messages
+
+  private onData(chunk: Buffer): void {
+    if (this.state !== 'open') return
+    let messages: unknown[]
+    try {
+      messages = this.decoder.push(chunk)
+    } catch (err) {
+      this.fail(new OvsdbUnavailableError(this.remote, reasonOf(err), { cause: err }))
+      return
+    }
+    for (const m of messages) {
+      if (this.state !== 'open') return
+      try {
+        this.onMessage(m)
+      } catch (err) {
+        this.fail(new OvsdbUnavailableError(this.remote, reasonOf(err), { cause: err }))
+        return
+      }
+    }
+  }
+
+  private onMessage(m: unknown): void {
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) throw this.protocol('a message must be a JSON object')
+    const msg = m as { method?: unknown; params?: unknown; id?: unknown; result?: unknown; error?: unknown }
+    if (typeof msg.method === 'string') {
+      const params = Array.isArray(msg.params) ? msg.params : []
+      if (msg.id !== null && msg.id !== undefined) {
+        // A request from the server: only echo (inactivity probe) is defined for clients.
+        if (msg.method === 'echo') {
+          this.logger.debug('ovsdb: answering echo', { remote: this.remote })
+          this.send({ id: msg.id, result: params, error: null })
+        } else {
+          this.send({ id: msg.id, result: null, error: 'unknown method' })
+        }
+        return
+      }
+      this.onNotification(msg.method, params)
+      return
+    }
+    if (!('id' in msg)) throw this.protocol('a message has neither method nor id')
+    const id = msg.id
+    const pending = typeof id === 'number' ? this.pending.get(id) : undefined
+    if (!pending) {
+      this.logger.debug('ovsdb: reply to no pending request (timed out?)', { remote: this.remote, id })
+      return
+    }
+    this.pending.delete(id as number)
+    clearTimeout(pending.timer)
+    if (msg.error !== null && msg.error !== undefined) pending.reject(ovsdbErrorFromWire(msg.error))
+    else pending.resolve(msg.result)
+  }
+
+  private onNotification(method: string, params: unknown[]): void {
+    if (method === 'update' || method === 'update2' || method === 'update3') {
+      const monitorId = params[0]
+      const updates = method === 'update3' ? params[2] : params[1]
+      const entry = typeof monitorId === 'string' ? this.monitors.get(monitorId) : undefined
+      if (!entry) {
+        this.logger.debug('ovsdb: update for unknown monitor', { remote: this.remote, monitor: monitorId })
+        return
+      }
+      try {
+        entry.onUpdate(updates as never)
+      } catch (err) {
+        try {
+          entry.onError(err)
+        } catch {
+          // An error handler that throws must not break the connection.
+        }
+      }
+      return
+    }
+    this.logger.debug('ovsdb: notification', { remote: this.remote, method })
+    this.emit('notification', method, params)
+  }
+
+  private send(message: unknown): void {
+    if (this.state !== 'open') return
+    this.socket.write(encodeMessage(message))
+  }
+
+  private protocol(reason: string): OvsdbProtocolError {
+    return new OvsdbProtocolError(`${this.remote}: ${reason}`)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** The connection broke (or a protocol error): reject everything, drop the socket. */
+  private fail(err: Error): void {
+    if (this.state !== 'open') return
+    this.logger.warn('ovsdb: connection lost', { remote: this.remote, reason: err.message })
+    void this.shutdown(err, 'destroy', err)
+  }
+
+  /**
+   * Close gracefully: reject pending requests (OvsdbUnavailableError), flush what was written,
+   * end the connection, and resolve once the socket is closed. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.shutdown(new OvsdbUnavailableError(this.remote, 'the client was closed'), 'end')
+  }
+
+  /** Abort: reject pending requests with `err` (default OvsdbUnavailableError) and drop the connection. Idempotent. */
+  destroy(err?: Error): Promise<void> {
+    return this.shutdown(err ?? new OvsdbUnavailableError(this.remote, 'the client was destroyed'), 'destroy', err)
+  }
+
+  private shutdown(rejection: Error, how: 'end' | 'destroy', emitted?: Error): Promise<void> {
+    if (this.closePromise) return this.closePromise
+    this.state = 'closed'
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer)
+      this.pending.delete(id)
+      p.reject(rejection)
+    }
+    this.monitors.clear()
+    if (how === 'end') {
+      this.socket.end()
+      // ovsdb-server closes its side on EOF; don't hang forever if a peer does not.
+      const timer = setTimeout(() => this.socket.destroy(), Math.min(this.timeoutMs, 5000))
+      timer.unref()
+      void this.socketClosed.then(() => clearTimeout(timer))
+    } else {
+      this.socket.destroy()
+    }
+    this.closePromise = this.socketClosed.then(() => {
+      this.emit('close', emitted)
+    })
+    return this.closePromise
+  }
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof OvsdbUnavailableError) return err.params[1] ?? err.message
+  if (err instanceof Error) return err.message
+  return String(err)
+}
