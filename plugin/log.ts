@@ -103,5 +103,31 @@ export function memoryLogger(options: LineLoggerOptions = {}): { log: Logger; li
   return { log: lineLogger((line) => lines.push(line), options), lines }
 }
 
+/** The same logger, except that a method that throws is ignored: logging never changes the answer. */
+export function safeLogger(log: Logger): Logger {
+  const guard =
+    (method: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, data?: Record<string, unknown>): void => {
+      try {
+        log[method](message, data)
+      } catch {
+        // ignored
+      }
+    }
+  return {
+    debug: guard('debug'),
+    info: guard('info'),
+    warn: guard('warn'),
+    error: guard('error'),
+    withFn: (fn) => {
+      try {
+        return safeLogger(log.withFn(fn))
+      } catch {
+        return silentLogger
+      }
+    },
+  }
+}
+
 /** A logger that drops everything. */
 export const silentLogger: Logger = lineLogger(() => {})

@@ -18,7 +18,7 @@
 import { XmlRpcDouble, decodeMethodCall, encodeMethodResponse } from '../lib/xmlrpc/index.js'
 import type { XmlRpcValue } from '../lib/xmlrpc/index.js'
 import { InvalidRequestError, XapiOvnError, truncate } from '../lib/errors.js'
-import { redactArgs } from './log.js'
+import { redactArgs, safeLogger } from './log.js'
 import type { PluginContext, PluginFunction } from './context.js'
 
 export interface PluginRequest {
@@ -171,12 +171,13 @@ async function dispatch(argv: readonly string[], functions: Readonly<Record<stri
  * (pass `process.argv.slice(1)`). Resolves to the exact stdout text; never rejects.
  */
 export async function runPlugin(argv: readonly string[], functions: Readonly<Record<string, PluginFunction>>, ctx: PluginContext): Promise<string> {
+  const safeCtx: PluginContext = { ...ctx, log: safeLogger(ctx.log) }
   try {
-    return await dispatch(argv, functions, ctx)
+    return await dispatch(argv, functions, safeCtx)
   } catch (err) {
     // Only a bug in this file gets here (e.g. a reply that would not encode).
     try {
-      return errorResponse(err, ctx)
+      return errorResponse(err, safeCtx)
     } catch {
       return LAST_RESORT_RESPONSE
     }

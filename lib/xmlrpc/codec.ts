@@ -205,7 +205,7 @@ function parseXml(input: string, limits: DecodeLimits | undefined): XmlElement {
     if (src.startsWith('<!ENTITY', pos)) fail(`ENTITY declarations are not accepted (offset ${at})`)
     if (src.startsWith('<!', pos)) fail(`markup declarations are not accepted (offset ${at})`)
     if (src.startsWith('<?', pos)) {
-      fail(src.startsWith('<?xml', pos) ? `misplaced XML declaration at offset ${at}` : `processing instructions are not accepted (offset ${at})`)
+      fail(/^<\?xml[ \t\n?]/.test(src.slice(pos, pos + 6)) ? `misplaced XML declaration at offset ${at}` : `processing instructions are not accepted (offset ${at})`)
     }
     if (src[pos + 1] === '/') {
       pos += 2
