@@ -1,0 +1,96 @@
+// The per-operation lock: a second concurrent call of the same operation is told OVN_BUSY.
+import { describe, test, beforeEach, afterEach } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { spawn, spawnSync } from 'node:child_process'
+import { withLock, lockPath } from '../../plugin/lock.js'
+import { memoryLogger } from '../../plugin/log.js'
+import { BusyError, XapiOvnError } from '../../lib/errors.js'
+import type { PluginContext } from '../../plugin/context.js'
+
+let dir: string
+let ctx: PluginContext
+let lines: string[]
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-lock-'))
+  const m = memoryLogger()
+  lines = m.lines
+  ctx = { paths: { ovsRundir: dir, ovnRundir: dir, ovsDbRemote: `unix:${dir}/db.sock`, inventory: '/nonexistent', ovnEtcDir: dir }, log: m.log, now: () => new Date() }
+})
+afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+function deadPid(): number {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+  return Number(r.stdout)
+}
+
+function isBusy(name: string) {
+  return (err: unknown) => err instanceof BusyError && err.code === 'OVN_BUSY' && err.params[0] === name
+}
+
+describe('withLock', () => {
+  test('runs the function holding a lock file with our pid, and removes it after', async () => {
+    const path = lockPath(ctx, 'configure')
+    assert.equal(path, join(dir, 'xapi-ovn-configure.lock'))
+    const inside = await withLock(ctx, 'configure', async () => readFileSync(path, 'utf8'))
+    assert.equal(inside, `${process.pid}\n`)
+    assert.deepEqual(readdirSync(dir), [])
+  })
+
+  test('a second call while the first runs is BUSY, and runs nothing', async () => {
+    let release!: () => void
+    const first = withLock(ctx, 'configure', () => new Promise<string>((r) => { release = () => r('first done') }))
+    let secondRan = false
+    await assert.rejects(withLock(ctx, 'configure', async () => { secondRan = true }), isBusy('configure'))
+    assert.equal(secondRan, false)
+    release()
+    assert.equal(await first, 'first done')
+    assert.equal(await withLock(ctx, 'configure', async () => 'third runs once the first is done'), 'third runs once the first is done')
+  })
+
+  test('different operations do not block each other', async () => {
+    const r = await withLock(ctx, 'configure', () => withLock(ctx, 'unconfigure', async () => 'both held'))
+    assert.equal(r, 'both held')
+  })
+
+  test('the lock is released when the function throws', async () => {
+    await assert.rejects(withLock(ctx, 'configure', async () => { throw new Error('boom') }), /boom/)
+    assert.equal(existsSync(lockPath(ctx, 'configure')), false)
+  })
+
+  test('a lock held by another live process is BUSY', async () => {
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
+    try {
+      writeFileSync(lockPath(ctx, 'configure'), `${child.pid}\n`)
+      await assert.rejects(withLock(ctx, 'configure', async () => 'ran'), isBusy('configure'))
+      assert.equal(readFileSync(lockPath(ctx, 'configure'), 'utf8'), `${child.pid}\n`, 'the live owner keeps its lock')
+    } finally {
+      child.kill()
+    }
+  })
+
+  test('a stale lock whose process is dead is taken over', async () => {
+    const pid = deadPid()
+    writeFileSync(lockPath(ctx, 'configure'), `${pid}\n`)
+    assert.equal(await withLock(ctx, 'configure', async () => readFileSync(lockPath(ctx, 'configure'), 'utf8')), `${process.pid}\n`)
+    assert.ok(lines.some((l) => l.includes('took over a stale lock') && l.includes(`"deadPid":${pid}`)), lines.join('\n'))
+    assert.deepEqual(readdirSync(dir), [])
+  })
+
+  test('a lock file with garbage in it is taken over', async () => {
+    writeFileSync(lockPath(ctx, 'configure'), 'not a pid')
+    assert.equal(await withLock(ctx, 'configure', async () => 'ran'), 'ran')
+  })
+
+  test('a missing run directory is a coded internal error naming it', async () => {
+    const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: join(dir, 'missing') } }
+    await assert.rejects(withLock(gone, 'configure', async () => 'ran'), (err: unknown) => err instanceof XapiOvnError && err.code === 'OVN_INTERNAL' && err.message.includes(join(dir, 'missing')))
+  })
+
+  test('lock names are operation names, not paths', async () => {
+    await assert.rejects(withLock(ctx, '../etc/passwd', async () => 'ran'), /invalid lock name/)
+  })
+})

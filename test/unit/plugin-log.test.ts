@@ -1,0 +1,93 @@
+// The plugin's log file and the context built from the environment.
+import { describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openFileLogger, logPathFromEnv, redactArgs, formatLine } from '../../plugin/log.js'
+import { contextFromEnv, pathsFromEnv } from '../../plugin/context.js'
+
+describe('plugin log', () => {
+  test('appends one line per event: ISO time, pid, fn, level, message, data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-log-'))
+    try {
+      const path = join(dir, 'plugin.log')
+      const now = () => new Date('2026-05-06T07:08:09.010Z')
+      openFileLogger(path, { pid: 77, now }).info('first')
+      const log = openFileLogger(path, { pid: 78, now }).withFn('configure')
+      log.warn('multi\nline', { k: 'v' })
+      log.error('oops', { stack: 'Error: x\n    at y' })
+      assert.equal(
+        readFileSync(path, 'utf8'),
+        '2026-05-06T07:08:09.010Z pid=77 fn=- info first\n' +
+          '2026-05-06T07:08:09.010Z pid=78 fn=configure warn multi\\nline {"k":"v"}\n' +
+          '2026-05-06T07:08:09.010Z pid=78 fn=configure error oops {"stack":"Error: x\\n    at y"}\n',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('a log that cannot be opened is dropped silently', () => {
+    const log = openFileLogger('/nonexistent-dir/xapi-ovn/plugin.log')
+    assert.doesNotThrow(() => log.withFn('f').error('nobody hears this', { a: 1 }))
+  })
+
+  test('XAPI_OVN_PLUGIN_LOG overrides the default path', () => {
+    assert.equal(logPathFromEnv({}), '/var/log/xapi-ovn-plugin.log')
+    assert.equal(logPathFromEnv({ XAPI_OVN_PLUGIN_LOG: '' }), '/var/log/xapi-ovn-plugin.log')
+    assert.equal(logPathFromEnv({ XAPI_OVN_PLUGIN_LOG: '/tmp/x.log' }), '/tmp/x.log')
+  })
+
+  test('redaction hides secret-looking keys and cuts long values', () => {
+    assert.deepEqual(redactArgs({ 'ssl-key': 'k', 'SSL-KEY-file': 'k', 'private': 'p', 'admin-password': 'p', 'client-secret': 's', bridge: 'xapi1', cert: 'c'.repeat(300) }), {
+      'ssl-key': '<redacted>',
+      'SSL-KEY-file': '<redacted>',
+      private: '<redacted>',
+      'admin-password': '<redacted>',
+      'client-secret': '<redacted>',
+      bridge: 'xapi1',
+      cert: `${'c'.repeat(256)}…(300 chars)`,
+    })
+  })
+
+  test('data that JSON cannot carry still gives a line', () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic['self'] = cyclic
+    assert.match(formatLine(new Date(0), 1, 'f', 'info', 'm', { cyclic, n: 1n }), /^1970-01-01T00:00:00.000Z pid=1 fn=f info m \{"unserialisable":"TypeError: /)
+  })
+})
+
+describe('plugin context', () => {
+  test('defaults are the XCP-ng paths', () => {
+    assert.deepEqual(pathsFromEnv({ PATH: '/sbin:/usr/sbin:/bin:/usr/bin' }), {
+      ovsRundir: '/var/run/openvswitch',
+      ovnRundir: '/var/run/ovn',
+      ovsDbRemote: 'unix:/var/run/openvswitch/db.sock',
+      inventory: '/etc/xensource-inventory',
+      ovnEtcDir: '/etc/ovn',
+    })
+  })
+
+  test('the environment overrides each path; the db remote follows OVS_RUNDIR', () => {
+    assert.deepEqual(pathsFromEnv({ OVS_RUNDIR: '/lab/h1/ovs', OVN_RUNDIR: '/lab/h1/ovn', XENSOURCE_INVENTORY: '/lab/h1/inventory', XAPI_OVN_ETC_DIR: '/lab/h1/etc' }), {
+      ovsRundir: '/lab/h1/ovs',
+      ovnRundir: '/lab/h1/ovn',
+      ovsDbRemote: 'unix:/lab/h1/ovs/db.sock',
+      inventory: '/lab/h1/inventory',
+      ovnEtcDir: '/lab/h1/etc',
+    })
+  })
+
+  test('contextFromEnv logs to XAPI_OVN_PLUGIN_LOG', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-ctx-'))
+    try {
+      const ctx = contextFromEnv({ XAPI_OVN_PLUGIN_LOG: join(dir, 'p.log') }, { now: () => new Date('2026-01-01T00:00:00Z') })
+      ctx.log.info('hello')
+      assert.match(readFileSync(join(dir, 'p.log'), 'utf8'), /^2026-01-01T00:00:00.000Z pid=\d+ fn=- info hello\n$/)
+      assert.deepEqual(ctx.now(), new Date('2026-01-01T00:00:00Z'))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
