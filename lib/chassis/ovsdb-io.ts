@@ -1,0 +1,95 @@
+/**
+ * The chassis rules' only I/O with the local Open_vSwitch database: read a snapshot (one
+ * transaction of selects, so it is consistent) and send an ExternalIdsWrite as one transaction
+ * guarded by waits. A failed precondition is OVN_CONCURRENT_CHANGE and nothing is written.
+ */
+import { ConcurrentChangeError, InternalError } from '../errors.js'
+import { ovsdbMap, set, setItems, stringMap, Uuid, type Value } from '../ovsdb/codec.js'
+import { OvsdbWaitFailedError } from '../ovsdb/errors.js'
+import { op, where, type Operation } from '../ovsdb/operations.js'
+import type { Row } from '../ovsdb/schema.js'
+import type { ExternalIdsWrite } from './external-ids-write.js'
+import type { BridgeRow, ChassisSnapshot, InterfaceRow, PortRow } from './model.js'
+
+export const DB = 'Open_vSwitch'
+
+/** What the chassis code needs of an OVSDB client (OvsdbClient satisfies it). */
+export interface Transactor {
+  transact(db: string, operations: readonly Operation[]): Promise<readonly unknown[]>
+}
+
+export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot> {
+  const results = await client.transact(DB, [
+    op.select('Open_vSwitch', [], ['_uuid', 'external_ids']),
+    op.select('Bridge', [], ['_uuid', 'name', 'external_ids', 'fail_mode', 'datapath_type', 'ports']),
+    op.select('Port', [], ['_uuid', 'name', 'interfaces', 'external_ids']),
+    op.select('Interface', [], ['_uuid', 'name', 'type', 'external_ids', 'options']),
+  ])
+  const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map(rowsOf)
+  if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
+  const ovs = ovsRows[0] as Row
+  return {
+    ovs: { uuid: uuidOf(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']) },
+    bridges: (bridgeRows ?? []).map(toBridge),
+    ports: (portRows ?? []).map(toPort),
+    interfaces: (ifaceRows ?? []).map(toInterface),
+  }
+}
+
+/** Send the write: waits (external_ids unchanged, bridges present), then one mutate. */
+export function writeOperations(write: ExternalIdsWrite, comment: string): Operation[] {
+  const self = [where('_uuid', '==', new Uuid(write.ovsUuid))]
+  return [
+    op.wait('Open_vSwitch', self, ['external_ids'], '==', [{ external_ids: ovsdbMap(write.expected) }]),
+    ...write.bridges.map((name) => op.wait('Bridge', [where('name', '==', name)], ['name'], '==', [{ name }])),
+    op.mutate('Open_vSwitch', self, [
+      ['external_ids', 'delete', set(...write.remove)],
+      ['external_ids', 'insert', ovsdbMap(write.set)],
+    ]),
+    op.comment(comment),
+  ]
+}
+
+export async function applyWrite(client: Transactor, write: ExternalIdsWrite, comment: string): Promise<void> {
+  try {
+    await client.transact(DB, writeOperations(write, comment))
+  } catch (e) {
+    if (e instanceof OvsdbWaitFailedError) {
+      throw new ConcurrentChangeError('Open_vSwitch external_ids or a bridge changed since it was read; run the call again')
+    }
+    throw e
+  }
+}
+
+function rowsOf(result: unknown): Row[] {
+  const rows = (result as { rows?: unknown })?.rows
+  if (!Array.isArray(rows)) throw new InternalError('select returned no rows member')
+  return rows as Row[]
+}
+
+function uuidOf(v: Value | undefined): string {
+  const [u] = setItems(v)
+  if (!(u instanceof Uuid)) throw new InternalError('row without a _uuid')
+  return u.value
+}
+
+function strings(v: Value | undefined): string[] {
+  return setItems(v).map((a) => (a instanceof Uuid ? a.value : String(a)))
+}
+
+function optionalString(v: Value | undefined): string | null {
+  const [a] = setItems(v)
+  return typeof a === 'string' ? a : null
+}
+
+function toBridge(r: Row): BridgeRow {
+  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), externalIds: stringMap(r['external_ids']), failMode: optionalString(r['fail_mode']), datapathType: optionalString(r['datapath_type']) ?? '', portUuids: strings(r['ports']) }
+}
+
+function toPort(r: Row): PortRow {
+  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), interfaceUuids: strings(r['interfaces']), externalIds: stringMap(r['external_ids']) }
+}
+
+function toInterface(r: Row): InterfaceRow {
+  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), type: optionalString(r['type']) ?? '', externalIds: stringMap(r['external_ids']), options: stringMap(r['options']) }
+}

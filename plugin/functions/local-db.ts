@@ -1,0 +1,18 @@
+/**
+ * Open the host's own Open_vSwitch database for the length of one plugin call.
+ */
+import { OvsdbClient } from '../../lib/ovsdb/client.js'
+import type { PluginContext } from '../context.js'
+
+const DB_TIMEOUT_MS = 10_000
+// The chassis rules normalise values themselves (setItems/stringMap), so the client need not
+// fetch the large Open_vSwitch schema on every call just to type the select results.
+
+export async function withLocalDb<T>(ctx: PluginContext, fn: (db: OvsdbClient) => Promise<T>): Promise<T> {
+  const db = await OvsdbClient.connect(ctx.paths.ovsDbRemote, { timeoutMs: DB_TIMEOUT_MS, typedDecode: false })
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * fn=status: what this chassis looks like now: the ovn-controller keys, what xapi-ovn owns, the
+ * integration bridge, its ports with their XAPI ids and binding state, and ovn-controller.
+ */
+import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
+import { readSaved } from '../../lib/chassis/external-ids-write.js'
+import { CHASSIS_KEYS } from '../../lib/chassis/keys.js'
+import { bridgePorts, findBridge, type PortKind } from '../../lib/chassis/model.js'
+import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
+import { probeController } from '../../lib/chassis/controller-probe.js'
+import { xsNetworkUuids } from '../../lib/chassis/plan-configure.js'
+import type { ControllerState } from '../../lib/chassis/verify.js'
+import type { PluginFunction } from '../context.js'
+import { onlyArgs } from './args.js'
+import { withLocalDb } from './local-db.js'
+
+export interface PortStatus {
+  readonly name: string
+  readonly kind: PortKind
+  readonly type: string
+  readonly ifaceId: string | null
+  readonly vifUuid: string | null
+  readonly vmUuid: string | null
+  readonly mac: string | null
+  readonly ifaceStatus: string | null
+  readonly ovnInstalled: boolean
+}
+
+export interface StatusResult {
+  readonly hostUuid: string
+  readonly systemId: string | null
+  readonly configured: boolean
+  readonly keys: Record<string, string>
+  readonly owned: readonly string[]
+  readonly addresses: readonly string[]
+  readonly bridge: { name: string; exists: boolean; networkUuids: string[]; bridgeId: string | null; failMode: string | null; datapathType: string | null } | null
+  readonly ports: readonly PortStatus[]
+  readonly controller: ControllerState
+}
+
+export const status: PluginFunction = async (args, ctx): Promise<StatusResult> => {
+  onlyArgs(args, [])
+  const hostUuid = await readHostUuid(ctx.paths.inventory)
+  const s = await withLocalDb(ctx, readSnapshot)
+  const ext = s.ovs.externalIds
+  const keys: Record<string, string> = {}
+  for (const k of ['system-id', ...CHASSIS_KEYS.map((c) => c.name)]) {
+    const v = ext.get(k)
+    if (v !== undefined) keys[k] = v
+  }
+  const owned = Object.keys(readSaved(ext)).sort()
+  const name = ext.get('ovn-bridge') || null
+  const bridge = name === null ? undefined : findBridge(s, name)
+  const ports = bridge === undefined ? [] : bridgePorts(s, bridge).filter((p) => p.kind !== 'local')
+  return {
+    hostUuid,
+    systemId: ext.get('system-id') ?? null,
+    configured: owned.length > 0,
+    keys,
+    owned,
+    addresses: localAddresses().filter((a) => a !== '127.0.0.1' && a !== '::1'),
+    bridge: name === null ? null : { name, exists: bridge !== undefined, networkUuids: bridge ? xsNetworkUuids(bridge.externalIds) : [], bridgeId: bridge?.externalIds.get('bridge-id') ?? null, failMode: bridge?.failMode ?? null, datapathType: bridge?.datapathType ?? null },
+    ports: ports.map((p) => {
+      const ids = p.interfaces[0]?.externalIds ?? new Map<string, string>()
+      return {
+        name: p.port.name,
+        kind: p.kind,
+        type: p.interfaces[0]?.type ?? '',
+        ifaceId: ids.get('iface-id') ?? null,
+        vifUuid: ids.get('xs-vif-uuid') ?? null,
+        vmUuid: ids.get('xs-vm-uuid') ?? null,
+        mac: ids.get('attached-mac') ?? null,
+        ifaceStatus: ids.get('iface-status') ?? null,
+        ovnInstalled: ids.get('ovn-installed') === 'true',
+      }
+    }),
+    controller: await probeController(ctx.paths.ovnRundir),
+  }
+}

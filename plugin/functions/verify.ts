@@ -1,0 +1,39 @@
+/**
+ * fn=verify: judge this chassis (see lib/chassis/verify.ts for the checks). With wait=SECONDS,
+ * look again every half second until every check passes or the time is up; the last report is
+ * returned either way, with how long it waited.
+ */
+import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
+import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
+import { probeController } from '../../lib/chassis/controller-probe.js'
+import { verifyChassis, type VerifyReport } from '../../lib/chassis/verify.js'
+import type { PluginContext, PluginFunction } from '../context.js'
+import { onlyArgs, seconds } from './args.js'
+import { withLocalDb } from './local-db.js'
+
+const MAX_WAIT_S = 600
+const POLL_MS = 500
+
+export interface VerifyResult extends VerifyReport {
+  readonly hostUuid: string
+  readonly waited: number
+}
+
+export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<VerifyReport> {
+  const snapshot = await withLocalDb(ctx, readSnapshot)
+  const controller = await probeController(ctx.paths.ovnRundir)
+  return verifyChassis(snapshot, { hostUuid, localAddresses: localAddresses(), controller })
+}
+
+export const verify: PluginFunction = async (args, ctx): Promise<VerifyResult> => {
+  onlyArgs(args, ['wait'])
+  const wait = seconds(args, 'wait', MAX_WAIT_S, 0)
+  const hostUuid = await readHostUuid(ctx.paths.inventory)
+  const start = Date.now()
+  for (;;) {
+    const report = await verifyOnce(ctx, hostUuid)
+    const waited = Math.round((Date.now() - start) / 100) / 10
+    if (report.ok || Date.now() - start >= wait * 1000) return { ...report, hostUuid, waited }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+  }
+}
