@@ -65,6 +65,8 @@ export const PEM_FILE_MODE = 0o600
 export const OPTIONS_FILE_MODE = 0o644
 
 const MARKER = '# xapi-ovn: the --ovn-controller-ssl-* options below are managed by ovn-chassis fn=configure/unconfigure'
+/** The marker above a line xapi-ovn added (rather than edited): removal may take the line away too. */
+const MARKER_ADDED = `${MARKER} (line added by xapi-ovn)`
 
 /**
  * OVN_SSL_MATERIAL: SSL material could not be written or removed, or the options file cannot be
@@ -381,7 +383,12 @@ const ASSIGNMENT = new RegExp(`^\\s*${OPTIONS_VARIABLE}=(.*)$`)
 const SSL_OPTION = /^--ovn-controller-ssl-(key|cert|ca-cert|bootstrap-ca-cert)=/
 const RAW_SSL_OPTION = /^(-p|-c|-C|--private-key|--certificate|--ca-cert|--bootstrap-ca-cert)(=|$)/
 
-function parseValue(raw: string, file: string): string {
+interface ParsedValue {
+  readonly value: string
+  readonly quote: '"' | "'" | ''
+}
+
+function parseValue(raw: string, file: string): ParsedValue {
   const v = raw.trim()
   if (v.endsWith('\\')) throw new SslMaterialError(file, `${OPTIONS_VARIABLE} continues on the next line; write it on one line so it can be edited safely`)
   if (v.startsWith('"')) {
@@ -393,21 +400,24 @@ function parseValue(raw: string, file: string): string {
         i++
       } else if (c === '"') {
         if (v.slice(i + 1).trim() !== '') break
-        return out
+        return { value: out, quote: '"' }
       } else out += c
     }
     throw new SslMaterialError(file, `cannot safely edit ${OPTIONS_VARIABLE}: unbalanced or mixed quoting`)
   }
   if (v.startsWith("'")) {
-    if (v.length >= 2 && v.endsWith("'") && !v.slice(1, -1).includes("'")) return v.slice(1, -1)
+    if (v.length >= 2 && v.endsWith("'") && !v.slice(1, -1).includes("'")) return { value: v.slice(1, -1), quote: "'" }
     throw new SslMaterialError(file, `cannot safely edit ${OPTIONS_VARIABLE}: unbalanced or mixed quoting`)
   }
   if (/["'\\]/.test(v)) throw new SslMaterialError(file, `cannot safely edit ${OPTIONS_VARIABLE}: quotes or backslashes inside an unquoted value`)
-  return v
+  return { value: v, quote: '' }
 }
 
-function renderValue(words: readonly string[]): string {
-  return `${OPTIONS_VARIABLE}="${words.join(' ').replace(/[\\"]/g, (c) => `\\${c}`)}"`
+/** The line for these words, in the quoting the line had (single quotes when possible, else double). */
+function renderValue(words: readonly string[], quote: ParsedValue['quote']): string {
+  const text = words.join(' ')
+  if (quote === "'" && !text.includes("'")) return `${OPTIONS_VARIABLE}='${text}'`
+  return `${OPTIONS_VARIABLE}="${text.replace(/[\\"]/g, (c) => `\\${c}`)}"`
 }
 
 /**
@@ -429,9 +439,11 @@ export function editControllerOptions(text: string | null, ours: readonly string
   for (let i = 0; i < lines.length; i++) if (ASSIGNMENT.test(lines[i] as string)) index = i
 
   let words: string[] = []
+  let quote: ParsedValue['quote'] = '"'
   if (index >= 0) {
-    const raw = ASSIGNMENT.exec(lines[index] as string)?.[1] ?? ''
-    words = parseValue(raw, file).split(/\s+/).filter((w) => w !== '')
+    const parsed = parseValue(ASSIGNMENT.exec(lines[index] as string)?.[1] ?? '', file)
+    words = parsed.value.split(/\s+/).filter((w) => w !== '')
+    quote = parsed.quote
   }
   const kept = words.filter((w) => !mine.has(w))
   const dashdash = kept.indexOf('--')
@@ -445,32 +457,38 @@ export function editControllerOptions(text: string | null, ours: readonly string
   }
   const next = ours === null ? kept : [...before, ...ours, ...after]
 
-  const hadMarker = index > 0 && lines[index - 1] === MARKER
+  const above = index > 0 ? lines[index - 1] : undefined
+  const hadMarker = above === MARKER || above === MARKER_ADDED
   const out = [...lines]
   if (index >= 0) {
-    if (ours === null && next.length === 0 && hadMarker) {
-      out.splice(index - 1, 2) // our marker and a line we created: gone together
+    if (ours === null && next.length === 0 && above === MARKER_ADDED) {
+      out.splice(index - 1, 2) // a line we added, still holding nothing else: gone with its marker
     } else {
-      out[index] = next.length === words.length && next.every((w, i) => w === words[i]) ? (lines[index] as string) : renderValue(next)
+      out[index] = next.length === words.length && next.every((w, i) => w === words[i]) ? (lines[index] as string) : renderValue(next, quote)
       if (ours !== null && !hadMarker) out.splice(index, 0, MARKER)
       if (ours === null && hadMarker) out.splice(index - 1, 1)
     }
   } else if (ours !== null) {
-    out.push(MARKER, renderValue(next))
+    out.push(MARKER_ADDED, renderValue(next, '"'))
   }
   if (out.every((l) => l.trim() === '')) return null
   return `${out.join('\n')}\n`
 }
 
-/** The ovn-ctl SSL options that OVN_CONTROLLER_OPTS in `text` carries (ours or anyone's). */
-export function sslOptionsIn(text: string | null, file = DEFAULT_CONTROLLER_OPTIONS_FILE): string[] {
+/** The words of the OVN_CONTROLLER_OPTS that systemd would use (the last assignment); [] when none. */
+export function controllerOptions(text: string | null, file = DEFAULT_CONTROLLER_OPTIONS_FILE): string[] {
   if (text === null) return []
   let value = ''
   for (const line of text.split('\n')) {
     const m = ASSIGNMENT.exec(line)
-    if (m) value = parseValue(m[1] ?? '', file)
+    if (m) value = parseValue(m[1] ?? '', file).value
   }
-  const words = value.split(/\s+/).filter((w) => w !== '')
+  return value.split(/\s+/).filter((w) => w !== '')
+}
+
+/** The ovn-ctl SSL options that OVN_CONTROLLER_OPTS in `text` carries (ours or anyone's). */
+export function sslOptionsIn(text: string | null, file = DEFAULT_CONTROLLER_OPTIONS_FILE): string[] {
+  const words = controllerOptions(text, file)
   const dashdash = words.indexOf('--')
   return (dashdash < 0 ? words : words.slice(0, dashdash)).filter((w) => SSL_OPTION.test(w))
 }
@@ -479,8 +497,7 @@ export function sslOptionsIn(text: string | null, file = DEFAULT_CONTROLLER_OPTI
 // Files
 
 function errorText(err: unknown): string {
-  const e = err as NodeJS.ErrnoException
-  return e?.code !== undefined ? `${e.code}: ${e.message}` : String(err)
+  return err instanceof Error ? err.message : String(err)
 }
 
 function readIfExists(path: string): string | null {
