@@ -28,20 +28,28 @@
  *   and `ovn-appctl -t ovn-controller` work inside the host once those variables are set, and
  *   nothing touches /var/run/openvswitch or /etc.
  *
- * ## What OVN + Geneve over the userspace datapath needed (found by the lab-geneve spike)
+ * ## What OVN + Geneve over the userspace datapath needs (found by the lab-geneve spike)
+ * Verified one variation at a time against test/integration/lab-geneve.test.ts's topology:
  * - The underlay address must be on an OVS bridge's internal port (xenbr0, exactly like the
- *   management interface of a real host), with the physical NIC (veth) as a port of that bridge.
- *   The userspace datapath does its own tunnel routing (`ovs-appctl ovs/route/show`, learnt from
- *   the namespace's kernel routes) and ARP (`tnl/arp/show`), and can only send encapsulated
- *   packets out of a bridge that owns the route's source address.
- * - `ethtool -K DEV tx off` on every veth end (uplinks, underlay switch ports, guest NICs, the
- *   central's NIC): AF_PACKET hands OVS frames with partial checksums otherwise.
- * - Guest MTU 1400 (vm.ts): Geneve adds 58 bytes on a 1500-byte underlay; oversized encapsulated
- *   frames are dropped without an ICMP error.
- * - `ovn-bridge-datapath-type=netdev` so that ovn-controller keeps the integration bridge in the
- *   same (userspace) datapath as xenbr0; tunnel ports only work between bridges of one datapath.
- * - Order: the OVN keys (system-id, ovn-remote, ovn-encap-type/-ip, ovn-bridge) must be set
- *   before ovn-controller starts, or it creates `br-int` (PLATFORM.md).
+ *   management interface of a real host) with the physical NIC (veth `eth0`) as a port of that
+ *   bridge. With the address on a plain kernel veth instead, chassis register and ports bind
+ *   (the control plane is fine) but not one Geneve packet gets through: the userspace datapath
+ *   routes tunnels itself (`ovs-appctl ovs/route/show`, learnt from the namespace's kernel
+ *   routes), resolves the next hop itself (`tnl/arp/show`), and can only send out of a bridge
+ *   that owns the route's source address.
+ * - `ethtool -K DEV tx off` on every veth end. With TX offload back on the guests' veths, ping
+ *   still works but TCP between guests hangs; back on the underlay veths, a host can no longer
+ *   open a TCP connection to the central (ovn-controller's SB session). Frames read by OVS
+ *   through AF_PACKET carry partial checksums that nobody completes.
+ * - Guest MTU at most 1442 on a 1500-byte underlay (Geneve with OVN's option adds 58 bytes;
+ *   encapsulated frames that are too big are dropped without an ICMP error: DF pings of 1415
+ *   bytes and bulk TCP fail at MTU 1443). vm.ts uses 1400.
+ * - Nothing else: no `ovn-encap-csum` change, no static ARP, no route. With the XAPI bridge
+ *   already `datapath_type=netdev`, ovn-controller keeps it; `ovn-bridge-datapath-type=netdev` is
+ *   only needed if ovn-controller has to create the bridge itself (set it anyway: harmless).
+ * - Order: the OVN keys (system-id, ovn-remote, ovn-encap-type/-ip, ovn-bridge) are set before
+ *   ovn-controller starts, or it creates `br-int` (PLATFORM.md). ovn-controller turns the XAPI
+ *   bridge's fail_mode to secure and adds the `ovn-<chassis>-0` geneve ports to it.
  *
  * @example
  * ```ts
@@ -180,7 +188,7 @@ export interface StopOvnControllerOptions {
 
 /** Columns whose values change on their own in a running switch; `dumpConfig()` leaves them out. */
 export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  Open_vSwitch: ['cur_cfg', 'statistics', 'iface_types', 'datapath_types', 'dpdk_initialized', 'dpdk_version'],
+  Open_vSwitch: ['cur_cfg', 'next_cfg', 'statistics', 'iface_types', 'datapath_types', 'dpdk_initialized', 'dpdk_version'],
   Bridge: ['datapath_id', 'datapath_version', 'status', 'rstp_status'],
   Port: ['statistics', 'status', 'rstp_statistics', 'rstp_status', 'bond_active_slave', 'lacp_status'],
   Interface: [
@@ -733,7 +741,7 @@ export class LabHost {
   /**
    * Like `dumpDb()` but without the columns that change on their own in a running switch
    * (`VOLATILE_COLUMNS`: statistics, status, ofport, link state, mtu, mac_in_use, ifindex,
-   * cur_cfg, datapath_id, ...) and without the external_ids keys ovn-controller stamps with
+   * cur_cfg and next_cfg (sequence numbers every waiting ovs-vsctl bumps), datapath_id, ...) and without the external_ids keys ovn-controller stamps with
    * times (`VOLATILE_EXTERNAL_ID_KEYS`). Use it for "a read-only call changed nothing" checks.
    */
   async dumpConfig(): Promise<string> {

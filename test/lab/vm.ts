@@ -13,12 +13,15 @@
  * const vm = await LabVm.create({ ip: '198.18.10.1/24' })
  * await hostA.plugVif({ domid: 1, devid: 0, vm, vifUuid, vmUuid: vm.uuid, networkUuid, bridge: 'xapi1' })
  * const answered = await vm.ping('198.18.10.2')  // true when replies came back
+ * // bulk TCP through the overlay (what breaks first when offload or MTU is wrong):
+ * const received = await tcpTransfer({ client: vm, server: other, address: '198.18.10.2', bytes: 1_000_000 })
  * await vm.destroy()
  * ```
  */
 import { createNetns, killNetns, killNetnsSync, registerTeardown, type Registration } from './cleanup.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
 import { netnsName, newMac, newUuid } from './names.js'
+import { LabError } from './errors.js'
 
 /** MTU given to guest NICs unless told otherwise (see module comment). */
 export const DEFAULT_GUEST_MTU = 1400
@@ -115,4 +118,63 @@ export class LabVm {
     await killNetns(this.netns)
     this.#registration.release()
   }
+}
+
+export interface TcpTransferOptions {
+  readonly client: LabVm
+  readonly server: LabVm
+  /** The server's address as the client reaches it. */
+  readonly address: string
+  /** Bytes the client sends (default 1 MB). */
+  readonly bytes?: number
+  readonly port?: number
+  /** Give up after this long (default 20 s). */
+  readonly timeoutMs?: number
+}
+
+// Scripts run by this process's node binary inside the VMs; their parameters come in argv.
+const TCP_SERVER = `const [addr, port] = process.argv.slice(1)
+const s = require('net').createServer((c) => {
+  let n = 0
+  c.on('data', (d) => { n += d.length })
+  c.on('end', () => { c.end(String(n)); s.close() })
+  c.on('error', () => s.close())
+})
+s.listen(Number(port), addr)`
+const TCP_CLIENT = `const [addr, port, bytes, deadline] = process.argv.slice(1)
+const net = require('net')
+function attempt() {
+  const c = net.connect(Number(port), addr, () => c.end(Buffer.alloc(Number(bytes), 120)))
+  let out = ''
+  c.on('data', (d) => { out += d })
+  c.on('end', () => { process.stdout.write(out) })
+  c.on('error', (e) => {
+    if (e.code === 'ECONNREFUSED' && Date.now() < Number(deadline)) setTimeout(attempt, 100)
+    else { process.stderr.write(e.message); process.exit(1) }
+  })
+}
+attempt()`
+
+/**
+ * Send `bytes` over one TCP connection from `client` to a one-shot server in `server`, and
+ * resolve with the byte count the server received (it answers it before closing). Rejects when
+ * the transfer does not finish in time: with checksum offload or MTU wrong it hangs, it does not
+ * fail fast.
+ */
+export async function tcpTransfer(opts: TcpTransferOptions): Promise<number> {
+  const port = String(opts.port ?? 5001)
+  const bytes = opts.bytes ?? 1_000_000
+  const timeoutMs = opts.timeoutMs ?? 20_000
+  const serverDone = run(process.execPath, ['-e', TCP_SERVER, opts.address, port], { netns: opts.server.netns, timeoutMs, check: false })
+  const client = await run(process.execPath, ['-e', TCP_CLIENT, opts.address, port, String(bytes), String(Date.now() + timeoutMs / 2)], {
+    netns: opts.client.netns,
+    timeoutMs,
+    check: false,
+  })
+  const server = await serverDone
+  const received = Number.parseInt(client.stdout, 10)
+  if (!client.ok || !Number.isSafeInteger(received)) {
+    throw new LabError('LAB_TCP_FAILED', `TCP ${opts.client.name} -> ${opts.address}:${port} failed${client.timedOut ? ' (timed out)' : ''}: ${client.stderr.trim()} ${server.stderr.trim()}`.trim())
+  }
+  return received
 }

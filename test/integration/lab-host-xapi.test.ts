@@ -1,0 +1,140 @@
+// LabHost acts on Open vSwitch the way XAPI's daemons do (PLATFORM.md): xcp-networkd bridges,
+// xenopsd VIF plugs with ovs-xapi-sync's ids, ovs-ctl system-id and --delete-bridges.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { LabHost } from '../lab/host.js'
+import { LabVm } from '../lab/vm.js'
+import { newUuid } from '../lab/names.js'
+
+let host: LabHost
+before(async () => {
+  host = await LabHost.create({ name: 'xapi-host' })
+})
+after(() => host.destroy())
+
+async function externalIds(table: string, record: string): Promise<Record<string, string>> {
+  const out = await host.vsctl('--format=json', '--columns=external_ids', 'list', table, record)
+  const cell = (JSON.parse(out) as { data: [[string, [string, string][]]][] }).data[0]?.[0]
+  assert.ok(cell !== undefined && cell[0] === 'map', `no external_ids for ${table} ${record}`)
+  return Object.fromEntries(cell[1])
+}
+
+test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env', async () => {
+  const inventory = readFileSync(host.inventoryPath, 'utf8')
+  assert.match(inventory, new RegExp(`^INSTALLATION_UUID='${host.uuid}'$`, 'm'))
+  assert.match(inventory, /^MANAGEMENT_INTERFACE='xenbr0'$/m)
+  assert.equal(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id'), `"${host.uuid}"`)
+  assert.deepEqual(Object.keys(host.env()).sort(), ['OVN_RUNDIR', 'OVS_RUNDIR', 'XAPI_OVN_PLUGIN_LOG', 'XENSOURCE_INVENTORY'])
+  assert.equal(host.env().OVS_RUNDIR, host.rundir)
+  // The daemons' sockets are where OVS_RUNDIR says: ovs-appctl -t ovs-vswitchd finds them.
+  const r = await host.exec('ovs-appctl', ['-t', 'ovs-vswitchd', 'version'])
+  assert.match(r.stdout, /ovs-vswitchd \(Open vSwitch\)/)
+})
+
+test('createBridge is xcp-networkd plus ovs-xapi-sync: fail_mode, xs-network-uuids, bridge-id, netdev', async () => {
+  const [n1, n2] = [newUuid(), newUuid()]
+  await host.createBridge('xapi7', { networkUuids: [n1, n2] })
+  assert.equal(await host.vsctl('get', 'Bridge', 'xapi7', 'fail_mode'), 'standalone')
+  assert.equal(await host.vsctl('get', 'Bridge', 'xapi7', 'datapath_type'), 'netdev')
+  assert.deepEqual(await externalIds('Bridge', 'xapi7'), { 'xs-network-uuids': `${n1};${n2}`, 'bridge-id': n1 })
+  // --may-exist: creating it again changes nothing and keeps foreign ports.
+  await host.vsctl('add-port', 'xapi7', 'foreign0', '--', 'set', 'Interface', 'foreign0', 'type=internal')
+  await host.createBridge('xapi7', { networkUuids: [n1, n2] })
+  assert.ok((await host.vsctl('list-ports', 'xapi7')).split('\n').includes('foreign0'))
+  await host.createBridge('xapi8', { networkUuids: [newUuid()], failMode: 'secure' })
+  assert.equal(await host.vsctl('get', 'Bridge', 'xapi8', 'fail_mode'), 'secure')
+})
+
+test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM namespace', async (t) => {
+  const net = newUuid()
+  await host.createBridge('xapi1', { networkUuids: [net], failMode: 'secure' })
+  const vm = await LabVm.create({ ip: '198.18.20.1/24' })
+  t.after(() => vm.destroy())
+  const vifUuid = newUuid()
+  const vif = await host.plugVif({ domid: 5, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: net, mac: vm.mac, bridge: 'xapi1', vm })
+  assert.equal(vif.name, 'vif5.0')
+  assert.equal(await host.vsctl('port-to-br', 'vif5.0'), 'xapi1')
+  assert.deepEqual(await externalIds('Interface', 'vif5.0'), {
+    'xs-vm-uuid': vm.uuid,
+    'xs-vif-uuid': vifUuid,
+    'xs-network-uuid': net,
+    'attached-mac': vm.mac,
+    'iface-id': vifUuid,
+    'vm-id': vm.uuid,
+    'iface-status': 'active',
+  })
+  const link = await vm.exec('ip', ['-o', 'link', 'show', 'eth0'])
+  assert.match(link.stdout, new RegExp(vm.mac))
+  assert.match((await vm.exec('ip', ['-4', '-o', 'addr', 'show', 'eth0'])).stdout, /198\.18\.20\.1\/24/)
+
+  // Plugging again deletes and re-adds the port (a new Port row), like xenopsd's vif script.
+  const before = await host.vsctl('get', 'Port', 'vif5.0', '_uuid')
+  await host.plugVif({ domid: 5, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: net, mac: vm.mac, bridge: 'xapi1', vm })
+  assert.notEqual(await host.vsctl('get', 'Port', 'vif5.0', '_uuid'), before)
+
+  await host.unplugVif(vif)
+  assert.ok(!(await host.vsctl('list-ports', 'xapi1')).split('\n').includes('vif5.0'))
+  assert.equal((await host.exec('ip', ['link', 'show', 'vif5.0'], { check: false })).ok, false)
+})
+
+test('an HVM plug makes vif and tap with the same iface-id; the tap is the active one', async () => {
+  const net = newUuid()
+  await host.createBridge('xapi2', { networkUuids: [net] })
+  const vifUuid = newUuid()
+  const vmUuid = newUuid()
+  const mac = '02:00:00:00:20:01'
+  const vif = await host.plugVif({ domid: 6, devid: 1, vifUuid, vmUuid, networkUuid: net, mac, bridge: 'xapi2', hvm: true })
+  assert.equal(vif.tap, 'tap6.1')
+  const v = await externalIds('Interface', 'vif6.1')
+  const tap = await externalIds('Interface', 'tap6.1')
+  assert.equal(v['iface-id'], vifUuid)
+  assert.equal(tap['iface-id'], vifUuid)
+  for (const k of ['xs-vm-uuid', 'xs-vif-uuid', 'xs-network-uuid', 'attached-mac', 'vm-id']) assert.equal(tap[k], v[k], k)
+  assert.equal(v['iface-status'], 'inactive')
+  assert.equal(tap['iface-status'], 'active')
+
+  // PV drivers take over: the tap goes, the vif becomes active.
+  const pv = await host.unplugTap(vif)
+  assert.equal(pv.tap, undefined)
+  assert.equal((await externalIds('Interface', 'vif6.1'))['iface-status'], 'active')
+  await host.unplugVif(pv)
+})
+
+test('nicira-iface-id overrides iface-id; ovs-xapi-sync strips iface-id from non-VIF interfaces', async () => {
+  const net = newUuid()
+  await host.createBridge('xapi3', { networkUuids: [net] })
+  const vif = await host.plugVif({ domid: 7, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: net, mac: '02:00:00:00:30:01', bridge: 'xapi3', ifaceIdOverride: 'lsp-custom' })
+  assert.equal(vif.ifaceId, 'lsp-custom')
+  assert.equal((await externalIds('Interface', 'vif7.0'))['iface-id'], 'lsp-custom')
+  await host.vsctl('add-port', 'xapi3', 'other0', '--', 'set', 'Interface', 'other0', 'type=internal', 'external_ids:iface-id=stray', 'external_ids:iface-status=active')
+  await host.xapiSync()
+  assert.deepEqual(await externalIds('Interface', 'other0'), {})
+  await host.unplugVif(vif)
+})
+
+test('dumpConfig is stable while nothing changes and sees a changed external id', async () => {
+  const a = await host.dumpConfig()
+  const b = await host.dumpConfig()
+  assert.equal(a, b)
+  assert.match(a, /^Open_vSwitch /m)
+  assert.doesNotMatch(a, /"statistics"|"ofport"|"cur_cfg"/)
+  assert.match(await host.dumpDb(), /"statistics"/)
+  await host.vsctl('set', 'Open_vSwitch', '.', 'external_ids:lab-probe=1')
+  const c = await host.dumpConfig()
+  assert.notEqual(c, a)
+  await host.vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'lab-probe')
+  assert.equal(await host.dumpConfig(), a)
+})
+
+test('wipeBridgesAtBoot removes every bridge, keeps system-id, and bridges can be recreated', async () => {
+  await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
+  assert.ok((await host.bridges()).length > 0)
+  await host.wipeBridgesAtBoot()
+  assert.deepEqual(await host.bridges(), [])
+  assert.equal(await host.vsctl('--columns=name', 'find', 'Interface'), '')
+  assert.equal(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id'), `"${host.uuid}"`)
+  assert.equal(host.vswitchd?.isRunning(), true)
+  await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
+  assert.deepEqual(await host.bridges(), ['xenbr0'])
+})
