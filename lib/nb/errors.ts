@@ -1,0 +1,74 @@
+/**
+ * Errors of the OVN northbound operations. Every one is a XapiOvnError with a stable
+ * `OVN_NB_*` code and string params; callers match on `code`.
+ *
+ * Shared codes are reused, not redefined: a malformed argument is `OVN_INVALID_ARGUMENT`
+ * (InvalidArgumentError), a precondition that kept failing because someone else wrote the same
+ * rows is `OVN_CONCURRENT_CHANGE` (ConcurrentChangeError), an unreachable server
+ * `OVN_OVSDB_UNAVAILABLE`.
+ */
+import { XapiOvnError, truncate } from '../errors.js'
+
+/** No logical switch has this name (or UUID). params: [switch] */
+export class NbSwitchMissingError extends XapiOvnError {
+  constructor(ref: string) {
+    super('OVN_NB_SWITCH_MISSING', `logical switch ${JSON.stringify(truncate(ref))} does not exist`, [truncate(ref)])
+  }
+}
+
+/** Several logical switches carry this name (OVN does not make names unique). params: [switch, count] */
+export class NbSwitchAmbiguousError extends XapiOvnError {
+  constructor(ref: string, count: number) {
+    super(
+      'OVN_NB_SWITCH_AMBIGUOUS',
+      `${count} logical switches are named ${JSON.stringify(truncate(ref))}; name one by its UUID`,
+      [truncate(ref), String(count)],
+    )
+  }
+}
+
+/** The switch still has ports and `force` was not given. params: [switch, portCount] */
+export class NbSwitchNotEmptyError extends XapiOvnError {
+  constructor(ref: string, portCount: number) {
+    super(
+      'OVN_NB_SWITCH_NOT_EMPTY',
+      `logical switch ${JSON.stringify(truncate(ref))} still has ${portCount} port(s) (detach them first, or pass force to delete them with it)`,
+      [truncate(ref), String(portCount)],
+    )
+  }
+}
+
+/**
+ * A logical switch port of that name exists but cannot be this port: it is on another switch,
+ * or it is of another kind (a VIF port where a localnet port is asked for, or the reverse).
+ * params: [port, switch it is on, reason]
+ */
+export class NbPortConflictError extends XapiOvnError {
+  constructor(port: string, onSwitch: string, reason: string) {
+    super(
+      'OVN_NB_PORT_CONFLICT',
+      `logical switch port ${JSON.stringify(truncate(port))} (on switch ${JSON.stringify(truncate(onSwitch))}) conflicts: ${reason}`,
+      [truncate(port), truncate(onSwitch), reason],
+    )
+  }
+}
+
+/** Dynamic addresses were asked for on a switch that has no other_config:subnet or ipv6_prefix. params: [switch] */
+export class NbSwitchNoSubnetError extends XapiOvnError {
+  constructor(ref: string) {
+    super(
+      'OVN_NB_SWITCH_NO_SUBNET',
+      `logical switch ${JSON.stringify(truncate(ref))} has no other_config:subnet (or ipv6_prefix), so ovn-northd cannot assign dynamic addresses on it`,
+      [truncate(ref)],
+    )
+  }
+}
+
+/** Every class above with its code: the table the error test walks. */
+export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
+  ['NbSwitchMissingError', 'OVN_NB_SWITCH_MISSING'],
+  ['NbSwitchAmbiguousError', 'OVN_NB_SWITCH_AMBIGUOUS'],
+  ['NbSwitchNotEmptyError', 'OVN_NB_SWITCH_NOT_EMPTY'],
+  ['NbPortConflictError', 'OVN_NB_PORT_CONFLICT'],
+  ['NbSwitchNoSubnetError', 'OVN_NB_SWITCH_NO_SUBNET'],
+])

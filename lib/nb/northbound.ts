@@ -1,0 +1,305 @@
+/**
+ * OVN northbound operations: the public API of lib/nb. Each write reads a consistent snapshot,
+ * lets a pure planner compute ONE transaction (waits as preconditions, named UUIDs for new rows),
+ * and sends it. If a precondition fails because someone wrote the same rows meanwhile, the whole
+ * read-plan-write is redone (up to 3 attempts) and then OVN_CONCURRENT_CHANGE is thrown; nothing
+ * is ever half-written. A plan with nothing to do sends nothing, so every write is idempotent.
+ *
+ *   const nb = await connectNorthbound(['unix:/run/ovn/ovnnb_db.sock'])
+ *   await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' })
+ *   await attachPorts(nb, 'tenant-a', [{ vifUuid, mac: '02:00:00:00:00:01', ips: ['192.0.2.10'] }])
+ *   await nb.close()
+ *
+ * `nb` is anything with `transact(db, ops)` (OvsdbClient); results are plain JSON-friendly
+ * objects (maps as records) so the CLI and the plugin can print them as they are.
+ */
+import { ConcurrentChangeError, InternalError } from '../errors.js'
+import { OvsdbClient, type OvsdbClientOptions } from '../ovsdb/client.js'
+import { Uuid } from '../ovsdb/codec.js'
+import { OvsdbWaitFailedError } from '../ovsdb/errors.js'
+import type { Operation } from '../ovsdb/operations.js'
+import { NbSwitchMissingError } from './errors.js'
+import { NB_DB, findSwitch, portOwners, type NbSnapshot } from './model.js'
+import { planLocalnetPort, NEW_LOCALNET } from './plan-localnet.js'
+import { planAttachPorts, planDetachPorts, type PortAction } from './plan-ports.js'
+import { NEW_SWITCH, planDeleteSwitch, planEnsureSwitch } from './plan-switch.js'
+import { readSnapshot, type NbTransactor } from './snapshot.js'
+import {
+  parseLocalnetPort,
+  parseSwitchName,
+  parseSwitchOptions,
+  parseSwitchRef,
+  parseVifPorts,
+  parseVifUuids,
+  type LocalnetPortSpec,
+  type SwitchOptions,
+  type VifPortSpec,
+} from './validate-inputs.js'
+
+/** How many times a write is re-read and re-planned when its preconditions fail. */
+export const MAX_ATTEMPTS = 3
+
+export type NorthboundConnectOptions = Omit<OvsdbClientOptions, 'database' | 'leaderOnly'> & {
+  /** Only use the leader of a clustered OVN_Northbound (default true, like ovn-nbctl). */
+  readonly leaderOnly?: boolean
+}
+
+/**
+ * Connect to OVN_Northbound: `remotes` is one remote, a comma-separated list or an array
+ * (unix:, tcp:, ssl:). For a clustered database the servers are tried in order and, by default,
+ * only the leader is accepted; servers not connected to their cluster are always skipped.
+ */
+export function connectNorthbound(remotes: string | readonly string[], options: NorthboundConnectOptions = {}): Promise<OvsdbClient> {
+  return OvsdbClient.connect(remotes, { ...options, database: NB_DB, leaderOnly: options.leaderOnly ?? true })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+export interface EnsureSwitchResult {
+  readonly uuid: string
+  readonly name: string
+  readonly created: boolean
+  readonly changed: boolean
+}
+
+export interface DeleteSwitchResult {
+  /** False only with ifExists and no such switch. */
+  readonly deleted: boolean
+  readonly uuid: string | null
+  readonly name: string
+  /** Ports deleted with the switch (force). */
+  readonly portCount: number
+}
+
+export interface SwitchInfo {
+  readonly uuid: string
+  readonly name: string
+  /** other_config:subnet, or null. */
+  readonly subnet: string | null
+  readonly otherConfig: Readonly<Record<string, string>>
+  readonly externalIds: Readonly<Record<string, string>>
+  readonly portCount: number
+}
+
+export interface AttachedPort {
+  readonly vifUuid: string
+  /** The Logical_Switch_Port row UUID. */
+  readonly uuid: string
+  /** The addresses entry written: "<mac> <ip>..." or "<mac> dynamic". */
+  readonly address: string
+  readonly action: PortAction
+}
+
+export interface AttachResult {
+  readonly switchUuid: string
+  readonly switchName: string
+  readonly changed: boolean
+  readonly ports: readonly AttachedPort[]
+}
+
+export interface DetachResult {
+  readonly changed: boolean
+  readonly removed: readonly { readonly vifUuid: string; readonly uuid: string; readonly switchName: string; readonly switchUuid: string }[]
+  /** VIF UUIDs that had no port. */
+  readonly absent: readonly string[]
+}
+
+export interface PortInfo {
+  readonly uuid: string
+  readonly name: string
+  readonly switchUuid: string
+  readonly switchName: string
+  /** '' for a VIF port, 'localnet', 'router', ... */
+  readonly type: string
+  readonly addresses: readonly string[]
+  /** What ovn-northd assigned for a "dynamic" address, or null. */
+  readonly dynamicAddresses: string | null
+  /** Written by ovn-northd once the port is bound to a chassis; null when it has not said. */
+  readonly up: boolean | null
+  readonly enabled: boolean | null
+  readonly tagRequest: number | null
+  readonly tag: number | null
+  readonly options: Readonly<Record<string, string>>
+  readonly externalIds: Readonly<Record<string, string>>
+}
+
+export interface LocalnetResult {
+  readonly uuid: string
+  readonly name: string
+  readonly switchUuid: string
+  readonly action: PortAction
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+/** Create logical switch `name` or bring it to `subnet` / `externalIds` (keys not given are kept). */
+export async function ensureLogicalSwitch(nb: NbTransactor, name: string, options?: SwitchOptions): Promise<EnsureSwitchResult> {
+  const n = parseSwitchName(name, 'name')
+  const o = parseSwitchOptions(options)
+  const { plan, results } = await planAndApply(nb, [], (s) => planEnsureSwitch(s, n, o), `logical switch ${n}`)
+  const uuid = plan.switchUuid ?? insertedUuid(plan.operations, results, NEW_SWITCH)
+  return { uuid, name: n, created: plan.created, changed: plan.changed }
+}
+
+/** Every logical switch, by name. */
+export async function listLogicalSwitches(nb: NbTransactor): Promise<SwitchInfo[]> {
+  const s = await readSnapshot(nb, [])
+  return s.switches
+    .map((sw) => ({
+      uuid: sw.uuid,
+      name: sw.name,
+      subnet: sw.otherConfig.get('subnet') ?? null,
+      otherConfig: Object.fromEntries(sw.otherConfig),
+      externalIds: Object.fromEntries(sw.externalIds),
+      portCount: sw.portUuids.length,
+    }))
+    .sort((a, b) => compare(a.name, b.name) || compare(a.uuid, b.uuid))
+}
+
+/**
+ * Delete logical switch `ref` (name or UUID). It must have no ports unless `force` (then its
+ * ports go with it). A missing switch is OVN_NB_SWITCH_MISSING unless `ifExists`.
+ */
+export async function deleteLogicalSwitch(nb: NbTransactor, ref: string, options: { readonly force?: boolean; readonly ifExists?: boolean } = {}): Promise<DeleteSwitchResult> {
+  const r = parseSwitchRef(ref)
+  const force = options.force === true
+  try {
+    const { plan } = await planAndApply(nb, [], (s) => planDeleteSwitch(s, r, { force }), `logical switch ${r}`)
+    return { deleted: true, uuid: plan.switchUuid, name: plan.name, portCount: plan.portCount }
+  } catch (e) {
+    if (e instanceof NbSwitchMissingError && options.ifExists === true) return { deleted: false, uuid: null, name: r, portCount: 0 }
+    throw e
+  }
+}
+
+/**
+ * Create or update the logical switch ports of these XAPI VIFs on switch `switchRef`, all in one
+ * transaction. Each port is named after its VIF UUID, so it binds where XAPI plugs the VIF.
+ * Re-running with the same arguments writes nothing.
+ */
+export async function attachPorts(nb: NbTransactor, switchRef: string, ports: readonly VifPortSpec[]): Promise<AttachResult> {
+  const r = parseSwitchRef(switchRef)
+  const parsed = parseVifPorts(ports)
+  const { plan, results } = await planAndApply(
+    nb,
+    parsed.map((p) => p.name),
+    (s) => planAttachPorts(s, r, parsed),
+    `ports on logical switch ${r}`,
+  )
+  return {
+    switchUuid: plan.switchUuid,
+    switchName: plan.switchName,
+    changed: plan.changed,
+    ports: plan.ports.map((p) => ({
+      vifUuid: p.vifUuid,
+      uuid: p.uuid ?? insertedUuid(plan.operations, results, p.uuidName ?? ''),
+      address: p.address,
+      action: p.action,
+    })),
+  }
+}
+
+/** Remove the ports of these VIFs from whatever switch holds them; VIFs without a port are reported as absent. */
+export async function detachPorts(nb: NbTransactor, vifUuids: readonly string[]): Promise<DetachResult> {
+  const names = parseVifUuids(vifUuids)
+  const { plan } = await planAndApply(nb, names, (s) => planDetachPorts(s, names), 'VIF ports')
+  return {
+    changed: plan.changed,
+    removed: plan.removed.map((p) => ({ vifUuid: p.vifUuid, uuid: p.uuid, switchName: p.switchName, switchUuid: p.switchUuid })),
+    absent: [...plan.absent],
+  }
+}
+
+/** The ports of switch `switchRef` (name or UUID), or of every switch; sorted by switch and port name. */
+export async function listPorts(nb: NbTransactor, switchRef?: string): Promise<PortInfo[]> {
+  const r = switchRef === undefined ? undefined : parseSwitchRef(switchRef)
+  const s = await readSnapshot(nb, 'all')
+  const only = r === undefined ? undefined : findSwitch(s, r)
+  return portInfos(s)
+    .filter((p) => only === undefined || p.switchUuid === only.uuid)
+    .sort((a, b) => compare(a.switchName, b.switchName) || compare(a.name, b.name))
+}
+
+/**
+ * Create or update localnet port `spec.name` on switch `switchRef`: type localnet, addresses
+ * ["unknown"], options:network_name = spec.networkName (a physnet of the chassis'
+ * ovn-bridge-mappings), tag_request = spec.vlan (none: untagged).
+ */
+export async function addLocalnetPort(nb: NbTransactor, switchRef: string, spec: LocalnetPortSpec): Promise<LocalnetResult> {
+  const r = parseSwitchRef(switchRef)
+  const port = parseLocalnetPort(spec)
+  const { plan, results } = await planAndApply(nb, [port.name], (s) => planLocalnetPort(s, r, port), `localnet port ${port.name}`)
+  return {
+    uuid: plan.uuid ?? insertedUuid(plan.operations, results, NEW_LOCALNET),
+    name: port.name,
+    switchUuid: plan.switchUuid,
+    action: plan.action,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plumbing
+
+/** Port rows with the switch holding them (rows no switch holds are skipped). */
+export function portInfos(s: NbSnapshot): PortInfo[] {
+  const owners = portOwners(s)
+  const out: PortInfo[] = []
+  for (const p of s.ports) {
+    const sw = owners.get(p.uuid)
+    if (sw === undefined) continue
+    out.push({
+      uuid: p.uuid,
+      name: p.name,
+      switchUuid: sw.uuid,
+      switchName: sw.name,
+      type: p.type,
+      addresses: [...p.addresses],
+      dynamicAddresses: p.dynamicAddresses,
+      up: p.up,
+      enabled: p.enabled,
+      tagRequest: p.tagRequest,
+      tag: p.tag,
+      options: Object.fromEntries(p.options),
+      externalIds: Object.fromEntries(p.externalIds),
+    })
+  }
+  return out
+}
+
+/**
+ * Read, plan, write; on a failed precondition start over (MAX_ATTEMPTS in all), then
+ * ConcurrentChangeError. Planner errors (missing switch, conflicts) are thrown as they are.
+ */
+export async function planAndApply<P extends { readonly operations: readonly Operation[] }>(
+  nb: NbTransactor,
+  portNames: readonly string[] | 'all',
+  planner: (s: NbSnapshot) => P,
+  what: string,
+): Promise<{ plan: P; results: readonly unknown[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const plan = planner(await readSnapshot(nb, portNames))
+    if (plan.operations.length === 0) return { plan, results: [] }
+    try {
+      return { plan, results: await nb.transact(NB_DB, plan.operations) }
+    } catch (e) {
+      if (!(e instanceof OvsdbWaitFailedError)) throw e
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new ConcurrentChangeError(`${what} kept changing while we wrote (${MAX_ATTEMPTS} attempts); run the call again`)
+      }
+    }
+  }
+}
+
+/** The UUID the server gave the row inserted as `uuidName`. */
+export function insertedUuid(operations: readonly Operation[], results: readonly unknown[], uuidName: string): string {
+  const i = operations.findIndex((o) => o.op === 'insert' && o.uuidName === uuidName)
+  const uuid = (results[i] as { uuid?: unknown } | undefined)?.uuid
+  if (i < 0 || !(uuid instanceof Uuid)) throw new InternalError(`no insert result for ${uuidName}`)
+  return uuid.value
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}

@@ -1,0 +1,173 @@
+/**
+ * Pure planners for the logical switch ports of XAPI VIFs. A VIF's port is named after the VIF
+ * UUID (the iface-id XAPI's Open vSwitch integration writes), has type "" and one addresses
+ * entry "<mac> <ip>..." or "<mac> dynamic".
+ *
+ * Attaching N ports is ONE transaction: waits (the switch is still there; each new name is still
+ * free; each port we update is as we read it), the inserts with named UUIDs, and one mutate that
+ * adds them all to the switch's `ports`. Logical_Switch_Port is not a root table, so an insert
+ * without that mutate would be garbage-collected at commit: they go together or not at all.
+ *
+ * Detaching removes the ports from their switch's `ports`; ovsdb-server then deletes the rows.
+ */
+import { Uuid, namedUuid, ovsdbMap, set, type Value } from '../ovsdb/codec.js'
+import { op, where, type Operation } from '../ovsdb/operations.js'
+import { NbPortConflictError, NbSwitchNoSubnetError } from './errors.js'
+import { findPortByName, findSwitch, portOwners, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
+import { changedEntries, switchStillThere } from './plan-switch.js'
+import type { VifPort } from './validate-inputs.js'
+
+export type PortAction = 'created' | 'updated' | 'unchanged'
+
+export interface AttachPortPlan {
+  readonly vifUuid: string
+  /** The existing row's UUID; null for a port the plan creates (see uuidName). */
+  readonly uuid: string | null
+  /** The insert's uuid-name for a created port, else null. */
+  readonly uuidName: string | null
+  readonly address: string
+  readonly action: PortAction
+}
+
+export interface AttachPlan {
+  /** [] when every port already is as asked. */
+  readonly operations: readonly Operation[]
+  readonly switchUuid: string
+  readonly switchName: string
+  /** One entry per requested port, in request order. */
+  readonly ports: readonly AttachPortPlan[]
+  readonly changed: boolean
+}
+
+export interface DetachedPort {
+  readonly vifUuid: string
+  readonly uuid: string
+  readonly switchUuid: string
+  readonly switchName: string
+}
+
+export interface DetachPlan {
+  readonly operations: readonly Operation[]
+  readonly removed: readonly DetachedPort[]
+  /** VIF UUIDs that had no port: nothing to do for them. */
+  readonly absent: readonly string[]
+  readonly changed: boolean
+}
+
+/** The uuid-name of the i-th port an attach plan inserts. */
+export function newPortName(i: number): string {
+  return `new_lsp${i}`
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+/** `wait` that a port row is still exactly as read in these columns. */
+export function portStillAsRead(p: NbPortRow, columns: readonly ('name' | 'type' | 'addresses' | 'external_ids' | 'options' | 'tag_request')[]): Operation {
+  const row: Record<string, Value> = {}
+  for (const c of columns) {
+    if (c === 'name') row[c] = p.name
+    else if (c === 'type') row[c] = p.type
+    else if (c === 'addresses') row[c] = set(...p.addresses)
+    else if (c === 'external_ids') row[c] = ovsdbMap(p.externalIds)
+    else if (c === 'options') row[c] = ovsdbMap(p.options)
+    else row[c] = p.tagRequest === null ? set() : set(p.tagRequest)
+  }
+  return op.wait('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], columns, '==', [row])
+}
+
+function conflictIfElsewhere(p: NbPortRow, owner: NbSwitchRow | undefined, target: NbSwitchRow): void {
+  if (owner === undefined) throw new NbPortConflictError(p.name, '', 'the port is on no logical switch')
+  if (owner.uuid !== target.uuid) throw new NbPortConflictError(p.name, owner.name, `it is on another logical switch (${owner.uuid}); detach it first`)
+}
+
+/**
+ * Attach (create or update) the ports of these VIFs on switch `switchRef`. A port that exists on
+ * this switch with the same address and external_ids is left alone; one on another switch, or
+ * one that is not a VIF port (type other than ""), is an NbPortConflictError.
+ */
+export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonly VifPort[]): AttachPlan {
+  const sw = findSwitch(s, switchRef)
+  if (ports.some((p) => p.ips === 'dynamic') && !sw.otherConfig.has('subnet') && !sw.otherConfig.has('ipv6_prefix')) {
+    throw new NbSwitchNoSubnetError(switchRef)
+  }
+  const owners = portOwners(s)
+  const waits: Operation[] = []
+  const updates: Operation[] = []
+  const inserts: Operation[] = []
+  const updatedUuids: string[] = []
+  const plans: AttachPortPlan[] = []
+  ports.forEach((port) => {
+    const existing = findPortByName(s, port.name)
+    if (existing === undefined) {
+      const uuidName = newPortName(inserts.length)
+      waits.push(op.wait('Logical_Switch_Port', [where('name', '==', port.name)], ['name'], '==', []))
+      inserts.push(op.insert('Logical_Switch_Port', { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) }, uuidName))
+      plans.push({ vifUuid: port.name, uuid: null, uuidName, address: port.address, action: 'created' })
+      return
+    }
+    conflictIfElsewhere(existing, owners.get(existing.uuid), sw)
+    if (existing.type !== '') throw new NbPortConflictError(port.name, sw.name, `it is a ${existing.type} port, not a VIF port`)
+    const extChanges = changedEntries(existing.externalIds, port.externalIds)
+    if (sameStrings(existing.addresses, [port.address]) && extChanges.size === 0) {
+      plans.push({ vifUuid: port.name, uuid: existing.uuid, uuidName: null, address: port.address, action: 'unchanged' })
+      return
+    }
+    waits.push(portStillAsRead(existing, ['name', 'type', 'addresses', 'external_ids']))
+    updates.push(
+      op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(existing.uuid))], {
+        addresses: set(port.address),
+        external_ids: ovsdbMap(new Map([...existing.externalIds, ...extChanges])),
+      }),
+    )
+    updatedUuids.push(existing.uuid)
+    plans.push({ vifUuid: port.name, uuid: existing.uuid, uuidName: null, address: port.address, action: 'updated' })
+  })
+  const base = { switchUuid: sw.uuid, switchName: sw.name, ports: plans }
+  if (inserts.length === 0 && updates.length === 0) return { ...base, operations: [], changed: false }
+  const created = plans.filter((p) => p.action === 'created').length
+  const operations: Operation[] = [switchStillThere(sw, updatedUuids), ...waits, ...updates, ...inserts]
+  if (inserts.length > 0) {
+    const names = plans.flatMap((p) => (p.uuidName === null ? [] : [namedUuid(p.uuidName)]))
+    operations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'insert', set(...names)]]))
+  }
+  operations.push(op.comment(`xapi-ovn: attach ${created} new and ${updates.length} updated VIF port(s) on logical switch ${sw.name}`))
+  return { ...base, operations, changed: true }
+}
+
+/**
+ * Detach the ports of these VIFs from whatever switch holds them. A VIF without a port is
+ * reported in `absent` (detaching twice is not an error); a port that is not a VIF port
+ * (type other than "") is an NbPortConflictError.
+ */
+export function planDetachPorts(s: NbSnapshot, vifUuids: readonly string[]): DetachPlan {
+  const owners = portOwners(s)
+  const removed: DetachedPort[] = []
+  const absent: string[] = []
+  const bySwitch = new Map<string, { sw: NbSwitchRow; uuids: string[] }>()
+  for (const vif of vifUuids) {
+    const port = findPortByName(s, vif)
+    const owner = port === undefined ? undefined : owners.get(port.uuid)
+    if (port === undefined || owner === undefined) {
+      absent.push(vif)
+      continue
+    }
+    if (port.type !== '') throw new NbPortConflictError(vif, owner.name, `it is a ${port.type} port, not a VIF port`)
+    let group = bySwitch.get(owner.uuid)
+    if (group === undefined) {
+      group = { sw: owner, uuids: [] }
+      bySwitch.set(owner.uuid, group)
+    }
+    group.uuids.push(port.uuid)
+    removed.push({ vifUuid: vif, uuid: port.uuid, switchUuid: owner.uuid, switchName: owner.name })
+  }
+  if (removed.length === 0) return { operations: [], removed, absent, changed: false }
+  const operations: Operation[] = []
+  for (const { sw, uuids } of bySwitch.values()) operations.push(switchStillThere(sw, uuids))
+  for (const { sw, uuids } of bySwitch.values()) {
+    operations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'delete', set(...uuids.map((u) => new Uuid(u)))]]))
+  }
+  operations.push(op.comment(`xapi-ovn: detach ${removed.length} VIF port(s)`))
+  return { operations, removed, absent, changed: true }
+}

@@ -1,0 +1,115 @@
+/**
+ * Pure planners for logical switches: snapshot + validated arguments -> the ONE transaction that
+ * makes it so (empty when nothing needs writing). Every transaction starts with `wait`s that
+ * restate what the plan assumed, so if the database changed since the snapshot the server
+ * refuses the whole transaction (OvsdbWaitFailedError) and nothing is written.
+ */
+import { Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
+import { op, where, type Mutation, type Operation } from '../ovsdb/operations.js'
+import { NbSwitchNotEmptyError } from './errors.js'
+import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
+import type { ParsedSwitchOptions } from './validate-inputs.js'
+
+/** The uuid-name of a switch inserted by planEnsureSwitch. */
+export const NEW_SWITCH = 'new_switch'
+
+export interface EnsureSwitchPlan {
+  /** [] when the switch already is as asked. */
+  readonly operations: readonly Operation[]
+  /** The existing switch's UUID; null when the plan creates it (see NEW_SWITCH). */
+  readonly switchUuid: string | null
+  readonly created: boolean
+  readonly changed: boolean
+}
+
+export interface DeleteSwitchPlan {
+  readonly operations: readonly Operation[]
+  readonly switchUuid: string
+  readonly name: string
+  /** Ports deleted with it (non-zero only with force). */
+  readonly portCount: number
+}
+
+/** `wait` that the switch row still exists under the name we read. */
+export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] = []): Operation {
+  return op.wait(
+    'Logical_Switch',
+    [where('_uuid', '==', new Uuid(sw.uuid)), ...(alsoHolds.length > 0 ? [where('ports', 'includes', set(...alsoHolds.map((u) => new Uuid(u))))] : [])],
+    ['name'],
+    '==',
+    [{ name: sw.name }],
+  )
+}
+
+/** Keys of `wanted` whose value differs from (or is missing in) `current`. */
+export function changedEntries(current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [k, v] of wanted) if (current.get(k) !== v) out.set(k, v)
+  return out
+}
+
+/** Mutations setting these keys of a string map column (delete the old values, insert the new). */
+export function setKeys(column: string, entries: ReadonlyMap<string, string>): Mutation[] {
+  if (entries.size === 0) return []
+  return [
+    [column, 'delete', set(...entries.keys())],
+    [column, 'insert', ovsdbMap(entries)],
+  ]
+}
+
+/**
+ * Create the switch `name` (other_config:subnet, external_ids) or bring an existing one to the
+ * given subnet and external_ids. Keys not given are left alone. Idempotent.
+ */
+export function planEnsureSwitch(s: NbSnapshot, name: string, options: ParsedSwitchOptions): EnsureSwitchPlan {
+  const wantedOther = new Map<string, string>(options.subnet === null ? [] : [['subnet', options.subnet]])
+  const existing = lookupSwitch(s, name)
+  if (existing === undefined) {
+    return {
+      operations: [
+        op.wait('Logical_Switch', [where('name', '==', name)], ['name'], '==', []),
+        op.insert('Logical_Switch', { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(options.externalIds) }, NEW_SWITCH),
+        op.comment(`xapi-ovn: create logical switch ${name}`),
+      ],
+      switchUuid: null,
+      created: true,
+      changed: true,
+    }
+  }
+  const mutations = [
+    ...setKeys('other_config', changedEntries(existing.otherConfig, wantedOther)),
+    ...setKeys('external_ids', changedEntries(existing.externalIds, options.externalIds)),
+  ]
+  if (mutations.length === 0) return { operations: [], switchUuid: existing.uuid, created: false, changed: false }
+  return {
+    operations: [
+      switchStillThere(existing),
+      op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(existing.uuid))], mutations),
+      op.comment(`xapi-ovn: update logical switch ${name}`),
+    ],
+    switchUuid: existing.uuid,
+    created: false,
+    changed: true,
+  }
+}
+
+/**
+ * Delete the switch `ref` (name or UUID). With ports and without `force`: NbSwitchNotEmptyError,
+ * and the transaction also waits for `ports` to still be empty, so a port attached meanwhile
+ * makes it fail rather than be deleted unseen. With `force` its ports go with it.
+ */
+export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: boolean }): DeleteSwitchPlan {
+  const sw = findSwitch(s, ref)
+  if (sw.portUuids.length > 0 && !options.force) throw new NbSwitchNotEmptyError(ref, sw.portUuids.length)
+  const self = [where('_uuid', '==', new Uuid(sw.uuid))]
+  return {
+    operations: [
+      options.force ? switchStillThere(sw) : op.wait('Logical_Switch', self, ['name', 'ports'], '==', [{ name: sw.name, ports: set() }]),
+      op.delete('Logical_Switch', self),
+      op.comment(`xapi-ovn: delete logical switch ${sw.name}${options.force && sw.portUuids.length > 0 ? ` and its ${sw.portUuids.length} port(s)` : ''}`),
+    ],
+    switchUuid: sw.uuid,
+    name: sw.name,
+    portCount: sw.portUuids.length,
+  }
+}
