@@ -1,0 +1,12 @@
+/**
+ * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
+ * tests. BENCH_ONLY=plugin|pool runs one.
+ */
+import { benchPlugin } from './plugin.js'
+
+const benches: Record<string, () => Promise<void>> = { plugin: benchPlugin }
+const only = process.env['BENCH_ONLY']
+for (const [name, run] of Object.entries(benches)) {
+  if (only !== undefined && only !== name) continue
+  await run()
+}
