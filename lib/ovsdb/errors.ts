@@ -75,6 +75,11 @@ export class OvsdbClusterError extends tagged('cluster error', 'OVN_OVSDB_CLUSTE
 export class OvsdbInvalidParametersError extends tagged('invalid parameters', 'OVN_OVSDB_INVALID_PARAMETERS') {}
 export class OvsdbUnknownMonitorError extends tagged('unknown monitor', 'OVN_OVSDB_UNKNOWN_MONITOR') {}
 export class OvsdbServerError extends tagged('ovsdb error', 'OVN_OVSDB_SERVER_ERROR') {}
+export class OvsdbUnknownTableError extends tagged('unknown table', 'OVN_OVSDB_UNKNOWN_TABLE') {}
+export class OvsdbUnknownColumnError extends tagged('unknown column', 'OVN_OVSDB_UNKNOWN_COLUMN') {}
+export class OvsdbUnknownFunctionError extends tagged('unknown function', 'OVN_OVSDB_UNKNOWN_FUNCTION') {}
+export class OvsdbUnknownMutatorError extends tagged('unknown mutator', 'OVN_OVSDB_UNKNOWN_MUTATOR') {}
+export class OvsdbDuplicateMonitorIdError extends tagged('duplicate monitor ID', 'OVN_OVSDB_DUPLICATE_MONITOR_ID') {}
 
 /** Every known error string and its class: the table `ovsdbErrorFromWire` and the tests use. */
 export const OVSDB_ERROR_CLASSES: ReadonlyMap<string, OvsdbErrorClass> = new Map<string, OvsdbErrorClass>([
@@ -102,6 +107,11 @@ export const OVSDB_ERROR_CLASSES: ReadonlyMap<string, OvsdbErrorClass> = new Map
   ['invalid parameters', OvsdbInvalidParametersError],
   ['unknown monitor', OvsdbUnknownMonitorError],
   ['ovsdb error', OvsdbServerError],
+  ['unknown table', OvsdbUnknownTableError],
+  ['unknown column', OvsdbUnknownColumnError],
+  ['unknown function', OvsdbUnknownFunctionError],
+  ['unknown mutator', OvsdbUnknownMutatorError],
+  ['duplicate monitor ID', OvsdbDuplicateMonitorIdError],
 ])
 
 /**
