@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
 import {
@@ -21,6 +20,8 @@ import {
   type SslPaths,
 } from '../../lib/chassis/ssl-material.js'
 import { XapiOvnError } from '../../lib/errors.js'
+import { registerTeardown } from '../lab/cleanup.js'
+import { tempDirPrefix } from '../lab/names.js'
 import { createPki, type Credential, type Pki } from './ssl-pki-fixture.js'
 
 let pki: Pki
@@ -256,8 +257,12 @@ test('options file: refuses to guess, with OVN_SSL_MATERIAL', () => {
 })
 
 function scratch(t: { after: (fn: () => void) => void }): { root: string; paths: SslPaths } {
-  const root = mkdtempSync(join(tmpdir(), 'xo-ssl-'))
-  t.after(() => rmSync(root, { recursive: true, force: true }))
+  const root = mkdtempSync(tempDirPrefix('ssl'))
+  const registration = registerTeardown(`scratch ${root}`, () => rmSync(root, { recursive: true, force: true }))
+  t.after(() => {
+    rmSync(root, { recursive: true, force: true })
+    registration.release()
+  })
   return { root, paths: sslPaths(join(root, 'etc', 'ovn')) }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A throw-away PKI made with the openssl command line, for the SSL material tests: CAs, and
  * certificates they issue with chosen extended key usage and validity. Everything lives in one
- * temp directory that `destroy()` removes.
+ * temp directory (named like every lab dir, so a crashed run's is swept) that `destroy()` removes,
+ * or the lab's teardown at process exit if the test forgot.
  *
  * @example
  * ```ts
@@ -14,8 +15,9 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { registerTeardown } from '../lab/cleanup.js'
+import { tempDirPrefix } from '../lab/names.js'
 
 export interface Credential {
   readonly name: string
@@ -53,7 +55,8 @@ function keyArgs(type: 'ec' | 'rsa'): string[] {
 }
 
 export function createPki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), 'xo-pki-'))
+  const dir = mkdtempSync(tempDirPrefix('pki'))
+  const registration = registerTeardown(`pki ${dir}`, () => rmSync(dir, { recursive: true, force: true }))
   let serial = 1000
   const load = (name: string): Credential => {
     const keyPath = join(dir, `${name}.key`)
@@ -96,6 +99,7 @@ export function createPki(): Pki {
     },
     destroy() {
       rmSync(dir, { recursive: true, force: true })
+      registration.release()
     },
   }
 }
