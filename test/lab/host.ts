@@ -739,10 +739,14 @@ export class LabHost {
   }
 
   /**
-   * Like `dumpDb()` but without the columns that change on their own in a running switch
-   * (`VOLATILE_COLUMNS`: statistics, status, ofport, link state, mtu, mac_in_use, ifindex,
-   * cur_cfg and next_cfg (sequence numbers every waiting ovs-vsctl bumps), datapath_id, ...) and without the external_ids keys ovn-controller stamps with
-   * times (`VOLATILE_EXTERNAL_ID_KEYS`). Use it for "a read-only call changed nothing" checks.
+   * Like `dumpDb()` but without what changes on its own in a running switch:
+   * - `VOLATILE_COLUMNS`: statistics, status, ofport, link state/speed/resets, mtu, mac_in_use,
+   *   ifindex, error, datapath_id/version, iface_types/datapath_types, cur_cfg and next_cfg
+   *   (sequence numbers: every waiting ovs-vsctl bumps next_cfg, even when it writes nothing new);
+   * - `VOLATILE_EXTERNAL_ID_KEYS`: what ovn-controller stamps on its own clock (ovn-nb-cfg,
+   *   ovn-nb-cfg-ts, ovn-startup-ts, ovn-installed-ts).
+   * Everything else (external_ids, other_config, fail_mode, ports, ...) is kept, so it is the
+   * dump for "this call changed nothing" checks, also while ovn-controller runs.
    */
   async dumpConfig(): Promise<string> {
     return canonicalDump(await this.#dumpJson(), (table, column) => VOLATILE_COLUMNS[table]?.includes(column) === true, VOLATILE_EXTERNAL_ID_KEYS)
