@@ -265,7 +265,7 @@ export class XapiEmulator {
     return dest
   }
 
-  addNetwork(fields: { name_label: string; bridge: string; MTU?: number; other_config?: Record<string, string> }): string {
+  addNetwork(fields: { name_label: string; bridge: string; uuid?: string; MTU?: number; other_config?: Record<string, string> }): string {
     return this.db.create('network', { name_description: '', ...fields })
   }
 

@@ -29,6 +29,8 @@ export interface EmulatedPoolOptions {
   readonly poolName?: string
   /** Serve HTTPS (self-signed) instead of HTTP. */
   readonly https?: boolean
+  /** uuid of the management network `xenbr0` (the lab's xenbr0 carries it in xs-network-uuids). */
+  readonly managementNetworkUuid?: string
   /** Netmask of the management PIFs (default 255.255.255.0). */
   readonly managementNetmask?: string
   readonly managementGateway?: string
@@ -79,6 +81,7 @@ export async function createEmulatedPool(options: EmulatedPoolOptions): Promise<
     const managementNetwork = emulator.addNetwork({
       name_label: 'Pool-wide network associated with eth0',
       bridge: 'xenbr0',
+      ...(options.managementNetworkUuid !== undefined ? { uuid: options.managementNetworkUuid } : {}),
     })
     const hosts: PoolHost[] = []
     for (const backend of options.hosts) {
