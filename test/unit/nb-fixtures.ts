@@ -1,0 +1,196 @@
+/**
+ * Hand-built OVN_Northbound snapshots for the planner tests, and `applyToSnapshot`: a tiny
+ * in-memory stand-in for ovsdb-server that applies the operations our planners emit (insert,
+ * update, mutate of sets and string maps, delete, wait, comment) to a snapshot, including the
+ * garbage collection of ports no switch refers to. It lets a test check "plan, apply, plan again
+ * gives nothing". The integration tests do the same against the real server.
+ */
+import assert from 'node:assert/strict'
+import { NamedUuid, OvsdbSet, Uuid, setItems, stringMap, type Atom, type Value } from '../../lib/ovsdb/codec.js'
+import { encodeOperation, type Condition, type Operation } from '../../lib/ovsdb/operations.js'
+import type { NbPortRow, NbSnapshot, NbSwitchRow } from '../../lib/nb/model.js'
+
+export const SW_A = 'aaaaaaaa-0000-4000-8000-00000000000a'
+export const SW_B = 'bbbbbbbb-0000-4000-8000-00000000000b'
+export const VIF1 = '11111111-1111-4111-8111-111111111111'
+export const VIF2 = '22222222-2222-4222-8222-222222222222'
+export const VIF3 = '33333333-3333-4333-8333-333333333333'
+export const LSP1 = 'c1c1c1c1-0000-4000-8000-0000000000c1'
+export const LSP2 = 'c2c2c2c2-0000-4000-8000-0000000000c2'
+export const LSP3 = 'c3c3c3c3-0000-4000-8000-0000000000c3'
+
+export function lswitch(name: string, uuid: string, o: { ports?: string[]; otherConfig?: Record<string, string>; externalIds?: Record<string, string> } = {}): NbSwitchRow {
+  return {
+    uuid,
+    name,
+    portUuids: o.ports ?? [],
+    otherConfig: new Map(Object.entries(o.otherConfig ?? {})),
+    externalIds: new Map(Object.entries(o.externalIds ?? {})),
+  }
+}
+
+export function lport(name: string, uuid: string, o: Partial<Omit<NbPortRow, 'name' | 'uuid'>> = {}): NbPortRow {
+  return {
+    uuid,
+    name,
+    type: o.type ?? '',
+    addresses: o.addresses ?? [],
+    options: o.options ?? new Map(),
+    externalIds: o.externalIds ?? new Map(),
+    tagRequest: o.tagRequest ?? null,
+    tag: o.tag ?? null,
+    up: o.up ?? null,
+    enabled: o.enabled ?? null,
+    dynamicAddresses: o.dynamicAddresses ?? null,
+  }
+}
+
+/** The wire JSON of operations: what the tests compare (plain data, set order as emitted). */
+export function wire(ops: readonly Operation[]): unknown[] {
+  return JSON.parse(JSON.stringify(ops.map(encodeOperation))) as unknown[]
+}
+
+let counter = 0
+function freshUuid(): string {
+  counter += 1
+  return `eeeeeeee-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`
+}
+
+type Table = 'Logical_Switch' | 'Logical_Switch_Port'
+type AnyRow = Record<string, Value>
+
+function toRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
+  return {
+    ls: s.switches.map((sw) => ({
+      _uuid: new Uuid(sw.uuid),
+      name: sw.name,
+      ports: new OvsdbSet(sw.portUuids.map((u) => new Uuid(u))),
+      other_config: new Map(sw.otherConfig),
+      external_ids: new Map(sw.externalIds),
+    })),
+    lsp: s.ports.map((p) => ({
+      _uuid: new Uuid(p.uuid),
+      name: p.name,
+      type: p.type,
+      addresses: new OvsdbSet(p.addresses),
+      options: new Map(p.options),
+      external_ids: new Map(p.externalIds),
+      tag_request: new OvsdbSet(p.tagRequest === null ? [] : [p.tagRequest]),
+      tag: new OvsdbSet(p.tag === null ? [] : [p.tag]),
+      up: new OvsdbSet(p.up === null ? [] : [p.up]),
+      enabled: new OvsdbSet(p.enabled === null ? [] : [p.enabled]),
+      dynamic_addresses: new OvsdbSet(p.dynamicAddresses === null ? [] : [p.dynamicAddresses]),
+    })),
+  }
+}
+
+function atomKey(a: Atom): string {
+  return a instanceof Uuid ? `u:${a.value}` : a instanceof NamedUuid ? `n:${a.name}` : `${typeof a}:${String(a)}`
+}
+
+function valueKey(v: Value | undefined): string {
+  if (v instanceof Map) return JSON.stringify([...v].map(([k, x]) => [atomKey(k), atomKey(x)]).sort())
+  return JSON.stringify(setItems(v).map(atomKey).sort())
+}
+
+function matches(row: AnyRow, where: readonly Condition[]): boolean {
+  return where.every(([column, fn, value]) => {
+    const have = row[column]
+    if (fn === '==') return valueKey(have) === valueKey(value)
+    if (fn === 'includes') {
+      const keys = new Set(setItems(have).map(atomKey))
+      return setItems(value).every((a) => keys.has(atomKey(a)))
+    }
+    throw new Error(`fake: condition ${fn} not supported`)
+  })
+}
+
+/**
+ * Apply a transaction to a snapshot. Throws 'wait failed' like the server would refuse it.
+ * Returns the new snapshot and the UUIDs given to inserted rows by uuid-name.
+ */
+export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { snapshot: NbSnapshot; inserted: Map<string, string> } {
+  const { ls, lsp } = toRows(s)
+  const tables: Record<Table, AnyRow[]> = { Logical_Switch: ls, Logical_Switch_Port: lsp }
+  const inserted = new Map<string, string>()
+  const resolve = (a: Atom): Atom => (a instanceof NamedUuid ? new Uuid(inserted.get(a.name) ?? assert.fail(`unknown named-uuid ${a.name}`)) : a)
+  for (const o of ops) {
+    if (o.op === 'comment') continue
+    if (o.op === 'commit' || o.op === 'abort' || o.op === 'assert') throw new Error(`fake: op ${o.op}`)
+    const table = tables[o.table as Table]
+    assert.ok(table, `fake: table ${o.table}`)
+    switch (o.op) {
+      case 'wait': {
+        const rows = table.filter((r) => matches(r, o.where))
+        const projected = rows.map((r) => o.columns.map((c) => valueKey(r[c])).join('|')).sort()
+        const wanted = o.rows.map((r) => o.columns.map((c) => valueKey(r[c])).join('|')).sort()
+        const equal = JSON.stringify(projected) === JSON.stringify(wanted)
+        if (equal !== (o.until === '==')) throw new Error('wait failed')
+        break
+      }
+      case 'insert': {
+        const uuid = freshUuid()
+        if (o.uuidName) inserted.set(o.uuidName, uuid)
+        if (o.table === 'Logical_Switch_Port' && table.some((r) => r['name'] === o.row['name'])) throw new Error('constraint violation: duplicate name')
+        table.push({ _uuid: new Uuid(uuid), ...o.row })
+        break
+      }
+      case 'update':
+        for (const r of table.filter((x) => matches(x, o.where))) Object.assign(r, o.row)
+        break
+      case 'delete':
+        tables[o.table as Table] = table.filter((x) => !matches(x, o.where))
+        break
+      case 'mutate':
+        for (const r of table.filter((x) => matches(x, o.where))) {
+          for (const [column, mutator, value] of o.mutations) {
+            const cur = r[column]
+            if (cur instanceof Map || value instanceof Map) {
+              const m = stringMap(cur)
+              if (mutator === 'delete') for (const k of setItems(value as Value)) m.delete(String(k))
+              else if (mutator === 'insert') for (const [k, v] of stringMap(value)) if (!m.has(k)) m.set(k, v)
+              r[column] = m
+            } else {
+              const items = setItems(cur)
+              const given = setItems(value).map(resolve)
+              if (mutator === 'insert') r[column] = new OvsdbSet([...items, ...given.filter((g) => !items.some((i) => atomKey(i) === atomKey(g)))])
+              else if (mutator === 'delete') r[column] = new OvsdbSet(items.filter((i) => !given.some((g) => atomKey(i) === atomKey(g))))
+              else throw new Error(`fake: mutator ${mutator}`)
+            }
+          }
+        }
+        break
+      default:
+        throw new Error(`fake: op ${o.op}`)
+    }
+  }
+  // Garbage-collect ports no switch refers to (Logical_Switch_Port is not a root table).
+  const referenced = new Set(tables.Logical_Switch.flatMap((r) => setItems(r['ports']).map((a) => atomKey(resolve(a)))))
+  const ports = tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r['_uuid'] as Uuid)))
+  const one = <T>(v: Value | undefined): T | null => (setItems(v)[0] as T | undefined) ?? null
+  return {
+    inserted,
+    snapshot: {
+      switches: tables.Logical_Switch.map((r) => ({
+        uuid: (r['_uuid'] as Uuid).value,
+        name: String(r['name']),
+        portUuids: setItems(r['ports']).map((a) => (resolve(a) as Uuid).value),
+        otherConfig: stringMap(r['other_config']),
+        externalIds: stringMap(r['external_ids']),
+      })),
+      ports: ports.map((r) => ({
+        uuid: (r['_uuid'] as Uuid).value,
+        name: String(r['name']),
+        type: String(one<string>(r['type']) ?? ''),
+        addresses: setItems(r['addresses']).map(String),
+        options: stringMap(r['options']),
+        externalIds: stringMap(r['external_ids']),
+        tagRequest: one<number>(r['tag_request']),
+        tag: one<number>(r['tag']),
+        up: one<boolean>(r['up']),
+        enabled: one<boolean>(r['enabled']),
+        dynamicAddresses: one<string>(r['dynamic_addresses']),
+      })),
+    },
+  }
+}

@@ -1,0 +1,230 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { planAttachPorts, planDetachPorts } from '../../lib/nb/plan-ports.js'
+import { parseVifPorts } from '../../lib/nb/validate-inputs.js'
+import { XapiOvnError } from '../../lib/errors.js'
+import type { NbSnapshot } from '../../lib/nb/model.js'
+import { LSP1, LSP2, LSP3, SW_A, SW_B, VIF1, VIF2, VIF3, applyToSnapshot, lport, lswitch, wire } from './nb-fixtures.js'
+
+function code(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
+    throw e
+  }
+  return 'no error'
+}
+
+const SUBNET = { subnet: '192.0.2.0/24' }
+const onlyA: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { otherConfig: SUBNET })], ports: [] }
+const PORTS = parseVifPorts([
+  { vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['192.0.2.11'] },
+  { vifUuid: VIF2, mac: '02:00:00:00:00:02', ips: 'dynamic', externalIds: { 'xapi-vm-uuid': VIF3 } },
+])
+
+test('attaching new ports: one transaction of waits, inserts with named UUIDs, and ONE mutate of the switch', () => {
+  const plan = planAttachPorts(onlyA, 'tenant-a', PORTS)
+  assert.equal(plan.changed, true)
+  assert.deepEqual(plan.ports.map((p) => [p.vifUuid, p.action, p.uuidName, p.address]), [
+    [VIF1, 'created', 'new_lsp0', '02:00:00:00:00:01 192.0.2.11'],
+    [VIF2, 'created', 'new_lsp1', '02:00:00:00:00:02 dynamic'],
+  ])
+  assert.deepEqual(wire(plan.operations), [
+    { op: 'wait', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], columns: ['name'], until: '==', rows: [{ name: 'tenant-a' }], timeout: 0 },
+    { op: 'wait', table: 'Logical_Switch_Port', where: [['name', '==', VIF1]], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    { op: 'wait', table: 'Logical_Switch_Port', where: [['name', '==', VIF2]], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    {
+      op: 'insert',
+      table: 'Logical_Switch_Port',
+      row: { name: VIF1, addresses: '02:00:00:00:00:01 192.0.2.11', external_ids: ['map', []] },
+      'uuid-name': 'new_lsp0',
+    },
+    {
+      op: 'insert',
+      table: 'Logical_Switch_Port',
+      row: { name: VIF2, addresses: '02:00:00:00:00:02 dynamic', external_ids: ['map', [['xapi-vm-uuid', VIF3]]] },
+      'uuid-name': 'new_lsp1',
+    },
+    {
+      op: 'mutate',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      mutations: [['ports', 'insert', ['set', [['named-uuid', 'new_lsp0'], ['named-uuid', 'new_lsp1']]]]],
+    },
+    { op: 'comment', comment: 'xapi-ovn: attach 2 new and 0 updated VIF port(s) on logical switch tenant-a' },
+  ])
+})
+
+test('attach is idempotent: applied once, planning again gives no operations and every port unchanged', () => {
+  const first = planAttachPorts(onlyA, 'tenant-a', PORTS)
+  const { snapshot, inserted } = applyToSnapshot(onlyA, first.operations)
+  assert.equal(snapshot.switches[0]?.portUuids.length, 2)
+  const again = planAttachPorts(snapshot, 'tenant-a', PORTS)
+  assert.deepEqual(again.operations, [])
+  assert.equal(again.changed, false)
+  assert.deepEqual(again.ports.map((p) => [p.action, p.uuid]), [
+    ['unchanged', inserted.get('new_lsp0')],
+    ['unchanged', inserted.get('new_lsp1')],
+  ])
+})
+
+test('50 ports are planned as one transaction with a single switch mutate', () => {
+  const many = parseVifPorts(
+    Array.from({ length: 50 }, (_, i) => ({
+      vifUuid: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+      mac: `02:00:00:00:01:${i.toString(16).padStart(2, '0')}`,
+      ips: [`192.0.2.${i + 10}`],
+    })),
+  )
+  const plan = planAttachPorts(onlyA, 'tenant-a', many)
+  const count = (kind: string): number => plan.operations.filter((o) => o.op === kind).length
+  assert.deepEqual([count('insert'), count('mutate'), count('wait'), count('update')], [50, 1, 51, 0])
+})
+
+test('a port already on the switch with another address is updated in place, guarded by what was read', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1], otherConfig: SUBNET })],
+    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.99'], externalIds: new Map([['other', 'kept']]) })],
+  }
+  const plan = planAttachPorts(s, 'tenant-a', PORTS.slice(0, 1))
+  assert.deepEqual(plan.ports.map((p) => [p.action, p.uuid]), [['updated', LSP1]])
+  assert.deepEqual(wire(plan.operations), [
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]], ['ports', 'includes', ['uuid', LSP1]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
+    {
+      op: 'wait',
+      table: 'Logical_Switch_Port',
+      where: [['_uuid', '==', ['uuid', LSP1]]],
+      columns: ['name', 'type', 'addresses', 'external_ids'],
+      until: '==',
+      rows: [{ name: VIF1, type: '', addresses: '02:00:00:00:00:01 192.0.2.99', external_ids: ['map', [['other', 'kept']]] }],
+      timeout: 0,
+    },
+    {
+      op: 'update',
+      table: 'Logical_Switch_Port',
+      where: [['_uuid', '==', ['uuid', LSP1]]],
+      row: { addresses: '02:00:00:00:00:01 192.0.2.11', external_ids: ['map', [['other', 'kept']]] },
+    },
+    { op: 'comment', comment: 'xapi-ovn: attach 0 new and 1 updated VIF port(s) on logical switch tenant-a' },
+  ])
+  const after = applyToSnapshot(s, plan.operations).snapshot
+  assert.deepEqual(planAttachPorts(after, 'tenant-a', PORTS.slice(0, 1)).operations, [])
+})
+
+test('a mix of unchanged, updated and new ports', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1, LSP2], otherConfig: SUBNET })],
+    ports: [
+      lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.11'] }),
+      lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02 dynamic'] }),
+    ],
+  }
+  const ports = parseVifPorts([
+    { vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['192.0.2.11'] },
+    { vifUuid: VIF2, mac: '02:00:00:00:00:02', ips: ['192.0.2.12', '2001:db8::12'] },
+    { vifUuid: VIF3, mac: '02:00:00:00:00:03' },
+  ])
+  const plan = planAttachPorts(s, 'tenant-a', ports)
+  assert.deepEqual(plan.ports.map((p) => [p.vifUuid, p.action, p.address]), [
+    [VIF1, 'unchanged', '02:00:00:00:00:01 192.0.2.11'],
+    [VIF2, 'updated', '02:00:00:00:00:02 192.0.2.12 2001:db8::12'],
+    [VIF3, 'created', '02:00:00:00:00:03'],
+  ])
+  assert.deepEqual(plan.operations.map((o) => `${o.op} ${'table' in o ? o.table : ''}`), [
+    'wait Logical_Switch',
+    'wait Logical_Switch_Port',
+    'wait Logical_Switch_Port',
+    'update Logical_Switch_Port',
+    'insert Logical_Switch_Port',
+    'mutate Logical_Switch',
+    'comment ',
+  ])
+  const after = applyToSnapshot(s, plan.operations).snapshot
+  assert.deepEqual(planAttachPorts(after, 'tenant-a', ports).operations, [])
+})
+
+test('a port of that name on another switch is OVN_NB_PORT_CONFLICT, and nothing is planned', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { otherConfig: SUBNET }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
+    ports: [lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02 dynamic'] })],
+  }
+  assert.equal(code(() => planAttachPorts(s, 'tenant-a', PORTS)), `OVN_NB_PORT_CONFLICT ${VIF2}|tenant-b|it is on another logical switch (${SW_B}); detach it first`)
+})
+
+test('a non-VIF port (localnet, router) named like the VIF is a conflict, not overwritten', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1], otherConfig: SUBNET })],
+    ports: [lport(VIF1, LSP1, { type: 'router', addresses: ['router'] })],
+  }
+  assert.equal(code(() => planAttachPorts(s, 'tenant-a', PORTS.slice(0, 1))), `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a router port, not a VIF port`)
+})
+
+test('a missing switch is OVN_NB_SWITCH_MISSING; dynamic addresses on a switch without subnet are refused', () => {
+  assert.equal(code(() => planAttachPorts(onlyA, 'tenant-z', PORTS)), 'OVN_NB_SWITCH_MISSING tenant-z')
+  const noSubnet: NbSnapshot = { switches: [lswitch('plain', SW_B)], ports: [] }
+  assert.equal(code(() => planAttachPorts(noSubnet, 'plain', PORTS)), 'OVN_NB_SWITCH_NO_SUBNET plain')
+  // Static addresses are fine there; so is an IPv6 prefix for dynamic ones.
+  assert.equal(planAttachPorts(noSubnet, 'plain', PORTS.slice(0, 1)).changed, true)
+  const v6: NbSnapshot = { switches: [lswitch('v6', SW_B, { otherConfig: { ipv6_prefix: '2001:db8::' } })], ports: [] }
+  assert.equal(planAttachPorts(v6, 'v6', PORTS).changed, true)
+})
+
+test('attaching no ports plans nothing (but still needs the switch)', () => {
+  assert.deepEqual(planAttachPorts(onlyA, 'tenant-a', []).operations, [])
+  assert.equal(code(() => planAttachPorts(onlyA, 'nope', [])), 'OVN_NB_SWITCH_MISSING nope')
+})
+
+test('detach removes the ports from each switch holding them, in one transaction; unknown VIFs are absent', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1, LSP3] }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
+    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01'] }), lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02'] })],
+  }
+  const absentVif = 'ffffffff-0000-4000-8000-000000000000'
+  const plan = planDetachPorts(s, [VIF1, VIF2, absentVif])
+  assert.deepEqual(plan.absent, [absentVif])
+  assert.deepEqual(plan.removed.map((r) => [r.vifUuid, r.switchName]), [[VIF1, 'tenant-a'], [VIF2, 'tenant-b']])
+  assert.deepEqual(wire(plan.operations), [
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]], ['ports', 'includes', ['uuid', LSP1]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_B]], ['ports', 'includes', ['uuid', LSP2]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-b' }],
+      timeout: 0,
+    },
+    { op: 'mutate', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], mutations: [['ports', 'delete', ['uuid', LSP1]]] },
+    { op: 'mutate', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_B]]], mutations: [['ports', 'delete', ['uuid', LSP2]]] },
+    { op: 'comment', comment: 'xapi-ovn: detach 2 VIF port(s)' },
+  ])
+  const after = applyToSnapshot(s, plan.operations).snapshot
+  assert.deepEqual(after.ports, [])
+  assert.deepEqual(after.switches.map((sw) => sw.portUuids), [[LSP3], []])
+  // Detaching again is a no-op.
+  const again = planDetachPorts(after, [VIF1, VIF2])
+  assert.deepEqual(again.operations, [])
+  assert.deepEqual(again.absent, [VIF1, VIF2])
+})
+
+test('detach refuses to remove a port that is not a VIF port', () => {
+  const s: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })], ports: [lport(VIF1, LSP1, { type: 'localnet' })] }
+  assert.equal(code(() => planDetachPorts(s, [VIF1])), `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a localnet port, not a VIF port`)
+})
