@@ -172,7 +172,12 @@ function listNetnsSync(): string[] {
 /** Create a network namespace with its loopback up. */
 export async function createNetns(name: string): Promise<void> {
   await run('ip', ['netns', 'add', name])
-  await run('ip', ['link', 'set', 'lo', 'up'], { netns: name })
+  try {
+    await run('ip', ['link', 'set', 'lo', 'up'], { netns: name })
+  } catch (err) {
+    await killNetns(name)
+    throw err
+  }
 }
 
 /** Kill every process inside `name`, then delete it. A missing namespace is not an error. */
