@@ -117,3 +117,68 @@ export class InternalError extends XapiOvnError {
 export function truncate(value: string, max = 256): string {
   return value.length <= max ? value : `${value.slice(0, max)}…(${value.length} chars)`
 }
+
+// ---- pool driver (lib/pool) ----
+
+/** No PIF of a host can carry OVN's tunnels. params: [host, pif, reason] (pif '' when none was found) */
+export class NoTransportPifError extends XapiOvnError {
+  constructor(host: string, pif: string, reason: string) {
+    super('OVN_NO_TRANSPORT_PIF', `host ${host} has no usable transport PIF${pif === '' ? '' : ` (${pif})`}: ${reason}`, [host, pif, reason])
+  }
+}
+
+/** An XAPI record lacks a field we read or has it in another shape. params: [class, ref, field, reason] */
+export class XapiRecordError extends XapiOvnError {
+  constructor(cls: string, ref: string, field: string, reason: string) {
+    super('OVN_XAPI_RECORD_INVALID', `XAPI ${cls} ${ref}: field ${field} ${reason}`, [cls, ref, field, truncate(reason)])
+  }
+}
+
+/** The pool master cannot be reached (connection refused, DNS, timeout, HTTP). params: [url, reason] */
+export class XapiUnreachableError extends XapiOvnError {
+  constructor(url: string, reason: string, options?: { cause?: unknown }) {
+    super('OVN_XAPI_UNREACHABLE', `cannot reach XAPI at ${url}: ${reason}`, [url, truncate(reason)], options)
+  }
+}
+
+/** The pool master's TLS certificate does not verify. params: [url, reason] */
+export class XapiCertificateError extends XapiOvnError {
+  constructor(url: string, reason: string, options?: { cause?: unknown }) {
+    super('OVN_XAPI_CERTIFICATE', `the TLS certificate of ${url} is not trusted (${reason}); install the pool's CA or, knowingly, allow unauthorized certificates`, [url, truncate(reason)], options)
+  }
+}
+
+/** XAPI refused the credentials. params: [url, user] */
+export class XapiAuthError extends XapiOvnError {
+  constructor(url: string, user: string, options?: { cause?: unknown }) {
+    super('OVN_XAPI_AUTH_FAILED', `XAPI at ${url} refused the credentials of ${user}`, [url, truncate(user)], options)
+  }
+}
+
+/** An XAPI call failed with an API error. params: [method, xapi code, ...xapi params] */
+export class XapiCallError extends XapiOvnError {
+  readonly method: string
+  readonly xapiCode: string
+  readonly xapiParams: readonly string[]
+
+  constructor(method: string, xapiCode: string, xapiParams: readonly string[], options?: { cause?: unknown }) {
+    super('OVN_XAPI_CALL_FAILED', `XAPI ${method} failed: ${xapiCode}(${xapiParams.map((p) => truncate(p, 120)).join(', ')})`, [method, xapiCode, ...xapiParams.map((p) => truncate(p))], options)
+    this.method = method
+    this.xapiCode = xapiCode
+    this.xapiParams = xapiParams.map((p) => truncate(p))
+  }
+}
+
+/** The network meant for OVN cannot be found or cannot be used. params: [network, reason] */
+export class OvnNetworkError extends XapiOvnError {
+  constructor(network: string, reason: string) {
+    super('OVN_NETWORK_UNUSABLE', `OVN network ${network}: ${reason}`, [truncate(network), reason])
+  }
+}
+
+/** A host plugin answered, but not with the JSON it documents. params: [host, fn, reason] */
+export class PluginReplyError extends XapiOvnError {
+  constructor(host: string, fn: string, reason: string) {
+    super('OVN_PLUGIN_REPLY_INVALID', `ovn-chassis ${fn} on ${host} gave an unexpected answer: ${reason}`, [host, fn, truncate(reason)])
+  }
+}

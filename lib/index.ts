@@ -1,0 +1,19 @@
+/**
+ * xapi-ovn: run OVN on an XCP-ng / XenServer pool, on XAPI-owned bridges.
+ *
+ * ```ts
+ * import { XapiPool, setup, verify } from 'xapi-ovn'
+ * const pool = await XapiPool.connect({ url: 'https://pool-master', user: 'root', password })
+ * try {
+ *   const result = await setup(pool, { ovnRemote: 'ssl:192.0.2.10:6642', onProgress: console.error })
+ *   for (const h of result.hosts) if (!h.ok) console.error(h.host.name, h.error.code, h.error.message)
+ *   console.log((await verify(pool, { wait: 30 })).ok)
+ * } finally {
+ *   await pool.close()
+ * }
+ * ```
+ */
+export * from './pool/index.js'
+export * from './errors.js'
+export type { Check, CheckStatus, ControllerState } from './chassis/verify.js'
+export type { KeyChange } from './chassis/external-ids-write.js'

@@ -1,0 +1,246 @@
+/**
+ * One authenticated session with a pool master, over the `xen-api` client: connect, call, read
+ * the records the pool driver works from, close. Every failure comes out coded:
+ * OVN_XAPI_UNREACHABLE, OVN_XAPI_CERTIFICATE, OVN_XAPI_AUTH_FAILED, OVN_XAPI_CALL_FAILED (with
+ * XAPI's own code and params), OVN_TIMEOUT, OVN_XAPI_RECORD_INVALID.
+ *
+ * TLS certificates are verified unless the caller sets `allowUnauthorized`. The client watches no
+ * events: the driver reads what it needs when it needs it.
+ */
+import { createClient, type Xapi } from 'xen-api'
+import { InvalidArgumentError, TimeoutError, XapiAuthError, XapiCallError, XapiCertificateError, XapiUnreachableError } from '../errors.js'
+import {
+  parseAllRecords,
+  parseHost,
+  parseHostMetrics,
+  parseNetwork,
+  parsePif,
+  parsePool,
+  type HostMetricsRecord,
+  type HostRecord,
+  type NetworkRecord,
+  type PifRecord,
+  type PoolRecord,
+} from './records.js'
+
+export interface ConnectOptions {
+  /** The pool master: `https://host[:port]`, `http://host[:port]` or a bare host (HTTPS). */
+  readonly url: string
+  /** Default `root`. */
+  readonly user?: string
+  readonly password?: string
+  /** An existing session instead of user/password. */
+  readonly sessionId?: string
+  /** Accept a TLS certificate that does not verify. Default false. */
+  readonly allowUnauthorized?: boolean
+  /** Wire protocol; default `auto` (JSON-RPC, XML-RPC on old hosts). */
+  readonly transport?: 'auto' | 'json-rpc' | 'xml-rpc'
+  /** Timeout of ordinary calls, ms (default 60 s). */
+  readonly callTimeoutMs?: number
+  /** Timeout of a host plugin call, ms, on top of any `wait` it is given (default 5 min). */
+  readonly pluginTimeoutMs?: number
+}
+
+/** The part of a xen-api client the driver uses (tests of pure parts never need more). */
+export interface XapiCaller {
+  call(method: string, ...args: unknown[]): Promise<unknown>
+  disconnect(): Promise<void>
+}
+
+/** Everything the driver reads about a pool, validated. Maps are keyed by ref. */
+export interface PoolState {
+  readonly pool: PoolRecord
+  readonly hosts: ReadonlyMap<string, HostRecord>
+  readonly metrics: ReadonlyMap<string, HostMetricsRecord>
+  readonly pifs: ReadonlyMap<string, PifRecord>
+  readonly networks: ReadonlyMap<string, NetworkRecord>
+}
+
+const DEFAULT_CALL_TIMEOUT_MS = 60_000
+const DEFAULT_PLUGIN_TIMEOUT_MS = 5 * 60_000
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+])
+
+/** The URL with any user:password@ replaced, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z]+:\/\/)?[^/@]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}***@`)
+}
+
+/**
+ * Check and normalize a pool master URL to `scheme://host[:port]`. Credentials in the URL are
+ * refused (they would end up in process listings and logs).
+ */
+export function normalizeXapiUrl(url: string): string {
+  const shown = redactUrl(url)
+  if (url.trim() === '') throw new InvalidArgumentError('url', '', 'the pool master URL is empty')
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `https://${url}`
+  let parsed: URL
+  try {
+    parsed = new URL(withScheme)
+  } catch {
+    throw new InvalidArgumentError('url', shown, 'expected https://HOST[:PORT] (or http://)')
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InvalidArgumentError('url', shown, 'only https:// and http:// are supported')
+  if (parsed.username !== '' || parsed.password !== '') throw new InvalidArgumentError('url', shown, 'credentials do not belong in the URL: give the user and password separately')
+  if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('url', shown, 'expected no path, query or fragment')
+  if (parsed.hostname === '') throw new InvalidArgumentError('url', shown, 'no host')
+  return `${parsed.protocol}//${parsed.host}`
+}
+
+function errorChain(err: unknown): Record<string, unknown>[] {
+  const chain: Record<string, unknown>[] = []
+  let e: unknown = err
+  for (let i = 0; i < 6 && typeof e === 'object' && e !== null; i++) {
+    chain.push(e as Record<string, unknown>)
+    e = (e as { cause?: unknown }).cause
+  }
+  return chain
+}
+
+/** XAPI's code and params when `err` is an API error from xen-api (code + params array). */
+export function apiErrorOf(err: unknown): { code: string; params: string[] } | null {
+  if (typeof err !== 'object' || err === null) return null
+  const { code, params } = err as { code?: unknown; params?: unknown }
+  if (typeof code !== 'string' || !Array.isArray(params)) return null
+  return { code, params: params.map((p) => (typeof p === 'string' ? p : JSON.stringify(p) ?? String(p))) }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** Turn a transport-level failure (no API error) into a coded error. */
+function transportError(err: unknown, url: string): XapiCertificateError | XapiUnreachableError | TimeoutError | null {
+  for (const e of errorChain(err)) {
+    const code = typeof e.code === 'string' ? e.code : undefined
+    if (code !== undefined && TLS_CODES.has(code)) return new XapiCertificateError(url, `${code}: ${messageOf(e)}`, { cause: err })
+  }
+  for (const e of errorChain(err)) {
+    const code = typeof e.code === 'string' ? e.code : undefined
+    if (code !== undefined && (/^E[A-Z]+$/.test(code) || code.startsWith('UND_ERR') || code.startsWith('ERR_'))) {
+      return new XapiUnreachableError(url, `${code}: ${messageOf(e)}`, { cause: err })
+    }
+  }
+  const first = errorChain(err)[0]
+  if (first?.name === 'TimeoutError') return null
+  if (typeof first?.message === 'string' && /^unexpect(ed)? statusCode/.test(first.message)) return new XapiUnreachableError(url, first.message, { cause: err })
+  return null
+}
+
+export class XapiPool {
+  readonly url: string
+  readonly user: string
+  readonly #client: XapiCaller
+  readonly #callTimeoutMs: number
+  readonly #pluginTimeoutMs: number
+  #closed: Promise<void> | null = null
+
+  /** Wrap an already connected client (embedders that run their own xen-api client). */
+  constructor(client: XapiCaller, info: { url: string; user?: string; callTimeoutMs?: number; pluginTimeoutMs?: number }) {
+    this.#client = client
+    this.url = info.url
+    this.user = info.user ?? 'root'
+    this.#callTimeoutMs = info.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+    this.#pluginTimeoutMs = info.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+  }
+
+  /** How long a call of `method` with `args` may take, ms. */
+  timeoutFor(method: string, args: readonly unknown[]): number {
+    return method === 'host.call_plugin' ? this.#pluginTimeoutMs + pluginWaitMs(args) : this.#callTimeoutMs
+  }
+
+  /** Log in to the pool master. Rejects with a coded error; nothing is left open on failure. */
+  static async connect(options: ConnectOptions): Promise<XapiPool> {
+    const url = normalizeXapiUrl(options.url)
+    const user = options.user ?? 'root'
+    if (options.sessionId === undefined && options.password === undefined) throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
+    const pool = { url, user, callTimeoutMs: options.callTimeoutMs, pluginTimeoutMs: options.pluginTimeoutMs }
+    const timeouts = new XapiPool({ call: () => Promise.resolve(), disconnect: () => Promise.resolve() }, pool)
+    let client: Xapi
+    try {
+      client = createClient({
+        url,
+        auth: options.sessionId !== undefined ? { sessionId: options.sessionId } : { user, password: options.password ?? '' },
+        allowUnauthorized: options.allowUnauthorized === true,
+        transport: options.transport ?? 'auto',
+        watchEvents: false,
+        // A plugin call may wait (verify wait=N) on top of its own work.
+        callTimeout: (method: string, args: readonly unknown[]) => timeouts.timeoutFor(method, args),
+        // A plugin call may stay silent for its whole run (verify wait=N).
+        httpInactivityTimeout: (options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS) + 600_000 + 60_000,
+      })
+    } catch (err) {
+      throw new InvalidArgumentError('url', redactUrl(options.url), messageOf(err))
+    }
+    try {
+      await client.connect()
+    } catch (err) {
+      await client.disconnect().catch(() => undefined)
+      const api = apiErrorOf(err)
+      if (api?.code === 'SESSION_AUTHENTICATION_FAILED') throw new XapiAuthError(url, user, { cause: err })
+      if (api !== null && api.code === 'SESSION_INVALID' && options.sessionId !== undefined) throw new XapiAuthError(url, '(session id)', { cause: err })
+      if (api !== null) throw new XapiCallError('session.login_with_password', api.code, api.params, { cause: err })
+      throw transportError(err, url) ?? new XapiUnreachableError(url, messageOf(err), { cause: err })
+    }
+    return new XapiPool(client, pool)
+  }
+
+  /** Call an XAPI method (the session is added by xen-api). Rejects with a coded error. */
+  async call(method: string, ...args: unknown[]): Promise<unknown> {
+    try {
+      return await this.#client.call(method, ...args)
+    } catch (err) {
+      const api = apiErrorOf(err)
+      if (api !== null && !/^(E[A-Z]+|UND_ERR.*|ERR_.*)$/.test(api.code)) throw new XapiCallError(method, api.code, api.params, { cause: err })
+      const first = errorChain(err)[0]
+      if (first?.name === 'TimeoutError') throw new TimeoutError(`XAPI ${method}`, Math.round(this.timeoutFor(method, args) / 1000))
+      throw transportError(err, this.url) ?? new XapiUnreachableError(this.url, `${method}: ${messageOf(err)}`, { cause: err })
+    }
+  }
+
+  /** Pool, hosts, host metrics, PIFs and networks, validated. */
+  async readState(): Promise<PoolState> {
+    const [pools, hosts, metrics, pifs, networks] = await Promise.all([
+      this.call('pool.get_all_records'),
+      this.call('host.get_all_records'),
+      this.call('host_metrics.get_all_records'),
+      this.call('PIF.get_all_records'),
+      this.call('network.get_all_records'),
+    ])
+    const poolMap = parseAllRecords('pool', pools, parsePool)
+    const pool = [...poolMap.values()][0]
+    if (pool === undefined) throw new XapiCallError('pool.get_all_records', 'NO_POOL', [])
+    return {
+      pool,
+      hosts: parseAllRecords('host', hosts, parseHost),
+      metrics: parseAllRecords('host_metrics', metrics, parseHostMetrics),
+      pifs: parseAllRecords('PIF', pifs, parsePif),
+      networks: parseAllRecords('network', networks, parseNetwork),
+    }
+  }
+
+  /** Log out. Idempotent; never rejects. */
+  close(): Promise<void> {
+    this.#closed ??= this.#client.disconnect().catch(() => undefined)
+    return this.#closed
+  }
+}
+
+function pluginWaitMs(args: readonly unknown[]): number {
+  const map = args[args.length - 1]
+  if (typeof map !== 'object' || map === null) return 0
+  const wait = (map as Record<string, unknown>).wait
+  return typeof wait === 'string' && /^[0-9]{1,6}$/.test(wait) ? Number(wait) * 1000 : 0
+}

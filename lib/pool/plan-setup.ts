@@ -1,0 +1,170 @@
+/**
+ * Pure planning of a pool setup, before anything is touched: check the chassis options once for
+ * the whole pool, then build each host's configure arguments (its transport endpoint as
+ * ovn-encap-ip) and run the plugin's own argument parser (`parseConfigureArgs`) on exactly what
+ * will be sent. A mistake in a pool-wide option throws; a problem of one host (no transport PIF,
+ * an encap IP another host already uses) is that host's failure and leaves the others alone.
+ */
+import { parseConfigureArgs, SSL_ARGS } from '../chassis/configure-args.js'
+import { KEY_BY_NAME } from '../chassis/keys.js'
+import { bridgeMappings as validateMappings, parseMappings } from '../chassis/validators.js'
+import { InvalidArgumentError } from '../errors.js'
+import type { PoolState } from './connection.js'
+import { toFailure, type Failure } from './failures.js'
+import type { HostRecord } from './records.js'
+import { chooseTransportPif, type AddressFamily, type ResolvedTransportChoice, type TransportEndpoint } from './transport-pif.js'
+
+/** PEM material for `ssl:` remotes, passed to the plugin (never stored in the OVS SSL table). */
+export interface SslMaterial {
+  readonly privateKey: string
+  readonly certificate: string
+  readonly caCertificate: string
+}
+
+/** What every chassis of the pool gets. */
+export interface ChassisOptions {
+  /** OVN southbound remote(s): `tcp:IP:PORT`, `ssl:IP:PORT`, comma-separated. */
+  readonly ovnRemote: string
+  /** Default geneve. */
+  readonly encapType?: string
+  /** `physnet:bridge,...`, each bridge an XAPI bridge other than the OVN one. */
+  readonly bridgeMappings?: string
+  /** Other ovn-controller keys (ovn-remote-probe-interval, ovn-bridge-datapath-type, ...). */
+  readonly chassisKeys?: Readonly<Record<string, string>>
+  readonly ssl?: SslMaterial
+  /** Replace a system-id that differs from the host UUID. */
+  readonly forceSystemId?: boolean
+}
+
+export interface HostInfo {
+  readonly ref: string
+  readonly uuid: string
+  readonly name: string
+  readonly address: string
+  /** host_metrics.live: false when XAPI considers the host offline. */
+  readonly live: boolean
+}
+
+export type HostPlan =
+  | { readonly host: HostInfo; readonly ok: true; readonly transport: TransportEndpoint; readonly args: Readonly<Record<string, string>> }
+  | { readonly host: HostInfo; readonly ok: false; readonly failure: Failure }
+
+/** Keys the pool driver sets itself; chassisKeys may not name them. */
+export const DRIVER_KEYS: readonly string[] = ['ovn-remote', 'ovn-encap-type', 'ovn-encap-ip', 'ovn-bridge', 'ovn-bridge-mappings']
+
+/** Stands for the bridge of a network not created yet (never a real XAPI bridge name). */
+export const PENDING_BRIDGE = 'ovn-pending'
+const PLACEHOLDER_IP = '192.0.2.1'
+const PLACEHOLDER_UUID = '00000000-0000-4000-8000-000000000000'
+
+export function hostInfo(state: PoolState, host: HostRecord): HostInfo {
+  const metrics = host.metrics === null ? undefined : state.metrics.get(host.metrics)
+  return { ref: host.ref, uuid: host.uuid, name: host.nameLabel === '' ? host.hostname || host.uuid : host.nameLabel, address: host.address, live: metrics?.live ?? true }
+}
+
+/**
+ * The hosts to work on, by name: all of them, or those named in `only` (uuid or name_label).
+ * A name that matches no host is the caller's mistake.
+ */
+export function selectHosts(state: PoolState, only?: readonly string[]): HostRecord[] {
+  const all = [...state.hosts.values()].sort((a, b) => a.nameLabel.localeCompare(b.nameLabel) || a.uuid.localeCompare(b.uuid))
+  if (only === undefined || only.length === 0) return all
+  const picked = new Set<HostRecord>()
+  for (const name of only) {
+    const matches = all.filter((h) => h.uuid === name || h.nameLabel === name)
+    if (matches.length === 0) throw new InvalidArgumentError('host', name, 'no host of this pool has that uuid or name')
+    for (const h of matches) picked.add(h)
+  }
+  return all.filter((h) => picked.has(h))
+}
+
+/** The configure arguments of one host. */
+export function chassisArgs(options: ChassisOptions, bridge: string, encapIp: string, networkUuid: string | null): Record<string, string> {
+  const args: Record<string, string> = { ...options.chassisKeys }
+  args['ovn-remote'] = options.ovnRemote
+  args['ovn-encap-type'] = options.encapType ?? 'geneve'
+  args['ovn-encap-ip'] = encapIp
+  args['ovn-bridge'] = bridge
+  if (options.bridgeMappings !== undefined && options.bridgeMappings !== '') args['ovn-bridge-mappings'] = options.bridgeMappings
+  if (networkUuid !== null) args['network-uuid'] = networkUuid
+  if (options.forceSystemId === true) args['force-system-id'] = 'true'
+  if (options.ssl !== undefined) {
+    args['ovn-ssl-key'] = options.ssl.privateKey
+    args['ovn-ssl-cert'] = options.ssl.certificate
+    args['ovn-ssl-ca-cert'] = options.ssl.caCertificate
+  }
+  return args
+}
+
+/** The arguments as they may be shown or logged: SSL material redacted. */
+export function shownArgs(args: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(args)) out[k] = (SSL_ARGS as readonly string[]).includes(k) ? '<redacted>' : v
+  return out
+}
+
+/**
+ * Check the pool-wide options, before anything is touched: every value through the plugin's own
+ * parser, and each bridge mapping onto an existing XAPI bridge that is not the OVN one.
+ * `bridge` is the OVN network's bridge, or null when the network is still to be created.
+ */
+export function checkChassisOptions(options: ChassisOptions, state: PoolState, bridge: string | null): void {
+  for (const [key, value] of Object.entries(options.chassisKeys ?? {})) {
+    if (DRIVER_KEYS.includes(key)) throw new InvalidArgumentError(key, value, 'set by xapi-ovn itself: use its own option')
+    if (!KEY_BY_NAME.has(key)) throw new InvalidArgumentError(key, value, 'not an ovn-controller key xapi-ovn manages')
+  }
+  parseConfigureArgs(chassisArgs(options, bridge ?? PENDING_BRIDGE, PLACEHOLDER_IP, PLACEHOLDER_UUID))
+  const mappings = options.bridgeMappings ?? ''
+  if (mappings !== '' && validateMappings(mappings) === null) {
+    const known = new Set([...state.networks.values()].map((n) => n.bridge).filter((b) => b !== ''))
+    for (const m of parseMappings(mappings)) {
+      if (m.bridge === bridge) throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `maps ${m.network} onto the OVN integration bridge ${m.bridge}; map it onto a bridge with the physical network (e.g. xenbr0)`)
+      if (!known.has(m.bridge)) throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `${m.bridge} is not the bridge of any network of this pool`)
+    }
+  }
+}
+
+/**
+ * Each host's plan: transport endpoint and configure arguments, checked by parseConfigureArgs.
+ * Hosts with the same encap IP all fail (two chassis cannot share a tunnel endpoint).
+ */
+export function planHosts(
+  state: PoolState,
+  hosts: readonly HostRecord[],
+  options: ChassisOptions,
+  choice: ResolvedTransportChoice,
+  family: AddressFamily,
+  bridge: string | null,
+  networkUuid: string | null,
+): HostPlan[] {
+  const plans = hosts.map((h): HostPlan => {
+    const host = hostInfo(state, h)
+    try {
+      const transport = chooseTransportPif(h, state.pifs.values(), choice, family)
+      const args = chassisArgs(options, bridge ?? PENDING_BRIDGE, transport.ip, networkUuid ?? PLACEHOLDER_UUID)
+      parseConfigureArgs(args)
+      if (networkUuid === null) delete args['network-uuid']
+      return { host, ok: true, transport, args }
+    } catch (err) {
+      return { host, ok: false, failure: toFailure(err) }
+    }
+  })
+  return rejectSharedEncapIps(plans)
+}
+
+/** Fail every plan whose encap IP another plan (of any pool given) also uses. */
+export function rejectSharedEncapIps<T extends HostPlan>(plans: readonly T[]): (T | HostPlan)[] {
+  const byIp = new Map<string, HostInfo[]>()
+  for (const p of plans) {
+    if (!p.ok) continue
+    const ip = p.transport.ip.toLowerCase()
+    byIp.set(ip, [...(byIp.get(ip) ?? []), p.host])
+  }
+  return plans.map((p) => {
+    if (!p.ok) return p
+    const sharing = (byIp.get(p.transport.ip.toLowerCase()) ?? []).filter((h) => h !== p.host)
+    if (sharing.length === 0) return p
+    const err = new InvalidArgumentError('ovn-encap-ip', p.transport.ip, `also the transport address of ${sharing.map((h) => h.name).join(', ')}; each chassis needs its own`)
+    return { host: p.host, ok: false, failure: toFailure(err) }
+  })
+}

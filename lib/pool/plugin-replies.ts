@@ -1,0 +1,230 @@
+/**
+ * The ovn-chassis plugin answers each function with a JSON string (the XAPI Success Value).
+ * Parse and check it here, field by field, into the same types the plugin builds them from
+ * (lib/chassis). A reply of another shape is PluginReplyError (OVN_PLUGIN_REPLY_INVALID
+ * [host, fn, reason]): usually a plugin of another version. Pure.
+ */
+import type { KeyChange } from '../chassis/external-ids-write.js'
+import type { PortKind } from '../chassis/model.js'
+import type { Check, CheckStatus, ControllerState } from '../chassis/verify.js'
+import { PluginReplyError } from '../errors.js'
+
+export const PLUGIN = 'ovn-chassis'
+
+/** What configure and unconfigure answer. */
+export interface ChassisChange {
+  readonly changed: boolean
+  readonly dryRun: boolean
+  /** The keys xapi-ovn owns (and those about to be), before; null when absent. */
+  readonly before: Readonly<Record<string, string | null>>
+  readonly after: Readonly<Record<string, string | null>>
+  readonly changes: readonly KeyChange[]
+}
+
+/** What verify answers. */
+export interface ChassisVerify {
+  readonly ok: boolean
+  readonly checks: readonly Check[]
+  readonly hostUuid: string
+  /** Seconds it waited for the checks to pass. */
+  readonly waited: number
+}
+
+export interface ChassisPort {
+  readonly name: string
+  readonly kind: PortKind
+  readonly type: string
+  readonly ifaceId: string | null
+  readonly vifUuid: string | null
+  readonly vmUuid: string | null
+  readonly mac: string | null
+  readonly ifaceStatus: string | null
+  readonly ovnInstalled: boolean
+}
+
+export interface ChassisBridge {
+  readonly name: string
+  readonly exists: boolean
+  readonly networkUuids: readonly string[]
+  readonly bridgeId: string | null
+  readonly failMode: string | null
+  readonly datapathType: string | null
+}
+
+/** What status answers. */
+export interface ChassisStatus {
+  readonly hostUuid: string
+  readonly systemId: string | null
+  readonly configured: boolean
+  readonly keys: Readonly<Record<string, string>>
+  readonly owned: readonly string[]
+  readonly addresses: readonly string[]
+  readonly bridge: ChassisBridge | null
+  readonly ports: readonly ChassisPort[]
+  readonly controller: ControllerState
+}
+
+const PORT_KINDS: readonly PortKind[] = ['local', 'vif', 'tap', 'ovn-patch', 'ovn-tunnel', 'other']
+const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail']
+
+type Obj = Readonly<Record<string, unknown>>
+
+class Reply {
+  constructor(
+    readonly host: string,
+    readonly fn: string,
+  ) {}
+
+  fail(path: string, reason: string): never {
+    throw new PluginReplyError(this.host, this.fn, `${path} ${reason}`)
+  }
+
+  object(v: unknown, path: string): Obj {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'is not an object')
+    return v as Obj
+  }
+
+  string(o: Obj, key: string, path: string): string {
+    const v = o[key]
+    if (typeof v !== 'string') this.fail(`${path}.${key}`, 'is not a string')
+    return v
+  }
+
+  nullableString(o: Obj, key: string, path: string): string | null {
+    const v = o[key]
+    if (v === null) return null
+    if (typeof v !== 'string') this.fail(`${path}.${key}`, 'is not a string or null')
+    return v
+  }
+
+  bool(o: Obj, key: string, path: string): boolean {
+    const v = o[key]
+    if (typeof v !== 'boolean') this.fail(`${path}.${key}`, 'is not a boolean')
+    return v
+  }
+
+  number(o: Obj, key: string, path: string): number {
+    const v = o[key]
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${path}.${key}`, 'is not a number')
+    return v
+  }
+
+  array(o: Obj, key: string, path: string): readonly unknown[] {
+    const v = o[key]
+    if (!Array.isArray(v)) this.fail(`${path}.${key}`, 'is not a list')
+    return v
+  }
+
+  strings(o: Obj, key: string, path: string): string[] {
+    return this.array(o, key, path).map((x, i) => {
+      if (typeof x !== 'string') this.fail(`${path}.${key}[${i}]`, 'is not a string')
+      return x
+    })
+  }
+
+  stringMap(o: Obj, key: string, path: string, nullable: boolean): Record<string, string | null> {
+    const m = this.object(o[key], `${path}.${key}`)
+    const out: Record<string, string | null> = {}
+    for (const [k, v] of Object.entries(m)) {
+      if (typeof v === 'string' || (nullable && v === null)) out[k] = v
+      else this.fail(`${path}.${key}.${k}`, nullable ? 'is not a string or null' : 'is not a string')
+    }
+    return out
+  }
+}
+
+function parseJson(r: Reply, text: unknown): unknown {
+  if (typeof text !== 'string') r.fail('the reply', 'is not a string')
+  try {
+    return JSON.parse(text)
+  } catch {
+    return r.fail('the reply', `is not JSON: ${text.slice(0, 120)}`)
+  }
+}
+
+/** configure / unconfigure */
+export function parseChassisChange(host: string, fn: string, text: unknown): ChassisChange {
+  const r = new Reply(host, fn)
+  const o = r.object(parseJson(r, text), 'the reply')
+  const changes = r.array(o, 'changes', 'reply').map((c, i) => {
+    const co = r.object(c, `reply.changes[${i}]`)
+    return { key: r.string(co, 'key', `changes[${i}]`), from: r.nullableString(co, 'from', `changes[${i}]`), to: r.nullableString(co, 'to', `changes[${i}]`) }
+  })
+  return {
+    changed: r.bool(o, 'changed', 'reply'),
+    dryRun: r.bool(o, 'dryRun', 'reply'),
+    before: r.stringMap(o, 'before', 'reply', true),
+    after: r.stringMap(o, 'after', 'reply', true),
+    changes,
+  }
+}
+
+/** verify */
+export function parseChassisVerify(host: string, text: unknown): ChassisVerify {
+  const r = new Reply(host, 'verify')
+  const o = r.object(parseJson(r, text), 'the reply')
+  const checks = r.array(o, 'checks', 'reply').map((c, i): Check => {
+    const path = `checks[${i}]`
+    const co = r.object(c, path)
+    const status = r.string(co, 'status', path)
+    if (!(CHECK_STATUSES as readonly string[]).includes(status)) r.fail(`${path}.status`, `is ${JSON.stringify(status)}`)
+    return { id: r.string(co, 'id', path), status: status as CheckStatus, message: r.string(co, 'message', path), hint: r.nullableString(co, 'hint', path) }
+  })
+  return { ok: r.bool(o, 'ok', 'reply'), checks, hostUuid: r.string(o, 'hostUuid', 'reply'), waited: r.number(o, 'waited', 'reply') }
+}
+
+/** status */
+export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
+  const r = new Reply(host, 'status')
+  const o = r.object(parseJson(r, text), 'the reply')
+  let bridge: ChassisBridge | null = null
+  if (o.bridge !== null) {
+    const b = r.object(o.bridge, 'reply.bridge')
+    bridge = {
+      name: r.string(b, 'name', 'bridge'),
+      exists: r.bool(b, 'exists', 'bridge'),
+      networkUuids: r.strings(b, 'networkUuids', 'bridge'),
+      bridgeId: r.nullableString(b, 'bridgeId', 'bridge'),
+      failMode: r.nullableString(b, 'failMode', 'bridge'),
+      datapathType: r.nullableString(b, 'datapathType', 'bridge'),
+    }
+  }
+  const ports = r.array(o, 'ports', 'reply').map((x, i): ChassisPort => {
+    const path = `ports[${i}]`
+    const po = r.object(x, path)
+    const kind = r.string(po, 'kind', path)
+    if (!(PORT_KINDS as readonly string[]).includes(kind)) r.fail(`${path}.kind`, `is ${JSON.stringify(kind)}`)
+    return {
+      name: r.string(po, 'name', path),
+      kind: kind as PortKind,
+      type: r.string(po, 'type', path),
+      ifaceId: r.nullableString(po, 'ifaceId', path),
+      vifUuid: r.nullableString(po, 'vifUuid', path),
+      vmUuid: r.nullableString(po, 'vmUuid', path),
+      mac: r.nullableString(po, 'mac', path),
+      ifaceStatus: r.nullableString(po, 'ifaceStatus', path),
+      ovnInstalled: r.bool(po, 'ovnInstalled', path),
+    }
+  })
+  const c = r.object(o.controller, 'reply.controller')
+  const pid = c.pid
+  if (pid !== null && (typeof pid !== 'number' || !Number.isInteger(pid))) r.fail('controller.pid', 'is not an integer or null')
+  const keys: Record<string, string> = {}
+  for (const [k, v] of Object.entries(r.stringMap(o, 'keys', 'reply', false))) if (v !== null) keys[k] = v
+  return {
+    hostUuid: r.string(o, 'hostUuid', 'reply'),
+    systemId: r.nullableString(o, 'systemId', 'reply'),
+    configured: r.bool(o, 'configured', 'reply'),
+    keys,
+    owned: r.strings(o, 'owned', 'reply'),
+    addresses: r.strings(o, 'addresses', 'reply'),
+    bridge,
+    ports,
+    controller: {
+      running: r.bool(c, 'running', 'controller'),
+      pid: pid as number | null,
+      connection: r.nullableString(c, 'connection', 'controller'),
+      error: r.nullableString(c, 'error', 'controller'),
+    },
+  }
+}
