@@ -17,7 +17,10 @@
  * - Several remotes (array or comma-separated): tried in order. With `database`, a server whose
  *   `_Server.Database` row says the clustered database is not connected to its cluster is
  *   skipped; with `leaderOnly: true` (needs `database`) so is any server that is not the leader.
- *   If none works: OvsdbUnavailableError listing every remote's reason.
+ *   If none works: OvsdbUnavailableError listing every remote's reason. Once connected with
+ *   `database`, the client keeps monitoring that row and drops the connection (OvsdbUnavailableError,
+ *   'close' event) when the server stops being usable — e.g. the leader lost its leadership — so
+ *   callers reconnect rather than keep talking to a stale server. There is no automatic reconnect.
  * - The server's `echo` requests (inactivity probes) are answered; `echo()` probes the server.
  * - Every request has a timeout (default 10 s, `timeoutMs` per client or per call):
  *   OvsdbRequestTimeoutError; the connection stays usable and a late reply is dropped.
@@ -30,21 +33,15 @@
 import { EventEmitter } from 'node:events'
 import type net from 'node:net'
 import { OvsdbUnavailableError, InvalidArgumentError, XapiOvnError } from '../errors.js'
-import { Uuid, decodeValue, setItems } from './codec.js'
+import { Uuid, setItems } from './codec.js'
 import type { Atom, Value } from './codec.js'
-import {
-  OvsdbProtocolError,
-  OvsdbRequestTimeoutError,
-  OvsdbUnknownDatabaseError,
-  OvsdbWaitFailedError,
-  TransactionError,
-  ovsdbErrorFromWire,
-} from './errors.js'
+import { OvsdbProtocolError, OvsdbRequestTimeoutError, OvsdbUnknownDatabaseError, ovsdbErrorFromWire } from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
 import { encodeCondition, encodeTransact, op } from './operations.js'
 import type { Condition, Operation, ResultsOf } from './operations.js'
 import { formatRemote, openSocket, parseRemotes } from './remote.js'
 import type { Remote, SslOptions } from './remote.js'
+import { decodeTransactResults } from './results.js'
 import { decodeRow, parseDatabaseSchema } from './schema.js'
 import type { DatabaseSchema, Row, TableSchema } from './schema.js'
 
@@ -215,7 +212,12 @@ export class OvsdbClient extends EventEmitter {
       if (options.database === undefined) return client
       try {
         const skip = await client.whyNotUsable(options.database, options.leaderOnly ?? false)
-        if (skip === undefined) return client
+        if (skip === undefined) {
+          await client.watchServerDatabase(options.database, options.leaderOnly ?? false)
+          if (!client.closed) return client
+          failures.push(`${name}: changed state while connecting`)
+          continue
+        }
         failures.push(`${name}: ${skip}`)
         logger.debug('ovsdb: skipping server', { remote: name, reason: skip })
       } catch (err) {
@@ -246,10 +248,30 @@ export class OvsdbClient extends EventEmitter {
       if (err instanceof OvsdbUnknownDatabaseError) return undefined
       throw err
     }
-    if (!info) return `database ${db} is not served here`
-    if (info.model === 'clustered' && !info.connected) return `database ${db} is not connected to its cluster`
-    if (leaderOnly && !info.leader) return `not the leader of database ${db} (model ${info.model})`
-    return undefined
+    return usabilityProblem(db, info, leaderOnly)
+  }
+
+  /**
+   * Keep watching `_Server.Database` for `db`: if the server loses leadership (leaderOnly), loses
+   * its cluster, or stops serving the database, drop the connection (OvsdbUnavailableError, the
+   * 'close' event) so that the caller reconnects to a server that is fine.
+   */
+  private async watchServerDatabase(db: string, leaderOnly: boolean): Promise<void> {
+    const check = (updates: TableUpdates): void => {
+      for (const u of Object.values(updates['Database'] ?? {})) {
+        const row = u.new ?? u.old
+        if (!row || setItems(row['name'])[0] !== db) continue
+        const problem = usabilityProblem(db, u.new ? serverDatabaseFromRow(u.new) : undefined, leaderOnly)
+        if (problem !== undefined) this.fail(new OvsdbUnavailableError(this.remote, problem))
+      }
+    }
+    try {
+      const mon = await this.monitor('_Server', { Database: { columns: ['name', 'model', 'connected', 'leader'] } }, check)
+      check(mon.initial) // closes the window between whyNotUsable() and the monitor
+    } catch (err) {
+      if (err instanceof OvsdbUnknownDatabaseError) return
+      throw err
+    }
   }
 
   /** True once close() or destroy() was called or the connection broke. */
@@ -287,46 +309,12 @@ export class OvsdbClient extends EventEmitter {
     const params = encodeTransact(db, ops)
     const schema = this.typedDecode && ops.some((o) => o.op === 'select') ? await this.getSchema(db, options) : undefined
     const raw = await this.request('transact', params, options)
-    return this.checkResults(db, ops, raw, schema) as ResultsOf<Ops>
-  }
-
-  private checkResults(db: string, ops: readonly Operation[], raw: unknown, schema: DatabaseSchema | undefined): unknown[] {
-    if (!Array.isArray(raw)) throw this.protocol(`transact on ${db}: result is not an array`)
-    for (let i = 0; i < raw.length; i++) {
-      const r: unknown = raw[i]
-      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (r as { error?: unknown }).error != null) {
-        const cause = ovsdbErrorFromWire(r)
-        const failed = ops[i]
-        if (failed?.op === 'wait' && cause.error === 'timed out') throw new OvsdbWaitFailedError(i, cause, raw)
-        throw new TransactionError(i, failed ? failed.op : 'commit', cause, raw)
-      }
+    try {
+      return decodeTransactResults(ops, raw, schema, `${this.remote} transact on ${db}`)
+    } catch (err) {
+      if (err instanceof XapiOvnError) throw err
+      throw this.protocol(`transact on ${db}: ${reasonOf(err)}`)
     }
-    if (raw.length < ops.length) throw this.protocol(`transact on ${db}: ${raw.length} results for ${ops.length} operations`)
-    return ops.map((o, i) => {
-      const r = raw[i] as Record<string, unknown> | null
-      if (r === null || typeof r !== 'object' || Array.isArray(r)) throw this.protocol(`transact on ${db}: result ${i} is not an object`)
-      try {
-        switch (o.op) {
-          case 'insert':
-            return { uuid: decodeValue(r['uuid'], { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
-          case 'select': {
-            if (!Array.isArray(r['rows'])) throw this.protocol(`transact on ${db}: select result ${i} has no rows`)
-            const table = schema?.tables.get(o.table)
-            return { rows: (r['rows'] as unknown[]).map((row) => decodeRow(row, table)) }
-          }
-          case 'update':
-          case 'mutate':
-          case 'delete':
-            if (typeof r['count'] !== 'number') throw this.protocol(`transact on ${db}: ${o.op} result ${i} has no count`)
-            return { count: r['count'] }
-          default:
-            return {}
-        }
-      } catch (err) {
-        if (err instanceof XapiOvnError) throw err
-        throw this.protocol(`transact on ${db}: result ${i}: ${reasonOf(err)}`)
-      }
-    })
   }
 
   /** monitor (RFC 7047 4.1.5): `update` notifications go to `onUpdate`. */
@@ -391,7 +379,8 @@ export class OvsdbClient extends EventEmitter {
       db,
       initial,
       cancel: (opts: RequestOptions = {}) => {
-        cancelled ??= this.monitorCancel(id, opts)
+        // A closed connection has no monitors left: nothing to cancel.
+        cancelled ??= this.state === 'open' ? this.monitorCancel(id, opts) : Promise.resolve()
         return cancelled
       },
     }
@@ -439,20 +428,7 @@ export class OvsdbClient extends EventEmitter {
       options,
     )
     const row = res.rows[0]
-    if (!row) return undefined
-    const one = (v: Value | undefined): Atom | undefined => (v instanceof Map ? undefined : setItems(v)[0])
-    const sid = one(row['sid'])
-    const cid = one(row['cid'])
-    const index = one(row['index'])
-    return {
-      name: String(one(row['name'])),
-      model: String(one(row['model'])),
-      connected: one(row['connected']) === true,
-      leader: one(row['leader']) === true,
-      ...(sid instanceof Uuid ? { sid } : {}),
-      ...(cid instanceof Uuid ? { cid } : {}),
-      ...(typeof index === 'number' ? { index } : {}),
-    }
+    return row ? serverDatabaseFromRow(row) : undefined
   }
 
   /**
@@ -615,6 +591,30 @@ export class OvsdbClient extends EventEmitter {
     })
     return this.closePromise
   }
+}
+
+function serverDatabaseFromRow(row: Row): ServerDatabase {
+  const one = (v: Value | undefined): Atom | undefined => (v instanceof Map ? undefined : setItems(v)[0])
+  const sid = one(row['sid'])
+  const cid = one(row['cid'])
+  const index = one(row['index'])
+  return {
+    name: String(one(row['name'])),
+    model: String(one(row['model'])),
+    connected: one(row['connected']) === true,
+    leader: one(row['leader']) === true,
+    ...(sid instanceof Uuid ? { sid } : {}),
+    ...(cid instanceof Uuid ? { cid } : {}),
+    ...(typeof index === 'number' ? { index } : {}),
+  }
+}
+
+/** Why a server whose `_Server.Database` row for `db` is `info` should not be used (undefined: fine). */
+function usabilityProblem(db: string, info: ServerDatabase | undefined, leaderOnly: boolean): string | undefined {
+  if (!info) return `database ${db} is not served here`
+  if (info.model === 'clustered' && !info.connected) return `database ${db} is not connected to its cluster`
+  if (leaderOnly && !info.leader) return `not the leader of database ${db} (model ${info.model})`
+  return undefined
 }
 
 function reasonOf(err: unknown): string {

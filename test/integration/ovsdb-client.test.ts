@@ -542,6 +542,33 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
     await assert.rejects(OvsdbClient.connect(cluster.remotes, { leaderOnly: true }), InvalidArgumentError)
   })
 
+  it('a leaderOnly client drops its connection when its server loses the leadership', async (t) => {
+    const client = await OvsdbClient.connect(cluster.remotes, { database: NB, leaderOnly: true })
+    t.after(() => client.destroy())
+    const leader = memberOf(client)
+    const closed = new Promise<unknown>((resolve) => client.once('close', resolve))
+    // Freeze the leader: the others elect a new one. Thawed, it learns it is no longer leader.
+    process.kill(leader.server.pid, 'SIGSTOP')
+    let frozen = true
+    t.after(() => {
+      if (frozen) process.kill(leader.server.pid, 'SIGCONT')
+    })
+    const others = cluster.remotes.filter((r) => r !== leader.remote)
+    const next = await waitFor('a leader among the others', () => OvsdbClient.connect(others, { database: NB, leaderOnly: true, timeoutMs: 2000 }), 30_000, 200)
+    t.after(() => next.destroy())
+    process.kill(leader.server.pid, 'SIGCONT')
+    frozen = false
+    const err = await closed
+    assert.ok(err instanceof OvsdbUnavailableError)
+    assert.match(err.message, /not the leader|not connected to its cluster/)
+    assert.equal(client.closed, true)
+    // The cluster heals: all three members connected again (the next test needs a majority).
+    for (const m of cluster.members) {
+      const mc = await waitFor(`member s${m.index} connected again`, () => OvsdbClient.connect(m.remote, { database: NB, timeoutMs: 2000 }), 30_000, 200)
+      await mc.close()
+    }
+  })
+
   it('after the leader is killed, a new connect finds the new leader and skips the dead member', async (t) => {
     const first = await OvsdbClient.connect(cluster.remotes, { database: NB, leaderOnly: true })
     t.after(() => first.destroy())
