@@ -1,0 +1,194 @@
+/**
+ * ovn-wait-bridge: the ExecStartPre of ovn-controller.service that xapi-ovn's drop-in adds
+ * (rpm/ovn-controller-xapi-ovn.conf). It holds ovn-controller back until the integration bridge
+ * is XAPI's, so ovn-controller never creates a bridge of its own under that name.
+ *
+ * Why: at boot `ovs-ctl --delete-bridges` wipes every bridge, and an internal network's bridge
+ * comes back only when XAPI attaches the network on this host (a VIF plugged, or
+ * network.attach). An ovn-controller started before that creates the bridge itself: no
+ * xs-network-uuids, not XAPI's (PLATFORM.md).
+ *
+ * It reads the local Open_vSwitch database (never writes it) until:
+ * - the bridge named by `external_ids:ovn-bridge` exists and has `external_ids:xs-network-uuids`
+ *   (containing `external_ids:xapi-ovn-network-uuid` when configure recorded one): exit 0, and
+ *   systemd runs ovn-controller;
+ * - `ovn-bridge` is not set (this host is not configured): exit 3 at once. ovn-controller would
+ *   create and use br-int; the drop-in's RestartPreventExitStatus keeps systemd from retrying;
+ *   `fn=configure` then `fn=service action=start` starts it;
+ * - the bridge belongs to another XAPI network than configure was told: exit 4 at once (no retry:
+ *   waiting cannot fix it);
+ * - the time is up (`--timeout`, default 120 s): exit 1. systemd retries (Restart=on-failure), so
+ *   ovn-controller starts within a second of the bridge appearing, however late that is, and the
+ *   journal says every round what is awaited.
+ * Messages go to stderr, which systemd puts in the journal of ovn-controller.service.
+ *
+ *   ovn-wait-bridge [--timeout SECONDS] [--interval SECONDS] [--db REMOTE]
+ *
+ * The decision (`judgeBridge`) and the loop (`waitForXapiBridge`, clock and sleep injected) are
+ * pure enough to test without a switch; `bootWaitMain` is the program.
+ */
+import { NETWORK_KEY } from '../lib/chassis/keys.js'
+import { findBridge, type ChassisSnapshot } from '../lib/chassis/model.js'
+import { readSnapshot } from '../lib/chassis/ovsdb-io.js'
+import { xsNetworkUuids } from '../lib/chassis/plan-configure.js'
+import { OvsdbClient } from '../lib/ovsdb/client.js'
+import { pathsFromEnv, type Env } from './context.js'
+
+export const EXIT_READY = 0
+export const EXIT_TIMEOUT = 1
+export const EXIT_USAGE = 2
+export const EXIT_UNCONFIGURED = 3
+export const EXIT_WRONG_NETWORK = 4
+
+export const DEFAULT_TIMEOUT_S = 120
+export const DEFAULT_INTERVAL_S = 1
+const PROGRAM = 'ovn-wait-bridge'
+
+export type Readiness =
+  | { readonly state: 'ready'; readonly bridge: string; readonly networks: readonly string[] }
+  | { readonly state: 'unconfigured' }
+  | { readonly state: 'missing'; readonly bridge: string }
+  | { readonly state: 'not-xapi'; readonly bridge: string }
+  | { readonly state: 'wrong-network'; readonly bridge: string; readonly networks: readonly string[]; readonly expected: string }
+  | { readonly state: 'unreadable'; readonly reason: string }
+
+/** Pure: is the integration bridge of this snapshot XAPI's? */
+export function judgeBridge(s: ChassisSnapshot): Readiness {
+  const name = s.ovs.externalIds.get('ovn-bridge') ?? ''
+  if (name === '') return { state: 'unconfigured' }
+  const bridge = findBridge(s, name)
+  if (bridge === undefined) return { state: 'missing', bridge: name }
+  const networks = xsNetworkUuids(bridge.externalIds)
+  if (networks.length === 0) return { state: 'not-xapi', bridge: name }
+  const expected = s.ovs.externalIds.get(NETWORK_KEY) ?? ''
+  if (expected !== '' && !networks.includes(expected)) return { state: 'wrong-network', bridge: name, networks, expected }
+  return { state: 'ready', bridge: name, networks }
+}
+
+/** One journal line saying what a state means. */
+export function describe(r: Readiness): string {
+  switch (r.state) {
+    case 'ready':
+      return `bridge ${r.bridge} is XAPI's (network ${r.networks.join(';')}): starting ovn-controller`
+    case 'unconfigured':
+      return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis, and ovn-controller would create and use a br-int of its own. Not starting it; run fn=configure, then fn=service action=start'
+    case 'missing':
+      return `bridge ${r.bridge} (external_ids:ovn-bridge) does not exist yet: XAPI creates it when a VIF on its network is plugged on this host or the network is attached (xe network-attach)`
+    case 'not-xapi':
+      return `bridge ${r.bridge} (external_ids:ovn-bridge) exists but has no external_ids:xs-network-uuids: XAPI has not attached its network yet`
+    case 'wrong-network':
+      return `bridge ${r.bridge} belongs to XAPI network ${r.networks.join(';')}, but configure was told ${r.expected} (external_ids:${NETWORK_KEY}): not starting ovn-controller on the wrong network; configure again`
+    case 'unreadable':
+      return `cannot read the Open_vSwitch database yet: ${r.reason}`
+  }
+}
+
+export interface WaitOptions {
+  readonly timeoutMs: number
+  readonly intervalMs: number
+  /** One reading of the database, judged; never throws (an error is 'unreadable'). */
+  readonly probe: () => Promise<Readiness>
+  readonly log: (line: string) => void
+  readonly now?: () => number
+  readonly sleep?: (ms: number) => Promise<void>
+}
+
+export interface WaitOutcome {
+  readonly exitCode: number
+  readonly last: Readiness
+  readonly probes: number
+}
+
+/**
+ * Probe until ready (0), a final state (3 unconfigured, 4 wrong network), or the deadline (1).
+ * Logs the first state and every change of state, and the outcome, never one line per probe.
+ */
+export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome> {
+  const now = opts.now ?? Date.now
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const deadline = now() + opts.timeoutMs
+  let probes = 0
+  let lastText = ''
+  for (;;) {
+    const r = await opts.probe()
+    probes += 1
+    const text = describe(r)
+    if (text !== lastText) {
+      opts.log(text)
+      lastText = text
+    }
+    if (r.state === 'ready') return { exitCode: EXIT_READY, last: r, probes }
+    if (r.state === 'unconfigured') return { exitCode: EXIT_UNCONFIGURED, last: r, probes }
+    if (r.state === 'wrong-network') return { exitCode: EXIT_WRONG_NETWORK, last: r, probes }
+    if (now() >= deadline) {
+      opts.log(`gave up after ${Math.round(opts.timeoutMs / 1000)}s, still: ${text}. Not starting ovn-controller now, so it cannot create a bridge of its own; systemd tries again (Restart=on-failure)`)
+      return { exitCode: EXIT_TIMEOUT, last: r, probes }
+    }
+    await sleep(Math.max(0, Math.min(opts.intervalMs, deadline - now())))
+  }
+}
+
+/** Probe the database at `remote`: one connection per probe (ovsdb-server may restart meanwhile). */
+export function ovsdbProbe(remote: string, timeoutMs = 5000): () => Promise<Readiness> {
+  return async () => {
+    let client: OvsdbClient | undefined
+    try {
+      client = await OvsdbClient.connect(remote, { timeoutMs, typedDecode: false })
+      return judgeBridge(await readSnapshot(client))
+    } catch (err) {
+      return { state: 'unreadable', reason: err instanceof Error ? err.message : String(err) }
+    } finally {
+      await client?.close().catch(() => undefined)
+    }
+  }
+}
+
+export interface BootWaitArgs {
+  readonly timeoutS: number
+  readonly intervalS: number
+  readonly db: string | null
+}
+
+/** Parse `--timeout N --interval N --db REMOTE` (also `--opt=value`); throws a message. */
+export function parseBootWaitArgs(argv: readonly string[]): BootWaitArgs {
+  let timeoutS = DEFAULT_TIMEOUT_S
+  let intervalS = DEFAULT_INTERVAL_S
+  let db: string | null = null
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1)
+      const v = argv[i + 1]
+      if (v === undefined) throw new Error(`${name} needs a value`)
+      i += 1
+      return v
+    }
+    const seconds = (v: string, min: number): number => {
+      if (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(v) || Number(v) < min) throw new Error(`${name} wants seconds >= ${min}, got ${JSON.stringify(v)}`)
+      return Number(v)
+    }
+    if (name === '--timeout') timeoutS = seconds(value(), 0)
+    else if (name === '--interval') intervalS = seconds(value(), 0.01)
+    else if (name === '--db') db = value()
+    else throw new Error(`unknown argument ${JSON.stringify(arg)} (usage: ${PROGRAM} [--timeout SECONDS] [--interval SECONDS] [--db REMOTE])`)
+  }
+  return { timeoutS, intervalS, db }
+}
+
+/** The program: returns the exit code. `write` gets each journal line (default: stderr). */
+export async function bootWaitMain(argv: readonly string[], env: Env, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+  let args: BootWaitArgs
+  try {
+    args = parseBootWaitArgs(argv)
+  } catch (err) {
+    write(`${PROGRAM}: ${(err as Error).message}`)
+    return EXIT_USAGE
+  }
+  const remote = args.db ?? pathsFromEnv(env).ovsDbRemote
+  const log = (line: string): void => write(`${PROGRAM}: ${line}`)
+  log(`waiting up to ${args.timeoutS}s for the integration bridge (external_ids:ovn-bridge in ${remote}) to be XAPI's`)
+  const outcome = await waitForXapiBridge({ timeoutMs: args.timeoutS * 1000, intervalMs: args.intervalS * 1000, probe: ovsdbProbe(remote), log })
+  return outcome.exitCode
+}
