@@ -372,7 +372,14 @@ export class OvsdbClient extends EventEmitter {
       this.monitors.delete(id)
       throw err
     }
-    const initial = this.decodeUpdates(initialRaw, version, schema) as U
+    let initial: U
+    try {
+      initial = this.decodeUpdates(initialRaw, version, schema) as U
+    } catch (err) {
+      // Do not leave a monitor running that nobody can cancel.
+      this.monitorCancel(id).catch(() => undefined)
+      throw err
+    }
     let cancelled: Promise<void> | undefined
     return {
       id,

@@ -11,6 +11,7 @@ import type { Value } from '../../lib/ovsdb/codec.js'
 import { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { OvsdbLogger, TableUpdates, TableUpdates2 } from '../../lib/ovsdb/client.js'
 import {
+  OvsdbError,
   OvsdbRequestTimeoutError,
   OvsdbUnknownDatabaseError,
   OvsdbWaitFailedError,
@@ -236,11 +237,15 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     assert.equal(sel.rows.length, 0)
   })
 
-  it('an unknown database is a typed JSON-RPC error', async (t) => {
+  it('JSON-RPC level errors are typed: unknown database, unknown monitor, unknown method', async (t) => {
     const client = await OvsdbClient.connect(unix)
     t.after(() => client.destroy())
     await assert.rejects(client.transact('No_Such_DB', [op.comment('x')]), OvsdbUnknownDatabaseError)
     await assert.rejects(client.getSchema('No_Such_DB'), (e: unknown) => e instanceof OvsdbUnknownDatabaseError && e.code === 'OVN_OVSDB_UNKNOWN_DATABASE')
+    await assert.rejects(client.monitorCancel('never-started'), (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_MONITOR')
+    await assert.rejects(client.request('no_such_method', []), (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_METHOD')
+    // The connection is still fine after errors.
+    assert.ok((await client.listDbs()).includes(DB))
   })
 
   it('select returns the same rows as OVS\'s own ovsdb-client for the same query', async (t) => {
