@@ -70,7 +70,6 @@ function strings(v: Value | undefined): string[] {
 
 function optional<T>(v: Value | undefined, kind: 'string' | 'number' | 'boolean'): T | null {
   const [a] = setItems(v)
-  // eslint-disable-next-line valid-typeof
   return a !== undefined && typeof a === kind ? (a as T) : null
 }
 
