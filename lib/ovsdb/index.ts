@@ -2,6 +2,7 @@
 export * from './codec.js'
 export * from './schema.js'
 export * from './operations.js'
+export * from './results.js'
 export * from './json-stream.js'
 export * from './remote.js'
 export * from './errors.js'
