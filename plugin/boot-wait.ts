@@ -8,19 +8,23 @@
  * network.attach). An ovn-controller started before that creates the bridge itself: no
  * xs-network-uuids, not XAPI's (PLATFORM.md).
  *
- * It reads the local Open_vSwitch database (never writes it) until:
- * - the bridge named by `external_ids:ovn-bridge` exists and has `external_ids:xs-network-uuids`
- *   (containing `external_ids:xapi-ovn-network-uuid` when configure recorded one): exit 0, and
- *   systemd runs ovn-controller;
- * - `ovn-bridge` is not set (this host is not configured): exit 3 at once. ovn-controller would
- *   create and use br-int; the drop-in's RestartPreventExitStatus keeps systemd from retrying;
- *   `fn=configure` then `fn=service action=start` starts it;
- * - the bridge belongs to another XAPI network than configure was told: exit 4 at once (no retry:
- *   waiting cannot fix it);
- * - the time is up (`--timeout`, default 120 s): exit 1. systemd retries (Restart=on-failure), so
- *   ovn-controller starts within a second of the bridge appearing, however late that is, and the
- *   journal says every round what is awaited.
- * Messages go to stderr, which systemd puts in the journal of ovn-controller.service.
+ * It reads the local Open_vSwitch database (never writes it), once per `--interval` (1 s), until
+ * the bridge named by `external_ids:ovn-bridge` exists and has `external_ids:xs-network-uuids`
+ * (containing `external_ids:xapi-ovn-network-uuid` when configure recorded one): then it exits 0
+ * and systemd runs ovn-controller. Until then it waits, whatever the reason, and says it once
+ * in the journal (and again whenever the reason changes):
+ * - the bridge does not exist yet, or exists without XAPI's ids: XAPI has not attached the
+ *   network on this host yet (exit 1 when the time is up);
+ * - `ovn-bridge` is not set: this host is not configured yet; ovn-controller would create and
+ *   use br-int (exit 3 when the time is up);
+ * - the bridge belongs to another XAPI network than configure was told (exit 4 when the time is
+ *   up).
+ * After `--timeout` (default 120 s) it exits non-zero and systemd, told `Restart=on-failure` by
+ * the drop-in, starts the unit again: a bounded wait per round, rounds without end, so
+ * ovn-controller starts within a second of the bridge becoming XAPI's (or of fn=configure),
+ * however late that is, and never before. (systemd's RestartPreventExitStatus= only looks at the
+ * main process, not at ExecStartPre, so the exit codes inform `systemctl status`, they do not
+ * stop the retries.) Messages go to stderr, which systemd puts in the unit's journal.
  *
  *   ovn-wait-bridge [--timeout SECONDS] [--interval SECONDS] [--db REMOTE]
  *
@@ -71,13 +75,13 @@ export function describe(r: Readiness): string {
     case 'ready':
       return `bridge ${r.bridge} is XAPI's (network ${r.networks.join(';')}): starting ovn-controller`
     case 'unconfigured':
-      return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis, and ovn-controller would create and use a br-int of its own. Not starting it; run fn=configure, then fn=service action=start'
+      return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis yet (fn=configure), and ovn-controller would create and use a br-int of its own'
     case 'missing':
       return `bridge ${r.bridge} (external_ids:ovn-bridge) does not exist yet: XAPI creates it when a VIF on its network is plugged on this host or the network is attached (xe network-attach)`
     case 'not-xapi':
       return `bridge ${r.bridge} (external_ids:ovn-bridge) exists but has no external_ids:xs-network-uuids: XAPI has not attached its network yet`
     case 'wrong-network':
-      return `bridge ${r.bridge} belongs to XAPI network ${r.networks.join(';')}, but configure was told ${r.expected} (external_ids:${NETWORK_KEY}): not starting ovn-controller on the wrong network; configure again`
+      return `bridge ${r.bridge} belongs to XAPI network ${r.networks.join(';')}, but configure was told ${r.expected} (external_ids:${NETWORK_KEY}): configure again with the bridge of that network`
     case 'unreadable':
       return `cannot read the Open_vSwitch database yet: ${r.reason}`
   }
@@ -99,9 +103,17 @@ export interface WaitOutcome {
   readonly probes: number
 }
 
+/** The exit code for giving up in state `r`. */
+export function exitCodeFor(r: Readiness): number {
+  if (r.state === 'ready') return EXIT_READY
+  if (r.state === 'unconfigured') return EXIT_UNCONFIGURED
+  if (r.state === 'wrong-network') return EXIT_WRONG_NETWORK
+  return EXIT_TIMEOUT
+}
+
 /**
- * Probe until ready (0), a final state (3 unconfigured, 4 wrong network), or the deadline (1).
- * Logs the first state and every change of state, and the outcome, never one line per probe.
+ * Probe until ready (exit code 0) or the deadline (1, 3 or 4 by the last state). Logs the first
+ * state, every change of state and the outcome, never one line per probe.
  */
 export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome> {
   const now = opts.now ?? Date.now
@@ -118,11 +130,9 @@ export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome>
       lastText = text
     }
     if (r.state === 'ready') return { exitCode: EXIT_READY, last: r, probes }
-    if (r.state === 'unconfigured') return { exitCode: EXIT_UNCONFIGURED, last: r, probes }
-    if (r.state === 'wrong-network') return { exitCode: EXIT_WRONG_NETWORK, last: r, probes }
     if (now() >= deadline) {
       opts.log(`gave up after ${Math.round(opts.timeoutMs / 1000)}s, still: ${text}. Not starting ovn-controller now, so it cannot create a bridge of its own; systemd tries again (Restart=on-failure)`)
-      return { exitCode: EXIT_TIMEOUT, last: r, probes }
+      return { exitCode: exitCodeFor(r), last: r, probes }
     }
     await sleep(Math.max(0, Math.min(opts.intervalMs, deadline - now())))
   }

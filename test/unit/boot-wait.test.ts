@@ -43,7 +43,7 @@ test('judgeBridge: every state of the integration bridge', () => {
 test('describe says what is awaited and what to do', () => {
   assert.match(describe({ state: 'missing', bridge: 'xapi1' }), /xapi1 .*does not exist yet: XAPI creates it when a VIF .* network-attach/)
   assert.match(describe({ state: 'not-xapi', bridge: 'xapi1' }), /no external_ids:xs-network-uuids/)
-  assert.match(describe({ state: 'unconfigured' }), /not configured .* br-int .* fn=configure/)
+  assert.match(describe({ state: 'unconfigured' }), /not configured as an OVN chassis yet \(fn=configure\).* br-int/)
   assert.match(describe({ state: 'wrong-network', bridge: 'xapi1', networks: [OTHER], expected: NET }), new RegExp(`${OTHER}.*${NET}`))
 })
 
@@ -80,7 +80,7 @@ test('the wait logs each change of state once, and ends ready when XAPI brings t
   assert.deepEqual(clock.slept, [1000, 1000, 1000, 1000, 1000])
 })
 
-test('the wait gives up at the deadline with exit 1, and stops at once when waiting cannot help', async () => {
+test('the wait gives up at the deadline, with an exit code saying what it was still waiting for', async () => {
   const clock = fakeTime()
   const lines: string[] = []
   const timedOut = await waitForXapiBridge({ timeoutMs: 3500, intervalMs: 1000, probe: async () => ({ state: 'missing', bridge: 'xapi1' }), log: (l) => lines.push(l), ...clock })
@@ -89,13 +89,19 @@ test('the wait gives up at the deadline with exit 1, and stops at once when wait
   assert.equal(timedOut.probes, 5)
   assert.match(lines.at(-1) ?? '', /^gave up after 4s, still: bridge xapi1 .*does not exist yet.*Restart=on-failure/)
 
-  for (const [r, code] of [[{ state: 'unconfigured' }, EXIT_UNCONFIGURED], [{ state: 'wrong-network', bridge: 'xapi1', networks: [OTHER], expected: NET }, EXIT_WRONG_NETWORK]] as [Readiness, number][]) {
+  // Not configured yet, or the bridge of another network: waited for too (configure may come),
+  // and the exit code tells `systemctl status` why.
+  for (const [r, code] of [[{ state: 'unconfigured' }, EXIT_UNCONFIGURED], [{ state: 'wrong-network', bridge: 'xapi1', networks: [OTHER], expected: NET }, EXIT_WRONG_NETWORK], [{ state: 'not-xapi', bridge: 'xapi1' }, EXIT_TIMEOUT]] as [Readiness, number][]) {
     const c = fakeTime()
-    const out = await waitForXapiBridge({ timeoutMs: 60_000, intervalMs: 1000, probe: async () => r, log: () => undefined, ...c })
+    const out = await waitForXapiBridge({ timeoutMs: 2000, intervalMs: 1000, probe: async () => r, log: () => undefined, ...c })
     assert.equal(out.exitCode, code)
-    assert.equal(out.probes, 1)
-    assert.deepEqual(c.slept, [])
+    assert.equal(out.probes, 3)
   }
+  // ... and a host configured while we wait starts as soon as its bridge is XAPI's.
+  const c = fakeTime()
+  const seq: Readiness[] = [{ state: 'unconfigured' }, { state: 'unconfigured' }, { state: 'missing', bridge: 'xapi1' }, { state: 'ready', bridge: 'xapi1', networks: [NET] }]
+  let k = 0
+  assert.equal((await waitForXapiBridge({ timeoutMs: 60_000, intervalMs: 1000, probe: async () => seq[k++] as Readiness, log: () => undefined, ...c })).exitCode, EXIT_READY)
 })
 
 test('arguments', () => {
