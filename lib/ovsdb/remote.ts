@@ -10,7 +10,7 @@
  * `verifyHostname: true` — OVS PKI certificates name a role, not an address.
  */
 import net from 'node:net'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 import { InvalidArgumentError, OvsdbUnavailableError } from '../errors.js'
 
 export const DEFAULT_OVSDB_PORT = 6640
@@ -96,8 +96,13 @@ export function formatRemote(remote: Remote): string {
   return `${remote.kind}:${host}:${remote.port}`
 }
 
-/** Connect to a remote. Resolves once connected (and, for ssl, once the handshake verified the server). */
-export function openSocket(remote: Remote, options: OpenSocketOptions = {}): Promise<net.Socket> {
+/**
+ * Connect to a remote. Resolves once connected (and, for ssl, once the handshake verified the server).
+ * node:tls is loaded only for ssl: remotes: loading it costs a plugin call several milliseconds
+ * of start-up (it pulls in crypto), and the host plugin talks to a unix socket.
+ */
+export async function openSocket(remote: Remote, options: OpenSocketOptions = {}): Promise<net.Socket> {
+  const tlsModule: typeof tls | undefined = remote.kind === 'ssl' ? (await import('node:tls')).default : undefined
   const name = formatRemote(remote)
   const timeoutMs = options.connectTimeoutMs ?? 10_000
   return new Promise<net.Socket>((resolve, reject) => {
@@ -111,7 +116,7 @@ export function openSocket(remote: Remote, options: OpenSocketOptions = {}): Pro
       } else {
         const ssl = options.ssl
         if (!ssl) throw new InvalidArgumentError('remote', name, 'ssl: remotes need the ssl option (key, cert, ca)')
-        socket = tls.connect({
+        socket = (tlsModule as typeof tls).connect({
           host: remote.host,
           port: remote.port,
           key: ssl.key,
