@@ -115,7 +115,7 @@ class Run {
     work: (item: I) => Promise<T>,
     verdict: (value: T) => { changed: boolean | null; passed: boolean | null },
   ): Promise<HostOutcome<T>[]> {
-    const base = { operation: this.operation, pool: this.info }
+    const base = { operation: this.operation, pool: this.info, total: items.length }
     return mapBounded(items, concurrency, async (item): Promise<HostOutcome<T>> => {
       const { host } = item
       this.emit({ type: 'host-started', ...base, host })

@@ -143,8 +143,16 @@ export interface MultiPoolResult<R> {
 
 export type ProgressEvent =
   | { readonly type: 'network'; readonly operation: Operation; readonly pool: PoolInfo; readonly action: 'found' | 'created' | 'fail-mode-set' | 'would-create' | 'destroyed'; readonly nameLabel: string; readonly network: NetworkInfo | null }
-  | { readonly type: 'host-started'; readonly operation: Operation; readonly pool: PoolInfo; readonly host: HostInfo }
-  | { readonly type: 'host-finished'; readonly operation: Operation; readonly pool: PoolInfo; readonly host: HostInfo; readonly changed: boolean | null; readonly passed: boolean | null }
-  | { readonly type: 'host-failed'; readonly operation: Operation; readonly pool: PoolInfo; readonly host: HostInfo; readonly error: Failure }
+  | (HostEventBase & { readonly type: 'host-started' })
+  | (HostEventBase & { readonly type: 'host-finished'; readonly changed: boolean | null; readonly passed: boolean | null })
+  | (HostEventBase & { readonly type: 'host-failed'; readonly error: Failure })
+
+export interface HostEventBase {
+  readonly operation: Operation
+  readonly pool: PoolInfo
+  readonly host: HostInfo
+  /** How many hosts this run works on. */
+  readonly total: number
+}
 
 export type ProgressListener = (event: ProgressEvent) => void

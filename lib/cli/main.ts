@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * Entry of the `xapi-ovn` command (package.json bin). Everything but the process lives in
+ * program.ts; this file only wires it to argv, stdio and the terminal.
+ */
+import { readFile } from 'node:fs/promises'
+import { runProgram } from './program.js'
+import { promptPassword } from './prompt.js'
+
+const code = await runProgram(process.argv.slice(2), {
+  env: process.env,
+  interactive: process.stdin.isTTY === true,
+  promptPassword: (prompt) => promptPassword(prompt),
+  readFile: (path) => readFile(path, 'utf8'),
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+})
+process.exitCode = code

@@ -1,0 +1,72 @@
+/**
+ * The xapi-ovn command line without its process: pick the subcommand from the table, parse its
+ * options, run it, map every outcome to an exit status (0 all good, 1 something failed, 2 usage).
+ * To add subcommands, add entries to COMMANDS (each a `Command`, see commands.ts).
+ */
+import { parseCommandArgs, passwordInArgv, redact, UsageError } from './args.js'
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
+import { PromptAborted } from './prompt.js'
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  ...poolCommands,
+}
+
+export function generalUsage(commands: Readonly<Record<string, Command>> = COMMANDS): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length))
+  const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+  return [
+    'usage: xapi-ovn <command> [options]',
+    '',
+    'Run OVN on an XCP-ng / XenServer pool, on an XAPI-owned bridge.',
+    '',
+    'Commands:',
+    ...list,
+    '',
+    "Run 'xapi-ovn <command> --help' for a command's options.",
+    'Exit status: 0 all good, 1 some host (or the pool) failed, 2 usage error.',
+  ].join('\n')
+}
+
+export async function runProgram(argv: readonly string[], io: CommandIo, commands: Readonly<Record<string, Command>> = COMMANDS): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined) {
+    io.stderr(`${generalUsage(commands)}\n`)
+    return EXIT_USAGE
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined
+    const command = topic === undefined ? undefined : commands[topic]
+    if (topic !== undefined && command === undefined) {
+      io.stderr(`xapi-ovn: unknown command ${JSON.stringify(topic)}\n\n${generalUsage(commands)}\n`)
+      return EXIT_USAGE
+    }
+    io.stdout(`${command === undefined ? generalUsage(commands) : command.usage}\n`)
+    return EXIT_OK
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined
+  if (command === undefined) {
+    io.stderr(`xapi-ovn: unknown command ${JSON.stringify(name)}\n\n${generalUsage(commands)}\n`)
+    return EXIT_USAGE
+  }
+  const secrets = [passwordInArgv(rest), io.env.XAPI_PASSWORD]
+  try {
+    const values = parseCommandArgs(rest, command.options)
+    if (values.help === true) {
+      io.stdout(`${command.usage}\n`)
+      return EXIT_OK
+    }
+    return await command.run(values, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`xapi-ovn ${name}: ${redact(err.message, secrets)}\nRun 'xapi-ovn ${name} --help' for its options.\n`)
+      return EXIT_USAGE
+    }
+    if (err instanceof PromptAborted) {
+      io.stderr('xapi-ovn: aborted\n')
+      return EXIT_FAILED
+    }
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
+    io.stderr(`xapi-ovn ${name}: internal error: ${redact(message, secrets)}\n`)
+    return EXIT_FAILED
+  }
+}

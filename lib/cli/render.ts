@@ -1,0 +1,165 @@
+/**
+ * Human output of the xapi-ovn command line: a per-host table, a verdict line, then every failure
+ * and every failed (or warning) check with its hint. Pure: results in, text out.
+ */
+import type { Check } from '../chassis/verify.js'
+import type { Failure } from '../pool/failures.js'
+import type { HostInfo } from '../pool/plan-setup.js'
+import type { HostOutcome, ProgressEvent, SetupResult, StatusResult, TeardownResult, TransportInfo, VerifyResult } from '../pool/results.js'
+
+/** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
+  return [line(headers), ...rows.map(line)].join('\n')
+}
+
+export function renderFailure(name: string, f: Failure): string {
+  return `${name}: ${f.code}: ${f.message}${f.hint === null ? '' : `\n  hint: ${f.hint}`}`
+}
+
+function transportCell(t: TransportInfo | null | undefined): string {
+  if (t === null || t === undefined) return '-'
+  return `${t.device}${t.vlan >= 0 ? `.${t.vlan}` : ''} ${t.ip}`
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
+}
+
+function failureLines<T>(hosts: readonly HostOutcome<T>[]): string[] {
+  return hosts.filter((h): h is Extract<HostOutcome<T>, { ok: false }> => !h.ok).map((h) => renderFailure(h.host.name, h.error))
+}
+
+function poolLine(operation: string, r: { pool: { name: string; url: string; uuid: string } }): string {
+  return `${operation} of pool ${r.pool.name || r.pool.uuid} (${r.pool.url})`
+}
+
+function keysCell(changes: number, changed: boolean): string {
+  return changed ? `${plural(changes, 'key')} ${changes === 1 ? 'changes' : 'change'}` : 'nothing to change'
+}
+
+export function renderSetup(r: SetupResult): string {
+  const out: string[] = [poolLine(r.dryRun ? 'setup (dry run)' : 'setup', r)]
+  const n = r.network
+  const netName = n.network === null ? n.nameLabel : `${n.nameLabel} (${n.network.uuid}), bridge ${n.network.bridge}`
+  const action = { found: 'found', created: 'created', 'would-create': 'would be created' }[n.action]
+  out.push(`network ${netName}: ${action}${n.failModeSet ? `; vswitch-controller-fail-mode=secure ${r.dryRun ? 'would be ' : ''}set` : ''}`)
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, '-', 'FAILED', h.error.code]
+    const v = h.value
+    if (v.chassis === null) return [h.host.name, h.host.address, transportCell(v.transport), r.dryRun ? 'would change' : 'changed', v.pending ?? '']
+    const result = r.dryRun ? (v.chassis.changed ? 'would change' : 'unchanged') : v.chassis.changed ? 'changed' : 'unchanged'
+    return [h.host.name, h.host.address, transportCell(v.transport), result, keysCell(v.chassis.changes.length, v.chassis.changed)]
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'TRANSPORT', 'RESULT', 'DETAIL'], rows))
+  if (r.dryRun) {
+    for (const h of r.hosts) {
+      if (!h.ok || h.value.chassis === null || !h.value.chassis.changed) continue
+      out.push('', `${h.host.name} would change:`, ...h.value.chassis.changes.map((c) => `  ${c.key}: ${c.from ?? '(absent)'} -> ${c.to ?? '(absent)'}`))
+    }
+  }
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const okCount = r.hosts.filter((h) => h.ok).length
+  const changed = r.hosts.filter((h) => h.ok && (h.value.chassis === null || h.value.chassis.changed)).length
+  const verb = r.dryRun ? 'planned' : 'configured'
+  const tally = `${okCount} of ${plural(r.hosts.length, 'host')} ${verb} (${changed} ${r.dryRun ? 'would change' : 'changed'}, ${okCount - changed} unchanged)`
+  out.push('', r.ok ? `OK: ${tally}` : `FAILED on ${r.hosts.length - okCount} of ${plural(r.hosts.length, 'host')}: ${tally}`)
+  if (!r.dryRun && r.ok) out.push('next: start ovn-controller on the hosts if it is not running, then run xapi-ovn verify --wait 30')
+  return out.join('\n')
+}
+
+function checkLine(c: Check): string {
+  return `  ${c.status === 'fail' ? 'FAIL' : c.status} ${c.id}: ${c.message}${c.hint === null ? '' : `\n    hint: ${c.hint}`}`
+}
+
+function tallyChecks(checks: readonly Check[]): string {
+  const count = (s: string): number => checks.filter((c) => c.status === s).length
+  return [`${count('pass')} pass`, count('warn') > 0 ? `${count('warn')} warn` : '', count('fail') > 0 ? `${count('fail')} fail` : ''].filter((x) => x !== '').join(', ')
+}
+
+export function renderVerify(r: VerifyResult): string {
+  const out: string[] = [poolLine('verify', r)]
+  out.push(...r.checks.map((c) => checkLine(c)))
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, 'FAILED', h.error.code]
+    return [h.host.name, h.host.address, h.value.ok ? 'PASS' : 'FAIL', `${tallyChecks(h.value.checks)}${h.value.waited > 0 ? ` (waited ${h.value.waited}s)` : ''}`]
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'VERDICT', 'CHECKS'], rows))
+  for (const h of r.hosts) {
+    if (!h.ok) continue
+    const notable = h.value.checks.filter((c) => c.status !== 'pass')
+    if (notable.length > 0) out.push('', `${h.host.name}:`, ...notable.map((c) => checkLine(c)))
+  }
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const passed = r.hosts.filter((h) => h.ok && h.value.ok).length
+  const poolFail = r.checks.some((c) => c.status === 'fail')
+  out.push('', r.ok ? `OK: all ${plural(r.hosts.length, 'host')} pass` : `FAIL: ${passed} of ${plural(r.hosts.length, 'host')} pass${poolFail ? '; the OVN network fails its checks' : ''}`)
+  return out.join('\n')
+}
+
+export function renderStatus(r: StatusResult): string {
+  const out: string[] = [poolLine('status', r)]
+  const n = r.network
+  out.push(n === null ? 'network: none (run xapi-ovn setup)' : `network ${n.nameLabel} (${n.uuid}), bridge ${n.bridge}, vswitch-controller-fail-mode=${n.failMode ?? '(absent)'}`)
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, 'FAILED', '-', '-', '-', h.error.code]
+    const c = h.value.chassis
+    const bridge = c.bridge === null ? '-' : `${c.bridge.name}${c.bridge.exists ? '' : ' (missing)'}${h.value.onOvnNetwork ? '' : c.bridge !== null ? ' (not the OVN network)' : ''}`
+    const controller = c.controller.running ? (c.controller.connection ?? 'running') : 'not running'
+    const ports = c.ports.filter((p) => p.kind === 'vif' || p.kind === 'tap')
+    const installed = ports.filter((p) => p.ovnInstalled).length
+    return [h.host.name, h.host.address, c.configured ? 'configured' : 'not configured', bridge, c.keys['ovn-encap-ip'] ?? '-', controller, `${installed}/${ports.length} VIFs bound`]
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'CHASSIS', 'BRIDGE', 'ENCAP IP', 'OVN-CONTROLLER', 'PORTS'], rows))
+  for (const h of r.hosts) {
+    if (h.ok && h.value.transportProblem !== null) out.push(`${h.host.name}: transport: ${h.value.transportProblem}`)
+  }
+  if (n !== null && n.vifs.length > 0) {
+    const vifRows = n.vifs.map((v) => [v.vmName, v.device, v.mac, v.uuid, v.host ?? '-', v.currentlyAttached ? 'plugged' : 'unplugged', v.ovnInstalled === null ? '?' : v.ovnInstalled ? 'yes' : 'no'])
+    out.push('', renderTable(['VM', 'DEV', 'MAC', 'VIF', 'HOST', 'STATE', 'OVN-BOUND'], vifRows))
+  }
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const okCount = r.hosts.filter((h) => h.ok).length
+  out.push('', r.ok ? `OK: ${plural(r.hosts.length, 'host')} answered` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} answered`)
+  return out.join('\n')
+}
+
+export function renderTeardown(r: TeardownResult): string {
+  const out: string[] = [poolLine(r.dryRun ? 'teardown (dry run)' : 'teardown', r)]
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, 'FAILED', h.error.code]
+    const result = h.value.changed ? (r.dryRun ? 'would restore' : 'restored') : 'nothing to undo'
+    return [h.host.name, h.host.address, result, h.value.changed ? `${plural(h.value.changes.length, 'key')}` : '']
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'RESULT', 'DETAIL'], rows))
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const n = r.network
+  const name = n.network === null ? '' : ` ${n.network.nameLabel} (${n.network.uuid})`
+  const words = { kept: 'kept (pass --remove-network to remove it)', destroyed: 'destroyed', 'would-destroy': 'would be destroyed', 'not-destroyed': 'NOT destroyed', absent: 'not found' }[n.action]
+  out.push('', `network${name}: ${words}${n.reason === null ? '' : `: ${n.reason}`}`)
+  const okCount = r.hosts.filter((h) => h.ok).length
+  out.push('', r.ok ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} torn down` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} torn down`)
+  return out.join('\n')
+}
+
+/** One stderr line per progress event worth telling (null: nothing to say). */
+export function renderProgress(e: ProgressEvent, done: number, total: number): string | null {
+  const who = (h: HostInfo): string => `[${done}/${total}] ${h.name}`
+  switch (e.type) {
+    case 'network':
+      return `network ${e.nameLabel}: ${{ found: 'found', created: 'created', 'fail-mode-set': 'vswitch-controller-fail-mode=secure set', 'would-create': 'would be created', destroyed: 'destroyed' }[e.action]}`
+    case 'host-started':
+      return null
+    case 'host-finished': {
+      const what = e.passed === null ? (e.changed === null ? 'done' : e.changed ? 'changed' : 'unchanged') : e.passed ? 'pass' : 'FAIL'
+      return `${who(e.host)}: ${what}`
+    }
+    case 'host-failed':
+      return `${who(e.host)}: FAILED ${e.error.code}`
+  }
+}
