@@ -74,9 +74,18 @@ export function passwordInArgv(argv: readonly string[]): string | undefined {
   return undefined
 }
 
+/**
+ * Replace every secret in `text` with ***. A very short secret (under 4 characters) is only
+ * replaced where it stands quoted, as parseArgs quotes the words it complains about, so that
+ * ordinary words of the message stay readable.
+ */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text
-  for (const s of secrets) if (s !== undefined && s.length > 0) out = out.split(s).join('***')
+  for (const s of secrets) {
+    if (s === undefined || s.length === 0) continue
+    if (s.length >= 4) out = out.split(s).join('***')
+    else for (const q of ["'", '"']) out = out.split(`${q}${s}${q}`).join(`${q}***${q}`)
+  }
   return out
 }
 

@@ -1,0 +1,118 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  addressFamilyOption,
+  chassisKeysOption,
+  connectOptions,
+  intOption,
+  ovnRemoteOption,
+  parseCommandArgs,
+  redact,
+  transportOption,
+  UsageError,
+  type CliEnv,
+  type OptionValues,
+} from '../../lib/cli/args.js'
+import { poolCommands } from '../../lib/cli/commands.js'
+
+const SETUP = poolCommands.setup?.options ?? {}
+
+function usage(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    assert.ok(e instanceof UsageError, String(e))
+    return e.message
+  }
+  return 'no error'
+}
+
+function cli(env: Record<string, string> = {}, interactive = false, typed = 'typed-pw'): CliEnv & { prompts: string[] } {
+  const prompts: string[] = []
+  return { env, interactive, prompts, promptPassword: async (p) => (prompts.push(p), typed), readFile: async () => '' }
+}
+
+test('strict parsing: unknown flags, stray words and missing values are usage errors', () => {
+  assert.match(usage(() => parseCommandArgs(['--bogus'], SETUP)), /Unknown option '--bogus'/)
+  assert.match(usage(() => parseCommandArgs(['stray'], SETUP)), /Unexpected argument 'stray'/)
+  assert.match(usage(() => parseCommandArgs(['--ovn-remote'], SETUP)), /argument missing/)
+})
+
+test('a usage error never contains the password given on the command line', () => {
+  const message = usage(() => parseCommandArgs(['--password', 'hunter2', 'hunter2'], SETUP))
+  assert.ok(!message.includes('hunter2'), message)
+  assert.match(message, /\*\*\*/)
+})
+
+test('repeatable flags collect, booleans are booleans', () => {
+  const v = parseCommandArgs(['--set', 'a=1', '--set', 'b=2', '--host', 'h1', '--host', 'h2', '--dry-run'], SETUP)
+  assert.deepEqual(v.set, ['a=1', 'b=2'])
+  assert.deepEqual(v.host, ['h1', 'h2'])
+  assert.equal(v['dry-run'], true)
+})
+
+const transports: [string[], unknown][] = [
+  [[], undefined],
+  [['--transport-network', 'storage'], { by: 'network', network: 'storage' }],
+  [['--transport-device', 'eth1'], { by: 'device', device: 'eth1' }],
+  [['--transport-device', 'eth1', '--transport-vlan', '100'], { by: 'device', device: 'eth1', vlan: 100 }],
+  [['--transport-vlan', '100'], { by: 'vlan', vlan: 100 }],
+]
+for (const [argv, want] of transports) {
+  test(`transport choice from ${argv.join(' ') || 'nothing'}`, () => assert.deepEqual(transportOption(parseCommandArgs(argv, SETUP)), want))
+}
+
+test('transport choice: a network with a device, or a VLAN out of range, is a usage error', () => {
+  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-network', 'x', '--transport-device', 'eth1'], SETUP))), /cannot be combined/)
+  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-vlan', '4095'], SETUP))), /0 to 4094/)
+  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-vlan', '1e2'], SETUP))), /whole number/)
+})
+
+test('--set KEY=VALUE builds the chassis keys; malformed or repeated keys are usage errors', () => {
+  assert.deepEqual(chassisKeysOption(parseCommandArgs(['--set', 'ovn-remote-probe-interval=5000', '--set', 'ovn-cms-options=a=b'], SETUP)), {
+    'ovn-remote-probe-interval': '5000',
+    'ovn-cms-options': 'a=b',
+  })
+  assert.equal(chassisKeysOption(parseCommandArgs([], SETUP)), undefined)
+  assert.match(usage(() => chassisKeysOption(parseCommandArgs(['--set', 'novalue'], SETUP))), /KEY=VALUE/)
+  assert.match(usage(() => chassisKeysOption(parseCommandArgs(['--set', 'a=1', '--set', 'a=2'], SETUP))), /twice/)
+})
+
+test('--ovn-remote is required and checked before any connection', () => {
+  assert.match(usage(() => ovnRemoteOption({})), /--ovn-remote is required/)
+  assert.match(usage(() => ovnRemoteOption({ 'ovn-remote': 'tcp:central:6642' })), /--ovn-remote: .*numeric address/)
+  assert.equal(ovnRemoteOption({ 'ovn-remote': 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642' }), 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642')
+})
+
+test('numbers and families', () => {
+  const v: OptionValues = { concurrency: '8', wait: '-1', 'ip-family': '6' }
+  assert.equal(intOption(v, 'concurrency', 1, 64), 8)
+  assert.match(usage(() => intOption(v, 'wait', 0, 600)), /--wait expects a whole number from 0 to 600/)
+  assert.equal(intOption({}, 'wait', 0, 600), undefined)
+  assert.equal(addressFamilyOption(v), 'IPv6')
+  assert.match(usage(() => addressFamilyOption({ 'ip-family': '5' })), /--ip-family/)
+})
+
+test('credentials: flags over XAPI_* environment; root by default', async () => {
+  const env = cli({ XAPI_URL: 'https://env', XAPI_USER: 'envuser', XAPI_PASSWORD: 'envpw' })
+  assert.deepEqual(await connectOptions({}, env), { url: 'https://env', user: 'envuser', password: 'envpw', allowUnauthorized: false, transport: undefined })
+  const flags = await connectOptions({ url: 'https://flag', user: 'u', password: 'p', 'allow-unauthorized': true, protocol: 'xml-rpc' }, env)
+  assert.deepEqual(flags, { url: 'https://flag', user: 'u', password: 'p', allowUnauthorized: true, transport: 'xml-rpc' })
+  assert.equal((await connectOptions({ url: 'x', password: 'p' }, cli())).user, 'root')
+  assert.equal(env.prompts.length, 0)
+})
+
+test('credentials: no password prompts on a terminal, and is a usage error elsewhere', async () => {
+  const tty = cli({}, true, 'from-the-terminal')
+  const o = await connectOptions({ url: 'https://pool' }, tty)
+  assert.equal(o.password, 'from-the-terminal')
+  assert.deepEqual(tty.prompts, ['Password for root at https://pool: '])
+  await assert.rejects(connectOptions({ url: 'https://pool' }, cli()), (e: unknown) => e instanceof UsageError && /no password/.test(e.message))
+  await assert.rejects(connectOptions({ password: 'p' }, cli()), (e: unknown) => e instanceof UsageError && /--url/.test(e.message))
+})
+
+test('redaction: long secrets everywhere, short ones only where quoted', () => {
+  assert.equal(redact('bad hunter2 and "hunter2"', ['hunter2']), 'bad *** and "***"')
+  assert.equal(redact("expects x, got 'x'", ['x']), "expects x, got '***'")
+  assert.equal(redact('nothing', [undefined, '']), 'nothing')
+})
