@@ -40,9 +40,10 @@ export function promptPassword(prompt: string, input: NodeJS.ReadStream = proces
         if (ch >= ' ') typed += ch
       }
     }
-    output.write(prompt)
+    // Echo off before the prompt shows, so nothing typed after seeing it can be echoed.
     input.setRawMode(true)
-    input.resume()
     input.on('data', onData)
+    input.resume()
+    output.write(prompt)
   })
 }

@@ -1,0 +1,193 @@
+/**
+ * The xapi-ovn command as a user runs it (a spawned `node .build/lib/cli/main.js`), against the
+ * XAPI emulator over 3 lab hosts with a real OVN central: exit codes, --json parsed, the human
+ * tables and hints, progress on stderr, and the password never shown (flag, environment, or typed
+ * at a no-echo prompt on a real pseudo-terminal).
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/index.js'
+import type { LabHost } from '../lab/host.js'
+import { CLI, createPoolFixture, PASSWORD, xapiKeys, type PoolFixture } from './pool-fixture.js'
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const BASE_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
+
+function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Run under `script` (a real pseudo-terminal); type `typed` once `waitFor` shows up. */
+function runOnTerminal(args: readonly string[], waitFor: string, typed: string): Promise<Run> {
+  const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...BASE_ENV, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    let sent = false
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString()
+      if (!sent && stdout.includes(waitFor)) {
+        sent = true
+        child.stdin.write(`${typed}\r`)
+      }
+    })
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+function json<T>(r: Run): T {
+  try {
+    return JSON.parse(r.stdout) as T
+  } catch {
+    assert.fail(`stdout is not JSON (exit ${String(r.code)}):\n${r.stdout}\n${r.stderr}`)
+  }
+}
+
+function noPassword(r: Run, ...secrets: string[]): void {
+  for (const s of [PASSWORD, ...secrets]) assert.ok(!(r.stdout + r.stderr).includes(s), `the password ${s} was shown:\n${r.stdout}\n${r.stderr}`)
+}
+
+describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
+  let f: PoolFixture
+  let conn: string[]
+  let hosts: readonly LabHost[]
+  const setupArgs = ['--ovn-remote', 'tcp:192.0.2.10:6642', '--set', 'ovn-bridge-datapath-type=netdev', '--bridge-mappings', 'physnet-mgmt:xenbr0']
+  const keysBefore = new Map<string, Awaited<ReturnType<typeof xapiKeys>>>()
+
+  before(async () => {
+    f = await createPoolFixture(3)
+    hosts = f.hosts
+    conn = ['--url', f.xapi.url, '--password', PASSWORD]
+    for (const h of hosts) keysBefore.set(h.name, await xapiKeys(h))
+  })
+  after(async () => {
+    await f?.close()
+  })
+
+  test('a wrong password: exit 1, OVN_XAPI_AUTH_FAILED with its hint, neither password shown', async () => {
+    const r = await runCli(['status', '--url', f.xapi.url, '--password', 'wrong-password-123'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /OVN_XAPI_AUTH_FAILED: XAPI at http:\/\/127\.0\.0\.1:\d+ refused the credentials of root\n\s+hint: check the user and password/)
+    noPassword(r, 'wrong-password-123')
+    const j = await runCli(['status', '--json', '--url', f.xapi.url], { XAPI_PASSWORD: 'wrong-password-123' })
+    assert.equal(j.code, 1)
+    assert.equal(json<{ error: { code: string } }>(j).error.code, 'OVN_XAPI_AUTH_FAILED')
+    noPassword(j, 'wrong-password-123')
+  })
+
+  test('a bad ovn-remote: exit 2 before XAPI is even asked', async () => {
+    const calls = f.xapi.server.calls.length
+    const r = await runCli(['setup', ...conn, '--ovn-remote', 'tcp:central.example:6642'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /--ovn-remote: .*numeric address/)
+    assert.equal(f.xapi.server.calls.length, calls)
+    // a mapping the pool has no bridge for is found by the library, still before anything is touched
+    const m = await runCli(['setup', ...conn, '--ovn-remote', 'tcp:192.0.2.10:6642', '--bridge-mappings', 'physnet:xenbr9'])
+    assert.equal(m.code, 2)
+    assert.match(m.stderr, /OVN_INVALID_ARGUMENT: invalid ovn-bridge-mappings=.*xenbr9 is not the bridge of any network of this pool/)
+    assert.ok(f.xapi.server.calls.slice(calls).every((c) => c.endsWith('get_all_records') || c.startsWith('session.') || c === 'system.listMethods'), f.xapi.server.calls.slice(calls).join(' '))
+    for (const h of hosts) assert.deepEqual(await xapiKeys(h), keysBefore.get(h.name))
+  })
+
+  test('setup --dry-run --json: every host planned, exit 0, nothing created', async () => {
+    const r = await runCli(['setup', ...conn, ...setupArgs, '--dry-run', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const result = json<SetupResult>(r)
+    assert.equal(result.dryRun, true)
+    assert.equal(result.network.action, 'would-create')
+    assert.deepEqual(result.hosts.map((h) => h.ok && h.value.transport.ip), ['192.0.2.21', '192.0.2.22', '192.0.2.23'])
+    assert.equal(f.xapi.server.calls.filter((c) => c.includes('network.create')).length, 0)
+  })
+
+  test('setup with host3 offline: exit 1, a table with host3 FAILED and its hint, progress on stderr', async () => {
+    f.setLive(2, false)
+    try {
+      const r = await runCli(['setup', ...conn, ...setupArgs])
+      assert.equal(r.code, 1, r.stdout + r.stderr)
+      assert.match(r.stdout, /^HOST\s+ADDRESS\s+TRANSPORT\s+RESULT\s+DETAIL$/m)
+      assert.match(r.stdout, /^host1\s+192\.0\.2\.21\s+eth0 192\.0\.2\.21\s+changed\s+\d+ keys change$/m)
+      assert.match(r.stdout, /^host3\s+192\.0\.2\.23\s+-\s+FAILED\s+HOST_OFFLINE$/m)
+      assert.match(r.stdout, /host3: HOST_OFFLINE: the host is offline: XAPI cannot reach it\n\s+hint: bring the host back/)
+      assert.match(r.stdout, /^FAILED on 1 of 3 hosts: 2 of 3 hosts configured \(2 changed, 0 unchanged\)$/m)
+      assert.match(r.stderr, /network ovn-int: created/)
+      assert.match(r.stderr, /\[\d\/3\] host3: FAILED HOST_OFFLINE/)
+      noPassword(r)
+    } finally {
+      f.setLive(2, true)
+    }
+  })
+
+  test('setup again --json (password from XAPI_PASSWORD): exit 0, only host3 changes', async () => {
+    const r = await runCli(['setup', '--url', f.xapi.url, ...setupArgs, '--json', '--quiet'], { XAPI_PASSWORD: PASSWORD })
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(r.stderr, '')
+    const result = json<SetupResult>(r)
+    assert.deepEqual(result.hosts.map((h) => [h.host.name, h.ok && h.value.chassis?.changed]), [['host1', false], ['host2', false], ['host3', true]])
+    noPassword(r)
+  })
+
+  test('verify --wait: exit 0 once ovn-controller runs everywhere; exit 1 and the hint while one is stopped', async () => {
+    for (const h of hosts.slice(0, 2)) await h.startOvnController({ waitConnected: true })
+    const failing = await runCli(['verify', ...conn])
+    assert.equal(failing.code, 1)
+    assert.match(failing.stdout, /^host3\s+192\.0\.2\.23\s+FAIL\s/m)
+    assert.match(failing.stdout, /FAIL controller\.running: ovn-controller is not running.*\n\s+hint: start it/)
+    assert.match(failing.stdout, /^FAIL: 2 of 3 hosts pass$/m)
+
+    await (hosts[2] as LabHost).startOvnController({ waitConnected: true })
+    const r = await runCli(['verify', ...conn, '--wait', '30', '--json'])
+    assert.equal(r.code, 0, r.stdout)
+    const result = json<VerifyResult>(r)
+    assert.equal(result.ok, true)
+    for (const h of result.hosts) assert.ok(h.ok && h.value.checks.every((c) => c.status === 'pass'))
+    const text = await runCli(['verify', ...conn])
+    assert.equal(text.code, 0)
+    assert.match(text.stdout, /^OK: all 3 hosts pass$/m)
+    for (const h of hosts) assert.ok(!(await h.bridges()).includes('br-int'))
+  })
+
+  test('status: exit 0, every host configured and connected', async () => {
+    const r = await runCli(['status', ...conn])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    for (const [i, h] of hosts.entries()) assert.match(r.stdout, new RegExp(`^${h.name}\\s+192\\.0\\.2\\.2${i + 1}\\s+configured\\s+xapi\\d+\\s+192\\.0\\.2\\.2${i + 1}\\s+connected\\s`, 'm'))
+    const j = json<StatusResult>(await runCli(['status', ...conn, '--json', '--host', 'host2']))
+    assert.deepEqual(j.hosts.map((h) => h.host.name), ['host2'])
+  })
+
+  test('a password typed at the prompt is not echoed', async () => {
+    const r = await runOnTerminal(['status', '--url', f.xapi.url, '--quiet'], 'Password for root at', PASSWORD)
+    assert.equal(r.code, 0, r.stdout)
+    assert.match(r.stdout, /Password for root at http:\/\/127\.0\.0\.1:\d+: /)
+    assert.match(r.stdout, /OK: 3 hosts answered/)
+    noPassword(r)
+  })
+
+  test('teardown: exit 0, every XAPI key as it was before setup', async () => {
+    for (const h of hosts) await h.stopOvnController({ cleanup: true })
+    const r = await runCli(['teardown', ...conn, '--json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const result = json<TeardownResult>(r)
+    assert.equal(result.network.action, 'kept')
+    for (const h of hosts) assert.deepEqual((await xapiKeys(h)).ovs, keysBefore.get(h.name)?.ovs)
+    const again = await runCli(['teardown', ...conn])
+    assert.equal(again.code, 0)
+    assert.match(again.stdout, /^host1\s+192\.0\.2\.21\s+nothing to undo$/m)
+  })
+})
