@@ -5,7 +5,8 @@
  * `ovn-ctl --no-monitor start_controller $OVN_CONTROLLER_OPTS` runs with the words of that
  * variable, and ovn-ctl starts /usr/bin/ovn-controller with its pidfile and log in OVN_RUNDIR /
  * OVN_LOGDIR (the host's ovn rundir). Optionally an ExecStartPre command runs first and, as in
- * systemd, a failing ExecStartPre means ExecStart never runs.
+ * systemd, a failing ExecStartPre means ExecStart never runs; its stderr can go to a file, the
+ * way systemd sends it to the journal.
  *
  * @example
  * ```ts
@@ -26,6 +27,8 @@ export interface ServiceStartOptions {
   readonly optionsFile: string
   /** ExecStartPre argv, run in the host namespace with the daemons' environment. */
   readonly execStartPre?: readonly string[]
+  /** Append ExecStartPre's stderr here as it is written (the unit's journal), to watch it live. */
+  readonly journal?: string
   readonly timeoutMs?: number
 }
 
@@ -40,7 +43,9 @@ const START = 'set -a; if [ -f "$1" ]; then . "$1"; fi; set +a; exec "$2" --no-m
 /** Start ovn-controller like the unit; resolves with its pid. */
 export async function startLikeService(host: LabHost, opts: ServiceStartOptions): Promise<number> {
   if (opts.execStartPre !== undefined) {
-    const pre = await host.exec(opts.execStartPre[0] as string, opts.execStartPre.slice(1), { check: false, timeoutMs: opts.timeoutMs ?? 120_000 })
+    const pre = opts.journal === undefined
+      ? await host.exec(opts.execStartPre[0] as string, opts.execStartPre.slice(1), { check: false, timeoutMs: opts.timeoutMs ?? 300_000 })
+      : await host.exec('sh', ['-c', 'journal=$1; shift; exec "$@" 2>>"$journal"', 'ExecStartPre', opts.journal, ...opts.execStartPre], { check: false, timeoutMs: opts.timeoutMs ?? 300_000 })
     if (!pre.ok) throw new ExecStartPreFailed(pre)
   }
   await host.exec('sh', ['-c', START, 'ovn-controller.service', opts.optionsFile, OVN_CTL], { timeoutMs: opts.timeoutMs ?? 60_000 })
