@@ -3,8 +3,9 @@
  * tests. BENCH_ONLY=plugin|pool runs one.
  */
 import { benchPlugin } from './plugin.js'
+import { benchPool } from './pool.js'
 
-const benches: Record<string, () => Promise<void>> = { plugin: benchPlugin }
+const benches: Record<string, () => Promise<void>> = { plugin: benchPlugin, pool: benchPool }
 const only = process.env['BENCH_ONLY']
 for (const [name, run] of Object.entries(benches)) {
   if (only !== undefined && only !== name) continue
