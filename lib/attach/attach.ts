@@ -1,0 +1,296 @@
+/**
+ * Attach VMs to an OVN logical switch, and detach them: the XAPI half (a VIF on the OVN network,
+ * plugged when the VM runs) composed with the northbound half (a logical switch port named after
+ * the VIF UUID, with the VIF's MAC and the given addresses). XAPI's OVS integration sets
+ * `iface-id = <VIF uuid>` on the port it plugs, so the VM binds on whatever host runs it.
+ *
+ *   const pool = await XapiPool.connect({ url, password })
+ *   const nb = await connectNorthbound('tcp:192.0.2.10:6641,tcp:192.0.2.11:6641')
+ *   await attachVms(pool, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11'] }] })
+ *   await detachVms(pool, nb, { vms: ['web1'] })
+ *
+ * Order of attach, chosen so that a failure leaves nothing half-made:
+ * 1. validate every input, read the OVN network, the VMs, their VIFs and the switch (nothing is
+ *    written before the switch is known to exist and every VM to be usable);
+ * 2. create the VIFs that are missing (XAPI);
+ * 3. write every port in ONE northbound transaction; if it fails, the VIFs created in step 2
+ *    are destroyed again;
+ * 4. plug the VIFs of running VMs (XAPI). The port exists by then, so ovn-controller binds the
+ *    VIF the moment XAPI puts it on the bridge. A plug failure is thrown after the ports are
+ *    written: running attach again finishes the job (every step is idempotent).
+ *
+ * Detach removes the ports first (ONE transaction: traffic stops at once), then unplugs and
+ * destroys the VIFs (unless `keepVifs`).
+ */
+import { NbSwitchNoSubnetError } from '../nb/errors.js'
+import { findSwitch, portOwners } from '../nb/model.js'
+import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
+import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
+import type { VifPortSpec } from '../nb/validate-inputs.js'
+import { VifConflictError } from '../errors.js'
+import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
+import { parseAllRecords, parseHost, parseVif, parseVm, type NetworkRecord, type PowerState, type VifRecord, type VmRecord } from '../pool/records.js'
+import { chooseVifs, type PortSwitch, type VmContext } from './plan-attach.js'
+import { parseAttachOptions, parseDetachOptions, type AttachVmsOptions, type DetachVmsOptions } from './validate-attach.js'
+import { createVif, findVifByUuid, plugVif, readOvnNetwork, readVmVifs, removeVif, resolveVm, type XapiCalls } from './xapi-vifs.js'
+
+/** external_ids key of a VM port: the uuid of the VM the VIF belongs to. */
+export const VM_UUID_KEY = 'xapi-ovn:vm-uuid'
+
+export interface NetworkSummary {
+  readonly uuid: string
+  readonly nameLabel: string
+  readonly bridge: string
+}
+
+export interface VmSummary {
+  readonly uuid: string
+  readonly name: string
+  readonly powerState: PowerState
+}
+
+export interface VifSummary {
+  readonly uuid: string
+  readonly ref: string
+  readonly device: string
+  readonly mac: string
+}
+
+export type PlugOutcome = 'plugged' | 'already-plugged' | 'vm-not-running' | 'not-asked'
+
+export interface VmAttachment {
+  readonly vm: VmSummary
+  readonly vif: VifSummary
+  readonly vifAction: 'created' | 'found'
+  readonly plug: PlugOutcome
+  readonly port: AttachedPort
+}
+
+export interface AttachVmsResult {
+  readonly network: NetworkSummary
+  readonly switchUuid: string
+  readonly switchName: string
+  /** Something was created, updated or plugged. */
+  readonly changed: boolean
+  readonly attachments: readonly VmAttachment[]
+}
+
+export interface VifDetachment {
+  readonly vifUuid: string
+  /** The VM the VIF belonged to (null when XAPI no longer has the VIF). */
+  readonly vm: VmSummary | null
+  /** The logical switch port removed, or null when the VIF had none. */
+  readonly port: { readonly uuid: string; readonly switchName: string; readonly switchUuid: string } | null
+  readonly unplugged: boolean
+  readonly destroyed: boolean
+}
+
+export interface DetachVmsResult {
+  readonly network: NetworkSummary
+  readonly changed: boolean
+  readonly detached: readonly VifDetachment[]
+}
+
+export interface VmPortInfo extends PortInfo {
+  /** XAPI's view of the VIF behind a VIF port; null for other ports, or when XAPI has no such VIF. */
+  readonly xapi: {
+    readonly vif: VifSummary & { readonly currentlyAttached: boolean }
+    readonly vm: VmSummary
+    /** name_label of the host the VM runs on, or null. */
+    readonly host: string | null
+  } | null
+}
+
+function networkSummary(n: NetworkRecord): NetworkSummary {
+  return { uuid: n.uuid, nameLabel: n.nameLabel, bridge: n.bridge }
+}
+
+function vmSummary(vm: VmRecord): VmSummary {
+  return { uuid: vm.uuid, name: vm.nameLabel, powerState: vm.powerState }
+}
+
+function vifSummary(v: VifRecord): VifSummary {
+  return { uuid: v.uuid, ref: v.ref, device: v.device, mac: v.mac.toLowerCase() }
+}
+
+/** Destroy VIFs this call created, best effort (the original failure is what the caller sees). */
+async function rollback(xapi: XapiCalls, created: readonly VifRecord[]): Promise<void> {
+  for (const vif of [...created].reverse()) await removeVif(xapi, vif).catch(() => undefined)
+}
+
+/**
+ * Attach every VM of `options.vms` to logical switch `options.switch`: one VIF each on the OVN
+ * network (found or created), all ports in one northbound transaction, VIFs of running VMs
+ * plugged. Running it again with the same arguments changes nothing.
+ */
+export async function attachVms(xapi: XapiCalls, nb: NbTransactor, options: AttachVmsOptions): Promise<AttachVmsResult> {
+  const o = parseAttachOptions(options)
+  const network = await readOvnNetwork(xapi, o.network ?? DEFAULT_NETWORK_NAME)
+  const items: VmContext[] = []
+  for (const spec of o.vms) {
+    const vm = await resolveVm(xapi, spec.vm)
+    items.push({ spec, vm, vifs: await readVmVifs(xapi, vm) })
+  }
+  const candidateUuids = items.flatMap((i) => i.vifs.filter((v) => v.network === network.ref).map((v) => v.uuid))
+  const snapshot = await readSnapshot(nb, candidateUuids)
+  const target = findSwitch(snapshot, o.switch)
+  if (o.vms.some((v) => v.ips === 'dynamic') && !target.otherConfig.has('subnet') && !target.otherConfig.has('ipv6_prefix')) {
+    throw new NbSwitchNoSubnetError(o.switch)
+  }
+  const owners = portOwners(snapshot)
+  const portSwitch = (vifUuid: string): PortSwitch | null => {
+    const port = snapshot.ports.find((p) => p.name === vifUuid)
+    const sw = port === undefined ? undefined : owners.get(port.uuid)
+    return sw === undefined ? null : { uuid: sw.uuid, name: sw.name }
+  }
+  const choices = chooseVifs(items, network, { uuid: target.uuid, name: target.name }, portSwitch)
+
+  const created: VifRecord[] = []
+  const vifs: VifRecord[] = []
+  try {
+    for (const c of choices) {
+      if (c.choice.kind === 'existing') {
+        vifs.push(c.choice.vif)
+      } else {
+        const vif = await createVif(xapi, { vm: c.vm, network, device: c.choice.device, mac: c.choice.mac })
+        created.push(vif)
+        vifs.push(vif)
+      }
+    }
+  } catch (err) {
+    await rollback(xapi, created)
+    throw err
+  }
+
+  const ports: VifPortSpec[] = choices.map((c, i) => ({
+    vifUuid: (vifs[i] as VifRecord).uuid,
+    mac: (vifs[i] as VifRecord).mac,
+    ips: c.spec.ips,
+    externalIds: { [VM_UUID_KEY]: c.vm.uuid },
+  }))
+  let written
+  try {
+    written = await attachPorts(nb, target.uuid, ports)
+  } catch (err) {
+    await rollback(xapi, created)
+    throw err
+  }
+
+  const attachments: VmAttachment[] = []
+  for (const [i, c] of choices.entries()) {
+    const vif = vifs[i] as VifRecord
+    let plug: PlugOutcome
+    if (!o.plug) plug = 'not-asked'
+    else if (c.vm.powerState !== 'Running') plug = 'vm-not-running'
+    else if (vif.currentlyAttached) plug = 'already-plugged'
+    else {
+      await plugVif(xapi, vif)
+      plug = 'plugged'
+    }
+    attachments.push({
+      vm: vmSummary(c.vm),
+      vif: vifSummary(vif),
+      vifAction: created.includes(vif) ? 'created' : 'found',
+      plug,
+      port: written.ports[i] as AttachedPort,
+    })
+  }
+  return {
+    network: networkSummary(network),
+    switchUuid: written.switchUuid,
+    switchName: written.switchName,
+    changed: written.changed || created.length > 0 || attachments.some((a) => a.plug === 'plugged'),
+    attachments,
+  }
+}
+
+/**
+ * Detach VMs (their VIFs on the OVN network, or only those whose port is on `switch`) and VIFs
+ * named by uuid: their ports go in one northbound transaction, then the VIFs are unplugged and
+ * destroyed (unless `keepVifs`). Detaching what is not attached is not an error.
+ */
+export async function detachVms(xapi: XapiCalls, nb: NbTransactor, options: DetachVmsOptions): Promise<DetachVmsResult> {
+  const o = parseDetachOptions(options)
+  const network = await readOvnNetwork(xapi, o.network ?? DEFAULT_NETWORK_NAME)
+  const targets = new Map<string, { vif: VifRecord | null; vm: VmRecord | null; explicit: boolean }>()
+  for (const ref of o.vms) {
+    const vm = await resolveVm(xapi, ref)
+    for (const vif of await readVmVifs(xapi, vm)) {
+      if (vif.network === network.ref && !targets.has(vif.uuid)) targets.set(vif.uuid, { vif, vm, explicit: false })
+    }
+  }
+  for (const uuid of o.vifs) {
+    const vif = await findVifByUuid(xapi, uuid)
+    if (vif !== null && vif.network !== network.ref) {
+      throw new VifConflictError(vif.vm, uuid, `the VIF is on another network (${vif.network}), not on ${network.nameLabel}: it is not an OVN attachment`)
+    }
+    const vm = vif === null ? null : parseVm(vif.vm, await xapi.call('VM.get_record', vif.vm))
+    targets.set(uuid, { vif, vm, explicit: true })
+  }
+
+  const snapshot = await readSnapshot(nb, [...targets.keys()])
+  const owners = portOwners(snapshot)
+  if (o.switch !== undefined) {
+    const sw = findSwitch(snapshot, o.switch)
+    for (const [uuid, t] of [...targets]) {
+      const port = snapshot.ports.find((p) => p.name === uuid)
+      const owner = port === undefined ? undefined : owners.get(port.uuid)
+      if (owner?.uuid === sw.uuid) continue
+      if (t.explicit && owner !== undefined) {
+        throw new VifConflictError(t.vm?.uuid ?? '', uuid, `its port is on logical switch ${owner.name}, not on ${sw.name}`)
+      }
+      // A VM's other VIFs (ports elsewhere or none) are not this switch's business.
+      if (!t.explicit) targets.delete(uuid)
+    }
+  }
+
+  const removed = targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
+  const detached: VifDetachment[] = []
+  for (const [uuid, t] of targets) {
+    const port = removed.removed.find((r) => r.vifUuid === uuid)
+    let outcome = { unplugged: false, destroyed: false }
+    if (!o.keepVifs && t.vif !== null) outcome = await removeVif(xapi, t.vif)
+    detached.push({
+      vifUuid: uuid,
+      vm: t.vm === null ? null : vmSummary(t.vm),
+      port: port === undefined ? null : { uuid: port.uuid, switchName: port.switchName, switchUuid: port.switchUuid },
+      ...outcome,
+    })
+  }
+  return {
+    network: networkSummary(network),
+    changed: removed.changed || detached.some((d) => d.unplugged || d.destroyed),
+    detached,
+  }
+}
+
+/**
+ * The ports of switch `switchRef` (or of every switch), each VIF port joined with XAPI's view of
+ * its VIF, VM and host when `xapi` is given (read in three calls, whatever the number of ports).
+ */
+export async function listVmPorts(nb: NbTransactor, xapi: XapiCalls | null, switchRef?: string): Promise<VmPortInfo[]> {
+  const ports = await listPorts(nb, switchRef)
+  if (xapi === null) return ports.map((p) => ({ ...p, xapi: null }))
+  const [vifRecords, vmRecords, hostRecords] = await Promise.all([
+    xapi.call('VIF.get_all_records'),
+    xapi.call('VM.get_all_records'),
+    xapi.call('host.get_all_records'),
+  ])
+  const vifs = [...parseAllRecords('VIF', vifRecords, parseVif).values()]
+  const vms = parseAllRecords('VM', vmRecords, parseVm)
+  const hosts = parseAllRecords('host', hostRecords, parseHost)
+  return ports.map((p): VmPortInfo => {
+    const vif = p.type === '' ? vifs.find((v) => v.uuid === p.name) : undefined
+    const vm = vif === undefined ? undefined : vms.get(vif.vm)
+    if (vif === undefined || vm === undefined) return { ...p, xapi: null }
+    const host = vm.residentOn === null ? undefined : hosts.get(vm.residentOn)
+    return {
+      ...p,
+      xapi: {
+        vif: { ...vifSummary(vif), currentlyAttached: vif.currentlyAttached },
+        vm: vmSummary(vm),
+        host: host === undefined ? null : host.nameLabel || host.hostname,
+      },
+    }
+  })
+}

@@ -1,0 +1,166 @@
+/**
+ * The XAPI half of attaching VMs: find VMs, read their VIFs, and create, plug, unplug and destroy
+ * VIFs on the OVN network, each as the one XAPI call a user (or Xen Orchestra) would make. Every
+ * record read is validated (lib/pool/records.ts); every failure is coded (XapiCallError keeps
+ * XAPI's own code, e.g. VM_BAD_POWER_STATE, HOST_OFFLINE, DEVICE_ALREADY_EXISTS).
+ */
+import { InvalidArgumentError, OvnNetworkError, VifNotFoundError, VmAmbiguousError, VmNotFoundError, XapiCallError } from '../errors.js'
+import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
+import { parseAllRecords, parseNetwork, parseRef, parseVif, parseVm, type NetworkRecord, type VifRecord, type VmRecord } from '../pool/records.js'
+import { looksLikeUuid } from './validate-attach.js'
+
+/** What the attachment code needs of an XAPI session (XapiPool satisfies it). */
+export interface XapiCalls {
+  call(method: string, ...args: unknown[]): Promise<unknown>
+}
+
+function isXapiCode(err: unknown, ...codes: string[]): boolean {
+  return err instanceof XapiCallError && codes.includes(err.xapiCode)
+}
+
+/** The OVN network (uuid or name_label, default ovn-int); it must exist (setup creates it). */
+export async function readOvnNetwork(xapi: XapiCalls, selector: string = DEFAULT_NETWORK_NAME): Promise<NetworkRecord> {
+  const networks = parseAllRecords('network', await xapi.call('network.get_all_records'), parseNetwork)
+  const network = findNetwork(networks, selector)
+  if (network === null) throw new OvnNetworkError(selector, 'no network of this pool has this name: run xapi-ovn setup first (it creates the network)')
+  return network
+}
+
+async function vmRecord(xapi: XapiCalls, ref: string, asked: string): Promise<VmRecord> {
+  try {
+    return parseVm(ref, await xapi.call('VM.get_record', ref))
+  } catch (err) {
+    if (isXapiCode(err, 'HANDLE_INVALID')) throw new VmNotFoundError(asked)
+    throw err
+  }
+}
+
+/**
+ * The VM `ref` names: an OpaqueRef, a uuid, or a name_label matched by one VM only (templates,
+ * snapshots and control domains are never candidates). A control domain or template named
+ * outright is refused: it cannot have a guest NIC on OVN.
+ */
+export async function resolveVm(xapi: XapiCalls, ref: string): Promise<VmRecord> {
+  let vm: VmRecord | undefined
+  if (ref.startsWith('OpaqueRef:')) {
+    vm = await vmRecord(xapi, ref, ref)
+  } else {
+    if (looksLikeUuid(ref)) {
+      try {
+        vm = await vmRecord(xapi, parseRef('VM', 'get_by_uuid', await xapi.call('VM.get_by_uuid', ref.toLowerCase())), ref)
+      } catch (err) {
+        if (!isXapiCode(err, 'UUID_INVALID')) throw err
+      }
+    }
+    if (vm === undefined) {
+      const refs = await xapi.call('VM.get_by_name_label', ref)
+      if (!Array.isArray(refs)) throw new XapiCallError('VM.get_by_name_label', 'UNEXPECTED_ANSWER', [String(refs)])
+      const candidates: VmRecord[] = []
+      for (const r of refs) {
+        const rec = await vmRecord(xapi, parseRef('VM', 'get_by_name_label', r), ref)
+        if (!rec.isATemplate && !rec.isControlDomain) candidates.push(rec)
+      }
+      if (candidates.length > 1) throw new VmAmbiguousError(ref, candidates.length)
+      vm = candidates[0]
+      if (vm === undefined) throw new VmNotFoundError(ref)
+    }
+  }
+  if (vm.isControlDomain) throw new InvalidArgumentError('vm', ref, 'is a control domain (dom0), not a guest')
+  if (vm.isATemplate) throw new InvalidArgumentError('vm', ref, 'is a template or snapshot, not a VM that can run')
+  return vm
+}
+
+/** Every VIF of the VM, by device order. */
+export async function readVmVifs(xapi: XapiCalls, vm: VmRecord): Promise<VifRecord[]> {
+  const vifs: VifRecord[] = []
+  for (const ref of vm.vifs) {
+    try {
+      vifs.push(parseVif(ref, await xapi.call('VIF.get_record', ref)))
+    } catch (err) {
+      // Destroyed between the two reads: it is not a VIF of the VM any more.
+      if (!isXapiCode(err, 'HANDLE_INVALID')) throw err
+    }
+  }
+  return vifs.sort((a, b) => Number(a.device) - Number(b.device) || (a.device < b.device ? -1 : 1))
+}
+
+/** The VIF with this uuid, or null when XAPI has none. */
+export async function findVifByUuid(xapi: XapiCalls, uuid: string): Promise<VifRecord | null> {
+  let ref: string
+  try {
+    ref = parseRef('VIF', 'get_by_uuid', await xapi.call('VIF.get_by_uuid', uuid))
+  } catch (err) {
+    if (isXapiCode(err, 'UUID_INVALID')) return null
+    throw err
+  }
+  try {
+    return parseVif(ref, await xapi.call('VIF.get_record', ref))
+  } catch (err) {
+    if (isXapiCode(err, 'HANDLE_INVALID')) return null
+    throw err
+  }
+}
+
+/** Like findVifByUuid, but a missing VIF is OVN_VIF_NOT_FOUND. */
+export async function readVifByUuid(xapi: XapiCalls, uuid: string): Promise<VifRecord> {
+  const vif = await findVifByUuid(xapi, uuid)
+  if (vif === null) throw new VifNotFoundError(uuid)
+  return vif
+}
+
+export interface NewVif {
+  readonly vm: VmRecord
+  readonly network: NetworkRecord
+  readonly device: string
+  /** '' lets XAPI generate one. */
+  readonly mac: string
+}
+
+/**
+ * `VIF.create` with every field XAPI's constructor takes (as Xen Orchestra sends them), the MTU
+ * of the network, then read back (XAPI fills in the uuid and a generated MAC).
+ */
+export async function createVif(xapi: XapiCalls, v: NewVif): Promise<VifRecord> {
+  const ref = parseRef('VIF', 'create', await xapi.call('VIF.create', {
+    device: v.device,
+    network: v.network.ref,
+    VM: v.vm.ref,
+    MAC: v.mac,
+    MTU: v.network.mtu,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+    locking_mode: 'network_default',
+    ipv4_allowed: [],
+    ipv6_allowed: [],
+  }))
+  return parseVif(ref, await xapi.call('VIF.get_record', ref))
+}
+
+export async function plugVif(xapi: XapiCalls, vif: VifRecord): Promise<void> {
+  await xapi.call('VIF.plug', vif.ref)
+}
+
+/**
+ * Unplug (when attached) and destroy a VIF. A VIF that is already unplugged, or already gone, is
+ * not an error: detaching twice gives the same result.
+ */
+export async function removeVif(xapi: XapiCalls, vif: VifRecord): Promise<{ unplugged: boolean; destroyed: boolean }> {
+  let unplugged = false
+  try {
+    const attached = await xapi.call('VIF.get_currently_attached', vif.ref)
+    if (attached === true || attached === 'true') {
+      try {
+        await xapi.call('VIF.unplug', vif.ref)
+      } catch (err) {
+        if (!isXapiCode(err, 'DEVICE_ALREADY_DETACHED')) throw err
+      }
+      unplugged = true
+    }
+    await xapi.call('VIF.destroy', vif.ref)
+    return { unplugged, destroyed: true }
+  } catch (err) {
+    if (isXapiCode(err, 'HANDLE_INVALID')) return { unplugged, destroyed: false }
+    throw err
+  }
+}
