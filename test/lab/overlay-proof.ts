@@ -1,0 +1,64 @@
+/**
+ * The proof that the lab works: pings from inside the guests.
+ * - overlay: every VM pings the next one (on the next host) on tenant-a, whose traffic between
+ *   hosts can only go through the Geneve tunnels (the switch has no localnet port);
+ * - provider: every VM pings the provider gateway on the underlay through the localnet port
+ *   (physnet-mgmt -> xenbr0).
+ * Each ping is retried until the deadline (flows and ARP settle right after binding); a ping that
+ * never answers is a failed check, never an exception.
+ *
+ * @example
+ * ```ts
+ * const proof = await proveOverlay(lab, { timeoutMs: 30_000 })
+ * if (!proof.ok) for (const p of proof.pings) if (!p.ok) console.error(p)
+ * ```
+ */
+import type { LabGuest, OverlayLab } from './overlay-lab.js'
+import { waitFor } from './wait.js'
+
+export interface PingCheck {
+  readonly from: string
+  readonly fromHost: string
+  readonly to: string
+  readonly toHost: string
+  readonly address: string
+  readonly path: 'geneve' | 'localnet'
+  readonly ok: boolean
+}
+
+export interface OverlayProof {
+  readonly ok: boolean
+  readonly pings: readonly PingCheck[]
+}
+
+/** Ping `address` from `guest` until it answers or `timeoutMs` passes; true when it answered. */
+export async function pingsWithin(guest: LabGuest, address: string, timeoutMs: number): Promise<boolean> {
+  try {
+    return await waitFor(`${guest.name} pings ${address}`, () => guest.guest.ping(address, { count: 2, waitS: 1 }), { timeoutMs })
+  } catch {
+    return false
+  }
+}
+
+/** Ping once (3 echo requests): true when any reply came back. For "traffic has stopped". */
+export async function pingsNow(guest: LabGuest, address: string): Promise<boolean> {
+  return guest.guest.ping(address, { count: 3, waitS: 1 })
+}
+
+export async function proveOverlay(lab: OverlayLab, options: { timeoutMs?: number; guests?: readonly LabGuest[] } = {}): Promise<OverlayProof> {
+  const timeoutMs = options.timeoutMs ?? 60_000
+  const guests = options.guests ?? lab.guests
+  const pings: PingCheck[] = []
+  if (guests.length > 1) {
+    for (const [i, from] of guests.entries()) {
+      const to = guests[(i + 1) % guests.length] as LabGuest
+      const ok = await pingsWithin(from, to.tenantIp, timeoutMs)
+      pings.push({ from: from.name, fromHost: from.host.name, to: to.name, toHost: to.host.name, address: to.tenantIp, path: 'geneve', ok })
+    }
+  }
+  for (const from of guests) {
+    const ok = await pingsWithin(from, lab.gateway.address, timeoutMs)
+    pings.push({ from: from.name, fromHost: from.host.name, to: 'provider gateway', toHost: 'underlay', address: lab.gateway.address, path: 'localnet', ok })
+  }
+  return { ok: pings.length > 0 && pings.every((p) => p.ok), pings }
+}
