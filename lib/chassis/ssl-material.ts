@@ -86,6 +86,8 @@ export interface SslPaths {
   readonly caCert: string
   /** The EnvironmentFile whose OVN_CONTROLLER_OPTS carries the ovn-ctl SSL options. */
   readonly optionsFile: string
+  /** OVN's own EnvironmentFile read before it (/etc/sysconfig/ovn: OVN_USER_ID); only read. */
+  readonly ovnSysconfigFile: string
 }
 
 // The paths end up unquoted in a shell word list (ovn-ctl expands $OVN_CONTROLLER_SSL_KEY
@@ -117,6 +119,7 @@ export function sslPaths(ovnEtcDir: string = DEFAULT_OVN_ETC_DIR, optionsFile?: 
     certificate: join(dir, SSL_FILE_NAMES.certificate),
     caCert: join(dir, SSL_FILE_NAMES.caCert),
     optionsFile: options,
+    ovnSysconfigFile: join(dirname(options), 'ovn'),
   }
 }
 
@@ -475,6 +478,62 @@ export function editControllerOptions(text: string | null, ours: readonly string
   return `${out.join('\n')}\n`
 }
 
+/** The value of the last `NAME=` line of an EnvironmentFile's text; null when there is none. */
+export function envFileValue(text: string | null, name: string, file: string): string | null {
+  if (text === null) return null
+  const assignment = new RegExp(`^\\s*${name}=(.*)$`)
+  let value: string | null = null
+  for (const line of text.split('\n')) {
+    const m = assignment.exec(line)
+    if (m) value = parseValue(m[1] ?? '', file).value
+  }
+  return value
+}
+
+/**
+ * The user ovn-controller.service runs ovn-controller as: OVN_USER_ID from /etc/sysconfig/ovn
+ * then /etc/sysconfig/ovn-controller (the unit passes `--ovn-user=${OVN_USER_ID}` to ovn-ctl),
+ * overridden by an `--ovn-user=` in OVN_CONTROLLER_OPTS (ovn-ctl: the last one wins).
+ * null: root (unset or empty). OVN's rpm turns OVN_USER_ID on when built with libcap-ng.
+ */
+export function controllerUser(paths: SslPaths): { user: string | null; source: string | null } {
+  let user: string | null = null
+  let source: string | null = null
+  for (const file of [paths.ovnSysconfigFile, paths.optionsFile]) {
+    const v = envFileValue(readIfExists(file), 'OVN_USER_ID', file)
+    if (v !== null) {
+      user = v
+      source = `OVN_USER_ID in ${file}`
+    }
+  }
+  for (const w of controllerOptions(readIfExists(paths.optionsFile), paths.optionsFile)) {
+    if (w === '--') break
+    if (w.startsWith('--ovn-user=')) {
+      user = w.slice('--ovn-user='.length)
+      source = `${w} in ${OPTIONS_VARIABLE} of ${paths.optionsFile}`
+    }
+  }
+  return { user: user === null || user.trim() === '' ? null : user.trim(), source }
+}
+
+function isRootUser(user: string | null): boolean {
+  if (user === null) return true
+  const name = user.split(':')[0] ?? ''
+  return name === '' || name === 'root' || name === '0'
+}
+
+/** Why ovn-controller cannot read root-only material, or null when it runs as root. */
+export function nonRootProblem(paths: SslPaths): string | null {
+  let who: { user: string | null; source: string | null }
+  try {
+    who = controllerUser(paths)
+  } catch (err) {
+    return `cannot tell which user ovn-controller runs as: ${err instanceof Error ? err.message : String(err)}`
+  }
+  if (isRootUser(who.user)) return null
+  return `ovn-controller runs as ${who.user ?? '?'} (${who.source ?? '?'}) and cannot read the root-only SSL files (nor, on XCP-ng, the root-owned Open vSwitch socket): make it run as root (comment OVN_USER_ID out)`
+}
+
 /** The words of the OVN_CONTROLLER_OPTS that systemd would use (the last assignment); [] when none. */
 export function controllerOptions(text: string | null, file = DEFAULT_CONTROLLER_OPTIONS_FILE): string[] {
   if (text === null) return []
@@ -589,6 +648,8 @@ export interface SslApplyResult {
   readonly changed: readonly string[]
   /** ovn-controller reads its material and options when it starts: restart it if anything changed. */
   readonly restartNeeded: boolean
+  /** What will stop ovn-controller from using the material (e.g. it runs as a non-root user). */
+  readonly warnings: readonly string[]
 }
 
 /**
@@ -608,7 +669,8 @@ export function applySslPlan(plan: SslPlan): SslApplyResult {
     changed.push(f.path)
   }
   if (writeOptionsFile(options)) changed.push(plan.paths.optionsFile)
-  return { summary: plan.summary, changed, restartNeeded: changed.length > 0 }
+  const nonRoot = nonRootProblem(plan.paths)
+  return { summary: plan.summary, changed, restartNeeded: changed.length > 0, warnings: nonRoot === null ? [] : [nonRoot] }
 }
 
 interface OptionsFileEdit {
@@ -716,6 +778,10 @@ export function inspectSslMaterial(paths: SslPaths, now: Date = new Date()): Ssl
     for (const f of files) {
       if (!f.exists) problems.push(`${f.path} is named in ${paths.optionsFile} but does not exist`)
     }
+  }
+  if (configured) {
+    const nonRoot = nonRootProblem(paths)
+    if (nonRoot !== null) problems.push(nonRoot)
   }
   if (options.some((o) => !ours.includes(o))) problems.push(`${paths.optionsFile} names SSL material that is not xapi-ovn's: ${options.filter((o) => !ours.includes(o)).join(' ')}`)
   const key = files[0] as SslFileState

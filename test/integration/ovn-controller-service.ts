@@ -1,9 +1,10 @@
 /**
  * Run ovn-controller on a lab host the way OVN's rpm unit (rhel/usr_lib_systemd_system_
- * ovn-controller.service) does, without systemd: the EnvironmentFile is read (here: sourced by
- * a POSIX shell, which parses our KEY="value" lines the way systemd does), then
- * `ovn-ctl --no-monitor start_controller $OVN_CONTROLLER_OPTS` runs with the words of that
- * variable, and ovn-ctl starts /usr/bin/ovn-controller with its pidfile and log in OVN_RUNDIR /
+ * ovn-controller.service) does, without systemd: the EnvironmentFiles /etc/sysconfig/ovn and
+ * /etc/sysconfig/ovn-controller are read (here: sourced by a POSIX shell, which parses our
+ * KEY="value" lines the way systemd does), then
+ * `ovn-ctl --no-monitor --ovn-user=${OVN_USER_ID} start_controller $OVN_CONTROLLER_OPTS` runs with
+ * the words of that variable, and ovn-ctl starts /usr/bin/ovn-controller with its pidfile and log in OVN_RUNDIR /
  * OVN_LOGDIR (the host's ovn rundir). Optionally an ExecStartPre command runs first and, as in
  * systemd, a failing ExecStartPre means ExecStart never runs; its stderr can go to a file, the
  * way systemd sends it to the journal.
@@ -25,6 +26,8 @@ export const OVN_CTL = '/usr/share/ovn/scripts/ovn-ctl'
 export interface ServiceStartOptions {
   /** EnvironmentFile holding OVN_CONTROLLER_OPTS (missing file: no options, like `EnvironmentFile=-`). */
   readonly optionsFile: string
+  /** The EnvironmentFile read before it (/etc/sysconfig/ovn: OVN_USER_ID); optional too. */
+  readonly ovnSysconfigFile?: string
   /** ExecStartPre argv, run in the host namespace with the daemons' environment. */
   readonly execStartPre?: readonly string[]
   /** Append ExecStartPre's stderr here as it is written (the unit's journal), to watch it live. */
@@ -38,7 +41,9 @@ export class ExecStartPreFailed extends Error {
   }
 }
 
-const START = 'set -a; if [ -f "$1" ]; then . "$1"; fi; set +a; exec "$2" --no-monitor start_controller $OVN_CONTROLLER_OPTS'
+// EnvironmentFile=-/etc/sysconfig/ovn, EnvironmentFile=-/etc/sysconfig/ovn-controller, then
+// ExecStart=ovn-ctl --no-monitor --ovn-user=${OVN_USER_ID} start_controller $OVN_CONTROLLER_OPTS
+const START = 'set -a; for f in "$1" "$2"; do if [ -f "$f" ]; then . "$f"; fi; done; set +a; exec "$3" --no-monitor --ovn-user="${OVN_USER_ID}" start_controller $OVN_CONTROLLER_OPTS'
 
 /** Start ovn-controller like the unit; resolves with its pid. */
 export async function startLikeService(host: LabHost, opts: ServiceStartOptions): Promise<number> {
@@ -48,7 +53,7 @@ export async function startLikeService(host: LabHost, opts: ServiceStartOptions)
       : await host.exec('sh', ['-c', 'journal=$1; shift; exec "$@" 2>>"$journal"', 'ExecStartPre', opts.journal, ...opts.execStartPre], { check: false, timeoutMs: opts.timeoutMs ?? 300_000 })
     if (!pre.ok) throw new ExecStartPreFailed(pre)
   }
-  await host.exec('sh', ['-c', START, 'ovn-controller.service', opts.optionsFile, OVN_CTL], { timeoutMs: opts.timeoutMs ?? 60_000 })
+  await host.exec('sh', ['-c', START, 'ovn-controller.service', opts.ovnSysconfigFile ?? '/nonexistent', opts.optionsFile, OVN_CTL], { env: { OVN_USER_ID: '' }, timeoutMs: opts.timeoutMs ?? 60_000 })
   return waitFor('ovn-controller pidfile', () => readPidfile(controllerPidfile(host)), { timeoutMs: 10_000 })
 }
 

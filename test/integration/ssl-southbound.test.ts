@@ -8,8 +8,8 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { LabHost } from '../lab/host.js'
 import { LabDaemon } from '../lab/daemon.js'
 import { run } from '../lab/exec.js'
@@ -163,6 +163,28 @@ describe('SSL material against a real southbound database on pssl:', () => {
     assert.deepEqual(await sbChassisNames(), [])
     assert.equal(await controllerAppctl(host, 'connection-status'), 'not connected')
     await stopLikeService(host)
+  })
+
+  test('run as a non-root user (OVN_USER_ID), ovn-controller cannot read the root-only files: apply warns, it never connects', async () => {
+    const plan = planSslMaterial(material(chassis, centralCa), paths)
+    assert.ok(plan !== null)
+    mkdirSync(dirname(paths.ovnSysconfigFile), { recursive: true })
+    writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\nOVN_USER_ID="nobody:nogroup"\n')
+    const applied = applySslPlan(plan)
+    assert.match(applied.warnings.join('\n'), /runs as nobody:nogroup .* cannot read the root-only SSL files/)
+    // Let that user reach the lab's Open vSwitch, so the SSL files are the only thing in its way.
+    chmodSync(host.rundir, 0o755)
+    chmodSync(host.dbSock, 0o777)
+    const ctlBase = logLines(controllerLog(host)).length
+    await startLikeService(host, { optionsFile: paths.optionsFile, ovnSysconfigFile: paths.ovnSysconfigFile })
+    const pid = readPidfile(controllerPidfile(host))
+    assert.match(readFileSync(`/proc/${pid ?? 0}/status`, 'utf8'), /^Uid:\s+65534\s/m)
+    await logged(controllerLog(host), ctlBase, /SSL_use_PrivateKey_file|Private key must be configured to use SSL/, 2)
+    assert.deepEqual(await sbChassisNames(), [])
+    await stopLikeService(host)
+    rmSync(paths.ovnSysconfigFile)
+    chmodSync(host.rundir, 0o700)
+    chmodSync(host.dbSock, 0o755)
   })
 
   test('after removal the service starts ovn-controller without SSL options, and it cannot connect', async () => {

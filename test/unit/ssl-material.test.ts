@@ -6,6 +6,7 @@ import { inspect } from 'node:util'
 import {
   applySslPlan,
   controllerOptions,
+  controllerUser,
   editControllerOptions,
   inspectSslMaterial,
   planSslMaterial,
@@ -174,6 +175,7 @@ test('paths: default etc dir uses /etc/sysconfig/ovn-controller, an overridden o
     certificate: '/etc/ovn/xapi-ovn-cert.pem',
     caCert: '/etc/ovn/xapi-ovn-cacert.pem',
     optionsFile: '/etc/sysconfig/ovn-controller',
+    ovnSysconfigFile: '/etc/sysconfig/ovn',
   })
   assert.equal(sslPaths('/tmp/lab/h1/etc-ovn/').optionsFile, '/tmp/lab/h1/etc-ovn/sysconfig/ovn-controller')
   assert.equal(sslPaths('/x', '/y/opts').optionsFile, '/y/opts')
@@ -283,6 +285,7 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
   }
   assert.deepEqual(first.changed, [paths.privateKey, paths.certificate, paths.caCert, paths.optionsFile])
   assert.equal(first.restartNeeded, true)
+  assert.deepEqual(first.warnings, [])
   assert.doesNotMatch(JSON.stringify(first), /BEGIN/)
   for (const f of [paths.privateKey, paths.certificate, paths.caCert]) assert.equal(mode(f), 0o600, f)
   assert.equal(mode(paths.optionsFile), 0o644)
@@ -379,4 +382,29 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
   assert.ok(plan2 !== null)
   assert.throws(() => applySslPlan(plan2), (e: unknown) => e instanceof SslMaterialError && e.params[0] === unreadable.optionsFile && /ENOTDIR/.test(e.params[1] ?? ''))
   assert.deepEqual(readdirSync(root).sort(), ['blocker'])
+})
+
+test('a non-root ovn-controller (OVN_USER_ID, --ovn-user) is reported: it cannot read root-only files', (t) => {
+  const { paths } = scratch(t)
+  const plan = planSslMaterial(args(client), paths)
+  assert.ok(plan !== null)
+  mkdirSync(join(paths.dir, 'sysconfig'), { recursive: true })
+  // OVN's rpm, built with libcap-ng, uncomments this line in /etc/sysconfig/ovn.
+  writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\nOVN_USER_ID="openvswitch:openvswitch"\n')
+  assert.deepEqual(controllerUser(paths), { user: 'openvswitch:openvswitch', source: `OVN_USER_ID in ${paths.ovnSysconfigFile}` })
+  const applied = applySslPlan(plan)
+  assert.equal(applied.warnings.length, 1)
+  assert.match(applied.warnings[0] ?? '', /ovn-controller runs as openvswitch:openvswitch \(OVN_USER_ID in .*\/sysconfig\/ovn\) and cannot read the root-only SSL files/)
+  assert.match(inspectSslMaterial(paths).problems.join('\n'), /runs as openvswitch:openvswitch/)
+  // Commented out, as on XCP-ng where ovn-controller must be root: nothing to say.
+  writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\n#OVN_USER_ID="openvswitch:openvswitch"\n')
+  assert.deepEqual(controllerUser(paths), { user: null, source: null })
+  assert.deepEqual(inspectSslMaterial(paths).problems, [])
+  // ovn-ctl's --ovn-user in OVN_CONTROLLER_OPTS comes last and wins; root is fine.
+  const text = readFileSync(paths.optionsFile, 'utf8').replace('OVN_CONTROLLER_OPTS="', 'OVN_CONTROLLER_OPTS="--ovn-user=nobody:nogroup ')
+  writeFileSync(paths.optionsFile, text)
+  assert.equal(controllerUser(paths).user, 'nobody:nogroup')
+  assert.equal(applySslPlan(plan).warnings.length, 1)
+  writeFileSync(paths.optionsFile, text.replace('--ovn-user=nobody:nogroup', '--ovn-user=root:root'))
+  assert.deepEqual(applySslPlan(plan).warnings, [])
 })
