@@ -158,7 +158,7 @@ export class XapiPool {
 
   /** How long a call of `method` with `args` may take, ms. */
   timeoutFor(method: string, args: readonly unknown[]): number {
-    return method === 'host.call_plugin' ? this.#pluginTimeoutMs + pluginWaitMs(args) : this.#callTimeoutMs
+    return callTimeoutMs(method, args, this.#callTimeoutMs, this.#pluginTimeoutMs)
   }
 
   /** Log in to the pool master. Rejects with a coded error; nothing is left open on failure. */
@@ -166,8 +166,8 @@ export class XapiPool {
     const url = normalizeXapiUrl(options.url)
     const user = options.user ?? 'root'
     if (options.sessionId === undefined && options.password === undefined) throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
-    const pool = { url, user, callTimeoutMs: options.callTimeoutMs, pluginTimeoutMs: options.pluginTimeoutMs }
-    const timeouts = new XapiPool({ call: () => Promise.resolve(), disconnect: () => Promise.resolve() }, pool)
+    const callMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
+    const pluginMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
     let client: Xapi
     try {
       client = createClient({
@@ -177,9 +177,9 @@ export class XapiPool {
         transport: options.transport ?? 'auto',
         watchEvents: false,
         // A plugin call may wait (verify wait=N) on top of its own work.
-        callTimeout: (method: string, args: readonly unknown[]) => timeouts.timeoutFor(method, args),
-        // A plugin call may stay silent for its whole run (verify wait=N).
-        httpInactivityTimeout: (options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS) + 600_000 + 60_000,
+        callTimeout: (method: string, args: readonly unknown[]) => callTimeoutMs(method, args, callMs, pluginMs),
+        // A plugin call may stay silent for its whole run (verify wait=N, at most 600 s).
+        httpInactivityTimeout: pluginMs + 660_000,
       })
     } catch (err) {
       throw new InvalidArgumentError('url', redactUrl(options.url), messageOf(err))
@@ -194,7 +194,7 @@ export class XapiPool {
       if (api !== null) throw new XapiCallError('session.login_with_password', api.code, api.params, { cause: err })
       throw transportError(err, url) ?? new XapiUnreachableError(url, messageOf(err), { cause: err })
     }
-    return new XapiPool(client, pool)
+    return new XapiPool(client, { url, user, callTimeoutMs: callMs, pluginTimeoutMs: pluginMs })
   }
 
   /** Call an XAPI method (the session is added by xen-api). Rejects with a coded error. */
@@ -236,6 +236,11 @@ export class XapiPool {
     this.#closed ??= this.#client.disconnect().catch(() => undefined)
     return this.#closed
   }
+}
+
+/** A plugin call gets its own budget plus whatever `wait` it asks the plugin for. */
+function callTimeoutMs(method: string, args: readonly unknown[], callMs: number, pluginMs: number): number {
+  return method === 'host.call_plugin' ? pluginMs + pluginWaitMs(args) : callMs
 }
 
 function pluginWaitMs(args: readonly unknown[]): number {
