@@ -31,7 +31,8 @@ export interface PoolFixture {
   close(): Promise<void>
 }
 
-export async function createPoolFixture(hostCount: number): Promise<PoolFixture> {
+/** `vms`: names of (Halted) VMs to seed, without guests: their VIFs are plain ports. */
+export async function createPoolFixture(hostCount: number, vms: readonly string[] = []): Promise<PoolFixture> {
   assert.ok(existsSync(PLUGIN_FILE), `${PLUGIN_FILE} is missing: run node build/plugin.mjs first`)
   const lab = await createLabPool({ hosts: hostCount })
   let xapi: EmulatedPool | undefined
@@ -44,7 +45,7 @@ export async function createPoolFixture(hostCount: number): Promise<PoolFixture>
     await lab.destroy()
   }
   try {
-    xapi = await createEmulatedPool({ hosts: lab.hosts, password: PASSWORD, managementNetworkUuid: lab.managementNetworkUuid })
+    xapi = await createEmulatedPool({ hosts: lab.hosts, password: PASSWORD, managementNetworkUuid: lab.managementNetworkUuid, vms: vms.map((name_label) => ({ name_label })) })
     for (const h of lab.hosts) await xapi.installPlugin(h.uuid, 'ovn-chassis', PLUGIN_FILE)
   } catch (err) {
     await close()
