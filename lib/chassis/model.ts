@@ -7,6 +7,8 @@
 export interface OvsRow {
   readonly uuid: string
   readonly externalIds: ReadonlyMap<string, string>
+  /** The Open_vSwitch row points at an SSL row (ovn-controller would prefer it to its command line). */
+  readonly hasSslRow?: boolean
 }
 
 export interface BridgeRow {

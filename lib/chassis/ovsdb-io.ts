@@ -20,7 +20,7 @@ export interface Transactor {
 
 export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot> {
   const results = await client.transact(DB, [
-    op.select('Open_vSwitch', [], ['_uuid', 'external_ids']),
+    op.select('Open_vSwitch', [], ['_uuid', 'external_ids', 'ssl']),
     op.select('Bridge', [], ['_uuid', 'name', 'external_ids', 'fail_mode', 'datapath_type', 'ports']),
     op.select('Port', [], ['_uuid', 'name', 'interfaces', 'external_ids']),
     op.select('Interface', [], ['_uuid', 'name', 'type', 'external_ids', 'options']),
@@ -29,7 +29,7 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
   if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
   const ovs = ovsRows[0] as Row
   return {
-    ovs: { uuid: uuidOf(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']) },
+    ovs: { uuid: uuidOf(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']), hasSslRow: setItems(ovs['ssl']).length > 0 },
     bridges: (bridgeRows ?? []).map(toBridge),
     ports: (portRows ?? []).map(toPort),
     interfaces: (ifaceRows ?? []).map(toInterface),

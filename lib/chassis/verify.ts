@@ -32,8 +32,19 @@ export interface ControllerState {
   readonly error: string | null
 }
 
+/** What the host's SSL material for ssl: remotes looks like (lib/chassis/ssl-material.ts inspectSslMaterial). */
+export interface SslFacts {
+  /** xapi-ovn's material is named in ovn-controller's options file. */
+  readonly configured: boolean
+  readonly problems: readonly string[]
+  readonly certificateDaysLeft: number | null
+}
+
 export interface VerifyFacts extends HostFacts {
   readonly controller: ControllerState
+  readonly ssl: SslFacts
+  /** xapi-ovn's systemd drop-in for ovn-controller is loaded; null where the host has no systemd. */
+  readonly bootWait: boolean | null
 }
 
 export const CHECK_IDS = [
@@ -52,6 +63,9 @@ export const CHECK_IDS = [
   'controller.running',
   'controller.connected',
   'vifs.installed',
+  'ssl.material',
+  'ssl.ovs-table',
+  'boot.drop-in',
 ] as const
 export type CheckId = (typeof CHECK_IDS)[number]
 
@@ -80,6 +94,9 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkControllerRunning(facts.controller),
     checkControllerConnected(facts.controller, ext.get('ovn-remote')),
     checkInstalled(ports, facts.controller),
+    checkSslMaterial(ext.get('ovn-remote'), facts.ssl),
+    checkOvsSslTable(s.ovs.hasSslRow === true),
+    checkBootDropIn(facts.bootWait),
   ]
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
@@ -219,4 +236,28 @@ function checkInstalled(ports: readonly BridgePort[], c: ControllerState): Check
   if (waiting.length === 0) return check('vifs.installed', 'pass', guests.length === 0 ? 'no VIFs on the integration bridge yet' : `ovn-controller installed every VIF: ${installed.join(', ')}`)
   const why = c.running ? 'no logical switch port of that name yet, or still binding' : 'ovn-controller is not running'
   return check('vifs.installed', 'warn', `not (yet) installed by ovn-controller: ${waiting.join(', ')} (${why})${installed.length ? `; installed: ${installed.join(', ')}` : ''}`, 'create an OVN logical switch port named after each VIF UUID (xapi-ovn port attach)')
+}
+
+const SSL_WARN_DAYS = 30
+
+function checkSslMaterial(remote: string | undefined, ssl: SslFacts): Check {
+  const usesSsl = (remote ?? '').split(',').some((r) => r.startsWith('ssl:'))
+  if (ssl.problems.length > 0) return check('ssl.material', 'fail', `SSL material: ${ssl.problems.join('; ')}`, 'configure again with args:ovn-ssl-key:file=... args:ovn-ssl-cert:file=... args:ovn-ssl-ca-cert:file=..., then restart ovn-controller')
+  if (!usesSsl) return check('ssl.material', 'pass', ssl.configured ? 'SSL material installed (no ssl: remote uses it)' : 'no ssl: remote, no SSL material needed')
+  if (!ssl.configured) return check('ssl.material', 'warn', 'ovn-remote uses ssl: but xapi-ovn installed no SSL material for ovn-controller', 'pass ovn-ssl-key, ovn-ssl-cert and ovn-ssl-ca-cert to configure, unless ovn-controller gets its SSL options some other way')
+  if (ssl.certificateDaysLeft !== null && ssl.certificateDaysLeft < SSL_WARN_DAYS) {
+    return check('ssl.material', 'warn', `the chassis certificate expires in ${ssl.certificateDaysLeft} days`, 'configure again with a renewed certificate')
+  }
+  return check('ssl.material', 'pass', `SSL material installed for ovn-controller${ssl.certificateDaysLeft === null ? '' : ` (certificate valid ${ssl.certificateDaysLeft} more days)`}`)
+}
+
+function checkOvsSslTable(hasSslRow: boolean): Check {
+  if (!hasSslRow) return check('ssl.ovs-table', 'pass', 'the Open_vSwitch SSL table is not used')
+  return check('ssl.ovs-table', 'warn', 'Open_vSwitch has an SSL row: ovn-controller prefers it to its command line, and xapi\'s start-of-day reset (emer-reset) clears it', 'remove it (ovs-vsctl del-ssl) and give the material to configure instead')
+}
+
+function checkBootDropIn(bootWait: boolean | null): Check {
+  if (bootWait === null) return check('boot.drop-in', 'pass', 'no systemd on this host: boot ordering does not apply')
+  if (bootWait) return check('boot.drop-in', 'pass', 'ovn-controller waits at boot for the XAPI bridge (xapi-ovn drop-in loaded)')
+  return check('boot.drop-in', 'warn', 'ovn-controller.service does not load the xapi-ovn drop-in: at boot it may start before XAPI recreates the bridge and make its own', 'install the xapi-ovn RPM (it ships the drop-in), then systemctl daemon-reload')
 }

@@ -1,13 +1,16 @@
 /**
  * fn=configure: make this host an OVN chassis on the XAPI bridge named by ovn-bridge.
- * Validates every argument before any I/O, then reads the local OVSDB, plans, and writes the
- * owned Open_vSwitch external_ids keys in one guarded transaction (unless dry-run=true).
+ * Validates every argument (SSL material included) before any I/O, then reads the local OVSDB,
+ * plans, writes the SSL material (when given) and then the owned Open_vSwitch external_ids keys
+ * in one guarded transaction, so ssl: never names files that are not there. dry-run=true writes
+ * nothing.
  */
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure, type KeyValues } from '../../lib/chassis/plan-configure.js'
 import type { KeyChange } from '../../lib/chassis/external-ids-write.js'
+import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl-material.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { withLocalDb } from './local-db.js'
@@ -18,20 +21,28 @@ export interface ConfigureResult {
   readonly before: KeyValues
   readonly after: KeyValues
   readonly changes: readonly KeyChange[]
+  /** Present when SSL material was given: what it is (never the key) and which files changed. */
+  readonly ssl?: { readonly summary: SslSummary; readonly changed: readonly string[]; readonly restartNeeded: boolean; readonly warnings: readonly string[] }
 }
 
 export const configure: PluginFunction = async (args, ctx): Promise<ConfigureResult> => {
   const request = parseConfigureArgs(args)
+  // node:crypto and the PEM checks are loaded only when SSL material is given.
+  const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl-material.js')
+  const sslPlan = sslModule?.planSslMaterial(args, sslModule.sslPaths(ctx.paths.ovnEtcDir), ctx.now()) ?? null
   const hostUuid = await readHostUuid(ctx.paths.inventory)
   return withLock(ctx, 'chassis', () =>
     withLocalDb(ctx, async (db) => {
       const snapshot = await readSnapshot(db)
       const plan = planConfigure(snapshot, request, { hostUuid, localAddresses: localAddresses() })
-      if (!request.dryRun && plan.write !== null) {
-        await applyWrite(db, plan.write, 'xapi-ovn: configure')
-        ctx.log.info('configured', { changes: plan.changes })
+      let ssl: SslApplyResult | null = null
+      if (!request.dryRun) {
+        if (sslModule !== null && sslPlan !== null) ssl = sslModule.applySslPlan(sslPlan)
+        if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
+        if (plan.changed || (ssl?.changed.length ?? 0) > 0) ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
       }
-      return { changed: plan.changed, dryRun: request.dryRun, before: plan.before, after: plan.after, changes: plan.changes }
+      const sslResult = sslPlan === null ? {} : { ssl: ssl ?? { summary: sslPlan.summary, changed: [], restartNeeded: false, warnings: [] } }
+      return { changed: plan.changed || (ssl?.changed.length ?? 0) > 0, dryRun: request.dryRun, before: plan.before, after: plan.after, changes: plan.changes, ...sslResult }
     }),
   )
 }

@@ -1,5 +1,7 @@
 /**
  * The plugin's functions, by the name callers pass as fn. plugin/main.ts dispatches on this table.
+ * `service` is loaded on first use: it needs node:child_process, which the chassis functions do
+ * not, and every module loaded at start-up costs every call.
  */
 import type { PluginFunction } from '../context.js'
 import { configure } from './configure.js'
@@ -7,9 +9,12 @@ import { status } from './status.js'
 import { unconfigure } from './unconfigure.js'
 import { verify } from './verify.js'
 
+const service: PluginFunction = async (args, ctx) => (await import('./service.js')).service(args, ctx)
+
 export const functions: Readonly<Record<string, PluginFunction>> = {
   configure,
   verify,
   status,
   unconfigure,
+  service,
 }

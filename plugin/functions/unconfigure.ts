@@ -1,6 +1,6 @@
 /**
  * fn=unconfigure: give back every Open_vSwitch external_ids key configure set, with the value it
- * had before, and nothing else.
+ * had before, then take out the SSL material configure installed. Nothing else is touched.
  */
 import { parseFlag } from '../../lib/chassis/configure-args.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
@@ -11,17 +11,26 @@ import { onlyArgs } from './args.js'
 import type { ConfigureResult } from './configure.js'
 import { withLocalDb } from './local-db.js'
 
-export const unconfigure: PluginFunction = async (args, ctx): Promise<ConfigureResult> => {
+export interface UnconfigureResult extends Omit<ConfigureResult, 'ssl'> {
+  /** The SSL files removed and whether the ovn-controller options changed. */
+  readonly ssl: { readonly removed: readonly string[]; readonly optionsChanged: boolean }
+}
+
+export const unconfigure: PluginFunction = async (args, ctx): Promise<UnconfigureResult> => {
   onlyArgs(args, ['dry-run'])
   const dryRun = parseFlag('dry-run', args['dry-run'])
   return withLock(ctx, 'chassis', () =>
     withLocalDb(ctx, async (db) => {
       const plan = planUnconfigure(await readSnapshot(db))
-      if (!dryRun && plan.write !== null) {
-        await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
-        ctx.log.info('unconfigured', { changes: plan.changes })
+      let ssl: { removed: readonly string[]; optionsChanged: boolean } = { removed: [], optionsChanged: false }
+      if (!dryRun) {
+        if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
+        const m = await import('../../lib/chassis/ssl-material.js')
+        ssl = m.removeSslMaterial(m.sslPaths(ctx.paths.ovnEtcDir))
+        if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged) ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })
       }
-      return { changed: plan.changed, dryRun, before: plan.before, after: plan.after, changes: plan.changes }
+      const changed = plan.changed || ssl.removed.length > 0 || ssl.optionsChanged
+      return { changed, dryRun, before: plan.before, after: plan.after, changes: plan.changes, ssl }
     }),
   )
 }

@@ -19,10 +19,23 @@ export interface VerifyResult extends VerifyReport {
   readonly waited: number
 }
 
+/** Is xapi-ovn's systemd drop-in loaded for ovn-controller? null where there is no systemd. */
+async function bootWaitLoaded(): Promise<boolean | null> {
+  const { serviceState, SystemdUnavailableError } = await import('./service.js')
+  try {
+    return (await serviceState()).bootWait
+  } catch (e) {
+    if (e instanceof SystemdUnavailableError) return null
+    return false
+  }
+}
+
 export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<VerifyReport> {
   const snapshot = await withLocalDb(ctx, readSnapshot)
   const controller = await probeController(ctx.paths.ovnRundir)
-  return verifyChassis(snapshot, { hostUuid, localAddresses: localAddresses(), controller })
+  const sslMaterial = await import('../../lib/chassis/ssl-material.js')
+  const ssl = sslMaterial.inspectSslMaterial(sslMaterial.sslPaths(ctx.paths.ovnEtcDir), ctx.now())
+  return verifyChassis(snapshot, { hostUuid, localAddresses: localAddresses(), controller, ssl, bootWait: await bootWaitLoaded() })
 }
 
 export const verify: PluginFunction = async (args, ctx): Promise<VerifyResult> => {

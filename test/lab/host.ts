@@ -92,6 +92,7 @@ export interface HostPluginEnv {
   readonly OVN_RUNDIR: string
   readonly XENSOURCE_INVENTORY: string
   readonly XAPI_OVN_PLUGIN_LOG: string
+  readonly XAPI_OVN_ETC_DIR: string
   readonly [key: string]: string
 }
 
@@ -330,6 +331,8 @@ export class LabHost {
       OVN_RUNDIR: this.ovnRundir,
       XENSOURCE_INVENTORY: this.inventoryPath,
       XAPI_OVN_PLUGIN_LOG: this.pluginLogPath,
+      // Where configure writes SSL material and ovn-controller's options file (default /etc/ovn).
+      XAPI_OVN_ETC_DIR: join(this.rundir, 'etc-ovn'),
     }
   }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CHECK_IDS, verifyChassis, type ControllerState, type VerifyReport } from '../../lib/chassis/verify.js'
+import { CHECK_IDS, verifyChassis, type ControllerState, type SslFacts, type VerifyReport } from '../../lib/chassis/verify.js'
 import { FACTS, HOST_UUID, NET_UUID, SnapshotBuilder, VIF_UUID, xapiHost } from './chassis-fixtures.js'
 
 const RUNNING: ControllerState = { running: true, pid: 42, connection: 'connected', error: null }
@@ -15,8 +15,10 @@ function healthy(): SnapshotBuilder {
     .port('xapi3', 'ovn-abcdef-0', 'geneve', {}, { 'ovn-chassis-id': 'other-host' })
 }
 
-function run(b: SnapshotBuilder, controller: ControllerState = RUNNING, localAddresses = FACTS.localAddresses): VerifyReport {
-  return verifyChassis(b.build(), { hostUuid: HOST_UUID, localAddresses, controller })
+const NO_SSL: SslFacts = { configured: false, problems: [], certificateDaysLeft: null }
+
+function run(b: SnapshotBuilder, controller: ControllerState = RUNNING, localAddresses = FACTS.localAddresses, more: { ssl?: SslFacts; bootWait?: boolean | null } = {}): VerifyReport {
+  return verifyChassis(b.build(), { hostUuid: HOST_UUID, localAddresses, controller, ssl: more.ssl ?? NO_SSL, bootWait: more.bootWait === undefined ? true : more.bootWait })
 }
 
 function status(r: VerifyReport, id: string): string {
@@ -55,6 +57,11 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
   ['controller.running', () => run(healthy(), { running: false, pid: null, connection: null, error: 'no pidfile' }), 'controller.running', 'fail'],
   ['controller.connected', () => run(healthy(), { running: true, pid: 1, connection: 'not connected', error: null }), 'controller.connected', 'fail'],
   ['vifs.installed', () => run(healthy().vif('xapi3', 'vif5.0', 'f3f3f3f3-0000-4000-8000-000000000003')), 'vifs.installed', 'warn'],
+  ['ssl.material (ssl: remote, nothing installed)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' })), 'ssl.material', 'warn'],
+  ['ssl.material (problem)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: ['the certificate expired'], certificateDaysLeft: -3 } }), 'ssl.material', 'fail'],
+  ['ssl.material (expiring)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: [], certificateDaysLeft: 10 } }), 'ssl.material', 'warn'],
+  ['ssl.ovs-table', () => { const b = healthy(); const s = b.build(); return verifyChassis({ ...s, ovs: { ...s.ovs, hasSslRow: true } }, { hostUuid: HOST_UUID, localAddresses: FACTS.localAddresses, controller: RUNNING, ssl: NO_SSL, bootWait: true }) }, 'ssl.ovs-table', 'warn'],
+  ['boot.drop-in', () => run(healthy(), RUNNING, FACTS.localAddresses, { bootWait: false }), 'boot.drop-in', 'warn'],
 ]
 
 for (const [name, make, id, expected] of FAILING) {
@@ -68,6 +75,12 @@ for (const [name, make, id, expected] of FAILING) {
 test('every check id can fail or warn (the table above covers them all)', () => {
   const covered = new Set(FAILING.map(([, , id]) => id))
   assert.deepEqual([...CHECK_IDS].filter((id) => !covered.has(id)), [])
+})
+
+test('ssl: remotes with good material pass, and no systemd means no boot check to fail', () => {
+  const r = run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: [], certificateDaysLeft: 300 }, bootWait: null })
+  assert.equal(status(r, 'ssl.material'), 'pass')
+  assert.equal(status(r, 'boot.drop-in'), 'pass')
 })
 
 test('a stray br-int hint depends on whether it holds ports', () => {
