@@ -5,10 +5,12 @@
  */
 import { parseCommandArgs, passwordInArgv, redact, UsageError } from './args.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
+import { isCommandGroup, nbCommands, runCommandGroup } from './nb-commands.js'
 import { PromptAborted } from './prompt.js'
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   ...poolCommands,
+  ...nbCommands,
 }
 
 export function generalUsage(commands: Readonly<Record<string, Command>> = COMMANDS): string {
@@ -48,6 +50,7 @@ export async function runProgram(argv: readonly string[], io: CommandIo, command
     io.stderr(`xapi-ovn: unknown command ${JSON.stringify(name)}\n\n${generalUsage(commands)}\n`)
     return EXIT_USAGE
   }
+  if (isCommandGroup(command)) return runCommandGroup(name, command, rest, io)
   const secrets = [passwordInArgv(rest), io.env.XAPI_PASSWORD]
   try {
     const values = parseCommandArgs(rest, command.options)

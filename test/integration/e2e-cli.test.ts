@@ -1,0 +1,163 @@
+// The OVN subcommands of xapi-ovn (switch, port, localnet) against a live lab: a 2-host pool
+// behind the XAPI emulator, set up over xen-api, with a standalone central. Every command goes
+// through the program's command table (runProgram: argv in, text and exit status out) with XAPI_URL / XAPI_PASSWORD /
+// OVN_NB_DB in its environment, as a user's shell would give them.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runProgram } from '../../lib/cli/program.js'
+import type { CommandIo } from '../../lib/cli/commands.js'
+import { listPorts } from '../../lib/nb/index.js'
+import { sweepLeftovers } from '../lab/cleanup.js'
+import { OverlayLab, PHYSNET, type LabGuest } from '../lab/overlay-lab.js'
+import { pingsWithin } from '../lab/overlay-proof.js'
+import { sbPortBindings } from '../lab/southbound-view.js'
+import { waitFor } from '../lab/wait.js'
+
+const WAIT_MS = 60_000
+let lab: OverlayLab
+let guests: LabGuest[]
+
+interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+async function cli(argv: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  let stdout = ''
+  let stderr = ''
+  const io: CommandIo = {
+    env: { XAPI_URL: lab.xapi.url, XAPI_PASSWORD: lab.password, OVN_NB_DB: lab.nbRemotes.join(','), ...env },
+    interactive: false,
+    promptPassword: () => Promise.reject(new Error('no terminal')),
+    readFile: () => Promise.reject(new Error('no files here')),
+    stdout: (t) => {
+      stdout += t
+    },
+    stderr: (t) => {
+      stderr += t
+    },
+  }
+  const code = await runProgram(argv, io)
+  return { code, stdout, stderr }
+}
+
+async function ok(argv: readonly string[]): Promise<Ran> {
+  const r = await cli(argv)
+  assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}${r.stdout}`)
+  return r
+}
+
+describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
+  before(async () => {
+    await sweepLeftovers()
+    lab = await OverlayLab.build({ hosts: 2, clustered: false, vms: false, timeoutMs: WAIT_MS })
+    guests = [await lab.startGuest(lab.pool.hosts[0] as LabGuest['host']), await lab.startGuest(lab.pool.hosts[1] as LabGuest['host'])]
+  })
+  after(async () => {
+    await lab?.destroy()
+  })
+
+  test('switch add / list / del', async () => {
+    const created = JSON.parse((await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24', '--json'])).stdout) as { created: boolean; uuid: string }
+    assert.equal(created.created, true)
+    assert.match((await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24'])).stdout, /unchanged/)
+    const listed = JSON.parse((await ok(['switch', 'list', '--json'])).stdout) as { name: string; subnet: string | null }[]
+    assert.deepEqual(listed.find((s) => s.name === 'cli-net')?.subnet, '198.18.10.0/24')
+    assert.match((await ok(['switch', 'list'])).stdout, /^SWITCH\s+UUID\s+SUBNET\s+PORTS\n(.*\n)*cli-net\s/m)
+
+    await ok(['switch', 'add', '--switch', 'scratch'])
+    assert.match((await ok(['switch', 'del', '--switch', 'scratch'])).stdout, /deleted/)
+    assert.match((await ok(['switch', 'del', '--switch', 'scratch', '--if-exists'])).stdout, /nothing to do/)
+    const missing = await cli(['switch', 'del', '--switch', 'scratch'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /OVN_NB_SWITCH_MISSING/)
+  })
+
+  test('port attach: two VMs on two hosts in one call, bound where they run, pinging over Geneve', async () => {
+    const [a, b] = guests as [LabGuest, LabGuest]
+    const r = await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.name, '--ip', a.tenantIp, '--vm', b.uuid, '--ip', b.tenantIp, '--json'])
+    const result = JSON.parse(r.stdout) as { attachments: { vm: { uuid: string }; vif: { uuid: string; device: string }; vifAction: string; plug: string; port: { action: string } }[] }
+    assert.deepEqual(result.attachments.map((x) => [x.vm.uuid, x.vif.device, x.vifAction, x.plug, x.port.action]), [
+      [a.uuid, '0', 'created', 'plugged', 'created'],
+      [b.uuid, '0', 'created', 'plugged', 'created'],
+    ])
+    a.tenantVif = result.attachments[0]?.vif.uuid ?? null
+    b.tenantVif = result.attachments[1]?.vif.uuid ?? null
+    await waitFor('both ports bound', async () => {
+      const bindings = await sbPortBindings(lab.pool.central)
+      return bindings.get(a.tenantVif as string)?.chassis === a.host.uuid && bindings.get(b.tenantVif as string)?.chassis === b.host.uuid
+    }, { timeoutMs: WAIT_MS })
+    assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true)
+
+    assert.match((await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.name, '--ip', a.tenantIp])).stdout, /nothing to change/)
+
+    const list = await ok(['port', 'list', '--switch', 'cli-net'])
+    assert.match(list.stdout, new RegExp(`cli-net\\s+${a.tenantVif as string}\\s+vif\\s+\\S+ ${a.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${a.name} dev 0\\s+${a.host.name}`))
+    assert.match(list.stdout, new RegExp(`${b.tenantVif as string}\\s+vif\\s+\\S+ ${b.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${b.name} dev 0\\s+${b.host.name}`))
+    // Without a pool, port list shows what NB knows.
+    const nbOnly = await cli(['port', 'list', '--switch', 'cli-net'], { XAPI_URL: '' })
+    assert.equal(nbOnly.code, 0, nbOnly.stderr)
+    assert.match(nbOnly.stdout, new RegExp(`${a.tenantVif as string}\\s+vif\\s+.*\\s+up\\s+-\\s+-`))
+  })
+
+  test('port attach --ip dynamic: ovn-northd assigns an address from the switch subnet', async () => {
+    const [a] = guests as [LabGuest]
+    const r = await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.uuid, '--device', '3', '--ip', 'dynamic', '--json'])
+    const vif = (JSON.parse(r.stdout) as { attachments: { vif: { uuid: string; mac: string } }[] }).attachments[0]?.vif
+    assert.ok(vif !== undefined)
+    const assigned = await waitFor('a dynamic address', async () => (await listPorts(await lab.nb(), 'cli-net')).find((p) => p.name === vif.uuid)?.dynamicAddresses, { timeoutMs: WAIT_MS })
+    assert.match(assigned, new RegExp(`^${vif.mac} 198\\.18\\.10\\.[0-9]+$`))
+    assert.equal((await ok(['port', 'detach', '--vif', vif.uuid])).code, 0)
+  })
+
+  test('localnet add', async () => {
+    await ok(['switch', 'add', '--switch', 'cli-prov'])
+    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout, new RegExp(`localnet port provnet-${PHYSNET} .* created`))
+    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout, /unchanged/)
+    const port = (await listPorts(await lab.nb(), 'cli-prov')).find((p) => p.name === `provnet-${PHYSNET}`)
+    assert.equal(port?.type, 'localnet')
+    assert.deepEqual(port?.options, { network_name: PHYSNET })
+    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '100'])).stdout, /VLAN 100: updated/)
+  })
+
+  test('port detach removes the ports, then the VIFs', async () => {
+    const [a, b] = guests as [LabGuest, LabGuest]
+    const r = await ok(['port', 'detach', '--vm', a.name, '--vm', b.name, '--json'])
+    const result = JSON.parse(r.stdout) as { detached: { vifUuid: string; destroyed: boolean; port: unknown }[] }
+    assert.deepEqual(result.detached.map((d) => d.vifUuid).sort(), [a.tenantVif, b.tenantVif].sort())
+    assert.ok(result.detached.every((d) => d.destroyed && d.port !== null))
+    const session = await lab.session()
+    assert.deepEqual(await session.call('VM.get_VIFs', a.ref), [])
+    assert.equal((await listPorts(await lab.nb(), 'cli-net')).length, 0)
+    assert.match((await ok(['port', 'detach', '--vm', a.name])).stdout, /nothing attached/)
+  })
+
+  test('usage errors exit 2, refusals and failures exit 1, with the code', async () => {
+    const usage = async (argv: readonly string[], env: Record<string, string> = {}, pattern?: RegExp): Promise<void> => {
+      const r = await cli(argv, env)
+      assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`)
+      if (pattern !== undefined) assert.match(r.stderr + r.stdout, pattern)
+    }
+    await usage(['switch', 'list'], { OVN_NB_DB: '' }, /--nb/)
+    await usage(['switch', 'list', '--nb', 'tcp:nowhere:6641'], {}, /--nb/)
+    await usage(['switch', 'frobnicate'], {}, /unknown verb/)
+    await usage(['switch'])
+    await usage(['port', 'attach', '--switch', 'cli-net'], {}, /--vm is required/)
+    await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'x', '--vm', 'y', '--ip', '198.18.10.1'], {}, /one --ip per --vm/)
+    await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--ip', '198.18.10.999'], {}, /OVN_INVALID_ARGUMENT/)
+    await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--bogus'], {}, /bogus/)
+    await usage(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '5000'], {}, /--vlan/)
+
+    const notFound = await cli(['port', 'attach', '--switch', 'cli-net', '--vm', 'no-such-vm'])
+    assert.equal(notFound.code, 1)
+    assert.match(notFound.stderr, /OVN_VM_NOT_FOUND/)
+    const wrongPassword = await cli(['port', 'list'], { XAPI_PASSWORD: 'wrong-password' })
+    assert.equal(wrongPassword.code, 1)
+    assert.match(wrongPassword.stderr, /OVN_XAPI_AUTH_FAILED/)
+    assert.doesNotMatch(wrongPassword.stderr, /wrong-password/)
+    const help = await cli(['port', 'attach', '--help'])
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /usage: xapi-ovn port attach/)
+  })
+})
