@@ -191,21 +191,8 @@ export class OverlayLab {
    * then wait until every port is bound to its host's chassis.
    */
   async addGuests(hosts: readonly LabHost[]): Promise<LabGuest[]> {
-    const session = await this.session()
     const added: LabGuest[] = []
-    for (const host of hosts) {
-      this.#vmCount += 1
-      const n = this.#vmCount
-      const name = `vm${n}`
-      const tenantIp = `198.18.10.${10 + n}`
-      const guest = await LabVm.create({ name, ip: `${tenantIp}/24` })
-      const ref = this.xapi.emulator.addVm({ name_label: name, guest })
-      const uuid = (await session.call('VM.get_uuid', ref)) as string
-      const entry: LabGuest = { name, ref, uuid, guest, host, tenantIp, providerIp: `198.18.0.${10 + n}`, tenantVif: null, providerVif: null }
-      this.guests.push(entry)
-      added.push(entry)
-      await session.call('VM.start_on', ref, this.xapi.host(host.uuid).ref, false, false)
-    }
+    for (const host of hosts) added.push(await this.startGuest(host))
     this.#onStep(`VM(s) ${added.map((g) => `${g.name} on ${g.host.name}`).join(', ')} started through XAPI`)
     const tenant = await this.attach(TENANT_SWITCH, added.map((g) => ({ vm: g.uuid, ips: [g.tenantIp], device: '0' })))
     const provider = await this.attach(PROVIDER_SWITCH, added.map((g) => ({ vm: g.uuid, ips: [g.providerIp], device: '1' })))
@@ -219,6 +206,25 @@ export class OverlayLab {
     await this.waitBound(added)
     this.#onStep(`every port bound to its host's chassis`)
     return added
+  }
+
+  /**
+   * A new VM running on `host`, attached to nothing yet: its guest namespace (vmN, tenant address
+   * 198.18.10.(10+N) on its first NIC), its XAPI record, and `VM.start_on` that host.
+   */
+  async startGuest(host: LabHost): Promise<LabGuest> {
+    const session = await this.session()
+    this.#vmCount += 1
+    const n = this.#vmCount
+    const name = `vm${n}`
+    const tenantIp = `198.18.10.${10 + n}`
+    const guest = await LabVm.create({ name, ip: `${tenantIp}/24` })
+    const ref = this.xapi.emulator.addVm({ name_label: name, guest })
+    const uuid = (await session.call('VM.get_uuid', ref)) as string
+    const entry: LabGuest = { name, ref, uuid, guest, host, tenantIp, providerIp: `198.18.0.${10 + n}`, tenantVif: null, providerVif: null }
+    this.guests.push(entry)
+    await session.call('VM.start_on', ref, this.xapi.host(host.uuid).ref, false, false)
+    return entry
   }
 
   /** lib/attach's attachVms with the lab's session and NB connection. */
