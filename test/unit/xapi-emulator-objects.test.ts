@@ -18,7 +18,7 @@ test('network.create allocates xapiN; network.attach creates the bridge on that 
   const hosts = memoryHosts(2)
   const pool = await createEmulatedPool({ hosts, password: PASSWORD })
   t.after(() => pool.close())
-  const xapi = await connectClient(t, pool.url, 'json-rpc', { watchEvents: false })
+  const xapi = await connectClient(t, pool, 'json-rpc', { watchEvents: false })
   const [h1, h2] = hosts as [MemoryHostBackend, MemoryHostBackend]
 
   const secure = (await xapi.call('network.create', {
@@ -59,7 +59,7 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
     vms: [{ name_label: 'vm1' }, { name_label: 'vm2', domain_type: 'hvm' }],
   })
   t.after(() => pool.close())
-  const xapi = await connectClient(t, pool.url, 'xml-rpc')
+  const xapi = await connectClient(t, pool, 'xml-rpc')
   const [vm1, vm2] = pool.vms as [string, string]
   const [h1, h2] = hosts as [MemoryHostBackend, MemoryHostBackend]
   const net = (await xapi.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' } })) as string
@@ -141,7 +141,7 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
 test('event.from: add, mod and del after a token, per-class and per-object subscriptions, valid_ref_counts', async (t) => {
   const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
   t.after(() => pool.close())
-  const xapi = await connectClient(t, pool.url, 'json-rpc', { watchEvents: false })
+  const xapi = await connectClient(t, pool, 'json-rpc', { watchEvents: false })
   const from = async (classes: string[], token: string, timeout = 0.01): Promise<EventFromResult> =>
     (await xapi.call('event.from', classes, token, timeout)) as EventFromResult
 
@@ -189,7 +189,7 @@ test('event.from: add, mod and del after a token, per-class and per-object subsc
 test('event.from blocks until something changes; logout releases it with SESSION_INVALID', async (t) => {
   const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
   t.after(() => pool.close())
-  const xapi = await connectClient(t, pool.url, 'json-rpc', { watchEvents: false })
+  const xapi = await connectClient(t, pool, 'json-rpc', { watchEvents: false })
   const { token } = (await xapi.call('event.from', ['vm'], '', 0.01)) as EventFromResult
   const waiting = xapi.call('event.from', ['vm'], token, 600) as Promise<EventFromResult>
   const vm = pool.emulator.addVm({ name_label: 'late' })
@@ -208,7 +208,7 @@ test('event.from blocks until something changes; logout releases it with SESSION
 test('transport PIF layouts: VLAN, bond master/slaves and unconfigured PIFs with XAPI links', async (t) => {
   const pool = await createEmulatedPool({ hosts: memoryHosts(2), password: PASSWORD, seed: (ctx) => void seedTransportPifs(ctx) })
   t.after(() => pool.close())
-  const xapi = await connectClient(t, pool.url, 'json-rpc')
+  const xapi = await connectClient(t, pool, 'json-rpc')
   const host = xapi.getObjectByRef(pool.hosts[1]?.ref as string)
   const pifs = (host.PIFs as string[]).map((r) => xapi.getObjectByRef(r))
   const byDevice = (device: string, vlan = -1): Rec => {

@@ -29,7 +29,7 @@ for (const transport of TRANSPORTS) {
     t.after(() => pool.close())
     const host = pool.hosts[1]?.ref as string
     const file = await pool.emulator.writePlugin(host, 'report', REPORTING_PLUGIN)
-    const xapi = await connectClient(t, pool.url, transport)
+    const xapi = await connectClient(t, pool, transport)
     const args = { bridge: 'xapi1', 'encap-ip': '192.0.2.12', empty: '', odd: 'a<b>&c' }
 
     const value = (await xapi.call('host.call_plugin', host, 'report', 'configure', args)) as string
@@ -51,7 +51,7 @@ for (const transport of TRANSPORTS) {
     t.after(() => pool.close())
     const [h1, h2] = pool.hosts.map((h) => h.ref) as [string, string]
     await pool.emulator.writePlugin(h2, 'only-on-h2', shellPlugin('unused'))
-    const xapi = await connectClient(t, pool.url, transport)
+    const xapi = await connectClient(t, pool, transport)
     await rejectsWithXapiError(xapi.call('host.call_plugin', h1, 'only-on-h2', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['only-on-h2'])
     await rejectsWithXapiError(xapi.call('host.call_plugin', h1, '../plugins/x', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['../plugins/x'])
     await rejectsWithXapiError(xapi.callAsync('host.call_plugin', h1, 'nope', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['nope'])
@@ -73,7 +73,7 @@ for (const transport of TRANSPORTS) {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
     const host = pool.hosts[0]?.ref as string
-    const xapi = await connectClient(t, pool.url, transport)
+    const xapi = await connectClient(t, pool, transport)
     const install = (name: string, content: string): Promise<string> => pool.emulator.writePlugin(host, name, content)
     const call = (name: string): Promise<unknown> => xapi.call('host.call_plugin', host, name, 'fn', {})
     const response = (inner: string): string => `<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value>${inner}</value>\n</param>\n</params>\n</methodResponse>\n`

@@ -13,7 +13,7 @@ for (const transport of TRANSPORTS) {
   test(`${transport}: login with the right password, SESSION_AUTHENTICATION_FAILED with a wrong one`, async (t) => {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
-    const xapi = await connectClient(t, pool.url, transport, { watchEvents: false })
+    const xapi = await connectClient(t, pool, transport, { watchEvents: false })
     assert.equal(xapi.status, 'connected')
     assert.match(xapi.sessionId, /^OpaqueRef:/)
 
@@ -27,7 +27,7 @@ for (const transport of TRANSPORTS) {
     const hosts = memoryHosts(2)
     const pool = await createEmulatedPool({ hosts, password: PASSWORD, poolName: 'lab' })
     t.after(() => pool.close())
-    const xapi = await connectClient(t, pool.url, transport, { watchEvents: false })
+    const xapi = await connectClient(t, pool, transport, { watchEvents: false })
 
     const pools = (await xapi.call('pool.get_all_records')) as Record<string, Rec>
     assert.deepEqual(Object.keys(pools), [pool.emulator.poolRef])
@@ -63,7 +63,7 @@ for (const transport of TRANSPORTS) {
   test(`${transport}: the object cache follows add/mod/del events, barrier() waits for them`, async (t) => {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
-    const xapi = await connectClient(t, pool.url, transport)
+    const xapi = await connectClient(t, pool, transport)
     assert.equal(xapi.getObjectByRef(pool.managementNetwork).bridge, 'xenbr0')
 
     const net = (await xapi.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: {} })) as string
@@ -83,7 +83,7 @@ for (const transport of TRANSPORTS) {
   test(`${transport}: XAPI's error codes for bad refs, counts, types and methods`, async (t) => {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
-    const xapi = await connectClient(t, pool.url, transport, { watchEvents: false })
+    const xapi = await connectClient(t, pool, transport, { watchEvents: false })
     await rejectsWithXapiError(xapi.call('host.get_record', 'OpaqueRef:nope'), 'HANDLE_INVALID', ['host', 'OpaqueRef:nope'])
     // a ref of another class is invalid too
     await rejectsWithXapiError(xapi.call('VM.get_record', pool.hosts[0]?.ref), 'HANDLE_INVALID', ['VM', pool.hosts[0]?.ref as string])
@@ -100,7 +100,7 @@ for (const transport of TRANSPORTS) {
   test(`${transport}: callAsync runs Async.* as a task whose events settle the call`, async (t) => {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
-    const xapi = await connectClient(t, pool.url, transport)
+    const xapi = await connectClient(t, pool, transport)
     const net = await xapi.callAsync('network.create', { name_label: 'n', name_description: '', MTU: 1500, other_config: {} })
     assert.equal(typeof net, 'string')
     assert.equal(await xapi.call('network.get_name_label', net), 'n')
@@ -178,6 +178,6 @@ test('HTTPS: a self-signed certificate is refused unless the client allows it', 
     assert.match(code, /SELF_SIGNED|CERT|UNABLE_TO_VERIFY/, `${String(code)} ${err.message}`)
     return true
   })
-  const lenient = await connectClient(t, pool.url, 'json-rpc', { allowUnauthorized: true })
+  const lenient = await connectClient(t, pool, 'json-rpc', { allowUnauthorized: true })
   assert.equal(lenient.status, 'connected')
 })

@@ -38,9 +38,9 @@ export interface MethodDef {
 
 export type MethodResult = XapiValue | undefined | void
 
-export interface EmulatedHost {
+export interface EmulatedHost<Guest = unknown> {
   readonly ref: string
-  readonly backend: HostBackend
+  readonly backend: HostBackend<Guest>
   readonly pluginsDir: string
   nextDomid: number
 }
@@ -70,10 +70,10 @@ export interface PifSeed {
   readonly other_config?: Record<string, string>
 }
 
-export interface VmSeed {
+export interface VmSeed<Guest = unknown> {
   readonly name_label: string
   /** The guest behind this VM's VIFs, passed to the backend's plugVif as `vm` (a LabVm). */
-  readonly guest?: unknown
+  readonly guest?: Guest
   readonly domain_type?: 'pv' | 'hvm' | 'pvh'
   readonly affinity?: string
   readonly other_config?: Record<string, string>
@@ -117,19 +117,20 @@ function parseToken(token: string): number {
   return Number(m[1])
 }
 
-export class XapiEmulator {
+/** `Guest`: the hosts' guest type (LabVm for LabHost backends). */
+export class XapiEmulator<Guest = unknown> {
   readonly db = new Database()
   readonly user = 'root'
   readonly poolRef: string
   readonly #password: string
   readonly #sessions = new Map<string, { uuid: string; user: string }>()
-  readonly #hosts = new Map<string, EmulatedHost>()
+  readonly #hosts = new Map<string, EmulatedHost<Guest>>()
   readonly #methods = new Map<string, MethodDef>()
   readonly #wakers = new Set<() => void>()
   readonly #tempDirs: string[] = []
   readonly #running = new Set<Promise<unknown>>()
   /** VM ref -> the guest object handed to the backend's plugVif (a LabVm in the lab). */
-  readonly #guests = new Map<string, unknown>()
+  readonly #guests = new Map<string, Guest>()
   #closed = false
 
   constructor(options: EmulatorOptions) {
@@ -184,12 +185,12 @@ export class XapiEmulator {
   // ------------------------------------------------------------------------------------------
   // Hosts and seeding (used by pool.ts and by tests)
 
-  get hosts(): EmulatedHost[] {
+  get hosts(): Array<EmulatedHost<Guest>> {
     return [...this.#hosts.values()]
   }
 
   /** The emulated host by ref or uuid. */
-  host(refOrUuid: string): EmulatedHost {
+  host(refOrUuid: string): EmulatedHost<Guest> {
     const byRef = this.#hosts.get(refOrUuid)
     if (byRef !== undefined) return byRef
     for (const h of this.#hosts.values()) if (h.backend.uuid === refOrUuid) return h
@@ -201,7 +202,7 @@ export class XapiEmulator {
    * backend), its control domain, and its plugins directory (`<dir>/xapi.d/plugins`, where
    * `dir` is `options.rundir` or a fresh temporary directory). The first host is the master.
    */
-  async addHost(backend: HostBackend, options: { rundir?: string } = {}): Promise<string> {
+  async addHost(backend: HostBackend<Guest>, options: { rundir?: string } = {}): Promise<string> {
     let root = options.rundir
     if (root === undefined) {
       root = await mkdtemp(join(tmpdir(), 'xapi-emu-host-'))
@@ -231,7 +232,7 @@ export class XapiEmulator {
     return ref
   }
 
-  #address(backend: HostBackend): string {
+  #address(backend: HostBackend<Guest>): string {
     const ip = backend.managementIp
     if (ip === undefined || ip === '') throw new Error(`host ${backend.name} has no management IP yet (give it an uplink first)`)
     return ip
@@ -315,7 +316,7 @@ export class XapiEmulator {
     return { pif, bond }
   }
 
-  addVm(seed: VmSeed): string {
+  addVm(seed: VmSeed<Guest>): string {
     const { domain_type = 'pv', affinity = NULL_REF, other_config = {}, name_label } = seed
     const ref = this.db.create('VM', {
       name_label,
@@ -329,7 +330,7 @@ export class XapiEmulator {
   }
 
   /** Put a guest (a LabVm) behind an existing VM: its VIFs get plugged into it. */
-  setGuest(vm: string, guest: unknown): void {
+  setGuest(vm: string, guest: Guest): void {
     this.db.row('VM', vm)
     this.#guests.set(vm, guest)
   }
@@ -504,7 +505,8 @@ export class XapiEmulator {
         { name: 'originator', type: T.string, default: '' },
       ],
       run: (_c, [uname, pwd]) => {
-        if (uname !== this.user || pwd !== this.#password) {
+        // After close() nobody logs in again (the server is going away).
+        if (uname !== this.user || pwd !== this.#password || this.#closed) {
           throw new XapiApiError(Codes.SESSION_AUTHENTICATION_FAILED, [str(uname), 'Authentication failure'])
         }
         const ref = `OpaqueRef:${randomUUID()}`
@@ -827,7 +829,7 @@ export class XapiEmulator {
   }
 
   /** The host, which must be live (HOST_OFFLINE [host] otherwise). */
-  #liveHost(hostRef: string): EmulatedHost {
+  #liveHost(hostRef: string): EmulatedHost<Guest> {
     this.db.row('host', hostRef)
     const h = this.#hosts.get(hostRef)
     if (h === undefined) throw new XapiApiError(Codes.HANDLE_INVALID, ['host', hostRef])
@@ -841,7 +843,7 @@ export class XapiEmulator {
   }
 
   /** xcp-networkd's bridge creation for `network` on a host. */
-  async #ensureBridge(h: EmulatedHost, network: string): Promise<string> {
+  async #ensureBridge(h: EmulatedHost<Guest>, network: string): Promise<string> {
     const bridge = str(this.db.field('network', network, 'bridge'))
     const uuid = str(this.db.field('network', network, 'uuid'))
     await h.backend.createBridge(bridge, { networkUuids: [uuid], failMode: this.#failMode(network) })
@@ -853,15 +855,15 @@ export class XapiEmulator {
     if (actual !== expected) throw new XapiApiError(Codes.VM_BAD_POWER_STATE, [vm, expected.toLowerCase(), actual.toLowerCase()])
   }
 
-  #chooseHost(vm: string): EmulatedHost {
+  #chooseHost(vm: string): EmulatedHost<Guest> {
     const affinity = str(this.db.field('VM', vm, 'affinity'))
-    if (this.#hosts.has(affinity) && this.isHostLive(affinity)) return this.#hosts.get(affinity) as EmulatedHost
+    if (this.#hosts.has(affinity) && this.isHostLive(affinity)) return this.#hosts.get(affinity) as EmulatedHost<Guest>
     const live = this.hosts.find((h) => this.isHostLive(h.ref))
     if (live === undefined) throw new XapiApiError('NO_HOSTS_AVAILABLE', [])
     return live
   }
 
-  async #startOn(vm: string, h: EmulatedHost): Promise<void> {
+  async #startOn(vm: string, h: EmulatedHost<Guest>): Promise<void> {
     const domid = h.nextDomid++
     this.db.set('VM', vm, { power_state: 'Running', resident_on: h.ref, domid })
     for (const vif of this.db.field('VM', vm, 'VIFs') as string[]) await this.#plugVif(h, vif)
@@ -878,7 +880,7 @@ export class XapiEmulator {
   }
 
   /** xenopsd's vif script + ovs-xapi-sync: bridge (may-exist), then port vif<domid>.<devid>. */
-  async #plugVif(h: EmulatedHost, vif: string): Promise<void> {
+  async #plugVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
     const record = this.db.get('VIF', vif)
     const network = str(record.network)
     const vm = str(record.VM)
@@ -900,7 +902,7 @@ export class XapiEmulator {
     this.db.set('VIF', vif, { currently_attached: true })
   }
 
-  async #unplugVif(h: EmulatedHost, vif: string): Promise<void> {
+  async #unplugVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
     const vm = str(this.db.field('VIF', vif, 'VM'))
     await h.backend.unplugVif({ domid: num(this.db.field('VM', vm, 'domid')), devid: Number(str(this.db.field('VIF', vif, 'device'))) })
     this.db.set('VIF', vif, { currently_attached: false })

@@ -17,7 +17,7 @@ export interface CreateBridgeRequest {
 }
 
 /** xenopsd's view of a VIF being plugged: port `vif<domid>.<devid>` (+ `tap...` for HVM). */
-export interface PlugVifRequest {
+export interface PlugVifRequest<Guest = unknown> {
   readonly domid: number
   readonly devid: number
   readonly vifUuid: string
@@ -30,10 +30,11 @@ export interface PlugVifRequest {
   /** VIF other_config `nicira-iface-id`: ovs-xapi-sync's iface-id instead of the VIF uuid. */
   readonly ifaceIdOverride?: string
   /** The guest behind the VIF, as given to the emulator for this VM (a `LabVm` in the lab). */
-  readonly vm?: unknown
+  readonly vm?: Guest
 }
 
-export interface HostBackend {
+/** `Guest`: what the backend plugs a VIF's far end into (LabHost: `LabVm`). */
+export interface HostBackend<Guest = unknown> {
   /** The host's UUID (INSTALLATION_UUID); becomes the host record's uuid. */
   readonly uuid: string
   /** The host name; becomes name_label and hostname. */
@@ -49,7 +50,7 @@ export interface HostBackend {
   /** `ovs-vsctl --may-exist add-br` as xcp-networkd does it. */
   createBridge(name: string, options: CreateBridgeRequest): Promise<void>
   /** Delete and re-add port `vif<domid>.<devid>` with XAPI's and ovs-xapi-sync's external_ids. */
-  plugVif(options: PlugVifRequest): Promise<unknown>
+  plugVif(options: PlugVifRequest<Guest>): Promise<unknown>
   /** Remove the port (VIF unplug, VM shutdown). */
   unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void>
 }

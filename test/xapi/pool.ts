@@ -22,8 +22,8 @@ import { XapiEmulator, type VmSeed } from './emulator.js'
 import type { HostBackend } from './host-backend.js'
 import { serveEmulator, type EmulatorServer } from './server.js'
 
-export interface EmulatedPoolOptions {
-  readonly hosts: readonly HostBackend[]
+export interface EmulatedPoolOptions<Guest = unknown> {
+  readonly hosts: readonly HostBackend<Guest>[]
   /** root's password. */
   readonly password: string
   readonly poolName?: string
@@ -35,36 +35,36 @@ export interface EmulatedPoolOptions {
   readonly managementNetmask?: string
   readonly managementGateway?: string
   /** VMs to create, Halted. */
-  readonly vms?: readonly VmSeed[]
+  readonly vms?: readonly VmSeed<Guest>[]
   /**
    * Where each host's plugins live: `<rundir>/xapi.d/plugins`. Default: the backend's `rundir`
    * property when it has one, else a temporary directory removed by close().
    */
-  readonly rundir?: (backend: HostBackend) => string | undefined
+  readonly rundir?: (backend: HostBackend<Guest>) => string | undefined
   /** Extra seeding (PIFs, VLANs, bonds, ...) before the server starts. */
-  readonly seed?: (pool: SeedContext) => void | Promise<void>
+  readonly seed?: (pool: SeedContext<Guest>) => void | Promise<void>
 }
 
-export interface PoolHost {
+export interface PoolHost<Guest = unknown> {
   readonly ref: string
   readonly uuid: string
-  readonly backend: HostBackend
+  readonly backend: HostBackend<Guest>
   /** The management PIF (eth0 on xenbr0). */
   readonly managementPif: string
 }
 
-export interface SeedContext {
-  readonly emulator: XapiEmulator
-  readonly hosts: readonly PoolHost[]
+export interface SeedContext<Guest = unknown> {
+  readonly emulator: XapiEmulator<Guest>
+  readonly hosts: readonly PoolHost<Guest>[]
   readonly managementNetwork: string
 }
 
-export interface EmulatedPool extends SeedContext {
+export interface EmulatedPool<Guest = unknown> extends SeedContext<Guest> {
   readonly url: string
   readonly server: EmulatorServer
   readonly vms: readonly string[]
   /** Host by ref or uuid. */
-  host(refOrUuid: string): PoolHost
+  host(refOrUuid: string): PoolHost<Guest>
   /** Mark a host offline (host_metrics.live = false) or back online. */
   setHostLive(host: string, live: boolean): void
   /** Copy `sourceFile` to the host's plugins directory as `name`, executable. */
@@ -73,9 +73,9 @@ export interface EmulatedPool extends SeedContext {
   close(): Promise<void>
 }
 
-export async function createEmulatedPool(options: EmulatedPoolOptions): Promise<EmulatedPool> {
+export async function createEmulatedPool<Guest = unknown>(options: EmulatedPoolOptions<Guest>): Promise<EmulatedPool<Guest>> {
   if (options.hosts.length === 0) throw new Error('an emulated pool needs at least one host')
-  const emulator = new XapiEmulator({ password: options.password, ...(options.poolName !== undefined ? { poolName: options.poolName } : {}) })
+  const emulator = new XapiEmulator<Guest>({ password: options.password, ...(options.poolName !== undefined ? { poolName: options.poolName } : {}) })
   let server: EmulatorServer | undefined
   try {
     const managementNetwork = emulator.addNetwork({
@@ -83,7 +83,7 @@ export async function createEmulatedPool(options: EmulatedPoolOptions): Promise<
       bridge: 'xenbr0',
       ...(options.managementNetworkUuid !== undefined ? { uuid: options.managementNetworkUuid } : {}),
     })
-    const hosts: PoolHost[] = []
+    const hosts: Array<PoolHost<Guest>> = []
     for (const backend of options.hosts) {
       const rundir = options.rundir?.(backend) ?? backend.rundir
       const ref = await emulator.addHost(backend, rundir !== undefined ? { rundir } : {})
@@ -102,7 +102,7 @@ export async function createEmulatedPool(options: EmulatedPoolOptions): Promise<
       hosts.push({ ref, uuid: backend.uuid, backend, managementPif })
     }
     const vms = (options.vms ?? []).map((vm) => emulator.addVm(vm))
-    const context: SeedContext = { emulator, hosts, managementNetwork }
+    const context: SeedContext<Guest> = { emulator, hosts, managementNetwork }
     await options.seed?.(context)
     server = await serveEmulator(emulator, options.https === true ? { https: true } : {})
     const served = server
@@ -132,7 +132,7 @@ export async function createEmulatedPool(options: EmulatedPoolOptions): Promise<
  * unconfigured; `eth2` + `eth3` bonded as `bond0` with a Static IP 198.18.0.i/24; VLAN 100 over
  * `eth1` with a Static IP 198.18.1.i/24. Returns the refs per host.
  */
-export function seedTransportPifs(pool: SeedContext): Array<{ eth1: string; eth2: string; eth3: string; bond: string; bondPif: string; vlanPif: string }> {
+export function seedTransportPifs<Guest>(pool: SeedContext<Guest>): Array<{ eth1: string; eth2: string; eth3: string; bond: string; bondPif: string; vlanPif: string }> {
   const { emulator } = pool
   const physical = (name: string): string => emulator.addNetwork({ name_label: `Pool-wide network associated with ${name}`, bridge: `xenbr${name.slice(3)}` })
   const net1 = physical('eth1')

@@ -44,6 +44,12 @@ export interface EmulatorServer {
   readonly certificate?: string
   /** Every method called, in arrival order (Async. prefix kept), for assertions. */
   readonly calls: readonly string[]
+  /**
+   * Run `hook` (awaited) at the start of close(), before sessions go. For clients: a xen-api
+   * client that loses its server mid-event.from sleeps `eventPollDelay` (60 s by default) before
+   * retrying, so disconnect clients first.
+   */
+  addCloseHook(hook: () => unknown): void
   close(): Promise<void>
 }
 
@@ -70,9 +76,14 @@ function readBody(req: IncomingMessage): Promise<string> {
   })
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
-  res.end(body)
+/** Write a response; resolves once it is handed to the OS (so close() never cuts one short). */
+function send(res: ServerResponse, status: number, contentType: string, body: string): Promise<void> {
+  return new Promise((resolve) => {
+    res.once('finish', resolve)
+    res.once('close', resolve)
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })
+    res.end(body)
+  })
 }
 
 async function handleJson(emulator: XapiEmulator, calls: string[], body: string, res: ServerResponse): Promise<void> {
@@ -80,11 +91,11 @@ async function handleJson(emulator: XapiEmulator, calls: string[], body: string,
   try {
     request = JSON.parse(body) as typeof request
   } catch {
-    send(res, 400, 'text/plain', 'invalid JSON')
+    await send(res, 400, 'text/plain', 'invalid JSON')
     return
   }
   if (typeof request !== 'object' || request === null || typeof request.method !== 'string') {
-    send(res, 400, 'text/plain', 'not a JSON-RPC request')
+    await send(res, 400, 'text/plain', 'not a JSON-RPC request')
     return
   }
   const v2 = request.jsonrpc === '2.0'
@@ -102,7 +113,7 @@ async function handleJson(emulator: XapiEmulator, calls: string[], body: string,
       ? { jsonrpc: '2.0', error: { code: 1, message: e.code, data: [...e.params] }, id }
       : { result: null, error: e.description, id }
   }
-  send(res, 200, 'application/json', JSON.stringify(reply))
+  await send(res, 200, 'application/json', JSON.stringify(reply))
 }
 
 async function handleXml(emulator: XapiEmulator, calls: string[], body: string, res: ServerResponse): Promise<void> {
@@ -110,7 +121,7 @@ async function handleXml(emulator: XapiEmulator, calls: string[], body: string, 
   try {
     call = decodeMethodCall(body)
   } catch (err) {
-    send(res, 400, 'text/plain', `invalid XML-RPC request: ${(err as Error).message}`)
+    await send(res, 400, 'text/plain', `invalid XML-RPC request: ${(err as Error).message}`)
     return
   }
   calls.push(call.methodName)
@@ -121,7 +132,7 @@ async function handleXml(emulator: XapiEmulator, calls: string[], body: string, 
   } catch (err) {
     value = { Status: 'Failure', ErrorDescription: toFailure(err).description }
   }
-  send(res, 200, 'text/xml', xapiMethodResponse(value))
+  await send(res, 200, 'text/xml', xapiMethodResponse(value))
 }
 
 const run = promisify(execFile)
@@ -145,11 +156,14 @@ async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
 /** Serve `emulator` on 127.0.0.1 (a free port). `close()` also closes the emulator. */
 export async function serveEmulator(emulator: XapiEmulator, options: ServerOptions = {}): Promise<EmulatorServer> {
   const calls: string[] = []
+  const inflight = new Set<Promise<void>>()
+  let draining = false
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    void (async () => {
+    if (draining) res.shouldKeepAlive = false
+    const handling = (async () => {
       try {
         if (req.method !== 'POST') {
-          send(res, 404, 'text/plain', 'not found')
+          await send(res, 404, 'text/plain', 'not found')
           return
         }
         const body = await readBody(req)
@@ -157,10 +171,12 @@ export async function serveEmulator(emulator: XapiEmulator, options: ServerOptio
         if (path === '/jsonrpc') await handleJson(emulator, calls, body, res)
         else await handleXml(emulator, calls, body, res)
       } catch (err) {
-        if (!res.headersSent) send(res, 500, 'text/plain', String((err as Error)?.message ?? err))
+        if (!res.headersSent) await send(res, 500, 'text/plain', String((err as Error)?.message ?? err))
         else res.destroy()
       }
     })()
+    inflight.add(handling)
+    void handling.finally(() => inflight.delete(handling))
   }
   let certificate: string | undefined
   let server: Server
@@ -177,17 +193,31 @@ export async function serveEmulator(emulator: XapiEmulator, options: ServerOptio
   })
   const { port } = server.address() as AddressInfo
   let closing: Promise<void> | undefined
+  const hooks: Array<() => unknown> = []
   const result: EmulatorServer = {
     url: `${options.https === true ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     calls,
+    addCloseHook: (hook) => {
+      hooks.push(hook)
+    },
     close: () => {
       closing ??= (async () => {
+        await Promise.allSettled(hooks.map(async (hook) => hook()))
+        // Invalidates sessions and releases waiting event.from calls (they answer SESSION_INVALID).
         await emulator.close()
+        // Answer what still arrives (a client's last event.from or logout may be on the wire),
+        // each answer closing its connection, and only then close the server: on Node >= 19
+        // server.close() drops idle keep-alive connections at once, and a request already sent
+        // on one would be lost (a xen-api client then sleeps eventPollDelay, 60 s, before retrying).
+        draining = true
+        do {
+          await Promise.allSettled([...inflight])
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        } while (inflight.size > 0)
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
-          server.closeIdleConnections()
-          setImmediate(() => server.closeAllConnections())
+          server.closeAllConnections()
         })
       })()
       return closing

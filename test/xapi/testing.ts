@@ -5,7 +5,7 @@
  * ```ts
  * const pool = await createEmulatedPool({ hosts: memoryHosts(2), password: PASSWORD })
  * t.after(() => pool.close())
- * const xapi = await connectClient(t, pool.url, 'xml-rpc')
+ * const xapi = await connectClient(t, pool, 'xml-rpc')
  * await rejectsWithXapiError(xapi.call('host.get_record', 'OpaqueRef:x'), 'HANDLE_INVALID', ['host', 'OpaqueRef:x'])
  * ```
  */
@@ -13,6 +13,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createClient, type Xapi } from 'xen-api'
 import { MemoryHostBackend } from './host-backend.js'
+import type { EmulatorServer } from './server.js'
 
 export const PASSWORD = 'emulator-secret'
 export const TRANSPORTS = ['json-rpc', 'xml-rpc'] as const
@@ -27,15 +28,18 @@ interface AfterHook {
   after(fn: () => unknown): void
 }
 
-/** A connected client (events on unless told), disconnected after the test. */
+/**
+ * A connected client (events on unless told), disconnected after the test and before the pool
+ * closes (whichever comes first).
+ */
 export async function connectClient(
   t: AfterHook,
-  url: string,
+  pool: { readonly url: string; readonly server: Pick<EmulatorServer, 'addCloseHook'> },
   transport: Transport,
   options: { password?: string; watchEvents?: boolean; allowUnauthorized?: boolean } = {},
 ): Promise<Xapi> {
   const xapi = createClient({
-    url,
+    url: pool.url,
     auth: { user: 'root', password: options.password ?? PASSWORD },
     transport,
     watchEvents: options.watchEvents ?? true,
@@ -43,6 +47,7 @@ export async function connectClient(
     debounce: 20,
   })
   t.after(() => xapi.disconnect())
+  pool.server.addCloseHook(() => xapi.disconnect())
   await xapi.connect()
   if (options.watchEvents !== false) await xapi.objectsFetched
   return xapi
