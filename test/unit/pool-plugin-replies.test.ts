@@ -34,7 +34,7 @@ test('a configure answer built by the real plan reads back whole', () => {
 })
 
 test('a verify answer built by the real checks reads back whole', () => {
-  const report = verifyChassis(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).vif('xapi3', 'vif1.0', VIF_UUID).build(), { ...FACTS, controller: { running: false, pid: null, connection: null, error: 'no socket' } })
+  const report = verifyChassis(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).vif('xapi3', 'vif1.0', VIF_UUID).build(), { ...FACTS, controller: { running: false, pid: null, connection: null, error: 'no socket' }, ssl: { configured: false, problems: [], certificateDaysLeft: null }, bootWait: null })
   const text = JSON.stringify({ ...report, hostUuid: HOST_UUID, waited: 0.5 })
   const r = parseChassisVerify('host1', text)
   assert.equal(r.ok, false)
