@@ -93,7 +93,9 @@ for (const transport of TRANSPORTS) {
     await rejectsWithXapiError(xapi.call('network.set_other_config', pool.managementNetwork, { a: true }), 'FIELD_TYPE_ERROR', ['value'])
     await rejectsWithXapiError(xapi.call('host.no_such_method'), 'MESSAGE_METHOD_UNKNOWN', ['host.no_such_method'])
     await xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'v')
-    await rejectsWithXapiError(xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'w'), 'MAP_DUPLICATE_KEY')
+    await rejectsWithXapiError(xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'w'), 'MAP_DUPLICATE_KEY', [
+      'network', 'other_config', pool.managementNetwork, 'k',
+    ])
     await xapi.call('network.remove_from_other_config', pool.managementNetwork, 'absent') // not an error in XAPI
   })
 

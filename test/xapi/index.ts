@@ -1,3 +1,21 @@
+/**
+ * A small XAPI for tests: XAPI's JSON-RPC and XML-RPC wire protocols, sessions, the object model
+ * the project needs (pool, host, host_metrics, PIF, PIF_metrics, Bond, VLAN, network, VM, VIF,
+ * task), event.from/inject, Async tasks, and host.call_plugin exec'd the way xapi does, over host
+ * backends (the lab's LabHost, or MemoryHostBackend). The unmodified `xen-api` client works
+ * against it with events on. Where XAPI fails, it fails with XAPI's codes and params.
+ *
+ * @example
+ * ```ts
+ * const lab = await createLabPool({ hosts: 2 })
+ * const pool = await createEmulatedPool<LabVm>({ hosts: lab.hosts, password: 'pw', managementNetworkUuid: lab.managementNetworkUuid })
+ * await pool.installPlugin(pool.hosts[0].ref, 'ovn-chassis', 'dist/ovn-chassis')
+ * pool.setHostLive(pool.hosts[1].ref, false)           // HOST_OFFLINE from now on
+ * const xapi = createClient({ url: pool.url, auth: { user: 'root', password: 'pw' }, transport: 'json-rpc' })
+ * ...
+ * await xapi.disconnect(); await pool.close(); await lab.destroy()
+ * ```
+ */
 export { XapiApiError, Codes } from './api-error.js'
 export { XapiEmulator, formatToken } from './emulator.js'
 export type { CallContext, EmulatedHost, EmulatorOptions, MethodDef, PifSeed, VmSeed } from './emulator.js'
