@@ -1,0 +1,206 @@
+// lib/attach composed against the XAPI emulator (in-memory hosts, real xen-api client over HTTP)
+// and a real OVN_Northbound ovsdb-server: the order of the writes (VIFs, ONE northbound
+// transaction, plugs; detach: ports, then unplug + destroy), what a failed northbound write
+// leaves behind (nothing), and every refusal happening before anything is written.
+import { after, before, beforeEach, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { attachVms, detachVms, listVmPorts, type XapiCalls } from '../../lib/attach/index.js'
+import { OvsdbUnavailableError, XapiOvnError } from '../../lib/errors.js'
+import { attachPorts, connectNorthbound, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
+import type { NbTransactor } from '../../lib/nb/snapshot.js'
+import type { OvsdbClient } from '../../lib/ovsdb/client.js'
+import type { Operation } from '../../lib/ovsdb/operations.js'
+import { XapiPool } from '../../lib/pool/index.js'
+import { createEmulatedPool, type EmulatedPool, type MemoryHostBackend } from '../xapi/index.js'
+import { PASSWORD, memoryHosts } from '../xapi/testing.js'
+import { NbDatabase } from './nb-server.js'
+
+let pool: EmulatedPool
+let session: XapiPool
+let nbDb: NbDatabase
+let nbClient: OvsdbClient
+let ovnNet: string
+let lanNet: string
+/** What was written, in order: XAPI methods that change something, and 'NB write'. */
+let log: string[]
+
+const WRITES = new Set(['VIF.create', 'VIF.plug', 'VIF.unplug', 'VIF.destroy'])
+
+const xapi: XapiCalls = {
+  call: (method, ...args) => {
+    if (WRITES.has(method)) log.push(method)
+    return session.call(method, ...args)
+  },
+}
+
+function isWrite(ops: readonly Operation[]): boolean {
+  return ops.some((o) => o.op !== 'select' && o.op !== 'comment')
+}
+
+const nb: NbTransactor = {
+  transact: (db, ops) => {
+    if (isWrite(ops)) log.push('NB write')
+    return nbClient.transact(db, ops)
+  },
+}
+
+/** A northbound server that answers reads and dies on the first write. */
+const dyingNb: NbTransactor = {
+  transact: (db, ops) => (isWrite(ops) ? Promise.reject(new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset')) : nbClient.transact(db, ops)),
+}
+
+function vm(name: string): string {
+  const refs = pool.vms.filter((r) => pool.emulator.db.field('VM', r, 'name_label') === name)
+  assert.equal(refs.length, 1, name)
+  return refs[0] as string
+}
+
+async function vifsOf(name: string): Promise<string[]> {
+  return (await session.call('VM.get_VIFs', vm(name))) as string[]
+}
+
+async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (e: unknown) => e instanceof XapiOvnError && e.code === code)
+}
+
+describe('attach / detach over XAPI and a real northbound database', () => {
+  before(async () => {
+    pool = await createEmulatedPool({
+      hosts: memoryHosts(2),
+      password: PASSWORD,
+      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm'].map((name_label) => ({ name_label })),
+    })
+    session = await XapiPool.connect({ url: pool.url, password: PASSWORD, transport: 'json-rpc' })
+    ovnNet = (await session.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' } })) as string
+    lanNet = (await session.call('network.create', { name_label: 'lan', name_description: '', MTU: 1500, other_config: {} })) as string
+    const [h1, h2] = pool.hosts
+    for (const [name, host] of [['web1', h1], ['web2', h2], ['manual', h1], ['lanvm', h2]] as const) await session.call('VM.start_on', vm(name), host?.ref, false, false)
+    nbDb = await NbDatabase.standalone()
+    nbClient = await connectNorthbound(nbDb.remotes)
+    await ensureLogicalSwitch(nbClient, 'tenant-a')
+    await ensureLogicalSwitch(nbClient, 'tenant-b')
+  })
+  after(async () => {
+    await nbClient?.close()
+    await nbDb?.destroy()
+    await session?.close()
+    await pool?.close()
+  })
+  beforeEach(() => {
+    log = []
+  })
+
+  test('three VMs, one of them halted: VIFs created, ONE northbound write, then the running VMs plugged', async () => {
+    const r = await attachVms(xapi, nb, {
+      switch: 'tenant-a',
+      vms: [{ vm: 'web1', ips: ['198.18.10.11'] }, { vm: vm('web2'), ips: ['198.18.10.12'] }, { vm: 'halted', ips: ['198.18.10.13'] }],
+    })
+    assert.deepEqual(log, ['VIF.create', 'VIF.create', 'VIF.create', 'NB write', 'VIF.plug', 'VIF.plug'])
+    assert.deepEqual(r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug, a.port.action]), [
+      ['web1', '0', 'created', 'plugged', 'created'],
+      ['web2', '0', 'created', 'plugged', 'created'],
+      ['halted', '0', 'created', 'vm-not-running', 'created'],
+    ])
+    assert.equal(r.changed, true)
+    assert.equal(r.network.bridge, 'xapi0')
+    const ports = await listPorts(nbClient, 'tenant-a')
+    for (const a of r.attachments) {
+      const port = ports.find((p) => p.name === a.vif.uuid)
+      assert.deepEqual(port?.addresses, [a.port.address])
+      assert.equal(a.port.address.split(' ')[0], a.vif.mac)
+      assert.equal(port?.externalIds['xapi-ovn:vm-uuid'], a.vm.uuid)
+      const record = (await session.call('VIF.get_record', a.vif.ref)) as { network: string; MTU: number }
+      assert.equal(record.network, ovnNet)
+    }
+    // xenopsd's view: the port is on the OVN bridge of the host the VM runs on.
+    const h1 = pool.hosts[0]?.backend as MemoryHostBackend
+    const domid = (await session.call('VM.get_domid', vm('web1'))) as number
+    assert.equal(h1.port(`vif${domid}.0`)?.ifaceId, r.attachments[0]?.vif.uuid)
+    assert.equal(h1.port(`vif${domid}.0`)?.bridge, 'xapi0')
+
+    log = []
+    const again = await attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11'] }, { vm: 'halted', ips: ['198.18.10.13'] }] })
+    assert.deepEqual(log, [], 'a re-run writes nothing')
+    assert.equal(again.changed, false)
+  })
+
+  test('a northbound write that fails leaves no VIF behind', async () => {
+    const before = await vifsOf('web1')
+    await rejectsWithCode(attachVms(xapi, dyingNb, { switch: 'tenant-b', vms: [{ vm: 'web1' }, { vm: 'web2' }] }), 'OVN_OVSDB_UNAVAILABLE')
+    assert.deepEqual(log, ['VIF.create', 'VIF.create', 'VIF.destroy', 'VIF.destroy'])
+    assert.deepEqual(await vifsOf('web1'), before)
+  })
+
+  test('refusals come before any write', async () => {
+    const cases: [() => Promise<unknown>, string][] = [
+      [() => attachVms(xapi, nb, { switch: 'no-such-switch', vms: [{ vm: 'web1', device: '5' }] }), 'OVN_NB_SWITCH_MISSING'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web2', device: '5' }, { vm: 'nobody' }] }), 'OVN_VM_NOT_FOUND'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'twin' }] }), 'OVN_VM_AMBIGUOUS'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'Control domain on host: host1' }] }), 'OVN_VM_NOT_FOUND'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: pool.emulator.db.field('host', pool.hosts[0]?.ref as string, 'control_domain') as string }] }), 'OVN_INVALID_ARGUMENT'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web2', device: '5' }, { vm: 'web1', device: '0' }] }), 'OVN_VIF_CONFLICT'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web1', ips: 'dynamic' }] }), 'OVN_NB_SWITCH_NO_SUBNET'],
+      [() => attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1' }], network: 'lan-typo' }), 'OVN_NETWORK_UNUSABLE'],
+    ]
+    for (const [call, code] of cases) await rejectsWithCode(call(), code)
+    assert.deepEqual(log, [])
+  })
+
+  test('found, not created: a VIF someone put on the OVN network by hand; a VIF on another network is left alone', async () => {
+    const manual = (await session.call('VIF.create', { device: '0', network: ovnNet, VM: vm('manual'), MAC: '02:00:00:00:01:01', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })) as string
+    await session.call('VIF.create', { device: '0', network: lanNet, VM: vm('lanvm'), MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })
+    log = []
+    const r = await attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'manual', ips: ['198.18.20.1'] }, { vm: 'lanvm', ips: ['198.18.20.2'] }] })
+    assert.deepEqual(r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug]), [
+      ['manual', '0', 'found', 'plugged'],
+      ['lanvm', '1', 'created', 'plugged'],
+    ])
+    assert.equal(r.attachments[0]?.vif.ref, manual)
+    assert.equal(r.attachments[0]?.vif.mac, '02:00:00:00:01:01')
+    assert.deepEqual(log, ['VIF.create', 'NB write', 'VIF.plug', 'VIF.plug'])
+  })
+
+  test('port list joins each VIF port with its VM, device and host', async () => {
+    const ports = await listVmPorts(nbClient, xapi, 'tenant-a')
+    const web1 = ports.find((p) => p.xapi?.vm.name === 'web1')
+    assert.equal(web1?.xapi?.host, 'host1')
+    assert.equal(web1?.xapi?.vif.device, '0')
+    assert.equal(web1?.xapi?.vif.currentlyAttached, true)
+    assert.equal(ports.find((p) => p.xapi?.vm.name === 'halted')?.xapi?.host, null)
+    assert.ok((await listVmPorts(nbClient, null)).every((p) => p.xapi === null))
+  })
+
+  test('detach: the ports in one write, then unplug and destroy; a port whose VIF XAPI no longer has still goes', async () => {
+    const stale = '99999999-9999-4999-8999-999999999999'
+    await attachPorts(nbClient, 'tenant-b', [{ vifUuid: stale, mac: '02:00:00:00:09:09' }])
+    log = []
+    const r = await detachVms(xapi, nb, { vms: ['web1', 'halted'], vifs: [stale] })
+    assert.deepEqual(log, ['NB write', 'VIF.unplug', 'VIF.destroy', 'VIF.destroy'])
+    assert.deepEqual(r.detached.map((d) => [d.vm?.name ?? null, d.port?.switchName ?? null, d.unplugged, d.destroyed]), [
+      ['web1', 'tenant-a', true, true],
+      ['halted', 'tenant-a', false, true],
+      [null, 'tenant-b', false, false],
+    ])
+    assert.deepEqual(await vifsOf('web1'), [])
+    const names = (await listPorts(nbClient)).map((p) => p.name)
+    for (const d of r.detached) assert.ok(!names.includes(d.vifUuid))
+    log = []
+    assert.equal((await detachVms(xapi, nb, { vms: ['web1'] })).changed, false)
+    assert.deepEqual(log, [])
+  })
+
+  test('detach --switch only touches ports on that switch; keepVifs leaves the VIFs', async () => {
+    await attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web2', device: '1' }] })
+    log = []
+    const r = await detachVms(xapi, nb, { vms: ['web2'], switch: 'tenant-b', keepVifs: true })
+    assert.deepEqual(r.detached, [])
+    const onA = await detachVms(xapi, nb, { vms: ['web2'], switch: 'tenant-a', keepVifs: true })
+    assert.deepEqual(onA.detached.map((d) => [d.port?.switchName, d.destroyed]), [['tenant-a', false], ['tenant-a', false]])
+    assert.deepEqual(log, ['NB write'])
+    assert.equal((await vifsOf('web2')).length, 2)
+    const other = (await session.call('VIF.get_all_records')) as Record<string, { network: string; VM: string; uuid: string }>
+    const lanVif = Object.values(other).find((v) => v.network === lanNet)
+    assert.ok(lanVif !== undefined)
+    await rejectsWithCode(detachVms(xapi, nb, { vifs: [lanVif.uuid] }), 'OVN_VIF_CONFLICT')
+  })
+})
