@@ -161,6 +161,10 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
   test('detach removes the ports and the VIFs, and the traffic stops; attaching again brings it back', async () => {
     const [a, b] = lab.guests as [LabGuest, LabGuest]
     const vifs = [b.tenantVif, b.providerVif]
+    const session = await lab.session()
+    const macOf = async (vif: string | null): Promise<string> => String(await session.call('VIF.get_MAC', await session.call('VIF.get_by_uuid', vif))).toLowerCase()
+    // Re-attached with their MACs, the NICs are the ones the peers' ARP caches know.
+    const [tenantMac, providerMac] = [await macOf(b.tenantVif), await macOf(b.providerVif)]
     const result = await lab.detach([b])
     assert.equal(result.changed, true)
     assert.deepEqual(result.detached.map((d) => d.vifUuid).sort(), [...vifs].sort())
@@ -178,15 +182,16 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     const again = await lab.detach([b])
     assert.equal(again.changed, false)
 
-    const tenant = await lab.attach(TENANT_SWITCH, [{ vm: b.uuid, ips: [b.tenantIp] }])
+    const tenant = await lab.attach(TENANT_SWITCH, [{ vm: b.uuid, ips: [b.tenantIp], mac: tenantMac }])
     const attachment = tenant.attachments[0]
     assert.equal(attachment?.vifAction, 'created')
     assert.equal(attachment?.vif.device, '0')
     assert.equal(attachment?.plug, 'plugged')
+    assert.equal(attachment?.vif.mac, tenantMac)
     b.tenantVif = attachment?.vif.uuid ?? null
     await lab.waitBound([b])
     assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true)
-    const provider = await lab.attach(PROVIDER_SWITCH, [{ vm: b.uuid, ips: [b.providerIp] }])
+    const provider = await lab.attach(PROVIDER_SWITCH, [{ vm: b.uuid, ips: [b.providerIp], mac: providerMac }])
     assert.equal(provider.attachments[0]?.vif.device, '1', 'the lowest free device')
     b.providerVif = provider.attachments[0]?.vif.uuid ?? null
     await b.guest.exec('ip', ['addr', 'replace', `${b.providerIp}/24`, 'dev', 'eth1'])

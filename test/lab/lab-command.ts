@@ -1,5 +1,6 @@
 /**
- * `npm run lab` — the lab pool in one command (entry of .build/test/lab/cli.js).
+ * `npm run lab` — the lab pool in one command (entered through cli.ts, which makes sure a Node.js
+ * >= 18 runs this file).
  *
  *   npm run lab                    build a 3-host lab, prove it, leave it running
  *   npm run lab -- --hosts 5       more hosts (1..200)
@@ -22,6 +23,7 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { listNetns, sweepLeftovers } from './cleanup.js'
 import { describeLab, formatReport } from './lab-report.js'
@@ -31,7 +33,8 @@ import { OverlayLab, PLUGIN_FILE } from './overlay-lab.js'
 import { proveOverlay } from './overlay-proof.js'
 import { sleep } from './wait.js'
 
-const CLI_FILE = fileURLToPath(import.meta.url)
+/** The entry (cli.js): the keeper is started through it too, so its command line names it. */
+const CLI_FILE = join(dirname(fileURLToPath(import.meta.url)), 'cli.js')
 const DEFAULT_HOSTS = 3
 /** How long the keeper may take to build the lab before the command gives up on it. */
 const BUILD_DEADLINE_MS = 20 * 60_000
@@ -283,13 +286,7 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    // The keeper stays alive on its own (-1); every other command is done.
-    if (code >= 0) process.exit(code)
-  },
-  (err: unknown) => {
-    process.stderr.write(`lab: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
-    process.exit(1)
-  },
-)
+/** Run the lab command with these arguments; resolves with the exit status (-1: keep running, the keeper). */
+export function runLabCommand(): Promise<number> {
+  return main()
+}

@@ -190,7 +190,11 @@ export function formatReport(r: LabReport, keeper: { pid: number; log: string })
     out.push(`  export XAPI_URL=${r.xapi.url} XAPI_PASSWORD=${r.xapi.password} OVN_NB_DB=${c.nbSockets.join(',')}`)
     out.push(`  ${cli} verify`)
     out.push(`  ${cli} port list`)
-    out.push(`  ${cli} port detach --vm ${r.vms[0]?.name ?? 'vm1'}     # and: port attach --switch tenant-a --vm ${r.vms[0]?.name ?? 'vm1'} --ip ${r.vms[0]?.nics[0]?.ip.split('/')[0] ?? ''}`)
+    const nic = vm?.nics[0]
+    if (vm !== undefined && nic !== undefined) {
+      out.push(`  ${cli} port detach --vm ${vm.name} --switch tenant-a`)
+      out.push(`  ${cli} port attach --vm ${vm.name} --switch tenant-a --ip ${nic.ip.split('/')[0] ?? ''} --mac ${nic.mac ?? ''}   # same MAC: peers' ARP caches stay right`)
+    }
   }
   out.push('Tear it down: npm run lab -- down   (or ./scripts/lab down)')
   return out.join('\n')
