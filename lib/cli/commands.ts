@@ -53,12 +53,12 @@ export interface Command {
 /** Codes that mean the caller's input was wrong: exit 2 like any other usage error. */
 const ARGUMENT_CODES = new Set(['OVN_INVALID_ARGUMENT', 'OVN_UNKNOWN_ARGUMENT', 'OVN_MISSING_ARGUMENT'])
 
-function progressTo(io: CommandIo, quiet: boolean): ProgressListener | undefined {
+function progressTo(io: CommandIo, quiet: boolean, dryRun: boolean): ProgressListener | undefined {
   if (quiet) return undefined
   let done = 0
   return (e) => {
     if (e.type === 'host-finished' || e.type === 'host-failed') done += 1
-    const line = renderProgress(e, done, e.type === 'network' ? 0 : e.total)
+    const line = renderProgress(e, done, e.type === 'network' ? 0 : e.total, dryRun)
     if (line !== null) io.stderr(`${line}\n`)
   }
 }
@@ -92,7 +92,7 @@ async function onPool<R extends { readonly ok: boolean }>(
     return ARGUMENT_CODES.has(f.code) ? EXIT_USAGE : EXIT_FAILED
   }
   try {
-    const result = await work(pool, progressTo(io, quiet))
+    const result = await work(pool, progressTo(io, quiet, flag(values, 'dry-run')))
     io.stdout(`${redact(json ? JSON.stringify(result, null, 2) : render(result), secrets)}\n`)
     return result.ok ? EXIT_OK : EXIT_FAILED
   } catch (err) {

@@ -143,12 +143,13 @@ export function renderTeardown(r: TeardownResult): string {
   const words = { kept: 'kept (pass --remove-network to remove it)', destroyed: 'destroyed', 'would-destroy': 'would be destroyed', 'not-destroyed': 'NOT destroyed', absent: 'not found' }[n.action]
   out.push('', `network${name}: ${words}${n.reason === null ? '' : `: ${n.reason}`}`)
   const okCount = r.hosts.filter((h) => h.ok).length
-  out.push('', r.ok ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} torn down` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} torn down`)
+  const done = r.dryRun ? 'planned' : 'torn down'
+  out.push('', r.ok ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`)
   return out.join('\n')
 }
 
 /** One stderr line per progress event worth telling (null: nothing to say). */
-export function renderProgress(e: ProgressEvent, done: number, total: number): string | null {
+export function renderProgress(e: ProgressEvent, done: number, total: number, dryRun = false): string | null {
   const who = (h: HostInfo): string => `[${done}/${total}] ${h.name}`
   switch (e.type) {
     case 'network':
@@ -156,7 +157,8 @@ export function renderProgress(e: ProgressEvent, done: number, total: number): s
     case 'host-started':
       return null
     case 'host-finished': {
-      const what = e.passed === null ? (e.changed === null ? 'done' : e.changed ? 'changed' : 'unchanged') : e.passed ? 'pass' : 'FAIL'
+      const changed = dryRun ? 'would change' : 'changed'
+      const what = e.passed === null ? (e.changed === null ? 'done' : e.changed ? changed : 'unchanged') : e.passed ? 'pass' : 'FAIL'
       return `${who(e.host)}: ${what}`
     }
     case 'host-failed':

@@ -141,12 +141,14 @@ test('teardown: restored per host, the network kept, the verdict', () => {
   assert.match(text, /^host2\s.*nothing to undo$/m)
   assert.match(text, /network ovn-int \(net-uuid\): kept \(pass --remove-network to remove it\)/)
   assert.match(text, /OK: 2 of 2 hosts torn down/)
+  assert.match(renderTeardown({ ...r, dryRun: true }), /^host1\s.*would restore\s+2 keys$[\s\S]*OK: 2 of 2 hosts planned/m)
 })
 
 test('progress lines: finished and failed hosts with a counter; started ones are silent', () => {
   const base = { operation: 'setup' as const, pool: POOL, host: host(2), total: 3 }
   assert.equal(renderProgress({ ...base, type: 'host-started' }, 0, 3), null)
   assert.equal(renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3), '[1/3] host2: changed')
+  assert.equal(renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3, true), '[1/3] host2: would change')
   assert.equal(renderProgress({ ...base, type: 'host-finished', changed: null, passed: false }, 2, 3), '[2/3] host2: FAIL')
   assert.equal(renderProgress({ ...base, type: 'host-failed', error: failureFromCode('HOST_OFFLINE', []) }, 3, 3), '[3/3] host2: FAILED HOST_OFFLINE')
   assert.equal(renderProgress({ type: 'network', operation: 'setup', pool: POOL, action: 'created', nameLabel: 'ovn-int', network: NETWORK }, 0, 0), 'network ovn-int: created')
