@@ -3,7 +3,7 @@
 # Suites that need real Open vSwitch/OVN run as root and make their own network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node_modules/.bin/tsc -p tsconfig.json --noEmit
+node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 node build/plugin.mjs
 node build/transpile.mjs --clean
 files=$(find .build/test -name '*.test.js' | sort)
