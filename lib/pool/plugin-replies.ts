@@ -4,65 +4,14 @@
  * (lib/chassis). A reply of another shape is PluginReplyError (OVN_PLUGIN_REPLY_INVALID
  * [host, fn, reason]): usually a plugin of another version. Pure.
  */
-import type { KeyChange } from '../chassis/external-ids-write.js'
 import type { PortKind } from '../chassis/model.js'
+import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
 import type { Check, CheckStatus, ControllerState } from '../chassis/verify.js'
 import { PluginReplyError } from '../errors.js'
 
 export const PLUGIN = 'ovn-chassis'
 
-/** What configure and unconfigure answer. */
-export interface ChassisChange {
-  readonly changed: boolean
-  readonly dryRun: boolean
-  /** The keys xapi-ovn owns (and those about to be), before; null when absent. */
-  readonly before: Readonly<Record<string, string | null>>
-  readonly after: Readonly<Record<string, string | null>>
-  readonly changes: readonly KeyChange[]
-}
-
-/** What verify answers. */
-export interface ChassisVerify {
-  readonly ok: boolean
-  readonly checks: readonly Check[]
-  readonly hostUuid: string
-  /** Seconds it waited for the checks to pass. */
-  readonly waited: number
-}
-
-export interface ChassisPort {
-  readonly name: string
-  readonly kind: PortKind
-  readonly type: string
-  readonly ifaceId: string | null
-  readonly vifUuid: string | null
-  readonly vmUuid: string | null
-  readonly mac: string | null
-  readonly ifaceStatus: string | null
-  readonly ovnInstalled: boolean
-}
-
-export interface ChassisBridge {
-  readonly name: string
-  readonly exists: boolean
-  readonly networkUuids: readonly string[]
-  readonly bridgeId: string | null
-  readonly failMode: string | null
-  readonly datapathType: string | null
-}
-
-/** What status answers. */
-export interface ChassisStatus {
-  readonly hostUuid: string
-  readonly systemId: string | null
-  readonly configured: boolean
-  readonly keys: Readonly<Record<string, string>>
-  readonly owned: readonly string[]
-  readonly addresses: readonly string[]
-  readonly bridge: ChassisBridge | null
-  readonly ports: readonly ChassisPort[]
-  readonly controller: ControllerState
-}
+export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify }
 
 const PORT_KINDS: readonly PortKind[] = ['local', 'vif', 'tap', 'ovn-patch', 'ovn-tunnel', 'other']
 const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail']

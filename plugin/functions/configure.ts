@@ -8,19 +8,14 @@
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
-import { planConfigure, type KeyValues } from '../../lib/chassis/plan-configure.js'
-import type { KeyChange } from '../../lib/chassis/external-ids-write.js'
+import { planConfigure } from '../../lib/chassis/plan-configure.js'
+import type { ChassisChange } from '../../lib/chassis/replies.js'
 import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl-material.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { withLocalDb } from './local-db.js'
 
-export interface ConfigureResult {
-  readonly changed: boolean
-  readonly dryRun: boolean
-  readonly before: KeyValues
-  readonly after: KeyValues
-  readonly changes: readonly KeyChange[]
+export interface ConfigureResult extends ChassisChange {
   /** Present when SSL material was given: what it is (never the key) and which files changed. */
   readonly ssl?: { readonly summary: SslSummary; readonly changed: readonly string[]; readonly restartNeeded: boolean; readonly warnings: readonly string[] }
 }

@@ -5,40 +5,16 @@
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { readSaved } from '../../lib/chassis/external-ids-write.js'
 import { CHASSIS_KEYS } from '../../lib/chassis/keys.js'
-import { bridgePorts, findBridge, type PortKind } from '../../lib/chassis/model.js'
+import { bridgePorts, findBridge } from '../../lib/chassis/model.js'
 import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { probeController } from '../../lib/chassis/controller-probe.js'
 import { xsNetworkUuids } from '../../lib/chassis/plan-configure.js'
-import type { ControllerState } from '../../lib/chassis/verify.js'
+import type { ChassisStatus } from '../../lib/chassis/replies.js'
 import type { PluginFunction } from '../context.js'
 import { onlyArgs } from './args.js'
 import { withLocalDb } from './local-db.js'
 
-export interface PortStatus {
-  readonly name: string
-  readonly kind: PortKind
-  readonly type: string
-  readonly ifaceId: string | null
-  readonly vifUuid: string | null
-  readonly vmUuid: string | null
-  readonly mac: string | null
-  readonly ifaceStatus: string | null
-  readonly ovnInstalled: boolean
-}
-
-export interface StatusResult {
-  readonly hostUuid: string
-  readonly systemId: string | null
-  readonly configured: boolean
-  readonly keys: Record<string, string>
-  readonly owned: readonly string[]
-  readonly addresses: readonly string[]
-  readonly bridge: { name: string; exists: boolean; networkUuids: string[]; bridgeId: string | null; failMode: string | null; datapathType: string | null } | null
-  readonly ports: readonly PortStatus[]
-  readonly controller: ControllerState
-}
-
-export const status: PluginFunction = async (args, ctx): Promise<StatusResult> => {
+export const status: PluginFunction = async (args, ctx): Promise<ChassisStatus> => {
   onlyArgs(args, [])
   const hostUuid = await readHostUuid(ctx.paths.inventory)
   const s = await withLocalDb(ctx, readSnapshot)

@@ -7,6 +7,7 @@ import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { probeController } from '../../lib/chassis/controller-probe.js'
 import { verifyChassis, type VerifyReport } from '../../lib/chassis/verify.js'
+import type { ChassisVerify } from '../../lib/chassis/replies.js'
 import type { PluginContext, PluginFunction } from '../context.js'
 import { onlyArgs, seconds } from './args.js'
 import { withLocalDb } from './local-db.js'
@@ -14,10 +15,6 @@ import { withLocalDb } from './local-db.js'
 const MAX_WAIT_S = 600
 const POLL_MS = 500
 
-export interface VerifyResult extends VerifyReport {
-  readonly hostUuid: string
-  readonly waited: number
-}
 
 /** Is xapi-ovn's systemd drop-in loaded for ovn-controller? null where there is no systemd. */
 async function bootWaitLoaded(): Promise<boolean | null> {
@@ -38,7 +35,7 @@ export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<
   return verifyChassis(snapshot, { hostUuid, localAddresses: localAddresses(), controller, ssl, bootWait: await bootWaitLoaded() })
 }
 
-export const verify: PluginFunction = async (args, ctx): Promise<VerifyResult> => {
+export const verify: PluginFunction = async (args, ctx): Promise<ChassisVerify> => {
   onlyArgs(args, ['wait'])
   const wait = seconds(args, 'wait', MAX_WAIT_S, 0)
   const hostUuid = await readHostUuid(ctx.paths.inventory)
