@@ -4,7 +4,8 @@
  * guarded by waits. A failed precondition is OVN_CONCURRENT_CHANGE and nothing is written.
  */
 import { ConcurrentChangeError, InternalError } from '../errors.js'
-import { ovsdbMap, set, setItems, stringMap, Uuid, type Value } from '../ovsdb/codec.js'
+import { ovsdbMap, set, setItems, stringMap, Uuid } from '../ovsdb/codec.js'
+import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
 import { OvsdbWaitFailedError } from '../ovsdb/errors.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import type { Row } from '../ovsdb/schema.js'
@@ -25,11 +26,11 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
     op.select('Port', [], ['_uuid', 'name', 'interfaces', 'external_ids']),
     op.select('Interface', [], ['_uuid', 'name', 'type', 'external_ids', 'options']),
   ])
-  const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map(rowsOf)
+  const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map(selectedRows)
   if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
   const ovs = ovsRows[0] as Row
   return {
-    ovs: { uuid: uuidOf(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']), hasSslRow: setItems(ovs['ssl']).length > 0 },
+    ovs: { uuid: uuidValue(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']), hasSslRow: setItems(ovs['ssl']).length > 0 },
     bridges: (bridgeRows ?? []).map(toBridge),
     ports: (portRows ?? []).map(toPort),
     interfaces: (ifaceRows ?? []).map(toInterface),
@@ -61,35 +62,14 @@ export async function applyWrite(client: Transactor, write: ExternalIdsWrite, co
   }
 }
 
-function rowsOf(result: unknown): Row[] {
-  const rows = (result as { rows?: unknown })?.rows
-  if (!Array.isArray(rows)) throw new InternalError('select returned no rows member')
-  return rows as Row[]
-}
-
-function uuidOf(v: Value | undefined): string {
-  const [u] = setItems(v)
-  if (!(u instanceof Uuid)) throw new InternalError('row without a _uuid')
-  return u.value
-}
-
-function strings(v: Value | undefined): string[] {
-  return setItems(v).map((a) => (a instanceof Uuid ? a.value : String(a)))
-}
-
-function optionalString(v: Value | undefined): string | null {
-  const [a] = setItems(v)
-  return typeof a === 'string' ? a : null
-}
-
 function toBridge(r: Row): BridgeRow {
-  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), externalIds: stringMap(r['external_ids']), failMode: optionalString(r['fail_mode']), datapathType: optionalString(r['datapath_type']) ?? '', portUuids: strings(r['ports']) }
+  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), externalIds: stringMap(r['external_ids']), failMode: optionalValue<string>(r['fail_mode'], 'string'), datapathType: optionalValue<string>(r['datapath_type'], 'string') ?? '', portUuids: uuidValues(r['ports']) }
 }
 
 function toPort(r: Row): PortRow {
-  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), interfaceUuids: strings(r['interfaces']), externalIds: stringMap(r['external_ids']) }
+  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), interfaceUuids: uuidValues(r['interfaces']), externalIds: stringMap(r['external_ids']) }
 }
 
 function toInterface(r: Row): InterfaceRow {
-  return { uuid: uuidOf(r['_uuid']), name: String(r['name']), type: optionalString(r['type']) ?? '', externalIds: stringMap(r['external_ids']), options: stringMap(r['options']) }
+  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), type: optionalValue<string>(r['type'], 'string') ?? '', externalIds: stringMap(r['external_ids']), options: stringMap(r['options']) }
 }

@@ -3,9 +3,9 @@
  * snapshot is consistent): every Logical_Switch, plus either every Logical_Switch_Port or only
  * those with the given names (one `select ... where name == N` each; the name is indexed).
  */
-import { InternalError } from '../errors.js'
-import { Uuid, setItems, stringMap, type Value } from '../ovsdb/codec.js'
+import { setItems, stringMap, type Value } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
+import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
 import type { Row } from '../ovsdb/schema.js'
 import { NB_DB, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
 
@@ -38,46 +38,22 @@ export function snapshotOperations(ports: readonly string[] | 'all'): Operation[
 
 export async function readSnapshot(nb: NbTransactor, ports: readonly string[] | 'all'): Promise<NbSnapshot> {
   const results = await nb.transact(NB_DB, snapshotOperations(ports))
-  const [switchRows, ...portRowLists] = results.map(rowsOf)
+  const [switchRows, ...portRowLists] = results.map(selectedRows)
   return {
     switches: (switchRows ?? []).map(toSwitch),
     ports: portRowLists.flat().map(toPort),
   }
 }
 
-function rowsOf(result: unknown): Row[] {
-  const rows = (result as { rows?: unknown } | null)?.rows
-  if (!Array.isArray(rows)) throw new InternalError('select returned no rows member')
-  return rows as Row[]
-}
-
-function uuidOf(v: Value | undefined): string {
-  const [u] = setItems(v)
-  if (!(u instanceof Uuid)) throw new InternalError('row without a _uuid')
-  return u.value
-}
-
-function uuids(v: Value | undefined): string[] {
-  return setItems(v).map((a) => {
-    if (!(a instanceof Uuid)) throw new InternalError('expected a set of UUIDs')
-    return a.value
-  })
-}
-
 function strings(v: Value | undefined): string[] {
   return setItems(v).map(String)
 }
 
-function optional<T>(v: Value | undefined, kind: 'string' | 'number' | 'boolean'): T | null {
-  const [a] = setItems(v)
-  return a !== undefined && typeof a === kind ? (a as T) : null
-}
-
 export function toSwitch(r: Row): NbSwitchRow {
   return {
-    uuid: uuidOf(r['_uuid']),
+    uuid: uuidValue(r['_uuid']),
     name: String(setItems(r['name'])[0] ?? ''),
-    portUuids: uuids(r['ports']),
+    portUuids: uuidValues(r['ports']),
     otherConfig: stringMap(r['other_config']),
     externalIds: stringMap(r['external_ids']),
   }
@@ -85,16 +61,16 @@ export function toSwitch(r: Row): NbSwitchRow {
 
 export function toPort(r: Row): NbPortRow {
   return {
-    uuid: uuidOf(r['_uuid']),
+    uuid: uuidValue(r['_uuid']),
     name: String(setItems(r['name'])[0] ?? ''),
     type: String(setItems(r['type'])[0] ?? ''),
     addresses: strings(r['addresses']),
     options: stringMap(r['options']),
     externalIds: stringMap(r['external_ids']),
-    tagRequest: optional<number>(r['tag_request'], 'number'),
-    tag: optional<number>(r['tag'], 'number'),
-    up: optional<boolean>(r['up'], 'boolean'),
-    enabled: optional<boolean>(r['enabled'], 'boolean'),
-    dynamicAddresses: optional<string>(r['dynamic_addresses'], 'string'),
+    tagRequest: optionalValue<number>(r['tag_request'], 'number'),
+    tag: optionalValue<number>(r['tag'], 'number'),
+    up: optionalValue<boolean>(r['up'], 'boolean'),
+    enabled: optionalValue<boolean>(r['enabled'], 'boolean'),
+    dynamicAddresses: optionalValue<string>(r['dynamic_addresses'], 'string'),
   }
 }
