@@ -26,8 +26,6 @@ import {
   CONNECTION_OPTIONS,
   flag,
   intOption,
-  parseCommandArgs,
-  passwordInArgv,
   redact,
   stringList,
   stringOption,
@@ -36,7 +34,7 @@ import {
   type OptionValues,
 } from './args.js'
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command, type CommandIo } from './commands.js'
-import { PromptAborted } from './prompt.js'
+import { runCommand } from './run-command.js'
 import { renderFailure, renderTable } from './render.js'
 
 /**
@@ -437,25 +435,5 @@ export async function runCommandGroup(name: string, g: CommandGroup, argv: reado
     io.stderr(`xapi-ovn ${name}: unknown verb ${JSON.stringify(verb)}\n\n${g.usage}\n`)
     return EXIT_USAGE
   }
-  const secrets = [passwordInArgv(rest), io.env.XAPI_PASSWORD]
-  try {
-    const values = parseCommandArgs(rest, command.options)
-    if (values.help === true) {
-      io.stdout(`${command.usage}\n`)
-      return EXIT_OK
-    }
-    return await command.run(values, io)
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`xapi-ovn ${name} ${verb}: ${redact(err.message, secrets)}\nRun 'xapi-ovn ${name} ${verb} --help' for its options.\n`)
-      return EXIT_USAGE
-    }
-    if (err instanceof PromptAborted) {
-      io.stderr('xapi-ovn: aborted\n')
-      return EXIT_FAILED
-    }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
-    io.stderr(`xapi-ovn ${name} ${verb}: internal error: ${redact(message, secrets)}\n`)
-    return EXIT_FAILED
-  }
+  return runCommand(`${name} ${verb}`, command, rest, io)
 }

@@ -3,10 +3,9 @@
  * options, run it, map every outcome to an exit status (0 all good, 1 something failed, 2 usage).
  * To add subcommands, add entries to COMMANDS (each a `Command`, see commands.ts).
  */
-import { parseCommandArgs, passwordInArgv, redact, UsageError } from './args.js'
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
+import { EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
 import { isCommandGroup, nbCommands, runCommandGroup } from './nb-commands.js'
-import { PromptAborted } from './prompt.js'
+import { runCommand } from './run-command.js'
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   ...poolCommands,
@@ -51,25 +50,5 @@ export async function runProgram(argv: readonly string[], io: CommandIo, command
     return EXIT_USAGE
   }
   if (isCommandGroup(command)) return runCommandGroup(name, command, rest, io)
-  const secrets = [passwordInArgv(rest), io.env.XAPI_PASSWORD]
-  try {
-    const values = parseCommandArgs(rest, command.options)
-    if (values.help === true) {
-      io.stdout(`${command.usage}\n`)
-      return EXIT_OK
-    }
-    return await command.run(values, io)
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`xapi-ovn ${name}: ${redact(err.message, secrets)}\nRun 'xapi-ovn ${name} --help' for its options.\n`)
-      return EXIT_USAGE
-    }
-    if (err instanceof PromptAborted) {
-      io.stderr('xapi-ovn: aborted\n')
-      return EXIT_FAILED
-    }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
-    io.stderr(`xapi-ovn ${name}: internal error: ${redact(message, secrets)}\n`)
-    return EXIT_FAILED
-  }
+  return runCommand(name, command, rest, io)
 }

@@ -6,7 +6,7 @@
  */
 import type { PortKind } from '../chassis/model.js'
 import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
-import type { Check, CheckStatus, ControllerState } from '../chassis/verify.js'
+import type { Check, CheckStatus } from '../chassis/verify.js'
 import { PluginReplyError } from '../errors.js'
 
 export const PLUGIN = 'ovn-chassis'
