@@ -25,7 +25,7 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
   assert.match(inventory, new RegExp(`^INSTALLATION_UUID='${host.uuid}'$`, 'm'))
   assert.match(inventory, /^MANAGEMENT_INTERFACE='xenbr0'$/m)
   assert.equal(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id'), `"${host.uuid}"`)
-  assert.deepEqual(Object.keys(host.env()).sort(), ['OVN_RUNDIR', 'OVS_RUNDIR', 'XAPI_OVN_PLUGIN_LOG', 'XENSOURCE_INVENTORY'])
+  assert.deepEqual(Object.keys(host.env()).sort(), ['OVN_RUNDIR', 'OVS_RUNDIR', 'XAPI_OVN_ETC_DIR', 'XAPI_OVN_PLUGIN_LOG', 'XENSOURCE_INVENTORY'])
   assert.equal(host.env().OVS_RUNDIR, host.rundir)
   // The daemons' sockets are where OVS_RUNDIR says: ovs-appctl -t ovs-vswitchd finds them.
   const r = await host.exec('ovs-appctl', ['-t', 'ovs-vswitchd', 'version'])
