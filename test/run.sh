@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# npm test: type-check, build the plugin bundle, transpile, then run every node:test suite.
+# npm test: type-check, build the plugin bundle and the library, transpile, then run every
+# node:test suite.
 # Suites that need real Open vSwitch/OVN run as root and make their own network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 node build/plugin.mjs
+node build/lib.mjs
 node build/transpile.mjs --clean
 files=$(find .build/test -name '*.test.js' | sort)
 exec node --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-reporter=spec $files
