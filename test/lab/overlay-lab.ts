@@ -52,7 +52,7 @@ export const PROVIDER_SWITCH = 'provider'
 export const PROVIDER_PORT = 'provnet-mgmt'
 export const PHYSNET = 'physnet-mgmt'
 export const BRIDGE_MAPPINGS = `${PHYSNET}:xenbr0`
-export const DEFAULT_PASSWORD = 'xapi-ovn-lab'
+export const DEFAULT_PASSWORD = 'lab-secret'
 
 export interface OverlayLabOptions {
   /** Pool hosts (1..200). */
