@@ -5,7 +5,7 @@
  */
 import { StateCorruptError } from '../errors.js'
 import { SAVED_KEY } from './keys.js'
-import type { SavedValues } from './model.js'
+import { byCodePoint, type SavedValues } from './model.js'
 
 export interface KeyChange {
   readonly key: string
@@ -29,7 +29,7 @@ export interface ExternalIdsWrite {
 /** Compare the current external_ids with the wanted value of some keys (null: absent). */
 export function diffExternalIds(current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string | null>): KeyChange[] {
   const changes: KeyChange[] = []
-  for (const [key, to] of [...wanted].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [key, to] of [...wanted].sort(([a], [b]) => byCodePoint(a, b))) {
     const from = current.get(key) ?? null
     if (from !== to) changes.push({ key, from, to })
   }
@@ -78,3 +78,4 @@ export function serializeSaved(saved: SavedValues): string | null {
   if (keys.length === 0) return null
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, saved[k]])))
 }
+
