@@ -3,7 +3,7 @@
  * INSTALLATION_UUID of /etc/xensource-inventory, which ovs-ctl also copies into system-id) and its
  * IP addresses.
  */
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { InventoryError } from '../errors.js'
 import { isUuid } from './validators.js'
@@ -20,10 +20,11 @@ export function parseInventory(text: string): Map<string, string> {
   return values
 }
 
+/** Synchronous on purpose: one small file, read once per one-shot plugin call (no thread pool). */
 export async function readHostUuid(path: string): Promise<string> {
   let text: string
   try {
-    text = await readFile(path, 'utf8')
+    text = readFileSync(path, 'utf8')
   } catch (e) {
     throw new InventoryError(path, (e as NodeJS.ErrnoException).code ?? String(e))
   }
