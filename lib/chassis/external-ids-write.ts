@@ -46,6 +46,42 @@ export function applyChanges(current: ReadonlyMap<string, string>, changes: read
   return after
 }
 
+export type KeyValues = Record<string, string | null>
+
+/** What configure or unconfigure would do: the owned keys before and after, and the write. */
+export interface ExternalIdsPlan {
+  readonly changed: boolean
+  /** The owned keys (and those about to be) before, null when absent. */
+  readonly before: KeyValues
+  /** The same keys after the write. */
+  readonly after: KeyValues
+  /** What changes, without xapi-ovn's own record. */
+  readonly changes: readonly KeyChange[]
+  readonly write: ExternalIdsWrite | null
+}
+
+/**
+ * The plan that gives `wanted` keys their values (null: remove), showing the `shown` keys before
+ * and after; the write is guarded by external_ids as read and by `bridges` still existing.
+ */
+export function planExternalIds(ovsUuid: string, current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string | null>, shown: readonly string[], bridges: readonly string[]): ExternalIdsPlan {
+  const changes = diffExternalIds(current, wanted)
+  const after = applyChanges(current, changes)
+  return {
+    changed: changes.length > 0,
+    before: pick(current, shown),
+    after: pick(after, shown),
+    changes: changes.filter((c) => c.key !== SAVED_KEY),
+    write: writeFor(ovsUuid, current, bridges, changes),
+  }
+}
+
+function pick(map: ReadonlyMap<string, string>, keys: readonly string[]): KeyValues {
+  const out: KeyValues = {}
+  for (const k of keys) out[k] = map.get(k) ?? null
+  return out
+}
+
 export function writeFor(ovsUuid: string, current: ReadonlyMap<string, string>, bridges: readonly string[], changes: readonly KeyChange[]): ExternalIdsWrite | null {
   if (changes.length === 0) return null
   const set = new Map<string, string>()

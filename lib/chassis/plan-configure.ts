@@ -9,7 +9,7 @@
  */
 import { BridgeMissingError, BridgeNotXapiError, InvalidArgumentError, SystemIdMismatchError } from '../errors.js'
 import type { ConfigureRequest } from './configure-args.js'
-import { applyChanges, diffExternalIds, readSaved, serializeSaved, writeFor, type ExternalIdsWrite, type KeyChange } from './external-ids-write.js'
+import { planExternalIds, readSaved, serializeSaved, type ExternalIdsPlan } from './external-ids-write.js'
 import { NETWORK_KEY, SAVED_KEY } from './keys.js'
 import { findBridge, type ChassisSnapshot, type SavedValues } from './model.js'
 import { parseMappings } from './validators.js'
@@ -21,17 +21,7 @@ export interface HostFacts {
   readonly localAddresses: readonly string[]
 }
 
-export type KeyValues = Record<string, string | null>
-
-export interface ConfigurePlan {
-  readonly changed: boolean
-  /** The owned keys (and those about to be) before, null when absent. */
-  readonly before: KeyValues
-  /** The same keys after the write. */
-  readonly after: KeyValues
-  readonly changes: readonly KeyChange[]
-  readonly write: ExternalIdsWrite | null
-}
+export type ConfigurePlan = ExternalIdsPlan
 
 export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureRequest, host: HostFacts): ConfigurePlan {
   const ext = snapshot.ovs.externalIds
@@ -68,15 +58,7 @@ export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureReque
   const shown = [...wanted.keys()].sort()
   wanted.set(SAVED_KEY, serializeSaved(nextSaved))
 
-  const changes = diffExternalIds(ext, wanted)
-  const after = applyChanges(ext, changes)
-  return {
-    changed: changes.length > 0,
-    before: pick(ext, shown),
-    after: pick(after, shown),
-    changes: changes.filter((c) => c.key !== SAVED_KEY),
-    write: writeFor(snapshot.ovs.uuid, ext, [bridgeName, ...mappedBridges], changes),
-  }
+  return planExternalIds(snapshot.ovs.uuid, ext, wanted, shown, [bridgeName, ...mappedBridges])
 }
 
 /** The integration bridge must exist and be XAPI's: never one we or ovn-controller made. */
@@ -94,12 +76,6 @@ export function checkIntegrationBridge(snapshot: ChassisSnapshot, name: string, 
 
 export function xsNetworkUuids(externalIds: ReadonlyMap<string, string>): string[] {
   return (externalIds.get('xs-network-uuids') ?? '').split(';').filter((u) => u !== '')
-}
-
-export function pick(map: ReadonlyMap<string, string>, keys: readonly string[]): KeyValues {
-  const out: KeyValues = {}
-  for (const k of keys) out[k] = map.get(k) ?? null
-  return out
 }
 
 function sameAddress(a: string, b: string): boolean {

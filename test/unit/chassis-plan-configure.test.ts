@@ -5,8 +5,8 @@ import { applyChanges } from '../../lib/chassis/external-ids-write.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { planUnconfigure } from '../../lib/chassis/plan-unconfigure.js'
 import type { ChassisSnapshot } from '../../lib/chassis/model.js'
-import { XapiOvnError } from '../../lib/errors.js'
 import { FACTS, HOST_UUID, NET_UUID, xapiHost } from './chassis-fixtures.js'
+import { code } from './error-code.js'
 
 const ARGS = {
   'ovn-remote': 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642',
@@ -23,16 +23,6 @@ function written(s: ChassisSnapshot, plan: { changes: readonly { key: string; fr
   for (const k of write.remove) ext.delete(k)
   for (const [k, v] of write.set) ext.set(k, v)
   return { ...s, ovs: { ...s.ovs, externalIds: ext } }
-}
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
-    throw e
-  }
-  return 'no error'
 }
 
 test('configure sets the ovn-controller keys, defaults encap to geneve and records what it owns', () => {

@@ -2,19 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { planAttachPorts, planDetachPorts } from '../../lib/nb/plan-ports.js'
 import { parseVifPorts } from '../../lib/nb/validate-inputs.js'
-import { XapiOvnError } from '../../lib/errors.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
 import { LSP1, LSP2, LSP3, SW_A, SW_B, VIF1, VIF2, VIF3, applyToSnapshot, lport, lswitch, wire } from './nb-fixtures.js'
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
-    throw e
-  }
-  return 'no error'
-}
+import { code } from './error-code.js'
 
 const SUBNET = { subnet: '192.0.2.0/24' }
 const onlyA: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { otherConfig: SUBNET })], ports: [] }

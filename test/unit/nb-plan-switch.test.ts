@@ -2,21 +2,11 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { planDeleteSwitch, planEnsureSwitch } from '../../lib/nb/plan-switch.js'
 import { parseSwitchOptions } from '../../lib/nb/validate-inputs.js'
-import { XapiOvnError } from '../../lib/errors.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
 import { LSP1, SW_A, SW_B, applyToSnapshot, lswitch, wire } from './nb-fixtures.js'
+import { code } from './error-code.js'
 
 const EMPTY: NbSnapshot = { switches: [], ports: [] }
-
-function code(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
-    throw e
-  }
-  return 'no error'
-}
 
 test('ensure on an empty database inserts the switch, guarded by "no switch has this name yet"', () => {
   const plan = planEnsureSwitch(EMPTY, 'tenant-a', parseSwitchOptions({ subnet: '192.0.2.0/24', externalIds: { owner: 'xapi-ovn' } }))

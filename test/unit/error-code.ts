@@ -1,0 +1,12 @@
+import { XapiOvnError } from '../../lib/errors.js'
+
+/** "CODE param|param" of the XapiOvnError `fn` throws, or "no error". Other errors propagate. */
+export function code(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
+    throw e
+  }
+  return 'no error'
+}
