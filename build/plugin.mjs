@@ -1,6 +1,7 @@
 // Bundle the ovn-chassis host plugin into ONE executable file, dist/ovn-chassis: CommonJS (an
 // extensionless file in an empty directory is loaded as CommonJS), Node 16, no node_modules.
 import { build } from 'esbuild'
+import { HOST_BUNDLE } from './host-bundle.mjs'
 import { chmodSync, statSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -11,15 +12,9 @@ mkdirSync(dirname(outfile), { recursive: true })
 const result = await build({
   entryPoints: [join(root, 'plugin', 'main.ts')],
   outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node16',
-  minify: true,
-  legalComments: 'none',
+  ...HOST_BUNDLE,
   banner: { js: '#!/usr/bin/env node' },
   metafile: true,
-  logLevel: 'warning',
 })
 const forbidden = Object.keys(result.metafile.inputs).filter((p) => p.includes('node_modules/xen-api'))
 if (forbidden.length > 0) throw new Error(`xen-api must not be bundled into the plugin: ${forbidden.join(', ')}`)

@@ -11,6 +11,7 @@
 // default zstd payload would not install there. With $SOURCE_DATE_EPOCH set, the build time and
 // file mtimes are clamped to it (reproducible builds).
 import { build } from 'esbuild'
+import { HOST_BUNDLE } from './host-bundle.mjs'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -60,14 +61,8 @@ await build({
     loader: 'ts',
   },
   outfile: helper,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node16',
-  minify: true,
-  legalComments: 'none',
+  ...HOST_BUNDLE,
   banner: { js: '#!/usr/bin/node' },
-  logLevel: 'warning',
 })
 chmodSync(helper, 0o755)
 
