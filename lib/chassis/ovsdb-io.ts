@@ -10,6 +10,7 @@ import { OvsdbWaitFailedError } from '../ovsdb/errors.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import type { Row } from '../ovsdb/schema.js'
 import type { ExternalIdsWrite } from './external-ids-write.js'
+import type { BridgeRemoval } from './plan-repair.js'
 import type { BridgeRow, ChassisSnapshot, InterfaceRow, PortRow } from './model.js'
 
 export const DB = 'Open_vSwitch'
@@ -49,6 +50,28 @@ export function writeOperations(write: ExternalIdsWrite, comment: string): Opera
     ]),
     op.comment(comment),
   ]
+}
+
+/**
+ * Remove bridges (a stray br-int): each only if its ports are still the ones planned for; Port and
+ * Interface rows go with it (the database collects rows nothing refers to).
+ */
+export function removeBridgeOperations(ovsUuid: string, removals: readonly BridgeRemoval[], comment: string): Operation[] {
+  return [
+    ...removals.map((b) => op.wait('Bridge', [where('_uuid', '==', new Uuid(b.uuid))], ['ports'], '==', [{ ports: set(...b.portUuids.map((u) => new Uuid(u))) }])),
+    op.mutate('Open_vSwitch', [where('_uuid', '==', new Uuid(ovsUuid))], [['bridges', 'delete', set(...removals.map((b) => new Uuid(b.uuid)))]]),
+    op.comment(comment),
+  ]
+}
+
+export async function applyBridgeRemovals(client: Transactor, ovsUuid: string, removals: readonly BridgeRemoval[], comment: string): Promise<void> {
+  if (removals.length === 0) return
+  try {
+    await client.transact(DB, removeBridgeOperations(ovsUuid, removals, comment))
+  } catch (e) {
+    if (e instanceof OvsdbWaitFailedError) throw new ConcurrentChangeError('a bridge to remove changed since it was read; run the call again')
+    throw e
+  }
 }
 
 export async function applyWrite(client: Transactor, write: ExternalIdsWrite, comment: string): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { PluginFunction } from '../context.js'
 import { configure } from './configure.js'
+import { repair } from './repair.js'
 import { status } from './status.js'
 import { unconfigure } from './unconfigure.js'
 import { verify } from './verify.js'
@@ -16,5 +17,6 @@ export const functions: Readonly<Record<string, PluginFunction>> = {
   verify,
   status,
   unconfigure,
+  repair,
   service,
 }
