@@ -8,7 +8,6 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { TableUpdates2 } from '../../lib/ovsdb/client.js'
-import { XapiOvnError } from '../../lib/errors.js'
 import {
   addLocalnetPort,
   attachPorts,
@@ -21,6 +20,7 @@ import {
 } from '../../lib/nb/index.js'
 import { waitFor } from '../lab/wait.js'
 import { NbDatabase } from './nb-server.js'
+import { rejectionCode as code } from '../unit/error-code.js'
 
 async function setup(t: TestContext): Promise<{ db: NbDatabase; nb: OvsdbClient }> {
   const db = await NbDatabase.standalone()
@@ -28,16 +28,6 @@ async function setup(t: TestContext): Promise<{ db: NbDatabase; nb: OvsdbClient 
   const nb = await connectNorthbound(db.remotes, { timeoutMs: 20_000 })
   t.after(() => nb.close())
   return { db, nb }
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
-    throw e
-  }
-  return 'no error'
 }
 
 function vif(i: number): string {

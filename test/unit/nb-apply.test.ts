@@ -5,11 +5,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OvsdbSet, Uuid, setItems, type Value } from '../../lib/ovsdb/codec.js'
+import { Uuid, setItems } from '../../lib/ovsdb/codec.js'
 import { OvsdbError, OvsdbWaitFailedError } from '../../lib/ovsdb/errors.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
 import type { Row } from '../../lib/ovsdb/schema.js'
-import { XapiOvnError } from '../../lib/errors.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
 import type { NbTransactor } from '../../lib/nb/snapshot.js'
 import {
@@ -22,7 +21,8 @@ import {
   listLogicalSwitches,
   listPorts,
 } from '../../lib/nb/northbound.js'
-import { LSP1, SW_A, VIF1, VIF2, applyToSnapshot, lport, lswitch } from './nb-fixtures.js'
+import { LSP1, SW_A, VIF1, VIF2, applyToSnapshot, lport, lswitch, snapshotRows } from './nb-fixtures.js'
+import { rejectionCode as code } from './error-code.js'
 
 /** A fake OVN_Northbound: selects read `state`, writes go through applyToSnapshot. */
 class FakeNb implements NbTransactor {
@@ -58,42 +58,10 @@ class FakeNb implements NbTransactor {
   private select(o: Operation): Row[] {
     if (o.op !== 'select') return []
     const nameIs = o.where.find((c) => c[0] === 'name')?.[2]
-    if (o.table === 'Logical_Switch') {
-      return this.state.switches.map((sw) => ({
-        _uuid: new Uuid(sw.uuid),
-        name: sw.name,
-        ports: new OvsdbSet(sw.portUuids.map((u) => new Uuid(u))),
-        other_config: new Map(sw.otherConfig),
-        external_ids: new Map(sw.externalIds),
-      }))
-    }
-    const opt = (v: string | number | boolean | null): Value => new OvsdbSet(v === null ? [] : [v])
-    return this.state.ports
-      .filter((p) => nameIs === undefined || setItems(nameIs)[0] === p.name)
-      .map((p) => ({
-        _uuid: new Uuid(p.uuid),
-        name: p.name,
-        type: p.type,
-        addresses: new OvsdbSet(p.addresses),
-        options: new Map(p.options),
-        external_ids: new Map(p.externalIds),
-        tag_request: opt(p.tagRequest),
-        tag: opt(p.tag),
-        up: opt(p.up),
-        enabled: opt(p.enabled),
-        dynamic_addresses: opt(p.dynamicAddresses),
-      }))
+    const { ls, lsp } = snapshotRows(this.state)
+    if (o.table === 'Logical_Switch') return ls
+    return lsp.filter((r) => nameIs === undefined || setItems(nameIs)[0] === r['name'])
   }
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof XapiOvnError) return `${e.code} ${e.params.join('|')}`
-    throw e
-  }
-  return 'no error'
 }
 
 test('ensure, attach, list, detach, delete through the public API; re-runs send nothing', async () => {

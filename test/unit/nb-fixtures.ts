@@ -59,7 +59,8 @@ function freshUuid(): string {
 type Table = 'Logical_Switch' | 'Logical_Switch_Port'
 type AnyRow = Record<string, Value>
 
-function toRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
+/** A snapshot as the rows ovsdb-server would return (Logical_Switch, Logical_Switch_Port). */
+export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
   return {
     ls: s.switches.map((sw) => ({
       _uuid: new Uuid(sw.uuid),
@@ -110,7 +111,7 @@ function matches(row: AnyRow, where: readonly Condition[]): boolean {
  * Returns the new snapshot and the UUIDs given to inserted rows by uuid-name.
  */
 export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { snapshot: NbSnapshot; inserted: Map<string, string> } {
-  const { ls, lsp } = toRows(s)
+  const { ls, lsp } = snapshotRows(s)
   const tables: Record<Table, AnyRow[]> = { Logical_Switch: ls, Logical_Switch_Port: lsp }
   const inserted = new Map<string, string>()
   const resolve = (a: Atom): Atom => (a instanceof NamedUuid ? new Uuid(inserted.get(a.name) ?? assert.fail(`unknown named-uuid ${a.name}`)) : a)
