@@ -9,33 +9,13 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/index.js'
 import type { LabHost } from '../lab/host.js'
-import { CLI, createPoolFixture, PASSWORD, xapiKeys, type PoolFixture } from './pool-fixture.js'
+import { CLI, createPoolFixture, PASSWORD, runCli, xapiKeys, type CliRun, type PoolFixture } from './pool-fixture.js'
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const BASE_ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' }
-
-function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...BASE_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
-
-/** Run under `script` (a real pseudo-terminal); type `typed` once `waitFor` shows up. */
-function runOnTerminal(args: readonly string[], waitFor: string, typed: string): Promise<Run> {
+/** CliRun under `script` (a real pseudo-terminal); type `typed` once `waitFor` shows up. */
+function runOnTerminal(args: readonly string[], waitFor: string, typed: string): Promise<CliRun> {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...BASE_ENV, TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     let sent = false
@@ -52,7 +32,7 @@ function runOnTerminal(args: readonly string[], waitFor: string, typed: string):
   })
 }
 
-function json<T>(r: Run): T {
+function json<T>(r: CliRun): T {
   try {
     return JSON.parse(r.stdout) as T
   } catch {
@@ -60,7 +40,7 @@ function json<T>(r: Run): T {
   }
 }
 
-function noPassword(r: Run, ...secrets: string[]): void {
+function noPassword(r: CliRun, ...secrets: string[]): void {
   for (const s of [PASSWORD, ...secrets]) assert.ok(!(r.stdout + r.stderr).includes(s), `the password ${s} was shown:\n${r.stdout}\n${r.stderr}`)
 }
 

@@ -5,23 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { setup, status, XapiOvnError, XapiPool } from '../../lib/index.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi/index.js'
 import { memoryHosts } from '../xapi/testing.js'
-import { CLI, PASSWORD } from './pool-fixture.js'
-
-function runCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+import { PASSWORD, runCli } from './pool-fixture.js'
 
 describe('a pool master on HTTPS with a self-signed certificate', () => {
   let pool: EmulatedPool

@@ -3,6 +3,7 @@
  * its namespace, a real OVN central) served by the XAPI emulator, with the bundled ovn-chassis
  * plugin installed on every host. Torn down by `close()` (idempotent), emulator first.
  */
+import { spawn } from 'node:child_process'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -87,4 +88,23 @@ export async function xapiKeys(host: LabHost): Promise<{ ovs: Record<string, str
     bridges[b] = ids
   }
   return { ovs: await ovsExternalIds(host), bridges }
+}
+
+export interface CliRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Run the built `xapi-ovn` as a user does: its own process, a PATH-only environment plus `env`. */
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
 }
