@@ -9,10 +9,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { LabHost } from '../test/lab/host.js'
-import { Underlay } from '../test/lab/underlay.js'
-import { newUuid } from '../test/lab/names.js'
-import { formatPluginCall, pluginArgv, PLUGIN_PATH } from '../test/xapi/plugin-runner.js'
+import { LabHost } from '../lab/host.js'
+import { Underlay } from '../lab/underlay.js'
+import { newUuid } from '../lab/names.js'
+import { formatPluginCall, pluginArgv, PLUGIN_PATH } from '../xapi-emulator/plugin-runner.js'
 import { DIST_DIR } from '../test/integration/plugin-harness.js'
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 30)

@@ -7,8 +7,8 @@
  * same run. BENCH_POOL_ROUNDS rounds per size (default 3).
  */
 import { setup, teardown, verify, XapiPool, type SetupOptions } from '../lib/index.js'
-import { createLabPool, type LabPool } from '../test/lab/pool.js'
-import { createEmulatedPool, type EmulatedPool } from '../test/xapi/index.js'
+import { createLabPool, type LabPool } from '../lab/pool.js'
+import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
 import { LAB_CHASSIS_KEYS, PASSWORD, PLUGIN_FILE } from '../test/integration/pool-fixture.js'
 
 const SIZES = (process.env['BENCH_POOL_SIZES'] ?? '1,8,32').split(',').map(Number)

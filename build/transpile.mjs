@@ -1,4 +1,4 @@
-// Transpile every TypeScript source (lib/, plugin/, test/, bench/) to .build/ file by file,
+// Transpile every TypeScript source (lib/, plugin/, lab/, xapi-emulator/, test/, bench/) to .build/ file by file,
 // without type checking (that is `npm run typecheck`). Tests and the lab run from .build/.
 import { build } from 'esbuild'
 import { readdirSync, statSync, rmSync, mkdirSync, copyFileSync } from 'node:fs'
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, '.build')
-const roots = ['lib', 'plugin', 'test', 'bench']
+const roots = ['lib', 'plugin', 'lab', 'xapi-emulator', 'test', 'bench']
 
 function walk(dir, files = []) {
   let names

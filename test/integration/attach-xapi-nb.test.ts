@@ -11,8 +11,8 @@ import type { NbTransactor } from '../../lib/nb/snapshot.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
 import { XapiPool } from '../../lib/pool/index.js'
-import { createEmulatedPool, type EmulatedPool, type MemoryHostBackend } from '../xapi/index.js'
-import { PASSWORD, memoryHosts } from '../xapi/testing.js'
+import { createEmulatedPool, type EmulatedPool, type MemoryHostBackend } from '../../xapi-emulator/index.js'
+import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
 
 let pool: EmulatedPool

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/index.js'
-import type { LabHost } from '../lab/host.js'
+import type { LabHost } from '../../lab/host.js'
 import { CLI, createPoolFixture, PASSWORD, runCli, xapiKeys, type CliRun, type PoolFixture } from './pool-fixture.js'
 
 /** CliRun under `script` (a real pseudo-terminal); type `typed` once `waitFor` shows up. */

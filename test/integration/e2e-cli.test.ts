@@ -7,11 +7,11 @@ import assert from 'node:assert/strict'
 import { runProgram } from '../../lib/cli/program.js'
 import type { CommandIo } from '../../lib/cli/commands.js'
 import { listPorts } from '../../lib/nb/index.js'
-import { sweepLeftovers } from '../lab/cleanup.js'
-import { OverlayLab, PHYSNET, type LabGuest } from '../lab/overlay-lab.js'
-import { pingsWithin } from '../lab/overlay-proof.js'
-import { sbPortBindings } from '../lab/southbound-view.js'
-import { waitFor } from '../lab/wait.js'
+import { sweepLeftovers } from '../../lab/cleanup.js'
+import { OverlayLab, PHYSNET, type LabGuest } from '../../lab/overlay-lab.js'
+import { pingsWithin } from '../../lab/overlay-proof.js'
+import { sbPortBindings } from '../../lab/southbound-view.js'
+import { waitFor } from '../../lab/wait.js'
 
 const WAIT_MS = 60_000
 let lab: OverlayLab

@@ -1,4 +1,4 @@
-// `npm run lab` itself: the entry .build/test/lab/cli.js run as a user runs it (its own process,
+// `npm run lab` itself: the entry .build/lab/cli.js run as a user runs it (its own process,
 // its exit status), with its state directory in a temporary place. Up, status, up again (the
 // first lab is replaced), down, and nothing of the lab left afterwards.
 import { after, before, describe, test } from 'node:test'
@@ -8,12 +8,12 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isAlive, listNetns } from '../lab/cleanup.js'
-import type { LabReport } from '../lab/lab-report.js'
-import { readState } from '../lab/lab-state.js'
-import { LAB_PREFIX } from '../lab/names.js'
+import { isAlive, listNetns } from '../../lab/cleanup.js'
+import type { LabReport } from '../../lab/lab-report.js'
+import { readState } from '../../lab/lab-state.js'
+import { LAB_PREFIX } from '../../lab/names.js'
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lab', 'cli.js')
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lab', 'cli.js')
 let dir: string
 
 interface Ran {

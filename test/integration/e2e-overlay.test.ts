@@ -8,11 +8,11 @@ import assert from 'node:assert/strict'
 import { attachVms, detachVms, VM_UUID_KEY } from '../../lib/attach/index.js'
 import { listPorts } from '../../lib/nb/index.js'
 import { XapiOvnError } from '../../lib/errors.js'
-import { sweepLeftovers } from '../lab/cleanup.js'
-import { OverlayLab, PROVIDER_SWITCH, TENANT_SWITCH, type LabGuest } from '../lab/overlay-lab.js'
-import { pingsNow, pingsWithin, proveOverlay } from '../lab/overlay-proof.js'
-import { sbChassis, sbPortBindings } from '../lab/southbound-view.js'
-import { waitFor } from '../lab/wait.js'
+import { sweepLeftovers } from '../../lab/cleanup.js'
+import { OverlayLab, PROVIDER_SWITCH, TENANT_SWITCH, type LabGuest } from '../../lab/overlay-lab.js'
+import { pingsNow, pingsWithin, proveOverlay } from '../../lab/overlay-proof.js'
+import { sbChassis, sbPortBindings } from '../../lab/southbound-view.js'
+import { waitFor } from '../../lab/wait.js'
 
 const HOSTS = 3
 const WAIT_MS = 60_000

@@ -3,11 +3,11 @@
 // ovn-sbctl with all remotes keeps working. A standalone central answers on 192.0.2.10.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { OvnCentral } from '../lab/central.js'
-import { Underlay } from '../lab/underlay.js'
-import { run } from '../lab/exec.js'
-import { newUuid } from '../lab/names.js'
-import { waitFor } from '../lab/wait.js'
+import { OvnCentral } from '../../lab/central.js'
+import { Underlay } from '../../lab/underlay.js'
+import { run } from '../../lab/exec.js'
+import { newUuid } from '../../lab/names.js'
+import { waitFor } from '../../lab/wait.js'
 
 test('a clustered central serves NB and SB on every member and survives losing the SB leader', async (t) => {
   const underlay = await Underlay.create()

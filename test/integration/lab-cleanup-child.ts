@@ -1,9 +1,9 @@
 // Helper process for lab-cleanup.test.ts (not a test itself): builds a small lab (an underlay,
 // a host with ovsdb-server/ovs-vswitchd, a VM), prints what it created as one JSON line, and
 // waits to be killed. SIGKILL leaves leftovers for sweepLeftovers; SIGTERM must clean up.
-import { LabHost } from '../lab/host.js'
-import { Underlay } from '../lab/underlay.js'
-import { LabVm } from '../lab/vm.js'
+import { LabHost } from '../../lab/host.js'
+import { Underlay } from '../../lab/underlay.js'
+import { LabVm } from '../../lab/vm.js'
 
 const underlay = await Underlay.create()
 const host = await LabHost.create()

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { isAlive, listNetns, sweepLeftovers } from '../lab/cleanup.js'
-import { IFNAME_MAX, RUN_TAG, ifaceName, netnsName, ownerPid } from '../lab/names.js'
+import { isAlive, listNetns, sweepLeftovers } from '../../lab/cleanup.js'
+import { IFNAME_MAX, RUN_TAG, ifaceName, netnsName, ownerPid } from '../../lab/names.js'
 
 interface ChildReport {
   netns: string[]

@@ -3,14 +3,14 @@
 // hand BEFORE ovn-controller starts, one logical switch whose ports are named after the VIF
 // uuids, and a guest behind a xenopsd-style VIF on each host. Both ports bind, the Interfaces get
 // ovn-installed=true, the guests talk across hosts over Geneve (ping and bulk TCP), and no br-int
-// appears anywhere. What the userspace datapath needed is written at the top of test/lab/host.ts.
+// appears anywhere. What the userspace datapath needed is written at the top of lab/host.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createLabPool } from '../lab/pool.js'
-import { LabVm, tcpTransfer } from '../lab/vm.js'
-import type { LabHost, LabVif } from '../lab/host.js'
-import { newUuid } from '../lab/names.js'
-import { waitFor } from '../lab/wait.js'
+import { createLabPool } from '../../lab/pool.js'
+import { LabVm, tcpTransfer } from '../../lab/vm.js'
+import type { LabHost, LabVif } from '../../lab/host.js'
+import { newUuid } from '../../lab/names.js'
+import { waitFor } from '../../lab/wait.js'
 
 const BOUND_TIMEOUT_MS = 90_000
 

@@ -3,9 +3,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { LabHost } from '../lab/host.js'
-import { LabVm } from '../lab/vm.js'
-import { newUuid } from '../lab/names.js'
+import { LabHost } from '../../lab/host.js'
+import { LabVm } from '../../lab/vm.js'
+import { newUuid } from '../../lab/names.js'
 
 let host: LabHost
 before(async () => {

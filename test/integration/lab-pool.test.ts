@@ -3,11 +3,11 @@
 // ports after the SB leader is killed mid-test.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createLabPool, managementIp } from '../lab/pool.js'
-import { LabVm } from '../lab/vm.js'
-import type { LabHost } from '../lab/host.js'
-import { newUuid } from '../lab/names.js'
-import { waitFor } from '../lab/wait.js'
+import { createLabPool, managementIp } from '../../lab/pool.js'
+import { LabVm } from '../../lab/vm.js'
+import type { LabHost } from '../../lab/host.js'
+import { newUuid } from '../../lab/names.js'
+import { waitFor } from '../../lab/wait.js'
 
 test('a 3-host pool: xenbr0 on every host, hosts reach each other and the central', async (t) => {
   const pool = await createLabPool({ hosts: 3 })

@@ -2,10 +2,10 @@
 // cabled to the underlay switch and the management IP on xenbr0's internal port, reach each other.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LabHost } from '../lab/host.js'
-import { Underlay } from '../lab/underlay.js'
-import { newUuid } from '../lab/names.js'
-import { listNetns } from '../lab/cleanup.js'
+import { LabHost } from '../../lab/host.js'
+import { Underlay } from '../../lab/underlay.js'
+import { newUuid } from '../../lab/names.js'
+import { listNetns } from '../../lab/cleanup.js'
 
 test('two hosts with xenbr0 on the underlay ping each other\'s management IPs', async (t) => {
   const underlay = await Underlay.create()

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
 import type { TableUpdates2 } from '../../lib/ovsdb/client.js'
 import { attachPorts, connectNorthbound, detachPorts, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
-import { waitFor } from '../lab/wait.js'
+import { waitFor } from '../../lab/wait.js'
 import { NbDatabase } from './nb-server.js'
 
 function vif(i: number): string {

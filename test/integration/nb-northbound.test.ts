@@ -18,7 +18,7 @@ import {
   listLogicalSwitches,
   listPorts,
 } from '../../lib/nb/index.js'
-import { waitFor } from '../lab/wait.js'
+import { waitFor } from '../../lab/wait.js'
 import { NbDatabase } from './nb-server.js'
 import { rejectionCode as code } from '../unit/error-code.js'
 

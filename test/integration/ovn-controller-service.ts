@@ -16,10 +16,10 @@
  * ```
  */
 import { join } from 'node:path'
-import { isAlive, readPidfile } from '../lab/cleanup.js'
-import type { LabHost } from '../lab/host.js'
-import type { CommandResult } from '../lab/exec.js'
-import { waitFor } from '../lab/wait.js'
+import { isAlive, readPidfile } from '../../lab/cleanup.js'
+import type { LabHost } from '../../lab/host.js'
+import type { CommandResult } from '../../lab/exec.js'
+import { waitFor } from '../../lab/wait.js'
 
 export const OVN_CTL = '/usr/share/ovn/scripts/ovn-ctl'
 

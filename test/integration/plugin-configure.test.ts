@@ -5,9 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LabHost } from '../lab/host.js'
-import { Underlay } from '../lab/underlay.js'
-import { newUuid } from '../lab/names.js'
+import { LabHost } from '../../lab/host.js'
+import { Underlay } from '../../lab/underlay.js'
+import { newUuid } from '../../lab/names.js'
 import { call, callRaw, value } from './plugin-harness.js'
 
 const MGMT_NET = newUuid()

@@ -1,14 +1,14 @@
 /**
- * Call the bundled plugin dist/ovn-chassis on a lab host exactly as xapi does (test/xapi's
+ * Call the bundled plugin dist/ovn-chassis on a lab host exactly as xapi does (xapi-emulator's
  * plugin runner: argv[1] the methodCall xml-light writes, PATH-only environment plus the host's
  * overrides, inside its network namespace), and see the outcome as an API caller does.
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { LabHost } from '../lab/host.js'
+import type { LabHost } from '../../lab/host.js'
 import { spawn } from 'node:child_process'
-import { callPlugin, interpretPluginOutput, pluginArgv, PLUGIN_PATH, type PluginExit } from '../xapi/plugin-runner.js'
-import { XapiApiError } from '../xapi/api-error.js'
+import { callPlugin, interpretPluginOutput, pluginArgv, PLUGIN_PATH, type PluginExit } from '../../xapi-emulator/plugin-runner.js'
+import { XapiApiError } from '../../xapi-emulator/api-error.js'
 
 /** The repository's dist/, where `node build/plugin.mjs` (run by npm test) puts the bundle. */
 export const DIST_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist')

@@ -8,12 +8,12 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { LabHost, type LabVif } from '../lab/host.js'
-import { OvnCentral } from '../lab/central.js'
-import { Underlay } from '../lab/underlay.js'
-import { LabVm } from '../lab/vm.js'
-import { newUuid } from '../lab/names.js'
-import { waitFor } from '../lab/wait.js'
+import { LabHost, type LabVif } from '../../lab/host.js'
+import { OvnCentral } from '../../lab/central.js'
+import { Underlay } from '../../lab/underlay.js'
+import { LabVm } from '../../lab/vm.js'
+import { newUuid } from '../../lab/names.js'
+import { waitFor } from '../../lab/wait.js'
 import { call, value } from './plugin-harness.js'
 
 const MGMT_NET = newUuid()

@@ -5,11 +5,11 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { LabHost } from '../lab/host.js'
-import { OvnCentral } from '../lab/central.js'
-import { Underlay } from '../lab/underlay.js'
-import { newUuid } from '../lab/names.js'
-import { waitFor } from '../lab/wait.js'
+import { LabHost } from '../../lab/host.js'
+import { OvnCentral } from '../../lab/central.js'
+import { Underlay } from '../../lab/underlay.js'
+import { newUuid } from '../../lab/names.js'
+import { waitFor } from '../../lab/wait.js'
 import { value } from './plugin-harness.js'
 
 const OVN_NET = newUuid()

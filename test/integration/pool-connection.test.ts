@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setup, status, XapiOvnError, XapiPool } from '../../lib/index.js'
-import { createEmulatedPool, type EmulatedPool } from '../xapi/index.js'
-import { memoryHosts } from '../xapi/testing.js'
+import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
+import { memoryHosts } from '../../xapi-emulator/testing.js'
 import { PASSWORD, runCli } from './pool-fixture.js'
 
 describe('a pool master on HTTPS with a self-signed certificate', () => {

@@ -7,9 +7,9 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { setupPools, XapiOvnError } from '../../lib/index.js'
-import { createLabPool, type LabPool } from '../lab/pool.js'
-import type { LabHost } from '../lab/host.js'
-import { createEmulatedPool, type EmulatedPool } from '../xapi/index.js'
+import { createLabPool, type LabPool } from '../../lab/pool.js'
+import type { LabHost } from '../../lab/host.js'
+import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
 import { LAB_CHASSIS_KEYS, PASSWORD, PLUGIN_FILE } from './pool-fixture.js'
 
 let lab: LabPool

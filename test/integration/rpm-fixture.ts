@@ -13,9 +13,9 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { registerTeardown } from '../lab/cleanup.js'
-import { run } from '../lab/exec.js'
-import { tempDirPrefix } from '../lab/names.js'
+import { registerTeardown } from '../../lab/cleanup.js'
+import { run } from '../../lab/exec.js'
+import { tempDirPrefix } from '../../lab/names.js'
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export const DIST_PLUGIN = join(ROOT, 'dist', 'ovn-chassis')

@@ -10,11 +10,11 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { SAVED_KEY } from '../../lib/chassis/keys.js'
 import { ovnCtlSslOptions, sslPaths } from '../../lib/chassis/ssl-material.js'
-import { LabHost } from '../lab/host.js'
-import { run } from '../lab/exec.js'
-import { newUuid } from '../lab/names.js'
-import { callPlugin, PLUGIN_PATH } from '../xapi/plugin-runner.js'
-import { XapiApiError } from '../xapi/api-error.js'
+import { LabHost } from '../../lab/host.js'
+import { run } from '../../lab/exec.js'
+import { newUuid } from '../../lab/names.js'
+import { callPlugin, PLUGIN_PATH } from '../../xapi-emulator/plugin-runner.js'
+import { XapiApiError } from '../../xapi-emulator/api-error.js'
 import { DIST_PLUGIN, NODE16, ROOT, buildRpm, installScratch, query, type BuiltRpm, type ScratchRoot } from './rpm-fixture.js'
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version

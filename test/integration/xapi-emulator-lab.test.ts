@@ -6,10 +6,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createLabPool, type LabPool } from '../lab/pool.js'
-import { LabVm } from '../lab/vm.js'
-import { createEmulatedPool, formatPluginCall, PLUGIN_PATH, type EmulatedPool, type HostBackend } from '../xapi/index.js'
-import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, rejectsWithXapiError, shellPlugin, type PluginReport } from '../xapi/testing.js'
+import { createLabPool, type LabPool } from '../../lab/pool.js'
+import { LabVm } from '../../lab/vm.js'
+import { createEmulatedPool, formatPluginCall, PLUGIN_PATH, type EmulatedPool, type HostBackend } from '../../xapi-emulator/index.js'
+import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, rejectsWithXapiError, shellPlugin, type PluginReport } from '../../xapi-emulator/testing.js'
 
 interface Fixture {
   lab: LabPool

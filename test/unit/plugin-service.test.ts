@@ -20,8 +20,8 @@ import {
 import { pathsFromEnv, type PluginContext } from '../../plugin/context.js'
 import { memoryLogger } from '../../plugin/log.js'
 import { XapiOvnError } from '../../lib/errors.js'
-import { registerTeardown } from '../lab/cleanup.js'
-import { tempDirPrefix } from '../lab/names.js'
+import { registerTeardown } from '../../lab/cleanup.js'
+import { tempDirPrefix } from '../../lab/names.js'
 
 const SHOW_ARGS = ['show', '--no-pager', `--property=${SHOW_PROPERTIES.join(',')}`, CONTROLLER_UNIT]
 const DROP_IN = '/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf'

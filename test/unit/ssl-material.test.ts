@@ -21,8 +21,8 @@ import {
   type SslPaths,
 } from '../../lib/chassis/ssl-material.js'
 import { XapiOvnError } from '../../lib/errors.js'
-import { registerTeardown } from '../lab/cleanup.js'
-import { tempDirPrefix } from '../lab/names.js'
+import { registerTeardown } from '../../lab/cleanup.js'
+import { tempDirPrefix } from '../../lab/names.js'
 import { createPki, type Credential, type Pki } from './ssl-pki-fixture.js'
 
 let pki: Pki

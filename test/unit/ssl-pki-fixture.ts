@@ -16,8 +16,8 @@
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { registerTeardown } from '../lab/cleanup.js'
-import { tempDirPrefix } from '../lab/names.js'
+import { registerTeardown } from '../../lab/cleanup.js'
+import { tempDirPrefix } from '../../lab/names.js'
 
 export interface Credential {
   readonly name: string

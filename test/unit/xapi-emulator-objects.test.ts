@@ -3,8 +3,8 @@
 // event.from reports add/mod/del from a token like xapi's. In-memory backends keep it fast.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createEmulatedPool, seedTransportPifs, type MemoryHostBackend } from '../xapi/index.js'
-import { PASSWORD, connectClient, memoryHosts, rejectsWithXapiError } from '../xapi/testing.js'
+import { createEmulatedPool, seedTransportPifs, type MemoryHostBackend } from '../../xapi-emulator/index.js'
+import { PASSWORD, connectClient, memoryHosts, rejectsWithXapiError } from '../../xapi-emulator/testing.js'
 
 type Rec = Record<string, unknown>
 

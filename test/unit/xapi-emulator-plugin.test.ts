@@ -5,8 +5,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeMethodCall } from '../../lib/xmlrpc/index.js'
-import { createEmulatedPool, formatPluginCall, PLUGIN_PATH } from '../xapi/index.js'
-import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, memoryHosts, rejectsWithXapiError, shellPlugin, type PluginReport } from '../xapi/testing.js'
+import { createEmulatedPool, formatPluginCall, PLUGIN_PATH } from '../../xapi-emulator/index.js'
+import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, memoryHosts, rejectsWithXapiError, shellPlugin, type PluginReport } from '../../xapi-emulator/testing.js'
 
 const OVERRIDES = { OVS_RUNDIR: '/tmp/h/ovs', OVN_RUNDIR: '/tmp/h/ovn', XENSOURCE_INVENTORY: '/tmp/h/inventory', XAPI_OVN_PLUGIN_LOG: '/tmp/h/plugin.log' }
 

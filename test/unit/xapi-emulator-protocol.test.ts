@@ -4,8 +4,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createClient } from 'xen-api'
-import { createEmulatedPool } from '../xapi/index.js'
-import { PASSWORD, TRANSPORTS, connectClient, memoryHosts, post, rejectsWithXapiError } from '../xapi/testing.js'
+import { createEmulatedPool } from '../../xapi-emulator/index.js'
+import { PASSWORD, TRANSPORTS, connectClient, memoryHosts, post, rejectsWithXapiError } from '../../xapi-emulator/testing.js'
 
 type Rec = Record<string, unknown>
 

@@ -1,5 +1,5 @@
 /**
- * Entry of `npm run lab` (.build/test/lab/cli.js); the command itself is lab-command.ts.
+ * Entry of `npm run lab` (.build/lab/cli.js); the command itself is lab-command.ts.
  * The lab needs Node.js >= 18 (xen-api); ./scripts/lab installs it where it is missing. This file
  * imports nothing an older Node cannot load, so it can say so clearly.
  */

@@ -10,7 +10,7 @@
  * Reading requests goes through the project's strict codec (lib/xmlrpc), then into the
  * emulator's values.
  */
-import { XmlRpcDouble, type XmlRpcValue } from '../../lib/xmlrpc/index.js'
+import { XmlRpcDouble, type XmlRpcValue } from '../lib/xmlrpc/index.js'
 import { NullValue, XapiDateTime, XapiDouble, XapiInt32, isStruct, type XapiValue } from './values.js'
 
 /** rpclib's text encoding: `> < & "` escaped, control characters other than TAB LF CR dropped. */

@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { decodeMethodResponse, type XmlRpcValue } from '../../lib/xmlrpc/index.js'
+import { decodeMethodResponse, type XmlRpcValue } from '../lib/xmlrpc/index.js'
 import { Codes, XapiApiError } from './api-error.js'
 
 /** Forkhelpers' default PATH: the only variable xapi gives a plugin. */

@@ -1,6 +1,6 @@
 /**
  * `OverlayLab`: the whole lab, built the way a user brings OVN to a real pool. Used by the lab
- * CLI (`npm run lab`, test/lab/cli.ts) and by the end-to-end test, so both prove the same thing.
+ * CLI (`npm run lab`, lab/cli.ts) and by the end-to-end test, so both prove the same thing.
  *
  * What `OverlayLab.build({ hosts })` does, in order:
  * 1. an underlay switch, an OVN central (3-member RAFT NB and SB + ovn-northd by default) and N
@@ -26,16 +26,16 @@
  * physical network, not through Geneve. tenant-a stays pure overlay, so VM-to-VM pings on it
  * prove the tunnels.
  *
- * Everything is registered with the lab's cleanup (test/lab/cleanup.ts): `destroy()` removes it,
+ * Everything is registered with the lab's cleanup (lab/cleanup.ts): `destroy()` removes it,
  * and so does the owning process's exit or SIGTERM.
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { attachVms, detachVms, type AttachVmsResult, type DetachVmsResult, type VmAttachSpec } from '../../lib/attach/index.js'
-import { addLocalnetPort, connectNorthbound, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
-import type { OvsdbClient } from '../../lib/ovsdb/client.js'
-import { XapiPool, setup, type SetupResult } from '../../lib/pool/index.js'
-import { createEmulatedPool, type EmulatedPool } from '../xapi/index.js'
+import { attachVms, detachVms, type AttachVmsResult, type DetachVmsResult, type VmAttachSpec } from '../lib/attach/index.js'
+import { addLocalnetPort, connectNorthbound, ensureLogicalSwitch, listPorts } from '../lib/nb/index.js'
+import type { OvsdbClient } from '../lib/ovsdb/client.js'
+import { XapiPool, setup, type SetupResult } from '../lib/pool/index.js'
+import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
 import { LabError } from './errors.js'
 import type { LabHost } from './host.js'
 import { createLabPool, type LabPool } from './pool.js'
@@ -44,7 +44,7 @@ import { sbPortBindings } from './southbound-view.js'
 import { LabVm } from './vm.js'
 import { waitFor } from './wait.js'
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const PLUGIN_FILE = join(REPO_ROOT, 'dist', 'ovn-chassis')
 export const TENANT_SWITCH = 'tenant-a'
 export const TENANT_SUBNET = '198.18.10.0/24'

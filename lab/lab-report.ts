@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { listLogicalSwitches, listPorts } from '../../lib/nb/index.js'
+import { listLogicalSwitches, listPorts } from '../lib/nb/index.js'
 import type { OverlayLab } from './overlay-lab.js'
 import { REPO_ROOT } from './overlay-lab.js'
 import type { OverlayProof } from './overlay-proof.js'

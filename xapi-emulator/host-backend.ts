@@ -1,7 +1,7 @@
 /**
  * What the emulator needs from a host: the few things xapi's own daemons (xcp-networkd,
  * xenopsd's vif script, ovs-xapi-sync) do to the host's Open vSwitch, plus the host's identity
- * and the environment its plugins run with. The lab's `LabHost` (test/lab/host.ts: real
+ * and the environment its plugins run with. The lab's `LabHost` (lab/host.ts: real
  * ovsdb-server and ovs-vswitchd in a network namespace) satisfies it as is;
  * `MemoryHostBackend` is a tiny in-memory stand-in for the emulator's own protocol and
  * object-model tests.
