@@ -6,7 +6,7 @@ import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 
 const benches: Record<string, () => Promise<void>> = { plugin: benchPlugin, pool: benchPool }
-const only = process.env['BENCH_ONLY']
+const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
   if (only !== undefined && only !== name) continue
   await run()

@@ -15,7 +15,7 @@ import { newUuid } from '../lab/names.js'
 import { formatPluginCall, pluginArgv, PLUGIN_PATH } from '../xapi-emulator/plugin-runner.js'
 import { DIST_DIR } from '../test/integration/plugin-harness.js'
 
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 30)
+const RUNS = Number(process.env.BENCH_RUNS ?? 30)
 
 function time(argv: readonly string[]): number {
   const start = process.hrtime.bigint()

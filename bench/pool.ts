@@ -11,8 +11,8 @@ import { createLabPool, type LabPool } from '../lab/pool.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
 import { LAB_CHASSIS_KEYS, PASSWORD, PLUGIN_FILE } from '../test/integration/pool-fixture.js'
 
-const SIZES = (process.env['BENCH_POOL_SIZES'] ?? '1,8,32').split(',').map(Number)
-const ROUNDS = Number(process.env['BENCH_POOL_ROUNDS'] ?? 3)
+const SIZES = (process.env.BENCH_POOL_SIZES ?? '1,8,32').split(',').map(Number)
+const ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 3)
 
 interface Sample {
   readonly hosts: number

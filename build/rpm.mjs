@@ -53,6 +53,7 @@ await build({
       "import { bootWaitMain } from './plugin/boot-wait.ts'",
       'bootWaitMain(process.argv.slice(2), process.env).then(',
       '  (code) => process.exit(code),',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: JavaScript source written into the boot helper
       '  (err) => { process.stderr.write(`ovn-wait-bridge: ${err instanceof Error ? err.stack : String(err)}\\n`); process.exit(1) },',
       ')',
     ].join('\n'),

@@ -16,7 +16,7 @@
  * runSync('ip', ['netns', 'del', 'xo1a2b-h1'], { check: false }) // usable from process 'exit'
  * ```
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
 import { CommandError, SpawnError, type CommandResult } from './errors.js'
 
 export type { CommandResult } from './errors.js'
@@ -54,7 +54,7 @@ export function run(file: string, args: readonly string[] = [], opts: RunOptions
   const argv = commandArgv(file, args, opts.netns)
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
   return new Promise<CommandResult>((resolve, reject) => {
-    let child
+    let child: ChildProcessWithoutNullStreams
     try {
       child = spawn(argv[0] as string, argv.slice(1), {
         env: environment(opts),

@@ -132,7 +132,9 @@ export async function describeLab(lab: OverlayLab, proof: OverlayProof): Promise
 /** Rows as aligned columns (the first row is the heading). */
 export function table(rows: readonly (readonly string[])[], indent = '  '): string {
   const widths: number[] = []
-  for (const r of rows) r.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)))
+  for (const r of rows) {
+    for (const [i, cell] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length)
+  }
   return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n')
 }
 

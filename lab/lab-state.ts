@@ -28,7 +28,7 @@ export interface LabState {
 }
 
 export function labDir(): string {
-  const fromEnv = process.env['XAPI_OVN_LAB_DIR']
+  const fromEnv = process.env.XAPI_OVN_LAB_DIR
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_LAB_DIR
 }
 

@@ -56,27 +56,27 @@ function items(cell: Cell): string[] {
 
 export async function sbChassis(central: OvnCentral): Promise<SbChassis[]> {
   const encaps = await list(central, 'Encap', ['_uuid', 'type', 'ip'])
-  const byUuid = new Map(encaps.map((e) => [atom(e['_uuid']), { type: atom(e['type']), ip: atom(e['ip']) }]))
+  const byUuid = new Map(encaps.map((e) => [atom(e._uuid), { type: atom(e.type), ip: atom(e.ip) }]))
   const rows = await list(central, 'Chassis', ['_uuid', 'name', 'hostname', 'encaps'])
   return rows
     .map((r) => ({
-      uuid: atom(r['_uuid']),
-      name: atom(r['name']),
-      hostname: atom(r['hostname']),
-      encaps: items(r['encaps']).flatMap((u) => byUuid.get(u) ?? []),
+      uuid: atom(r._uuid),
+      name: atom(r.name),
+      hostname: atom(r.hostname),
+      encaps: items(r.encaps).flatMap((u) => byUuid.get(u) ?? []),
     }))
     .sort((a, b) => a.hostname.localeCompare(b.hostname))
 }
 
 export async function sbPortBindings(central: OvnCentral): Promise<Map<string, SbPortBinding>> {
   const chassis = await list(central, 'Chassis', ['_uuid', 'name'])
-  const names = new Map(chassis.map((c) => [atom(c['_uuid']), atom(c['name'])]))
+  const names = new Map(chassis.map((c) => [atom(c._uuid), atom(c.name)]))
   const rows = await list(central, 'Port_Binding', ['logical_port', 'type', 'chassis'])
   const out = new Map<string, SbPortBinding>()
   for (const r of rows) {
-    const bound = items(r['chassis'])[0]
-    const logicalPort = atom(r['logical_port'])
-    out.set(logicalPort, { logicalPort, type: atom(r['type']), chassis: bound === undefined ? null : names.get(bound) ?? bound })
+    const bound = items(r.chassis)[0]
+    const logicalPort = atom(r.logical_port)
+    out.set(logicalPort, { logicalPort, type: atom(r.type), chassis: bound === undefined ? null : names.get(bound) ?? bound })
   }
   return out
 }

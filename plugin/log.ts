@@ -23,7 +23,7 @@ export const DEFAULT_LOG_PATH = '/var/log/xapi-ovn-plugin.log'
 
 /** Where the log goes: $XAPI_OVN_PLUGIN_LOG when set and non-empty, else the default. */
 export function logPathFromEnv(env: Readonly<Record<string, string | undefined>>): string {
-  const v = env['XAPI_OVN_PLUGIN_LOG']
+  const v = env.XAPI_OVN_PLUGIN_LOG
   return v !== undefined && v !== '' ? v : DEFAULT_LOG_PATH
 }
 

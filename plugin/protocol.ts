@@ -149,7 +149,7 @@ async function dispatch(argv: readonly string[], functions: Readonly<Record<stri
   }
   const log = ctx.log.withFn(request.fn)
   const callCtx: PluginContext = { ...ctx, log }
-  const fn = Object.prototype.hasOwnProperty.call(functions, request.fn) ? functions[request.fn] : undefined
+  const fn = Object.hasOwn(functions, request.fn) ? functions[request.fn] : undefined
   if (typeof fn !== 'function') {
     log.warn('unknown function')
     return failureResponse('UNKNOWN_XENAPI_PLUGIN_FUNCTION', [request.fn])

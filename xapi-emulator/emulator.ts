@@ -36,6 +36,7 @@ export interface MethodDef {
   readonly run: (ctx: CallContext, args: XapiValue[]) => MethodResult | Promise<MethodResult>
 }
 
+// biome-ignore lint/suspicious/noConfusingVoidType: lets a handler that returns nothing be a plain `void` function
 export type MethodResult = XapiValue | undefined | void
 
 export interface EmulatedHost<Guest = unknown> {

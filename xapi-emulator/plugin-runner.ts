@@ -99,7 +99,7 @@ export function interpretPluginOutput(result: PluginExit): string {
   const { stdout, stderr, status, signal } = result
   if (signal !== null) throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, [`signal: ${signal}`, stdout, stderr])
   if (status !== 0) throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['non-zero exit', stdout, stderr])
-  let response
+  let response: ReturnType<typeof decodeMethodResponse>
   try {
     response = decodeMethodResponse(stdout)
   } catch (err) {

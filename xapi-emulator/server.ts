@@ -117,7 +117,7 @@ async function handleJson(emulator: XapiEmulator, calls: string[], body: string,
 }
 
 async function handleXml(emulator: XapiEmulator, calls: string[], body: string, res: ServerResponse): Promise<void> {
-  let call
+  let call: ReturnType<typeof decodeMethodCall>
   try {
     call = decodeMethodCall(body)
   } catch (err) {

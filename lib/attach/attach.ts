@@ -168,7 +168,7 @@ export async function attachVms(xapi: XapiCalls, nb: NbTransactor, options: Atta
     ips: c.spec.ips,
     externalIds: { [VM_UUID_KEY]: c.vm.uuid },
   }))
-  let written
+  let written: Awaited<ReturnType<typeof attachPorts>>
   try {
     written = await attachPorts(nb, target.uuid, ports)
   } catch (err) {

@@ -130,18 +130,18 @@ function parseNetworkSelector(value: unknown): string | undefined {
 
 export function parseAttachOptions(value: unknown): ParsedAttach {
   const o = object('options', value, ['switch', 'vms', 'network', 'plug'])
-  const sw = parseSwitchRef(o['switch'], 'switch')
-  const rawVms = o['vms']
+  const sw = parseSwitchRef(o.switch, 'switch')
+  const rawVms = o.vms
   if (!Array.isArray(rawVms) || rawVms.length === 0) bad('vms', rawVms, 'expected a non-empty array of {vm, ips?, device?, mac?}')
   if (rawVms.length > MAX_VMS) bad('vms', String(rawVms.length), `at most ${MAX_VMS} VMs per call`)
   const vms = rawVms.map((item: unknown, i: number): ParsedVmAttach => {
     const k = `vms[${i}]`
     const v = object(k, item, ['vm', 'ips', 'device', 'mac'])
     return {
-      vm: parseVmRef(v['vm'], `${k}.vm`),
-      ips: parseIps(v['ips'], `${k}.ips`),
-      device: v['device'] === undefined ? null : parseDevice(v['device'], `${k}.device`),
-      mac: v['mac'] === undefined ? null : parseMac(v['mac'], `${k}.mac`),
+      vm: parseVmRef(v.vm, `${k}.vm`),
+      ips: parseIps(v.ips, `${k}.ips`),
+      device: v.device === undefined ? null : parseDevice(v.device, `${k}.device`),
+      mac: v.mac === undefined ? null : parseMac(v.mac, `${k}.mac`),
     }
   })
   // The same reference twice only makes sense for two different, explicit devices.
@@ -154,30 +154,30 @@ export function parseAttachOptions(value: unknown): ParsedAttach {
     const j = vms.findIndex((b, jj) => jj < i && a.mac !== null && b.mac === a.mac)
     if (j >= 0) bad(`vms[${i}].mac`, a.mac as string, `also given for vms[${j}]`)
   })
-  const plug = o['plug']
+  const plug = o.plug
   if (plug !== undefined && typeof plug !== 'boolean') bad('plug', plug, 'expected true or false')
-  return { switch: sw, vms, network: parseNetworkSelector(o['network']), plug: plug !== false }
+  return { switch: sw, vms, network: parseNetworkSelector(o.network), plug: plug !== false }
 }
 
 export function parseDetachOptions(value: unknown): ParsedDetach {
   const o = object('options', value, ['vms', 'vifs', 'switch', 'network', 'keepVifs'])
-  const rawVms = o['vms'] ?? []
+  const rawVms = o.vms ?? []
   if (!Array.isArray(rawVms)) bad('vms', rawVms, 'expected an array of VM references')
   const vms: string[] = []
   rawVms.forEach((v: unknown, i: number) => {
     const ref = parseVmRef(v, `vms[${i}]`)
     if (!vms.includes(ref)) vms.push(ref)
   })
-  const vifs = parseVifUuids((o['vifs'] ?? []) as unknown, 'vifs')
+  const vifs = parseVifUuids((o.vifs ?? []) as unknown, 'vifs')
   if (vms.length === 0 && vifs.length === 0) bad('vms', '[]', 'name at least one VM or VIF to detach')
   if (vms.length + vifs.length > MAX_VMS) bad('vms', String(vms.length + vifs.length), `at most ${MAX_VMS} VMs and VIFs per call`)
-  const keep = o['keepVifs']
+  const keep = o.keepVifs
   if (keep !== undefined && typeof keep !== 'boolean') bad('keepVifs', keep, 'expected true or false')
   return {
     vms,
     vifs,
-    switch: o['switch'] === undefined ? undefined : parseSwitchRef(o['switch'], 'switch'),
-    network: parseNetworkSelector(o['network']),
+    switch: o.switch === undefined ? undefined : parseSwitchRef(o.switch, 'switch'),
+    network: parseNetworkSelector(o.network),
     keepVifs: keep === true,
   }
 }

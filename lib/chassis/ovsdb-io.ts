@@ -31,7 +31,7 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
   if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
   const ovs = ovsRows[0] as Row
   return {
-    ovs: { uuid: uuidValue(ovs['_uuid']), externalIds: stringMap(ovs['external_ids']), hasSslRow: setItems(ovs['ssl']).length > 0 },
+    ovs: { uuid: uuidValue(ovs._uuid), externalIds: stringMap(ovs.external_ids), hasSslRow: setItems(ovs.ssl).length > 0 },
     bridges: (bridgeRows ?? []).map(toBridge),
     ports: (portRows ?? []).map(toPort),
     interfaces: (ifaceRows ?? []).map(toInterface),
@@ -86,13 +86,13 @@ export async function applyWrite(client: Transactor, write: ExternalIdsWrite, co
 }
 
 function toBridge(r: Row): BridgeRow {
-  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), externalIds: stringMap(r['external_ids']), failMode: optionalValue<string>(r['fail_mode'], 'string'), datapathType: optionalValue<string>(r['datapath_type'], 'string') ?? '', portUuids: uuidValues(r['ports']) }
+  return { uuid: uuidValue(r._uuid), name: String(r.name), externalIds: stringMap(r.external_ids), failMode: optionalValue<string>(r.fail_mode, 'string'), datapathType: optionalValue<string>(r.datapath_type, 'string') ?? '', portUuids: uuidValues(r.ports) }
 }
 
 function toPort(r: Row): PortRow {
-  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), interfaceUuids: uuidValues(r['interfaces']), externalIds: stringMap(r['external_ids']) }
+  return { uuid: uuidValue(r._uuid), name: String(r.name), interfaceUuids: uuidValues(r.interfaces), externalIds: stringMap(r.external_ids) }
 }
 
 function toInterface(r: Row): InterfaceRow {
-  return { uuid: uuidValue(r['_uuid']), name: String(r['name']), type: optionalValue<string>(r['type'], 'string') ?? '', externalIds: stringMap(r['external_ids']), options: stringMap(r['options']) }
+  return { uuid: uuidValue(r._uuid), name: String(r.name), type: optionalValue<string>(r.type, 'string') ?? '', externalIds: stringMap(r.external_ids), options: stringMap(r.options) }
 }

@@ -283,7 +283,7 @@ function parseCerts(argName: SslArgName, value: string, what: string): { certs: 
     try {
       return new X509Certificate(b.text)
     } catch {
-      fail(argName, `${what} ${i + 1} does not parse`)
+      return fail(argName, `${what} ${i + 1} does not parse`)
     }
   })
   return { certs, pem: certBlocks.map((b) => b.text).join('') }
@@ -335,7 +335,7 @@ function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
  * use, CA unparseable or all expired. Extra keys in `args` are ignored (configure checks those).
  */
 export function planSslMaterial(args: Readonly<Record<string, string | undefined>>, paths: SslPaths, now: Date = new Date()): SslPlan | null {
-  const given = SSL_ARG_NAMES.filter((k) => Object.prototype.hasOwnProperty.call(args, k) && args[k] !== undefined)
+  const given = SSL_ARG_NAMES.filter((k) => Object.hasOwn(args, k) && args[k] !== undefined)
   if (given.length === 0) return null
   const missing = SSL_ARG_NAMES.find((k) => !given.includes(k))
   if (missing !== undefined) fail(missing, `SSL material comes as ${SSL_ARG_NAMES.join(', ')} together: ${missing} is missing`)

@@ -167,5 +167,6 @@ export const datapathType: Validator = (v) => (v === 'system' || v === 'netdev' 
 /** Reject anything that is not printable text: arguments reach OVSDB and logs. */
 export function printable(v: string): string | null {
   // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's job
   return /[\u0000-\u001f\u007f]/.test(v) ? 'control characters are not allowed' : null
 }

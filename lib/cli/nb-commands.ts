@@ -430,7 +430,7 @@ export async function runCommandGroup(name: string, g: CommandGroup, argv: reado
     ;(verb === undefined ? io.stderr : io.stdout)(`${g.usage}\n`)
     return verb === undefined ? EXIT_USAGE : EXIT_OK
   }
-  const command = Object.prototype.hasOwnProperty.call(g.verbs, verb) ? g.verbs[verb] : undefined
+  const command = Object.hasOwn(g.verbs, verb) ? g.verbs[verb] : undefined
   if (command === undefined) {
     io.stderr(`xapi-ovn ${name}: unknown verb ${JSON.stringify(verb)}\n\n${g.usage}\n`)
     return EXIT_USAGE

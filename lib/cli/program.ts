@@ -44,7 +44,7 @@ export async function runProgram(argv: readonly string[], io: CommandIo, command
     io.stdout(`${command === undefined ? generalUsage(commands) : command.usage}\n`)
     return EXIT_OK
   }
-  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
   if (command === undefined) {
     io.stderr(`xapi-ovn: unknown command ${JSON.stringify(name)}\n\n${generalUsage(commands)}\n`)
     return EXIT_USAGE

@@ -27,10 +27,19 @@ export function promptPassword(prompt: string, input: NodeJS.ReadStream = proces
     }
     const onData = (chunk: Buffer | string): void => {
       for (const ch of typeof chunk === 'string' ? chunk : chunk.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') return finish(null)
-        if (ch === '\u0003') return finish(new PromptAborted())
+        if (ch === '\r' || ch === '\n') {
+          finish(null)
+          return
+        }
+        if (ch === '\u0003') {
+          finish(new PromptAborted())
+          return
+        }
         if (ch === '\u0004') {
-          if (typed === '') return finish(null)
+          if (typed === '') {
+            finish(null)
+            return
+          }
           continue
         }
         if (ch === '\u007f' || ch === '\b') {

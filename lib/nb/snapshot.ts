@@ -51,26 +51,26 @@ function strings(v: Value | undefined): string[] {
 
 export function toSwitch(r: Row): NbSwitchRow {
   return {
-    uuid: uuidValue(r['_uuid']),
-    name: String(setItems(r['name'])[0] ?? ''),
-    portUuids: uuidValues(r['ports']),
-    otherConfig: stringMap(r['other_config']),
-    externalIds: stringMap(r['external_ids']),
+    uuid: uuidValue(r._uuid),
+    name: String(setItems(r.name)[0] ?? ''),
+    portUuids: uuidValues(r.ports),
+    otherConfig: stringMap(r.other_config),
+    externalIds: stringMap(r.external_ids),
   }
 }
 
 export function toPort(r: Row): NbPortRow {
   return {
-    uuid: uuidValue(r['_uuid']),
-    name: String(setItems(r['name'])[0] ?? ''),
-    type: String(setItems(r['type'])[0] ?? ''),
-    addresses: strings(r['addresses']),
-    options: stringMap(r['options']),
-    externalIds: stringMap(r['external_ids']),
-    tagRequest: optionalValue<number>(r['tag_request'], 'number'),
-    tag: optionalValue<number>(r['tag'], 'number'),
-    up: optionalValue<boolean>(r['up'], 'boolean'),
-    enabled: optionalValue<boolean>(r['enabled'], 'boolean'),
-    dynamicAddresses: optionalValue<string>(r['dynamic_addresses'], 'string'),
+    uuid: uuidValue(r._uuid),
+    name: String(setItems(r.name)[0] ?? ''),
+    type: String(setItems(r.type)[0] ?? ''),
+    addresses: strings(r.addresses),
+    options: stringMap(r.options),
+    externalIds: stringMap(r.external_ids),
+    tagRequest: optionalValue<number>(r.tag_request, 'number'),
+    tag: optionalValue<number>(r.tag, 'number'),
+    up: optionalValue<boolean>(r.up, 'boolean'),
+    enabled: optionalValue<boolean>(r.enabled, 'boolean'),
+    dynamicAddresses: optionalValue<string>(r.dynamic_addresses, 'string'),
   }
 }

@@ -136,8 +136,8 @@ export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
   const o = value as Record<string, unknown>
   for (const k of Object.keys(o)) if (k !== 'subnet' && k !== 'externalIds') bad('options', k, 'unknown option (subnet, externalIds)')
   return {
-    subnet: o['subnet'] === undefined ? null : parseSubnet(o['subnet']),
-    externalIds: parseExternalIds(o['externalIds']),
+    subnet: o.subnet === undefined ? null : parseSubnet(o.subnet),
+    externalIds: parseExternalIds(o.externalIds),
   }
 }
 
@@ -180,11 +180,11 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) bad(k, item, 'expected {vifUuid, mac, ips}')
     const o = item as Record<string, unknown>
     for (const f of Object.keys(o)) if (!['vifUuid', 'mac', 'ips', 'externalIds'].includes(f)) bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds)')
-    const name = str(`${k}.vifUuid`, o['vifUuid'])
+    const name = str(`${k}.vifUuid`, o.vifUuid)
     if (!isUuid(name)) bad(`${k}.vifUuid`, name, 'expected the lower-case UUID of a XAPI VIF')
-    const mac = parseMac(o['mac'], `${k}.mac`)
+    const mac = parseMac(o.mac, `${k}.mac`)
     let ips: string[] | 'dynamic'
-    const rawIps = o['ips']
+    const rawIps = o.ips
     if (rawIps === undefined) {
       ips = []
     } else if (rawIps === 'dynamic') {
@@ -209,7 +209,7 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
         dupe(seenIp, ip, `${k}.ips[${j}]`)
       })
     }
-    return { name, mac, ips, address: formatAddress(mac, ips), externalIds: parseExternalIds(o['externalIds'], `${k}.externalIds`) }
+    return { name, mac, ips, address: formatAddress(mac, ips), externalIds: parseExternalIds(o.externalIds, `${k}.externalIds`) }
   })
 }
 
@@ -240,13 +240,13 @@ export function parseLocalnetPort(value: unknown): LocalnetPort {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) bad('port', value, 'expected {name, networkName, vlan?}')
   const o = value as Record<string, unknown>
   for (const f of Object.keys(o)) if (!['name', 'networkName', 'vlan'].includes(f)) bad('port', f, 'unknown field (name, networkName, vlan)')
-  const name = str('name', o['name'])
+  const name = str('name', o.name)
   if (!NAME.test(name)) bad('name', name, 'port names are 1-64 letters, digits, "_", ".", ":" or "-"')
   if (isUuid(name.toLowerCase())) bad('name', name, 'UUID-shaped port names are reserved for VIF ports')
-  const networkName = parseNetworkName(o['networkName'])
+  const networkName = parseNetworkName(o.networkName)
   let vlan: number | null = null
-  if (o['vlan'] !== undefined) {
-    const v = o['vlan']
+  if (o.vlan !== undefined) {
+    const v = o.vlan
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4094) bad('vlan', v, 'expected a VLAN id from 1 to 4094')
     vlan = v
   }

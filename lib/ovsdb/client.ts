@@ -258,9 +258,9 @@ export class OvsdbClient extends EventEmitter {
    */
   private async watchServerDatabase(db: string, leaderOnly: boolean): Promise<void> {
     const check = (updates: TableUpdates): void => {
-      for (const u of Object.values(updates['Database'] ?? {})) {
+      for (const u of Object.values(updates.Database ?? {})) {
         const row = u.new ?? u.old
-        if (!row || setItems(row['name'])[0] !== db) continue
+        if (!row || setItems(row.name)[0] !== db) continue
         const problem = usabilityProblem(db, u.new ? serverDatabaseFromRow(u.new) : undefined, leaderOnly)
         if (problem !== undefined) this.fail(new OvsdbUnavailableError(this.remote, problem))
       }
@@ -412,7 +412,7 @@ export class OvsdbClient extends EventEmitter {
         const decoded: Record<string, unknown> = {}
         const members = version === 1 ? ['old', 'new'] : ['initial', 'insert', 'modify']
         for (const m of members) if (u[m] !== undefined) decoded[m] = decodeRow(u[m], table)
-        if (version === 2 && 'delete' in u) decoded['delete'] = true
+        if (version === 2 && 'delete' in u) decoded.delete = true
         tableOut[rowUuid] = decoded
       }
       out[tableName] = tableOut
@@ -602,14 +602,14 @@ export class OvsdbClient extends EventEmitter {
 
 function serverDatabaseFromRow(row: Row): ServerDatabase {
   const one = (v: Value | undefined): Atom | undefined => (v instanceof Map ? undefined : setItems(v)[0])
-  const sid = one(row['sid'])
-  const cid = one(row['cid'])
-  const index = one(row['index'])
+  const sid = one(row.sid)
+  const cid = one(row.cid)
+  const index = one(row.index)
   return {
-    name: String(one(row['name'])),
-    model: String(one(row['model'])),
-    connected: one(row['connected']) === true,
-    leader: one(row['leader']) === true,
+    name: String(one(row.name)),
+    model: String(one(row.model)),
+    connected: one(row.connected) === true,
+    leader: one(row.leader) === true,
     ...(sid instanceof Uuid ? { sid } : {}),
     ...(cid instanceof Uuid ? { cid } : {}),
     ...(typeof index === 'number' ? { index } : {}),

@@ -327,17 +327,17 @@ export function parseBaseType(json: unknown): BaseType {
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OvsdbValueError('a base type must be a string or an object', json)
   const o = json as Record<string, unknown>
-  const type = o['type']
+  const type = o.type
   if (typeof type !== 'string' || !ATOMIC_TYPES.includes(type)) throw new OvsdbValueError('unknown atomic type', json)
   const base: { -readonly [K in keyof BaseType]: BaseType[K] } = { type: type as AtomicType }
-  if (o['enum'] !== undefined) base.enum = setItems(decodeValue(o['enum'], { key: { type: type as AtomicType }, min: 0, max: 'unlimited' }))
+  if (o.enum !== undefined) base.enum = setItems(decodeValue(o.enum, { key: { type: type as AtomicType }, min: 0, max: 'unlimited' }))
   for (const k of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
     const v = o[k]
     if (typeof v === 'number') base[k] = v
     // Bounds beyond 2^53 (e.g. maxInteger 4294967295 is fine; int64 extremes are not) are dropped.
   }
-  if (typeof o['refTable'] === 'string') base.refTable = o['refTable']
-  if (o['refType'] === 'weak' || o['refType'] === 'strong') base.refType = o['refType']
+  if (typeof o.refTable === 'string') base.refTable = o.refTable
+  if (o.refType === 'weak' || o.refType === 'strong') base.refType = o.refType
   else if (base.refTable !== undefined) base.refType = 'strong'
   return base
 }
@@ -347,10 +347,10 @@ export function parseColumnType(json: unknown): ColumnType {
   if (typeof json === 'string') return { key: parseBaseType(json), min: 1, max: 1 }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OvsdbValueError('a column type must be a string or an object', json)
   const o = json as Record<string, unknown>
-  const key = parseBaseType(o['key'])
-  const value = o['value'] === undefined ? undefined : parseBaseType(o['value'])
-  const min = o['min'] === undefined ? 1 : o['min']
-  const max = o['max'] === undefined ? 1 : o['max']
+  const key = parseBaseType(o.key)
+  const value = o.value === undefined ? undefined : parseBaseType(o.value)
+  const min = o.min === undefined ? 1 : o.min
+  const max = o.max === undefined ? 1 : o.max
   if (min !== 0 && min !== 1) throw new OvsdbValueError('"min" must be 0 or 1', json)
   if (max !== 'unlimited' && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max >= min)) throw new OvsdbValueError('"max" must be a positive integer or "unlimited"', json)
   return value === undefined ? { key, min, max: max as number | 'unlimited' } : { key, value, min, max: max as number | 'unlimited' }

@@ -223,7 +223,8 @@ export function encodeMessage(message: unknown): string {
   let bigs: string[] | undefined
   const text = JSON.stringify(message, (_k, v: unknown) => {
     if (typeof v !== 'bigint') return v
-    ;(bigs ??= []).push(v.toString())
+    bigs ??= []
+    bigs.push(v.toString())
     return { [BIGINT_KEY]: bigs.length - 1 }
   })
   if (text === undefined) throw new OvsdbProtocolError('message is not serialisable')

@@ -35,17 +35,17 @@ export function decodeTransactResults<const Ops extends readonly Operation[]>(op
     if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new OvsdbProtocolError(`${where}: result ${i} is not an object`)
     switch (o.op) {
       case 'insert':
-        return { uuid: decodeValue(r['uuid'], { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
+        return { uuid: decodeValue(r.uuid, { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
       case 'select': {
-        if (!Array.isArray(r['rows'])) throw new OvsdbProtocolError(`${where}: select result ${i} has no rows`)
+        if (!Array.isArray(r.rows)) throw new OvsdbProtocolError(`${where}: select result ${i} has no rows`)
         const table = schema?.tables.get(o.table)
-        return { rows: (r['rows'] as unknown[]).map((row) => decodeRow(row, table)) }
+        return { rows: (r.rows as unknown[]).map((row) => decodeRow(row, table)) }
       }
       case 'update':
       case 'mutate':
       case 'delete':
-        if (typeof r['count'] !== 'number' || !Number.isSafeInteger(r['count'])) throw new OvsdbProtocolError(`${where}: ${o.op} result ${i} has no count`)
-        return { count: r['count'] }
+        if (typeof r.count !== 'number' || !Number.isSafeInteger(r.count)) throw new OvsdbProtocolError(`${where}: ${o.op} result ${i} has no count`)
+        return { count: r.count }
       default:
         return {}
     }

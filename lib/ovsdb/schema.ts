@@ -38,28 +38,28 @@ const UUID_COLUMN: ColumnType = { key: { type: 'uuid' }, min: 1, max: 1 }
 /** Parse a <database-schema> object as get_schema returns it. */
 export function parseDatabaseSchema(json: unknown): DatabaseSchema {
   const o = asObject(json, 'schema')
-  const name = o['name']
-  const version = o['version']
+  const name = o.name
+  const version = o.version
   if (typeof name !== 'string') throw new OvsdbValueError('schema has no name', json)
   const tables = new Map<string, TableSchema>()
-  for (const [tname, tjson] of Object.entries(asObject(o['tables'], 'schema tables'))) {
+  for (const [tname, tjson] of Object.entries(asObject(o.tables, 'schema tables'))) {
     const t = asObject(tjson, `table ${tname}`)
     const columns = new Map<string, ColumnSchema>()
-    for (const [cname, cjson] of Object.entries(asObject(t['columns'], `table ${tname} columns`))) {
+    for (const [cname, cjson] of Object.entries(asObject(t.columns, `table ${tname} columns`))) {
       const c = asObject(cjson, `column ${tname}.${cname}`)
-      columns.set(cname, { name: cname, type: parseColumnType(c['type']), ephemeral: c['ephemeral'] === true, mutable: c['mutable'] !== false })
+      columns.set(cname, { name: cname, type: parseColumnType(c.type), ephemeral: c.ephemeral === true, mutable: c.mutable !== false })
     }
-    const indexes = Array.isArray(t['indexes']) ? (t['indexes'] as unknown[]).filter(Array.isArray).map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string')) : []
+    const indexes = Array.isArray(t.indexes) ? (t.indexes as unknown[]).filter(Array.isArray).map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string')) : []
     const table: TableSchema = {
       name: tname,
       columns,
-      isRoot: t['isRoot'] === true,
+      isRoot: t.isRoot === true,
       indexes,
-      ...(typeof t['maxRows'] === 'number' ? { maxRows: t['maxRows'] } : {}),
+      ...(typeof t.maxRows === 'number' ? { maxRows: t.maxRows } : {}),
     }
     tables.set(tname, table)
   }
-  return { name, version: typeof version === 'string' ? version : '', ...(typeof o['cksum'] === 'string' ? { cksum: o['cksum'] } : {}), tables, json }
+  return { name, version: typeof version === 'string' ? version : '', ...(typeof o.cksum === 'string' ? { cksum: o.cksum } : {}), tables, json }
 }
 
 /** The type of a column, including the implicit `_uuid` and `_version`; undefined if unknown. */

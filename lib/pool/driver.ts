@@ -392,8 +392,8 @@ export async function status(pool: XapiPool, options: StatusOptions = {}): Promi
 
 async function readVifs(pool: XapiPool, state: PoolState, network: NetworkRecord, hosts: readonly HostOutcome<StatusHost>[], concurrency: number): Promise<StatusVif[]> {
   const read = await mapBounded(network.vifs, concurrency, async (ref): Promise<StatusVif | null> => {
-    let vif
-    let vm
+    let vif: ReturnType<typeof parseVif>
+    let vm: ReturnType<typeof parseVm>
     try {
       vif = parseVif(ref, await pool.call('VIF.get_record', ref))
       vm = parseVm(vif.vm, await pool.call('VM.get_record', vif.vm))

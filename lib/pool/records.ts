@@ -116,7 +116,7 @@ class FieldReader {
   }
 
   #get(field: string): unknown {
-    if (!Object.prototype.hasOwnProperty.call(this.#raw, field)) this.#fail(field, 'is missing')
+    if (!Object.hasOwn(this.#raw, field)) this.#fail(field, 'is missing')
     return this.#raw[field]
   }
 

@@ -264,7 +264,7 @@ function decodeText(raw: string, offset: number): string {
     const ref = semi < 0 ? '' : raw.slice(amp + 1, semi)
     if (semi < 0 || ref.length === 0 || ref.length > 10) fail(`malformed reference at offset ${offset + amp}`)
     const named = PREDEFINED[ref]
-    if (named !== undefined && Object.prototype.hasOwnProperty.call(PREDEFINED, ref)) {
+    if (named !== undefined && Object.hasOwn(PREDEFINED, ref)) {
       out += named
     } else if (/^#[0-9]{1,7}$/.test(ref) || /^#x[0-9A-Fa-f]{1,6}$/.test(ref)) {
       const cp = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
@@ -357,7 +357,7 @@ function decodeValue(value: XmlElement): XmlRpcValue {
         if (parts.length !== 2) fail(`<member> (offset ${member.offset}) must hold exactly <name> and <value>`)
         const name = textOf(expect(parts[0], 'name', 'member'))
         const v = decodeValue(expect(parts[1], 'value', 'member'))
-        if (Object.prototype.hasOwnProperty.call(out, name)) fail(`struct member ${JSON.stringify(truncateText(name))} appears twice (offset ${member.offset})`)
+        if (Object.hasOwn(out, name)) fail(`struct member ${JSON.stringify(truncateText(name))} appears twice (offset ${member.offset})`)
         // defineProperty, not assignment: a member named "__proto__" stays data.
         Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true })
       }
@@ -463,8 +463,8 @@ export function decodeMethodResponse(xml: string, limits?: DecodeLimits): Method
   if (keys.length !== 2 || keys[0] !== 'faultCode' || keys[1] !== 'faultString') {
     fail(`the fault struct must have exactly faultCode and faultString, found ${JSON.stringify(keys)}`)
   }
-  const faultCode = v['faultCode']
-  const faultString = v['faultString']
+  const faultCode = v.faultCode
+  const faultString = v.faultString
   if (typeof faultCode !== 'number') fail('faultCode is not an <int>')
   if (typeof faultString !== 'string') fail('faultString is not a string')
   return { kind: 'fault', faultCode, faultString }

@@ -182,7 +182,7 @@ export function stateFromShow(action: ServiceAction, unit: string, props: Readon
 
 function parseAction(args: Readonly<Record<string, string>>): { action: ServiceAction; noBlock: boolean } {
   onlyArgs(args, ['action', 'no-block'])
-  const action = args['action']
+  const action = args.action
   if (action === undefined) throw new MissingArgumentError('action')
   if (!(SERVICE_ACTIONS as readonly string[]).includes(action)) throw new InvalidArgumentError('action', action, `expected one of ${SERVICE_ACTIONS.join(', ')}`)
   const nb = args['no-block']
@@ -216,7 +216,7 @@ interface Systemd {
 /** Find systemctl, or say why systemd cannot be used here. */
 export function locateSystemd(options: ServiceOptions = {}): Systemd {
   const runtimeDir = options.systemdRuntimeDir ?? SYSTEMD_RUNTIME_DIR
-  const path = options.path ?? process.env['PATH'] ?? DEFAULT_PATH
+  const path = options.path ?? process.env.PATH ?? DEFAULT_PATH
   if (!isDirectory(runtimeDir)) throw new SystemdUnavailableError(`this host was not booted with systemd (${runtimeDir} does not exist)`)
   const systemctl = findExecutable('systemctl', path)
   if (systemctl === null) throw new SystemdUnavailableError(`systemctl is not in PATH (${path})`)

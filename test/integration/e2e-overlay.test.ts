@@ -75,9 +75,10 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
 
   test('setup over xen-api made every host a chassis on the XAPI bridge, and no host has br-int', async () => {
     const result = lab.setupResult
-    assert.ok(result !== undefined && result.ok)
+    assert.ok(result?.ok)
     const bridge = result.network.network?.bridge
-    assert.ok(bridge !== undefined && bridge.startsWith('xapi'), `OVN bridge ${String(bridge)}`)
+    assert.ok(bridge !== undefined, 'the OVN network has a bridge')
+    assert.ok(bridge.startsWith('xapi'), `OVN bridge ${bridge}`)
     const chassis = await sbChassis(lab.pool.central)
     assert.deepEqual(chassis.map((c) => c.name).sort(), lab.pool.hosts.map((h) => h.uuid).sort(), 'one chassis per host, named after the host uuid')
     for (const host of lab.pool.hosts) {

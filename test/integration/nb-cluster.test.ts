@@ -51,7 +51,7 @@ test('a 3-member RAFT NB: leader-only connect, one-transaction attach replicated
   const ports = Array.from({ length: 20 }, (_, i) => ({ vifUuid: vif(i), mac: mac(i), ips: [`192.0.2.${i + 100}`] }))
   const attached = await attachPorts(nb, 'tenant-a', ports)
   assert.equal(attached.ports.filter((p) => p.action === 'created').length, 20)
-  await waitFor('the follower monitor to see 20 ports', () => updates.reduce((n, u) => n + Object.keys(u['Logical_Switch_Port'] ?? {}).length, 0) >= 20)
+  await waitFor('the follower monitor to see 20 ports', () => updates.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 20)
   assert.equal(updates.length, 1, 'the 20 ports arrived as one transaction')
 
   // ovn-nbctl through the cluster (leader only), and on each follower once it has caught up.

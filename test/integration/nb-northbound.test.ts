@@ -86,7 +86,7 @@ test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every ad
   assert.equal(txn?.comment, 'xapi-ovn: attach 50 new and 0 updated VIF port(s) on logical switch tenant-a')
   assert.equal(txn?.lines.filter((l) => l.startsWith('table Logical_Switch_Port insert row')).length, 50)
 
-  await waitFor('the monitor to see 50 ports', () => notifications.reduce((n, u) => n + Object.keys(u['Logical_Switch_Port'] ?? {}).length, 0) >= 50)
+  await waitFor('the monitor to see 50 ports', () => notifications.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 50)
   assert.equal(notifications.length, 1, 'the monitor got the 50 inserts in one update')
 
   // What ovn-nbctl sees.
@@ -168,7 +168,7 @@ test('conflicts and refusals against rows ovn-nbctl made', async (t) => {
   )
   assert.equal(await code(attachPorts(nb, 'nowhere', [{ vifUuid: vif(0), mac: mac(0) }])), 'OVN_NB_SWITCH_MISSING nowhere')
   assert.equal(await code(attachPorts(nb, 'tenant-a', [{ vifUuid: vif(0), mac: mac(0), ips: 'dynamic' }])), 'OVN_NB_SWITCH_NO_SUBNET tenant-a')
-  assert.equal(await code(addLocalnetPort(nb, 'tenant-a', { name: 'router-port', networkName: 'physnet' })), 'OVN_NB_PORT_CONFLICT router-port|tenant-b|it is on another logical switch (' + tenantB + ')')
+  assert.equal(await code(addLocalnetPort(nb, 'tenant-a', { name: 'router-port', networkName: 'physnet' })), `OVN_NB_PORT_CONFLICT router-port|tenant-b|it is on another logical switch (${tenantB})`)
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-b')), 'OVN_NB_SWITCH_NOT_EMPTY tenant-b|2')
   assert.equal((await db.showLog()).length, records, 'nothing was written by refused calls')
   assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim(), '', 'the valid port of the refused batch was not attached')

@@ -43,6 +43,7 @@ export class ExecStartPreFailed extends Error {
 
 // EnvironmentFile=-/etc/sysconfig/ovn, EnvironmentFile=-/etc/sysconfig/ovn-controller, then
 // ExecStart=ovn-ctl --no-monitor --ovn-user=${OVN_USER_ID} start_controller $OVN_CONTROLLER_OPTS
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, expanded by sh
 const START = 'set -a; for f in "$1" "$2"; do if [ -f "$f" ]; then . "$f"; fi; done; set +a; exec "$3" --no-monitor --ovn-user="${OVN_USER_ID}" start_controller $OVN_CONTROLLER_OPTS'
 
 /** Start ovn-controller like the unit; resolves with its pid. */

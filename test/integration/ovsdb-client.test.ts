@@ -39,7 +39,7 @@ function canonRows(rows: readonly Row[]): unknown {
   }
   return rows
     .map((r) => Object.fromEntries(Object.keys(r).sort().map((c) => [c, value(r[c] as Value)])))
-    .sort((a, b) => key(a['_uuid']).localeCompare(key(b['_uuid'])))
+    .sort((a, b) => key(a._uuid).localeCompare(key(b._uuid)))
 }
 
 function recordingLogger(): OvsdbLogger & { lines: string[] } {
@@ -53,7 +53,7 @@ function recordingLogger(): OvsdbLogger & { lines: string[] } {
 /** Insert the Open_vSwitch root row once, so Bridges (non-root) can be kept by reference. */
 async function ensureRoot(client: OvsdbClient): Promise<Uuid> {
   const [sel] = await client.transact(DB, [op.select('Open_vSwitch', [], ['_uuid'])])
-  const existing = sel.rows[0]?.['_uuid']
+  const existing = sel.rows[0]?._uuid
   if (existing instanceof Uuid) return existing
   const [ins] = await client.transact(DB, [op.insert('Open_vSwitch', {})])
   return ins.uuid
@@ -125,10 +125,10 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     assert.deepEqual(mut, { count: 1 })
     const [sel] = await client.transact(DB, [op.select('Bridge', [['_uuid', '==', br]])])
     const row = sel.rows[0] as Row
-    assert.ok(row['fail_mode'] instanceof OvsdbSet, 'an optional column decodes as a set')
-    assert.deepEqual(setItems(row['fail_mode']), ['secure'])
-    assert.deepEqual(Object.fromEntries(stringMap(row['external_ids'])), { 'xs-network-uuids': 'n1', 'bridge-id': 'x' })
-    assert.ok(row['ports'] instanceof OvsdbSet)
+    assert.ok(row.fail_mode instanceof OvsdbSet, 'an optional column decodes as a set')
+    assert.deepEqual(setItems(row.fail_mode), ['secure'])
+    assert.deepEqual(Object.fromEntries(stringMap(row.external_ids)), { 'xs-network-uuids': 'n1', 'bridge-id': 'x' })
+    assert.ok(row.ports instanceof OvsdbSet)
 
     const del = await client.transact(DB, [
       op.mutate('Open_vSwitch', [], [['bridges', 'delete', set(br)]]),
@@ -279,19 +279,19 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
 
     const seen: TableUpdates[] = []
     const mon = await client.monitor(DB, { Bridge: { columns: ['name', 'external_ids'] } }, (u) => seen.push(u))
-    const initialNames = Object.values(mon.initial['Bridge'] ?? {}).map((u) => u.new?.['name'])
+    const initialNames = Object.values(mon.initial.Bridge ?? {}).map((u) => u.new?.name)
     assert.ok(initialNames.includes('mon-initial'))
 
     const br = await addBridge(writer, 'mon-new')
-    const inserted = await waitFor('update for mon-new', () => seen.find((u) => u['Bridge']?.[br.value]?.new?.['name'] === 'mon-new'))
-    const rowUpdate = inserted['Bridge']?.[br.value]
+    const inserted = await waitFor('update for mon-new', () => seen.find((u) => u.Bridge?.[br.value]?.new?.name === 'mon-new'))
+    const rowUpdate = inserted.Bridge?.[br.value]
     assert.equal(rowUpdate?.old, undefined)
-    assert.ok(rowUpdate?.new?.['external_ids'] instanceof Map)
+    assert.ok(rowUpdate?.new?.external_ids instanceof Map)
 
     await writer.transact(DB, [op.update('Bridge', [['_uuid', '==', br]], { external_ids: ovsdbMap({ k: 'v' }) })])
-    const modified = await waitFor('modify update', () => seen.find((u) => u['Bridge']?.[br.value]?.old !== undefined))
-    assert.deepEqual(Object.fromEntries(stringMap(modified['Bridge']?.[br.value]?.new?.['external_ids'])), { k: 'v' })
-    assert.ok(modified['Bridge']?.[br.value]?.old?.['external_ids'] instanceof Map)
+    const modified = await waitFor('modify update', () => seen.find((u) => u.Bridge?.[br.value]?.old !== undefined))
+    assert.deepEqual(Object.fromEntries(stringMap(modified.Bridge?.[br.value]?.new?.external_ids)), { k: 'v' })
+    assert.ok(modified.Bridge?.[br.value]?.old?.external_ids instanceof Map)
 
     // Cancel, then prove no more updates arrive: a second monitor on the same connection sees
     // the next change, the cancelled one does not.
@@ -301,7 +301,7 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     await client.monitor(DB, { Bridge: { columns: ['name'] } }, (u) => seen2.push(u))
     const count = seen.length
     const br2 = await addBridge(writer, 'mon-after-cancel')
-    await waitFor('second monitor update', () => seen2.find((u) => u['Bridge']?.[br2.value]))
+    await waitFor('second monitor update', () => seen2.find((u) => u.Bridge?.[br2.value]))
     await client.echo()
     assert.equal(seen.length, count)
   })
@@ -316,14 +316,14 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     assert.deepEqual(mon.initial, {})
     const no = await addBridge(writer, 'cond-no')
     const yes = await addBridge(writer, 'cond-yes')
-    const ins = await waitFor('insert of cond-yes', () => seen.find((u) => u['Bridge']?.[yes.value]?.insert))
-    assert.equal(ins['Bridge']?.[yes.value]?.insert?.['name'], 'cond-yes')
+    const ins = await waitFor('insert of cond-yes', () => seen.find((u) => u.Bridge?.[yes.value]?.insert))
+    assert.equal(ins.Bridge?.[yes.value]?.insert?.name, 'cond-yes')
     await writer.transact(DB, [op.update('Bridge', [['_uuid', '==', yes]], { fail_mode: 'secure' })])
-    const mod = await waitFor('modify of cond-yes', () => seen.find((u) => u['Bridge']?.[yes.value]?.modify))
-    assert.deepEqual(setItems(mod['Bridge']?.[yes.value]?.modify?.['fail_mode']), ['secure'])
+    const mod = await waitFor('modify of cond-yes', () => seen.find((u) => u.Bridge?.[yes.value]?.modify))
+    assert.deepEqual(setItems(mod.Bridge?.[yes.value]?.modify?.fail_mode), ['secure'])
     await writer.transact(DB, [op.mutate('Open_vSwitch', [], [['bridges', 'delete', set(yes)]])])
-    await waitFor('delete of cond-yes', () => seen.find((u) => u['Bridge']?.[yes.value]?.delete === true))
-    assert.ok(seen.every((u) => u['Bridge']?.[no.value] === undefined))
+    await waitFor('delete of cond-yes', () => seen.find((u) => u.Bridge?.[yes.value]?.delete === true))
+    assert.ok(seen.every((u) => u.Bridge?.[no.value] === undefined))
     await mon.cancel()
   })
 

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const [unix, sslRemote, caFile, keyFile, certFile, ctl] = process.argv.slice(2) as [string, string, string, string, string, string]
   const out: Record<string, unknown> = { node: process.version }
   const client = await OvsdbClient.connect(unix, { database: 'Open_vSwitch' })
-  out['dbs'] = (await client.listDbs()).sort()
+  out.dbs = (await client.listDbs()).sort()
   const updates: TableUpdates[] = []
   await client.monitor('Open_vSwitch', { Bridge: { columns: ['name'] } }, (u) => updates.push(u))
   const [root] = await client.transact('Open_vSwitch', [op.select('Open_vSwitch', [], ['_uuid'])])
@@ -23,22 +23,22 @@ async function main(): Promise<void> {
   ])
   const [sel] = await client.transact('Open_vSwitch', [op.select('Bridge', [['_uuid', '==', ins.uuid]])])
   const row = sel.rows[0] ?? {}
-  out['name'] = row['name']
-  out['externalIds'] = Object.fromEntries(stringMap(row['external_ids']))
-  out['ports'] = setItems(row['ports']).length
+  out.name = row.name
+  out.externalIds = Object.fromEntries(stringMap(row.external_ids))
+  out.ports = setItems(row.ports).length
   try {
     await client.transact('Open_vSwitch', [op.wait('Bridge', [['name', '==', 'node16-br']], ['name'], '==', [])])
-    out['wait'] = 'did not fail'
+    out.wait = 'did not fail'
   } catch (err) {
-    out['wait'] = err instanceof OvsdbWaitFailedError ? err.code : String(err)
+    out.wait = err instanceof OvsdbWaitFailedError ? err.code : String(err)
   }
   await client.echo()
-  out['updates'] = updates.length > 0
+  out.updates = updates.length > 0
   await client.close()
   const ssl = await OvsdbClient.connect(sslRemote, { ssl: { ca: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') } })
-  out['sslDbs'] = (await ssl.listDbs()).length
+  out.sslDbs = (await ssl.listDbs()).length
   await ssl.destroy()
-  out['version'] = (await unixctlCall(ctl, 'version')).trim()
+  out.version = (await unixctlCall(ctl, 'version')).trim()
   process.stdout.write(`${JSON.stringify(out)}\n`)
 }
 

@@ -25,10 +25,10 @@ test('the entry exports the pool driver, the errors and the building blocks', as
     assert.equal(typeof m[name], 'function', name)
   }
   const ns = m as { ovsdb: Record<string, unknown>; nb: Record<string, unknown>; chassis: Record<string, unknown> }
-  assert.equal(typeof ns.ovsdb['OvsdbClient'], 'function')
-  assert.equal(typeof ns.nb['attachPorts'], 'function')
-  assert.equal(typeof ns.chassis['verifyChassis'], 'function')
-  assert.equal(typeof ns.chassis['parseConfigureArgs'], 'function')
+  assert.equal(typeof ns.ovsdb.OvsdbClient, 'function')
+  assert.equal(typeof ns.nb.attachPorts, 'function')
+  assert.equal(typeof ns.chassis.verifyChassis, 'function')
+  assert.equal(typeof ns.chassis.parseConfigureArgs, 'function')
 })
 
 test('the xapi-ovn bin is executable and answers --help', () => {

@@ -105,8 +105,8 @@ for (const [runtime, node] of [['current Node', process.execPath], ['Node 16.20'
 
     test('a 2 MiB reply is flushed whole before the process exits', () => {
       const { reply } = run('big')
-      assert.equal(reply['Status'], 'Success')
-      assert.equal(reply['Value'], JSON.stringify('x'.repeat(2 * 1024 * 1024)))
+      assert.equal(reply.Status, 'Success')
+      assert.equal(reply.Value, JSON.stringify('x'.repeat(2 * 1024 * 1024)))
     })
 
     test('a function that resolves later is waited for', () => {

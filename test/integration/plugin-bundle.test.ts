@@ -76,7 +76,7 @@ for (const [runtime, run] of runtimes) {
     test('an unknown fn answers UNKNOWN_XENAPI_PLUGIN_FUNCTION [fn]', () => {
       const v = expectOneReply(run([request('no-such-function')]))
       assert.deepEqual(v, { Status: 'Failure', ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'] })
-      assert.match(readFileSync(env['XAPI_OVN_PLUGIN_LOG'] as string, 'utf8'), /pid=\d+ fn=no-such-function warn unknown function/)
+      assert.match(readFileSync(env.XAPI_OVN_PLUGIN_LOG as string, 'utf8'), /pid=\d+ fn=no-such-function warn unknown function/)
     })
 
     test('the request exactly as xapi writes it (untyped values)', () => {

@@ -29,7 +29,10 @@ function usage(fn: () => unknown): string {
 
 function cli(env: Record<string, string> = {}, interactive = false, typed = 'typed-pw'): CliEnv & { prompts: string[] } {
   const prompts: string[] = []
-  return { env, interactive, prompts, promptPassword: async (p) => (prompts.push(p), typed), readFile: async () => '' }
+  return { env, interactive, prompts, promptPassword: async (p) => {
+      prompts.push(p)
+      return typed
+    }, readFile: async () => '' }
 }
 
 test('strict parsing: unknown flags, stray words and missing values are usage errors', () => {

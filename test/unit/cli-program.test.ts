@@ -18,8 +18,12 @@ function io(env: Record<string, string> = {}): Captured {
     readFile: async (path) => {
       throw new Error(`ENOENT: no such file ${path}`)
     },
-    stdout: (t) => void (c.out += t),
-    stderr: (t) => void (c.err += t),
+    stdout: (t) => {
+      c.out += t
+    },
+    stderr: (t) => {
+      c.err += t
+    },
   }
   return c
 }
@@ -109,7 +113,10 @@ test('a URL with credentials in it is a usage error that does not repeat them', 
 })
 
 test('the table takes more subcommands of the same shape', async () => {
-  const extra: Command = { summary: 'say hello', usage: 'usage: xapi-ovn hello', options: { name: { type: 'string' } }, run: async (v, c) => (c.stdout(`hello ${String(v.name)}\n`), 0) }
+  const extra: Command = { summary: 'say hello', usage: 'usage: xapi-ovn hello', options: { name: { type: 'string' } }, run: async (v, c) => {
+      c.stdout(`hello ${String(v.name)}\n`)
+      return 0
+    } }
   const c = io()
   assert.equal(await runProgram(['hello', '--name', 'ovn'], c, { ...COMMANDS, hello: extra }), 0)
   assert.equal(c.out, 'hello ovn\n')

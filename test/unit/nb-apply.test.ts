@@ -44,7 +44,7 @@ class FakeNb implements NbTransactor {
     }
     this.beforeWrite?.(this)
     this.writes.push([...ops])
-    let applied
+    let applied: ReturnType<typeof applyToSnapshot>
     try {
       applied = applyToSnapshot(this.state, ops)
     } catch (e) {
@@ -60,7 +60,7 @@ class FakeNb implements NbTransactor {
     const nameIs = o.where.find((c) => c[0] === 'name')?.[2]
     const { ls, lsp } = snapshotRows(this.state)
     if (o.table === 'Logical_Switch') return ls
-    return lsp.filter((r) => nameIs === undefined || setItems(nameIs)[0] === r['name'])
+    return lsp.filter((r) => nameIs === undefined || setItems(nameIs)[0] === r.name)
   }
 }
 

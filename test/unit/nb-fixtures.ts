@@ -132,7 +132,7 @@ export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { sna
       case 'insert': {
         const uuid = freshUuid()
         if (o.uuidName) inserted.set(o.uuidName, uuid)
-        if (o.table === 'Logical_Switch_Port' && table.some((r) => r['name'] === o.row['name'])) throw new Error('constraint violation: duplicate name')
+        if (o.table === 'Logical_Switch_Port' && table.some((r) => r.name === o.row.name)) throw new Error('constraint violation: duplicate name')
         table.push({ _uuid: new Uuid(uuid), ...o.row })
         break
       }
@@ -166,31 +166,31 @@ export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { sna
     }
   }
   // Garbage-collect ports no switch refers to (Logical_Switch_Port is not a root table).
-  const referenced = new Set(tables.Logical_Switch.flatMap((r) => setItems(r['ports']).map((a) => atomKey(resolve(a)))))
-  const ports = tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r['_uuid'] as Uuid)))
+  const referenced = new Set(tables.Logical_Switch.flatMap((r) => setItems(r.ports).map((a) => atomKey(resolve(a)))))
+  const ports = tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r._uuid as Uuid)))
   const one = <T>(v: Value | undefined): T | null => (setItems(v)[0] as T | undefined) ?? null
   return {
     inserted,
     snapshot: {
       switches: tables.Logical_Switch.map((r) => ({
-        uuid: (r['_uuid'] as Uuid).value,
-        name: String(r['name']),
-        portUuids: setItems(r['ports']).map((a) => (resolve(a) as Uuid).value),
-        otherConfig: stringMap(r['other_config']),
-        externalIds: stringMap(r['external_ids']),
+        uuid: (r._uuid as Uuid).value,
+        name: String(r.name),
+        portUuids: setItems(r.ports).map((a) => (resolve(a) as Uuid).value),
+        otherConfig: stringMap(r.other_config),
+        externalIds: stringMap(r.external_ids),
       })),
       ports: ports.map((r) => ({
-        uuid: (r['_uuid'] as Uuid).value,
-        name: String(r['name']),
-        type: String(one<string>(r['type']) ?? ''),
-        addresses: setItems(r['addresses']).map(String),
-        options: stringMap(r['options']),
-        externalIds: stringMap(r['external_ids']),
-        tagRequest: one<number>(r['tag_request']),
-        tag: one<number>(r['tag']),
-        up: one<boolean>(r['up']),
-        enabled: one<boolean>(r['enabled']),
-        dynamicAddresses: one<string>(r['dynamic_addresses']),
+        uuid: (r._uuid as Uuid).value,
+        name: String(r.name),
+        type: String(one<string>(r.type) ?? ''),
+        addresses: setItems(r.addresses).map(String),
+        options: stringMap(r.options),
+        externalIds: stringMap(r.external_ids),
+        tagRequest: one<number>(r.tag_request),
+        tag: one<number>(r.tag),
+        up: one<boolean>(r.up),
+        enabled: one<boolean>(r.enabled),
+        dynamicAddresses: one<string>(r.dynamic_addresses),
       })),
     },
   }

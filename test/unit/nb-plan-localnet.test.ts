@@ -29,7 +29,7 @@ test('a flat network has no tag_request, and re-planning after apply changes not
   const port = parseLocalnetPort({ name: 'provnet', networkName: 'physnet' })
   const plan = planLocalnetPort(onlyA, 'tenant-a', port)
   const insert = wire(plan.operations)[2] as { row: Record<string, unknown> }
-  assert.deepEqual(insert.row['tag_request'], ['set', []])
+  assert.deepEqual(insert.row.tag_request, ['set', []])
   const after = applyToSnapshot(onlyA, plan.operations).snapshot
   const again = planLocalnetPort(after, 'tenant-a', port)
   assert.deepEqual(again.operations, [])

@@ -178,14 +178,14 @@ describe('big integers', () => {
   it('the framing layer hands integers beyond 2^53 over exactly and decode reports them', () => {
     const d = new JsonStreamDecoder()
     const [msg] = d.push(Buffer.from('{"v":9223372036854775807,"w":-9007199254740993,"s":9007199254740991,"r":12345678901234567890.5}')) as [Record<string, unknown>]
-    assert.equal(msg['v'], 9223372036854775807n)
-    assert.equal(msg['w'], -9007199254740993n)
-    assert.equal(msg['s'], 9007199254740991)
-    assert.equal(typeof msg['r'], 'number')
-    assert.throws(() => decodeValue(msg['v']), (e: unknown) => e instanceof OvsdbIntegerRangeError && e.params[1] === '9223372036854775807')
-    assert.throws(() => decodeValue(msg['v'], integer), OvsdbIntegerRangeError)
-    assert.throws(() => decodeValue(['set', [1, msg['w']]]), OvsdbIntegerRangeError)
-    assert.equal(decodeValue(msg['s'], integer), Number.MAX_SAFE_INTEGER)
+    assert.equal(msg.v, 9223372036854775807n)
+    assert.equal(msg.w, -9007199254740993n)
+    assert.equal(msg.s, 9007199254740991)
+    assert.equal(typeof msg.r, 'number')
+    assert.throws(() => decodeValue(msg.v), (e: unknown) => e instanceof OvsdbIntegerRangeError && e.params[1] === '9223372036854775807')
+    assert.throws(() => decodeValue(msg.v, integer), OvsdbIntegerRangeError)
+    assert.throws(() => decodeValue(['set', [1, msg.w]]), OvsdbIntegerRangeError)
+    assert.equal(decodeValue(msg.s, integer), Number.MAX_SAFE_INTEGER)
   })
   it('a big integer in a real column decodes to the nearest double', () => {
     assert.equal(decodeValue(12345678901234567890n, real), 12345678901234567000)

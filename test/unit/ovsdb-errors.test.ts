@@ -117,7 +117,7 @@ describe('transact results are checked operation by operation', () => {
     const [ins, sel, mut, com] = decodeTransactResults(ops, [{ uuid: ['uuid', U1] }, { rows: [{ name: 'b', ports: ['uuid', U1] }] }, { count: 1 }, {}], schema)
     assert.ok(ins.uuid instanceof Uuid)
     assert.equal(ins.uuid.value, U1)
-    assert.ok(sel.rows[0]?.['ports'] instanceof OvsdbSet)
+    assert.ok(sel.rows[0]?.ports instanceof OvsdbSet)
     assert.deepEqual(mut, { count: 1 })
     assert.deepEqual(com, {})
   })

@@ -18,7 +18,7 @@ const messages: unknown[] = [
   { id: 1, result: ['Open_vSwitch', '_Server'], error: null },
   { method: 'update2', params: ['m1', { Bridge: { x: { insert: { name: 'br}{][' } } } }], id: null },
   { id: 'echo', method: 'echo', params: [] },
-  { s: 'quote \" backslash \\ slash / tab \t nl \n brace } bracket ] u \u0001' },
+  { s: 'quote " backslash \\ slash / tab \t nl \n brace } bracket ] u \u0001' },
   { s: '\\"}' },
   { n: [0, -1, 1.5, -2.5e-3, 1e21, 123456789012345] },
   { text: 'caf\u00e9 \u4e2d\u6587 \u{1F680} \u{1F9EA}' },
@@ -127,10 +127,10 @@ describe('JSON stream framing', () => {
     const bytes = Buffer.from(text)
     const cut = text.indexOf('4073')
     const [m] = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))] as [Record<string, unknown>]
-    assert.deepEqual(m['big'], [18446744073709551615n, -9223372036854775808n])
-    assert.equal(m['s'], '123456789012345678901')
-    assert.equal(m['ok'], 9007199254740991)
-    assert.equal(m['e'], 1e300)
+    assert.deepEqual(m.big, [18446744073709551615n, -9223372036854775808n])
+    assert.equal(m.s, '123456789012345678901')
+    assert.equal(m.ok, 9007199254740991)
+    assert.equal(m.e, 1e300)
   })
 
   it('encodeMessage writes bigint exactly and the decoder reads it back', () => {

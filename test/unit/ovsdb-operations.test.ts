@@ -108,7 +108,7 @@ describe('operations are pure data', () => {
     assert.ok(Object.isFrozen(o))
     assert.equal(o.op, 'insert')
     assert.equal(o.uuidName, 'x')
-    assert.ok(o.row['external_ids'] instanceof Map)
+    assert.ok(o.row.external_ids instanceof Map)
   })
   it('building twice gives equal plans and never touches the inputs', () => {
     const row = { name: 'br0' }

@@ -53,7 +53,7 @@ describe('plugin log', () => {
 
   test('data that JSON cannot carry still gives a line', () => {
     const cyclic: Record<string, unknown> = {}
-    cyclic['self'] = cyclic
+    cyclic.self = cyclic
     assert.match(formatLine(new Date(0), 1, 'f', 'info', 'm', { cyclic, n: 1n }), /^1970-01-01T00:00:00.000Z pid=1 fn=f info m \{"unserialisable":"TypeError: /)
   })
 })

@@ -32,13 +32,13 @@ function reply(stdout: string): Reply {
   const r = decodeMethodResponse(stdout)
   assert.equal(r.kind, 'params')
   const v = (r as unknown as { params: [Record<string, unknown>] }).params[0]
-  if (v['Status'] === 'Success') {
+  if (v.Status === 'Success') {
     assert.deepEqual(Object.keys(v).sort(), ['Status', 'Value'])
-    assert.equal(typeof v['Value'], 'string')
+    assert.equal(typeof v.Value, 'string')
   } else {
-    assert.equal(v['Status'], 'Failure')
+    assert.equal(v.Status, 'Failure')
     assert.deepEqual(Object.keys(v).sort(), ['ErrorDescription', 'Status'])
-    const d = v['ErrorDescription']
+    const d = v.ErrorDescription
     assert.ok(Array.isArray(d) && d.length >= 1 && d.every((s) => typeof s === 'string'), 'ErrorDescription is a non-empty array of strings')
   }
   return v as Reply
@@ -90,7 +90,7 @@ describe('parseRequest', () => {
   }
 
   test('the longest accepted value passes', () => {
-    assert.equal(parseRequest(request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength) })).args['cert']?.length, REQUEST_LIMITS.maxValueLength)
+    assert.equal(parseRequest(request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength) })).args.cert?.length, REQUEST_LIMITS.maxValueLength)
   })
 })
 
@@ -101,7 +101,7 @@ describe('runPlugin', () => {
       {
         status: async (args) => {
           seen.push(args)
-          return { configured: true, bridge: args['bridge'], n: 3 }
+          return { configured: true, bridge: args.bridge, n: 3 }
         },
       },
       ['ovn-chassis', request('status', { bridge: 'xapi1' })],

@@ -142,19 +142,19 @@ test('systemd runs but systemctl is not in PATH: OVN_SYSTEMD_UNAVAILABLE', async
 
 test('status runs exactly `systemctl show` for ovn-controller.service, found first in PATH', async (t) => {
   const f = fake(t)
-  const saved = process.env['PATH']
-  process.env['PATH'] = `${f.bin}:${saved ?? ''}`
+  const saved = process.env.PATH
+  process.env.PATH = `${f.bin}:${saved ?? ''}`
   let state: ServiceState
   try {
     state = (await createService({ systemdRuntimeDir: f.runtimeDir })({ action: 'status' }, f.ctx)) as ServiceState
   } finally {
-    process.env['PATH'] = saved
+    process.env.PATH = saved
   }
   assert.deepEqual(f.calls(), [[join(f.bin, 'systemctl'), ...SHOW_ARGS]])
   const env = f.lastEnv()
-  assert.equal(env['PATH'], `${f.bin}:${saved ?? ''}`)
-  assert.equal(env['LC_ALL'], 'C')
-  assert.equal(env['SYSTEMD_PAGER'], '')
+  assert.equal(env.PATH, `${f.bin}:${saved ?? ''}`)
+  assert.equal(env.LC_ALL, 'C')
+  assert.equal(env.SYSTEMD_PAGER, '')
   assert.deepEqual(state, {
     action: 'status',
     unit: CONTROLLER_UNIT,
@@ -187,13 +187,13 @@ test('start, stop, restart, enable, disable: the verb, then show; no-block queue
   ]
   let seen = 0
   for (const [args, verb] of cases) {
-    f.setState(args['action'] !== 'stop')
+    f.setState(args.action !== 'stop')
     const state = (await svc(args, f.ctx)) as ServiceState
     const calls = f.calls().slice(seen)
     seen += calls.length
     assert.deepEqual(calls, [[systemctl, ...verb], [systemctl, ...SHOW_ARGS]], JSON.stringify(args))
-    assert.equal(state.action, args['action'])
-    assert.equal(state.active, args['action'] !== 'stop')
+    assert.equal(state.action, args.action)
+    assert.equal(state.active, args.action !== 'stop')
   }
   const started = (await svc({ action: 'restart' }, f.ctx)) as ServiceState
   assert.equal(started.mainPid, 2412)

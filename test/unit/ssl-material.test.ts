@@ -277,7 +277,7 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
   const plan = planSslMaterial(args(client), paths)
   assert.ok(plan !== null)
   const oldUmask = process.umask(0)
-  let first
+  let first: ReturnType<typeof applySslPlan>
   try {
     first = applySslPlan(plan)
   } finally {

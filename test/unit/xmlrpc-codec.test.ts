@@ -118,7 +118,7 @@ describe('what goes on the wire', () => {
 
 describe('values that cannot be encoded are refused, never written as invalid XML', () => {
   const cyclic: Record<string, unknown> = {}
-  cyclic['self'] = cyclic
+  cyclic.self = cyclic
   const refused: Array<[string, () => unknown, RegExp]> = [
     ['U+0000 in a string', () => encodeMethodResponse('a\u0000b'), /U\+0000/],
     ['a C0 control character', () => encodeMethodResponse('bell\u0007'), /U\+0007/],
@@ -229,7 +229,7 @@ const hostile: Array<[string, string, RegExp]> = [
   ['a conditional section', call('<![IGNORE[x]]>'), /markup declarations are not accepted/],
   ['more than 1 MiB', call(`<string>${'a'.repeat(1024 * 1024)}</string>`), /larger than the limit of 1048576 bytes/],
   ['more than 1 MiB of UTF-8 in fewer characters', call(`<string>${'中'.repeat(400_000)}</string>`), /larger than the limit of 1048576 bytes/],
-  ['nesting deeper than 64 elements', call('<array><data><value>'.repeat(30) + 'x' + '</value></data></array>'.repeat(30)), /nested deeper than the limit of 64/],
+  ['nesting deeper than 64 elements', call(`${'<array><data><value>'.repeat(30)}x${'</value></data></array>'.repeat(30)}`), /nested deeper than the limit of 64/],
   ['an unclosed element', '<methodCall><methodName>m</methodName>', /<methodCall> \(offset 0\) is not closed/],
   ['a mismatched end tag', '<methodCall><methodName>m</methodCall>', /does not close <methodName>/],
   ['an end tag without start', '<methodCall></methodName></methodCall>', /does not close <methodCall>/],

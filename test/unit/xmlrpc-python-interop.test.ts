@@ -9,7 +9,7 @@ import { failureResponse, successResponse } from '../../plugin/protocol.js'
 
 // Reads {op, ...} jobs as JSON on stdin, answers a JSON array on stdout. Values cross the JSON
 // boundary tagged with their Python type so that 1 and 1.0, str and bytes stay apart.
-const PYTHON = String.raw`
+const PYTHON = `
 import base64, json, sys, xmlrpc.client as x
 
 def untag(t):
