@@ -40,7 +40,11 @@ async function measure(hosts: number): Promise<Sample> {
   try {
     const [build] = await timed(async () => {
       lab = await createLabPool({ hosts })
-      emulated = await createEmulatedPool({ hosts: lab.hosts, password: PASSWORD, managementNetworkUuid: lab.managementNetworkUuid })
+      emulated = await createEmulatedPool({
+        hosts: lab.hosts,
+        password: PASSWORD,
+        managementNetworkUuid: lab.managementNetworkUuid,
+      })
       for (const h of lab.hosts) await emulated.installPlugin(h.uuid, 'ovn-chassis', PLUGIN_FILE)
     })
     const labHosts = (lab as LabPool).hosts
@@ -49,12 +53,18 @@ async function measure(hosts: number): Promise<Sample> {
     const t = { setup: [] as number[], rerun: [] as number[], verify: [] as number[] }
     for (let round = 0; round < ROUNDS; round++) {
       const [s, first] = await timed(() => setup(pool as XapiPool, options))
-      if (!first.ok || first.hosts.some((h) => h.ok && h.value.chassis?.changed !== true)) throw new Error(`setup of ${hosts} hosts did not configure every host: ${JSON.stringify(first.hosts.filter((h) => !h.ok))}`)
+      if (!first.ok || first.hosts.some((h) => h.ok && h.value.chassis?.changed !== true))
+        throw new Error(
+          `setup of ${hosts} hosts did not configure every host: ${JSON.stringify(first.hosts.filter((h) => !h.ok))}`,
+        )
       const [r, again] = await timed(() => setup(pool as XapiPool, options))
       if (again.changed) throw new Error('the second setup changed something')
       for (const h of labHosts) await h.startOvnController({ waitConnected: true })
       const [v, checked] = await timed(() => verify(pool as XapiPool))
-      if (!checked.ok) throw new Error(`verify failed: ${JSON.stringify(checked.hosts.filter((h) => !h.ok || !h.value.ok).slice(0, 2))}`)
+      if (!checked.ok)
+        throw new Error(
+          `verify failed: ${JSON.stringify(checked.hosts.filter((h) => !h.ok || !h.value.ok).slice(0, 2))}`,
+        )
       t.setup.push(s)
       t.rerun.push(r)
       t.verify.push(v)
@@ -81,13 +91,17 @@ export async function benchPool(): Promise<void> {
     }
   }
   const one = samples.find((s) => s.hosts === 1)
-  console.log(`pool setup + verify through xen-api, the XAPI emulator and the plugin on lab hosts (median of ${ROUNDS}, concurrency 8):`)
+  console.log(
+    `pool setup + verify through xen-api, the XAPI emulator and the plugin on lab hosts (median of ${ROUNDS}, concurrency 8):`,
+  )
   for (const s of samples) {
     const per = (field: 'setup' | 'rerun' | 'verify'): string => {
       const ms = s[field]
       const ratio = one === undefined ? '' : `, ${(ms / one[field]).toFixed(2)}x 1 host`
       return `${ms.toFixed(0).padStart(6)} ms (${(ms / s.hosts).toFixed(0).padStart(4)} ms/host${ratio})`
     }
-    console.log(`  ${String(s.hosts).padStart(2)} hosts: setup ${per('setup')} | re-run ${per('rerun')} | verify ${per('verify')} | lab build ${(s.build / 1000).toFixed(1)} s`)
+    console.log(
+      `  ${String(s.hosts).padStart(2)} hosts: setup ${per('setup')} | re-run ${per('rerun')} | verify ${per('verify')} | lab build ${(s.build / 1000).toFixed(1)} s`,
+    )
   }
 }

@@ -13,7 +13,17 @@
 import { build } from 'esbuild'
 import { HOST_BUNDLE } from './host-bundle.mjs'
 import { execFileSync } from 'node:child_process'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,7 +51,8 @@ const release = process.env.XAPI_OVN_RPM_RELEASE ?? '1'
 if (!/^[0-9A-Za-z._+~]+$/.test(release)) throw new Error(`bad XAPI_OVN_RPM_RELEASE ${JSON.stringify(release)}`)
 
 const plugin = join(root, 'dist', 'ovn-chassis')
-if (!existsSync(plugin)) throw new Error(`${relative(root, plugin)} is missing: run \`node build/plugin.mjs\` first (npm run rpm does)`)
+if (!existsSync(plugin))
+  throw new Error(`${relative(root, plugin)} is missing: run \`node build/plugin.mjs\` first (npm run rpm does)`)
 mkdirSync(outdir, { recursive: true })
 
 // The boot helper: plugin/boot-wait.ts as its own executable (CommonJS, Node 16, no
@@ -89,12 +100,17 @@ try {
     _binary_payload: 'w9.gzdio',
     _binary_filedigest_algorithm: '8',
     _build_id_links: 'none',
-    ...(process.env.SOURCE_DATE_EPOCH !== undefined ? { use_source_date_epoch_as_buildtime: '1', clamp_mtime_to_source_date_epoch: '1' } : {}),
+    ...(process.env.SOURCE_DATE_EPOCH !== undefined
+      ? { use_source_date_epoch_as_buildtime: '1', clamp_mtime_to_source_date_epoch: '1' }
+      : {}),
   }
   mkdirSync(defines._tmppath)
   const args = ['-bb', ...Object.entries(defines).flatMap(([k, v]) => ['--define', `${k} ${v}`]), spec]
   // rpmbuild talks a lot; keep stdout for the result line and send its output to stderr.
-  execFileSync('rpmbuild', args, { stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, LC_ALL: 'C' } })
+  execFileSync('rpmbuild', args, {
+    stdio: ['ignore', process.stderr, process.stderr],
+    env: { ...process.env, LC_ALL: 'C' },
+  })
 
   const built = readdirSync(join(topdir, 'RPMS', 'noarch')).filter((f) => f.endsWith('.rpm'))
   if (built.length !== 1) throw new Error(`rpmbuild made ${built.length} packages: ${built.join(', ')}`)

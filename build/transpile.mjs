@@ -11,7 +11,11 @@ const roots = ['lib', 'plugin', 'lab', 'xapi-emulator', 'test', 'bench']
 
 function walk(dir, files = []) {
   let names
-  try { names = readdirSync(dir) } catch { return files }
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return files
+  }
   for (const name of names) {
     const path = join(dir, name)
     if (statSync(path).isDirectory()) walk(path, files)

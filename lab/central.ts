@@ -28,7 +28,15 @@
  */
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
-import { createNetns, killNetns, killNetnsSync, registerTeardown, removeDir, removeDirSync, type Registration } from './cleanup.js'
+import {
+  createNetns,
+  killNetns,
+  killNetnsSync,
+  registerTeardown,
+  removeDir,
+  removeDirSync,
+  type Registration,
+} from './cleanup.js'
 import { LabDaemon } from './daemon.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult } from './exec.js'
@@ -101,7 +109,10 @@ export class OvnCentral {
     const clustered = opts.clustered === true
     const allIps = opts.ips ?? CENTRAL_IPS
     const ips = clustered ? allIps.slice(0, 3) : allIps.slice(0, 1)
-    if (ips.length !== (clustered ? 3 : 1)) throw new LabUsageError(`a ${clustered ? 'clustered' : 'standalone'} central needs ${clustered ? 3 : 1} addresses`)
+    if (ips.length !== (clustered ? 3 : 1))
+      throw new LabUsageError(
+        `a ${clustered ? 'clustered' : 'standalone'} central needs ${clustered ? 3 : 1} addresses`,
+      )
     const ns = netnsName('c')
     const dir = mkdtempSync(tempDirPrefix('c'))
     let central: OvnCentral | undefined
@@ -124,7 +135,7 @@ export class OvnCentral {
   }
 
   #env(member?: CentralMember | string): Record<string, string> {
-    const dir = typeof member === 'string' ? member : member?.dir ?? this.dir
+    const dir = typeof member === 'string' ? member : (member?.dir ?? this.dir)
     return { OVN_RUNDIR: dir, OVN_DBDIR: dir, OVN_LOGDIR: dir, OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir }
   }
 
@@ -173,7 +184,11 @@ export class OvnCentral {
     if (this.clustered) {
       for (const db of ['nb', 'sb'] as const) {
         for (const m of this.members) {
-          await waitFor(`${db.toUpperCase()} member ${m.index} joined the cluster`, async () => (await this.clusterStatus(db, m.index)).includes('Status: cluster member'), { timeoutMs })
+          await waitFor(
+            `${db.toUpperCase()} member ${m.index} joined the cluster`,
+            async () => (await this.clusterStatus(db, m.index)).includes('Status: cluster member'),
+            { timeoutMs },
+          )
         }
         await waitFor(`${db.toUpperCase()} leader`, () => this.leader(db), { timeoutMs })
       }
@@ -188,7 +203,11 @@ export class OvnCentral {
       env: this.#env(),
       pidfile: join(this.dir, 'ovn-northd.pid'),
       logFile: join(this.dir, 'ovn-northd.log'),
-      args: [`--ovnnb-db=${this.nbRemote}`, `--ovnsb-db=${this.sbRemote}`, `--unixctl=${join(this.dir, 'ovn-northd.ctl')}`],
+      args: [
+        `--ovnnb-db=${this.nbRemote}`,
+        `--ovnsb-db=${this.sbRemote}`,
+        `--unixctl=${join(this.dir, 'ovn-northd.ctl')}`,
+      ],
     })
   }
 
@@ -217,14 +236,22 @@ export class OvnCentral {
   }
 
   #ctl(program: string, db: string, args: readonly string[]): Promise<CommandResult> {
-    return run(program, [`--db=${db}`, '--timeout=30', ...args], { netns: this.netns, env: this.#env(), timeoutMs: 40_000 })
+    return run(program, [`--db=${db}`, '--timeout=30', ...args], {
+      netns: this.netns,
+      env: this.#env(),
+      timeoutMs: 40_000,
+    })
   }
 
   /** `ovs-appctl -t <member ctl> cluster/status <db>` of one member ('' for a dead member). */
   async clusterStatus(db: OvnDb, index: number): Promise<string> {
     const m = this.#member(index)
     if (!(db === 'nb' ? m.nb : m.sb).isRunning()) return ''
-    const r = await run('ovs-appctl', ['-t', join(m.dir, `ovn${db}_db.ctl`), 'cluster/status', DB_NAME[db]], { env: this.#env(m), check: false, timeoutMs: 10_000 })
+    const r = await run('ovs-appctl', ['-t', join(m.dir, `ovn${db}_db.ctl`), 'cluster/status', DB_NAME[db]], {
+      env: this.#env(m),
+      check: false,
+      timeoutMs: 10_000,
+    })
     return r.ok ? r.stdout : ''
   }
 

@@ -161,12 +161,18 @@ function parsePids(text: string): number[] {
 /** Names of all network namespaces (`ip netns list`). */
 export async function listNetns(): Promise<string[]> {
   const r = await run('ip', ['netns', 'list'], { check: false })
-  return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n !== '')
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n !== '')
 }
 
 function listNetnsSync(): string[] {
   const r = runSync('ip', ['netns', 'list'], { check: false })
-  return r.stdout.split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n !== '')
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n !== '')
 }
 
 /** Create a network namespace with its loopback up. */

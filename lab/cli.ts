@@ -6,7 +6,9 @@
 const MIN_MAJOR = 18
 
 if (Number.parseInt(process.versions.node.split('.')[0] ?? '0', 10) < MIN_MAJOR) {
-  process.stderr.write(`the lab needs Node.js >= ${MIN_MAJOR} (this is ${process.version}); ./scripts/lab installs it\n`)
+  process.stderr.write(
+    `the lab needs Node.js >= ${MIN_MAJOR} (this is ${process.version}); ./scripts/lab installs it\n`,
+  )
   process.exit(2)
 }
 

@@ -96,9 +96,15 @@ export class LabDaemon {
       check: false,
     })
     if (!r.ok) {
-      throw new DaemonError(label, `failed to start (${r.timedOut ? 'timeout' : `status ${String(r.status)}`}): ${r.stderr.trim()}`, logTail(spec.logFile))
+      throw new DaemonError(
+        label,
+        `failed to start (${r.timedOut ? 'timeout' : `status ${String(r.status)}`}): ${r.stderr.trim()}`,
+        logTail(spec.logFile),
+      )
     }
-    const pid = await waitFor(`${label} pidfile ${spec.pidfile}`, () => readPidfile(spec.pidfile), { timeoutMs: 10_000 })
+    const pid = await waitFor(`${label} pidfile ${spec.pidfile}`, () => readPidfile(spec.pidfile), {
+      timeoutMs: 10_000,
+    })
     return new LabDaemon({ ...spec, label }, pid)
   }
 

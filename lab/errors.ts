@@ -60,7 +60,11 @@ export class SpawnError extends LabError {
   readonly argv: readonly string[]
 
   constructor(argv: readonly string[], cause: unknown) {
-    super('LAB_SPAWN_FAILED', `cannot start ${argv.join(' ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+    super(
+      'LAB_SPAWN_FAILED',
+      `cannot start ${argv.join(' ')}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    )
     this.argv = argv
   }
 }
@@ -68,14 +72,19 @@ export class SpawnError extends LabError {
 /** A `waitFor` deadline passed before the condition held. */
 export class LabTimeoutError extends LabError {
   constructor(what: string, timeoutMs: number, last?: unknown) {
-    const detail = last === undefined ? '' : `; last observation: ${last instanceof Error ? last.message : String(last)}`
+    const detail =
+      last === undefined ? '' : `; last observation: ${last instanceof Error ? last.message : String(last)}`
     super('LAB_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${detail}`, { cause: last })
   }
 }
 
 /** A daemon did not start, or died. `log` holds the tail of its log file when there is one. */
 export class DaemonError extends LabError {
-  constructor(daemon: string, reason: string, readonly log: string = '') {
+  constructor(
+    daemon: string,
+    reason: string,
+    readonly log: string = '',
+  ) {
     super('LAB_DAEMON_FAILED', `${daemon}: ${reason}${log === '' ? '' : `\n--- log tail ---\n${log}`}`)
   }
 }

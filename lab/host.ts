@@ -72,7 +72,15 @@
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createNetns, killNetns, killNetnsSync, registerTeardown, removeDir, removeDirSync, type Registration } from './cleanup.js'
+import {
+  createNetns,
+  killNetns,
+  killNetnsSync,
+  registerTeardown,
+  removeDir,
+  removeDirSync,
+  type Registration,
+} from './cleanup.js'
 import { LabDaemon } from './daemon.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
@@ -189,13 +197,38 @@ export interface StopOvnControllerOptions {
 
 /** Columns whose values change on their own in a running switch; `dumpConfig()` leaves them out. */
 export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  Open_vSwitch: ['cur_cfg', 'next_cfg', 'statistics', 'iface_types', 'datapath_types', 'dpdk_initialized', 'dpdk_version'],
+  Open_vSwitch: [
+    'cur_cfg',
+    'next_cfg',
+    'statistics',
+    'iface_types',
+    'datapath_types',
+    'dpdk_initialized',
+    'dpdk_version',
+  ],
   Bridge: ['datapath_id', 'datapath_version', 'status', 'rstp_status'],
   Port: ['statistics', 'status', 'rstp_statistics', 'rstp_status', 'bond_active_slave', 'lacp_status'],
   Interface: [
-    'admin_state', 'link_state', 'link_resets', 'link_speed', 'duplex', 'mtu', 'mac_in_use', 'ifindex', 'ofport',
-    'statistics', 'status', 'error', 'lacp_current', 'bfd_status', 'cfm_fault', 'cfm_fault_status', 'cfm_health',
-    'cfm_flap_count', 'cfm_remote_mpids', 'cfm_remote_opstate',
+    'admin_state',
+    'link_state',
+    'link_resets',
+    'link_speed',
+    'duplex',
+    'mtu',
+    'mac_in_use',
+    'ifindex',
+    'ofport',
+    'statistics',
+    'status',
+    'error',
+    'lacp_current',
+    'bfd_status',
+    'cfm_fault',
+    'cfm_fault_status',
+    'cfm_health',
+    'cfm_flap_count',
+    'cfm_remote_mpids',
+    'cfm_remote_opstate',
   ],
   Controller: ['is_connected', 'role', 'status'],
   Manager: ['is_connected', 'status'],
@@ -207,7 +240,12 @@ export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
  * external_ids keys that ovn-controller rewrites on its own clock (timestamps of nb_cfg and of
  * port installation); `dumpConfig()` leaves them out too.
  */
-export const VOLATILE_EXTERNAL_ID_KEYS: readonly string[] = ['ovn-nb-cfg', 'ovn-nb-cfg-ts', 'ovn-installed-ts', 'ovn-startup-ts']
+export const VOLATILE_EXTERNAL_ID_KEYS: readonly string[] = [
+  'ovn-nb-cfg',
+  'ovn-nb-cfg-ts',
+  'ovn-installed-ts',
+  'ovn-startup-ts',
+]
 
 let hostCounter = 0
 
@@ -307,7 +345,12 @@ export class LabHost {
       MANAGEMENT_INTERFACE: 'xenbr0',
       MANAGEMENT_ADDRESS_TYPE: 'IPv4',
     }
-    writeFileSync(this.inventoryPath, Object.entries(lines).map(([k, v]) => `${k}='${v}'\n`).join(''))
+    writeFileSync(
+      this.inventoryPath,
+      Object.entries(lines)
+        .map(([k, v]) => `${k}='${v}'\n`)
+        .join(''),
+    )
   }
 
   /** Environment of every OVS/OVN daemon and tool run for this host. */
@@ -361,8 +404,13 @@ export class LabHost {
   /** What ovs-ctl does on every start (set_system_ids / set_hostname). */
   async #setSystemIds(): Promise<void> {
     await this.vsctl(
-      '--no-wait', '--', 'init',
-      '--', 'set', 'Open_vSwitch', '.',
+      '--no-wait',
+      '--',
+      'init',
+      '--',
+      'set',
+      'Open_vSwitch',
+      '.',
       `external_ids:system-id=${vsctlQuote(this.uuid)}`,
       `external_ids:hostname=${vsctlQuote(this.name)}`,
       `external_ids:rundir=${vsctlQuote(this.rundir)}`,
@@ -398,7 +446,9 @@ export class LabHost {
   /** `ovs-appctl -t <rundir>/ovs-vswitchd.<pid>.ctl ARGS` (e.g. 'ovs/route/show', 'tnl/arp/show'). */
   async appctl(...args: string[]): Promise<string> {
     const vswitchd = this.#requireDaemon(this.#vswitchd, 'ovs-vswitchd')
-    const r = await run('ovs-appctl', ['-t', join(this.rundir, `ovs-vswitchd.${vswitchd.pid}.ctl`), ...args], { env: this.daemonEnv() })
+    const r = await run('ovs-appctl', ['-t', join(this.rundir, `ovs-vswitchd.${vswitchd.pid}.ctl`), ...args], {
+      env: this.daemonEnv(),
+    })
     return r.stdout
   }
 
@@ -434,13 +484,23 @@ export class LabHost {
     const failMode = opts.failMode ?? 'standalone'
     this.#networkFailMode.set(name, failMode)
     await this.vsctl(
-      '--', '--may-exist', 'add-br', name,
-      '--', 'set', 'Bridge', name,
+      '--',
+      '--may-exist',
+      'add-br',
+      name,
+      '--',
+      'set',
+      'Bridge',
+      name,
       `fail_mode=${failMode}`,
       'datapath_type=netdev',
       `external_ids:xs-network-uuids=${vsctlQuote(opts.networkUuids.join(';'))}`,
     )
-    await waitFor(`bridge ${name} device in ${this.name}`, async () => (await run('ip', ['link', 'show', name], { netns: this.netns, check: false })).ok, { timeoutMs: 10_000 })
+    await waitFor(
+      `bridge ${name} device in ${this.name}`,
+      async () => (await run('ip', ['link', 'show', name], { netns: this.netns, check: false })).ok,
+      { timeoutMs: 10_000 },
+    )
     await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
     if (opts.xapiSync !== false) await this.xapiSync()
   }
@@ -527,9 +587,18 @@ export class LabHost {
 
     for (const dev of tap === undefined ? [name] : [name, tap]) {
       await this.vsctl(
-        '--', '--if-exists', 'del-port', dev,
-        '--', 'add-port', opts.bridge, dev,
-        '--', 'set', 'Interface', dev,
+        '--',
+        '--if-exists',
+        'del-port',
+        dev,
+        '--',
+        'add-port',
+        opts.bridge,
+        dev,
+        '--',
+        'set',
+        'Interface',
+        dev,
         `external_ids:xs-vm-uuid=${vsctlQuote(opts.vmUuid)}`,
         `external_ids:xs-vif-uuid=${vsctlQuote(opts.vifUuid)}`,
         `external_ids:xs-network-uuid=${vsctlQuote(opts.networkUuid)}`,
@@ -627,12 +696,14 @@ export class LabHost {
       const target = new Map(ids)
       if (name === tap && vif !== undefined) {
         const vifIds = byName.get(vif) as Map<string, string>
-        for (const k of ['attached-mac', 'xs-network-uuid', 'xs-vif-uuid', 'xs-vm-uuid']) setOrDelete(target, k, vifIds.get(k))
+        for (const k of ['attached-mac', 'xs-network-uuid', 'xs-vif-uuid', 'xs-vm-uuid'])
+          setOrDelete(target, k, vifIds.get(k))
       }
       const xvu = target.get('xs-vif-uuid')
-      setOrDelete(target, 'iface-id', xvu === undefined ? undefined : this.#ifaceIdOverrides.get(xvu) ?? xvu)
+      setOrDelete(target, 'iface-id', xvu === undefined ? undefined : (this.#ifaceIdOverrides.get(xvu) ?? xvu))
       setOrDelete(target, 'vm-id', target.get('xs-vm-uuid'))
-      if (vif !== undefined && tap !== undefined) setOrDelete(target, 'iface-status', name === tap ? 'active' : 'inactive')
+      if (vif !== undefined && tap !== undefined)
+        setOrDelete(target, 'iface-status', name === tap ? 'active' : 'inactive')
       else if (vif !== undefined) setOrDelete(target, 'iface-status', 'active')
       else setOrDelete(target, 'iface-status', undefined)
       for (const key of new Set([...ids.keys(), ...target.keys()])) {
@@ -642,7 +713,10 @@ export class LabHost {
     if (ops.length > 0) await this.vsctl(...ops)
   }
 
-  async #listRows(table: string, columns: readonly string[]): Promise<Record<string, string | Map<string, string> | string[]>[]> {
+  async #listRows(
+    table: string,
+    columns: readonly string[],
+  ): Promise<Record<string, string | Map<string, string> | string[]>[]> {
     const out = await this.vsctl('--format=json', `--columns=${columns.join(',')}`, 'list', table)
     const parsed = JSON.parse(out) as { headings: string[]; data: unknown[][] }
     return parsed.data.map((row) => {
@@ -686,7 +760,8 @@ export class LabHost {
    * `ovn-controller.<pid>.ctl` there). Set the Open_vSwitch OVN keys first (see PLATFORM.md).
    */
   async startOvnController(opts: StartOvnControllerOptions = {}): Promise<LabDaemon> {
-    if (this.#ovnController?.isRunning() === true) throw new LabUsageError(`ovn-controller already runs on ${this.name}`)
+    if (this.#ovnController?.isRunning() === true)
+      throw new LabUsageError(`ovn-controller already runs on ${this.name}`)
     this.#ovnController = await LabDaemon.start({
       program: OVN_CONTROLLER,
       label: `${this.name} ovn-controller`,
@@ -698,9 +773,13 @@ export class LabHost {
       timeoutMs: opts.timeoutMs,
     })
     if (opts.waitConnected === true) {
-      await waitFor(`${this.name} ovn-controller connected to the SB`, async () => (await this.ovnAppctl('connection-status')).trim() === 'connected', {
-        timeoutMs: opts.timeoutMs ?? 60_000,
-      })
+      await waitFor(
+        `${this.name} ovn-controller connected to the SB`,
+        async () => (await this.ovnAppctl('connection-status')).trim() === 'connected',
+        {
+          timeoutMs: opts.timeoutMs ?? 60_000,
+        },
+      )
     }
     return this.#ovnController
   }
@@ -712,7 +791,9 @@ export class LabHost {
   /** `ovn-appctl -t <ovn rundir>/ovn-controller.<pid>.ctl ARGS` (e.g. 'connection-status'). */
   async ovnAppctl(...args: string[]): Promise<string> {
     const controller = this.#requireDaemon(this.#ovnController, 'ovn-controller')
-    const r = await run('ovn-appctl', ['-t', join(this.ovnRundir, `ovn-controller.${controller.pid}.ctl`), ...args], { env: this.daemonEnv() })
+    const r = await run('ovn-appctl', ['-t', join(this.ovnRundir, `ovn-controller.${controller.pid}.ctl`), ...args], {
+      env: this.daemonEnv(),
+    })
     return r.stdout
   }
 
@@ -722,7 +803,9 @@ export class LabHost {
     if (controller === undefined) return
     if (opts.cleanup === true && controller.isRunning()) {
       await this.ovnAppctl('exit').catch(() => undefined)
-      await waitFor(`${this.name} ovn-controller exit`, () => !controller.isRunning(), { timeoutMs: 30_000 }).catch(() => undefined)
+      await waitFor(`${this.name} ovn-controller exit`, () => !controller.isRunning(), { timeoutMs: 30_000 }).catch(
+        () => undefined,
+      )
     }
     await controller.stop()
     this.#ovnController = undefined
@@ -752,11 +835,17 @@ export class LabHost {
    * dump for "this call changed nothing" checks, also while ovn-controller runs.
    */
   async dumpConfig(): Promise<string> {
-    return canonicalDump(await this.#dumpJson(), (table, column) => VOLATILE_COLUMNS[table]?.includes(column) === true, VOLATILE_EXTERNAL_ID_KEYS)
+    return canonicalDump(
+      await this.#dumpJson(),
+      (table, column) => VOLATILE_COLUMNS[table]?.includes(column) === true,
+      VOLATILE_EXTERNAL_ID_KEYS,
+    )
   }
 
   async #dumpJson(): Promise<DumpTable[]> {
-    const r = await run('ovsdb-client', ['--format=json', 'dump', this.dbRemote, 'Open_vSwitch'], { env: this.daemonEnv() })
+    const r = await run('ovsdb-client', ['--format=json', 'dump', this.dbRemote, 'Open_vSwitch'], {
+      env: this.daemonEnv(),
+    })
     return parseJsonDump(r.stdout)
   }
 
@@ -782,7 +871,13 @@ function setOrDelete(map: Map<string, string>, key: string, value: string | unde
 }
 
 /** ovs-vsctl ops turning `current[key]` into `value` (nothing when equal). */
-function mapKeyOps(table: string, record: string, current: Map<string, string>, key: string, value: string | undefined): string[] {
+function mapKeyOps(
+  table: string,
+  record: string,
+  current: Map<string, string>,
+  key: string,
+  value: string | undefined,
+): string[] {
   if (current.get(key) === value) return []
   if (value === undefined) return ['--', 'remove', table, record, 'external_ids', vsctlQuote(key)]
   return ['--', 'set', table, record, `external_ids:${vsctlQuote(key)}=${vsctlQuote(value)}`]
@@ -854,9 +949,15 @@ function compareJson(a: unknown, b: unknown): number {
   return x < y ? -1 : x > y ? 1 : 0
 }
 
-function canonicalDump(tables: DumpTable[], dropColumn: (table: string, column: string) => boolean, dropKeys: readonly string[] = []): string {
+function canonicalDump(
+  tables: DumpTable[],
+  dropColumn: (table: string, column: string) => boolean,
+  dropKeys: readonly string[] = [],
+): string {
   const lines: string[] = []
-  const named = tables.map((t) => ({ ...t, name: t.caption.replace(/ table$/, '') })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const named = tables
+    .map((t) => ({ ...t, name: t.caption.replace(/ table$/, '') }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   for (const t of named) {
     const uuidIndex = t.headings.indexOf('_uuid')
     const columns = t.headings
@@ -865,7 +966,10 @@ function canonicalDump(tables: DumpTable[], dropColumn: (table: string, column: 
       .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
     const rows = t.data.map((row) => {
       const uuid = String(atomText(row[uuidIndex]))
-      const body = columns.map(({ h, i }) => `${JSON.stringify(h)}:${JSON.stringify(canonicalValue(row[i], h === 'external_ids' ? dropKeys : []))}`)
+      const body = columns.map(
+        ({ h, i }) =>
+          `${JSON.stringify(h)}:${JSON.stringify(canonicalValue(row[i], h === 'external_ids' ? dropKeys : []))}`,
+      )
       return `${t.name} ${uuid} {${body.join(',')}}`
     })
     lines.push(...rows.sort())

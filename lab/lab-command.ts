@@ -27,7 +27,17 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { listNetns, sweepLeftovers } from './cleanup.js'
 import { describeLab, formatReport } from './lab-report.js'
-import { KEEPER_ARG, ensureLabDir, keeperAlive, labDir, logPath, readState, removeLabDir, writeState, type LabState } from './lab-state.js'
+import {
+  KEEPER_ARG,
+  ensureLabDir,
+  keeperAlive,
+  labDir,
+  logPath,
+  readState,
+  removeLabDir,
+  writeState,
+  type LabState,
+} from './lab-state.js'
 import { LAB_PREFIX } from './names.js'
 import { OverlayLab, PLUGIN_FILE } from './overlay-lab.js'
 import { proveOverlay } from './overlay-proof.js'
@@ -64,7 +74,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--json') json = true
     else if (a === '--hosts' || a.startsWith('--hosts=')) {
       const v = a === '--hosts' ? argv[++i] : a.slice('--hosts='.length)
-      if (v === undefined || !/^[0-9]{1,3}$/.test(v) || Number(v) < 1 || Number(v) > 200) throw new UsageError(`--hosts takes a number from 1 to 200, got ${String(v)}`)
+      if (v === undefined || !/^[0-9]{1,3}$/.test(v) || Number(v) < 1 || Number(v) > 200)
+        throw new UsageError(`--hosts takes a number from 1 to 200, got ${String(v)}`)
       hosts = Number(v)
     } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`)
   }
@@ -104,7 +115,7 @@ async function keeper(args: Args): Promise<void> {
   try {
     lab = await OverlayLab.build({ hosts: args.hosts, clustered: args.clustered, onStep: step })
   } catch (err) {
-    process.stdout.write(`build failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+    process.stdout.write(`build failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
     send({ type: 'failed', message: errorText(err) })
     removeLabDir()
     process.exit(1)
@@ -113,7 +124,9 @@ async function keeper(args: Args): Promise<void> {
   const proof = await proveOverlay(lab)
   const state: LabState = { ...base, status: 'up', report: await describeLab(lab, proof) }
   writeState(state)
-  process.stdout.write(`${formatReport(state.report as NonNullable<LabState['report']>, { pid: process.pid, log: logPath() })}\n`)
+  process.stdout.write(
+    `${formatReport(state.report as NonNullable<LabState['report']>, { pid: process.pid, log: logPath() })}\n`,
+  )
   send({ type: 'ready', state })
   if (process.connected) process.disconnect()
   // Stay up: the XAPI server keeps the event loop alive; SIGTERM (down) tears everything down.
@@ -142,7 +155,8 @@ async function down(quiet = false): Promise<boolean> {
     say(`the lab keeper (pid ${state.keeperPid}) is gone: sweeping what it left`)
   }
   const swept = await sweepLeftovers()
-  if (swept.netns.length + swept.dirs.length > 0) say(`swept leftovers of dead lab runs: ${[...swept.netns, ...swept.dirs].join(' ')}`)
+  if (swept.netns.length + swept.dirs.length > 0)
+    say(`swept leftovers of dead lab runs: ${[...swept.netns, ...swept.dirs].join(' ')}`)
   if (state !== null) {
     const tag = `${LAB_PREFIX}${state.keeperPid.toString(36)}-`
     const remaining = (await listNetns()).filter((n) => n.startsWith(tag))
@@ -152,7 +166,11 @@ async function down(quiet = false): Promise<boolean> {
     }
   }
   if (existsSync(labDir())) removeLabDir()
-  say(state === null ? 'no lab was up; nothing of ours remains' : 'lab removed: no namespace, process or file of it remains')
+  say(
+    state === null
+      ? 'no lab was up; nothing of ours remains'
+      : 'lab removed: no namespace, process or file of it remains',
+  )
   return clean
 }
 
@@ -165,7 +183,8 @@ function status(json: boolean): boolean {
   }
   if (state === null) process.stdout.write('no lab is up\n')
   else if (!alive) process.stdout.write(`the lab keeper (pid ${state.keeperPid}) is gone; run: npm run lab -- down\n`)
-  else if (state.report === null) process.stdout.write(`a lab is being built (keeper pid ${state.keeperPid}, log ${logPath()})\n`)
+  else if (state.report === null)
+    process.stdout.write(`a lab is being built (keeper pid ${state.keeperPid}, log ${logPath()})\n`)
   else process.stdout.write(`${formatReport(state.report, { pid: state.keeperPid, log: logPath() })}\n`)
   return alive
 }
@@ -182,10 +201,12 @@ function logTail(lines = 40): string {
 }
 
 async function up(args: Args): Promise<boolean> {
-  if (!existsSync(PLUGIN_FILE)) throw new UsageError(`${PLUGIN_FILE} is missing: run it as npm run lab (which builds the plugin first)`)
+  if (!existsSync(PLUGIN_FILE))
+    throw new UsageError(`${PLUGIN_FILE} is missing: run it as npm run lab (which builds the plugin first)`)
   const previous = readState()
   if (previous !== null) {
-    if (keeperAlive(previous.keeperPid)) process.stderr.write(`a lab is already up (keeper pid ${previous.keeperPid}): tearing it down first\n`)
+    if (keeperAlive(previous.keeperPid))
+      process.stderr.write(`a lab is already up (keeper pid ${previous.keeperPid}): tearing it down first\n`)
     await down(true)
   }
   ensureLabDir()
@@ -194,7 +215,9 @@ async function up(args: Args): Promise<boolean> {
   const child = spawn(process.execPath, [CLI_FILE, ...passed], { detached: true, stdio: ['ignore', log, log, 'ipc'] })
   closeSync(log)
   const out = args.json ? process.stderr : process.stdout
-  out.write(`building a lab of ${args.hosts} host(s) in a detached keeper (pid ${String(child.pid)}, log ${logPath()})\n`)
+  out.write(
+    `building a lab of ${args.hosts} host(s) in a detached keeper (pid ${String(child.pid)}, log ${logPath()})\n`,
+  )
 
   const stopKeeper = (): void => {
     if (child.pid !== undefined && keeperAlive(child.pid)) process.kill(child.pid, 'SIGTERM')
@@ -244,7 +267,10 @@ async function up(args: Args): Promise<boolean> {
   if (report === null) return false
   if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
   else process.stdout.write(`\n${formatReport(report, { pid: outcome.state.keeperPid, log: logPath() })}\n`)
-  if (!report.proof.ok) process.stderr.write('\nthe proof FAILED (see above); the lab is left running for inspection: npm run lab -- down removes it\n')
+  if (!report.proof.ok)
+    process.stderr.write(
+      '\nthe proof FAILED (see above); the lab is left running for inspection: npm run lab -- down removes it\n',
+    )
   return report.proof.ok
 }
 

@@ -38,14 +38,26 @@ export interface LabReport {
     readonly name: string
     readonly uuid: string
     readonly subnet: string | null
-    readonly ports: readonly { readonly name: string; readonly type: string; readonly addresses: readonly string[]; readonly up: boolean | null; readonly boundTo: string | null }[]
+    readonly ports: readonly {
+      readonly name: string
+      readonly type: string
+      readonly addresses: readonly string[]
+      readonly up: boolean | null
+      readonly boundTo: string | null
+    }[]
   }[]
   readonly vms: readonly {
     readonly name: string
     readonly uuid: string
     readonly host: string
     readonly netns: string
-    readonly nics: readonly { readonly dev: string; readonly vif: string | null; readonly mac: string | null; readonly ip: string; readonly switch: string }[]
+    readonly nics: readonly {
+      readonly dev: string
+      readonly vif: string | null
+      readonly mac: string | null
+      readonly ip: string
+      readonly switch: string
+    }[]
   }[]
   readonly gateway: { readonly netns: string; readonly ip: string }
   readonly proof: OverlayProof
@@ -92,7 +104,13 @@ export async function describeLab(lab: OverlayLab, proof: OverlayProof): Promise
       .filter((p) => p.switchUuid === sw.uuid)
       .map((p) => {
         const bound = bindings.get(p.name)?.chassis ?? null
-        return { name: p.name, type: p.type, addresses: p.addresses, up: p.up, boundTo: bound === null ? null : hostByUuid.get(bound) ?? bound }
+        return {
+          name: p.name,
+          type: p.type,
+          addresses: p.addresses,
+          up: p.up,
+          boundTo: bound === null ? null : (hostByUuid.get(bound) ?? bound),
+        }
       }),
   }))
   const vms = []
@@ -104,7 +122,13 @@ export async function describeLab(lab: OverlayLab, proof: OverlayProof): Promise
       netns: g.guest.netns,
       nics: [
         { dev: 'eth0', vif: g.tenantVif, mac: await macOf(g.tenantVif), ip: `${g.tenantIp}/24`, switch: 'tenant-a' },
-        { dev: 'eth1', vif: g.providerVif, mac: await macOf(g.providerVif), ip: `${g.providerIp}/24`, switch: 'provider' },
+        {
+          dev: 'eth1',
+          vif: g.providerVif,
+          mac: await macOf(g.providerVif),
+          ip: `${g.providerIp}/24`,
+          switch: 'provider',
+        },
       ],
     })
   }
@@ -135,7 +159,9 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
   for (const r of rows) {
     for (const [i, cell] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, cell.length)
   }
-  return rows.map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n')
+  return rows
+    .map((r) => indent + r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '))
+    .join('\n')
 }
 
 /** The CLI's entry of the xapi-ovn command line, when it is built. */
@@ -148,43 +174,73 @@ export function formatReport(r: LabReport, keeper: { pid: number; log: string })
   const out: string[] = []
   const c = r.central
   out.push(`XAPI (emulated pool master)  ${r.xapi.url}   user ${r.xapi.user}   password ${r.xapi.password}`)
-  out.push(`OVN central  netns ${c.netns}, ${c.clustered ? `RAFT: NB leader member ${String(c.nbLeader)}, SB leader member ${String(c.sbLeader)}` : 'standalone'}`)
+  out.push(
+    `OVN central  netns ${c.netns}, ${c.clustered ? `RAFT: NB leader member ${String(c.nbLeader)}, SB leader member ${String(c.sbLeader)}` : 'standalone'}`,
+  )
   out.push(`  NB ${c.nbRemote}`)
   out.push(`  SB ${c.sbRemote}`)
   out.push(`  NB from this machine: ${c.nbSockets.join(',')}`)
-  if (r.network !== null) out.push(`OVN network  ${r.network.name} (${r.network.uuid}), bridge ${r.network.bridge} on every host`)
+  if (r.network !== null)
+    out.push(`OVN network  ${r.network.name} (${r.network.uuid}), bridge ${r.network.bridge} on every host`)
   out.push('')
   out.push('Hosts')
-  out.push(table([
-    ['HOST', 'UUID = CHASSIS', 'NETNS', 'MGMT IP', 'ENCAP', 'BRIDGES', 'OVN-CONTROLLER'],
-    ...r.hosts.map((h) => [h.name, h.uuid, h.netns, h.managementIp, h.chassis?.encaps.join(',') ?? '(no chassis)', h.bridges.join(','), h.controller]),
-  ]))
+  out.push(
+    table([
+      ['HOST', 'UUID = CHASSIS', 'NETNS', 'MGMT IP', 'ENCAP', 'BRIDGES', 'OVN-CONTROLLER'],
+      ...r.hosts.map((h) => [
+        h.name,
+        h.uuid,
+        h.netns,
+        h.managementIp,
+        h.chassis?.encaps.join(',') ?? '(no chassis)',
+        h.bridges.join(','),
+        h.controller,
+      ]),
+    ]),
+  )
   out.push('')
   out.push('VMs (guest namespaces behind XAPI VIFs)')
-  out.push(table([
-    ['VM', 'HOST', 'NETNS', 'NIC', 'VIF = LOGICAL PORT', 'MAC', 'IP', 'SWITCH'],
-    ...r.vms.flatMap((v) => v.nics.map((n) => [v.name, v.host, v.netns, n.dev, n.vif ?? '-', n.mac ?? '-', n.ip, n.switch])),
-  ]))
+  out.push(
+    table([
+      ['VM', 'HOST', 'NETNS', 'NIC', 'VIF = LOGICAL PORT', 'MAC', 'IP', 'SWITCH'],
+      ...r.vms.flatMap((v) =>
+        v.nics.map((n) => [v.name, v.host, v.netns, n.dev, n.vif ?? '-', n.mac ?? '-', n.ip, n.switch]),
+      ),
+    ]),
+  )
   out.push('')
   for (const sw of r.switches) {
     out.push(`Logical switch ${sw.name}${sw.subnet === null ? '' : ` (${sw.subnet})`}`)
-    out.push(table([
-      ['PORT', 'TYPE', 'ADDRESSES', 'UP', 'BOUND TO'],
-      ...sw.ports.map((p) => [p.name, p.type === '' ? 'vif' : p.type, p.addresses.join(' '), String(p.up ?? '-'), p.boundTo ?? '-']),
-    ]))
+    out.push(
+      table([
+        ['PORT', 'TYPE', 'ADDRESSES', 'UP', 'BOUND TO'],
+        ...sw.ports.map((p) => [
+          p.name,
+          p.type === '' ? 'vif' : p.type,
+          p.addresses.join(' '),
+          String(p.up ?? '-'),
+          p.boundTo ?? '-',
+        ]),
+      ]),
+    )
   }
-  out.push(`Provider gateway  netns ${r.gateway.netns}, ${r.gateway.ip} on the underlay (reached through localnet physnet-mgmt -> xenbr0)`)
+  out.push(
+    `Provider gateway  netns ${r.gateway.netns}, ${r.gateway.ip} on the underlay (reached through localnet physnet-mgmt -> xenbr0)`,
+  )
   out.push('')
   out.push('Proof')
   for (const p of r.proof.pings) {
-    out.push(`  ${p.ok ? 'ok  ' : 'FAIL'}  ${p.from} (${p.fromHost}) -> ${p.to} (${p.toHost}) ${p.address}  [${p.path === 'geneve' ? 'across hosts over Geneve' : 'provider network via localnet'}]`)
+    out.push(
+      `  ${p.ok ? 'ok  ' : 'FAIL'}  ${p.from} (${p.fromHost}) -> ${p.to} (${p.toHost}) ${p.address}  [${p.path === 'geneve' ? 'across hosts over Geneve' : 'provider network via localnet'}]`,
+    )
   }
   out.push('')
   const vm = r.vms[0]
   const other = r.vms[1]
   out.push(`The lab keeps running in the background (keeper pid ${keeper.pid}, log ${keeper.log}).`)
   out.push('Try:')
-  if (vm !== undefined && other !== undefined) out.push(`  ip netns exec ${vm.netns} ping -c3 ${other.nics[0]?.ip.split('/')[0] ?? ''}`)
+  if (vm !== undefined && other !== undefined)
+    out.push(`  ip netns exec ${vm.netns} ping -c3 ${other.nics[0]?.ip.split('/')[0] ?? ''}`)
   out.push(`  ovn-sbctl --db=${c.sbSockets.join(',')} show`)
   out.push(`  ovn-nbctl --db=${c.nbSockets.join(',')} show`)
   const cli = cliCommand()
@@ -195,7 +251,9 @@ export function formatReport(r: LabReport, keeper: { pid: number; log: string })
     const nic = vm?.nics[0]
     if (vm !== undefined && nic !== undefined) {
       out.push(`  ${cli} port detach --vm ${vm.name} --switch tenant-a`)
-      out.push(`  ${cli} port attach --vm ${vm.name} --switch tenant-a --ip ${nic.ip.split('/')[0] ?? ''} --mac ${nic.mac ?? ''}   # same MAC: peers' ARP caches stay right`)
+      out.push(
+        `  ${cli} port attach --vm ${vm.name} --switch tenant-a --ip ${nic.ip.split('/')[0] ?? ''} --mac ${nic.mac ?? ''}   # same MAC: peers' ARP caches stay right`,
+      )
     }
   }
   out.push('Tear it down: npm run lab -- down   (or ./scripts/lab down)')

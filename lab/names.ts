@@ -36,7 +36,8 @@ function next(): string {
 }
 
 function checkKind(kind: string): void {
-  if (!/^[a-z]{1,3}$/.test(kind)) throw new LabUsageError(`name kind must be 1-3 lowercase letters, got ${JSON.stringify(kind)}`)
+  if (!/^[a-z]{1,3}$/.test(kind))
+    throw new LabUsageError(`name kind must be 1-3 lowercase letters, got ${JSON.stringify(kind)}`)
 }
 
 /** A fresh network namespace name, `<RUN_TAG>-<kind><n>`. */
@@ -49,14 +50,17 @@ export function netnsName(kind: string): string {
 export function ifaceName(kind: string): string {
   checkKind(kind)
   const name = `${RUN_TAG}${kind}${next()}`
-  if (name.length > IFNAME_MAX) throw new LabUsageError(`interface name ${name} is longer than ${IFNAME_MAX} characters`)
+  if (name.length > IFNAME_MAX)
+    throw new LabUsageError(`interface name ${name} is longer than ${IFNAME_MAX} characters`)
   return name
 }
 
 /** Throw unless `name` is a valid Linux interface name. */
 export function assertIfaceName(name: string): string {
   if (name.length === 0 || name.length > IFNAME_MAX || /[\s/:]/.test(name)) {
-    throw new LabUsageError(`invalid interface name ${JSON.stringify(name)} (1-${IFNAME_MAX} chars, no space, '/' or ':')`)
+    throw new LabUsageError(
+      `invalid interface name ${JSON.stringify(name)} (1-${IFNAME_MAX} chars, no space, '/' or ':')`,
+    )
   }
   return name
 }

@@ -31,7 +31,13 @@
  */
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { attachVms, detachVms, type AttachVmsResult, type DetachVmsResult, type VmAttachSpec } from '../lib/attach/index.js'
+import {
+  attachVms,
+  detachVms,
+  type AttachVmsResult,
+  type DetachVmsResult,
+  type VmAttachSpec,
+} from '../lib/attach/index.js'
 import { addLocalnetPort, connectNorthbound, ensureLogicalSwitch, listPorts } from '../lib/nb/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
 import { XapiPool, setup, type SetupResult } from '../lib/pool/index.js'
@@ -115,7 +121,9 @@ export class OverlayLab {
   static async build(options: OverlayLabOptions): Promise<OverlayLab> {
     const step = options.onStep ?? (() => undefined)
     const clustered = options.clustered ?? true
-    step(`underlay, OVN central (${clustered ? '3-member RAFT NB and SB' : 'standalone'} + ovn-northd) and ${options.hosts} host(s) with xenbr0`)
+    step(
+      `underlay, OVN central (${clustered ? '3-member RAFT NB and SB' : 'standalone'} + ovn-northd) and ${options.hosts} host(s) with xenbr0`,
+    )
     const pool = await createLabPool({ hosts: options.hosts, clustered })
     let gateway: ProviderGateway | undefined
     let xapi: EmulatedPool | undefined
@@ -147,7 +155,9 @@ export class OverlayLab {
 
   async #bringUp(withVms: boolean): Promise<void> {
     const session = await this.session()
-    this.#onStep(`xapi-ovn setup over xen-api (${this.xapi.url}): ovn-remote ${this.pool.central.sbRemote}, ${BRIDGE_MAPPINGS}`)
+    this.#onStep(
+      `xapi-ovn setup over xen-api (${this.xapi.url}): ovn-remote ${this.pool.central.sbRemote}, ${BRIDGE_MAPPINGS}`,
+    )
     const result = await setup(session, {
       ovnRemote: this.pool.central.sbRemote,
       bridgeMappings: BRIDGE_MAPPINGS,
@@ -156,16 +166,24 @@ export class OverlayLab {
     this.#setup = result
     const failed = result.hosts.filter((h) => !h.ok)
     if (!result.ok || failed.length > 0) {
-      throw new LabError('LAB_SETUP_FAILED', `xapi-ovn setup failed on ${failed.map((h) => `${h.host.name}: ${h.ok ? '' : `${h.error.code} ${h.error.message}`}`).join('; ')}`)
+      throw new LabError(
+        'LAB_SETUP_FAILED',
+        `xapi-ovn setup failed on ${failed.map((h) => `${h.host.name}: ${h.ok ? '' : `${h.error.code} ${h.error.message}`}`).join('; ')}`,
+      )
     }
-    this.#onStep(`ovn-controller started on every host (after setup: it adopts ${result.network.network?.bridge ?? 'the OVN bridge'}, no br-int)`)
-    for (const host of this.pool.hosts) await host.startOvnController({ waitConnected: true, timeoutMs: this.timeoutMs })
+    this.#onStep(
+      `ovn-controller started on every host (after setup: it adopts ${result.network.network?.bridge ?? 'the OVN bridge'}, no br-int)`,
+    )
+    for (const host of this.pool.hosts)
+      await host.startOvnController({ waitConnected: true, timeoutMs: this.timeoutMs })
 
     const nb = await this.nb()
     await ensureLogicalSwitch(nb, TENANT_SWITCH, { subnet: TENANT_SUBNET })
     await ensureLogicalSwitch(nb, PROVIDER_SWITCH)
     await addLocalnetPort(nb, PROVIDER_SWITCH, { name: PROVIDER_PORT, networkName: PHYSNET })
-    this.#onStep(`logical switches ${TENANT_SWITCH} (${TENANT_SUBNET}) and ${PROVIDER_SWITCH} (localnet ${PROVIDER_PORT} on ${PHYSNET})`)
+    this.#onStep(
+      `logical switches ${TENANT_SWITCH} (${TENANT_SUBNET}) and ${PROVIDER_SWITCH} (localnet ${PROVIDER_PORT} on ${PHYSNET})`,
+    )
     if (withVms) await this.addGuests(this.pool.hosts)
   }
 
@@ -177,7 +195,8 @@ export class OverlayLab {
 
   /** The user's OVN_Northbound connection (leader of the NB cluster). */
   async nb(): Promise<OvsdbClient> {
-    if (this.#nb === undefined || this.#nb.closed) this.#nb = await connectNorthbound(this.nbRemotes, { timeoutMs: 30_000 })
+    if (this.#nb === undefined || this.#nb.closed)
+      this.#nb = await connectNorthbound(this.nbRemotes, { timeoutMs: 30_000 })
     return this.#nb
   }
 
@@ -194,15 +213,23 @@ export class OverlayLab {
     const added: LabGuest[] = []
     for (const host of hosts) added.push(await this.startGuest(host))
     this.#onStep(`VM(s) ${added.map((g) => `${g.name} on ${g.host.name}`).join(', ')} started through XAPI`)
-    const tenant = await this.attach(TENANT_SWITCH, added.map((g) => ({ vm: g.uuid, ips: [g.tenantIp], device: '0' })))
-    const provider = await this.attach(PROVIDER_SWITCH, added.map((g) => ({ vm: g.uuid, ips: [g.providerIp], device: '1' })))
+    const tenant = await this.attach(
+      TENANT_SWITCH,
+      added.map((g) => ({ vm: g.uuid, ips: [g.tenantIp], device: '0' })),
+    )
+    const provider = await this.attach(
+      PROVIDER_SWITCH,
+      added.map((g) => ({ vm: g.uuid, ips: [g.providerIp], device: '1' })),
+    )
     for (const [i, g] of added.entries()) {
       g.tenantVif = tenant.attachments[i]?.vif.uuid ?? null
       g.providerVif = provider.attachments[i]?.vif.uuid ?? null
       // The guest OS configures its second NIC (XAPI plugs devices; addresses are the guest's).
       await g.guest.exec('ip', ['addr', 'replace', `${g.providerIp}/24`, 'dev', 'eth1'])
     }
-    this.#onStep(`attached: ${added.map((g) => `${g.name} eth0 ${g.tenantIp} (${TENANT_SWITCH}), eth1 ${g.providerIp} (${PROVIDER_SWITCH})`).join('; ')}`)
+    this.#onStep(
+      `attached: ${added.map((g) => `${g.name} eth0 ${g.tenantIp} (${TENANT_SWITCH}), eth1 ${g.providerIp} (${PROVIDER_SWITCH})`).join('; ')}`,
+    )
     await this.waitBound(added)
     this.#onStep(`every port bound to its host's chassis`)
     return added
@@ -221,7 +248,17 @@ export class OverlayLab {
     const guest = await LabVm.create({ name, ip: `${tenantIp}/24` })
     const ref = this.xapi.emulator.addVm({ name_label: name, guest })
     const uuid = (await session.call('VM.get_uuid', ref)) as string
-    const entry: LabGuest = { name, ref, uuid, guest, host, tenantIp, providerIp: `198.18.0.${10 + n}`, tenantVif: null, providerVif: null }
+    const entry: LabGuest = {
+      name,
+      ref,
+      uuid,
+      guest,
+      host,
+      tenantIp,
+      providerIp: `198.18.0.${10 + n}`,
+      tenantVif: null,
+      providerVif: null,
+    }
     this.guests.push(entry)
     await session.call('VM.start_on', ref, this.xapi.host(host.uuid).ref, false, false)
     return entry
@@ -244,13 +281,21 @@ export class OverlayLab {
 
   /** Wait until every VIF port of these guests is up in NB and bound to its host's chassis in SB. */
   async waitBound(guests: readonly LabGuest[]): Promise<void> {
-    const wanted = guests.flatMap((g) => [g.tenantVif, g.providerVif].filter((v): v is string => v !== null).map((vif) => ({ vif, chassis: g.host.uuid, name: g.name })))
-    await waitFor(`ports of ${guests.map((g) => g.name).join(', ')} bound to their hosts' chassis`, async () => {
-      const bindings = await sbPortBindings(this.pool.central)
-      if (!wanted.every((w) => bindings.get(w.vif)?.chassis === w.chassis)) return false
-      const ports = await listPorts(await this.nb())
-      return wanted.every((w) => ports.find((p) => p.name === w.vif)?.up === true)
-    }, { timeoutMs: this.timeoutMs })
+    const wanted = guests.flatMap((g) =>
+      [g.tenantVif, g.providerVif]
+        .filter((v): v is string => v !== null)
+        .map((vif) => ({ vif, chassis: g.host.uuid, name: g.name })),
+    )
+    await waitFor(
+      `ports of ${guests.map((g) => g.name).join(', ')} bound to their hosts' chassis`,
+      async () => {
+        const bindings = await sbPortBindings(this.pool.central)
+        if (!wanted.every((w) => bindings.get(w.vif)?.chassis === w.chassis)) return false
+        const ports = await listPorts(await this.nb())
+        return wanted.every((w) => ports.find((p) => p.name === w.vif)?.up === true)
+      },
+      { timeoutMs: this.timeoutMs },
+    )
   }
 
   /** Bridges of every host that are called br-int (there must be none). */

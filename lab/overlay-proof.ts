@@ -34,7 +34,9 @@ export interface OverlayProof {
 /** Ping `address` from `guest` until it answers or `timeoutMs` passes; true when it answered. */
 export async function pingsWithin(guest: LabGuest, address: string, timeoutMs: number): Promise<boolean> {
   try {
-    return await waitFor(`${guest.name} pings ${address}`, () => guest.guest.ping(address, { count: 2, waitS: 1 }), { timeoutMs })
+    return await waitFor(`${guest.name} pings ${address}`, () => guest.guest.ping(address, { count: 2, waitS: 1 }), {
+      timeoutMs,
+    })
   } catch {
     return false
   }
@@ -45,7 +47,10 @@ export async function pingsNow(guest: LabGuest, address: string): Promise<boolea
   return guest.guest.ping(address, { count: 3, waitS: 1 })
 }
 
-export async function proveOverlay(lab: OverlayLab, options: { timeoutMs?: number; guests?: readonly LabGuest[] } = {}): Promise<OverlayProof> {
+export async function proveOverlay(
+  lab: OverlayLab,
+  options: { timeoutMs?: number; guests?: readonly LabGuest[] } = {},
+): Promise<OverlayProof> {
   const timeoutMs = options.timeoutMs ?? 60_000
   const guests = options.guests ?? lab.guests
   const pings: PingCheck[] = []
@@ -53,12 +58,28 @@ export async function proveOverlay(lab: OverlayLab, options: { timeoutMs?: numbe
     for (const [i, from] of guests.entries()) {
       const to = guests[(i + 1) % guests.length] as LabGuest
       const ok = await pingsWithin(from, to.tenantIp, timeoutMs)
-      pings.push({ from: from.name, fromHost: from.host.name, to: to.name, toHost: to.host.name, address: to.tenantIp, path: 'geneve', ok })
+      pings.push({
+        from: from.name,
+        fromHost: from.host.name,
+        to: to.name,
+        toHost: to.host.name,
+        address: to.tenantIp,
+        path: 'geneve',
+        ok,
+      })
     }
   }
   for (const from of guests) {
     const ok = await pingsWithin(from, lab.gateway.address, timeoutMs)
-    pings.push({ from: from.name, fromHost: from.host.name, to: 'provider gateway', toHost: 'underlay', address: lab.gateway.address, path: 'localnet', ok })
+    pings.push({
+      from: from.name,
+      fromHost: from.host.name,
+      to: 'provider gateway',
+      toHost: 'underlay',
+      address: lab.gateway.address,
+      path: 'localnet',
+      ok,
+    })
   }
   return { ok: pings.length > 0 && pings.every((p) => p.ok), pings }
 }

@@ -49,7 +49,8 @@ export function managementIp(index: number): string {
 }
 
 export async function createLabPool(opts: LabPoolOptions): Promise<LabPool> {
-  if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > 200) throw new LabUsageError(`hosts must be 1..200, got ${opts.hosts}`)
+  if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > 200)
+    throw new LabUsageError(`hosts must be 1..200, got ${opts.hosts}`)
   const managementNetworkUuid = opts.managementNetworkUuid ?? newUuid()
   const hosts: LabHost[] = []
   let underlay: Underlay | undefined

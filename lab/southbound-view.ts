@@ -76,7 +76,11 @@ export async function sbPortBindings(central: OvnCentral): Promise<Map<string, S
   for (const r of rows) {
     const bound = items(r.chassis)[0]
     const logicalPort = atom(r.logical_port)
-    out.set(logicalPort, { logicalPort, type: atom(r.type), chassis: bound === undefined ? null : names.get(bound) ?? bound })
+    out.set(logicalPort, {
+      logicalPort,
+      type: atom(r.type),
+      chassis: bound === undefined ? null : (names.get(bound) ?? bound),
+    })
   }
   return out
 }

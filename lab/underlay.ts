@@ -58,7 +58,9 @@ export class Underlay {
     await createNetns(ns)
     const underlay = new Underlay(ns)
     try {
-      await run('ip', ['link', 'add', underlay.bridge, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0'], { netns: ns })
+      await run('ip', ['link', 'add', underlay.bridge, 'type', 'bridge', 'forward_delay', '0', 'stp_state', '0'], {
+        netns: ns,
+      })
       await run('ip', ['link', 'set', underlay.bridge, 'up'], { netns: ns })
     } catch (err) {
       await underlay.destroy()
@@ -75,7 +77,11 @@ export class Underlay {
     assertIfaceName(peerIf)
     const switchPort = ifaceName('u')
     const mtu = String(opts.mtu ?? 1500)
-    await run('ip', ['link', 'add', switchPort, 'mtu', mtu, 'type', 'veth', 'peer', 'name', peerIf, 'mtu', mtu, 'netns', peerNetns], { netns: this.netns })
+    await run(
+      'ip',
+      ['link', 'add', switchPort, 'mtu', mtu, 'type', 'veth', 'peer', 'name', peerIf, 'mtu', mtu, 'netns', peerNetns],
+      { netns: this.netns },
+    )
     await run('ip', ['link', 'set', switchPort, 'master', this.bridge, 'up'], { netns: this.netns })
     await disableTxOffload(this.netns, switchPort)
     await disableTxOffload(peerNetns, peerIf)

@@ -88,8 +88,13 @@ export class LabVm {
    * Configure a NIC that just arrived in this namespace (called by LabHost.plugVif): MAC, MTU,
    * TX offload off, address (`ip` or, for devid 0, the VM's own), link up.
    */
-  async configureNic(dev: string, opts: { mac: string; ip?: string | undefined; mtu?: number | undefined }): Promise<void> {
-    await run('ip', ['link', 'set', dev, 'address', opts.mac, 'mtu', String(opts.mtu ?? this.mtu)], { netns: this.netns })
+  async configureNic(
+    dev: string,
+    opts: { mac: string; ip?: string | undefined; mtu?: number | undefined },
+  ): Promise<void> {
+    await run('ip', ['link', 'set', dev, 'address', opts.mac, 'mtu', String(opts.mtu ?? this.mtu)], {
+      netns: this.netns,
+    })
     await run('ethtool', ['-K', dev, 'tx', 'off'], { netns: this.netns })
     if (opts.ip !== undefined) await run('ip', ['addr', 'add', opts.ip, 'dev', dev], { netns: this.netns })
     await run('ip', ['link', 'set', dev, 'up'], { netns: this.netns })
@@ -107,7 +112,11 @@ export class LabVm {
     const args = ['-n', '-q', '-c', String(count), '-W', String(waitS), '-i', '0.2']
     if (opts.size !== undefined) args.push('-s', String(opts.size))
     if (opts.dontFragment === true) args.push('-M', 'do')
-    const r = await run('ping', [...args, ip], { netns: this.netns, check: false, timeoutMs: (count * waitS + 10) * 1000 })
+    const r = await run('ping', [...args, ip], {
+      netns: this.netns,
+      check: false,
+      timeoutMs: (count * waitS + 10) * 1000,
+    })
     return r.ok
   }
 
@@ -165,16 +174,27 @@ export async function tcpTransfer(opts: TcpTransferOptions): Promise<number> {
   const port = String(opts.port ?? 5001)
   const bytes = opts.bytes ?? 1_000_000
   const timeoutMs = opts.timeoutMs ?? 20_000
-  const serverDone = run(process.execPath, ['-e', TCP_SERVER, opts.address, port], { netns: opts.server.netns, timeoutMs, check: false })
-  const client = await run(process.execPath, ['-e', TCP_CLIENT, opts.address, port, String(bytes), String(Date.now() + timeoutMs / 2)], {
-    netns: opts.client.netns,
+  const serverDone = run(process.execPath, ['-e', TCP_SERVER, opts.address, port], {
+    netns: opts.server.netns,
     timeoutMs,
     check: false,
   })
+  const client = await run(
+    process.execPath,
+    ['-e', TCP_CLIENT, opts.address, port, String(bytes), String(Date.now() + timeoutMs / 2)],
+    {
+      netns: opts.client.netns,
+      timeoutMs,
+      check: false,
+    },
+  )
   const server = await serverDone
   const received = Number.parseInt(client.stdout, 10)
   if (!client.ok || !Number.isSafeInteger(received)) {
-    throw new LabError('LAB_TCP_FAILED', `TCP ${opts.client.name} -> ${opts.address}:${port} failed${client.timedOut ? ' (timed out)' : ''}: ${client.stderr.trim()} ${server.stderr.trim()}`.trim())
+    throw new LabError(
+      'LAB_TCP_FAILED',
+      `TCP ${opts.client.name} -> ${opts.address}:${port} failed${client.timedOut ? ' (timed out)' : ''}: ${client.stderr.trim()} ${server.stderr.trim()}`.trim(),
+    )
   }
   return received
 }

@@ -18,7 +18,11 @@ export class XapiOvnError extends Error {
 /** A caller-supplied value is malformed. params: [key, value, reason] */
 export class InvalidArgumentError extends XapiOvnError {
   constructor(key: string, value: string, reason: string) {
-    super('OVN_INVALID_ARGUMENT', `invalid ${key}=${JSON.stringify(truncate(value))}: ${reason}`, [key, truncate(value), reason])
+    super('OVN_INVALID_ARGUMENT', `invalid ${key}=${JSON.stringify(truncate(value))}: ${reason}`, [
+      key,
+      truncate(value),
+      reason,
+    ])
   }
 }
 
@@ -46,21 +50,32 @@ export class InvalidRequestError extends XapiOvnError {
 /** The named integration bridge does not exist in the local OVSDB. params: [bridge] */
 export class BridgeMissingError extends XapiOvnError {
   constructor(bridge: string) {
-    super('OVN_BRIDGE_MISSING', `bridge ${bridge} does not exist on this host (XAPI creates it when the network is attached)`, [bridge])
+    super(
+      'OVN_BRIDGE_MISSING',
+      `bridge ${bridge} does not exist on this host (XAPI creates it when the network is attached)`,
+      [bridge],
+    )
   }
 }
 
 /** The bridge exists but is not the XAPI bridge we were told about. params: [bridge, reason] */
 export class BridgeNotXapiError extends XapiOvnError {
   constructor(bridge: string, reason: string) {
-    super('OVN_BRIDGE_NOT_XAPI', `bridge ${bridge} is not usable as the OVN integration bridge: ${reason}`, [bridge, reason])
+    super('OVN_BRIDGE_NOT_XAPI', `bridge ${bridge} is not usable as the OVN integration bridge: ${reason}`, [
+      bridge,
+      reason,
+    ])
   }
 }
 
 /** Open_vSwitch external_ids:system-id is set to something other than the host UUID. params: [current, expected] */
 export class SystemIdMismatchError extends XapiOvnError {
   constructor(current: string, expected: string) {
-    super('OVN_SYSTEM_ID_MISMATCH', `system-id is ${current}, not the host UUID ${expected} (pass force-system-id=true to replace it)`, [current, expected])
+    super(
+      'OVN_SYSTEM_ID_MISMATCH',
+      `system-id is ${current}, not the host UUID ${expected} (pass force-system-id=true to replace it)`,
+      [current, expected],
+    )
   }
 }
 
@@ -81,7 +96,9 @@ export class OvsdbUnavailableError extends XapiOvnError {
 /** The database changed between our read and our write (a wait/precondition failed). params: [detail] */
 export class ConcurrentChangeError extends XapiOvnError {
   constructor(detail: string) {
-    super('OVN_CONCURRENT_CHANGE', `the database changed while we were working, nothing was written: ${detail}`, [detail])
+    super('OVN_CONCURRENT_CHANGE', `the database changed while we were working, nothing was written: ${detail}`, [
+      detail,
+    ])
   }
 }
 
@@ -102,7 +119,11 @@ export class TimeoutError extends XapiOvnError {
 /** xapi-ovn's own record in OVSDB (external_ids:xapi-ovn-saved) cannot be read. params: [detail] */
 export class StateCorruptError extends XapiOvnError {
   constructor(detail: string) {
-    super('OVN_STATE_CORRUPT', `xapi-ovn's record of what it configured is damaged: ${detail} (inspect it with ovs-vsctl get Open_vSwitch . external_ids)`, [detail])
+    super(
+      'OVN_STATE_CORRUPT',
+      `xapi-ovn's record of what it configured is damaged: ${detail} (inspect it with ovs-vsctl get Open_vSwitch . external_ids)`,
+      [detail],
+    )
   }
 }
 
@@ -123,14 +144,23 @@ export function truncate(value: string, max = 256): string {
 /** No PIF of a host can carry OVN's tunnels. params: [host, pif, reason] (pif '' when none was found) */
 export class NoTransportPifError extends XapiOvnError {
   constructor(host: string, pif: string, reason: string) {
-    super('OVN_NO_TRANSPORT_PIF', `host ${host} has no usable transport PIF${pif === '' ? '' : ` (${pif})`}: ${reason}`, [host, pif, reason])
+    super(
+      'OVN_NO_TRANSPORT_PIF',
+      `host ${host} has no usable transport PIF${pif === '' ? '' : ` (${pif})`}: ${reason}`,
+      [host, pif, reason],
+    )
   }
 }
 
 /** An XAPI record lacks a field we read or has it in another shape. params: [class, ref, field, reason] */
 export class XapiRecordError extends XapiOvnError {
   constructor(cls: string, ref: string, field: string, reason: string) {
-    super('OVN_XAPI_RECORD_INVALID', `XAPI ${cls} ${ref}: field ${field} ${reason}`, [cls, ref, field, truncate(reason)])
+    super('OVN_XAPI_RECORD_INVALID', `XAPI ${cls} ${ref}: field ${field} ${reason}`, [
+      cls,
+      ref,
+      field,
+      truncate(reason),
+    ])
   }
 }
 
@@ -144,7 +174,12 @@ export class XapiUnreachableError extends XapiOvnError {
 /** The pool master's TLS certificate does not verify. params: [url, reason] */
 export class XapiCertificateError extends XapiOvnError {
   constructor(url: string, reason: string, options?: { cause?: unknown }) {
-    super('OVN_XAPI_CERTIFICATE', `the TLS certificate of ${url} is not trusted (${reason}); install the pool's CA or, knowingly, allow unauthorized certificates`, [url, truncate(reason)], options)
+    super(
+      'OVN_XAPI_CERTIFICATE',
+      `the TLS certificate of ${url} is not trusted (${reason}); install the pool's CA or, knowingly, allow unauthorized certificates`,
+      [url, truncate(reason)],
+      options,
+    )
   }
 }
 
@@ -162,7 +197,12 @@ export class XapiCallError extends XapiOvnError {
   readonly xapiParams: readonly string[]
 
   constructor(method: string, xapiCode: string, xapiParams: readonly string[], options?: { cause?: unknown }) {
-    super('OVN_XAPI_CALL_FAILED', `XAPI ${method} failed: ${xapiCode}(${xapiParams.map((p) => truncate(p, 120)).join(', ')})`, [method, xapiCode, ...xapiParams.map((p) => truncate(p))], options)
+    super(
+      'OVN_XAPI_CALL_FAILED',
+      `XAPI ${method} failed: ${xapiCode}(${xapiParams.map((p) => truncate(p, 120)).join(', ')})`,
+      [method, xapiCode, ...xapiParams.map((p) => truncate(p))],
+      options,
+    )
     this.method = method
     this.xapiCode = xapiCode
     this.xapiParams = xapiParams.map((p) => truncate(p))
@@ -179,7 +219,11 @@ export class OvnNetworkError extends XapiOvnError {
 /** A host plugin answered, but not with the JSON it documents. params: [host, fn, reason] */
 export class PluginReplyError extends XapiOvnError {
   constructor(host: string, fn: string, reason: string) {
-    super('OVN_PLUGIN_REPLY_INVALID', `ovn-chassis ${fn} on ${host} gave an unexpected answer: ${reason}`, [host, fn, truncate(reason)])
+    super('OVN_PLUGIN_REPLY_INVALID', `ovn-chassis ${fn} on ${host} gave an unexpected answer: ${reason}`, [
+      host,
+      fn,
+      truncate(reason),
+    ])
   }
 }
 
@@ -188,14 +232,21 @@ export class PluginReplyError extends XapiOvnError {
 /** No VM of the pool has this uuid, ref or name_label. params: [vm] */
 export class VmNotFoundError extends XapiOvnError {
   constructor(vm: string) {
-    super('OVN_VM_NOT_FOUND', `no VM of this pool is ${JSON.stringify(truncate(vm))} (give its uuid, name_label or OpaqueRef)`, [truncate(vm)])
+    super(
+      'OVN_VM_NOT_FOUND',
+      `no VM of this pool is ${JSON.stringify(truncate(vm))} (give its uuid, name_label or OpaqueRef)`,
+      [truncate(vm)],
+    )
   }
 }
 
 /** Several VMs carry this name_label. params: [vm, count] */
 export class VmAmbiguousError extends XapiOvnError {
   constructor(vm: string, count: number) {
-    super('OVN_VM_AMBIGUOUS', `${count} VMs are named ${JSON.stringify(truncate(vm))}; name the VM by its uuid`, [truncate(vm), String(count)])
+    super('OVN_VM_AMBIGUOUS', `${count} VMs are named ${JSON.stringify(truncate(vm))}; name the VM by its uuid`, [
+      truncate(vm),
+      String(count),
+    ])
   }
 }
 
@@ -212,6 +263,10 @@ export class VifNotFoundError extends XapiOvnError {
  */
 export class VifConflictError extends XapiOvnError {
   constructor(vm: string, vif: string, reason: string) {
-    super('OVN_VIF_CONFLICT', `VM ${truncate(vm)}, VIF ${truncate(vif)}: ${reason}`, [truncate(vm), truncate(vif), reason])
+    super('OVN_VIF_CONFLICT', `VM ${truncate(vm)}, VIF ${truncate(vif)}: ${reason}`, [
+      truncate(vm),
+      truncate(vif),
+      reason,
+    ])
   }
 }

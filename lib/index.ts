@@ -18,7 +18,17 @@ export * from './errors.js'
 export type { Check, CheckStatus, ControllerState } from './chassis/verify.js'
 export type { KeyChange } from './chassis/external-ids-write.js'
 export { attachVms, detachVms, listVmPorts, VM_UUID_KEY } from './attach/index.js'
-export type { AttachVmsOptions, AttachVmsResult, DetachVmsOptions, DetachVmsResult, VmAttachSpec, VmAttachment, VifDetachment, VmPortInfo, XapiCalls } from './attach/index.js'
+export type {
+  AttachVmsOptions,
+  AttachVmsResult,
+  DetachVmsOptions,
+  DetachVmsResult,
+  VmAttachSpec,
+  VmAttachment,
+  VifDetachment,
+  VmPortInfo,
+  XapiCalls,
+} from './attach/index.js'
 export { connectNorthbound } from './nb/index.js'
 // The building blocks, by namespace: our RFC 7047 OVSDB client, the OVN northbound operations,
 // and the chassis rules shared with the host plugin.

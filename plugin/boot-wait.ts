@@ -53,7 +53,12 @@ export type Readiness =
   | { readonly state: 'unconfigured' }
   | { readonly state: 'missing'; readonly bridge: string }
   | { readonly state: 'not-xapi'; readonly bridge: string }
-  | { readonly state: 'wrong-network'; readonly bridge: string; readonly networks: readonly string[]; readonly expected: string }
+  | {
+      readonly state: 'wrong-network'
+      readonly bridge: string
+      readonly networks: readonly string[]
+      readonly expected: string
+    }
   | { readonly state: 'unreadable'; readonly reason: string }
 
 /** Pure: is the integration bridge of this snapshot XAPI's? */
@@ -65,7 +70,8 @@ export function judgeBridge(s: ChassisSnapshot): Readiness {
   const networks = xsNetworkUuids(bridge.externalIds)
   if (networks.length === 0) return { state: 'not-xapi', bridge: name }
   const expected = s.ovs.externalIds.get(NETWORK_KEY) ?? ''
-  if (expected !== '' && !networks.includes(expected)) return { state: 'wrong-network', bridge: name, networks, expected }
+  if (expected !== '' && !networks.includes(expected))
+    return { state: 'wrong-network', bridge: name, networks, expected }
   return { state: 'ready', bridge: name, networks }
 }
 
@@ -131,7 +137,9 @@ export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome>
     }
     if (r.state === 'ready') return { exitCode: EXIT_READY, last: r, probes }
     if (now() >= deadline) {
-      opts.log(`gave up after ${Math.round(opts.timeoutMs / 1000)}s, still: ${text}. Not starting ovn-controller now, so it cannot create a bridge of its own; systemd tries again (Restart=on-failure)`)
+      opts.log(
+        `gave up after ${Math.round(opts.timeoutMs / 1000)}s, still: ${text}. Not starting ovn-controller now, so it cannot create a bridge of its own; systemd tries again (Restart=on-failure)`,
+      )
       return { exitCode: exitCodeFor(r), last: r, probes }
     }
     await sleep(Math.max(0, Math.min(opts.intervalMs, deadline - now())))
@@ -176,19 +184,27 @@ export function parseBootWaitArgs(argv: readonly string[]): BootWaitArgs {
       return v
     }
     const seconds = (v: string, min: number): number => {
-      if (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(v) || Number(v) < min) throw new Error(`${name} wants seconds >= ${min}, got ${JSON.stringify(v)}`)
+      if (!/^[0-9]{1,5}(\.[0-9]{1,3})?$/.test(v) || Number(v) < min)
+        throw new Error(`${name} wants seconds >= ${min}, got ${JSON.stringify(v)}`)
       return Number(v)
     }
     if (name === '--timeout') timeoutS = seconds(value(), 0)
     else if (name === '--interval') intervalS = seconds(value(), 0.01)
     else if (name === '--db') db = value()
-    else throw new Error(`unknown argument ${JSON.stringify(arg)} (usage: ${PROGRAM} [--timeout SECONDS] [--interval SECONDS] [--db REMOTE])`)
+    else
+      throw new Error(
+        `unknown argument ${JSON.stringify(arg)} (usage: ${PROGRAM} [--timeout SECONDS] [--interval SECONDS] [--db REMOTE])`,
+      )
   }
   return { timeoutS, intervalS, db }
 }
 
 /** The program: returns the exit code. `write` gets each journal line (default: stderr). */
-export async function bootWaitMain(argv: readonly string[], env: Env, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<number> {
+export async function bootWaitMain(
+  argv: readonly string[],
+  env: Env,
+  write: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<number> {
   let args: BootWaitArgs
   try {
     args = parseBootWaitArgs(argv)
@@ -199,6 +215,11 @@ export async function bootWaitMain(argv: readonly string[], env: Env, write: (li
   const remote = args.db ?? pathsFromEnv(env).ovsDbRemote
   const log = (line: string): void => write(`${PROGRAM}: ${line}`)
   log(`waiting up to ${args.timeoutS}s for the integration bridge (external_ids:ovn-bridge in ${remote}) to be XAPI's`)
-  const outcome = await waitForXapiBridge({ timeoutMs: args.timeoutS * 1000, intervalMs: args.intervalS * 1000, probe: ovsdbProbe(remote), log })
+  const outcome = await waitForXapiBridge({
+    timeoutMs: args.timeoutS * 1000,
+    intervalMs: args.intervalS * 1000,
+    probe: ovsdbProbe(remote),
+    log,
+  })
   return outcome.exitCode
 }

@@ -68,7 +68,9 @@ function acquire(ctx: PluginContext, name: string, path: string): void {
       closeSync(fd)
     }
   } catch (err) {
-    throw new InternalError(`cannot create the ${name} lock in ${ctx.paths.ovsRundir}: ${(err as Error).message}`, { cause: err })
+    throw new InternalError(`cannot create the ${name} lock in ${ctx.paths.ovsRundir}: ${(err as Error).message}`, {
+      cause: err,
+    })
   }
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -76,7 +78,8 @@ function acquire(ctx: PluginContext, name: string, path: string): void {
         linkSync(mine, path)
         return
       } catch (err) {
-        if (errno(err) !== 'EEXIST') throw new InternalError(`cannot create the ${name} lock ${path}: ${(err as Error).message}`, { cause: err })
+        if (errno(err) !== 'EEXIST')
+          throw new InternalError(`cannot create the ${name} lock ${path}: ${(err as Error).message}`, { cause: err })
       }
       const owner = readOwner(path)
       if (owner === 'gone') continue // released between our link and our read
@@ -87,7 +90,9 @@ function acquire(ctx: PluginContext, name: string, path: string): void {
         renameSync(path, aside)
       } catch (err) {
         if (errno(err) === 'ENOENT') continue
-        throw new InternalError(`cannot remove the stale ${name} lock ${path}: ${(err as Error).message}`, { cause: err })
+        throw new InternalError(`cannot remove the stale ${name} lock ${path}: ${(err as Error).message}`, {
+          cause: err,
+        })
       }
       const moved = readOwner(aside)
       if (moved !== owner) {

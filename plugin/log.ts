@@ -46,7 +46,14 @@ export interface LineLoggerOptions {
 }
 
 /** Format one log line (without its newline). Newlines inside the message are escaped. */
-export function formatLine(time: Date, pid: number, fn: string, level: LogLevel, message: string, data?: Record<string, unknown>): string {
+export function formatLine(
+  time: Date,
+  pid: number,
+  fn: string,
+  level: LogLevel,
+  message: string,
+  data?: Record<string, unknown>,
+): string {
   let line = `${time.toISOString()} pid=${pid} fn=${fn} ${level} ${message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`
   if (data !== undefined) {
     let json: string

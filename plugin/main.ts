@@ -13,7 +13,10 @@ import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'
 
-const writeStdout = process.stdout.write.bind(process.stdout) as (text: string, done: (err?: Error | null) => void) => boolean
+const writeStdout = process.stdout.write.bind(process.stdout) as (
+  text: string,
+  done: (err?: Error | null) => void,
+) => boolean
 let replied = false
 let log: Logger = silentLogger
 
@@ -55,7 +58,9 @@ async function main(table: Readonly<Record<string, PluginFunction>>): Promise<vo
   } catch (err) {
     // runPlugin never rejects; this is a crash of the entry itself, the one case for stderr.
     try {
-      process.stderr.write(`ovn-chassis: internal crash: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+      process.stderr.write(
+        `ovn-chassis: internal crash: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      )
     } finally {
       reply(LAST_RESORT_RESPONSE)
     }

@@ -63,22 +63,32 @@ export function parseRequest(argv1: string): PluginRequest {
   const call = decodeMethodCall(argv1, { maxBytes: REQUEST_LIMITS.maxBytes, maxDepth: REQUEST_LIMITS.maxDepth })
   const fn = call.methodName
   if (call.params.length !== 2) {
-    throw new InvalidRequestError(`expected 2 params (session reference, struct of arguments), found ${call.params.length}`)
+    throw new InvalidRequestError(
+      `expected 2 params (session reference, struct of arguments), found ${call.params.length}`,
+    )
   }
   const [session, rawArgs] = call.params as [XmlRpcValue, XmlRpcValue]
-  if (typeof session !== 'string') throw new InvalidRequestError(`the first param (session reference) is a ${typeName(session)}, not a string`)
-  if (!isStruct(rawArgs)) throw new InvalidRequestError(`the second param (arguments) is a ${typeName(rawArgs)}, not a struct`)
+  if (typeof session !== 'string')
+    throw new InvalidRequestError(`the first param (session reference) is a ${typeName(session)}, not a string`)
+  if (!isStruct(rawArgs))
+    throw new InvalidRequestError(`the second param (arguments) is a ${typeName(rawArgs)}, not a struct`)
   const keys = Object.keys(rawArgs)
-  if (keys.length > REQUEST_LIMITS.maxArgs) throw new InvalidRequestError(`too many arguments: ${keys.length} (at most ${REQUEST_LIMITS.maxArgs})`)
+  if (keys.length > REQUEST_LIMITS.maxArgs)
+    throw new InvalidRequestError(`too many arguments: ${keys.length} (at most ${REQUEST_LIMITS.maxArgs})`)
   const args: Record<string, string> = {}
   for (const key of keys) {
     if (key.length > REQUEST_LIMITS.maxKeyLength) {
-      throw new InvalidRequestError(`argument name ${JSON.stringify(truncate(key, 40))} is longer than ${REQUEST_LIMITS.maxKeyLength} characters`)
+      throw new InvalidRequestError(
+        `argument name ${JSON.stringify(truncate(key, 40))} is longer than ${REQUEST_LIMITS.maxKeyLength} characters`,
+      )
     }
     const value = rawArgs[key] as XmlRpcValue
-    if (typeof value !== 'string') throw new InvalidRequestError(`argument ${JSON.stringify(key)} is a ${typeName(value)}, not a string`)
+    if (typeof value !== 'string')
+      throw new InvalidRequestError(`argument ${JSON.stringify(key)} is a ${typeName(value)}, not a string`)
     if (value.length > REQUEST_LIMITS.maxValueLength) {
-      throw new InvalidRequestError(`argument ${JSON.stringify(key)} is ${value.length} characters long (at most ${REQUEST_LIMITS.maxValueLength})`)
+      throw new InvalidRequestError(
+        `argument ${JSON.stringify(key)} is ${value.length} characters long (at most ${REQUEST_LIMITS.maxValueLength})`,
+      )
     }
     Object.defineProperty(args, key, { value, enumerable: true, writable: true, configurable: true })
   }
@@ -119,7 +129,8 @@ export function resultJson(result: unknown): string {
 }
 
 function describe(err: unknown): { message: string; stack?: string } {
-  if (err instanceof Error) return err.stack !== undefined ? { message: err.message, stack: err.stack } : { message: err.message }
+  if (err instanceof Error)
+    return err.stack !== undefined ? { message: err.message, stack: err.stack } : { message: err.message }
   try {
     return { message: `non-Error thrown: ${String(err)}` }
   } catch {
@@ -138,11 +149,17 @@ function errorResponse(err: unknown, ctx: PluginContext): string {
   return failureResponse('OVN_INTERNAL', [truncate(message, 2048)])
 }
 
-async function dispatch(argv: readonly string[], functions: Readonly<Record<string, PluginFunction>>, ctx: PluginContext): Promise<string> {
+async function dispatch(
+  argv: readonly string[],
+  functions: Readonly<Record<string, PluginFunction>>,
+  ctx: PluginContext,
+): Promise<string> {
   let request: PluginRequest
   try {
-    if (argv.length < 2) throw new InvalidRequestError('argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument')
-    if (argv.length > 2) throw new InvalidRequestError(`expected one argument (the XML-RPC methodCall), found ${argv.length - 1}`)
+    if (argv.length < 2)
+      throw new InvalidRequestError('argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument')
+    if (argv.length > 2)
+      throw new InvalidRequestError(`expected one argument (the XML-RPC methodCall), found ${argv.length - 1}`)
     request = parseRequest(argv[1] as string)
   } catch (err) {
     return errorResponse(err, ctx)
@@ -170,7 +187,11 @@ async function dispatch(argv: readonly string[], functions: Readonly<Record<stri
  * Run one plugin call: `argv` as the process got it, argv[0] the program and argv[1] the request
  * (pass `process.argv.slice(1)`). Resolves to the exact stdout text; never rejects.
  */
-export async function runPlugin(argv: readonly string[], functions: Readonly<Record<string, PluginFunction>>, ctx: PluginContext): Promise<string> {
+export async function runPlugin(
+  argv: readonly string[],
+  functions: Readonly<Record<string, PluginFunction>>,
+  ctx: PluginContext,
+): Promise<string> {
   const safeCtx: PluginContext = { ...ctx, log: safeLogger(ctx.log) }
   try {
     return await dispatch(argv, functions, safeCtx)

@@ -184,7 +184,13 @@ export class Database {
     for (const listener of [...this.#listeners]) listener()
   }
 
-  #link(parentCls: string, parentRef: XapiValue | undefined, parentField: string, childRef: string, add: boolean): void {
+  #link(
+    parentCls: string,
+    parentRef: XapiValue | undefined,
+    parentField: string,
+    childRef: string,
+    add: boolean,
+  ): void {
     if (typeof parentRef !== 'string' || parentRef === NULL_REF) return
     const parent = this.#rows.get(parentRef)
     if (parent === undefined || parent.cls !== parentCls) return

@@ -235,7 +235,8 @@ export class XapiEmulator<Guest = unknown> {
 
   #address(backend: HostBackend<Guest>): string {
     const ip = backend.managementIp
-    if (ip === undefined || ip === '') throw new Error(`host ${backend.name} has no management IP yet (give it an uplink first)`)
+    if (ip === undefined || ip === '')
+      throw new Error(`host ${backend.name} has no management IP yet (give it an uplink first)`)
     return ip
   }
 
@@ -267,7 +268,13 @@ export class XapiEmulator<Guest = unknown> {
     return dest
   }
 
-  addNetwork(fields: { name_label: string; bridge: string; uuid?: string; MTU?: number; other_config?: Record<string, string> }): string {
+  addNetwork(fields: {
+    name_label: string
+    bridge: string
+    uuid?: string
+    MTU?: number
+    other_config?: Record<string, string>
+  }): string {
     return this.db.create('network', { name_description: '', ...fields })
   }
 
@@ -281,7 +288,13 @@ export class XapiEmulator<Guest = unknown> {
   }
 
   /** A VLAN: the untagged PIF `device` on `network`, over `taggedPif`, with its VLAN record. */
-  addVlan(seed: { taggedPif: string; tag: number; network: string; currently_attached?: boolean; ip?: Partial<PifSeed> }): { pif: string; vlan: string } {
+  addVlan(seed: {
+    taggedPif: string
+    tag: number
+    network: string
+    currently_attached?: boolean
+    ip?: Partial<PifSeed>
+  }): { pif: string; vlan: string } {
     const tagged = this.db.get('PIF', seed.taggedPif)
     const pif = this.addPif({
       ...seed.ip,
@@ -299,7 +312,13 @@ export class XapiEmulator<Guest = unknown> {
   }
 
   /** A bond: master PIF `device` on `network` over `slaves` (PIFs of one host). */
-  addBond(seed: { slaves: readonly string[]; device: string; network: string; mode?: 'balance-slb' | 'active-backup' | 'lacp'; ip?: Partial<PifSeed> }): { pif: string; bond: string } {
+  addBond(seed: {
+    slaves: readonly string[]
+    device: string
+    network: string
+    mode?: 'balance-slb' | 'active-backup' | 'lacp'
+    ip?: Partial<PifSeed>
+  }): { pif: string; bond: string } {
     const first = seed.slaves[0]
     if (first === undefined) throw new Error('a bond needs slaves')
     const slave = this.db.get('PIF', first)
@@ -312,7 +331,12 @@ export class XapiEmulator<Guest = unknown> {
       physical: false,
       currently_attached: true,
     })
-    const bond = this.db.create('Bond', { master: pif, mode: seed.mode ?? 'balance-slb', primary_slave: first, links_up: seed.slaves.length })
+    const bond = this.db.create('Bond', {
+      master: pif,
+      mode: seed.mode ?? 'balance-slb',
+      primary_slave: first,
+      links_up: seed.slaves.length,
+    })
     for (const s of seed.slaves) this.db.set('PIF', s, { bond_slave_of: bond })
     return { pif, bond }
   }
@@ -387,7 +411,10 @@ export class XapiEmulator<Guest = unknown> {
         const result = await work()
         finish({ status: 'success', result: taskResultText(result ?? undefined) })
       } catch (err) {
-        const e = err instanceof XapiApiError ? err : new XapiApiError(Codes.INTERNAL_ERROR, [String((err as Error)?.message ?? err)])
+        const e =
+          err instanceof XapiApiError
+            ? err
+            : new XapiApiError(Codes.INTERNAL_ERROR, [String((err as Error)?.message ?? err)])
         finish({ status: 'failure', error_info: e.description })
       }
     })()
@@ -424,11 +451,19 @@ export class XapiEmulator<Guest = unknown> {
         this.#define(`${cls}.get_by_name_label`, {
           ...base,
           params: [{ name: 'label', type: T.string }],
-          run: (_c, [label]) => this.db.all(cls).filter((r) => r.record.name_label === label).map((r) => r.ref),
+          run: (_c, [label]) =>
+            this.db
+              .all(cls)
+              .filter((r) => r.record.name_label === label)
+              .map((r) => r.ref),
         })
       }
       for (const [field, fspec] of Object.entries(spec.fields)) {
-        this.#define(`${cls}.get_${field}`, { ...base, params: [self], run: (_c, [ref]) => this.db.field(cls, str(ref), field) })
+        this.#define(`${cls}.get_${field}`, {
+          ...base,
+          params: [self],
+          run: (_c, [ref]) => this.db.field(cls, str(ref), field),
+        })
         if (fspec.rw !== true) continue
         this.#define(`${cls}.set_${field}`, {
           ...base,
@@ -543,7 +578,8 @@ export class XapiEmulator<Guest = unknown> {
         { name: 'token', type: T.string },
         { name: 'timeout', type: T.float },
       ],
-      run: (ctx, [classes, token, timeout]) => this.#eventFrom(ctx.session, classes as string[], str(token), (timeout as XapiDouble).value),
+      run: (ctx, [classes, token, timeout]) =>
+        this.#eventFrom(ctx.session, classes as string[], str(token), (timeout as XapiDouble).value),
     })
     this.#define('event.inject', {
       ...s,
@@ -569,7 +605,11 @@ export class XapiEmulator<Guest = unknown> {
         { name: 'description', type: T.string },
       ],
       run: (_c, [label, description]) =>
-        this.db.create('task', { name_label: label as string, name_description: description as string, created: XapiDateTime.of(new Date()) }),
+        this.db.create('task', {
+          name_label: label as string,
+          name_description: description as string,
+          created: XapiDateTime.of(new Date()),
+        }),
     })
     this.#define('task.destroy', {
       ...s,
@@ -584,7 +624,8 @@ export class XapiEmulator<Guest = unknown> {
       async: true,
       params: [{ name: 'task', type: T.ref('task') }],
       run: (_c, [ref]) => {
-        if (this.db.field('task', str(ref), 'status') === 'pending') this.db.set('task', str(ref), { status: 'cancelling' })
+        if (this.db.field('task', str(ref), 'status') === 'pending')
+          this.db.set('task', str(ref), { status: 'cancelling' })
       },
     })
 
@@ -748,12 +789,19 @@ export class XapiEmulator<Guest = unknown> {
       if (events.length > 0 || now >= deadline || this.#closed) {
         const counts: Record<string, XapiValue> = {}
         for (const cls of Object.keys(CLASSES)) {
-          if (wanted.some((w) => w.cls === '*' || w.cls === lower(cls))) counts[lower(cls)] = new XapiInt32(this.db.count(cls))
+          if (wanted.some((w) => w.cls === '*' || w.cls === lower(cls)))
+            counts[lower(cls)] = new XapiInt32(this.db.count(cls))
         }
         const timestamp = XapiDateTime.of(new Date())
         return {
           events: events.map((e) => {
-            const ev: Record<string, XapiValue> = { id: e.id, timestamp, class: lower(e.cls), operation: e.operation, ref: e.ref }
+            const ev: Record<string, XapiValue> = {
+              id: e.id,
+              timestamp,
+              class: lower(e.cls),
+              operation: e.operation,
+              ref: e.ref,
+            }
             if (e.snapshot !== undefined) ev.snapshot = e.snapshot
             return ev
           }),
@@ -797,7 +845,8 @@ export class XapiEmulator<Guest = unknown> {
   #vifCreate(record: XapiRecord): string {
     const required = (name: string, type: FieldType): XapiValue => {
       const value = record[name]
-      if (value === undefined) throw new XapiApiError(Codes.INTERNAL_ERROR, [`Server_helpers.Dispatcher_FieldNotFound("${name}")`])
+      if (value === undefined)
+        throw new XapiApiError(Codes.INTERNAL_ERROR, [`Server_helpers.Dispatcher_FieldNotFound("${name}")`])
       return readValue(name, type, value)
     }
     const optional = (name: string, type: FieldType, fallback: XapiValue): XapiValue =>
@@ -823,7 +872,11 @@ export class XapiEmulator<Guest = unknown> {
       other_config: optional('other_config', T.stringMap, {}),
       qos_algorithm_type: optional('qos_algorithm_type', T.string, ''),
       qos_algorithm_params: optional('qos_algorithm_params', T.stringMap, {}),
-      locking_mode: optional('locking_mode', T.enum('network_default', 'locked', 'unlocked', 'disabled'), 'network_default'),
+      locking_mode: optional(
+        'locking_mode',
+        T.enum('network_default', 'locked', 'unlocked', 'disabled'),
+        'network_default',
+      ),
       ipv4_allowed: optional('ipv4_allowed', T.strings, []),
       ipv6_allowed: optional('ipv6_allowed', T.strings, []),
     })
@@ -853,7 +906,8 @@ export class XapiEmulator<Guest = unknown> {
 
   #requirePowerState(vm: string, expected: 'Running' | 'Halted'): void {
     const actual = str(this.db.field('VM', vm, 'power_state'))
-    if (actual !== expected) throw new XapiApiError(Codes.VM_BAD_POWER_STATE, [vm, expected.toLowerCase(), actual.toLowerCase()])
+    if (actual !== expected)
+      throw new XapiApiError(Codes.VM_BAD_POWER_STATE, [vm, expected.toLowerCase(), actual.toLowerCase()])
   }
 
   #chooseHost(vm: string): EmulatedHost<Guest> {
@@ -905,7 +959,10 @@ export class XapiEmulator<Guest = unknown> {
 
   async #unplugVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
     const vm = str(this.db.field('VIF', vif, 'VM'))
-    await h.backend.unplugVif({ domid: num(this.db.field('VM', vm, 'domid')), devid: Number(str(this.db.field('VIF', vif, 'device'))) })
+    await h.backend.unplugVif({
+      domid: num(this.db.field('VM', vm, 'domid')),
+      devid: Number(str(this.db.field('VIF', vif, 'device'))),
+    })
     this.db.set('VIF', vif, { currently_attached: false })
   }
 }

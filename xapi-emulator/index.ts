@@ -20,7 +20,14 @@ export { XapiApiError, Codes } from './api-error.js'
 export { XapiEmulator, formatToken } from './emulator.js'
 export type { CallContext, EmulatedHost, EmulatorOptions, MethodDef, PifSeed, VmSeed } from './emulator.js'
 export { MemoryHostBackend } from './host-backend.js'
-export type { CreateBridgeRequest, FailMode, HostBackend, MemoryBridge, MemoryPort, PlugVifRequest } from './host-backend.js'
+export type {
+  CreateBridgeRequest,
+  FailMode,
+  HostBackend,
+  MemoryBridge,
+  MemoryPort,
+  PlugVifRequest,
+} from './host-backend.js'
 export { createEmulatedPool, seedTransportPifs } from './pool.js'
 export type { EmulatedPool, EmulatedPoolOptions, PoolHost, SeedContext } from './pool.js'
 export { serveEmulator } from './server.js'

@@ -85,7 +85,13 @@ function exec(argv: readonly string[]): Promise<PluginExit> {
     child.stderr.on('data', (b: Buffer) => err.push(b))
     child.on('error', reject)
     child.on('close', (status, signal) =>
-      resolve({ argv, status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+      resolve({
+        argv,
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
     )
   })
 }
@@ -103,7 +109,11 @@ export function interpretPluginOutput(result: PluginExit): string {
   try {
     response = decodeMethodResponse(stdout)
   } catch (err) {
-    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['failed to parse plugin output', stdout, (err as Error).message])
+    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, [
+      'failed to parse plugin output',
+      stdout,
+      (err as Error).message,
+    ])
   }
   if (response.kind === 'fault') {
     throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['fault', String(response.faultCode), response.faultString])
@@ -112,7 +122,12 @@ export function interpretPluginOutput(result: PluginExit): string {
   if (isStruct(value)) {
     const { Status, Value, ErrorDescription } = value
     if (Status === 'Success' && typeof Value === 'string') return Value
-    if (Status === 'Failure' && Array.isArray(ErrorDescription) && ErrorDescription.length > 0 && ErrorDescription.every((e) => typeof e === 'string')) {
+    if (
+      Status === 'Failure' &&
+      Array.isArray(ErrorDescription) &&
+      ErrorDescription.length > 0 &&
+      ErrorDescription.every((e) => typeof e === 'string')
+    ) {
       const [code, ...params] = ErrorDescription as string[]
       throw new XapiApiError(code as string, params)
     }

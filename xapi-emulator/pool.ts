@@ -73,9 +73,14 @@ export interface EmulatedPool<Guest = unknown> extends SeedContext<Guest> {
   close(): Promise<void>
 }
 
-export async function createEmulatedPool<Guest = unknown>(options: EmulatedPoolOptions<Guest>): Promise<EmulatedPool<Guest>> {
+export async function createEmulatedPool<Guest = unknown>(
+  options: EmulatedPoolOptions<Guest>,
+): Promise<EmulatedPool<Guest>> {
   if (options.hosts.length === 0) throw new Error('an emulated pool needs at least one host')
-  const emulator = new XapiEmulator<Guest>({ password: options.password, ...(options.poolName !== undefined ? { poolName: options.poolName } : {}) })
+  const emulator = new XapiEmulator<Guest>({
+    password: options.password,
+    ...(options.poolName !== undefined ? { poolName: options.poolName } : {}),
+  })
   let server: EmulatorServer | undefined
   try {
     const managementNetwork = emulator.addNetwork({
@@ -132,18 +137,39 @@ export async function createEmulatedPool<Guest = unknown>(options: EmulatedPoolO
  * unconfigured; `eth2` + `eth3` bonded as `bond0` with a Static IP 198.18.0.i/24; VLAN 100 over
  * `eth1` with a Static IP 198.18.1.i/24. Returns the refs per host.
  */
-export function seedTransportPifs<Guest>(pool: SeedContext<Guest>): Array<{ eth1: string; eth2: string; eth3: string; bond: string; bondPif: string; vlanPif: string }> {
+export function seedTransportPifs<Guest>(
+  pool: SeedContext<Guest>,
+): Array<{ eth1: string; eth2: string; eth3: string; bond: string; bondPif: string; vlanPif: string }> {
   const { emulator } = pool
-  const physical = (name: string): string => emulator.addNetwork({ name_label: `Pool-wide network associated with ${name}`, bridge: `xenbr${name.slice(3)}` })
+  const physical = (name: string): string =>
+    emulator.addNetwork({ name_label: `Pool-wide network associated with ${name}`, bridge: `xenbr${name.slice(3)}` })
   const net1 = physical('eth1')
   const net2 = physical('eth2')
   const net3 = physical('eth3')
   const bondNet = emulator.addNetwork({ name_label: 'Bond 2+3', bridge: 'xapi100' })
   const vlanNet = emulator.addNetwork({ name_label: 'VLAN 100', bridge: 'xapi101' })
   return pool.hosts.map((h, i) => {
-    const eth1 = emulator.addPif({ host: h.ref, network: net1, device: 'eth1', physical: true, currently_attached: true })
-    const eth2 = emulator.addPif({ host: h.ref, network: net2, device: 'eth2', physical: true, currently_attached: false })
-    const eth3 = emulator.addPif({ host: h.ref, network: net3, device: 'eth3', physical: true, currently_attached: false })
+    const eth1 = emulator.addPif({
+      host: h.ref,
+      network: net1,
+      device: 'eth1',
+      physical: true,
+      currently_attached: true,
+    })
+    const eth2 = emulator.addPif({
+      host: h.ref,
+      network: net2,
+      device: 'eth2',
+      physical: true,
+      currently_attached: false,
+    })
+    const eth3 = emulator.addPif({
+      host: h.ref,
+      network: net3,
+      device: 'eth3',
+      physical: true,
+      currently_attached: false,
+    })
     const { pif: bondPif, bond } = emulator.addBond({
       slaves: [eth2, eth3],
       device: 'bond0',

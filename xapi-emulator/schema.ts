@@ -49,7 +49,11 @@ const ref = (cls: string, rw = false): FieldSpec => ({ type: T.ref(cls), rw, def
 const refs = (cls: string): FieldSpec => ({ type: T.refs(cls), default: () => [] })
 const strings = (rw = false): FieldSpec => ({ type: T.strings, rw, default: () => [] })
 const smap = (rw = false): FieldSpec => ({ type: T.stringMap, rw, default: () => ({}) })
-const enm = (values: string[], value: string, rw = false): FieldSpec => ({ type: T.enum(...values), rw, default: () => value })
+const enm = (values: string[], value: string, rw = false): FieldSpec => ({
+  type: T.enum(...values),
+  rw,
+  default: () => value,
+})
 const date = (): FieldSpec => ({ type: T.datetime, default: () => XapiDateTime.EPOCH })
 const float = (value: number): FieldSpec => ({ type: T.float, default: () => new XapiDouble(value) })
 const opsMap = (): FieldSpec => ({ type: T.map(T.string), default: () => ({}) })

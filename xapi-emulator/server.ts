@@ -100,7 +100,12 @@ async function handleJson(emulator: XapiEmulator, calls: string[], body: string,
   }
   const v2 = request.jsonrpc === '2.0'
   const id = request.id ?? null
-  const params = request.params === undefined || request.params === null ? [] : Array.isArray(request.params) ? request.params : [request.params]
+  const params =
+    request.params === undefined || request.params === null
+      ? []
+      : Array.isArray(request.params)
+        ? request.params
+        : [request.params]
   const method = request.method
   calls.push(method)
   let reply: unknown
@@ -143,9 +148,22 @@ async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
     const key = join(dir, 'key.pem')
     const cert = join(dir, 'cert.pem')
     await run('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', key, '-out', cert,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-sha256',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
     ])
     return { key: await readFile(key, 'utf8'), cert: await readFile(cert, 'utf8') }
   } finally {

@@ -21,7 +21,11 @@ export type Transport = (typeof TRANSPORTS)[number]
 
 /** `n` in-memory hosts host1..hostN with management IPs 192.0.2.11, .12, ... */
 export function memoryHosts(n: number, env: Record<string, string> = {}): MemoryHostBackend[] {
-  return Array.from({ length: n }, (_, i) => new MemoryHostBackend({ uuid: randomUUID(), name: `host${i + 1}`, managementIp: `192.0.2.${11 + i}`, env }))
+  return Array.from(
+    { length: n },
+    (_, i) =>
+      new MemoryHostBackend({ uuid: randomUUID(), name: `host${i + 1}`, managementIp: `192.0.2.${11 + i}`, env }),
+  )
 }
 
 interface AfterHook {
@@ -54,7 +58,11 @@ export async function connectClient(
 }
 
 /** The promise rejects with a xen-api error of this code (and these params, when given). */
-export async function rejectsWithXapiError(promise: Promise<unknown>, code: string, params?: readonly string[]): Promise<{ code: string; params: string[] }> {
+export async function rejectsWithXapiError(
+  promise: Promise<unknown>,
+  code: string,
+  params?: readonly string[],
+): Promise<{ code: string; params: string[] }> {
   let error: unknown
   try {
     await promise
@@ -69,7 +77,12 @@ export async function rejectsWithXapiError(promise: Promise<unknown>, code: stri
 }
 
 /** POST a raw body to the emulator and get status, content-type and text back. */
-export async function post(url: string, path: string, body: string, contentType: string): Promise<{ status: number; contentType: string | null; text: string }> {
+export async function post(
+  url: string,
+  path: string,
+  body: string,
+  contentType: string,
+): Promise<{ status: number; contentType: string | null; text: string }> {
   const res = await fetch(new URL(path, url), { method: 'POST', body, headers: { 'content-type': contentType } })
   return { status: res.status, contentType: res.headers.get('content-type'), text: await res.text() }
 }

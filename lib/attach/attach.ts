@@ -29,10 +29,33 @@ import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import type { VifPortSpec } from '../nb/validate-inputs.js'
 import { VifConflictError } from '../errors.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
-import { parseAllRecords, parseHost, parseVif, parseVm, type NetworkRecord, type PowerState, type VifRecord, type VmRecord } from '../pool/records.js'
+import {
+  parseAllRecords,
+  parseHost,
+  parseVif,
+  parseVm,
+  type NetworkRecord,
+  type PowerState,
+  type VifRecord,
+  type VmRecord,
+} from '../pool/records.js'
 import { chooseVifs, type PortSwitch, type VmContext } from './plan-attach.js'
-import { parseAttachOptions, parseDetachOptions, type AttachVmsOptions, type DetachVmsOptions } from './validate-attach.js'
-import { createVif, findVifByUuid, plugVif, readOvnNetwork, readVmVifs, removeVif, resolveVm, type XapiCalls } from './xapi-vifs.js'
+import {
+  parseAttachOptions,
+  parseDetachOptions,
+  type AttachVmsOptions,
+  type DetachVmsOptions,
+} from './validate-attach.js'
+import {
+  createVif,
+  findVifByUuid,
+  plugVif,
+  readOvnNetwork,
+  readVmVifs,
+  removeVif,
+  resolveVm,
+  type XapiCalls,
+} from './xapi-vifs.js'
 
 /** external_ids key of a VM port: the uuid of the VM the VIF belongs to. */
 export const VM_UUID_KEY = 'xapi-ovn:vm-uuid'
@@ -123,7 +146,11 @@ async function rollback(xapi: XapiCalls, created: readonly VifRecord[]): Promise
  * network (found or created), all ports in one northbound transaction, VIFs of running VMs
  * plugged. Running it again with the same arguments changes nothing.
  */
-export async function attachVms(xapi: XapiCalls, nb: NbTransactor, options: AttachVmsOptions): Promise<AttachVmsResult> {
+export async function attachVms(
+  xapi: XapiCalls,
+  nb: NbTransactor,
+  options: AttachVmsOptions,
+): Promise<AttachVmsResult> {
   const o = parseAttachOptions(options)
   const network = await readOvnNetwork(xapi, o.network ?? DEFAULT_NETWORK_NAME)
   const items: VmContext[] = []
@@ -134,7 +161,11 @@ export async function attachVms(xapi: XapiCalls, nb: NbTransactor, options: Atta
   const candidateUuids = items.flatMap((i) => i.vifs.filter((v) => v.network === network.ref).map((v) => v.uuid))
   const snapshot = await readSnapshot(nb, candidateUuids)
   const target = findSwitch(snapshot, o.switch)
-  if (o.vms.some((v) => v.ips === 'dynamic') && !target.otherConfig.has('subnet') && !target.otherConfig.has('ipv6_prefix')) {
+  if (
+    o.vms.some((v) => v.ips === 'dynamic') &&
+    !target.otherConfig.has('subnet') &&
+    !target.otherConfig.has('ipv6_prefix')
+  ) {
     throw new NbSwitchNoSubnetError(o.switch)
   }
   const owners = portOwners(snapshot)
@@ -209,7 +240,11 @@ export async function attachVms(xapi: XapiCalls, nb: NbTransactor, options: Atta
  * named by uuid: their ports go in one northbound transaction, then the VIFs are unplugged and
  * destroyed (unless `keepVifs`). Detaching what is not attached is not an error.
  */
-export async function detachVms(xapi: XapiCalls, nb: NbTransactor, options: DetachVmsOptions): Promise<DetachVmsResult> {
+export async function detachVms(
+  xapi: XapiCalls,
+  nb: NbTransactor,
+  options: DetachVmsOptions,
+): Promise<DetachVmsResult> {
   const o = parseDetachOptions(options)
   const network = await readOvnNetwork(xapi, o.network ?? DEFAULT_NETWORK_NAME)
   const targets = new Map<string, { vif: VifRecord | null; vm: VmRecord | null; explicit: boolean }>()
@@ -222,7 +257,11 @@ export async function detachVms(xapi: XapiCalls, nb: NbTransactor, options: Deta
   for (const uuid of o.vifs) {
     const vif = await findVifByUuid(xapi, uuid)
     if (vif !== null && vif.network !== network.ref) {
-      throw new VifConflictError(vif.vm, uuid, `the VIF is on another network (${vif.network}), not on ${network.nameLabel}: it is not an OVN attachment`)
+      throw new VifConflictError(
+        vif.vm,
+        uuid,
+        `the VIF is on another network (${vif.network}), not on ${network.nameLabel}: it is not an OVN attachment`,
+      )
     }
     const vm = vif === null ? null : parseVm(vif.vm, await xapi.call('VM.get_record', vif.vm))
     targets.set(uuid, { vif, vm, explicit: true })
@@ -237,14 +276,19 @@ export async function detachVms(xapi: XapiCalls, nb: NbTransactor, options: Deta
       const owner = port === undefined ? undefined : owners.get(port.uuid)
       if (owner?.uuid === sw.uuid) continue
       if (t.explicit && owner !== undefined) {
-        throw new VifConflictError(t.vm?.uuid ?? '', uuid, `its port is on logical switch ${owner.name}, not on ${sw.name}`)
+        throw new VifConflictError(
+          t.vm?.uuid ?? '',
+          uuid,
+          `its port is on logical switch ${owner.name}, not on ${sw.name}`,
+        )
       }
       // A VM's other VIFs (ports elsewhere or none) are not this switch's business.
       if (!t.explicit) targets.delete(uuid)
     }
   }
 
-  const removed = targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
+  const removed =
+    targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
   const detached: VifDetachment[] = []
   for (const [uuid, t] of targets) {
     const port = removed.removed.find((r) => r.vifUuid === uuid)

@@ -50,7 +50,12 @@ function sameMac(a: string, b: string): boolean {
  * Choose a VIF for every VM. `portSwitch(vifUuid)` is the switch holding the port named after
  * that VIF, or null; `target` is the switch asked for.
  */
-export function chooseVifs(items: readonly VmContext[], network: NetworkRecord, target: PortSwitch, portSwitch: (vifUuid: string) => PortSwitch | null): VmChoice[] {
+export function chooseVifs(
+  items: readonly VmContext[],
+  network: NetworkRecord,
+  target: PortSwitch,
+  portSwitch: (vifUuid: string) => PortSwitch | null,
+): VmChoice[] {
   /** VM uuid -> devices already given to an earlier item of this request. */
   const taken = new Map<string, Set<string>>()
   return items.map(({ spec, vm, vifs }): VmChoice => {
@@ -76,20 +81,36 @@ function chooseOne(
     return sw !== null && sw.uuid !== target.uuid ? sw : null
   }
   if (spec.device !== null) {
-    if (used.has(spec.device)) throw new VifConflictError(vmLabel(vm), `device ${spec.device}`, 'this request names the same device of the VM twice')
+    if (used.has(spec.device))
+      throw new VifConflictError(
+        vmLabel(vm),
+        `device ${spec.device}`,
+        'this request names the same device of the VM twice',
+      )
     const vif = vifs.find((v) => v.device === spec.device)
     if (vif === undefined) return { kind: 'create', device: spec.device, mac: spec.mac ?? '' }
     if (vif.network !== network.ref) {
-      throw new VifConflictError(vmLabel(vm), vif.uuid, `device ${spec.device} is on another network (${vif.network}), not on ${network.nameLabel}: move it in XAPI or pick another device`)
+      throw new VifConflictError(
+        vmLabel(vm),
+        vif.uuid,
+        `device ${spec.device} is on another network (${vif.network}), not on ${network.nameLabel}: move it in XAPI or pick another device`,
+      )
     }
     if (spec.mac !== null && !sameMac(vif.mac, spec.mac)) {
       throw new VifConflictError(vmLabel(vm), vif.uuid, `its MAC is ${vif.mac}, not ${spec.mac}`)
     }
     const other = onOtherSwitch(vif)
-    if (other !== null) throw new VifConflictError(vmLabel(vm), vif.uuid, `its port is on logical switch ${other.name} (${other.uuid}): detach it first`)
+    if (other !== null)
+      throw new VifConflictError(
+        vmLabel(vm),
+        vif.uuid,
+        `its port is on logical switch ${other.name} (${other.uuid}): detach it first`,
+      )
     return { kind: 'existing', vif }
   }
-  const candidates = vifs.filter((v) => v.network === network.ref && !used.has(v.device) && (spec.mac === null || sameMac(v.mac, spec.mac)))
+  const candidates = vifs.filter(
+    (v) => v.network === network.ref && !used.has(v.device) && (spec.mac === null || sameMac(v.mac, spec.mac)),
+  )
   const here = candidates.find((v) => portSwitch(v.uuid)?.uuid === target.uuid)
   if (here !== undefined) return { kind: 'existing', vif: here }
   const free = candidates.find((v) => portSwitch(v.uuid) === null)

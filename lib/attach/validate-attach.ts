@@ -86,7 +86,8 @@ function safeJson(value: unknown): string {
 }
 
 function object(key: string, value: unknown, fields: readonly string[]): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) bad(key, value, `expected an object {${fields.join(', ')}}`)
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    bad(key, value, `expected an object {${fields.join(', ')}}`)
   const o = value as Record<string, unknown>
   for (const f of Object.keys(o)) if (!fields.includes(f)) bad(key, f, `unknown field (${fields.join(', ')})`)
   return o
@@ -105,7 +106,8 @@ export function parseVmRef(value: unknown, key = 'vm'): string {
 
 /** A VIF device number as XAPI spells it: "0" to "99". */
 export function parseDevice(value: unknown, key = 'device'): string {
-  if (typeof value !== 'string' || !DEVICE.test(value)) bad(key, value, 'expected a VIF device number such as "0" or "1"')
+  if (typeof value !== 'string' || !DEVICE.test(value))
+    bad(key, value, 'expected a VIF device number such as "0" or "1"')
   return value
 }
 
@@ -124,7 +126,8 @@ function parseIps(value: unknown, key: string): readonly string[] | 'dynamic' {
 
 function parseNetworkSelector(value: unknown): string | undefined {
   if (value === undefined) return undefined
-  if (typeof value !== 'string' || value === '' || value.length > 256 || printable(value) !== null) bad('network', value, 'expected the uuid or name_label of the OVN network')
+  if (typeof value !== 'string' || value === '' || value.length > 256 || printable(value) !== null)
+    bad('network', value, 'expected the uuid or name_label of the OVN network')
   return value
 }
 
@@ -132,7 +135,8 @@ export function parseAttachOptions(value: unknown): ParsedAttach {
   const o = object('options', value, ['switch', 'vms', 'network', 'plug'])
   const sw = parseSwitchRef(o.switch, 'switch')
   const rawVms = o.vms
-  if (!Array.isArray(rawVms) || rawVms.length === 0) bad('vms', rawVms, 'expected a non-empty array of {vm, ips?, device?, mac?}')
+  if (!Array.isArray(rawVms) || rawVms.length === 0)
+    bad('vms', rawVms, 'expected a non-empty array of {vm, ips?, device?, mac?}')
   if (rawVms.length > MAX_VMS) bad('vms', String(rawVms.length), `at most ${MAX_VMS} VMs per call`)
   const vms = rawVms.map((item: unknown, i: number): ParsedVmAttach => {
     const k = `vms[${i}]`
@@ -146,8 +150,11 @@ export function parseAttachOptions(value: unknown): ParsedAttach {
   })
   // The same reference twice only makes sense for two different, explicit devices.
   vms.forEach((a, i) => {
-    const j = vms.findIndex((b, jj) => jj < i && b.vm === a.vm && (a.device === null || b.device === null || a.device === b.device))
-    if (j >= 0) bad(`vms[${i}].vm`, a.vm, `also given as vms[${j}]; give each a different device to attach one VM twice`)
+    const j = vms.findIndex(
+      (b, jj) => jj < i && b.vm === a.vm && (a.device === null || b.device === null || a.device === b.device),
+    )
+    if (j >= 0)
+      bad(`vms[${i}].vm`, a.vm, `also given as vms[${j}]; give each a different device to attach one VM twice`)
   })
   // Two VIFs with one MAC on a switch would fight over it (and XAPI would not stop it).
   vms.forEach((a, i) => {
@@ -170,7 +177,8 @@ export function parseDetachOptions(value: unknown): ParsedDetach {
   })
   const vifs = parseVifUuids((o.vifs ?? []) as unknown, 'vifs')
   if (vms.length === 0 && vifs.length === 0) bad('vms', '[]', 'name at least one VM or VIF to detach')
-  if (vms.length + vifs.length > MAX_VMS) bad('vms', String(vms.length + vifs.length), `at most ${MAX_VMS} VMs and VIFs per call`)
+  if (vms.length + vifs.length > MAX_VMS)
+    bad('vms', String(vms.length + vifs.length), `at most ${MAX_VMS} VMs and VIFs per call`)
   const keep = o.keepVifs
   if (keep !== undefined && typeof keep !== 'boolean') bad('keepVifs', keep, 'expected true or false')
   return {

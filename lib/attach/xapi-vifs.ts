@@ -4,9 +4,25 @@
  * record read is validated (lib/pool/records.ts); every failure is coded (XapiCallError keeps
  * XAPI's own code, e.g. VM_BAD_POWER_STATE, HOST_OFFLINE, DEVICE_ALREADY_EXISTS).
  */
-import { InvalidArgumentError, OvnNetworkError, VifNotFoundError, VmAmbiguousError, VmNotFoundError, XapiCallError } from '../errors.js'
+import {
+  InvalidArgumentError,
+  OvnNetworkError,
+  VifNotFoundError,
+  VmAmbiguousError,
+  VmNotFoundError,
+  XapiCallError,
+} from '../errors.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
-import { parseAllRecords, parseNetwork, parseRef, parseVif, parseVm, type NetworkRecord, type VifRecord, type VmRecord } from '../pool/records.js'
+import {
+  parseAllRecords,
+  parseNetwork,
+  parseRef,
+  parseVif,
+  parseVm,
+  type NetworkRecord,
+  type VifRecord,
+  type VmRecord,
+} from '../pool/records.js'
 import { looksLikeUuid } from './validate-attach.js'
 
 /** What the attachment code needs of an XAPI session (XapiPool satisfies it). */
@@ -22,7 +38,11 @@ function isXapiCode(err: unknown, ...codes: string[]): boolean {
 export async function readOvnNetwork(xapi: XapiCalls, selector: string = DEFAULT_NETWORK_NAME): Promise<NetworkRecord> {
   const networks = parseAllRecords('network', await xapi.call('network.get_all_records'), parseNetwork)
   const network = findNetwork(networks, selector)
-  if (network === null) throw new OvnNetworkError(selector, 'no network of this pool has this name: run xapi-ovn setup first (it creates the network)')
+  if (network === null)
+    throw new OvnNetworkError(
+      selector,
+      'no network of this pool has this name: run xapi-ovn setup first (it creates the network)',
+    )
   return network
 }
 
@@ -47,7 +67,11 @@ export async function resolveVm(xapi: XapiCalls, ref: string): Promise<VmRecord>
   } else {
     if (looksLikeUuid(ref)) {
       try {
-        vm = await vmRecord(xapi, parseRef('VM', 'get_by_uuid', await xapi.call('VM.get_by_uuid', ref.toLowerCase())), ref)
+        vm = await vmRecord(
+          xapi,
+          parseRef('VM', 'get_by_uuid', await xapi.call('VM.get_by_uuid', ref.toLowerCase())),
+          ref,
+        )
       } catch (err) {
         if (!isXapiCode(err, 'UUID_INVALID')) throw err
       }
@@ -121,19 +145,23 @@ export interface NewVif {
  * of the network, then read back (XAPI fills in the uuid and a generated MAC).
  */
 export async function createVif(xapi: XapiCalls, v: NewVif): Promise<VifRecord> {
-  const ref = parseRef('VIF', 'create', await xapi.call('VIF.create', {
-    device: v.device,
-    network: v.network.ref,
-    VM: v.vm.ref,
-    MAC: v.mac,
-    MTU: v.network.mtu,
-    other_config: {},
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-    locking_mode: 'network_default',
-    ipv4_allowed: [],
-    ipv6_allowed: [],
-  }))
+  const ref = parseRef(
+    'VIF',
+    'create',
+    await xapi.call('VIF.create', {
+      device: v.device,
+      network: v.network.ref,
+      VM: v.vm.ref,
+      MAC: v.mac,
+      MTU: v.network.mtu,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+      locking_mode: 'network_default',
+      ipv4_allowed: [],
+      ipv6_allowed: [],
+    }),
+  )
   return parseVif(ref, await xapi.call('VIF.get_record', ref))
 }
 

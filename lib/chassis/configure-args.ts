@@ -45,7 +45,8 @@ export function parseConfigureArgs(args: Readonly<Record<string, string>>): Conf
       if (spec.default !== undefined) keys.set(spec.name, spec.default)
       continue
     }
-    if (value.length > MAX_VALUE) throw new InvalidArgumentError(spec.name, value, `longer than ${MAX_VALUE} characters`)
+    if (value.length > MAX_VALUE)
+      throw new InvalidArgumentError(spec.name, value, `longer than ${MAX_VALUE} characters`)
     const reason = printable(value) ?? spec.validate(value)
     if (reason !== null) throw new InvalidArgumentError(spec.name, value, reason)
     keys.set(spec.name, value)
@@ -55,7 +56,11 @@ export function parseConfigureArgs(args: Readonly<Record<string, string>>): Conf
   if (mappings !== undefined && bridgeMappings(mappings) === null) {
     for (const m of parseMappings(mappings)) {
       if (m.bridge === bridge) {
-        throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `maps ${m.network} onto the integration bridge ${bridge}; map provider networks onto another bridge`)
+        throw new InvalidArgumentError(
+          'ovn-bridge-mappings',
+          mappings,
+          `maps ${m.network} onto the integration bridge ${bridge}; map provider networks onto another bridge`,
+        )
       }
     }
   }
@@ -77,10 +82,15 @@ function parseSslArgs(args: Readonly<Record<string, string>>): Record<SslArgName
   const given = SSL_ARGS.filter((k) => args[k] !== undefined)
   if (given.length === 0) return null
   const missing = SSL_ARGS.find((k) => args[k] === undefined)
-  if (missing !== undefined) throw new InvalidArgumentError(missing, '', `SSL material comes as ${SSL_ARGS.join(', ')} together`)
+  if (missing !== undefined)
+    throw new InvalidArgumentError(missing, '', `SSL material comes as ${SSL_ARGS.join(', ')} together`)
   for (const k of SSL_ARGS) {
     const value = args[k] ?? ''
     if (value.length > MAX_PEM) throw new InvalidArgumentError(k, '<redacted>', `longer than ${MAX_PEM} characters`)
   }
-  return { 'ovn-ssl-key': args['ovn-ssl-key'] ?? '', 'ovn-ssl-cert': args['ovn-ssl-cert'] ?? '', 'ovn-ssl-ca-cert': args['ovn-ssl-ca-cert'] ?? '' }
+  return {
+    'ovn-ssl-key': args['ovn-ssl-key'] ?? '',
+    'ovn-ssl-cert': args['ovn-ssl-cert'] ?? '',
+    'ovn-ssl-ca-cert': args['ovn-ssl-ca-cert'] ?? '',
+  }
 }

@@ -27,7 +27,10 @@ export interface ExternalIdsWrite {
 }
 
 /** Compare the current external_ids with the wanted value of some keys (null: absent). */
-export function diffExternalIds(current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string | null>): KeyChange[] {
+export function diffExternalIds(
+  current: ReadonlyMap<string, string>,
+  wanted: ReadonlyMap<string, string | null>,
+): KeyChange[] {
   const changes: KeyChange[] = []
   for (const [key, to] of [...wanted].sort(([a], [b]) => byCodePoint(a, b))) {
     const from = current.get(key) ?? null
@@ -64,7 +67,13 @@ export interface ExternalIdsPlan {
  * The plan that gives `wanted` keys their values (null: remove), showing the `shown` keys before
  * and after; the write is guarded by external_ids as read and by `bridges` still existing.
  */
-export function planExternalIds(ovsUuid: string, current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string | null>, shown: readonly string[], bridges: readonly string[]): ExternalIdsPlan {
+export function planExternalIds(
+  ovsUuid: string,
+  current: ReadonlyMap<string, string>,
+  wanted: ReadonlyMap<string, string | null>,
+  shown: readonly string[],
+  bridges: readonly string[],
+): ExternalIdsPlan {
   const changes = diffExternalIds(current, wanted)
   const after = applyChanges(current, changes)
   return {
@@ -82,7 +91,12 @@ function pick(map: ReadonlyMap<string, string>, keys: readonly string[]): KeyVal
   return out
 }
 
-export function writeFor(ovsUuid: string, current: ReadonlyMap<string, string>, bridges: readonly string[], changes: readonly KeyChange[]): ExternalIdsWrite | null {
+export function writeFor(
+  ovsUuid: string,
+  current: ReadonlyMap<string, string>,
+  bridges: readonly string[],
+  changes: readonly KeyChange[],
+): ExternalIdsWrite | null {
   if (changes.length === 0) return null
   const set = new Map<string, string>()
   for (const c of changes) if (c.to !== null) set.set(c.key, c.to)
@@ -99,10 +113,12 @@ export function readSaved(externalIds: ReadonlyMap<string, string>): SavedValues
   } catch {
     throw new StateCorruptError(`external_ids:${SAVED_KEY} is not JSON`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new StateCorruptError(`external_ids:${SAVED_KEY} is not an object`)
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new StateCorruptError(`external_ids:${SAVED_KEY} is not an object`)
   const saved: SavedValues = {}
   for (const [k, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (value !== null && typeof value !== 'string') throw new StateCorruptError(`external_ids:${SAVED_KEY} has a non-string value for ${k}`)
+    if (value !== null && typeof value !== 'string')
+      throw new StateCorruptError(`external_ids:${SAVED_KEY} has a non-string value for ${k}`)
     saved[k] = value
   }
   return saved
@@ -114,4 +130,3 @@ export function serializeSaved(saved: SavedValues): string | null {
   if (keys.length === 0) return null
   return JSON.stringify(Object.fromEntries(keys.map((k) => [k, saved[k]])))
 }
-

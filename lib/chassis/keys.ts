@@ -14,15 +14,46 @@ export interface ChassisKey {
 }
 
 export const CHASSIS_KEYS: readonly ChassisKey[] = [
-  { name: 'ovn-remote', validate: v.ovsdbRemoteList, required: true, description: 'OVN southbound database remote(s), comma-separated' },
-  { name: 'ovn-encap-type', validate: v.encapTypes, default: 'geneve', description: 'tunnel encapsulation(s): geneve, vxlan, stt' },
+  {
+    name: 'ovn-remote',
+    validate: v.ovsdbRemoteList,
+    required: true,
+    description: 'OVN southbound database remote(s), comma-separated',
+  },
+  {
+    name: 'ovn-encap-type',
+    validate: v.encapTypes,
+    default: 'geneve',
+    description: 'tunnel encapsulation(s): geneve, vxlan, stt',
+  },
   { name: 'ovn-encap-ip', validate: v.ipAddress, required: true, description: 'tunnel endpoint address of this host' },
-  { name: 'ovn-bridge', validate: v.bridgeName, required: true, description: 'the XAPI bridge used as the integration bridge' },
+  {
+    name: 'ovn-bridge',
+    validate: v.bridgeName,
+    required: true,
+    description: 'the XAPI bridge used as the integration bridge',
+  },
   { name: 'ovn-bridge-mappings', validate: v.bridgeMappings, description: 'physnet:bridge pairs for localnet ports' },
-  { name: 'ovn-bridge-datapath-type', validate: v.datapathType, description: 'datapath type of bridges ovn-controller creates' },
-  { name: 'ovn-remote-probe-interval', validate: v.probeIntervalMs, description: 'SB inactivity probe, ms (0 disables)' },
-  { name: 'ovn-openflow-probe-interval', validate: v.integer(0, 2147483), description: 'OpenFlow probe to the bridge, seconds' },
-  { name: 'ovn-monitor-all', validate: v.boolean, description: 'monitor the whole SB instead of conditional monitoring' },
+  {
+    name: 'ovn-bridge-datapath-type',
+    validate: v.datapathType,
+    description: 'datapath type of bridges ovn-controller creates',
+  },
+  {
+    name: 'ovn-remote-probe-interval',
+    validate: v.probeIntervalMs,
+    description: 'SB inactivity probe, ms (0 disables)',
+  },
+  {
+    name: 'ovn-openflow-probe-interval',
+    validate: v.integer(0, 2147483),
+    description: 'OpenFlow probe to the bridge, seconds',
+  },
+  {
+    name: 'ovn-monitor-all',
+    validate: v.boolean,
+    description: 'monitor the whole SB instead of conditional monitoring',
+  },
   { name: 'ovn-encap-csum', validate: v.boolean, description: 'checksums on tunnel packets' },
   { name: 'ovn-encap-tos', validate: v.encapTos, description: 'ToS of tunnel packets (0-255 or inherit)' },
   { name: 'ovn-encap-df_default', validate: v.boolean, description: "don't-fragment bit on tunnel packets" },
@@ -33,9 +64,21 @@ export const CHASSIS_KEYS: readonly ChassisKey[] = [
   { name: 'ovn-is-interconn', validate: v.boolean, description: 'chassis is an interconnection gateway' },
   { name: 'ovn-match-northd-version', validate: v.boolean, description: 'wait for ovn-northd of the same version' },
   { name: 'ovn-enable-lflow-cache', validate: v.boolean, description: 'logical flow cache' },
-  { name: 'ovn-limit-lflow-cache', validate: v.integer(0, 2147483647), description: 'logical flow cache size limit (entries)' },
-  { name: 'ovn-memlimit-lflow-cache-kb', validate: v.integer(0, 2147483647), description: 'logical flow cache memory limit (KiB)' },
-  { name: 'ovn-ofctrl-wait-before-clear', validate: v.integer(0, 2147483647), description: 'ms to wait before clearing flows at start' },
+  {
+    name: 'ovn-limit-lflow-cache',
+    validate: v.integer(0, 2147483647),
+    description: 'logical flow cache size limit (entries)',
+  },
+  {
+    name: 'ovn-memlimit-lflow-cache-kb',
+    validate: v.integer(0, 2147483647),
+    description: 'logical flow cache memory limit (KiB)',
+  },
+  {
+    name: 'ovn-ofctrl-wait-before-clear',
+    validate: v.integer(0, 2147483647),
+    description: 'ms to wait before clearing flows at start',
+  },
 ]
 
 export const KEY_BY_NAME: ReadonlyMap<string, ChassisKey> = new Map(CHASSIS_KEYS.map((k) => [k.name, k]))

@@ -31,7 +31,11 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
   if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
   const ovs = ovsRows[0] as Row
   return {
-    ovs: { uuid: uuidValue(ovs._uuid), externalIds: stringMap(ovs.external_ids), hasSslRow: setItems(ovs.ssl).length > 0 },
+    ovs: {
+      uuid: uuidValue(ovs._uuid),
+      externalIds: stringMap(ovs.external_ids),
+      hasSslRow: setItems(ovs.ssl).length > 0,
+    },
     bridges: (bridgeRows ?? []).map(toBridge),
     ports: (portRows ?? []).map(toPort),
     interfaces: (ifaceRows ?? []).map(toInterface),
@@ -56,20 +60,38 @@ export function writeOperations(write: ExternalIdsWrite, comment: string): Opera
  * Remove bridges (a stray br-int): each only if its ports are still the ones planned for; Port and
  * Interface rows go with it (the database collects rows nothing refers to).
  */
-export function removeBridgeOperations(ovsUuid: string, removals: readonly BridgeRemoval[], comment: string): Operation[] {
+export function removeBridgeOperations(
+  ovsUuid: string,
+  removals: readonly BridgeRemoval[],
+  comment: string,
+): Operation[] {
   return [
-    ...removals.map((b) => op.wait('Bridge', [where('_uuid', '==', new Uuid(b.uuid))], ['ports'], '==', [{ ports: set(...b.portUuids.map((u) => new Uuid(u))) }])),
-    op.mutate('Open_vSwitch', [where('_uuid', '==', new Uuid(ovsUuid))], [['bridges', 'delete', set(...removals.map((b) => new Uuid(b.uuid)))]]),
+    ...removals.map((b) =>
+      op.wait('Bridge', [where('_uuid', '==', new Uuid(b.uuid))], ['ports'], '==', [
+        { ports: set(...b.portUuids.map((u) => new Uuid(u))) },
+      ]),
+    ),
+    op.mutate(
+      'Open_vSwitch',
+      [where('_uuid', '==', new Uuid(ovsUuid))],
+      [['bridges', 'delete', set(...removals.map((b) => new Uuid(b.uuid)))]],
+    ),
     op.comment(comment),
   ]
 }
 
-export async function applyBridgeRemovals(client: Transactor, ovsUuid: string, removals: readonly BridgeRemoval[], comment: string): Promise<void> {
+export async function applyBridgeRemovals(
+  client: Transactor,
+  ovsUuid: string,
+  removals: readonly BridgeRemoval[],
+  comment: string,
+): Promise<void> {
   if (removals.length === 0) return
   try {
     await client.transact(DB, removeBridgeOperations(ovsUuid, removals, comment))
   } catch (e) {
-    if (e instanceof OvsdbWaitFailedError) throw new ConcurrentChangeError('a bridge to remove changed since it was read; run the call again')
+    if (e instanceof OvsdbWaitFailedError)
+      throw new ConcurrentChangeError('a bridge to remove changed since it was read; run the call again')
     throw e
   }
 }
@@ -79,20 +101,40 @@ export async function applyWrite(client: Transactor, write: ExternalIdsWrite, co
     await client.transact(DB, writeOperations(write, comment))
   } catch (e) {
     if (e instanceof OvsdbWaitFailedError) {
-      throw new ConcurrentChangeError('Open_vSwitch external_ids or a bridge changed since it was read; run the call again')
+      throw new ConcurrentChangeError(
+        'Open_vSwitch external_ids or a bridge changed since it was read; run the call again',
+      )
     }
     throw e
   }
 }
 
 function toBridge(r: Row): BridgeRow {
-  return { uuid: uuidValue(r._uuid), name: String(r.name), externalIds: stringMap(r.external_ids), failMode: optionalValue<string>(r.fail_mode, 'string'), datapathType: optionalValue<string>(r.datapath_type, 'string') ?? '', portUuids: uuidValues(r.ports) }
+  return {
+    uuid: uuidValue(r._uuid),
+    name: String(r.name),
+    externalIds: stringMap(r.external_ids),
+    failMode: optionalValue<string>(r.fail_mode, 'string'),
+    datapathType: optionalValue<string>(r.datapath_type, 'string') ?? '',
+    portUuids: uuidValues(r.ports),
+  }
 }
 
 function toPort(r: Row): PortRow {
-  return { uuid: uuidValue(r._uuid), name: String(r.name), interfaceUuids: uuidValues(r.interfaces), externalIds: stringMap(r.external_ids) }
+  return {
+    uuid: uuidValue(r._uuid),
+    name: String(r.name),
+    interfaceUuids: uuidValues(r.interfaces),
+    externalIds: stringMap(r.external_ids),
+  }
 }
 
 function toInterface(r: Row): InterfaceRow {
-  return { uuid: uuidValue(r._uuid), name: String(r.name), type: optionalValue<string>(r.type, 'string') ?? '', externalIds: stringMap(r.external_ids), options: stringMap(r.options) }
+  return {
+    uuid: uuidValue(r._uuid),
+    name: String(r.name),
+    type: optionalValue<string>(r.type, 'string') ?? '',
+    externalIds: stringMap(r.external_ids),
+    options: stringMap(r.options),
+  }
 }

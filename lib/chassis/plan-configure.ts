@@ -67,7 +67,10 @@ export function checkIntegrationBridge(snapshot: ChassisSnapshot, name: string, 
   if (bridge === undefined) throw new BridgeMissingError(name)
   const networks = xsNetworkUuids(bridge.externalIds)
   if (networks.length === 0) {
-    throw new BridgeNotXapiError(name, 'it has no external_ids:xs-network-uuids, so XAPI did not create it (ovn-controller creates bridges without XAPI ids)')
+    throw new BridgeNotXapiError(
+      name,
+      'it has no external_ids:xs-network-uuids, so XAPI did not create it (ovn-controller creates bridges without XAPI ids)',
+    )
   }
   if (networkUuid !== null && !networks.includes(networkUuid)) {
     throw new BridgeNotXapiError(name, `it belongs to XAPI network ${networks.join(';')}, not ${networkUuid}`)

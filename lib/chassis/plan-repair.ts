@@ -38,15 +38,30 @@ export function planRepair(s: ChassisSnapshot): RepairPlan {
   if (stray !== undefined) {
     const ports = bridgePorts(s, stray)
     const foreign = ports.filter((p) => !OVN_MADE.has(p.kind)).map((p) => p.port.name)
-    if (integration === undefined) left.push('br-int exists but ovn-bridge is not set: configure first, then run repair again')
-    else if (foreign.length > 0) left.push(`br-int holds ports that are not ovn-controller's (${foreign.join(', ')}): move them back to XAPI, then run repair again`)
-    else remove.push({ name: stray.name, uuid: stray.uuid, ports: ports.filter((p) => p.kind !== 'local').map((p) => p.port.name), portUuids: stray.portUuids })
+    if (integration === undefined)
+      left.push('br-int exists but ovn-bridge is not set: configure first, then run repair again')
+    else if (foreign.length > 0)
+      left.push(
+        `br-int holds ports that are not ovn-controller's (${foreign.join(', ')}): move them back to XAPI, then run repair again`,
+      )
+    else
+      remove.push({
+        name: stray.name,
+        uuid: stray.uuid,
+        ports: ports.filter((p) => p.kind !== 'local').map((p) => p.port.name),
+        portUuids: stray.portUuids,
+      })
   }
   if (integration !== undefined) {
     const bridge = findBridge(s, integration)
-    if (bridge === undefined) left.push(`${integration} does not exist: XAPI creates it when the network is attached (xe network-attach, or xapi-ovn setup)`)
+    if (bridge === undefined)
+      left.push(
+        `${integration} does not exist: XAPI creates it when the network is attached (xe network-attach, or xapi-ovn setup)`,
+      )
     else if (xsNetworkUuids(bridge.externalIds).length === 0) {
-      left.push(`${integration} has no XAPI ids (ovn-controller made it before XAPI attached the network): attach the network (xe network-attach, or xapi-ovn setup) and XAPI gives it its ids`)
+      left.push(
+        `${integration} has no XAPI ids (ovn-controller made it before XAPI attached the network): attach the network (xe network-attach, or xapi-ovn setup) and XAPI gives it its ids`,
+      )
     }
   }
   return { remove, left }

@@ -31,7 +31,20 @@
  * ```
  */
 import { X509Certificate, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto'
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { inspect } from 'node:util'
 import { InvalidArgumentError, XapiOvnError } from '../errors.js'
@@ -64,7 +77,8 @@ export const PEM_FILE_MODE = 0o600
 /** Mode of a newly created options file (it holds paths, no secret). An existing file keeps its mode. */
 export const OPTIONS_FILE_MODE = 0o644
 
-const MARKER = '# xapi-ovn: the --ovn-controller-ssl-* options below are managed by ovn-chassis fn=configure/unconfigure'
+const MARKER =
+  '# xapi-ovn: the --ovn-controller-ssl-* options below are managed by ovn-chassis fn=configure/unconfigure'
 /** The marker above a line xapi-ovn added (rather than edited): removal may take the line away too. */
 const MARKER_ADDED = `${MARKER} (line added by xapi-ovn)`
 
@@ -111,7 +125,9 @@ function checkPath(what: string, path: string): void {
 export function sslPaths(ovnEtcDir: string = DEFAULT_OVN_ETC_DIR, optionsFile?: string): SslPaths {
   const dir = ovnEtcDir.length > 1 ? ovnEtcDir.replace(/\/+$/, '') : ovnEtcDir
   checkPath('ovn-etc-dir', dir)
-  const options = optionsFile ?? (dir === DEFAULT_OVN_ETC_DIR ? DEFAULT_CONTROLLER_OPTIONS_FILE : join(dir, 'sysconfig', 'ovn-controller'))
+  const options =
+    optionsFile ??
+    (dir === DEFAULT_OVN_ETC_DIR ? DEFAULT_CONTROLLER_OPTIONS_FILE : join(dir, 'sysconfig', 'ovn-controller'))
   checkPath('ovn-controller-options-file', options)
   return {
     dir,
@@ -224,7 +240,13 @@ interface PemBlock {
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\n([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g
 const PEM_TEXT = /^[\t\n\r\x20-\x7e]*$/
-const PRIVATE_KEY_LABELS = new Set(['PRIVATE KEY', 'RSA PRIVATE KEY', 'EC PRIVATE KEY', 'DSA PRIVATE KEY', 'ENCRYPTED PRIVATE KEY'])
+const PRIVATE_KEY_LABELS = new Set([
+  'PRIVATE KEY',
+  'RSA PRIVATE KEY',
+  'EC PRIVATE KEY',
+  'DSA PRIVATE KEY',
+  'ENCRYPTED PRIVATE KEY',
+])
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2'
 const ANY_EKU = '2.5.29.37.0'
 
@@ -275,11 +297,14 @@ function parseKey(value: string): { key: KeyObject; pem: string } {
 function parseCerts(argName: SslArgName, value: string, what: string): { certs: X509Certificate[]; pem: string } {
   const blocks = pemBlocks(argName, value)
   if (blocks.some(isPrivateKeyBlock)) fail(argName, 'contains a private key: pass only certificates here')
-  const certBlocks = blocks.filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE' || b.label === 'X509 CERTIFICATE')
+  const certBlocks = blocks.filter(
+    (b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE' || b.label === 'X509 CERTIFICATE',
+  )
   if (certBlocks.length === 0) fail(argName, `no PEM certificate block (-----BEGIN CERTIFICATE-----) found`)
   if (certBlocks.length > MAX_CERTS) fail(argName, `more than ${MAX_CERTS} certificates`)
   const certs = certBlocks.map((b, i) => {
-    if (b.label !== 'CERTIFICATE') fail(argName, `${what} ${i + 1} is a ${b.label} block; use plain -----BEGIN CERTIFICATE-----`)
+    if (b.label !== 'CERTIFICATE')
+      fail(argName, `${what} ${i + 1} is a ${b.label} block; use plain -----BEGIN CERTIFICATE-----`)
     try {
       return new X509Certificate(b.text)
     } catch {
@@ -334,11 +359,16 @@ function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
  * the certificate's, certificate unparseable or outside its validity period or not for TLS client
  * use, CA unparseable or all expired. Extra keys in `args` are ignored (configure checks those).
  */
-export function planSslMaterial(args: Readonly<Record<string, string | undefined>>, paths: SslPaths, now: Date = new Date()): SslPlan | null {
+export function planSslMaterial(
+  args: Readonly<Record<string, string | undefined>>,
+  paths: SslPaths,
+  now: Date = new Date(),
+): SslPlan | null {
   const given = SSL_ARG_NAMES.filter((k) => Object.hasOwn(args, k) && args[k] !== undefined)
   if (given.length === 0) return null
   const missing = SSL_ARG_NAMES.find((k) => !given.includes(k))
-  if (missing !== undefined) fail(missing, `SSL material comes as ${SSL_ARG_NAMES.join(', ')} together: ${missing} is missing`)
+  if (missing !== undefined)
+    fail(missing, `SSL material comes as ${SSL_ARG_NAMES.join(', ')} together: ${missing} is missing`)
   const keyText = args['ovn-ssl-key'] as string
   const certText = args['ovn-ssl-cert'] as string
   const caText = args['ovn-ssl-ca-cert'] as string
@@ -362,9 +392,10 @@ export function planSslMaterial(args: Readonly<Record<string, string | undefined
   if (state === 'expired') fail('ovn-ssl-cert', `the certificate expired on ${isoOrRaw(leaf.validTo)}`)
   const eku = leaf.keyUsage
   if (Array.isArray(eku) && eku.length > 0 && !eku.includes(CLIENT_AUTH) && !eku.includes(ANY_EKU)) {
-    fail('ovn-ssl-cert', 'the certificate\'s extended key usage does not allow TLS client authentication (clientAuth)')
+    fail('ovn-ssl-cert', "the certificate's extended key usage does not allow TLS client authentication (clientAuth)")
   }
-  if (!cas.some((c) => validity(c, now) === 'valid')) fail('ovn-ssl-ca-cert', 'no CA certificate is within its validity period')
+  if (!cas.some((c) => validity(c, now) === 'valid'))
+    fail('ovn-ssl-ca-cert', 'no CA certificate is within its validity period')
 
   const summary: SslSummary = {
     certificate: certificateSummary(leaf),
@@ -393,7 +424,11 @@ interface ParsedValue {
 
 function parseValue(raw: string, file: string): ParsedValue {
   const v = raw.trim()
-  if (v.endsWith('\\')) throw new SslMaterialError(file, `${OPTIONS_VARIABLE} continues on the next line; write it on one line so it can be edited safely`)
+  if (v.endsWith('\\'))
+    throw new SslMaterialError(
+      file,
+      `${OPTIONS_VARIABLE} continues on the next line; write it on one line so it can be edited safely`,
+    )
   if (v.startsWith('"')) {
     let out = ''
     for (let i = 1; i < v.length; i++) {
@@ -412,7 +447,11 @@ function parseValue(raw: string, file: string): ParsedValue {
     if (v.length >= 2 && v.endsWith("'") && !v.slice(1, -1).includes("'")) return { value: v.slice(1, -1), quote: "'" }
     throw new SslMaterialError(file, `cannot safely edit ${OPTIONS_VARIABLE}: unbalanced or mixed quoting`)
   }
-  if (/["'\\]/.test(v)) throw new SslMaterialError(file, `cannot safely edit ${OPTIONS_VARIABLE}: quotes or backslashes inside an unquoted value`)
+  if (/["'\\]/.test(v))
+    throw new SslMaterialError(
+      file,
+      `cannot safely edit ${OPTIONS_VARIABLE}: quotes or backslashes inside an unquoted value`,
+    )
   return { value: v, quote: '' }
 }
 
@@ -434,7 +473,11 @@ function renderValue(words: readonly string[], quote: ParsedValue['quote']): str
  * lines or quoted in a way we do not parse, or SSL options of someone else's (they would fight
  * ours: ovn-ctl and ovn-controller both let the last one win).
  */
-export function editControllerOptions(text: string | null, ours: readonly string[] | null, paths: SslPaths): string | null {
+export function editControllerOptions(
+  text: string | null,
+  ours: readonly string[] | null,
+  paths: SslPaths,
+): string | null {
   const file = paths.optionsFile
   const mine = new Set(ovnCtlSslOptions(paths))
   const lines = text === null || text === '' ? [] : text.replace(/\n$/, '').split('\n')
@@ -455,7 +498,10 @@ export function editControllerOptions(text: string | null, ours: readonly string
   if (ours !== null) {
     const foreign = [...before.filter((w) => SSL_OPTION.test(w)), ...after.filter((w) => RAW_SSL_OPTION.test(w))]
     if (foreign.length > 0) {
-      throw new SslMaterialError(file, `${OPTIONS_VARIABLE} already names other SSL material (${foreign.join(' ')}); remove it so configure's material is the one used`)
+      throw new SslMaterialError(
+        file,
+        `${OPTIONS_VARIABLE} already names other SSL material (${foreign.join(' ')}); remove it so configure's material is the one used`,
+      )
     }
   }
   const next = ours === null ? kept : [...before, ...ours, ...after]
@@ -467,7 +513,10 @@ export function editControllerOptions(text: string | null, ours: readonly string
     if (ours === null && next.length === 0 && above === MARKER_ADDED) {
       out.splice(index - 1, 2) // a line we added, still holding nothing else: gone with its marker
     } else {
-      out[index] = next.length === words.length && next.every((w, i) => w === words[i]) ? (lines[index] as string) : renderValue(next, quote)
+      out[index] =
+        next.length === words.length && next.every((w, i) => w === words[i])
+          ? (lines[index] as string)
+          : renderValue(next, quote)
       if (ours !== null && !hadMarker) out.splice(index, 0, MARKER)
       if (ours === null && hadMarker) out.splice(index - 1, 1)
     }
@@ -670,7 +719,12 @@ export function applySslPlan(plan: SslPlan): SslApplyResult {
   }
   if (writeOptionsFile(options)) changed.push(plan.paths.optionsFile)
   const nonRoot = nonRootProblem(plan.paths)
-  return { summary: plan.summary, changed, restartNeeded: changed.length > 0, warnings: nonRoot === null ? [] : [nonRoot] }
+  return {
+    summary: plan.summary,
+    changed,
+    restartNeeded: changed.length > 0,
+    warnings: nonRoot === null ? [] : [nonRoot],
+  }
 }
 
 interface OptionsFileEdit {
@@ -691,7 +745,8 @@ function writeOptionsFile({ file, before, after }: OptionsFileEdit): boolean {
     try {
       unlinkSync(file)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SslMaterialError(file, `cannot remove: ${errorText(err)}`, { cause: err })
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new SslMaterialError(file, `cannot remove: ${errorText(err)}`, { cause: err })
     }
     return true
   }
@@ -727,7 +782,8 @@ export function removeSslMaterial(paths: SslPaths): SslRemoveResult {
       unlinkSync(path)
       removed.push(path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SslMaterialError(path, `cannot remove: ${errorText(err)}`, { cause: err })
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new SslMaterialError(path, `cannot remove: ${errorText(err)}`, { cause: err })
     }
   }
   if (removed.length > 0) fsyncDir(paths.dir)
@@ -783,7 +839,10 @@ export function inspectSslMaterial(paths: SslPaths, now: Date = new Date()): Ssl
     const nonRoot = nonRootProblem(paths)
     if (nonRoot !== null) problems.push(nonRoot)
   }
-  if (options.some((o) => !ours.includes(o))) problems.push(`${paths.optionsFile} names SSL material that is not xapi-ovn's: ${options.filter((o) => !ours.includes(o)).join(' ')}`)
+  if (options.some((o) => !ours.includes(o)))
+    problems.push(
+      `${paths.optionsFile} names SSL material that is not xapi-ovn's: ${options.filter((o) => !ours.includes(o)).join(' ')}`,
+    )
   const key = files[0] as SslFileState
   if (key.exists && key.mode !== '0600') problems.push(`${key.path} has mode ${key.mode ?? '?'}, not 0600`)
   let certificate: CertificateSummary | null = null
@@ -795,7 +854,8 @@ export function inspectSslMaterial(paths: SslPaths, now: Date = new Date()): Ssl
       certificate = certificateSummary(cert)
       const to = timeOf(cert.validTo)
       if (!Number.isNaN(to)) certificateDaysLeft = Math.floor((to - now.getTime()) / 86_400_000)
-      if (validity(cert, now) === 'expired') problems.push(`the certificate ${paths.certificate} expired on ${certificate.validTo}`)
+      if (validity(cert, now) === 'expired')
+        problems.push(`the certificate ${paths.certificate} expired on ${certificate.validTo}`)
     } catch {
       problems.push(`${paths.certificate} does not parse as a certificate`)
     }

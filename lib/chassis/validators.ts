@@ -62,7 +62,8 @@ export function ovsdbRemote(v: string): string | null {
   if (v.startsWith('unix:')) {
     const path = v.slice(5)
     if (!path.startsWith('/')) return `${v}: unix: needs an absolute path`
-    if (!/^[A-Za-z0-9_./+-]+$/.test(path) || path.length > 107) return `${v}: unsupported characters or length in socket path`
+    if (!/^[A-Za-z0-9_./+-]+$/.test(path) || path.length > 107)
+      return `${v}: unsupported characters or length in socket path`
     return null
   }
   return `${v}: expected tcp:IP:PORT, ssl:IP:PORT or unix:PATH`
@@ -83,7 +84,8 @@ export const ovsdbRemoteList: Validator = (v) => {
 export const encapTypes: Validator = (v) => {
   const types = v.split(',')
   const allowed = new Set(['geneve', 'vxlan', 'stt'])
-  for (const t of types) if (!allowed.has(t)) return `unsupported encapsulation ${JSON.stringify(t)} (geneve, vxlan or stt)`
+  for (const t of types)
+    if (!allowed.has(t)) return `unsupported encapsulation ${JSON.stringify(t)} (geneve, vxlan or stt)`
   if (new Set(types).size !== types.length) return 'an encapsulation is listed twice'
   return null
 }
@@ -94,7 +96,8 @@ export const bridgeMappings: Validator = (v) => {
   const seen = new Set<string>()
   for (const pair of v.split(',')) {
     const [net, bridge, ...rest] = pair.split(':')
-    if (net === undefined || bridge === undefined || rest.length > 0) return `${JSON.stringify(pair)} is not physnet:bridge`
+    if (net === undefined || bridge === undefined || rest.length > 0)
+      return `${JSON.stringify(pair)} is not physnet:bridge`
     if (!NAME.test(net)) return `physical network name ${JSON.stringify(net)} uses unsupported characters`
     const reason = bridgeName(bridge)
     if (reason !== null) return `${JSON.stringify(bridge)}: ${reason}`
@@ -142,13 +145,15 @@ export const probeIntervalMs: Validator = (v) => {
 
 export const hostname: Validator = (v) => {
   if (v.length === 0 || v.length > 253) return 'expected a host name of 1-253 characters'
-  for (const label of v.split('.')) if (!HOSTNAME_LABEL.test(label)) return 'expected a host name (letters, digits, "-", dot-separated)'
+  for (const label of v.split('.'))
+    if (!HOSTNAME_LABEL.test(label)) return 'expected a host name (letters, digits, "-", dot-separated)'
   return null
 }
 
 /** A comma-separated list of names (transport zones). */
 export const nameList: Validator = (v) => {
-  for (const n of v.split(',')) if (!NAME.test(n)) return `${JSON.stringify(n)} is not a name (letters, digits, "_", ".", "-")`
+  for (const n of v.split(','))
+    if (!NAME.test(n)) return `${JSON.stringify(n)} is not a name (letters, digits, "_", ".", "-")`
   return null
 }
 

@@ -101,11 +101,13 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
 
-const CONFIGURE_HINT = 'run: xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=configure args:ovn-remote=... args:ovn-encap-ip=... args:ovn-bridge=<xapiN>'
+const CONFIGURE_HINT =
+  'run: xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=configure args:ovn-remote=... args:ovn-encap-ip=... args:ovn-bridge=<xapiN>'
 
 function checkRequiredKeys(ext: ReadonlyMap<string, string>): Check {
   const missing = [...REQUIRED_FOR_CHASSIS, 'ovn-bridge'].filter((k) => (ext.get(k) ?? '') === '')
-  if (missing.length === 0) return check('keys.required', 'pass', 'system-id, ovn-remote, ovn-encap-type, ovn-encap-ip and ovn-bridge are set')
+  if (missing.length === 0)
+    return check('keys.required', 'pass', 'system-id, ovn-remote, ovn-encap-type, ovn-encap-ip and ovn-bridge are set')
   return check('keys.required', 'fail', `missing in Open_vSwitch external_ids: ${missing.join(', ')}`, CONFIGURE_HINT)
 }
 
@@ -124,67 +126,144 @@ function checkKeyFormats(ext: ReadonlyMap<string, string>): Check {
 function checkSystemId(ext: ReadonlyMap<string, string>, hostUuid: string): Check {
   const id = ext.get('system-id')
   if (id === hostUuid) return check('system-id.host', 'pass', `system-id is the host UUID ${hostUuid}`)
-  return check('system-id.host', 'fail', id === undefined ? 'system-id is not set' : `system-id is ${id}, the host UUID is ${hostUuid}`, 'configure sets system-id to the host UUID (force-system-id=true replaces a different one)')
+  return check(
+    'system-id.host',
+    'fail',
+    id === undefined ? 'system-id is not set' : `system-id is ${id}, the host UUID is ${hostUuid}`,
+    'configure sets system-id to the host UUID (force-system-id=true replaces a different one)',
+  )
 }
 
 function checkBridgeExists(name: string | undefined, bridge: BridgeRow | undefined): Check {
-  if (name === undefined) return check('bridge.exists', 'fail', 'ovn-bridge is not set: ovn-controller would create and use br-int', CONFIGURE_HINT)
+  if (name === undefined)
+    return check(
+      'bridge.exists',
+      'fail',
+      'ovn-bridge is not set: ovn-controller would create and use br-int',
+      CONFIGURE_HINT,
+    )
   if (bridge !== undefined) return check('bridge.exists', 'pass', `integration bridge ${name} exists`)
-  return check('bridge.exists', 'fail', `integration bridge ${name} does not exist`, 'XAPI creates it when the network is attached to this host: xe network-attach or plug a VIF on it (the pool driver does network.attach)')
+  return check(
+    'bridge.exists',
+    'fail',
+    `integration bridge ${name} does not exist`,
+    'XAPI creates it when the network is attached to this host: xe network-attach or plug a VIF on it (the pool driver does network.attach)',
+  )
 }
 
-function checkBridgeIsXapi(name: string | undefined, bridge: BridgeRow | undefined, networkUuid: string | undefined): Check {
-  if (name === undefined || bridge === undefined) return check('bridge.xapi', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
+function checkBridgeIsXapi(
+  name: string | undefined,
+  bridge: BridgeRow | undefined,
+  networkUuid: string | undefined,
+): Check {
+  if (name === undefined || bridge === undefined)
+    return check('bridge.xapi', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
   const networks = xsNetworkUuids(bridge.externalIds)
   if (networks.length === 0) {
-    return check('bridge.xapi', 'fail', `${name} has no external_ids:xs-network-uuids: XAPI did not create it (ovn-controller made it, probably because it started before XAPI attached the network)`, `stop ovn-controller, delete the bridge (ovs-vsctl del-br ${name}), let XAPI attach the network again (xe network-attach), then start ovn-controller`)
+    return check(
+      'bridge.xapi',
+      'fail',
+      `${name} has no external_ids:xs-network-uuids: XAPI did not create it (ovn-controller made it, probably because it started before XAPI attached the network)`,
+      `stop ovn-controller, delete the bridge (ovs-vsctl del-br ${name}), let XAPI attach the network again (xe network-attach), then start ovn-controller`,
+    )
   }
   if (networkUuid !== undefined && !networks.includes(networkUuid)) {
-    return check('bridge.xapi', 'fail', `${name} belongs to XAPI network ${networks.join(';')}, configure was told ${networkUuid}`, 'configure with the bridge of the OVN network (xe network-list uuid=<uuid> params=bridge)')
+    return check(
+      'bridge.xapi',
+      'fail',
+      `${name} belongs to XAPI network ${networks.join(';')}, configure was told ${networkUuid}`,
+      'configure with the bridge of the OVN network (xe network-list uuid=<uuid> params=bridge)',
+    )
   }
   const bridgeId = bridge.externalIds.get('bridge-id')
   if (bridgeId !== networks[0]) {
-    return check('bridge.xapi', 'warn', `${name} is XAPI network ${networks.join(';')} but external_ids:bridge-id is ${bridgeId ?? 'absent'}`, 'bridge-id is set by ovs-xapi-sync: check that the openvswitch-xapi-sync service runs')
+    return check(
+      'bridge.xapi',
+      'warn',
+      `${name} is XAPI network ${networks.join(';')} but external_ids:bridge-id is ${bridgeId ?? 'absent'}`,
+      'bridge-id is set by ovs-xapi-sync: check that the openvswitch-xapi-sync service runs',
+    )
   }
   return check('bridge.xapi', 'pass', `${name} is the bridge of XAPI network ${networks.join(';')}`)
 }
 
 function checkBridgePorts(bridge: BridgeRow | undefined, ports: readonly BridgePort[]): Check {
-  if (bridge === undefined) return check('bridge.ports', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
-  const foreign = ports.filter((p) => p.kind === 'other').map((p) => `${p.port.name}${p.interfaces[0]?.type ? ` (${p.interfaces[0].type})` : ''}`)
-  if (foreign.length === 0) return check('bridge.ports', 'pass', `${bridge.name} holds only VIF, tap, OVN patch and OVN tunnel ports (${ports.length} ports)`)
-  return check('bridge.ports', 'fail', `${bridge.name} holds ports that are neither guest VIFs nor OVN's: ${foreign.join(', ')}`, 'underlay/physical ports must not be on the integration bridge: give the network no PIF, and reach provider networks through a localnet port and ovn-bridge-mappings')
+  if (bridge === undefined)
+    return check('bridge.ports', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
+  const foreign = ports
+    .filter((p) => p.kind === 'other')
+    .map((p) => `${p.port.name}${p.interfaces[0]?.type ? ` (${p.interfaces[0].type})` : ''}`)
+  if (foreign.length === 0)
+    return check(
+      'bridge.ports',
+      'pass',
+      `${bridge.name} holds only VIF, tap, OVN patch and OVN tunnel ports (${ports.length} ports)`,
+    )
+  return check(
+    'bridge.ports',
+    'fail',
+    `${bridge.name} holds ports that are neither guest VIFs nor OVN's: ${foreign.join(', ')}`,
+    'underlay/physical ports must not be on the integration bridge: give the network no PIF, and reach provider networks through a localnet port and ovn-bridge-mappings',
+  )
 }
 
 function checkFailMode(bridge: BridgeRow | undefined): Check {
-  if (bridge === undefined) return check('bridge.fail-mode', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
+  if (bridge === undefined)
+    return check('bridge.fail-mode', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
   if (bridge.failMode === 'secure') return check('bridge.fail-mode', 'pass', `${bridge.name} fail_mode is secure`)
-  return check('bridge.fail-mode', 'fail', `${bridge.name} fail_mode is ${bridge.failMode ?? 'unset (standalone)'}: it floods like a plain switch until ovn-controller takes it`, 'set the network other_config vswitch-controller-fail-mode=secure (xe network-param-set uuid=<uuid> other-config:vswitch-controller-fail-mode=secure); ovn-controller also forces it once it runs')
+  return check(
+    'bridge.fail-mode',
+    'fail',
+    `${bridge.name} fail_mode is ${bridge.failMode ?? 'unset (standalone)'}: it floods like a plain switch until ovn-controller takes it`,
+    'set the network other_config vswitch-controller-fail-mode=secure (xe network-param-set uuid=<uuid> other-config:vswitch-controller-fail-mode=secure); ovn-controller also forces it once it runs',
+  )
 }
 
 function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined): Check {
-  if (bridgeName === 'br-int') return check('bridge.no-stray-br-int', 'pass', 'the integration bridge is named br-int itself')
+  if (bridgeName === 'br-int')
+    return check('bridge.no-stray-br-int', 'pass', 'the integration bridge is named br-int itself')
   const stray = findBridge(s, 'br-int')
   if (stray === undefined) return check('bridge.no-stray-br-int', 'pass', 'no br-int bridge')
   const count = Math.max(0, stray.portUuids.length - 1)
-  return check('bridge.no-stray-br-int', 'fail', `a br-int bridge exists besides ${bridgeName ?? 'the integration bridge'} (${count} ports besides its own): ovn-controller made it before ovn-bridge was set`, count === 0 ? 'remove it: ovs-vsctl del-br br-int' : 'move what is on it back to XAPI, then ovs-vsctl del-br br-int')
+  return check(
+    'bridge.no-stray-br-int',
+    'fail',
+    `a br-int bridge exists besides ${bridgeName ?? 'the integration bridge'} (${count} ports besides its own): ovn-controller made it before ovn-bridge was set`,
+    count === 0
+      ? 'remove it: ovs-vsctl del-br br-int'
+      : 'move what is on it back to XAPI, then ovs-vsctl del-br br-int',
+  )
 }
 
 function checkMappings(s: ChassisSnapshot, mappings: string | undefined, bridgeName: string | undefined): Check {
-  if (mappings === undefined || mappings === '') return check('mappings.bridges', 'pass', 'no ovn-bridge-mappings (no provider networks on this host)')
+  if (mappings === undefined || mappings === '')
+    return check('mappings.bridges', 'pass', 'no ovn-bridge-mappings (no provider networks on this host)')
   const problems: string[] = []
   for (const m of parseMappings(mappings)) {
     if (m.bridge === bridgeName) problems.push(`${m.network} maps onto the integration bridge`)
-    else if (findBridge(s, m.bridge) === undefined) problems.push(`${m.network} maps onto ${m.bridge}, which does not exist`)
+    else if (findBridge(s, m.bridge) === undefined)
+      problems.push(`${m.network} maps onto ${m.bridge}, which does not exist`)
   }
-  if (problems.length === 0) return check('mappings.bridges', 'pass', `every mapping names an existing bridge (${mappings})`)
-  return check('mappings.bridges', 'fail', problems.join('; '), 'map each physical network onto an existing XAPI bridge other than the integration bridge (e.g. physnet:xenbr0)')
+  if (problems.length === 0)
+    return check('mappings.bridges', 'pass', `every mapping names an existing bridge (${mappings})`)
+  return check(
+    'mappings.bridges',
+    'fail',
+    problems.join('; '),
+    'map each physical network onto an existing XAPI bridge other than the integration bridge (e.g. physnet:xenbr0)',
+  )
 }
 
 function checkEncapIp(ip: string | undefined, addresses: readonly string[]): Check {
   if (ip === undefined) return check('encap-ip.local', 'fail', 'ovn-encap-ip is not set', CONFIGURE_HINT)
-  if (addresses.some((a) => a.toLowerCase() === ip.toLowerCase())) return check('encap-ip.local', 'pass', `ovn-encap-ip ${ip} is an address of this host`)
-  return check('encap-ip.local', 'fail', `ovn-encap-ip ${ip} is not an address of this host (${addresses.join(', ') || 'none'})`, 'use the IP of this host\'s transport PIF (by default the management interface)')
+  if (addresses.some((a) => a.toLowerCase() === ip.toLowerCase()))
+    return check('encap-ip.local', 'pass', `ovn-encap-ip ${ip} is an address of this host`)
+  return check(
+    'encap-ip.local',
+    'fail',
+    `ovn-encap-ip ${ip} is not an address of this host (${addresses.join(', ') || 'none'})`,
+    "use the IP of this host's transport PIF (by default the management interface)",
+  )
 }
 
 function isGuestPort(p: BridgePort): boolean {
@@ -199,10 +278,23 @@ function checkIfaceIds(ports: readonly BridgePort[]): Check {
     const ids = p.interfaces[0]?.externalIds
     const ifaceId = ids?.get('iface-id')
     if (ifaceId === undefined || ifaceId === '') missing.push(p.port.name)
-    else if (ifaceId !== ids?.get('xs-vif-uuid')) overridden.push(`${p.port.name} iface-id=${ifaceId} xs-vif-uuid=${ids?.get('xs-vif-uuid') ?? 'absent'}`)
+    else if (ifaceId !== ids?.get('xs-vif-uuid'))
+      overridden.push(`${p.port.name} iface-id=${ifaceId} xs-vif-uuid=${ids?.get('xs-vif-uuid') ?? 'absent'}`)
   }
-  if (missing.length > 0) return check('vifs.iface-id', 'fail', `VIF ports without external_ids:iface-id: ${missing.join(', ')}`, 'iface-id is set by ovs-xapi-sync from the VIF UUID: check that the openvswitch-xapi-sync service runs, then unplug and plug the VIF')
-  if (overridden.length > 0) return check('vifs.iface-id', 'warn', `iface-id differs from xs-vif-uuid (VIF other_config nicira-iface-id?): ${overridden.join('; ')}`, 'name the OVN logical switch port after the iface-id shown, not the VIF UUID')
+  if (missing.length > 0)
+    return check(
+      'vifs.iface-id',
+      'fail',
+      `VIF ports without external_ids:iface-id: ${missing.join(', ')}`,
+      'iface-id is set by ovs-xapi-sync from the VIF UUID: check that the openvswitch-xapi-sync service runs, then unplug and plug the VIF',
+    )
+  if (overridden.length > 0)
+    return check(
+      'vifs.iface-id',
+      'warn',
+      `iface-id differs from xs-vif-uuid (VIF other_config nicira-iface-id?): ${overridden.join('; ')}`,
+      'name the OVN logical switch port after the iface-id shown, not the VIF UUID',
+    )
   return check('vifs.iface-id', 'pass', `${guests.length} VIF ports, each with iface-id = its VIF UUID`)
 }
 
@@ -215,49 +307,123 @@ function checkHvmPairs(ports: readonly BridgePort[]): Check {
   }
   const pairs = [...byId].filter(([, names]) => names.length > 1).map(([id, names]) => `${names.join('+')} (${id})`)
   if (pairs.length === 0) return check('vifs.hvm-pairs', 'pass', 'no VIF is on the bridge twice')
-  return check('vifs.hvm-pairs', 'warn', `HVM guests with both an emulated (tap) and a PV (vif) port for one VIF: ${pairs.join(', ')}; ovn-controller binds the newest (the tap) and rebinds to the vif when the tap goes, once the guest's PV drivers load`, 'expected while an HVM guest boots; if it lasts, install PV drivers in the guest')
+  return check(
+    'vifs.hvm-pairs',
+    'warn',
+    `HVM guests with both an emulated (tap) and a PV (vif) port for one VIF: ${pairs.join(', ')}; ovn-controller binds the newest (the tap) and rebinds to the vif when the tap goes, once the guest's PV drivers load`,
+    'expected while an HVM guest boots; if it lasts, install PV drivers in the guest',
+  )
 }
 
 function checkControllerRunning(c: ControllerState): Check {
   if (c.running) return check('controller.running', 'pass', `ovn-controller is running (pid ${c.pid ?? '?'})`)
-  return check('controller.running', 'fail', `ovn-controller is not running: ${c.error ?? 'no answer'}`, 'start it once the XAPI bridge exists: fn=service action=start (or systemctl start ovn-controller)')
+  return check(
+    'controller.running',
+    'fail',
+    `ovn-controller is not running: ${c.error ?? 'no answer'}`,
+    'start it once the XAPI bridge exists: fn=service action=start (or systemctl start ovn-controller)',
+  )
 }
 
 function checkControllerConnected(c: ControllerState, remote: string | undefined): Check {
-  if (!c.running) return check('controller.connected', 'fail', 'ovn-controller is not running', 'see controller.running')
-  if (c.connection === 'connected') return check('controller.connected', 'pass', `ovn-controller is connected to the southbound database (${remote ?? '?'})`)
-  return check('controller.connected', 'fail', `ovn-controller is ${c.connection ?? 'in an unknown state'} to ${remote ?? 'no remote'}`, 'check that ovn-remote is reachable from this host and, for ssl:, that the SSL material matches the central\'s CA')
+  if (!c.running)
+    return check('controller.connected', 'fail', 'ovn-controller is not running', 'see controller.running')
+  if (c.connection === 'connected')
+    return check(
+      'controller.connected',
+      'pass',
+      `ovn-controller is connected to the southbound database (${remote ?? '?'})`,
+    )
+  return check(
+    'controller.connected',
+    'fail',
+    `ovn-controller is ${c.connection ?? 'in an unknown state'} to ${remote ?? 'no remote'}`,
+    "check that ovn-remote is reachable from this host and, for ssl:, that the SSL material matches the central's CA",
+  )
 }
 
 function checkInstalled(ports: readonly BridgePort[], c: ControllerState): Check {
   const guests = ports.filter(isGuestPort)
-  const installed = guests.filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') === 'true').map((p) => p.port.name)
-  const waiting = guests.filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') !== 'true').map((p) => p.port.name)
-  if (waiting.length === 0) return check('vifs.installed', 'pass', guests.length === 0 ? 'no VIFs on the integration bridge yet' : `ovn-controller installed every VIF: ${installed.join(', ')}`)
+  const installed = guests
+    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') === 'true')
+    .map((p) => p.port.name)
+  const waiting = guests
+    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') !== 'true')
+    .map((p) => p.port.name)
+  if (waiting.length === 0)
+    return check(
+      'vifs.installed',
+      'pass',
+      guests.length === 0
+        ? 'no VIFs on the integration bridge yet'
+        : `ovn-controller installed every VIF: ${installed.join(', ')}`,
+    )
   const why = c.running ? 'no logical switch port of that name yet, or still binding' : 'ovn-controller is not running'
-  return check('vifs.installed', 'warn', `not (yet) installed by ovn-controller: ${waiting.join(', ')} (${why})${installed.length ? `; installed: ${installed.join(', ')}` : ''}`, 'create an OVN logical switch port named after each VIF UUID (xapi-ovn port attach)')
+  return check(
+    'vifs.installed',
+    'warn',
+    `not (yet) installed by ovn-controller: ${waiting.join(', ')} (${why})${installed.length ? `; installed: ${installed.join(', ')}` : ''}`,
+    'create an OVN logical switch port named after each VIF UUID (xapi-ovn port attach)',
+  )
 }
 
 const SSL_WARN_DAYS = 30
 
 function checkSslMaterial(remote: string | undefined, ssl: SslFacts): Check {
   const usesSsl = (remote ?? '').split(',').some((r) => r.startsWith('ssl:'))
-  if (ssl.problems.length > 0) return check('ssl.material', 'fail', `SSL material: ${ssl.problems.join('; ')}`, 'configure again with args:ovn-ssl-key:file=... args:ovn-ssl-cert:file=... args:ovn-ssl-ca-cert:file=..., then restart ovn-controller')
-  if (!usesSsl) return check('ssl.material', 'pass', ssl.configured ? 'SSL material installed (no ssl: remote uses it)' : 'no ssl: remote, no SSL material needed')
-  if (!ssl.configured) return check('ssl.material', 'warn', 'ovn-remote uses ssl: but xapi-ovn installed no SSL material for ovn-controller', 'pass ovn-ssl-key, ovn-ssl-cert and ovn-ssl-ca-cert to configure, unless ovn-controller gets its SSL options some other way')
+  if (ssl.problems.length > 0)
+    return check(
+      'ssl.material',
+      'fail',
+      `SSL material: ${ssl.problems.join('; ')}`,
+      'configure again with args:ovn-ssl-key:file=... args:ovn-ssl-cert:file=... args:ovn-ssl-ca-cert:file=..., then restart ovn-controller',
+    )
+  if (!usesSsl)
+    return check(
+      'ssl.material',
+      'pass',
+      ssl.configured ? 'SSL material installed (no ssl: remote uses it)' : 'no ssl: remote, no SSL material needed',
+    )
+  if (!ssl.configured)
+    return check(
+      'ssl.material',
+      'warn',
+      'ovn-remote uses ssl: but xapi-ovn installed no SSL material for ovn-controller',
+      'pass ovn-ssl-key, ovn-ssl-cert and ovn-ssl-ca-cert to configure, unless ovn-controller gets its SSL options some other way',
+    )
   if (ssl.certificateDaysLeft !== null && ssl.certificateDaysLeft < SSL_WARN_DAYS) {
-    return check('ssl.material', 'warn', `the chassis certificate expires in ${ssl.certificateDaysLeft} days`, 'configure again with a renewed certificate')
+    return check(
+      'ssl.material',
+      'warn',
+      `the chassis certificate expires in ${ssl.certificateDaysLeft} days`,
+      'configure again with a renewed certificate',
+    )
   }
-  return check('ssl.material', 'pass', `SSL material installed for ovn-controller${ssl.certificateDaysLeft === null ? '' : ` (certificate valid ${ssl.certificateDaysLeft} more days)`}`)
+  return check(
+    'ssl.material',
+    'pass',
+    `SSL material installed for ovn-controller${ssl.certificateDaysLeft === null ? '' : ` (certificate valid ${ssl.certificateDaysLeft} more days)`}`,
+  )
 }
 
 function checkOvsSslTable(hasSslRow: boolean): Check {
   if (!hasSslRow) return check('ssl.ovs-table', 'pass', 'the Open_vSwitch SSL table is not used')
-  return check('ssl.ovs-table', 'warn', 'Open_vSwitch has an SSL row: ovn-controller prefers it to its command line, and xapi\'s start-of-day reset (emer-reset) clears it', 'remove it (ovs-vsctl del-ssl) and give the material to configure instead')
+  return check(
+    'ssl.ovs-table',
+    'warn',
+    "Open_vSwitch has an SSL row: ovn-controller prefers it to its command line, and xapi's start-of-day reset (emer-reset) clears it",
+    'remove it (ovs-vsctl del-ssl) and give the material to configure instead',
+  )
 }
 
 function checkBootDropIn(bootWait: boolean | null): Check {
   if (bootWait === null) return check('boot.drop-in', 'pass', 'no systemd on this host: boot ordering does not apply')
-  if (bootWait) return check('boot.drop-in', 'pass', 'ovn-controller waits at boot for the XAPI bridge (xapi-ovn drop-in loaded)')
-  return check('boot.drop-in', 'warn', 'ovn-controller.service does not load the xapi-ovn drop-in: at boot it may start before XAPI recreates the bridge and make its own', 'install the xapi-ovn RPM (it ships the drop-in), then systemctl daemon-reload')
+  if (bootWait)
+    return check('boot.drop-in', 'pass', 'ovn-controller waits at boot for the XAPI bridge (xapi-ovn drop-in loaded)')
+  return check(
+    'boot.drop-in',
+    'warn',
+    'ovn-controller.service does not load the xapi-ovn drop-in: at boot it may start before XAPI recreates the bridge and make its own',
+    'install the xapi-ovn RPM (it ships the drop-in), then systemctl daemon-reload',
+  )
 }

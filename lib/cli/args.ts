@@ -117,7 +117,8 @@ export function flag(values: OptionValues, name: string): boolean {
 export function intOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
   const v = stringOption(values, name)
   if (v === undefined) return undefined
-  if (!/^[0-9]{1,7}$/.test(v) || Number(v) < min || Number(v) > max) throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`)
+  if (!/^[0-9]{1,7}$/.test(v) || Number(v) < min || Number(v) > max)
+    throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`)
   return Number(v)
 }
 
@@ -140,7 +141,8 @@ export function transportOption(values: OptionValues): TransportChoice | undefin
   const network = stringOption(values, 'transport-network')
   const device = stringOption(values, 'transport-device')
   const vlan = intOption(values, 'transport-vlan', 0, 4094)
-  if (network !== undefined && (device !== undefined || vlan !== undefined)) throw new UsageError('--transport-network cannot be combined with --transport-device or --transport-vlan')
+  if (network !== undefined && (device !== undefined || vlan !== undefined))
+    throw new UsageError('--transport-network cannot be combined with --transport-device or --transport-vlan')
   if (network !== undefined) return { by: 'network', network }
   if (device !== undefined) return vlan === undefined ? { by: 'device', device } : { by: 'device', device, vlan }
   if (vlan !== undefined) return { by: 'vlan', vlan }
@@ -188,8 +190,15 @@ export async function connectOptions(values: OptionValues, cli: CliEnv): Promise
   const user = stringOption(values, 'user') ?? cli.env.XAPI_USER ?? 'root'
   let password = stringOption(values, 'password') ?? cli.env.XAPI_PASSWORD
   if (password === undefined) {
-    if (!cli.interactive) throw new UsageError('no password: give --password, set XAPI_PASSWORD, or run on a terminal to be asked')
+    if (!cli.interactive)
+      throw new UsageError('no password: give --password, set XAPI_PASSWORD, or run on a terminal to be asked')
     password = await cli.promptPassword(`Password for ${user} at ${url}: `)
   }
-  return { url, user, password, allowUnauthorized: flag(values, 'allow-unauthorized'), transport: protocolOption(values) }
+  return {
+    url,
+    user,
+    password,
+    allowUnauthorized: flag(values, 'allow-unauthorized'),
+    transport: protocolOption(values),
+  }
 }

@@ -63,7 +63,13 @@ function progressTo(io: CommandIo, quiet: boolean, dryRun: boolean): ProgressLis
   }
 }
 
-function printFailure(io: CommandIo, json: boolean, what: string, f: Failure, secrets: readonly (string | undefined)[]): void {
+function printFailure(
+  io: CommandIo,
+  json: boolean,
+  what: string,
+  f: Failure,
+  secrets: readonly (string | undefined)[],
+): void {
   if (json) io.stdout(`${redact(JSON.stringify({ ok: false, error: f }, null, 2), secrets)}\n`)
   else io.stderr(`${redact(renderFailure(what, f), secrets)}\n`)
 }
@@ -82,7 +88,8 @@ async function onPool<R extends { readonly ok: boolean }>(
   const quiet = flag(values, 'quiet')
   const options: ConnectOptions = await connectOptions(values, io)
   const secrets = [options.password]
-  if (options.allowUnauthorized === true && !quiet) io.stderr('warning: TLS certificate verification is off (--allow-unauthorized)\n')
+  if (options.allowUnauthorized === true && !quiet)
+    io.stderr('warning: TLS certificate verification is off (--allow-unauthorized)\n')
   let pool: XapiPool
   try {
     pool = await XapiPool.connect(options)
@@ -115,8 +122,15 @@ function selection(values: OptionValues): { network?: string; hosts?: string[]; 
   return out
 }
 
-async function sslOption(values: OptionValues, io: CommandIo): Promise<{ privateKey: string; certificate: string; caCertificate: string } | undefined> {
-  const files = { privateKey: stringOption(values, 'ssl-key'), certificate: stringOption(values, 'ssl-cert'), caCertificate: stringOption(values, 'ssl-ca-cert') }
+async function sslOption(
+  values: OptionValues,
+  io: CommandIo,
+): Promise<{ privateKey: string; certificate: string; caCertificate: string } | undefined> {
+  const files = {
+    privateKey: stringOption(values, 'ssl-key'),
+    certificate: stringOption(values, 'ssl-cert'),
+    caCertificate: stringOption(values, 'ssl-ca-cert'),
+  }
   const given = Object.values(files).filter((f) => f !== undefined).length
   if (given === 0) return undefined
   if (given !== 3) throw new UsageError('--ssl-key, --ssl-cert and --ssl-ca-cert go together')
@@ -137,7 +151,7 @@ async function sslOption(values: OptionValues, io: CommandIo): Promise<{ private
 const COMMON: OptionSpecs = { ...CONNECTION_OPTIONS, ...OUTPUT_OPTIONS, ...SELECTION_OPTIONS }
 
 const setupCommand: Command = {
-  summary: 'make every host an OVN chassis on the OVN network\'s XAPI bridge',
+  summary: "make every host an OVN chassis on the OVN network's XAPI bridge",
   options: {
     ...COMMON,
     'ovn-remote': { type: 'string' },
@@ -187,20 +201,25 @@ Exit status: 0 every host configured, 1 some host (or the pool) failed, 2 usage 
     const encapType = stringOption(values, 'encap-type')
     const bridgeMappings = stringOption(values, 'bridge-mappings')
     const sel = selection(values)
-    return onPool(values, io, (pool, onProgress) =>
-      setup(pool, {
-        ovnRemote,
-        ...(encapType !== undefined ? { encapType } : {}),
-        ...(bridgeMappings !== undefined ? { bridgeMappings } : {}),
-        ...(chassisKeys !== undefined ? { chassisKeys } : {}),
-        ...(ssl !== undefined ? { ssl } : {}),
-        ...(transport !== undefined ? { transport } : {}),
-        ...(addressFamily !== undefined ? { addressFamily } : {}),
-        forceSystemId: flag(values, 'force-system-id'),
-        dryRun: flag(values, 'dry-run'),
-        ...sel,
-        ...(onProgress !== undefined ? { onProgress } : {}),
-      }), renderSetup)
+    return onPool(
+      values,
+      io,
+      (pool, onProgress) =>
+        setup(pool, {
+          ovnRemote,
+          ...(encapType !== undefined ? { encapType } : {}),
+          ...(bridgeMappings !== undefined ? { bridgeMappings } : {}),
+          ...(chassisKeys !== undefined ? { chassisKeys } : {}),
+          ...(ssl !== undefined ? { ssl } : {}),
+          ...(transport !== undefined ? { transport } : {}),
+          ...(addressFamily !== undefined ? { addressFamily } : {}),
+          forceSystemId: flag(values, 'force-system-id'),
+          dryRun: flag(values, 'dry-run'),
+          ...sel,
+          ...(onProgress !== undefined ? { onProgress } : {}),
+        }),
+      renderSetup,
+    )
   },
 }
 
@@ -220,13 +239,29 @@ Exit status: 0 every host passes, 1 some host fails or could not be asked, 2 usa
   async run(values, io) {
     const wait = intOption(values, 'wait', 0, MAX_WAIT_SECONDS)
     const sel = selection(values)
-    return onPool(values, io, (pool, onProgress) => verify(pool, { ...sel, ...(wait !== undefined ? { wait } : {}), ...(onProgress !== undefined ? { onProgress } : {}) }), renderVerify)
+    return onPool(
+      values,
+      io,
+      (pool, onProgress) =>
+        verify(pool, {
+          ...sel,
+          ...(wait !== undefined ? { wait } : {}),
+          ...(onProgress !== undefined ? { onProgress } : {}),
+        }),
+      renderVerify,
+    )
   },
 }
 
 const statusCommand: Command = {
   summary: 'show every chassis, its bridge, ovn-controller and the VIFs on the OVN network',
-  options: { ...COMMON, 'transport-network': { type: 'string' }, 'transport-device': { type: 'string' }, 'transport-vlan': { type: 'string' }, 'ip-family': { type: 'string' } },
+  options: {
+    ...COMMON,
+    'transport-network': { type: 'string' },
+    'transport-device': { type: 'string' },
+    'transport-vlan': { type: 'string' },
+    'ip-family': { type: 'string' },
+  },
   usage: `usage: xapi-ovn status [options]
 
 Show each host's chassis as its ovn-chassis plugin sees it (configured keys, integration bridge,
@@ -243,8 +278,18 @@ Exit status: 0 every host answered, 1 some host could not be asked, 2 usage erro
     const transport = transportOption(values)
     const addressFamily = addressFamilyOption(values)
     const sel = selection(values)
-    return onPool(values, io, (pool, onProgress) =>
-      status(pool, { ...sel, ...(transport !== undefined ? { transport } : {}), ...(addressFamily !== undefined ? { addressFamily } : {}), ...(onProgress !== undefined ? { onProgress } : {}) }), renderStatus)
+    return onPool(
+      values,
+      io,
+      (pool, onProgress) =>
+        status(pool, {
+          ...sel,
+          ...(transport !== undefined ? { transport } : {}),
+          ...(addressFamily !== undefined ? { addressFamily } : {}),
+          ...(onProgress !== undefined ? { onProgress } : {}),
+        }),
+      renderStatus,
+    )
   },
 }
 
@@ -265,8 +310,18 @@ ${CONNECTION_USAGE}
 Exit status: 0 every host torn down, 1 some host (or the network removal) failed, 2 usage error.`,
   async run(values, io) {
     const sel = selection(values)
-    return onPool(values, io, (pool, onProgress) =>
-      teardown(pool, { ...sel, dryRun: flag(values, 'dry-run'), removeNetwork: flag(values, 'remove-network'), ...(onProgress !== undefined ? { onProgress } : {}) }), renderTeardown)
+    return onPool(
+      values,
+      io,
+      (pool, onProgress) =>
+        teardown(pool, {
+          ...sel,
+          dryRun: flag(values, 'dry-run'),
+          removeNetwork: flag(values, 'remove-network'),
+          ...(onProgress !== undefined ? { onProgress } : {}),
+        }),
+      renderTeardown,
+    )
   },
 }
 

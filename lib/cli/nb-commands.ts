@@ -15,9 +15,24 @@
  * when a pool is given) take the pool connection options of every pool command.
  */
 import { ovsdbRemoteList } from '../chassis/validators.js'
-import { attachVms, detachVms, listVmPorts, type AttachVmsResult, type DetachVmsResult, type VmAttachSpec, type VmPortInfo } from '../attach/index.js'
+import {
+  attachVms,
+  detachVms,
+  listVmPorts,
+  type AttachVmsResult,
+  type DetachVmsResult,
+  type VmAttachSpec,
+  type VmPortInfo,
+} from '../attach/index.js'
 import { XapiOvnError } from '../errors.js'
-import { addLocalnetPort, connectNorthbound, deleteLogicalSwitch, ensureLogicalSwitch, listLogicalSwitches, type SwitchInfo } from '../nb/index.js'
+import {
+  addLocalnetPort,
+  connectNorthbound,
+  deleteLogicalSwitch,
+  ensureLogicalSwitch,
+  listLogicalSwitches,
+  type SwitchInfo,
+} from '../nb/index.js'
 import type { OvsdbClient } from '../ovsdb/client.js'
 import { XapiPool } from '../pool/connection.js'
 import { toFailure, type Failure } from '../pool/failures.js'
@@ -73,7 +88,8 @@ const POOL_USAGE = `Pool (XAPI):
 
 function nbRemote(values: OptionValues, io: CommandIo): string {
   const remote = stringOption(values, 'nb') ?? io.env.OVN_NB_DB
-  if (remote === undefined || remote === '') throw new UsageError('no northbound database: give --nb REMOTE or set OVN_NB_DB')
+  if (remote === undefined || remote === '')
+    throw new UsageError('no northbound database: give --nb REMOTE or set OVN_NB_DB')
   const reason = ovsdbRemoteList(remote)
   if (reason !== null) throw new UsageError(`--nb: ${reason}`)
   return remote
@@ -85,11 +101,23 @@ function required(values: OptionValues, name: string): string {
   return v
 }
 
-function print(io: CommandIo, values: OptionValues, result: unknown, text: () => string, secrets: readonly (string | undefined)[] = []): void {
+function print(
+  io: CommandIo,
+  values: OptionValues,
+  result: unknown,
+  text: () => string,
+  secrets: readonly (string | undefined)[] = [],
+): void {
   io.stdout(`${redact(flag(values, 'json') ? JSON.stringify(result, null, 2) : text(), secrets)}\n`)
 }
 
-function fail(io: CommandIo, values: OptionValues, what: string, err: unknown, secrets: readonly (string | undefined)[]): number {
+function fail(
+  io: CommandIo,
+  values: OptionValues,
+  what: string,
+  err: unknown,
+  secrets: readonly (string | undefined)[],
+): number {
   const f: Failure = toFailure(err)
   if (flag(values, 'json')) io.stdout(`${redact(JSON.stringify({ ok: false, error: f }, null, 2), secrets)}\n`)
   else io.stderr(`${redact(renderFailure(`xapi-ovn ${what}`, f), secrets)}\n`)
@@ -108,7 +136,8 @@ async function withConnections(
   work: (nb: OvsdbClient, xapi: XapiPool | null, secrets: readonly (string | undefined)[]) => Promise<number>,
 ): Promise<number> {
   const remote = nbRemote(values, io)
-  const wantsPool = pool === 'required' || (pool === 'optional' && (stringOption(values, 'url') ?? io.env.XAPI_URL ?? '') !== '')
+  const wantsPool =
+    pool === 'required' || (pool === 'optional' && (stringOption(values, 'url') ?? io.env.XAPI_URL ?? '') !== '')
   const options = wantsPool ? await connectOptions(values, io) : null
   const secrets = [options?.password]
   let xapi: XapiPool | null = null
@@ -145,7 +174,12 @@ ${NB_USAGE}`,
     const subnet = stringOption(values, 'subnet')
     return withConnections(values, io, 'switch add', 'none', async (nb) => {
       const r = await ensureLogicalSwitch(nb, name, subnet === undefined ? {} : { subnet })
-      print(io, values, r, () => `logical switch ${r.name} (${r.uuid}) ${r.created ? 'created' : r.changed ? 'updated' : 'unchanged'}`)
+      print(
+        io,
+        values,
+        r,
+        () => `logical switch ${r.name} (${r.uuid}) ${r.created ? 'created' : r.changed ? 'updated' : 'unchanged'}`,
+      )
       return EXIT_OK
     })
   },
@@ -153,7 +187,10 @@ ${NB_USAGE}`,
 
 function renderSwitches(switches: readonly SwitchInfo[]): string {
   if (switches.length === 0) return 'no logical switch'
-  return renderTable(['SWITCH', 'UUID', 'SUBNET', 'PORTS'], switches.map((s) => [s.name, s.uuid, s.subnet ?? '-', String(s.portCount)]))
+  return renderTable(
+    ['SWITCH', 'UUID', 'SUBNET', 'PORTS'],
+    switches.map((s) => [s.name, s.uuid, s.subnet ?? '-', String(s.portCount)]),
+  )
 }
 
 const switchList: Command = {
@@ -187,8 +224,15 @@ ${NB_USAGE}`,
   async run(values, io) {
     const ref = required(values, 'switch')
     return withConnections(values, io, 'switch del', 'none', async (nb) => {
-      const r = await deleteLogicalSwitch(nb, ref, { force: flag(values, 'force'), ifExists: flag(values, 'if-exists') })
-      print(io, values, r, () => (r.deleted ? `logical switch ${r.name} (${String(r.uuid)}) deleted${r.portCount > 0 ? ` with ${r.portCount} port(s)` : ''}` : `no logical switch ${r.name}: nothing to do`))
+      const r = await deleteLogicalSwitch(nb, ref, {
+        force: flag(values, 'force'),
+        ifExists: flag(values, 'if-exists'),
+      })
+      print(io, values, r, () =>
+        r.deleted
+          ? `logical switch ${r.name} (${String(r.uuid)}) deleted${r.portCount > 0 ? ` with ${r.portCount} port(s)` : ''}`
+          : `no logical switch ${r.name}: nothing to do`,
+      )
       return EXIT_OK
     })
   },
@@ -201,19 +245,36 @@ ${NB_USAGE}`,
  * --vm and --ip to attach specs: one --vm takes every --ip; several --vm take one --ip each, in
  * order; `--ip dynamic` alone applies to every --vm.
  */
-export function vmSpecs(vms: readonly string[], ips: readonly string[], device: string | undefined, mac: string | undefined): VmAttachSpec[] {
+export function vmSpecs(
+  vms: readonly string[],
+  ips: readonly string[],
+  device: string | undefined,
+  mac: string | undefined,
+): VmAttachSpec[] {
   if (vms.length === 0) throw new UsageError('--vm is required (repeat it for several VMs)')
-  if ((device !== undefined || mac !== undefined) && vms.length > 1) throw new UsageError('--device and --mac apply to one VM: give a single --vm with them')
+  if ((device !== undefined || mac !== undefined) && vms.length > 1)
+    throw new UsageError('--device and --mac apply to one VM: give a single --vm with them')
   const extra = { ...(device !== undefined ? { device } : {}), ...(mac !== undefined ? { mac } : {}) }
   if (ips.length === 1 && ips[0] === 'dynamic') return vms.map((vm) => ({ vm, ips: 'dynamic', ...extra }))
   if (ips.includes('dynamic')) throw new UsageError('--ip dynamic cannot be mixed with addresses')
   if (vms.length === 1) return [{ vm: vms[0] as string, ips, ...extra }]
-  if (ips.length !== 0 && ips.length !== vms.length) throw new UsageError(`with several --vm, give one --ip per --vm (in the same order) or none: ${vms.length} VMs, ${ips.length} addresses`)
+  if (ips.length !== 0 && ips.length !== vms.length)
+    throw new UsageError(
+      `with several --vm, give one --ip per --vm (in the same order) or none: ${vms.length} VMs, ${ips.length} addresses`,
+    )
   return vms.map((vm, i) => ({ vm, ips: ips.length === 0 ? [] : [ips[i] as string] }))
 }
 
 function renderAttach(r: AttachVmsResult): string {
-  const rows = r.attachments.map((a) => [a.vm.name || a.vm.uuid, a.vif.device, a.vif.uuid, a.port.address, a.vifAction === 'created' ? 'created' : 'found', a.plug, a.port.action])
+  const rows = r.attachments.map((a) => [
+    a.vm.name || a.vm.uuid,
+    a.vif.device,
+    a.vif.uuid,
+    a.port.address,
+    a.vifAction === 'created' ? 'created' : 'found',
+    a.plug,
+    a.port.action,
+  ])
   return [
     renderTable(['VM', 'DEVICE', 'VIF = PORT', 'ADDRESSES', 'VIF', 'PLUG', 'PORT'], rows),
     `${r.attachments.length} VM(s) on logical switch ${r.switchName} through network ${r.network.nameLabel} (${r.network.bridge})${r.changed ? '' : ': nothing to change'}`,
@@ -255,10 +316,20 @@ ${NB_USAGE}
 ${POOL_USAGE}`,
   async run(values, io) {
     const sw = required(values, 'switch')
-    const vms = vmSpecs(stringList(values, 'vm'), stringList(values, 'ip'), stringOption(values, 'device'), stringOption(values, 'mac'))
+    const vms = vmSpecs(
+      stringList(values, 'vm'),
+      stringList(values, 'ip'),
+      stringOption(values, 'device'),
+      stringOption(values, 'mac'),
+    )
     const network = stringOption(values, 'network')
     return withConnections(values, io, 'port attach', 'required', async (nb, xapi, secrets) => {
-      const r = await attachVms(xapi as XapiPool, nb, { switch: sw, vms, ...(network !== undefined ? { network } : {}), plug: !flag(values, 'no-plug') })
+      const r = await attachVms(xapi as XapiPool, nb, {
+        switch: sw,
+        vms,
+        ...(network !== undefined ? { network } : {}),
+        plug: !flag(values, 'no-plug'),
+      })
       print(io, values, r, () => renderAttach(r), secrets)
       return EXIT_OK
     })
@@ -267,7 +338,12 @@ ${POOL_USAGE}`,
 
 function renderDetach(r: DetachVmsResult): string {
   if (r.detached.length === 0) return 'nothing attached: nothing to do'
-  const rows = r.detached.map((d) => [d.vm?.name || d.vm?.uuid || '-', d.vifUuid, d.port === null ? '-' : `removed from ${d.port.switchName}`, d.destroyed ? (d.unplugged ? 'unplugged, destroyed' : 'destroyed') : 'kept'])
+  const rows = r.detached.map((d) => [
+    d.vm?.name || d.vm?.uuid || '-',
+    d.vifUuid,
+    d.port === null ? '-' : `removed from ${d.port.switchName}`,
+    d.destroyed ? (d.unplugged ? 'unplugged, destroyed' : 'destroyed') : 'kept',
+  ])
   return renderTable(['VM', 'VIF = PORT', 'PORT', 'VIF'], rows)
 }
 
@@ -303,7 +379,13 @@ ${POOL_USAGE}`,
     const sw = stringOption(values, 'switch')
     const network = stringOption(values, 'network')
     return withConnections(values, io, 'port detach', 'required', async (nb, xapi, secrets) => {
-      const r = await detachVms(xapi as XapiPool, nb, { vms, vifs, ...(sw !== undefined ? { switch: sw } : {}), ...(network !== undefined ? { network } : {}), keepVifs: flag(values, 'keep-vif') })
+      const r = await detachVms(xapi as XapiPool, nb, {
+        vms,
+        vifs,
+        ...(sw !== undefined ? { switch: sw } : {}),
+        ...(network !== undefined ? { network } : {}),
+        keepVifs: flag(values, 'keep-vif'),
+      })
       print(io, values, r, () => renderDetach(r), secrets)
       return EXIT_OK
     })
@@ -318,7 +400,9 @@ function renderPorts(ports: readonly VmPortInfo[]): string {
     p.type === '' ? 'vif' : p.type,
     p.addresses.join(' ') || '-',
     p.up === null ? '-' : p.up ? 'up' : 'down',
-    p.xapi === null ? '-' : `${p.xapi.vm.name || p.xapi.vm.uuid} dev ${p.xapi.vif.device}${p.xapi.vif.currentlyAttached ? '' : ' (unplugged)'}`,
+    p.xapi === null
+      ? '-'
+      : `${p.xapi.vm.name || p.xapi.vm.uuid} dev ${p.xapi.vif.device}${p.xapi.vif.currentlyAttached ? '' : ' (unplugged)'}`,
     p.xapi?.host ?? '-',
   ])
   return renderTable(['SWITCH', 'PORT', 'TYPE', 'ADDRESSES', 'STATE', 'VM', 'HOST'], rows)
@@ -351,7 +435,13 @@ ${POOL_USAGE}`,
 
 const localnetAdd: Command = {
   summary: 'connect a logical switch to a provider network (a localnet port)',
-  options: { ...NB_OPTIONS, switch: { type: 'string' }, 'network-name': { type: 'string' }, name: { type: 'string' }, vlan: { type: 'string' } },
+  options: {
+    ...NB_OPTIONS,
+    switch: { type: 'string' },
+    'network-name': { type: 'string' },
+    name: { type: 'string' },
+    vlan: { type: 'string' },
+  },
   usage: `usage: xapi-ovn localnet add --switch SWITCH --network-name PHYSNET [--name PORT] [--vlan TAG] [--nb REMOTE]
 
 Add (or update) a localnet port: the switch reaches the physical network PHYSNET, which every
@@ -371,7 +461,13 @@ ${NB_USAGE}`,
     const vlan = intOption(values, 'vlan', 1, 4094)
     return withConnections(values, io, 'localnet add', 'none', async (nb) => {
       const r = await addLocalnetPort(nb, sw, { name, networkName, ...(vlan !== undefined ? { vlan } : {}) })
-      print(io, values, r, () => `localnet port ${r.name} (${r.uuid}) on ${sw} -> ${networkName}${vlan === undefined ? '' : ` VLAN ${vlan}`}: ${r.action}`)
+      print(
+        io,
+        values,
+        r,
+        () =>
+          `localnet port ${r.name} (${r.uuid}) on ${sw} -> ${networkName}${vlan === undefined ? '' : ` VLAN ${vlan}`}: ${r.action}`,
+      )
       return EXIT_OK
     })
   },
@@ -419,12 +515,21 @@ function group(name: string, summary: string, verbs: Readonly<Record<string, Com
 /** The OVN subcommand groups, for the program's command table. */
 export const nbCommands: Readonly<Record<string, CommandGroup>> = {
   switch: group('switch', 'OVN logical switches: add, list, del', { add: switchAdd, list: switchList, del: switchDel }),
-  port: group('port', 'VMs on OVN logical switches through XAPI VIFs: attach, detach, list', { attach: portAttach, detach: portDetach, list: portList }),
+  port: group('port', 'VMs on OVN logical switches through XAPI VIFs: attach, detach, list', {
+    attach: portAttach,
+    detach: portDetach,
+    list: portList,
+  }),
   localnet: group('localnet', 'provider networks on logical switches (localnet ports): add', { add: localnetAdd }),
 }
 
 /** `xapi-ovn <name> <verb> [options]`: pick the verb, parse its options, run it. */
-export async function runCommandGroup(name: string, g: CommandGroup, argv: readonly string[], io: CommandIo): Promise<number> {
+export async function runCommandGroup(
+  name: string,
+  g: CommandGroup,
+  argv: readonly string[],
+  io: CommandIo,
+): Promise<number> {
   const [verb, ...rest] = argv
   if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
     ;(verb === undefined ? io.stderr : io.stdout)(`${g.usage}\n`)

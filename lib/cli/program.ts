@@ -28,7 +28,11 @@ export function generalUsage(commands: Readonly<Record<string, Command>> = COMMA
   ].join('\n')
 }
 
-export async function runProgram(argv: readonly string[], io: CommandIo, commands: Readonly<Record<string, Command>> = COMMANDS): Promise<number> {
+export async function runProgram(
+  argv: readonly string[],
+  io: CommandIo,
+  commands: Readonly<Record<string, Command>> = COMMANDS,
+): Promise<number> {
   const [name, ...rest] = argv
   if (name === undefined) {
     io.stderr(`${generalUsage(commands)}\n`)

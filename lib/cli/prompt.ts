@@ -12,8 +12,13 @@ export class PromptAborted extends Error {
   }
 }
 
-export function promptPassword(prompt: string, input: NodeJS.ReadStream = process.stdin, output: NodeJS.WriteStream = process.stderr): Promise<string> {
-  if (!input.isTTY || typeof input.setRawMode !== 'function') return Promise.reject(new UsageError('no password given and stdin is not a terminal'))
+export function promptPassword(
+  prompt: string,
+  input: NodeJS.ReadStream = process.stdin,
+  output: NodeJS.WriteStream = process.stderr,
+): Promise<string> {
+  if (!input.isTTY || typeof input.setRawMode !== 'function')
+    return Promise.reject(new UsageError('no password given and stdin is not a terminal'))
   return new Promise((resolve, reject) => {
     let typed = ''
     const wasRaw = input.isRaw

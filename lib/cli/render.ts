@@ -5,12 +5,24 @@
 import type { Check } from '../chassis/verify.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
-import type { HostOutcome, ProgressEvent, SetupResult, StatusResult, TeardownResult, TransportInfo, VerifyResult } from '../pool/results.js'
+import type {
+  HostOutcome,
+  ProgressEvent,
+  SetupResult,
+  StatusResult,
+  TeardownResult,
+  TransportInfo,
+  VerifyResult,
+} from '../pool/results.js'
 
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
   return [line(headers), ...rows.map(line)].join('\n')
 }
 
@@ -28,7 +40,9 @@ function plural(n: number, word: string): string {
 }
 
 function failureLines<T>(hosts: readonly HostOutcome<T>[]): string[] {
-  return hosts.filter((h): h is Extract<HostOutcome<T>, { ok: false }> => !h.ok).map((h) => renderFailure(h.host.name, h.error))
+  return hosts
+    .filter((h): h is Extract<HostOutcome<T>, { ok: false }> => !h.ok)
+    .map((h) => renderFailure(h.host.name, h.error))
 }
 
 function poolLine(operation: string, r: { pool: { name: string; url: string; uuid: string } }): string {
@@ -44,19 +58,44 @@ export function renderSetup(r: SetupResult): string {
   const n = r.network
   const netName = n.network === null ? n.nameLabel : `${n.nameLabel} (${n.network.uuid}), bridge ${n.network.bridge}`
   const action = { found: 'found', created: 'created', 'would-create': 'would be created' }[n.action]
-  out.push(`network ${netName}: ${action}${n.failModeSet ? `; vswitch-controller-fail-mode=secure ${r.dryRun ? 'would be ' : ''}set` : ''}`)
+  out.push(
+    `network ${netName}: ${action}${n.failModeSet ? `; vswitch-controller-fail-mode=secure ${r.dryRun ? 'would be ' : ''}set` : ''}`,
+  )
   const rows = r.hosts.map((h) => {
     if (!h.ok) return [h.host.name, h.host.address, '-', 'FAILED', h.error.code]
     const v = h.value
-    if (v.chassis === null) return [h.host.name, h.host.address, transportCell(v.transport), r.dryRun ? 'would change' : 'changed', v.pending ?? '']
-    const result = r.dryRun ? (v.chassis.changed ? 'would change' : 'unchanged') : v.chassis.changed ? 'changed' : 'unchanged'
-    return [h.host.name, h.host.address, transportCell(v.transport), result, keysCell(v.chassis.changes.length, v.chassis.changed)]
+    if (v.chassis === null)
+      return [
+        h.host.name,
+        h.host.address,
+        transportCell(v.transport),
+        r.dryRun ? 'would change' : 'changed',
+        v.pending ?? '',
+      ]
+    const result = r.dryRun
+      ? v.chassis.changed
+        ? 'would change'
+        : 'unchanged'
+      : v.chassis.changed
+        ? 'changed'
+        : 'unchanged'
+    return [
+      h.host.name,
+      h.host.address,
+      transportCell(v.transport),
+      result,
+      keysCell(v.chassis.changes.length, v.chassis.changed),
+    ]
   })
   out.push('', renderTable(['HOST', 'ADDRESS', 'TRANSPORT', 'RESULT', 'DETAIL'], rows))
   if (r.dryRun) {
     for (const h of r.hosts) {
       if (!h.ok || h.value.chassis === null || !h.value.chassis.changed) continue
-      out.push('', `${h.host.name} would change:`, ...h.value.chassis.changes.map((c) => `  ${c.key}: ${c.from ?? '(absent)'} -> ${c.to ?? '(absent)'}`))
+      out.push(
+        '',
+        `${h.host.name} would change:`,
+        ...h.value.chassis.changes.map((c) => `  ${c.key}: ${c.from ?? '(absent)'} -> ${c.to ?? '(absent)'}`),
+      )
     }
   }
   const failures = failureLines(r.hosts)
@@ -65,8 +104,12 @@ export function renderSetup(r: SetupResult): string {
   const changed = r.hosts.filter((h) => h.ok && (h.value.chassis === null || h.value.chassis.changed)).length
   const verb = r.dryRun ? 'planned' : 'configured'
   const tally = `${okCount} of ${plural(r.hosts.length, 'host')} ${verb} (${changed} ${r.dryRun ? 'would change' : 'changed'}, ${okCount - changed} unchanged)`
-  out.push('', r.ok ? `OK: ${tally}` : `FAILED on ${r.hosts.length - okCount} of ${plural(r.hosts.length, 'host')}: ${tally}`)
-  if (!r.dryRun && r.ok) out.push('next: start ovn-controller on the hosts if it is not running, then run xapi-ovn verify --wait 30')
+  out.push(
+    '',
+    r.ok ? `OK: ${tally}` : `FAILED on ${r.hosts.length - okCount} of ${plural(r.hosts.length, 'host')}: ${tally}`,
+  )
+  if (!r.dryRun && r.ok)
+    out.push('next: start ovn-controller on the hosts if it is not running, then run xapi-ovn verify --wait 30')
   return out.join('\n')
 }
 
@@ -76,7 +119,13 @@ function checkLine(c: Check): string {
 
 function tallyChecks(checks: readonly Check[]): string {
   const count = (s: string): number => checks.filter((c) => c.status === s).length
-  return [`${count('pass')} pass`, count('warn') > 0 ? `${count('warn')} warn` : '', count('fail') > 0 ? `${count('fail')} fail` : ''].filter((x) => x !== '').join(', ')
+  return [
+    `${count('pass')} pass`,
+    count('warn') > 0 ? `${count('warn')} warn` : '',
+    count('fail') > 0 ? `${count('fail')} fail` : '',
+  ]
+    .filter((x) => x !== '')
+    .join(', ')
 }
 
 export function renderVerify(r: VerifyResult): string {
@@ -84,7 +133,12 @@ export function renderVerify(r: VerifyResult): string {
   out.push(...r.checks.map((c) => checkLine(c)))
   const rows = r.hosts.map((h) => {
     if (!h.ok) return [h.host.name, h.host.address, 'FAILED', h.error.code]
-    return [h.host.name, h.host.address, h.value.ok ? 'PASS' : 'FAIL', `${tallyChecks(h.value.checks)}${h.value.waited > 0 ? ` (waited ${h.value.waited}s)` : ''}`]
+    return [
+      h.host.name,
+      h.host.address,
+      h.value.ok ? 'PASS' : 'FAIL',
+      `${tallyChecks(h.value.checks)}${h.value.waited > 0 ? ` (waited ${h.value.waited}s)` : ''}`,
+    ]
   })
   out.push('', renderTable(['HOST', 'ADDRESS', 'VERDICT', 'CHECKS'], rows))
   for (const h of r.hosts) {
@@ -96,35 +150,68 @@ export function renderVerify(r: VerifyResult): string {
   if (failures.length > 0) out.push('', ...failures)
   const passed = r.hosts.filter((h) => h.ok && h.value.ok).length
   const poolFail = r.checks.some((c) => c.status === 'fail')
-  out.push('', r.ok ? `OK: all ${plural(r.hosts.length, 'host')} pass` : `FAIL: ${passed} of ${plural(r.hosts.length, 'host')} pass${poolFail ? '; the OVN network fails its checks' : ''}`)
+  out.push(
+    '',
+    r.ok
+      ? `OK: all ${plural(r.hosts.length, 'host')} pass`
+      : `FAIL: ${passed} of ${plural(r.hosts.length, 'host')} pass${poolFail ? '; the OVN network fails its checks' : ''}`,
+  )
   return out.join('\n')
 }
 
 export function renderStatus(r: StatusResult): string {
   const out: string[] = [poolLine('status', r)]
   const n = r.network
-  out.push(n === null ? 'network: none (run xapi-ovn setup)' : `network ${n.nameLabel} (${n.uuid}), bridge ${n.bridge}, vswitch-controller-fail-mode=${n.failMode ?? '(absent)'}`)
+  out.push(
+    n === null
+      ? 'network: none (run xapi-ovn setup)'
+      : `network ${n.nameLabel} (${n.uuid}), bridge ${n.bridge}, vswitch-controller-fail-mode=${n.failMode ?? '(absent)'}`,
+  )
   const rows = r.hosts.map((h) => {
     if (!h.ok) return [h.host.name, h.host.address, 'FAILED', '-', '-', '-', h.error.code]
     const c = h.value.chassis
-    const bridge = c.bridge === null ? '-' : `${c.bridge.name}${c.bridge.exists ? '' : ' (missing)'}${h.value.onOvnNetwork ? '' : c.bridge !== null ? ' (not the OVN network)' : ''}`
+    const bridge =
+      c.bridge === null
+        ? '-'
+        : `${c.bridge.name}${c.bridge.exists ? '' : ' (missing)'}${h.value.onOvnNetwork ? '' : c.bridge !== null ? ' (not the OVN network)' : ''}`
     const controller = c.controller.running ? (c.controller.connection ?? 'running') : 'not running'
     const ports = c.ports.filter((p) => p.kind === 'vif' || p.kind === 'tap')
     const installed = ports.filter((p) => p.ovnInstalled).length
-    return [h.host.name, h.host.address, c.configured ? 'configured' : 'not configured', bridge, c.keys['ovn-encap-ip'] ?? '-', controller, `${installed}/${ports.length} VIFs bound`]
+    return [
+      h.host.name,
+      h.host.address,
+      c.configured ? 'configured' : 'not configured',
+      bridge,
+      c.keys['ovn-encap-ip'] ?? '-',
+      controller,
+      `${installed}/${ports.length} VIFs bound`,
+    ]
   })
   out.push('', renderTable(['HOST', 'ADDRESS', 'CHASSIS', 'BRIDGE', 'ENCAP IP', 'OVN-CONTROLLER', 'PORTS'], rows))
   for (const h of r.hosts) {
     if (h.ok && h.value.transportProblem !== null) out.push(`${h.host.name}: transport: ${h.value.transportProblem}`)
   }
   if (n !== null && n.vifs.length > 0) {
-    const vifRows = n.vifs.map((v) => [v.vmName, v.device, v.mac, v.uuid, v.host ?? '-', v.currentlyAttached ? 'plugged' : 'unplugged', v.ovnInstalled === null ? '?' : v.ovnInstalled ? 'yes' : 'no'])
+    const vifRows = n.vifs.map((v) => [
+      v.vmName,
+      v.device,
+      v.mac,
+      v.uuid,
+      v.host ?? '-',
+      v.currentlyAttached ? 'plugged' : 'unplugged',
+      v.ovnInstalled === null ? '?' : v.ovnInstalled ? 'yes' : 'no',
+    ])
     out.push('', renderTable(['VM', 'DEV', 'MAC', 'VIF', 'HOST', 'STATE', 'OVN-BOUND'], vifRows))
   }
   const failures = failureLines(r.hosts)
   if (failures.length > 0) out.push('', ...failures)
   const okCount = r.hosts.filter((h) => h.ok).length
-  out.push('', r.ok ? `OK: ${plural(r.hosts.length, 'host')} answered` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} answered`)
+  out.push(
+    '',
+    r.ok
+      ? `OK: ${plural(r.hosts.length, 'host')} answered`
+      : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} answered`,
+  )
   return out.join('\n')
 }
 
@@ -140,11 +227,22 @@ export function renderTeardown(r: TeardownResult): string {
   if (failures.length > 0) out.push('', ...failures)
   const n = r.network
   const name = n.network === null ? '' : ` ${n.network.nameLabel} (${n.network.uuid})`
-  const words = { kept: 'kept (pass --remove-network to remove it)', destroyed: 'destroyed', 'would-destroy': 'would be destroyed', 'not-destroyed': 'NOT destroyed', absent: 'not found' }[n.action]
+  const words = {
+    kept: 'kept (pass --remove-network to remove it)',
+    destroyed: 'destroyed',
+    'would-destroy': 'would be destroyed',
+    'not-destroyed': 'NOT destroyed',
+    absent: 'not found',
+  }[n.action]
   out.push('', `network${name}: ${words}${n.reason === null ? '' : `: ${n.reason}`}`)
   const okCount = r.hosts.filter((h) => h.ok).length
   const done = r.dryRun ? 'planned' : 'torn down'
-  out.push('', r.ok ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}` : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`)
+  out.push(
+    '',
+    r.ok
+      ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`
+      : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`,
+  )
   return out.join('\n')
 }
 
@@ -158,7 +256,16 @@ export function renderProgress(e: ProgressEvent, done: number, total: number, dr
       return null
     case 'host-finished': {
       const changed = dryRun ? 'would change' : 'changed'
-      const what = e.passed === null ? (e.changed === null ? 'done' : e.changed ? changed : 'unchanged') : e.passed ? 'pass' : 'FAIL'
+      const what =
+        e.passed === null
+          ? e.changed === null
+            ? 'done'
+            : e.changed
+              ? changed
+              : 'unchanged'
+          : e.passed
+            ? 'pass'
+            : 'FAIL'
       return `${who(e.host)}: ${what}`
     }
     case 'host-failed':

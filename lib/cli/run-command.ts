@@ -8,7 +8,12 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command, type CommandIo } from '
 import { PromptAborted } from './prompt.js'
 
 /** `label` names the command in messages: "setup", or "port attach". */
-export async function runCommand(label: string, command: Command, argv: readonly string[], io: CommandIo): Promise<number> {
+export async function runCommand(
+  label: string,
+  command: Command,
+  argv: readonly string[],
+  io: CommandIo,
+): Promise<number> {
   const secrets = [passwordInArgv(argv), io.env.XAPI_PASSWORD]
   try {
     const values = parseCommandArgs(argv, command.options)

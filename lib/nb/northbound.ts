@@ -49,7 +49,10 @@ export type NorthboundConnectOptions = Omit<OvsdbClientOptions, 'database' | 'le
  * (unix:, tcp:, ssl:). For a clustered database the servers are tried in order and, by default,
  * only the leader is accepted; servers not connected to their cluster are always skipped.
  */
-export function connectNorthbound(remotes: string | readonly string[], options: NorthboundConnectOptions = {}): Promise<OvsdbClient> {
+export function connectNorthbound(
+  remotes: string | readonly string[],
+  options: NorthboundConnectOptions = {},
+): Promise<OvsdbClient> {
   return OvsdbClient.connect(remotes, { ...options, database: NB_DB, leaderOnly: options.leaderOnly ?? true })
 }
 
@@ -100,7 +103,12 @@ export interface AttachResult {
 
 export interface DetachResult {
   readonly changed: boolean
-  readonly removed: readonly { readonly vifUuid: string; readonly uuid: string; readonly switchName: string; readonly switchUuid: string }[]
+  readonly removed: readonly {
+    readonly vifUuid: string
+    readonly uuid: string
+    readonly switchName: string
+    readonly switchUuid: string
+  }[]
   /** VIF UUIDs that had no port. */
   readonly absent: readonly string[]
 }
@@ -135,7 +143,11 @@ export interface LocalnetResult {
 // Operations
 
 /** Create logical switch `name` or bring it to `subnet` / `externalIds` (keys not given are kept). */
-export async function ensureLogicalSwitch(nb: NbTransactor, name: string, options?: SwitchOptions): Promise<EnsureSwitchResult> {
+export async function ensureLogicalSwitch(
+  nb: NbTransactor,
+  name: string,
+  options?: SwitchOptions,
+): Promise<EnsureSwitchResult> {
   const n = parseSwitchName(name, 'name')
   const o = parseSwitchOptions(options)
   const { plan, results } = await planAndApply(nb, [], (s) => planEnsureSwitch(s, n, o), `logical switch ${n}`)
@@ -162,14 +174,19 @@ export async function listLogicalSwitches(nb: NbTransactor): Promise<SwitchInfo[
  * Delete logical switch `ref` (name or UUID). It must have no ports unless `force` (then its
  * ports go with it). A missing switch is OVN_NB_SWITCH_MISSING unless `ifExists`.
  */
-export async function deleteLogicalSwitch(nb: NbTransactor, ref: string, options: { readonly force?: boolean; readonly ifExists?: boolean } = {}): Promise<DeleteSwitchResult> {
+export async function deleteLogicalSwitch(
+  nb: NbTransactor,
+  ref: string,
+  options: { readonly force?: boolean; readonly ifExists?: boolean } = {},
+): Promise<DeleteSwitchResult> {
   const r = parseSwitchRef(ref)
   const force = options.force === true
   try {
     const { plan } = await planAndApply(nb, [], (s) => planDeleteSwitch(s, r, { force }), `logical switch ${r}`)
     return { deleted: true, uuid: plan.switchUuid, name: plan.name, portCount: plan.portCount }
   } catch (e) {
-    if (e instanceof NbSwitchMissingError && options.ifExists === true) return { deleted: false, uuid: null, name: r, portCount: 0 }
+    if (e instanceof NbSwitchMissingError && options.ifExists === true)
+      return { deleted: false, uuid: null, name: r, portCount: 0 }
     throw e
   }
 }
@@ -179,7 +196,11 @@ export async function deleteLogicalSwitch(nb: NbTransactor, ref: string, options
  * transaction. Each port is named after its VIF UUID, so it binds where XAPI plugs the VIF.
  * Re-running with the same arguments writes nothing.
  */
-export async function attachPorts(nb: NbTransactor, switchRef: string, ports: readonly VifPortSpec[]): Promise<AttachResult> {
+export async function attachPorts(
+  nb: NbTransactor,
+  switchRef: string,
+  ports: readonly VifPortSpec[],
+): Promise<AttachResult> {
   const r = parseSwitchRef(switchRef)
   const parsed = parseVifPorts(ports)
   const { plan, results } = await planAndApply(
@@ -207,7 +228,12 @@ export async function detachPorts(nb: NbTransactor, vifUuids: readonly string[])
   const { plan } = await planAndApply(nb, names, (s) => planDetachPorts(s, names), 'VIF ports')
   return {
     changed: plan.changed,
-    removed: plan.removed.map((p) => ({ vifUuid: p.vifUuid, uuid: p.uuid, switchName: p.switchName, switchUuid: p.switchUuid })),
+    removed: plan.removed.map((p) => ({
+      vifUuid: p.vifUuid,
+      uuid: p.uuid,
+      switchName: p.switchName,
+      switchUuid: p.switchUuid,
+    })),
     absent: [...plan.absent],
   }
 }
@@ -227,10 +253,19 @@ export async function listPorts(nb: NbTransactor, switchRef?: string): Promise<P
  * ["unknown"], options:network_name = spec.networkName (a physnet of the chassis'
  * ovn-bridge-mappings), tag_request = spec.vlan (none: untagged).
  */
-export async function addLocalnetPort(nb: NbTransactor, switchRef: string, spec: LocalnetPortSpec): Promise<LocalnetResult> {
+export async function addLocalnetPort(
+  nb: NbTransactor,
+  switchRef: string,
+  spec: LocalnetPortSpec,
+): Promise<LocalnetResult> {
   const r = parseSwitchRef(switchRef)
   const port = parseLocalnetPort(spec)
-  const { plan, results } = await planAndApply(nb, [port.name], (s) => planLocalnetPort(s, r, port), `localnet port ${port.name}`)
+  const { plan, results } = await planAndApply(
+    nb,
+    [port.name],
+    (s) => planLocalnetPort(s, r, port),
+    `localnet port ${port.name}`,
+  )
   return {
     uuid: plan.uuid ?? insertedUuid(plan.operations, results, NEW_LOCALNET),
     name: port.name,
@@ -286,7 +321,9 @@ export async function planAndApply<P extends { readonly operations: readonly Ope
     } catch (e) {
       if (!(e instanceof OvsdbWaitFailedError)) throw e
       if (attempt >= MAX_ATTEMPTS) {
-        throw new ConcurrentChangeError(`${what} kept changing while we wrote (${MAX_ATTEMPTS} attempts); run the call again`)
+        throw new ConcurrentChangeError(
+          `${what} kept changing while we wrote (${MAX_ATTEMPTS} attempts); run the call again`,
+        )
       }
     }
   }

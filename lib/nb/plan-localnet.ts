@@ -27,7 +27,9 @@ export interface LocalnetPlan {
 export function planLocalnetPort(s: NbSnapshot, switchRef: string, port: LocalnetPort): LocalnetPlan {
   const sw = findSwitch(s, switchRef)
   const tagRequest = port.vlan === null ? set() : set(port.vlan)
-  const comment = op.comment(`xapi-ovn: localnet port ${port.name} on logical switch ${sw.name} to network ${port.networkName}${port.vlan === null ? '' : ` VLAN ${port.vlan}`}`)
+  const comment = op.comment(
+    `xapi-ovn: localnet port ${port.name} on logical switch ${sw.name} to network ${port.networkName}${port.vlan === null ? '' : ` VLAN ${port.vlan}`}`,
+  )
   const existing = findPortByName(s, port.name)
   if (existing === undefined) {
     return {
@@ -36,10 +38,20 @@ export function planLocalnetPort(s: NbSnapshot, switchRef: string, port: Localne
         op.wait('Logical_Switch_Port', [where('name', '==', port.name)], ['name'], '==', []),
         op.insert(
           'Logical_Switch_Port',
-          { name: port.name, type: 'localnet', addresses: set('unknown'), options: ovsdbMap({ network_name: port.networkName }), tag_request: tagRequest },
+          {
+            name: port.name,
+            type: 'localnet',
+            addresses: set('unknown'),
+            options: ovsdbMap({ network_name: port.networkName }),
+            tag_request: tagRequest,
+          },
           NEW_LOCALNET,
         ),
-        op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'insert', set(namedUuid(NEW_LOCALNET))]]),
+        op.mutate(
+          'Logical_Switch',
+          [where('_uuid', '==', new Uuid(sw.uuid))],
+          [['ports', 'insert', set(namedUuid(NEW_LOCALNET))]],
+        ),
         comment,
       ],
       switchUuid: sw.uuid,
@@ -49,9 +61,18 @@ export function planLocalnetPort(s: NbSnapshot, switchRef: string, port: Localne
   }
   const owner = portOwners(s).get(existing.uuid)
   if (owner === undefined || owner.uuid !== sw.uuid) {
-    throw new NbPortConflictError(port.name, owner?.name ?? '', `it is on another logical switch (${owner?.uuid ?? 'none'})`)
+    throw new NbPortConflictError(
+      port.name,
+      owner?.name ?? '',
+      `it is on another logical switch (${owner?.uuid ?? 'none'})`,
+    )
   }
-  if (existing.type !== 'localnet') throw new NbPortConflictError(port.name, sw.name, `it is a ${existing.type === '' ? 'VIF' : existing.type} port, not a localnet port`)
+  if (existing.type !== 'localnet')
+    throw new NbPortConflictError(
+      port.name,
+      sw.name,
+      `it is a ${existing.type === '' ? 'VIF' : existing.type} port, not a localnet port`,
+    )
   const same =
     existing.addresses.length === 1 &&
     existing.addresses[0] === 'unknown' &&

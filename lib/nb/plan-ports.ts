@@ -64,7 +64,10 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** `wait` that a port row is still exactly as read in these columns. */
-export function portStillAsRead(p: NbPortRow, columns: readonly ('name' | 'type' | 'addresses' | 'external_ids' | 'options' | 'tag_request')[]): Operation {
+export function portStillAsRead(
+  p: NbPortRow,
+  columns: readonly ('name' | 'type' | 'addresses' | 'external_ids' | 'options' | 'tag_request')[],
+): Operation {
   const row: Record<string, Value> = {}
   for (const c of columns) {
     if (c === 'name') row[c] = p.name
@@ -79,7 +82,12 @@ export function portStillAsRead(p: NbPortRow, columns: readonly ('name' | 'type'
 
 function conflictIfElsewhere(p: NbPortRow, owner: NbSwitchRow | undefined, target: NbSwitchRow): void {
   if (owner === undefined) throw new NbPortConflictError(p.name, '', 'the port is on no logical switch')
-  if (owner.uuid !== target.uuid) throw new NbPortConflictError(p.name, owner.name, `it is on another logical switch (${owner.uuid}); detach it first`)
+  if (owner.uuid !== target.uuid)
+    throw new NbPortConflictError(
+      p.name,
+      owner.name,
+      `it is on another logical switch (${owner.uuid}); detach it first`,
+    )
 }
 
 /**
@@ -103,15 +111,28 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
     if (existing === undefined) {
       const uuidName = newPortName(inserts.length)
       waits.push(op.wait('Logical_Switch_Port', [where('name', '==', port.name)], ['name'], '==', []))
-      inserts.push(op.insert('Logical_Switch_Port', { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) }, uuidName))
+      inserts.push(
+        op.insert(
+          'Logical_Switch_Port',
+          { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) },
+          uuidName,
+        ),
+      )
       plans.push({ vifUuid: port.name, uuid: null, uuidName, address: port.address, action: 'created' })
       return
     }
     conflictIfElsewhere(existing, owners.get(existing.uuid), sw)
-    if (existing.type !== '') throw new NbPortConflictError(port.name, sw.name, `it is a ${existing.type} port, not a VIF port`)
+    if (existing.type !== '')
+      throw new NbPortConflictError(port.name, sw.name, `it is a ${existing.type} port, not a VIF port`)
     const extChanges = changedEntries(existing.externalIds, port.externalIds)
     if (sameStrings(existing.addresses, [port.address]) && extChanges.size === 0) {
-      plans.push({ vifUuid: port.name, uuid: existing.uuid, uuidName: null, address: port.address, action: 'unchanged' })
+      plans.push({
+        vifUuid: port.name,
+        uuid: existing.uuid,
+        uuidName: null,
+        address: port.address,
+        action: 'unchanged',
+      })
       return
     }
     waits.push(portStillAsRead(existing, ['name', 'type', 'addresses', 'external_ids']))
@@ -130,9 +151,15 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
   const operations: Operation[] = [switchStillThere(sw, updatedUuids), ...waits, ...updates, ...inserts]
   if (inserts.length > 0) {
     const names = plans.flatMap((p) => (p.uuidName === null ? [] : [namedUuid(p.uuidName)]))
-    operations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'insert', set(...names)]]))
+    operations.push(
+      op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'insert', set(...names)]]),
+    )
   }
-  operations.push(op.comment(`xapi-ovn: attach ${created} new and ${updates.length} updated VIF port(s) on logical switch ${sw.name}`))
+  operations.push(
+    op.comment(
+      `xapi-ovn: attach ${created} new and ${updates.length} updated VIF port(s) on logical switch ${sw.name}`,
+    ),
+  )
   return { ...base, operations, changed: true }
 }
 
@@ -166,7 +193,13 @@ export function planDetachPorts(s: NbSnapshot, vifUuids: readonly string[]): Det
   const operations: Operation[] = []
   for (const { sw, uuids } of bySwitch.values()) operations.push(switchStillThere(sw, uuids))
   for (const { sw, uuids } of bySwitch.values()) {
-    operations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'delete', set(...uuids.map((u) => new Uuid(u)))]]))
+    operations.push(
+      op.mutate(
+        'Logical_Switch',
+        [where('_uuid', '==', new Uuid(sw.uuid))],
+        [['ports', 'delete', set(...uuids.map((u) => new Uuid(u)))]],
+      ),
+    )
   }
   operations.push(op.comment(`xapi-ovn: detach ${removed.length} VIF port(s)`))
   return { operations, removed, absent, changed: true }

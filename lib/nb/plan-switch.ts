@@ -34,7 +34,10 @@ export interface DeleteSwitchPlan {
 export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] = []): Operation {
   return op.wait(
     'Logical_Switch',
-    [where('_uuid', '==', new Uuid(sw.uuid)), ...(alsoHolds.length > 0 ? [where('ports', 'includes', set(...alsoHolds.map((u) => new Uuid(u))))] : [])],
+    [
+      where('_uuid', '==', new Uuid(sw.uuid)),
+      ...(alsoHolds.length > 0 ? [where('ports', 'includes', set(...alsoHolds.map((u) => new Uuid(u))))] : []),
+    ],
     ['name'],
     '==',
     [{ name: sw.name }],
@@ -42,7 +45,10 @@ export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] =
 }
 
 /** Keys of `wanted` whose value differs from (or is missing in) `current`. */
-export function changedEntries(current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string>): Map<string, string> {
+export function changedEntries(
+  current: ReadonlyMap<string, string>,
+  wanted: ReadonlyMap<string, string>,
+): Map<string, string> {
   const out = new Map<string, string>()
   for (const [k, v] of wanted) if (current.get(k) !== v) out.set(k, v)
   return out
@@ -68,7 +74,11 @@ export function planEnsureSwitch(s: NbSnapshot, name: string, options: ParsedSwi
     return {
       operations: [
         op.wait('Logical_Switch', [where('name', '==', name)], ['name'], '==', []),
-        op.insert('Logical_Switch', { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(options.externalIds) }, NEW_SWITCH),
+        op.insert(
+          'Logical_Switch',
+          { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(options.externalIds) },
+          NEW_SWITCH,
+        ),
         op.comment(`xapi-ovn: create logical switch ${name}`),
       ],
       switchUuid: null,
@@ -104,9 +114,13 @@ export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: b
   const self = [where('_uuid', '==', new Uuid(sw.uuid))]
   return {
     operations: [
-      options.force ? switchStillThere(sw) : op.wait('Logical_Switch', self, ['name', 'ports'], '==', [{ name: sw.name, ports: set() }]),
+      options.force
+        ? switchStillThere(sw)
+        : op.wait('Logical_Switch', self, ['name', 'ports'], '==', [{ name: sw.name, ports: set() }]),
       op.delete('Logical_Switch', self),
-      op.comment(`xapi-ovn: delete logical switch ${sw.name}${options.force && sw.portUuids.length > 0 ? ` and its ${sw.portUuids.length} port(s)` : ''}`),
+      op.comment(
+        `xapi-ovn: delete logical switch ${sw.name}${options.force && sw.portUuids.length > 0 ? ` and its ${sw.portUuids.length} port(s)` : ''}`,
+      ),
     ],
     switchUuid: sw.uuid,
     name: sw.name,

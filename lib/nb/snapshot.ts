@@ -33,7 +33,10 @@ export const PORT_COLUMNS = [
 export function snapshotOperations(ports: readonly string[] | 'all'): Operation[] {
   const switches = op.select('Logical_Switch', [], SWITCH_COLUMNS)
   if (ports === 'all') return [switches, op.select('Logical_Switch_Port', [], PORT_COLUMNS)]
-  return [switches, ...[...new Set(ports)].map((name) => op.select('Logical_Switch_Port', [where('name', '==', name)], PORT_COLUMNS))]
+  return [
+    switches,
+    ...[...new Set(ports)].map((name) => op.select('Logical_Switch_Port', [where('name', '==', name)], PORT_COLUMNS)),
+  ]
 }
 
 export async function readSnapshot(nb: NbTransactor, ports: readonly string[] | 'all'): Promise<NbSnapshot> {

@@ -83,8 +83,10 @@ function str(key: string, value: unknown): string {
 /** The name of a switch to create: letters, digits, "_", ".", ":", "-" (max 64), not UUID-shaped. */
 export function parseSwitchName(value: unknown, key = 'switch'): string {
   const v = str(key, value)
-  if (!NAME.test(v)) bad(key, v, 'switch names are 1-64 letters, digits, "_", ".", ":" or "-", starting with a letter, digit or "_"')
-  if (isUuid(v.toLowerCase())) bad(key, v, 'a switch name must not look like a UUID (UUIDs name switches by their row UUID)')
+  if (!NAME.test(v))
+    bad(key, v, 'switch names are 1-64 letters, digits, "_", ".", ":" or "-", starting with a letter, digit or "_"')
+  if (isUuid(v.toLowerCase()))
+    bad(key, v, 'a switch name must not look like a UUID (UUIDs name switches by their row UUID)')
   return v
 }
 
@@ -118,9 +120,11 @@ export function parseSubnet(value: unknown, key = 'subnet'): string {
 export function parseExternalIds(value: unknown, key = 'externalIds'): Map<string, string> {
   const out = new Map<string, string>()
   if (value === undefined) return out
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) bad(key, value, 'expected an object of strings')
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    bad(key, value, 'expected an object of strings')
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    if (k.length === 0 || k.length > MAX_EXTERNAL_ID || printable(k) !== null) bad(key, k, `keys must be 1-${MAX_EXTERNAL_ID} printable characters`)
+    if (k.length === 0 || k.length > MAX_EXTERNAL_ID || printable(k) !== null)
+      bad(key, k, `keys must be 1-${MAX_EXTERNAL_ID} printable characters`)
     const s = str(`${key}.${k}`, v)
     if (s.length > MAX_EXTERNAL_ID * 4) bad(`${key}.${k}`, s, `values are at most ${MAX_EXTERNAL_ID * 4} characters`)
     const reason = printable(s)
@@ -134,7 +138,8 @@ export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
   if (value === undefined) return { subnet: null, externalIds: new Map() }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) bad('options', value, 'expected an object')
   const o = value as Record<string, unknown>
-  for (const k of Object.keys(o)) if (k !== 'subnet' && k !== 'externalIds') bad('options', k, 'unknown option (subnet, externalIds)')
+  for (const k of Object.keys(o))
+    if (k !== 'subnet' && k !== 'externalIds') bad('options', k, 'unknown option (subnet, externalIds)')
   return {
     subnet: o.subnet === undefined ? null : parseSubnet(o.subnet),
     externalIds: parseExternalIds(o.externalIds),
@@ -179,7 +184,9 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
     const k = `${key}[${i}]`
     if (item === null || typeof item !== 'object' || Array.isArray(item)) bad(k, item, 'expected {vifUuid, mac, ips}')
     const o = item as Record<string, unknown>
-    for (const f of Object.keys(o)) if (!['vifUuid', 'mac', 'ips', 'externalIds'].includes(f)) bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds)')
+    for (const f of Object.keys(o))
+      if (!['vifUuid', 'mac', 'ips', 'externalIds'].includes(f))
+        bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds)')
     const name = str(`${k}.vifUuid`, o.vifUuid)
     if (!isUuid(name)) bad(`${k}.vifUuid`, name, 'expected the lower-case UUID of a XAPI VIF')
     const mac = parseMac(o.mac, `${k}.mac`)
@@ -209,7 +216,13 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
         dupe(seenIp, ip, `${k}.ips[${j}]`)
       })
     }
-    return { name, mac, ips, address: formatAddress(mac, ips), externalIds: parseExternalIds(o.externalIds, `${k}.externalIds`) }
+    return {
+      name,
+      mac,
+      ips,
+      address: formatAddress(mac, ips),
+      externalIds: parseExternalIds(o.externalIds, `${k}.externalIds`),
+    }
   })
 }
 
@@ -237,9 +250,11 @@ export function parseNetworkName(value: unknown, key = 'networkName'): string {
 }
 
 export function parseLocalnetPort(value: unknown): LocalnetPort {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) bad('port', value, 'expected {name, networkName, vlan?}')
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    bad('port', value, 'expected {name, networkName, vlan?}')
   const o = value as Record<string, unknown>
-  for (const f of Object.keys(o)) if (!['name', 'networkName', 'vlan'].includes(f)) bad('port', f, 'unknown field (name, networkName, vlan)')
+  for (const f of Object.keys(o))
+    if (!['name', 'networkName', 'vlan'].includes(f)) bad('port', f, 'unknown field (name, networkName, vlan)')
   const name = str('name', o.name)
   if (!NAME.test(name)) bad('name', name, 'port names are 1-64 letters, digits, "_", ".", ":" or "-"')
   if (isUuid(name.toLowerCase())) bad('name', name, 'UUID-shaped port names are reserved for VIF ports')
@@ -247,7 +262,8 @@ export function parseLocalnetPort(value: unknown): LocalnetPort {
   let vlan: number | null = null
   if (o.vlan !== undefined) {
     const v = o.vlan
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4094) bad('vlan', v, 'expected a VLAN id from 1 to 4094')
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 4094)
+      bad('vlan', v, 'expected a VLAN id from 1 to 4094')
     vlan = v
   }
   return { name, networkName, vlan }

@@ -35,7 +35,12 @@ import type net from 'node:net'
 import { OvsdbUnavailableError, InvalidArgumentError, XapiOvnError } from '../errors.js'
 import { Uuid, setItems } from './codec.js'
 import type { Atom, Value } from './codec.js'
-import { OvsdbProtocolError, OvsdbRequestTimeoutError, OvsdbUnknownDatabaseError, ovsdbErrorFromWire } from './errors.js'
+import {
+  OvsdbProtocolError,
+  OvsdbRequestTimeoutError,
+  OvsdbUnknownDatabaseError,
+  ovsdbErrorFromWire,
+} from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
 import { encodeCondition, encodeTransact, op } from './operations.js'
 import type { Condition, Operation, ResultsOf } from './operations.js'
@@ -178,7 +183,9 @@ export class OvsdbClient extends EventEmitter {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.typedDecode = options.typedDecode ?? true
     this.logger = options.logger ?? NOOP_LOGGER
-    this.decoder = new JsonStreamDecoder(options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes })
+    this.decoder = new JsonStreamDecoder(
+      options.maxMessageBytes === undefined ? {} : { maxMessageBytes: options.maxMessageBytes },
+    )
     if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true)
     this.socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
@@ -193,7 +200,8 @@ export class OvsdbClient extends EventEmitter {
    */
   static async connect(remote: string | readonly string[], options: OvsdbClientOptions = {}): Promise<OvsdbClient> {
     const remotes = parseRemotes(remote)
-    if (options.leaderOnly && !options.database) throw new InvalidArgumentError('leaderOnly', 'true', 'needs the database option (whose leader?)')
+    if (options.leaderOnly && !options.database)
+      throw new InvalidArgumentError('leaderOnly', 'true', 'needs the database option (whose leader?)')
     const logger = options.logger ?? NOOP_LOGGER
     const failures: string[] = []
     let lastError: unknown
@@ -266,7 +274,11 @@ export class OvsdbClient extends EventEmitter {
       }
     }
     try {
-      const mon = await this.monitor('_Server', { Database: { columns: ['name', 'model', 'connected', 'leader'] } }, check)
+      const mon = await this.monitor(
+        '_Server',
+        { Database: { columns: ['name', 'model', 'connected', 'leader'] } },
+        check,
+      )
       check(mon.initial) // closes the window between whyNotUsable() and the monitor
     } catch (err) {
       if (err instanceof OvsdbUnknownDatabaseError) return
@@ -285,7 +297,8 @@ export class OvsdbClient extends EventEmitter {
   /** list_dbs */
   async listDbs(options: RequestOptions = {}): Promise<string[]> {
     const result = await this.request('list_dbs', [], options)
-    if (!Array.isArray(result) || !result.every((x) => typeof x === 'string')) throw this.protocol('list_dbs result is not an array of strings')
+    if (!Array.isArray(result) || !result.every((x) => typeof x === 'string'))
+      throw this.protocol('list_dbs result is not an array of strings')
     return result as string[]
   }
 
@@ -305,9 +318,14 @@ export class OvsdbClient extends EventEmitter {
    * TransactionError / OvsdbWaitFailedError when an operation or the commit failed (nothing is
    * written then), OvsdbError subclasses for JSON-RPC level errors ("unknown database", "canceled").
    */
-  async transact<const Ops extends readonly Operation[]>(db: string, ops: Ops, options: RequestOptions = {}): Promise<ResultsOf<Ops>> {
+  async transact<const Ops extends readonly Operation[]>(
+    db: string,
+    ops: Ops,
+    options: RequestOptions = {},
+  ): Promise<ResultsOf<Ops>> {
     const params = encodeTransact(db, ops)
-    const schema = this.typedDecode && ops.some((o) => o.op === 'select') ? await this.getSchema(db, options) : undefined
+    const schema =
+      this.typedDecode && ops.some((o) => o.op === 'select') ? await this.getSchema(db, options) : undefined
     const raw = await this.request('transact', params, options)
     try {
       return decodeTransactResults(ops, raw, schema, `${this.remote} transact on ${db}`)
@@ -356,7 +374,9 @@ export class OvsdbClient extends EventEmitter {
     }
     const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
     const id = `m${this.nextMonitor++}`
-    const onError = options.onError ?? ((err: unknown) => this.logger.error('ovsdb: monitor update failed', { monitor: id, db, error: reasonOf(err) }))
+    const onError =
+      options.onError ??
+      ((err: unknown) => this.logger.error('ovsdb: monitor update failed', { monitor: id, db, error: reasonOf(err) }))
     const entry: MonitorEntry = {
       db,
       version,
@@ -399,15 +419,22 @@ export class OvsdbClient extends EventEmitter {
     await this.request('monitor_cancel', [id], options)
   }
 
-  private decodeUpdates(raw: unknown, version: 1 | 2, schema: DatabaseSchema | undefined): TableUpdates | TableUpdates2 {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw this.protocol('table updates must be an object')
+  private decodeUpdates(
+    raw: unknown,
+    version: 1 | 2,
+    schema: DatabaseSchema | undefined,
+  ): TableUpdates | TableUpdates2 {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw this.protocol('table updates must be an object')
     const out: Record<string, Record<string, Record<string, unknown>>> = {}
     for (const [tableName, rows] of Object.entries(raw as Record<string, unknown>)) {
-      if (rows === null || typeof rows !== 'object' || Array.isArray(rows)) throw this.protocol(`updates of table ${tableName} must be an object`)
+      if (rows === null || typeof rows !== 'object' || Array.isArray(rows))
+        throw this.protocol(`updates of table ${tableName} must be an object`)
       const table: TableSchema | undefined = schema?.tables.get(tableName)
       const tableOut: Record<string, Record<string, unknown>> = {}
       for (const [rowUuid, update] of Object.entries(rows as Record<string, unknown>)) {
-        if (update === null || typeof update !== 'object' || Array.isArray(update)) throw this.protocol(`update of ${tableName} ${rowUuid} must be an object`)
+        if (update === null || typeof update !== 'object' || Array.isArray(update))
+          throw this.protocol(`update of ${tableName} ${rowUuid} must be an object`)
         const u = update as Record<string, unknown>
         const decoded: Record<string, unknown> = {}
         const members = version === 1 ? ['old', 'new'] : ['initial', 'insert', 'modify']

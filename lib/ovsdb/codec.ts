@@ -57,7 +57,8 @@ export class NamedUuid {
   readonly name: string
 
   constructor(name: string) {
-    if (typeof name !== 'string' || !ID_RE.test(name)) throw new OvsdbValueError('not a valid uuid-name (an <id>: [_a-zA-Z][_a-zA-Z0-9]*)', name)
+    if (typeof name !== 'string' || !ID_RE.test(name))
+      throw new OvsdbValueError('not a valid uuid-name (an <id>: [_a-zA-Z][_a-zA-Z0-9]*)', name)
     this.name = name
   }
 
@@ -149,7 +150,13 @@ export function namedUuid(name: string): NamedUuid {
 }
 
 export function isAtom(value: unknown): value is Atom {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value instanceof Uuid || value instanceof NamedUuid
+  return (
+    typeof value === 'string' ||
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value instanceof Uuid ||
+    value instanceof NamedUuid
+  )
 }
 
 export function atomEquals(a: Atom, b: Atom): boolean {
@@ -184,7 +191,8 @@ export function stringMap(value: Value | undefined): Map<string, string> {
   if (value instanceof OvsdbSet && value.size === 0) return out
   if (!(value instanceof Map)) throw new OvsdbValueError('expected a map', encodeLoose(value))
   for (const [k, v] of value) {
-    if (typeof k !== 'string' || typeof v !== 'string') throw new OvsdbValueError('expected a map of strings to strings', encodeLoose(value))
+    if (typeof k !== 'string' || typeof v !== 'string')
+      throw new OvsdbValueError('expected a map of strings to strings', encodeLoose(value))
     out.set(k, v)
   }
   return out
@@ -204,9 +212,11 @@ export function encodeAtom(atom: Atom, base?: BaseType): WireAtom {
       return atom
     case 'number':
       if (!Number.isFinite(atom)) throw new OvsdbValueError('numbers must be finite', String(atom))
-      if (base && base.type !== 'integer' && base.type !== 'real') throw new OvsdbValueError(`expected ${base.type}, got a number`, atom)
+      if (base && base.type !== 'integer' && base.type !== 'real')
+        throw new OvsdbValueError(`expected ${base.type}, got a number`, atom)
       if (base?.type === 'integer' && !Number.isInteger(atom)) throw new OvsdbValueError('expected an integer', atom)
-      if (Number.isInteger(atom) && !Number.isSafeInteger(atom) && base?.type !== 'real') throw new OvsdbIntegerRangeError(atom, 'encode')
+      if (Number.isInteger(atom) && !Number.isSafeInteger(atom) && base?.type !== 'real')
+        throw new OvsdbIntegerRangeError(atom, 'encode')
       return atom
     default:
       if (atom instanceof Uuid || atom instanceof NamedUuid) {
@@ -288,7 +298,8 @@ export function decodeAtom(wire: unknown, base?: BaseType): Atom {
     atom = wire
   } else if (typeof wire === 'number') {
     if (!Number.isFinite(wire)) throw new OvsdbValueError('numbers must be finite', String(wire))
-    if (Number.isInteger(wire) && !Number.isSafeInteger(wire) && base?.type !== 'real') throw new OvsdbIntegerRangeError(wire, 'decode')
+    if (Number.isInteger(wire) && !Number.isSafeInteger(wire) && base?.type !== 'real')
+      throw new OvsdbIntegerRangeError(wire, 'decode')
     atom = wire
   } else if (typeof wire === 'bigint') {
     if (base?.type !== 'real') throw new OvsdbIntegerRangeError(wire, 'decode')
@@ -306,10 +317,14 @@ export function decodeAtom(wire: unknown, base?: BaseType): Atom {
 
 function checkAtomType(atom: Atom, base: BaseType, wire: unknown): void {
   const ok =
-    base.type === 'string' ? typeof atom === 'string'
-      : base.type === 'boolean' ? typeof atom === 'boolean'
-        : base.type === 'integer' ? typeof atom === 'number' && Number.isInteger(atom)
-          : base.type === 'real' ? typeof atom === 'number'
+    base.type === 'string'
+      ? typeof atom === 'string'
+      : base.type === 'boolean'
+        ? typeof atom === 'boolean'
+        : base.type === 'integer'
+          ? typeof atom === 'number' && Number.isInteger(atom)
+          : base.type === 'real'
+            ? typeof atom === 'number'
             : atom instanceof Uuid || atom instanceof NamedUuid
   if (!ok) throw new OvsdbValueError(`expected ${base.type}`, wire)
 }
@@ -325,12 +340,14 @@ export function parseBaseType(json: unknown): BaseType {
     if (!ATOMIC_TYPES.includes(json)) throw new OvsdbValueError('unknown atomic type', json)
     return { type: json as AtomicType }
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OvsdbValueError('a base type must be a string or an object', json)
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new OvsdbValueError('a base type must be a string or an object', json)
   const o = json as Record<string, unknown>
   const type = o.type
   if (typeof type !== 'string' || !ATOMIC_TYPES.includes(type)) throw new OvsdbValueError('unknown atomic type', json)
   const base: { -readonly [K in keyof BaseType]: BaseType[K] } = { type: type as AtomicType }
-  if (o.enum !== undefined) base.enum = setItems(decodeValue(o.enum, { key: { type: type as AtomicType }, min: 0, max: 'unlimited' }))
+  if (o.enum !== undefined)
+    base.enum = setItems(decodeValue(o.enum, { key: { type: type as AtomicType }, min: 0, max: 'unlimited' }))
   for (const k of ['minInteger', 'maxInteger', 'minReal', 'maxReal', 'minLength', 'maxLength'] as const) {
     const v = o[k]
     if (typeof v === 'number') base[k] = v
@@ -345,21 +362,27 @@ export function parseBaseType(json: unknown): BaseType {
 /** Parse a schema column <type>. */
 export function parseColumnType(json: unknown): ColumnType {
   if (typeof json === 'string') return { key: parseBaseType(json), min: 1, max: 1 }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OvsdbValueError('a column type must be a string or an object', json)
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new OvsdbValueError('a column type must be a string or an object', json)
   const o = json as Record<string, unknown>
   const key = parseBaseType(o.key)
   const value = o.value === undefined ? undefined : parseBaseType(o.value)
   const min = o.min === undefined ? 1 : o.min
   const max = o.max === undefined ? 1 : o.max
   if (min !== 0 && min !== 1) throw new OvsdbValueError('"min" must be 0 or 1', json)
-  if (max !== 'unlimited' && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max >= min)) throw new OvsdbValueError('"max" must be a positive integer or "unlimited"', json)
-  return value === undefined ? { key, min, max: max as number | 'unlimited' } : { key, value, min, max: max as number | 'unlimited' }
+  if (max !== 'unlimited' && !(typeof max === 'number' && Number.isInteger(max) && max >= 1 && max >= min))
+    throw new OvsdbValueError('"max" must be a positive integer or "unlimited"', json)
+  return value === undefined
+    ? { key, min, max: max as number | 'unlimited' }
+    : { key, value, min, max: max as number | 'unlimited' }
 }
 
 // ---------------------------------------------------------------------------------------------
 
 function isIterable(x: unknown): x is Iterable<readonly [Atom, Atom]> {
-  return x !== null && typeof x === 'object' && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  return (
+    x !== null && typeof x === 'object' && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function'
+  )
 }
 
 function describe(x: unknown): string {

@@ -48,7 +48,10 @@ function tagged(error: string, code: string) {
 }
 
 // RFC 7047 section 4.1.3 / 4.1.4 / 3.1 error strings.
-export class OvsdbReferentialIntegrityViolationError extends tagged('referential integrity violation', 'OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION') {}
+export class OvsdbReferentialIntegrityViolationError extends tagged(
+  'referential integrity violation',
+  'OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION',
+) {}
 export class OvsdbConstraintViolationError extends tagged('constraint violation', 'OVN_OVSDB_CONSTRAINT_VIOLATION') {}
 export class OvsdbResourcesExhaustedError extends tagged('resources exhausted', 'OVN_OVSDB_RESOURCES_EXHAUSTED') {}
 export class OvsdbIoError extends tagged('I/O error', 'OVN_OVSDB_IO_ERROR') {}
@@ -70,7 +73,10 @@ export class OvsdbNotAllowedError extends tagged('not allowed', 'OVN_OVSDB_NOT_A
 export class OvsdbPermissionError extends tagged('permission error', 'OVN_OVSDB_PERMISSION_ERROR') {}
 export class OvsdbInternalError extends tagged('internal error', 'OVN_OVSDB_INTERNAL_ERROR') {}
 export class OvsdbDuplicateUuidError extends tagged('duplicate uuid', 'OVN_OVSDB_DUPLICATE_UUID') {}
-export class OvsdbConsistencyViolationError extends tagged('consistency violation', 'OVN_OVSDB_CONSISTENCY_VIOLATION') {}
+export class OvsdbConsistencyViolationError extends tagged(
+  'consistency violation',
+  'OVN_OVSDB_CONSISTENCY_VIOLATION',
+) {}
 export class OvsdbClusterError extends tagged('cluster error', 'OVN_OVSDB_CLUSTER_ERROR') {}
 export class OvsdbInvalidParametersError extends tagged('invalid parameters', 'OVN_OVSDB_INVALID_PARAMETERS') {}
 export class OvsdbUnknownMonitorError extends tagged('unknown monitor', 'OVN_OVSDB_UNKNOWN_MONITOR') {}
@@ -124,10 +130,16 @@ export function ovsdbErrorFromWire(wire: unknown): OvsdbError {
   let syntax: string | undefined
   if (typeof wire === 'string') {
     error = wire
-  } else if (wire !== null && typeof wire === 'object' && !Array.isArray(wire) && typeof (wire as { error?: unknown }).error === 'string') {
+  } else if (
+    wire !== null &&
+    typeof wire === 'object' &&
+    !Array.isArray(wire) &&
+    typeof (wire as { error?: unknown }).error === 'string'
+  ) {
     const w = wire as { error: string; details?: unknown; syntax?: unknown }
     error = w.error
-    details = typeof w.details === 'string' ? w.details : w.details === undefined ? undefined : JSON.stringify(w.details)
+    details =
+      typeof w.details === 'string' ? w.details : w.details === undefined ? undefined : JSON.stringify(w.details)
     syntax = typeof w.syntax === 'string' ? w.syntax : undefined
   } else {
     error = 'ovsdb error'
@@ -154,7 +166,12 @@ export class TransactionError extends XapiOvnError {
 
   constructor(index: number, op: string, cause: OvsdbError, results: readonly unknown[], code: string = cause.code) {
     const details = cause.details === undefined ? '' : truncate(cause.details, 1024)
-    super(code, `transaction failed at operation ${index} (${op}): ${cause.error}${details ? `: ${details}` : ''}`, [String(index), op, cause.error, details], { cause })
+    super(
+      code,
+      `transaction failed at operation ${index} (${op}): ${cause.error}${details ? `: ${details}` : ''}`,
+      [String(index), op, cause.error, details],
+      { cause },
+    )
     this.index = index
     this.op = op
     this.error = cause.error
@@ -196,9 +213,13 @@ export class OvsdbValueError extends XapiOvnError {
 /** An integer outside +/-(2^53-1): refused on encode, reported on decode (never rounded). params: [reason, value] */
 export class OvsdbIntegerRangeError extends OvsdbValueError {
   constructor(value: number | bigint, direction: 'encode' | 'decode') {
-    super(direction === 'encode'
-      ? 'integers outside +/-(2^53-1) cannot be sent exactly from a JS number'
-      : 'the server sent an integer outside +/-(2^53-1) that a JS number cannot hold exactly', value, 'OVN_OVSDB_INTEGER_OUT_OF_RANGE')
+    super(
+      direction === 'encode'
+        ? 'integers outside +/-(2^53-1) cannot be sent exactly from a JS number'
+        : 'the server sent an integer outside +/-(2^53-1) that a JS number cannot hold exactly',
+      value,
+      'OVN_OVSDB_INTEGER_OUT_OF_RANGE',
+    )
   }
 }
 

@@ -100,7 +100,8 @@ export class JsonStreamDecoder {
       const b = chunk[i] as number
       if (!this.inMessage) {
         if (b === WS_SPACE || b === WS_LF || b === WS_CR || b === WS_TAB) continue
-        if (b !== LBRACE && b !== LBRACKET) throw new OvsdbProtocolError(`unexpected byte 0x${b.toString(16).padStart(2, '0')} between messages`)
+        if (b !== LBRACE && b !== LBRACKET)
+          throw new OvsdbProtocolError(`unexpected byte 0x${b.toString(16).padStart(2, '0')} between messages`)
         this.inMessage = true
         this.depth = 1
         start = i
@@ -123,7 +124,8 @@ export class JsonStreamDecoder {
         }
         if (b === PLUS || b === MINUS) continue // exponent sign
         this.inNumber = false
-        if (!this.numberIsReal && this.numberDigits >= 16) this.bigCandidates.push([this.numberStart, this.length + (i - start)])
+        if (!this.numberIsReal && this.numberDigits >= 16)
+          this.bigCandidates.push([this.numberStart, this.length + (i - start)])
       }
       switch (b) {
         case QUOTE:

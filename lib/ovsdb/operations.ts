@@ -117,7 +117,9 @@ export type ResultOf<O extends Operation> = O extends InsertOperation
       : EmptyResult
 
 /** Maps a tuple (or array) of operations to the matching tuple of results. */
-export type ResultsOf<Ops extends readonly Operation[]> = { -readonly [K in keyof Ops]: Ops[K] extends Operation ? ResultOf<Ops[K]> : never }
+export type ResultsOf<Ops extends readonly Operation[]> = {
+  -readonly [K in keyof Ops]: Ops[K] extends Operation ? ResultOf<Ops[K]> : never
+}
 
 export interface WaitOptions {
   /** Default 0 (fail at once if the condition does not hold); null = no timeout member. */
@@ -133,7 +135,8 @@ export interface InsertOptions {
 const ID_RE = /^[_a-zA-Z][_a-zA-Z0-9]*$/
 
 function checkId(kind: string, name: string): string {
-  if (typeof name !== 'string' || !ID_RE.test(name)) throw new OvsdbValueError(`${kind} must be an <id> ([_a-zA-Z][_a-zA-Z0-9]*)`, name)
+  if (typeof name !== 'string' || !ID_RE.test(name))
+    throw new OvsdbValueError(`${kind} must be an <id> ([_a-zA-Z][_a-zA-Z0-9]*)`, name)
   return name
 }
 
@@ -150,7 +153,12 @@ export const op = {
     } as const)
   },
   select(table: string, where: readonly Condition[] = [], columns?: readonly string[]): SelectOperation {
-    return Object.freeze({ op: 'select', table: checkId('table', table), where, ...(columns ? { columns } : {}) } as const)
+    return Object.freeze({
+      op: 'select',
+      table: checkId('table', table),
+      where,
+      ...(columns ? { columns } : {}),
+    } as const)
   },
   update(table: string, where: readonly Condition[], row: RowInput): UpdateOperation {
     return Object.freeze({ op: 'update', table: checkId('table', table), where, row } as const)
@@ -165,11 +173,27 @@ export const op = {
    * Hold the transaction (or fail it) unless the rows of `table` matching `where`, projected on
    * `columns`, are (`until: '=='`) or are not (`'!='`) exactly `rows`.
    */
-  wait(table: string, where: readonly Condition[], columns: readonly string[], until: '==' | '!=', rows: readonly RowInput[], options: WaitOptions = {}): WaitOperation {
+  wait(
+    table: string,
+    where: readonly Condition[],
+    columns: readonly string[],
+    until: '==' | '!=',
+    rows: readonly RowInput[],
+    options: WaitOptions = {},
+  ): WaitOperation {
     if (until !== '==' && until !== '!=') throw new OvsdbValueError('wait "until" must be "==" or "!="', until)
     const t = options.timeoutMs === undefined ? 0 : options.timeoutMs
-    if (t !== null && !(Number.isSafeInteger(t) && t >= 0)) throw new OvsdbValueError('wait timeout must be a non-negative integer of milliseconds', t)
-    return Object.freeze({ op: 'wait', table: checkId('table', table), where, columns, until, rows, ...(t !== null ? { timeoutMs: t } : {}) } as const)
+    if (t !== null && !(Number.isSafeInteger(t) && t >= 0))
+      throw new OvsdbValueError('wait timeout must be a non-negative integer of milliseconds', t)
+    return Object.freeze({
+      op: 'wait',
+      table: checkId('table', table),
+      where,
+      columns,
+      until,
+      rows,
+      ...(t !== null ? { timeoutMs: t } : {}),
+    } as const)
   },
   commit(durable = false): CommitOperation {
     return Object.freeze({ op: 'commit', durable } as const)
@@ -240,11 +264,21 @@ export function encodeOperation(o: Operation): Record<string, unknown> {
         ...(o.uuid !== undefined ? { uuid: o.uuid.value } : {}),
       }
     case 'select':
-      return { op: 'select', table: o.table, where: o.where.map(encodeCondition), ...(o.columns ? { columns: [...o.columns] } : {}) }
+      return {
+        op: 'select',
+        table: o.table,
+        where: o.where.map(encodeCondition),
+        ...(o.columns ? { columns: [...o.columns] } : {}),
+      }
     case 'update':
       return { op: 'update', table: o.table, where: o.where.map(encodeCondition), row: encodeRow(o.row) }
     case 'mutate':
-      return { op: 'mutate', table: o.table, where: o.where.map(encodeCondition), mutations: o.mutations.map(encodeMutation) }
+      return {
+        op: 'mutate',
+        table: o.table,
+        where: o.where.map(encodeCondition),
+        mutations: o.mutations.map(encodeMutation),
+      }
     case 'delete':
       return { op: 'delete', table: o.table, where: o.where.map(encodeCondition) }
     case 'wait':

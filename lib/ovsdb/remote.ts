@@ -83,7 +83,9 @@ export function parseRemote(text: string): Remote {
 
 /** Parse a remote list: a string with comma-separated remotes, or an array of them. */
 export function parseRemotes(input: string | readonly string[]): Remote[] {
-  const items = (typeof input === 'string' ? [input] : [...input]).flatMap((s) => (typeof s === 'string' ? s.split(',') : [s]))
+  const items = (typeof input === 'string' ? [input] : [...input]).flatMap((s) =>
+    typeof s === 'string' ? s.split(',') : [s],
+  )
   const trimmed = items.map((s) => (typeof s === 'string' ? s.trim() : s)).filter((s) => s !== '')
   if (trimmed.length === 0) throw new InvalidArgumentError('remote', String(input), 'no remote given')
   return trimmed.map(parseRemote)
@@ -121,14 +123,21 @@ export async function openSocket(remote: Remote, options: OpenSocketOptions = {}
           port: remote.port,
           key: ssl.key,
           cert: ssl.cert,
-          ca: typeof ssl.ca === 'string' || Buffer.isBuffer(ssl.ca) ? ssl.ca : [...(ssl.ca as readonly (string | Buffer)[])],
+          ca:
+            typeof ssl.ca === 'string' || Buffer.isBuffer(ssl.ca)
+              ? ssl.ca
+              : [...(ssl.ca as readonly (string | Buffer)[])],
           rejectUnauthorized: true,
           ...(net.isIP(remote.host) === 0 ? { servername: remote.host } : {}),
           ...(ssl.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
         })
       }
     } catch (err) {
-      reject(err instanceof InvalidArgumentError ? err : new OvsdbUnavailableError(name, (err as Error).message, { cause: err }))
+      reject(
+        err instanceof InvalidArgumentError
+          ? err
+          : new OvsdbUnavailableError(name, (err as Error).message, { cause: err }),
+      )
       return
     }
     const timer = setTimeout(() => {

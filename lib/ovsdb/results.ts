@@ -20,7 +20,12 @@ function isErrorResult(r: unknown): boolean {
  * error, OvsdbProtocolError if the reply does not fit `ops`; otherwise return one typed result
  * per operation, select rows decoded with `schema` when given.
  */
-export function decodeTransactResults<const Ops extends readonly Operation[]>(ops: Ops, raw: unknown, schema?: DatabaseSchema, where = 'transact'): ResultsOf<Ops> {
+export function decodeTransactResults<const Ops extends readonly Operation[]>(
+  ops: Ops,
+  raw: unknown,
+  schema?: DatabaseSchema,
+  where = 'transact',
+): ResultsOf<Ops> {
   if (!Array.isArray(raw)) throw new OvsdbProtocolError(`${where}: result is not an array`)
   const index = raw.findIndex(isErrorResult)
   if (index >= 0) {
@@ -29,10 +34,12 @@ export function decodeTransactResults<const Ops extends readonly Operation[]>(op
     if (failed?.op === 'wait' && cause.error === 'timed out') throw new OvsdbWaitFailedError(index, cause, raw)
     throw new TransactionError(index, failed ? failed.op : 'commit', cause, raw)
   }
-  if (raw.length !== ops.length) throw new OvsdbProtocolError(`${where}: ${raw.length} results for ${ops.length} operations and no error`)
+  if (raw.length !== ops.length)
+    throw new OvsdbProtocolError(`${where}: ${raw.length} results for ${ops.length} operations and no error`)
   return ops.map((o, i) => {
     const r = raw[i] as Record<string, unknown> | null
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new OvsdbProtocolError(`${where}: result ${i} is not an object`)
+    if (r === null || typeof r !== 'object' || Array.isArray(r))
+      throw new OvsdbProtocolError(`${where}: result ${i} is not an object`)
     switch (o.op) {
       case 'insert':
         return { uuid: decodeValue(r.uuid, { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
@@ -44,7 +51,8 @@ export function decodeTransactResults<const Ops extends readonly Operation[]>(op
       case 'update':
       case 'mutate':
       case 'delete':
-        if (typeof r.count !== 'number' || !Number.isSafeInteger(r.count)) throw new OvsdbProtocolError(`${where}: ${o.op} result ${i} has no count`)
+        if (typeof r.count !== 'number' || !Number.isSafeInteger(r.count))
+          throw new OvsdbProtocolError(`${where}: ${o.op} result ${i} has no count`)
         return { count: r.count }
       default:
         return {}

@@ -30,7 +30,10 @@ export function uuidValues(v: Value | undefined): string[] {
 }
 
 /** An optional scalar column (a set of at most one): its value when of that type, else null. */
-export function optionalValue<T extends string | number | boolean>(v: Value | undefined, kind: 'string' | 'number' | 'boolean'): T | null {
+export function optionalValue<T extends string | number | boolean>(
+  v: Value | undefined,
+  kind: 'string' | 'number' | 'boolean',
+): T | null {
   const [a] = setItems(v)
   return a !== undefined && typeof a === kind ? (a as T) : null
 }

@@ -47,9 +47,18 @@ export function parseDatabaseSchema(json: unknown): DatabaseSchema {
     const columns = new Map<string, ColumnSchema>()
     for (const [cname, cjson] of Object.entries(asObject(t.columns, `table ${tname} columns`))) {
       const c = asObject(cjson, `column ${tname}.${cname}`)
-      columns.set(cname, { name: cname, type: parseColumnType(c.type), ephemeral: c.ephemeral === true, mutable: c.mutable !== false })
+      columns.set(cname, {
+        name: cname,
+        type: parseColumnType(c.type),
+        ephemeral: c.ephemeral === true,
+        mutable: c.mutable !== false,
+      })
     }
-    const indexes = Array.isArray(t.indexes) ? (t.indexes as unknown[]).filter(Array.isArray).map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string')) : []
+    const indexes = Array.isArray(t.indexes)
+      ? (t.indexes as unknown[])
+          .filter(Array.isArray)
+          .map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string'))
+      : []
     const table: TableSchema = {
       name: tname,
       columns,
@@ -59,7 +68,13 @@ export function parseDatabaseSchema(json: unknown): DatabaseSchema {
     }
     tables.set(tname, table)
   }
-  return { name, version: typeof version === 'string' ? version : '', ...(typeof o.cksum === 'string' ? { cksum: o.cksum } : {}), tables, json }
+  return {
+    name,
+    version: typeof version === 'string' ? version : '',
+    ...(typeof o.cksum === 'string' ? { cksum: o.cksum } : {}),
+    tables,
+    json,
+  }
 }
 
 /** The type of a column, including the implicit `_uuid` and `_version`; undefined if unknown. */
@@ -79,6 +94,7 @@ export function decodeRow(wire: unknown, table?: TableSchema): Row {
 }
 
 function asObject(json: unknown, what: string): Record<string, unknown> {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new OvsdbValueError(`${what} must be a JSON object`, json)
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new OvsdbValueError(`${what} must be a JSON object`, json)
   return json as Record<string, unknown>
 }

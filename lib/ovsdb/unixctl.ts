@@ -25,7 +25,12 @@ export interface UnixctlOptions {
 let nextId = 0
 
 /** Run one unixctl command and return its text output. */
-export function unixctlCall(socketPath: string, command: string, args: readonly string[] = [], options: UnixctlOptions = {}): Promise<string> {
+export function unixctlCall(
+  socketPath: string,
+  command: string,
+  args: readonly string[] = [],
+  options: UnixctlOptions = {},
+): Promise<string> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const decoder = new JsonStreamDecoder({ maxMessageBytes: options.maxMessageBytes ?? 16 * 1024 * 1024 })
   const id = nextId++
@@ -44,7 +49,10 @@ export function unixctlCall(socketPath: string, command: string, args: readonly 
       if (err) reject(err)
       else resolve(value as string)
     }
-    const timer = setTimeout(() => done(new UnixctlUnavailableError(socketPath, `no reply to ${command} within ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(
+      () => done(new UnixctlUnavailableError(socketPath, `no reply to ${command} within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     socket.on('connect', () => {
       socket.write(encodeMessage({ method: command, params: [...args], id }))
     })
@@ -86,7 +94,8 @@ export function unixctlCall(socketPath: string, command: string, args: readonly 
  * `<rundir>/<name>.<pid>.ctl`, pid from `<rundir>/<name>.pid`. Throws UnixctlUnavailableError.
  */
 export async function findUnixctlSocket(rundir: string, name: string): Promise<string> {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.')) throw new UnixctlUnavailableError(join(rundir, `${name}.pid`), 'invalid daemon name')
+  if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith('.'))
+    throw new UnixctlUnavailableError(join(rundir, `${name}.pid`), 'invalid daemon name')
   const pidFile = join(rundir, `${name}.pid`)
   let text: string
   try {
@@ -95,12 +104,17 @@ export async function findUnixctlSocket(rundir: string, name: string): Promise<s
     throw new UnixctlUnavailableError(pidFile, `cannot read pid file: ${(err as Error).message}`, { cause: err })
   }
   const pid = text.trim()
-  if (!/^[1-9][0-9]{0,9}$/.test(pid)) throw new UnixctlUnavailableError(pidFile, `pid file does not hold a pid: ${JSON.stringify(text.slice(0, 40))}`)
+  if (!/^[1-9][0-9]{0,9}$/.test(pid))
+    throw new UnixctlUnavailableError(pidFile, `pid file does not hold a pid: ${JSON.stringify(text.slice(0, 40))}`)
   const socketPath = join(rundir, `${name}.${pid}.ctl`)
   try {
     await access(socketPath)
   } catch (err) {
-    throw new UnixctlUnavailableError(socketPath, `no control socket (is ${name} running?): ${(err as Error).message}`, { cause: err })
+    throw new UnixctlUnavailableError(
+      socketPath,
+      `no control socket (is ${name} running?): ${(err as Error).message}`,
+      { cause: err },
+    )
   }
   return socketPath
 }

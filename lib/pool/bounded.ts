@@ -3,7 +3,11 @@
  * in the results. The function is expected not to reject (the driver turns every host's failure
  * into a value); if it does, the first rejection is passed on once the running calls settle.
  */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   const width = Math.max(1, Math.min(Math.floor(limit) || 1, items.length))
   let next = 0

@@ -8,7 +8,14 @@
  * events: the driver reads what it needs when it needs it.
  */
 import { createClient, type Xapi } from 'xen-api'
-import { InvalidArgumentError, TimeoutError, XapiAuthError, XapiCallError, XapiCertificateError, XapiUnreachableError } from '../errors.js'
+import {
+  InvalidArgumentError,
+  TimeoutError,
+  XapiAuthError,
+  XapiCallError,
+  XapiCertificateError,
+  XapiUnreachableError,
+} from '../errors.js'
 import {
   parseAllRecords,
   parseHost,
@@ -92,9 +99,16 @@ export function normalizeXapiUrl(url: string): string {
   } catch {
     throw new InvalidArgumentError('url', shown, 'expected https://HOST[:PORT] (or http://)')
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new InvalidArgumentError('url', shown, 'only https:// and http:// are supported')
-  if (parsed.username !== '' || parsed.password !== '') throw new InvalidArgumentError('url', shown, 'credentials do not belong in the URL: give the user and password separately')
-  if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '') throw new InvalidArgumentError('url', shown, 'expected no path, query or fragment')
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new InvalidArgumentError('url', shown, 'only https:// and http:// are supported')
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new InvalidArgumentError(
+      'url',
+      shown,
+      'credentials do not belong in the URL: give the user and password separately',
+    )
+  if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '')
+    throw new InvalidArgumentError('url', shown, 'expected no path, query or fragment')
   if (parsed.hostname === '') throw new InvalidArgumentError('url', shown, 'no host')
   return `${parsed.protocol}//${parsed.host}`
 }
@@ -114,7 +128,7 @@ export function apiErrorOf(err: unknown): { code: string; params: string[] } | n
   if (typeof err !== 'object' || err === null) return null
   const { code, params } = err as { code?: unknown; params?: unknown }
   if (typeof code !== 'string' || !Array.isArray(params)) return null
-  return { code, params: params.map((p) => (typeof p === 'string' ? p : JSON.stringify(p) ?? String(p))) }
+  return { code, params: params.map((p) => (typeof p === 'string' ? p : (JSON.stringify(p) ?? String(p)))) }
 }
 
 function messageOf(err: unknown): string {
@@ -125,7 +139,8 @@ function messageOf(err: unknown): string {
 function transportError(err: unknown, url: string): XapiCertificateError | XapiUnreachableError | TimeoutError | null {
   for (const e of errorChain(err)) {
     const code = typeof e.code === 'string' ? e.code : undefined
-    if (code !== undefined && TLS_CODES.has(code)) return new XapiCertificateError(url, `${code}: ${messageOf(e)}`, { cause: err })
+    if (code !== undefined && TLS_CODES.has(code))
+      return new XapiCertificateError(url, `${code}: ${messageOf(e)}`, { cause: err })
   }
   for (const e of errorChain(err)) {
     const code = typeof e.code === 'string' ? e.code : undefined
@@ -135,7 +150,8 @@ function transportError(err: unknown, url: string): XapiCertificateError | XapiU
   }
   const first = errorChain(err)[0]
   if (first?.name === 'TimeoutError') return null
-  if (typeof first?.message === 'string' && /^unexpect(ed)? statusCode/.test(first.message)) return new XapiUnreachableError(url, first.message, { cause: err })
+  if (typeof first?.message === 'string' && /^unexpect(ed)? statusCode/.test(first.message))
+    return new XapiUnreachableError(url, first.message, { cause: err })
   return null
 }
 
@@ -148,7 +164,10 @@ export class XapiPool {
   #closed: Promise<void> | null = null
 
   /** Wrap an already connected client (embedders that run their own xen-api client). */
-  constructor(client: XapiCaller, info: { url: string; user?: string; callTimeoutMs?: number; pluginTimeoutMs?: number }) {
+  constructor(
+    client: XapiCaller,
+    info: { url: string; user?: string; callTimeoutMs?: number; pluginTimeoutMs?: number },
+  ) {
     this.#client = client
     this.url = info.url
     this.user = info.user ?? 'root'
@@ -165,14 +184,18 @@ export class XapiPool {
   static async connect(options: ConnectOptions): Promise<XapiPool> {
     const url = normalizeXapiUrl(options.url)
     const user = options.user ?? 'root'
-    if (options.sessionId === undefined && options.password === undefined) throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
+    if (options.sessionId === undefined && options.password === undefined)
+      throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
     const callMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     const pluginMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
     let client: Xapi
     try {
       client = createClient({
         url,
-        auth: options.sessionId !== undefined ? { sessionId: options.sessionId } : { user, password: options.password ?? '' },
+        auth:
+          options.sessionId !== undefined
+            ? { sessionId: options.sessionId }
+            : { user, password: options.password ?? '' },
         allowUnauthorized: options.allowUnauthorized === true,
         transport: options.transport ?? 'auto',
         watchEvents: false,
@@ -190,7 +213,8 @@ export class XapiPool {
       await client.disconnect().catch(() => undefined)
       const api = apiErrorOf(err)
       if (api?.code === 'SESSION_AUTHENTICATION_FAILED') throw new XapiAuthError(url, user, { cause: err })
-      if (api !== null && api.code === 'SESSION_INVALID' && options.sessionId !== undefined) throw new XapiAuthError(url, '(session id)', { cause: err })
+      if (api !== null && api.code === 'SESSION_INVALID' && options.sessionId !== undefined)
+        throw new XapiAuthError(url, '(session id)', { cause: err })
       if (api !== null) throw new XapiCallError('session.login_with_password', api.code, api.params, { cause: err })
       throw transportError(err, url) ?? new XapiUnreachableError(url, messageOf(err), { cause: err })
     }
@@ -203,10 +227,15 @@ export class XapiPool {
       return await this.#client.call(method, ...args)
     } catch (err) {
       const api = apiErrorOf(err)
-      if (api !== null && !/^(E[A-Z]+|UND_ERR.*|ERR_.*)$/.test(api.code)) throw new XapiCallError(method, api.code, api.params, { cause: err })
+      if (api !== null && !/^(E[A-Z]+|UND_ERR.*|ERR_.*)$/.test(api.code))
+        throw new XapiCallError(method, api.code, api.params, { cause: err })
       const first = errorChain(err)[0]
-      if (first?.name === 'TimeoutError') throw new TimeoutError(`XAPI ${method}`, Math.round(this.timeoutFor(method, args) / 1000))
-      throw transportError(err, this.url) ?? new XapiUnreachableError(this.url, `${method}: ${messageOf(err)}`, { cause: err })
+      if (first?.name === 'TimeoutError')
+        throw new TimeoutError(`XAPI ${method}`, Math.round(this.timeoutFor(method, args) / 1000))
+      throw (
+        transportError(err, this.url) ??
+        new XapiUnreachableError(this.url, `${method}: ${messageOf(err)}`, { cause: err })
+      )
     }
   }
 

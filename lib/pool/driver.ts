@@ -11,9 +11,36 @@ import { InvalidArgumentError, OvnNetworkError, XapiCallError, XapiOvnError } fr
 import { mapBounded } from './bounded.js'
 import { XapiPool, type ConnectOptions, type PoolState } from './connection.js'
 import { failureFromCode, toFailure, type Failure } from './failures.js'
-import { attachNetwork, ensureNetwork, findNetwork, hasSecureFailMode, selectNetwork, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY, type NetworkSelection } from './ovn-network.js'
-import { chassisArgs, checkChassisOptions, hostInfo, planHosts, rejectSharedEncapIps, selectHosts, shownArgs, type ChassisOptions, type HostInfo, type HostPlan } from './plan-setup.js'
-import { parseChassisChange, parseChassisStatus, parseChassisVerify, PLUGIN, type ChassisChange, type ChassisStatus } from './plugin-replies.js'
+import {
+  attachNetwork,
+  ensureNetwork,
+  findNetwork,
+  hasSecureFailMode,
+  selectNetwork,
+  DEFAULT_NETWORK_NAME,
+  FAIL_MODE_KEY,
+  type NetworkSelection,
+} from './ovn-network.js'
+import {
+  chassisArgs,
+  checkChassisOptions,
+  hostInfo,
+  planHosts,
+  rejectSharedEncapIps,
+  selectHosts,
+  shownArgs,
+  type ChassisOptions,
+  type HostInfo,
+  type HostPlan,
+} from './plan-setup.js'
+import {
+  parseChassisChange,
+  parseChassisStatus,
+  parseChassisVerify,
+  PLUGIN,
+  type ChassisChange,
+  type ChassisStatus,
+} from './plugin-replies.js'
 import { parseVif, parseVm, type NetworkRecord } from './records.js'
 import type {
   HostOutcome,
@@ -35,7 +62,14 @@ import type {
   TransportInfo,
   VerifyResult,
 } from './results.js'
-import { chooseTransportPif, resolveTransportChoice, MANAGEMENT, type AddressFamily, type TransportChoice, type TransportEndpoint } from './transport-pif.js'
+import {
+  chooseTransportPif,
+  resolveTransportChoice,
+  MANAGEMENT,
+  type AddressFamily,
+  type TransportChoice,
+  type TransportEndpoint,
+} from './transport-pif.js'
 
 export const DEFAULT_CONCURRENCY = 8
 export const MAX_CONCURRENCY = 64
@@ -138,7 +172,13 @@ function poolInfo(pool: XapiPool, state: PoolState): PoolInfo {
 }
 
 export function networkInfo(n: NetworkRecord): NetworkInfo {
-  return { ref: n.ref, uuid: n.uuid, nameLabel: n.nameLabel, bridge: n.bridge, failMode: n.otherConfig[FAIL_MODE_KEY] ?? null }
+  return {
+    ref: n.ref,
+    uuid: n.uuid,
+    nameLabel: n.nameLabel,
+    bridge: n.bridge,
+    failMode: n.otherConfig[FAIL_MODE_KEY] ?? null,
+  }
 }
 
 function transportInfo(t: TransportEndpoint): TransportInfo {
@@ -147,13 +187,15 @@ function transportInfo(t: TransportEndpoint): TransportInfo {
 
 function checkConcurrency(value: number | undefined): number {
   const n = value ?? DEFAULT_CONCURRENCY
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) throw new InvalidArgumentError('concurrency', String(value), `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY)
+    throw new InvalidArgumentError('concurrency', String(value), `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
   return n
 }
 
 function checkWait(value: number | undefined): number {
   const n = value ?? 0
-  if (!Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS) throw new InvalidArgumentError('wait', String(value), `expected whole seconds from 0 to ${MAX_WAIT_SECONDS}`)
+  if (!Number.isInteger(n) || n < 0 || n > MAX_WAIT_SECONDS)
+    throw new InvalidArgumentError('wait', String(value), `expected whole seconds from 0 to ${MAX_WAIT_SECONDS}`)
   return n
 }
 
@@ -183,7 +225,15 @@ export async function prepareSetup(pool: XapiPool, options: SetupOptions): Promi
   checkChassisOptions(options, state, network?.bridge ?? null)
   const choice = resolveTransportChoice(options.transport ?? MANAGEMENT, state.networks)
   const hosts = selectHosts(state, options.hosts)
-  const plans = planHosts(state, hosts, options, choice, options.addressFamily ?? 'auto', network?.bridge ?? null, network?.uuid ?? null)
+  const plans = planHosts(
+    state,
+    hosts,
+    options,
+    choice,
+    options.addressFamily ?? 'auto',
+    network?.bridge ?? null,
+    network?.uuid ?? null,
+  )
   return { pool, info: poolInfo(pool, state), options, selection, plans, concurrency }
 }
 
@@ -202,45 +252,99 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
   let setupNetwork: SetupNetwork
   if (dryRun) {
     network = 'found' in selection ? selection.found : null
-    setupNetwork = network === null
-      ? { action: 'would-create', nameLabel, network: null, failModeSet: true }
-      : { action: 'found', nameLabel, network: networkInfo(network), failModeSet: !hasSecureFailMode(network) }
-    run.emit({ type: 'network', operation: 'setup', pool: info, action: network === null ? 'would-create' : 'found', nameLabel, network: network === null ? null : networkInfo(network) })
+    setupNetwork =
+      network === null
+        ? { action: 'would-create', nameLabel, network: null, failModeSet: true }
+        : { action: 'found', nameLabel, network: networkInfo(network), failModeSet: !hasSecureFailMode(network) }
+    run.emit({
+      type: 'network',
+      operation: 'setup',
+      pool: info,
+      action: network === null ? 'would-create' : 'found',
+      nameLabel,
+      network: network === null ? null : networkInfo(network),
+    })
   } else {
     const ensured = await ensureNetwork(pool, selection)
     network = ensured.network
-    setupNetwork = { action: ensured.created ? 'created' : 'found', nameLabel, network: networkInfo(network), failModeSet: ensured.failModeSet }
-    run.emit({ type: 'network', operation: 'setup', pool: info, action: ensured.created ? 'created' : 'found', nameLabel, network: networkInfo(network) })
-    if (ensured.failModeSet && !ensured.created) run.emit({ type: 'network', operation: 'setup', pool: info, action: 'fail-mode-set', nameLabel, network: networkInfo(network) })
+    setupNetwork = {
+      action: ensured.created ? 'created' : 'found',
+      nameLabel,
+      network: networkInfo(network),
+      failModeSet: ensured.failModeSet,
+    }
+    run.emit({
+      type: 'network',
+      operation: 'setup',
+      pool: info,
+      action: ensured.created ? 'created' : 'found',
+      nameLabel,
+      network: networkInfo(network),
+    })
+    if (ensured.failModeSet && !ensured.created)
+      run.emit({
+        type: 'network',
+        operation: 'setup',
+        pool: info,
+        action: 'fail-mode-set',
+        nameLabel,
+        network: networkInfo(network),
+      })
   }
 
   const net = network
-  const hosts = await run.eachHost(plans, concurrency, async (plan): Promise<SetupHost> => {
-    if (!plan.ok) throw new HostFailed(plan.failure)
-    const transport = transportInfo(plan.transport)
-    if (net === null) {
-      return { transport, args: shownArgs(plan.args), chassis: null, pending: `network ${nameLabel} does not exist yet: setup creates it and attaches it to this host first` }
-    }
-    const args = chassisArgs(options, net.bridge, plan.transport.ip, net.uuid)
-    parseConfigureArgs(args)
-    if (dryRun) {
-      try {
-        const chassis = parseChassisChange(plan.host.name, 'configure', await run.plugin(plan.host, 'configure', { ...args, 'dry-run': 'true' }))
-        return { transport, args: shownArgs(args), chassis, pending: null }
-      } catch (err) {
-        if (err instanceof XapiCallError && err.xapiCode === 'OVN_BRIDGE_MISSING' && err.xapiParams[0] === net.bridge) {
-          return { transport, args: shownArgs(args), chassis: null, pending: `bridge ${net.bridge} is not on this host yet: setup attaches the network first` }
+  const hosts = await run.eachHost(
+    plans,
+    concurrency,
+    async (plan): Promise<SetupHost> => {
+      if (!plan.ok) throw new HostFailed(plan.failure)
+      const transport = transportInfo(plan.transport)
+      if (net === null) {
+        return {
+          transport,
+          args: shownArgs(plan.args),
+          chassis: null,
+          pending: `network ${nameLabel} does not exist yet: setup creates it and attaches it to this host first`,
         }
-        throw err
       }
-    }
-    await attachNetwork(pool, net.ref, plan.host.ref)
-    const chassis = parseChassisChange(plan.host.name, 'configure', await run.plugin(plan.host, 'configure', args))
-    return { transport, args: shownArgs(args), chassis, pending: null }
-  }, setupVerdict)
+      const args = chassisArgs(options, net.bridge, plan.transport.ip, net.uuid)
+      parseConfigureArgs(args)
+      if (dryRun) {
+        try {
+          const chassis = parseChassisChange(
+            plan.host.name,
+            'configure',
+            await run.plugin(plan.host, 'configure', { ...args, 'dry-run': 'true' }),
+          )
+          return { transport, args: shownArgs(args), chassis, pending: null }
+        } catch (err) {
+          if (
+            err instanceof XapiCallError &&
+            err.xapiCode === 'OVN_BRIDGE_MISSING' &&
+            err.xapiParams[0] === net.bridge
+          ) {
+            return {
+              transport,
+              args: shownArgs(args),
+              chassis: null,
+              pending: `bridge ${net.bridge} is not on this host yet: setup attaches the network first`,
+            }
+          }
+          throw err
+        }
+      }
+      await attachNetwork(pool, net.ref, plan.host.ref)
+      const chassis = parseChassisChange(plan.host.name, 'configure', await run.plugin(plan.host, 'configure', args))
+      return { transport, args: shownArgs(args), chassis, pending: null }
+    },
+    setupVerdict,
+  )
 
   const ok = hosts.every((h) => h.ok)
-  const changed = setupNetwork.action !== 'found' || setupNetwork.failModeSet || hosts.some((h) => h.ok && (h.value.chassis === null || h.value.chassis.changed))
+  const changed =
+    setupNetwork.action !== 'found' ||
+    setupNetwork.failModeSet ||
+    hosts.some((h) => h.ok && (h.value.chassis === null || h.value.chassis.changed))
   return { operation: 'setup', pool: info, dryRun, network: setupNetwork, hosts, ok, changed }
 }
 
@@ -263,7 +367,12 @@ export interface PoolTarget {
   readonly options?: Partial<SetupOptions>
 }
 
-const ARGUMENT_CODES = new Set(['OVN_INVALID_ARGUMENT', 'OVN_UNKNOWN_ARGUMENT', 'OVN_MISSING_ARGUMENT', 'OVN_NETWORK_UNUSABLE'])
+const ARGUMENT_CODES = new Set([
+  'OVN_INVALID_ARGUMENT',
+  'OVN_UNKNOWN_ARGUMENT',
+  'OVN_MISSING_ARGUMENT',
+  'OVN_NETWORK_UNUSABLE',
+])
 
 function isArgumentError(err: unknown): boolean {
   return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code)
@@ -278,27 +387,34 @@ function targetUrl(target: PoolTarget): string {
  * is touched (a bad option throws; tunnel addresses must be unique across all pools); a pool that
  * cannot be reached is that pool's outcome. One result per pool, each with one per host.
  */
-export async function setupPools(targets: readonly PoolTarget[], options: SetupOptions): Promise<MultiPoolResult<SetupResult>> {
+export async function setupPools(
+  targets: readonly PoolTarget[],
+  options: SetupOptions,
+): Promise<MultiPoolResult<SetupResult>> {
   const opened: XapiPool[] = []
   try {
-    const connected = await Promise.all(targets.map(async (t): Promise<{ pool: XapiPool } | { error: unknown }> => {
-      if (t.pool instanceof XapiPool) return { pool: t.pool }
-      try {
-        const pool = await XapiPool.connect(t.pool)
-        opened.push(pool)
-        return { pool }
-      } catch (error) {
-        return { error }
-      }
-    }))
-    const prepared = await Promise.all(connected.map(async (c, i): Promise<{ prepared: PreparedSetup } | { error: unknown }> => {
-      if ('error' in c) return c
-      try {
-        return { prepared: await prepareSetup(c.pool, { ...options, ...targets[i]?.options }) }
-      } catch (error) {
-        return { error }
-      }
-    }))
+    const connected = await Promise.all(
+      targets.map(async (t): Promise<{ pool: XapiPool } | { error: unknown }> => {
+        if (t.pool instanceof XapiPool) return { pool: t.pool }
+        try {
+          const pool = await XapiPool.connect(t.pool)
+          opened.push(pool)
+          return { pool }
+        } catch (error) {
+          return { error }
+        }
+      }),
+    )
+    const prepared = await Promise.all(
+      connected.map(async (c, i): Promise<{ prepared: PreparedSetup } | { error: unknown }> => {
+        if ('error' in c) return c
+        try {
+          return { prepared: await prepareSetup(c.pool, { ...options, ...targets[i]?.options }) }
+        } catch (error) {
+          return { error }
+        }
+      }),
+    )
     const argumentError = prepared.find((p): p is { error: unknown } => 'error' in p && isArgumentError(p.error))
     if (argumentError !== undefined) throw argumentError.error
 
@@ -312,15 +428,17 @@ export async function setupPools(targets: readonly PoolTarget[], options: SetupO
       return { prepared: { ...p.prepared, plans } }
     })
 
-    const pools = await Promise.all(final.map(async (p, i): Promise<PoolOutcome<SetupResult>> => {
-      const url = targets[i] === undefined ? '' : targetUrl(targets[i] as PoolTarget)
-      if ('error' in p) return { url, ok: false, error: toFailure(p.error) }
-      try {
-        return { url, ok: true, result: await runSetup(p.prepared) }
-      } catch (error) {
-        return { url, ok: false, error: toFailure(error) }
-      }
-    }))
+    const pools = await Promise.all(
+      final.map(async (p, i): Promise<PoolOutcome<SetupResult>> => {
+        const url = targets[i] === undefined ? '' : targetUrl(targets[i] as PoolTarget)
+        if ('error' in p) return { url, ok: false, error: toFailure(p.error) }
+        try {
+          return { url, ok: true, result: await runSetup(p.prepared) }
+        } catch (error) {
+          return { url, ok: false, error: toFailure(error) }
+        }
+      }),
+    )
     return { pools, ok: pools.every((p) => p.ok && p.result.ok) }
   } finally {
     await Promise.all(opened.map((p) => p.close()))
@@ -336,15 +454,49 @@ function networkChecks(state: PoolState, selector: string): { network: NetworkRe
     network = findNetwork(state.networks, selector)
   } catch (err) {
     if (!(err instanceof OvnNetworkError)) throw err
-    return { network: null, checks: [{ id: 'network.usable', status: 'fail', message: err.message, hint: 'name the OVN network by uuid with --network, or run xapi-ovn setup' }] }
+    return {
+      network: null,
+      checks: [
+        {
+          id: 'network.usable',
+          status: 'fail',
+          message: err.message,
+          hint: 'name the OVN network by uuid with --network, or run xapi-ovn setup',
+        },
+      ],
+    }
   }
   if (network === null) {
-    return { network, checks: [{ id: 'network.exists', status: 'fail', message: `no network named ${selector} in this pool`, hint: 'run xapi-ovn setup (it creates the network), or name it with --network' }] }
+    return {
+      network,
+      checks: [
+        {
+          id: 'network.exists',
+          status: 'fail',
+          message: `no network named ${selector} in this pool`,
+          hint: 'run xapi-ovn setup (it creates the network), or name it with --network',
+        },
+      ],
+    }
   }
-  const checks: Check[] = [{ id: 'network.exists', status: 'pass', message: `network ${network.nameLabel} (${network.uuid}) has bridge ${network.bridge} and no PIF`, hint: null }]
-  checks.push(hasSecureFailMode(network)
-    ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
-    : { id: 'network.fail-mode', status: 'fail', message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`, hint: `run xapi-ovn setup again, or xe network-param-set uuid=${network.uuid} other-config:${FAIL_MODE_KEY}=secure` })
+  const checks: Check[] = [
+    {
+      id: 'network.exists',
+      status: 'pass',
+      message: `network ${network.nameLabel} (${network.uuid}) has bridge ${network.bridge} and no PIF`,
+      hint: null,
+    },
+  ]
+  checks.push(
+    hasSecureFailMode(network)
+      ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
+      : {
+          id: 'network.fail-mode',
+          status: 'fail',
+          message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
+          hint: `run xapi-ovn setup again, or xe network-param-set uuid=${network.uuid} other-config:${FAIL_MODE_KEY}=secure`,
+        },
+  )
   return { network, checks }
 }
 
@@ -358,7 +510,12 @@ export async function verify(pool: XapiPool, options: VerifyOptions = {}): Promi
   const run = new Run(pool, info, 'verify', options.onProgress)
   const items = selectHosts(state, options.hosts).map((h) => ({ host: hostInfo(state, h) }))
   const args: Record<string, string> = wait > 0 ? { wait: String(wait) } : {}
-  const hosts = await run.eachHost(items, concurrency, async ({ host }) => parseChassisVerify(host.name, await run.plugin(host, 'verify', args)), (v) => ({ changed: null, passed: v.ok }))
+  const hosts = await run.eachHost(
+    items,
+    concurrency,
+    async ({ host }) => parseChassisVerify(host.name, await run.plugin(host, 'verify', args)),
+    (v) => ({ changed: null, passed: v.ok }),
+  )
   const ok = checks.every((c) => c.status !== 'fail') && hosts.every((h) => h.ok && h.value.ok)
   return { operation: 'verify', pool: info, network: network === null ? null : networkInfo(network), checks, hosts, ok }
 }
@@ -375,22 +532,46 @@ export async function status(pool: XapiPool, options: StatusOptions = {}): Promi
   const choice = resolveTransportChoice(options.transport ?? MANAGEMENT, state.networks)
   const run = new Run(pool, info, 'status', options.onProgress)
   const items = selectHosts(state, options.hosts).map((h) => ({ host: hostInfo(state, h), record: h }))
-  const hosts = await run.eachHost(items, concurrency, async ({ host, record }): Promise<StatusHost> => {
-    const chassis: ChassisStatus = parseChassisStatus(host.name, await run.plugin(host, 'status', {}))
-    let transport: TransportInfo | null = null
-    let transportProblem: string | null = null
-    try {
-      transport = transportInfo(chooseTransportPif(record, state.pifs.values(), choice, options.addressFamily ?? 'auto'))
-    } catch (err) {
-      transportProblem = toFailure(err).message
-    }
-    return { chassis, transport, transportProblem, onOvnNetwork: network !== null && chassis.keys['ovn-bridge'] === network.bridge }
-  }, () => ({ changed: null, passed: null }))
+  const hosts = await run.eachHost(
+    items,
+    concurrency,
+    async ({ host, record }): Promise<StatusHost> => {
+      const chassis: ChassisStatus = parseChassisStatus(host.name, await run.plugin(host, 'status', {}))
+      let transport: TransportInfo | null = null
+      let transportProblem: string | null = null
+      try {
+        transport = transportInfo(
+          chooseTransportPif(record, state.pifs.values(), choice, options.addressFamily ?? 'auto'),
+        )
+      } catch (err) {
+        transportProblem = toFailure(err).message
+      }
+      return {
+        chassis,
+        transport,
+        transportProblem,
+        onOvnNetwork: network !== null && chassis.keys['ovn-bridge'] === network.bridge,
+      }
+    },
+    () => ({ changed: null, passed: null }),
+  )
   const vifs = network === null ? [] : await readVifs(pool, state, network, hosts, concurrency)
-  return { operation: 'status', pool: info, network: network === null ? null : { ...networkInfo(network), vifs }, hosts, ok: hosts.every((h) => h.ok) }
+  return {
+    operation: 'status',
+    pool: info,
+    network: network === null ? null : { ...networkInfo(network), vifs },
+    hosts,
+    ok: hosts.every((h) => h.ok),
+  }
 }
 
-async function readVifs(pool: XapiPool, state: PoolState, network: NetworkRecord, hosts: readonly HostOutcome<StatusHost>[], concurrency: number): Promise<StatusVif[]> {
+async function readVifs(
+  pool: XapiPool,
+  state: PoolState,
+  network: NetworkRecord,
+  hosts: readonly HostOutcome<StatusHost>[],
+  concurrency: number,
+): Promise<StatusVif[]> {
   const read = await mapBounded(network.vifs, concurrency, async (ref): Promise<StatusVif | null> => {
     let vif: ReturnType<typeof parseVif>
     let vm: ReturnType<typeof parseVm>
@@ -404,7 +585,10 @@ async function readVifs(pool: XapiPool, state: PoolState, network: NetworkRecord
     }
     const hostRecord = vm.residentOn === null ? undefined : state.hosts.get(vm.residentOn)
     const outcome = hostRecord === undefined ? undefined : hosts.find((h) => h.host.ref === hostRecord.ref)
-    const port = outcome?.ok === true ? outcome.value.chassis.ports.find((p) => p.vifUuid === vif.uuid || p.ifaceId === vif.uuid) : undefined
+    const port =
+      outcome?.ok === true
+        ? outcome.value.chassis.ports.find((p) => p.vifUuid === vif.uuid || p.ifaceId === vif.uuid)
+        : undefined
     return {
       uuid: vif.uuid,
       device: vif.device,
@@ -432,7 +616,11 @@ export async function teardown(pool: XapiPool, options: TeardownOptions = {}): P
   const dryRun = options.dryRun === true
   const removeNetwork = options.removeNetwork === true
   if (removeNetwork && options.hosts !== undefined && options.hosts.length > 0) {
-    throw new InvalidArgumentError('remove-network', 'true', 'the network can only be removed together with every host, not with a host list')
+    throw new InvalidArgumentError(
+      'remove-network',
+      'true',
+      'the network can only be removed together with every host, not with a host list',
+    )
   }
   const state = await pool.readState()
   const info = poolInfo(pool, state)
@@ -446,24 +634,49 @@ export async function teardown(pool: XapiPool, options: TeardownOptions = {}): P
   const run = new Run(pool, info, 'teardown', options.onProgress)
   const items = selectHosts(state, options.hosts).map((h) => ({ host: hostInfo(state, h) }))
   const args: Record<string, string> = dryRun ? { 'dry-run': 'true' } : {}
-  const hosts = await run.eachHost(items, concurrency, async ({ host }): Promise<ChassisChange> => parseChassisChange(host.name, 'unconfigure', await run.plugin(host, 'unconfigure', args)), (v) => ({ changed: v.changed, passed: null }))
+  const hosts = await run.eachHost(
+    items,
+    concurrency,
+    async ({ host }): Promise<ChassisChange> =>
+      parseChassisChange(host.name, 'unconfigure', await run.plugin(host, 'unconfigure', args)),
+    (v) => ({ changed: v.changed, passed: null }),
+  )
 
   let net: TeardownNetwork
   const shown = network === null ? null : networkInfo(network)
   if (network === null) net = { action: 'absent', network: null, reason: null }
   else if (!removeNetwork) net = { action: 'kept', network: shown, reason: null }
-  else if (!hosts.every((h) => h.ok)) net = { action: 'not-destroyed', network: shown, reason: 'not every host could be torn down: run teardown again once they are back' }
-  else if (dryRun) net = { action: 'would-destroy', network: shown, reason: network.vifs.length > 0 ? `${network.vifs.length} VIF(s) are on it: XAPI refuses while any is plugged` : null }
+  else if (!hosts.every((h) => h.ok))
+    net = {
+      action: 'not-destroyed',
+      network: shown,
+      reason: 'not every host could be torn down: run teardown again once they are back',
+    }
+  else if (dryRun)
+    net = {
+      action: 'would-destroy',
+      network: shown,
+      reason:
+        network.vifs.length > 0 ? `${network.vifs.length} VIF(s) are on it: XAPI refuses while any is plugged` : null,
+    }
   else {
     try {
       await pool.call('network.destroy', network.ref)
       net = { action: 'destroyed', network: shown, reason: null }
-      run.emit({ type: 'network', operation: 'teardown', pool: info, action: 'destroyed', nameLabel: network.nameLabel, network: shown })
+      run.emit({
+        type: 'network',
+        operation: 'teardown',
+        pool: info,
+        action: 'destroyed',
+        nameLabel: network.nameLabel,
+        network: shown,
+      })
     } catch (err) {
       net = { action: 'not-destroyed', network: shown, reason: toFailure(err).message }
     }
   }
   const ok = hosts.every((h) => h.ok) && net.action !== 'not-destroyed'
-  const changed = hosts.some((h) => h.ok && h.value.changed) || net.action === 'destroyed' || net.action === 'would-destroy'
+  const changed =
+    hosts.some((h) => h.ok && h.value.changed) || net.action === 'destroyed' || net.action === 'would-destroy'
   return { operation: 'teardown', pool: info, dryRun, network: net, hosts, ok, changed }
 }

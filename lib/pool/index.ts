@@ -1,8 +1,27 @@
 /** The pool driver's public surface (re-exports only). */
 export { XapiPool, normalizeXapiUrl, redactUrl } from './connection.js'
 export type { ConnectOptions, PoolState, XapiCaller } from './connection.js'
-export { setup, prepareSetup, runSetup, setupPools, verify, status, teardown, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAIT_SECONDS } from './driver.js'
-export type { PoolTarget, PreparedSetup, RunOptions, SetupOptions, StatusOptions, TeardownOptions, VerifyOptions } from './driver.js'
+export {
+  setup,
+  prepareSetup,
+  runSetup,
+  setupPools,
+  verify,
+  status,
+  teardown,
+  DEFAULT_CONCURRENCY,
+  MAX_CONCURRENCY,
+  MAX_WAIT_SECONDS,
+} from './driver.js'
+export type {
+  PoolTarget,
+  PreparedSetup,
+  RunOptions,
+  SetupOptions,
+  StatusOptions,
+  TeardownOptions,
+  VerifyOptions,
+} from './driver.js'
 export { toFailure, failureFromCode, hintFor, UNAVAILABLE_CODES } from './failures.js'
 export type { Failure } from './failures.js'
 export { selectNetwork, findNetwork, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY } from './ovn-network.js'
@@ -11,8 +30,26 @@ export { chassisArgs, checkChassisOptions, planHosts, selectHosts, DRIVER_KEYS }
 export type { ChassisOptions, HostInfo, HostPlan, SslMaterial } from './plan-setup.js'
 export { PLUGIN, parseChassisChange, parseChassisStatus, parseChassisVerify } from './plugin-replies.js'
 export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from './plugin-replies.js'
-export { parseHost, parseHostMetrics, parseNetwork, parsePif, parsePool, parseVif, parseVm, parseAllRecords, NULL_REF } from './records.js'
-export type { HostMetricsRecord, HostRecord, NetworkRecord, PifRecord, PoolRecord, VifRecord, VmRecord } from './records.js'
+export {
+  parseHost,
+  parseHostMetrics,
+  parseNetwork,
+  parsePif,
+  parsePool,
+  parseVif,
+  parseVm,
+  parseAllRecords,
+  NULL_REF,
+} from './records.js'
+export type {
+  HostMetricsRecord,
+  HostRecord,
+  NetworkRecord,
+  PifRecord,
+  PoolRecord,
+  VifRecord,
+  VmRecord,
+} from './records.js'
 export type * from './results.js'
 export { chooseTransportPif, resolveTransportChoice, describeChoice, MANAGEMENT } from './transport-pif.js'
 export type { AddressFamily, ResolvedTransportChoice, TransportChoice, TransportEndpoint } from './transport-pif.js'

@@ -23,7 +23,10 @@ export type NetworkSelection = { readonly found: NetworkRecord } | { readonly cr
  * Pure: pick the OVN network among `networks`. A uuid must exist; a name matching nothing means
  * "create it"; a name matching several, or a network with PIFs (not internal), is refused.
  */
-export function selectNetwork(networks: ReadonlyMap<string, NetworkRecord>, selector: string = DEFAULT_NETWORK_NAME): NetworkSelection {
+export function selectNetwork(
+  networks: ReadonlyMap<string, NetworkRecord>,
+  selector: string = DEFAULT_NETWORK_NAME,
+): NetworkSelection {
   const all = [...networks.values()]
   if (isUuid(selector)) {
     const n = all.find((x) => x.uuid === selector)
@@ -32,13 +35,20 @@ export function selectNetwork(networks: ReadonlyMap<string, NetworkRecord>, sele
   }
   if (selector === '') throw new OvnNetworkError(selector, 'empty network name')
   const named = all.filter((x) => x.nameLabel === selector)
-  if (named.length > 1) throw new OvnNetworkError(selector, `${named.length} networks have this name (${named.map((n) => n.uuid).join(', ')}): give the uuid`)
+  if (named.length > 1)
+    throw new OvnNetworkError(
+      selector,
+      `${named.length} networks have this name (${named.map((n) => n.uuid).join(', ')}): give the uuid`,
+    )
   const n = named[0]
   return n === undefined ? { create: selector } : { found: checkUsable(n) }
 }
 
 /** Pure: like selectNetwork, but never plans a creation (verify, status, teardown). */
-export function findNetwork(networks: ReadonlyMap<string, NetworkRecord>, selector: string = DEFAULT_NETWORK_NAME): NetworkRecord | null {
+export function findNetwork(
+  networks: ReadonlyMap<string, NetworkRecord>,
+  selector: string = DEFAULT_NETWORK_NAME,
+): NetworkRecord | null {
   const s = selectNetwork(networks, selector)
   return 'found' in s ? s.found : null
 }
@@ -48,9 +58,14 @@ function label(n: NetworkRecord): string {
 }
 
 function checkUsable(n: NetworkRecord): NetworkRecord {
-  if (n.pifs.length > 0) throw new OvnNetworkError(label(n), `it has ${n.pifs.length} PIF(s): OVN needs an internal network, without any physical port on its bridge`)
+  if (n.pifs.length > 0)
+    throw new OvnNetworkError(
+      label(n),
+      `it has ${n.pifs.length} PIF(s): OVN needs an internal network, without any physical port on its bridge`,
+    )
   const reason = bridgeName(n.bridge)
-  if (reason !== null) throw new OvnNetworkError(label(n), `its bridge ${JSON.stringify(n.bridge)} is unusable: ${reason}`)
+  if (reason !== null)
+    throw new OvnNetworkError(label(n), `its bridge ${JSON.stringify(n.bridge)} is unusable: ${reason}`)
   return n
 }
 
@@ -71,13 +86,17 @@ export async function ensureNetwork(pool: XapiPool, selection: NetworkSelection)
   let network: NetworkRecord
   let created = false
   if ('create' in selection) {
-    const ref = parseRef('network', 'network.create', await pool.call('network.create', {
-      name_label: selection.create,
-      name_description: NETWORK_DESCRIPTION,
-      MTU: 1500,
-      other_config: { [FAIL_MODE_KEY]: 'secure' },
-      tags: [],
-    }))
+    const ref = parseRef(
+      'network',
+      'network.create',
+      await pool.call('network.create', {
+        name_label: selection.create,
+        name_description: NETWORK_DESCRIPTION,
+        MTU: 1500,
+        other_config: { [FAIL_MODE_KEY]: 'secure' },
+        tags: [],
+      }),
+    )
     network = parseNetwork(ref, await pool.call('network.get_record', ref))
     created = true
   } else {

@@ -12,7 +12,12 @@ import { InvalidArgumentError } from '../errors.js'
 import type { PoolState } from './connection.js'
 import { toFailure, type Failure } from './failures.js'
 import type { HostRecord } from './records.js'
-import { chooseTransportPif, type AddressFamily, type ResolvedTransportChoice, type TransportEndpoint } from './transport-pif.js'
+import {
+  chooseTransportPif,
+  type AddressFamily,
+  type ResolvedTransportChoice,
+  type TransportEndpoint,
+} from './transport-pif.js'
 
 /** PEM material for `ssl:` remotes, passed to the plugin (never stored in the OVS SSL table). */
 export interface SslMaterial {
@@ -46,11 +51,22 @@ export interface HostInfo {
 }
 
 export type HostPlan =
-  | { readonly host: HostInfo; readonly ok: true; readonly transport: TransportEndpoint; readonly args: Readonly<Record<string, string>> }
+  | {
+      readonly host: HostInfo
+      readonly ok: true
+      readonly transport: TransportEndpoint
+      readonly args: Readonly<Record<string, string>>
+    }
   | { readonly host: HostInfo; readonly ok: false; readonly failure: Failure }
 
 /** Keys the pool driver sets itself; chassisKeys may not name them. */
-export const DRIVER_KEYS: readonly string[] = ['ovn-remote', 'ovn-encap-type', 'ovn-encap-ip', 'ovn-bridge', 'ovn-bridge-mappings']
+export const DRIVER_KEYS: readonly string[] = [
+  'ovn-remote',
+  'ovn-encap-type',
+  'ovn-encap-ip',
+  'ovn-bridge',
+  'ovn-bridge-mappings',
+]
 
 /** Stands for the bridge of a network not created yet (never a real XAPI bridge name). */
 export const PENDING_BRIDGE = 'ovn-pending'
@@ -59,7 +75,13 @@ const PLACEHOLDER_UUID = '00000000-0000-4000-8000-000000000000'
 
 export function hostInfo(state: PoolState, host: HostRecord): HostInfo {
   const metrics = host.metrics === null ? undefined : state.metrics.get(host.metrics)
-  return { ref: host.ref, uuid: host.uuid, name: host.nameLabel === '' ? host.hostname || host.uuid : host.nameLabel, address: host.address, live: metrics?.live ?? true }
+  return {
+    ref: host.ref,
+    uuid: host.uuid,
+    name: host.nameLabel === '' ? host.hostname || host.uuid : host.nameLabel,
+    address: host.address,
+    live: metrics?.live ?? true,
+  }
 }
 
 /**
@@ -67,7 +89,9 @@ export function hostInfo(state: PoolState, host: HostRecord): HostInfo {
  * A name that matches no host is the caller's mistake.
  */
 export function selectHosts(state: PoolState, only?: readonly string[]): HostRecord[] {
-  const all = [...state.hosts.values()].sort((a, b) => a.nameLabel.localeCompare(b.nameLabel) || a.uuid.localeCompare(b.uuid))
+  const all = [...state.hosts.values()].sort(
+    (a, b) => a.nameLabel.localeCompare(b.nameLabel) || a.uuid.localeCompare(b.uuid),
+  )
   if (only === undefined || only.length === 0) return all
   const picked = new Set<HostRecord>()
   for (const name of only) {
@@ -79,13 +103,19 @@ export function selectHosts(state: PoolState, only?: readonly string[]): HostRec
 }
 
 /** The configure arguments of one host. */
-export function chassisArgs(options: ChassisOptions, bridge: string, encapIp: string, networkUuid: string | null): Record<string, string> {
+export function chassisArgs(
+  options: ChassisOptions,
+  bridge: string,
+  encapIp: string,
+  networkUuid: string | null,
+): Record<string, string> {
   const args: Record<string, string> = { ...options.chassisKeys }
   args['ovn-remote'] = options.ovnRemote
   args['ovn-encap-type'] = options.encapType ?? 'geneve'
   args['ovn-encap-ip'] = encapIp
   args['ovn-bridge'] = bridge
-  if (options.bridgeMappings !== undefined && options.bridgeMappings !== '') args['ovn-bridge-mappings'] = options.bridgeMappings
+  if (options.bridgeMappings !== undefined && options.bridgeMappings !== '')
+    args['ovn-bridge-mappings'] = options.bridgeMappings
   if (networkUuid !== null) args['network-uuid'] = networkUuid
   if (options.forceSystemId === true) args['force-system-id'] = 'true'
   if (options.ssl !== undefined) {
@@ -110,7 +140,8 @@ export function shownArgs(args: Readonly<Record<string, string>>): Record<string
  */
 export function checkChassisOptions(options: ChassisOptions, state: PoolState, bridge: string | null): void {
   for (const [key, value] of Object.entries(options.chassisKeys ?? {})) {
-    if (DRIVER_KEYS.includes(key)) throw new InvalidArgumentError(key, value, 'set by xapi-ovn itself: use its own option')
+    if (DRIVER_KEYS.includes(key))
+      throw new InvalidArgumentError(key, value, 'set by xapi-ovn itself: use its own option')
     if (!KEY_BY_NAME.has(key)) throw new InvalidArgumentError(key, value, 'not an ovn-controller key xapi-ovn manages')
   }
   parseConfigureArgs(chassisArgs(options, bridge ?? PENDING_BRIDGE, PLACEHOLDER_IP, PLACEHOLDER_UUID))
@@ -118,8 +149,18 @@ export function checkChassisOptions(options: ChassisOptions, state: PoolState, b
   if (mappings !== '' && validateMappings(mappings) === null) {
     const known = new Set([...state.networks.values()].map((n) => n.bridge).filter((b) => b !== ''))
     for (const m of parseMappings(mappings)) {
-      if (m.bridge === bridge) throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `maps ${m.network} onto the OVN integration bridge ${m.bridge}; map it onto a bridge with the physical network (e.g. xenbr0)`)
-      if (!known.has(m.bridge)) throw new InvalidArgumentError('ovn-bridge-mappings', mappings, `${m.bridge} is not the bridge of any network of this pool`)
+      if (m.bridge === bridge)
+        throw new InvalidArgumentError(
+          'ovn-bridge-mappings',
+          mappings,
+          `maps ${m.network} onto the OVN integration bridge ${m.bridge}; map it onto a bridge with the physical network (e.g. xenbr0)`,
+        )
+      if (!known.has(m.bridge))
+        throw new InvalidArgumentError(
+          'ovn-bridge-mappings',
+          mappings,
+          `${m.bridge} is not the bridge of any network of this pool`,
+        )
     }
   }
 }
@@ -164,7 +205,11 @@ export function rejectSharedEncapIps<T extends HostPlan>(plans: readonly T[]): (
     if (!p.ok) return p
     const sharing = (byIp.get(p.transport.ip.toLowerCase()) ?? []).filter((h) => h !== p.host)
     if (sharing.length === 0) return p
-    const err = new InvalidArgumentError('ovn-encap-ip', p.transport.ip, `also the transport address of ${sharing.map((h) => h.name).join(', ')}; each chassis needs its own`)
+    const err = new InvalidArgumentError(
+      'ovn-encap-ip',
+      p.transport.ip,
+      `also the transport address of ${sharing.map((h) => h.name).join(', ')}; each chassis needs its own`,
+    )
     return { host: p.host, ok: false, failure: toFailure(err) }
   })
 }

@@ -97,7 +97,11 @@ export function parseChassisChange(host: string, fn: string, text: unknown): Cha
   const o = r.object(parseJson(r, text), 'the reply')
   const changes = r.array(o, 'changes', 'reply').map((c, i) => {
     const co = r.object(c, `reply.changes[${i}]`)
-    return { key: r.string(co, 'key', `changes[${i}]`), from: r.nullableString(co, 'from', `changes[${i}]`), to: r.nullableString(co, 'to', `changes[${i}]`) }
+    return {
+      key: r.string(co, 'key', `changes[${i}]`),
+      from: r.nullableString(co, 'from', `changes[${i}]`),
+      to: r.nullableString(co, 'to', `changes[${i}]`),
+    }
   })
   return {
     changed: r.bool(o, 'changed', 'reply'),
@@ -116,10 +120,21 @@ export function parseChassisVerify(host: string, text: unknown): ChassisVerify {
     const path = `checks[${i}]`
     const co = r.object(c, path)
     const status = r.string(co, 'status', path)
-    if (!(CHECK_STATUSES as readonly string[]).includes(status)) r.fail(`${path}.status`, `is ${JSON.stringify(status)}`)
-    return { id: r.string(co, 'id', path), status: status as CheckStatus, message: r.string(co, 'message', path), hint: r.nullableString(co, 'hint', path) }
+    if (!(CHECK_STATUSES as readonly string[]).includes(status))
+      r.fail(`${path}.status`, `is ${JSON.stringify(status)}`)
+    return {
+      id: r.string(co, 'id', path),
+      status: status as CheckStatus,
+      message: r.string(co, 'message', path),
+      hint: r.nullableString(co, 'hint', path),
+    }
   })
-  return { ok: r.bool(o, 'ok', 'reply'), checks, hostUuid: r.string(o, 'hostUuid', 'reply'), waited: r.number(o, 'waited', 'reply') }
+  return {
+    ok: r.bool(o, 'ok', 'reply'),
+    checks,
+    hostUuid: r.string(o, 'hostUuid', 'reply'),
+    waited: r.number(o, 'waited', 'reply'),
+  }
 }
 
 /** status */
@@ -157,7 +172,8 @@ export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
   })
   const c = r.object(o.controller, 'reply.controller')
   const pid = c.pid
-  if (pid !== null && (typeof pid !== 'number' || !Number.isInteger(pid))) r.fail('controller.pid', 'is not an integer or null')
+  if (pid !== null && (typeof pid !== 'number' || !Number.isInteger(pid)))
+    r.fail('controller.pid', 'is not an integer or null')
   const keys: Record<string, string> = {}
   for (const [k, v] of Object.entries(r.stringMap(o, 'keys', 'reply', false))) if (v !== null) keys[k] = v
   return {

@@ -107,7 +107,8 @@ class FieldReader {
     readonly recordRef: string,
     raw: unknown,
   ) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new XapiRecordError(cls, recordRef, '(record)', `is ${describe(raw)}, not a record`)
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new XapiRecordError(cls, recordRef, '(record)', `is ${describe(raw)}, not a record`)
     this.#raw = raw as Record<string, unknown>
   }
 
@@ -142,7 +143,8 @@ class FieldReader {
 
   enumOf<T extends string>(field: string, values: readonly T[]): T {
     const v = this.string(field)
-    if (!(values as readonly string[]).includes(v)) this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
+    if (!(values as readonly string[]).includes(v))
+      this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
     return v as T
   }
 
@@ -162,7 +164,8 @@ class FieldReader {
 
   strings(field: string): string[] {
     const v = this.#get(field)
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) this.#fail(field, `is ${describe(v)}, expected a list of strings`)
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      this.#fail(field, `is ${describe(v)}, expected a list of strings`)
     return [...(v as string[])]
   }
 
@@ -195,7 +198,13 @@ function describe(v: unknown): string {
 
 export function parsePool(ref: string, raw: unknown): PoolRecord {
   const r = new FieldReader('pool', ref, raw)
-  return { ref, uuid: r.string('uuid'), nameLabel: r.string('name_label'), master: r.ref('master'), otherConfig: r.stringMap('other_config') }
+  return {
+    ref,
+    uuid: r.string('uuid'),
+    nameLabel: r.string('name_label'),
+    master: r.ref('master'),
+    otherConfig: r.stringMap('other_config'),
+  }
 }
 
 export function parseHost(ref: string, raw: unknown): HostRecord {
@@ -289,7 +298,12 @@ export function parseVif(ref: string, raw: unknown): VifRecord {
  */
 export function parseAllRecords<T>(cls: string, raw: unknown, parse: (ref: string, raw: unknown) => T): Map<string, T> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new XapiRecordError(cls, '(all)', '(records)', `get_all_records answered ${describe(raw)}, expected a map of records`)
+    throw new XapiRecordError(
+      cls,
+      '(all)',
+      '(records)',
+      `get_all_records answered ${describe(raw)}, expected a map of records`,
+    )
   }
   const out = new Map<string, T>()
   for (const [ref, record] of Object.entries(raw as Record<string, unknown>)) {

@@ -19,7 +19,9 @@ export interface PoolInfo {
 }
 
 /** One host's outcome: the operation's value, or why it could not be done there. */
-export type HostOutcome<T> = { readonly host: HostInfo; readonly ok: true; readonly value: T } | { readonly host: HostInfo; readonly ok: false; readonly error: Failure }
+export type HostOutcome<T> =
+  | { readonly host: HostInfo; readonly ok: true; readonly value: T }
+  | { readonly host: HostInfo; readonly ok: false; readonly error: Failure }
 
 export interface NetworkInfo {
   readonly ref: string
@@ -133,7 +135,9 @@ export interface TeardownResult {
 export type PoolResult = SetupResult | VerifyResult | StatusResult | TeardownResult
 
 /** One pool of a multi-pool run: its result, or why the pool could not be worked on at all. */
-export type PoolOutcome<R> = { readonly url: string; readonly ok: true; readonly result: R } | { readonly url: string; readonly ok: false; readonly error: Failure }
+export type PoolOutcome<R> =
+  | { readonly url: string; readonly ok: true; readonly result: R }
+  | { readonly url: string; readonly ok: false; readonly error: Failure }
 
 export interface MultiPoolResult<R> {
   readonly pools: readonly PoolOutcome<R>[]
@@ -142,9 +146,20 @@ export interface MultiPoolResult<R> {
 }
 
 export type ProgressEvent =
-  | { readonly type: 'network'; readonly operation: Operation; readonly pool: PoolInfo; readonly action: 'found' | 'created' | 'fail-mode-set' | 'would-create' | 'destroyed'; readonly nameLabel: string; readonly network: NetworkInfo | null }
+  | {
+      readonly type: 'network'
+      readonly operation: Operation
+      readonly pool: PoolInfo
+      readonly action: 'found' | 'created' | 'fail-mode-set' | 'would-create' | 'destroyed'
+      readonly nameLabel: string
+      readonly network: NetworkInfo | null
+    }
   | (HostEventBase & { readonly type: 'host-started' })
-  | (HostEventBase & { readonly type: 'host-finished'; readonly changed: boolean | null; readonly passed: boolean | null })
+  | (HostEventBase & {
+      readonly type: 'host-finished'
+      readonly changed: boolean | null
+      readonly passed: boolean | null
+    })
   | (HostEventBase & { readonly type: 'host-failed'; readonly error: Failure })
 
 export interface HostEventBase {

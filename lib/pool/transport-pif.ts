@@ -53,7 +53,9 @@ export function describeChoice(choice: TransportChoice | ResolvedTransportChoice
     case 'network':
       return `the PIF on network ${'label' in choice ? choice.label : choice.network}`
     case 'device':
-      return choice.vlan === undefined ? `the PIF of device ${choice.device}` : `the PIF of VLAN ${choice.vlan} on ${choice.device}`
+      return choice.vlan === undefined
+        ? `the PIF of device ${choice.device}`
+        : `the PIF of VLAN ${choice.vlan} on ${choice.device}`
     case 'vlan':
       return `the PIF of VLAN ${choice.vlan}`
   }
@@ -63,7 +65,10 @@ export function describeChoice(choice: TransportChoice | ResolvedTransportChoice
  * Check a choice and resolve a network given by uuid or name_label. An unknown or ambiguous
  * network, or a malformed device/VLAN, is the caller's mistake: InvalidArgumentError.
  */
-export function resolveTransportChoice(choice: TransportChoice, networks: ReadonlyMap<string, NetworkRecord>): ResolvedTransportChoice {
+export function resolveTransportChoice(
+  choice: TransportChoice,
+  networks: ReadonlyMap<string, NetworkRecord>,
+): ResolvedTransportChoice {
   switch (choice.by) {
     case 'management':
       return choice
@@ -72,13 +77,24 @@ export function resolveTransportChoice(choice: TransportChoice, networks: Readon
       const all = [...networks.values()]
       const byUuid = isUuid(network) ? all.filter((n) => n.uuid === network) : []
       const matches = byUuid.length > 0 ? byUuid : all.filter((n) => n.nameLabel === network)
-      if (matches.length === 0) throw new InvalidArgumentError('transport-network', network, 'no network of this pool has that uuid or name')
-      if (matches.length > 1) throw new InvalidArgumentError('transport-network', network, `${matches.length} networks have that name; give the uuid (${matches.map((n) => n.uuid).join(', ')})`)
+      if (matches.length === 0)
+        throw new InvalidArgumentError('transport-network', network, 'no network of this pool has that uuid or name')
+      if (matches.length > 1)
+        throw new InvalidArgumentError(
+          'transport-network',
+          network,
+          `${matches.length} networks have that name; give the uuid (${matches.map((n) => n.uuid).join(', ')})`,
+        )
       const found = matches[0] as NetworkRecord
       return { by: 'network', networkRef: found.ref, label: found.nameLabel === '' ? found.uuid : found.nameLabel }
     }
     case 'device':
-      if (!/^[A-Za-z0-9_.-]{1,15}$/.test(choice.device)) throw new InvalidArgumentError('transport-device', choice.device, 'expected a device name such as eth1 or bond0')
+      if (!/^[A-Za-z0-9_.-]{1,15}$/.test(choice.device))
+        throw new InvalidArgumentError(
+          'transport-device',
+          choice.device,
+          'expected a device name such as eth1 or bond0',
+        )
       if (choice.vlan !== undefined) checkVlan(choice.vlan)
       return choice
     case 'vlan':
@@ -88,7 +104,8 @@ export function resolveTransportChoice(choice: TransportChoice, networks: Readon
 }
 
 function checkVlan(vlan: number): void {
-  if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094) throw new InvalidArgumentError('transport-vlan', String(vlan), 'expected a VLAN tag from 0 to 4094')
+  if (!Number.isInteger(vlan) || vlan < 0 || vlan > 4094)
+    throw new InvalidArgumentError('transport-vlan', String(vlan), 'expected a VLAN tag from 0 to 4094')
 }
 
 function hostLabel(host: HostRecord): string {
@@ -112,7 +129,8 @@ function candidates(pifs: readonly PifRecord[], choice: ResolvedTransportChoice)
 function addressOf(pif: PifRecord, family: 'IPv4' | 'IPv6'): { ip: string } | { reason: string } {
   if (family === 'IPv4') {
     if (pif.ipConfigurationMode === 'None') return { reason: 'no IPv4 configuration (ip_configuration_mode None)' }
-    if (pif.ip === '') return { reason: `no IPv4 address (ip_configuration_mode ${pif.ipConfigurationMode}, no address yet)` }
+    if (pif.ip === '')
+      return { reason: `no IPv4 address (ip_configuration_mode ${pif.ipConfigurationMode}, no address yet)` }
     if (ipv4(pif.ip) !== null) return { reason: `IP ${JSON.stringify(pif.ip)} is not an IPv4 address` }
     return { ip: pif.ip }
   }
@@ -146,23 +164,46 @@ export function chooseTransportPif(
   const name = hostLabel(host)
   const own = [...pifs].filter((p) => p.host === host.ref)
   const found = candidates(own, choice)
-  if (found.length === 0) throw new NoTransportPifError(name, '', `${describeChoice(choice)} does not exist on this host`)
+  if (found.length === 0)
+    throw new NoTransportPifError(name, '', `${describeChoice(choice)} does not exist on this host`)
   if (found.length > 1) {
     const list = found.map((p) => `${p.device}${p.vlan >= 0 ? `.${p.vlan}` : ''} (${p.uuid})`).join(', ')
-    throw new NoTransportPifError(name, '', `${describeChoice(choice)} is ambiguous: ${list}; choose by network or device`)
+    throw new NoTransportPifError(
+      name,
+      '',
+      `${describeChoice(choice)} is ambiguous: ${list}; choose by network or device`,
+    )
   }
   const pif = found[0] as PifRecord
   const label = `${pif.device}${pif.vlan >= 0 ? ` VLAN ${pif.vlan}` : ''} ${pif.uuid}`
-  if (pif.bondSlaveOf !== null) throw new NoTransportPifError(name, pif.uuid, `${label} is a bond slave; use the bond master`)
+  if (pif.bondSlaveOf !== null)
+    throw new NoTransportPifError(name, pif.uuid, `${label} is a bond slave; use the bond master`)
   const kind = kindOf(pif)
-  if (kind === null) throw new NoTransportPifError(name, pif.uuid, `${label} is neither a physical NIC, a VLAN nor a bond master`)
-  if (!pif.currentlyAttached) throw new NoTransportPifError(name, pif.uuid, `${label} is not currently attached (xe pif-plug uuid=${pif.uuid})`)
-  const order: ('IPv4' | 'IPv6')[] = family === 'auto' ? (pif.primaryAddressType === 'IPv6' ? ['IPv6', 'IPv4'] : ['IPv4', 'IPv6']) : [family]
+  if (kind === null)
+    throw new NoTransportPifError(name, pif.uuid, `${label} is neither a physical NIC, a VLAN nor a bond master`)
+  if (!pif.currentlyAttached)
+    throw new NoTransportPifError(name, pif.uuid, `${label} is not currently attached (xe pif-plug uuid=${pif.uuid})`)
+  const order: ('IPv4' | 'IPv6')[] =
+    family === 'auto' ? (pif.primaryAddressType === 'IPv6' ? ['IPv6', 'IPv4'] : ['IPv4', 'IPv6']) : [family]
   const reasons: string[] = []
   for (const f of order) {
     const a = addressOf(pif, f)
-    if ('ip' in a) return { pifRef: pif.ref, pifUuid: pif.uuid, device: pif.device, vlan: pif.vlan, kind, networkRef: pif.network, ip: a.ip, family: f }
+    if ('ip' in a)
+      return {
+        pifRef: pif.ref,
+        pifUuid: pif.uuid,
+        device: pif.device,
+        vlan: pif.vlan,
+        kind,
+        networkRef: pif.network,
+        ip: a.ip,
+        family: f,
+      }
     reasons.push(a.reason)
   }
-  throw new NoTransportPifError(name, pif.uuid, `${label} has ${reasons.join(' and ')}; configure an IP (xe pif-reconfigure-ip)`)
+  throw new NoTransportPifError(
+    name,
+    pif.uuid,
+    `${label} has ${reasons.join(' and ')}; configure an IP (xe pif-reconfigure-ip)`,
+  )
 }

@@ -205,7 +205,11 @@ function parseXml(input: string, limits: DecodeLimits | undefined): XmlElement {
     if (src.startsWith('<!ENTITY', pos)) fail(`ENTITY declarations are not accepted (offset ${at})`)
     if (src.startsWith('<!', pos)) fail(`markup declarations are not accepted (offset ${at})`)
     if (src.startsWith('<?', pos)) {
-      fail(/^<\?xml[ \t\n?]/.test(src.slice(pos, pos + 6)) ? `misplaced XML declaration at offset ${at}` : `processing instructions are not accepted (offset ${at})`)
+      fail(
+        /^<\?xml[ \t\n?]/.test(src.slice(pos, pos + 6))
+          ? `misplaced XML declaration at offset ${at}`
+          : `processing instructions are not accepted (offset ${at})`,
+      )
     }
     if (src[pos + 1] === '/') {
       pos += 2
@@ -215,7 +219,8 @@ function parseXml(input: string, limits: DecodeLimits | undefined): XmlElement {
       pos++
       const open = stack.pop()
       if (!open) fail(`end tag </${name}> without a start tag at offset ${at}`)
-      if (open.name !== name) fail(`end tag </${name}> at offset ${at} does not close <${open.name}> (offset ${open.offset})`)
+      if (open.name !== name)
+        fail(`end tag </${name}> at offset ${at} does not close <${open.name}> (offset ${open.offset})`)
       continue
     }
     pos++
@@ -270,7 +275,10 @@ function decodeText(raw: string, offset: number): string {
       const cp = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10)
       if (cp > 0x10ffff) fail(`character reference &${ref}; at offset ${offset + amp} is beyond U+10FFFF`)
       const ch = String.fromCodePoint(cp)
-      if (ILLEGAL_CHAR.test(ch)) fail(`character reference &${ref}; at offset ${offset + amp} names ${describeChar(ch)}, which XML 1.0 cannot carry`)
+      if (ILLEGAL_CHAR.test(ch))
+        fail(
+          `character reference &${ref}; at offset ${offset + amp} names ${describeChar(ch)}, which XML 1.0 cannot carry`,
+        )
       out += ch
     } else if (/^[A-Za-z_:][A-Za-z0-9_.:-]*$/.test(ref)) {
       fail(`unknown entity &${ref}; at offset ${offset + amp} (only the five predefined entities are accepted)`)
@@ -289,7 +297,8 @@ function elementsOf(el: XmlElement): XmlElement[] {
   const out: XmlElement[] = []
   for (const child of el.children) {
     if (typeof child === 'string') {
-      if (!isAllSpace(child)) fail(`unexpected text ${JSON.stringify(truncateText(child))} in <${el.name}> (offset ${el.offset})`)
+      if (!isAllSpace(child))
+        fail(`unexpected text ${JSON.stringify(truncateText(child))} in <${el.name}> (offset ${el.offset})`)
     } else out.push(child)
   }
   return out
@@ -318,7 +327,8 @@ function decodeValue(value: XmlElement): XmlRpcValue {
   const allText = value.children.every((c) => typeof c === 'string')
   if (allText) return textOf(value)
   const inner = elementsOf(value)
-  if (inner.length !== 1) fail(`<value> (offset ${value.offset}) must hold exactly one typed element, found ${inner.length}`)
+  if (inner.length !== 1)
+    fail(`<value> (offset ${value.offset}) must hold exactly one typed element, found ${inner.length}`)
   const el = inner[0] as XmlElement
   switch (el.name) {
     case 'string':
@@ -327,7 +337,13 @@ function decodeValue(value: XmlElement): XmlRpcValue {
     case 'i4':
       return decodeInt(el, textOf(el), INT32_MIN, INT32_MAX, '32-bit')
     case 'i8':
-      return decodeInt(el, textOf(el), -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'exact JavaScript integer (+/-(2^53-1))')
+      return decodeInt(
+        el,
+        textOf(el),
+        -Number.MAX_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER,
+        'exact JavaScript integer (+/-(2^53-1))',
+      )
     case 'boolean': {
       const t = textOf(el)
       if (t === '1') return true
@@ -357,7 +373,8 @@ function decodeValue(value: XmlElement): XmlRpcValue {
         if (parts.length !== 2) fail(`<member> (offset ${member.offset}) must hold exactly <name> and <value>`)
         const name = textOf(expect(parts[0], 'name', 'member'))
         const v = decodeValue(expect(parts[1], 'value', 'member'))
-        if (Object.hasOwn(out, name)) fail(`struct member ${JSON.stringify(truncateText(name))} appears twice (offset ${member.offset})`)
+        if (Object.hasOwn(out, name))
+          fail(`struct member ${JSON.stringify(truncateText(name))} appears twice (offset ${member.offset})`)
         // defineProperty, not assignment: a member named "__proto__" stays data.
         Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true })
       }
@@ -369,10 +386,12 @@ function decodeValue(value: XmlElement): XmlRpcValue {
 }
 
 function decodeInt(el: XmlElement, text: string, min: number, max: number, range: string): number {
-  if (!/^[+-]?[0-9]+$/.test(text)) fail(`<${el.name}> must be a decimal integer, found ${JSON.stringify(truncateText(text))} (offset ${el.offset})`)
+  if (!/^[+-]?[0-9]+$/.test(text))
+    fail(`<${el.name}> must be a decimal integer, found ${JSON.stringify(truncateText(text))} (offset ${el.offset})`)
   const digits = text.replace(/^[+-]?0*/, '')
   const n = digits.length > 17 ? Infinity : Number(text)
-  if (!(n >= min && n <= max)) fail(`<${el.name}> ${truncateText(text)} is outside the ${range} range (offset ${el.offset})`)
+  if (!(n >= min && n <= max))
+    fail(`<${el.name}> ${truncateText(text)} is outside the ${range} range (offset ${el.offset})`)
   return n === 0 ? 0 : n
 }
 
@@ -385,11 +404,15 @@ function decodeDouble(el: XmlElement, text: string): number {
   return n
 }
 
-const DATETIME = /^([0-9]{4})-?([0-9]{2})-?([0-9]{2})T([0-9]{2}):?([0-9]{2}):?([0-9]{2})(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?$/
+const DATETIME =
+  /^([0-9]{4})-?([0-9]{2})-?([0-9]{2})T([0-9]{2}):?([0-9]{2}):?([0-9]{2})(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:?[0-9]{2})?$/
 
 function decodeDateTime(el: XmlElement, text: string): Date {
   const m = DATETIME.exec(text)
-  const bad = (): never => fail(`<dateTime.iso8601> must be YYYYMMDDTHH:MM:SS with an optional zone, found ${JSON.stringify(truncateText(text))} (offset ${el.offset})`)
+  const bad = (): never =>
+    fail(
+      `<dateTime.iso8601> must be YYYYMMDDTHH:MM:SS with an optional zone, found ${JSON.stringify(truncateText(text))} (offset ${el.offset})`,
+    )
   if (!m) return bad()
   const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number]
   const ms = m[7] ? Math.floor(Number(`0${m[7]}`) * 1000) : 0
@@ -404,7 +427,14 @@ function decodeDateTime(el: XmlElement, text: string): Date {
   const utc = new Date(0)
   utc.setUTCFullYear(y, mo - 1, d) // not Date.UTC, which maps years 0-99 to 1900-1999
   utc.setUTCHours(h, mi, s, ms)
-  if (utc.getUTCFullYear() !== y || utc.getUTCMonth() !== mo - 1 || utc.getUTCDate() !== d || utc.getUTCHours() !== h || utc.getUTCMinutes() !== mi || utc.getUTCSeconds() !== s) {
+  if (
+    utc.getUTCFullYear() !== y ||
+    utc.getUTCMonth() !== mo - 1 ||
+    utc.getUTCDate() !== d ||
+    utc.getUTCHours() !== h ||
+    utc.getUTCMinutes() !== mi ||
+    utc.getUTCSeconds() !== s
+  ) {
     return bad()
   }
   return new Date(utc.getTime() - offsetMinutes * 60_000)
@@ -412,7 +442,8 @@ function decodeDateTime(el: XmlElement, text: string): Date {
 
 function decodeBase64(el: XmlElement, text: string): Uint8Array {
   const clean = text.replace(/[ \t\n\r]+/g, '')
-  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(==|=)?$/.test(clean)) fail(`<base64> is not valid base64 (offset ${el.offset})`)
+  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*(==|=)?$/.test(clean))
+    fail(`<base64> is not valid base64 (offset ${el.offset})`)
   return new Uint8Array(Buffer.from(clean, 'base64'))
 }
 
@@ -482,7 +513,8 @@ function isStruct(v: unknown): v is XmlRpcStruct {
 /** Escape text for element content. Refuses what XML 1.0 cannot carry, even as a reference. */
 export function escapeText(s: string): string {
   const bad = ILLEGAL_CHAR.exec(s)
-  if (bad) throw new TypeError(`XML-RPC cannot carry character ${describeChar(bad[0])} (at index ${bad.index} of a string)`)
+  if (bad)
+    throw new TypeError(`XML-RPC cannot carry character ${describeChar(bad[0])} (at index ${bad.index} of a string)`)
   return s.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#13;'))
 }
 
@@ -498,13 +530,16 @@ function encodeValue(v: unknown, ancestors: unknown[]): string {
     if (Number.isInteger(v)) {
       if (v >= INT32_MIN && v <= INT32_MAX) return `<value><int>${v === 0 ? 0 : v}</int></value>`
       if (Number.isSafeInteger(v)) return `<value><i8>${v}</i8></value>`
-      throw new TypeError(`the integer ${v} is beyond +/-(2^53-1) and may already have been rounded; send it as a string or an XmlRpcDouble`)
+      throw new TypeError(
+        `the integer ${v} is beyond +/-(2^53-1) and may already have been rounded; send it as a string or an XmlRpcDouble`,
+      )
     }
     return `<value><double>${String(v)}</double></value>`
   }
   if (v === null) return '<value><nil/></value>'
   if (v instanceof XmlRpcDouble) {
-    if (typeof v.value !== 'number' || !Number.isFinite(v.value)) throw new TypeError(`XML-RPC cannot carry the double ${String(v.value)}`)
+    if (typeof v.value !== 'number' || !Number.isFinite(v.value))
+      throw new TypeError(`XML-RPC cannot carry the double ${String(v.value)}`)
     return `<value><double>${String(v.value === 0 ? 0 : v.value)}</double></value>`
   }
   if (v instanceof Date) {
@@ -523,10 +558,12 @@ function encodeValue(v: unknown, ancestors: unknown[]): string {
     ancestors.push(v)
     let out: string
     if (Array.isArray(v)) {
-      out = `<value><array><data>${v.map((item: unknown, i) => {
-        if (item === undefined) throw new TypeError(`array element ${i} is undefined`)
-        return encodeValue(item, ancestors)
-      }).join('')}</data></array></value>`
+      out = `<value><array><data>${v
+        .map((item: unknown, i) => {
+          if (item === undefined) throw new TypeError(`array element ${i} is undefined`)
+          return encodeValue(item, ancestors)
+        })
+        .join('')}</data></array></value>`
     } else if (isStruct(v)) {
       let members = ''
       for (const key of Object.keys(v)) {
@@ -548,7 +585,8 @@ const DECLARATION = '<?xml version="1.0"?>'
 
 /** `<methodCall>` text. Throws TypeError when a value cannot be represented. */
 export function encodeMethodCall(methodName: string, params: readonly XmlRpcValue[]): string {
-  if (typeof methodName !== 'string' || methodName.length === 0) throw new TypeError('the method name must be a non-empty string')
+  if (typeof methodName !== 'string' || methodName.length === 0)
+    throw new TypeError('the method name must be a non-empty string')
   const body = params.map((p) => `<param>${encodeValue(p, [])}</param>`).join('')
   return `${DECLARATION}<methodCall><methodName>${escapeText(methodName)}</methodName><params>${body}</params></methodCall>`
 }
@@ -560,7 +598,8 @@ export function encodeMethodResponse(value: XmlRpcValue): string {
 
 /** `<methodResponse>` text carrying a `<fault>`. */
 export function encodeFault(faultCode: number, faultString: string): string {
-  if (!Number.isInteger(faultCode) || faultCode < INT32_MIN || faultCode > INT32_MAX) throw new TypeError(`faultCode must be a 32-bit integer, not ${faultCode}`)
+  if (!Number.isInteger(faultCode) || faultCode < INT32_MIN || faultCode > INT32_MAX)
+    throw new TypeError(`faultCode must be a 32-bit integer, not ${faultCode}`)
   const fault = encodeValue({ faultCode, faultString }, [])
   return `${DECLARATION}<methodResponse><fault>${fault}</fault></methodResponse>`
 }

@@ -12,6 +12,7 @@ export function onlyArgs(args: Readonly<Record<string, string>>, allowed: readon
 export function seconds(args: Readonly<Record<string, string>>, key: string, max: number, fallback: number): number {
   const v = args[key]
   if (v === undefined) return fallback
-  if (!/^[0-9]{1,6}$/.test(v) || Number(v) > max) throw new InvalidArgumentError(key, v, `expected whole seconds from 0 to ${max}`)
+  if (!/^[0-9]{1,6}$/.test(v) || Number(v) > max)
+    throw new InvalidArgumentError(key, v, `expected whole seconds from 0 to ${max}`)
   return Number(v)
 }

@@ -17,7 +17,12 @@ import { withLocalDb } from './local-db.js'
 
 export interface ConfigureResult extends ChassisChange {
   /** Present when SSL material was given: what it is (never the key) and which files changed. */
-  readonly ssl?: { readonly summary: SslSummary; readonly changed: readonly string[]; readonly restartNeeded: boolean; readonly warnings: readonly string[] }
+  readonly ssl?: {
+    readonly summary: SslSummary
+    readonly changed: readonly string[]
+    readonly restartNeeded: boolean
+    readonly warnings: readonly string[]
+  }
 }
 
 export const configure: PluginFunction = async (args, ctx): Promise<ConfigureResult> => {
@@ -34,10 +39,21 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       if (!request.dryRun) {
         if (sslModule !== null && sslPlan !== null) ssl = sslModule.applySslPlan(sslPlan)
         if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
-        if (plan.changed || (ssl?.changed.length ?? 0) > 0) ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
+        if (plan.changed || (ssl?.changed.length ?? 0) > 0)
+          ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
       }
-      const sslResult = sslPlan === null ? {} : { ssl: ssl ?? { summary: sslPlan.summary, changed: [], restartNeeded: false, warnings: [] } }
-      return { changed: plan.changed || (ssl?.changed.length ?? 0) > 0, dryRun: request.dryRun, before: plan.before, after: plan.after, changes: plan.changes, ...sslResult }
+      const sslResult =
+        sslPlan === null
+          ? {}
+          : { ssl: ssl ?? { summary: sslPlan.summary, changed: [], restartNeeded: false, warnings: [] } }
+      return {
+        changed: plan.changed || (ssl?.changed.length ?? 0) > 0,
+        dryRun: request.dryRun,
+        before: plan.before,
+        after: plan.after,
+        changes: plan.changes,
+        ...sslResult,
+      }
     }),
   )
 }

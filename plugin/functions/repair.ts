@@ -32,7 +32,12 @@ export const repair: PluginFunction = async (args, ctx): Promise<RepairResult> =
         await applyBridgeRemovals(db, snapshot.ovs.uuid, plan.remove, 'xapi-ovn: repair')
         ctx.log.info('repaired', { removed: plan.remove.map((b) => b.name) })
       }
-      return { changed: !dryRun && plan.remove.length > 0, dryRun, removed: plan.remove.map(({ name, ports }) => ({ name, ports })), left: plan.left }
+      return {
+        changed: !dryRun && plan.remove.length > 0,
+        dryRun,
+        removed: plan.remove.map(({ name, ports }) => ({ name, ports })),
+        left: plan.left,
+      }
     }),
   )
 }

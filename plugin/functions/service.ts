@@ -43,7 +43,17 @@ export const SERVICE_ACTIONS = ['status', 'start', 'stop', 'restart', 'enable', 
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number]
 
 /** The properties `systemctl show` is asked for, in this order. */
-export const SHOW_PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'SubState', 'UnitFileState', 'MainPID', 'ActiveEnterTimestamp', 'Result', 'DropInPaths'] as const
+export const SHOW_PROPERTIES = [
+  'Id',
+  'LoadState',
+  'ActiveState',
+  'SubState',
+  'UnitFileState',
+  'MainPID',
+  'ActiveEnterTimestamp',
+  'Result',
+  'DropInPaths',
+] as const
 
 /** OVN_SYSTEMD_UNAVAILABLE: this host has no usable systemd. params: [reason] */
 export class SystemdUnavailableError extends XapiOvnError {
@@ -90,17 +100,26 @@ export interface CommandOutcome {
 }
 
 /** Runs one command (no shell) and reports how it ended; never throws for a non-zero exit. */
-export type CommandRunner = (file: string, args: readonly string[], opts: { env: NodeJS.ProcessEnv; timeoutMs: number }) => Promise<CommandOutcome>
+export type CommandRunner = (
+  file: string,
+  args: readonly string[],
+  opts: { env: NodeJS.ProcessEnv; timeoutMs: number },
+) => Promise<CommandOutcome>
 
 export const execRunner: CommandRunner = (file, args, opts) =>
   new Promise((resolve) => {
-    execFile(file, [...args], { env: opts.env, timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null
-      const timedOut = e !== null && e.killed === true
-      const status = e === null ? 0 : typeof e.code === 'number' ? e.code : null
-      const spawnError = e !== null && typeof e.code === 'string' ? `${e.code}: ${e.message}` : ''
-      resolve({ status, stdout: String(stdout), stderr: `${String(stderr)}${spawnError}`, timedOut })
-    })
+    execFile(
+      file,
+      [...args],
+      { env: opts.env, timeout: opts.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string; killed?: boolean }) | null
+        const timedOut = e !== null && e.killed === true
+        const status = e === null ? 0 : typeof e.code === 'number' ? e.code : null
+        const spawnError = e !== null && typeof e.code === 'string' ? `${e.code}: ${e.message}` : ''
+        resolve({ status, stdout: String(stdout), stderr: `${String(stderr)}${spawnError}`, timedOut })
+      },
+    )
   })
 
 export interface ServiceOptions {
@@ -160,7 +179,9 @@ export function parseShow(text: string): Map<string, string> {
 export function stateFromShow(action: ServiceAction, unit: string, props: ReadonlyMap<string, string>): ServiceState {
   const get = (k: string): string => props.get(k) ?? ''
   const pid = Number.parseInt(get('MainPID'), 10)
-  const dropIns = get('DropInPaths').split(/\s+/).filter((p) => p !== '')
+  const dropIns = get('DropInPaths')
+    .split(/\s+/)
+    .filter((p) => p !== '')
   const unitFileState = get('UnitFileState')
   return {
     action,
@@ -184,9 +205,11 @@ function parseAction(args: Readonly<Record<string, string>>): { action: ServiceA
   onlyArgs(args, ['action', 'no-block'])
   const action = args.action
   if (action === undefined) throw new MissingArgumentError('action')
-  if (!(SERVICE_ACTIONS as readonly string[]).includes(action)) throw new InvalidArgumentError('action', action, `expected one of ${SERVICE_ACTIONS.join(', ')}`)
+  if (!(SERVICE_ACTIONS as readonly string[]).includes(action))
+    throw new InvalidArgumentError('action', action, `expected one of ${SERVICE_ACTIONS.join(', ')}`)
   const nb = args['no-block']
-  if (nb !== undefined && nb !== 'true' && nb !== 'false') throw new InvalidArgumentError('no-block', nb, 'expected true or false')
+  if (nb !== undefined && nb !== 'true' && nb !== 'false')
+    throw new InvalidArgumentError('no-block', nb, 'expected true or false')
   const noBlock = nb === 'true'
   if (noBlock && action !== 'start' && action !== 'stop' && action !== 'restart') {
     throw new InvalidArgumentError('no-block', 'true', 'only start, stop and restart queue a job')
@@ -217,21 +240,39 @@ interface Systemd {
 export function locateSystemd(options: ServiceOptions = {}): Systemd {
   const runtimeDir = options.systemdRuntimeDir ?? SYSTEMD_RUNTIME_DIR
   const path = options.path ?? process.env.PATH ?? DEFAULT_PATH
-  if (!isDirectory(runtimeDir)) throw new SystemdUnavailableError(`this host was not booted with systemd (${runtimeDir} does not exist)`)
+  if (!isDirectory(runtimeDir))
+    throw new SystemdUnavailableError(`this host was not booted with systemd (${runtimeDir} does not exist)`)
   const systemctl = findExecutable('systemctl', path)
   if (systemctl === null) throw new SystemdUnavailableError(`systemctl is not in PATH (${path})`)
   // C locale: messages we pass on are the same on every host; no pager, no colours.
-  return { systemctl, journalctl: findExecutable('journalctl', path), env: { PATH: path, LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' } }
+  return {
+    systemctl,
+    journalctl: findExecutable('journalctl', path),
+    env: { PATH: path, LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' },
+  }
 }
 
-async function runChecked(sd: Systemd, runner: CommandRunner, what: ServiceAction | 'show', unit: string, args: readonly string[]): Promise<string> {
+async function runChecked(
+  sd: Systemd,
+  runner: CommandRunner,
+  what: ServiceAction | 'show',
+  unit: string,
+  args: readonly string[],
+): Promise<string> {
   const timeoutMs = TIMEOUT_MS[what]
   const r = await runner(sd.systemctl, args, { env: sd.env, timeoutMs })
   if (r.timedOut) throw new TimeoutError(`systemctl ${args.join(' ')}`, Math.round(timeoutMs / 1000))
   if (r.status !== 0) {
-    const message = (r.stderr.trim() || r.stdout.trim() || `exit status ${String(r.status)}`).split('\n').slice(0, 5).join(' ')
+    const message = (r.stderr.trim() || r.stdout.trim() || `exit status ${String(r.status)}`)
+      .split('\n')
+      .slice(0, 5)
+      .join(' ')
     const journal = what === 'show' ? '' : await journalTail(sd, runner, unit)
-    throw new ServiceActionError(what === 'show' ? 'status' : what, unit, journal === '' ? message : `${message} | journal: ${journal}`)
+    throw new ServiceActionError(
+      what === 'show' ? 'status' : what,
+      unit,
+      journal === '' ? message : `${message} | journal: ${journal}`,
+    )
   }
   return r.stdout
 }
@@ -247,7 +288,10 @@ async function journalTail(sd: Systemd, runner: CommandRunner, unit: string): Pr
 }
 
 /** The unit's state now (for fn=status / fn=verify too). Throws OVN_SYSTEMD_UNAVAILABLE. */
-export async function serviceState(options: ServiceOptions = {}, action: ServiceAction = 'status'): Promise<ServiceState> {
+export async function serviceState(
+  options: ServiceOptions = {},
+  action: ServiceAction = 'status',
+): Promise<ServiceState> {
   const sd = locateSystemd(options)
   const unit = options.unit ?? CONTROLLER_UNIT
   const out = await runChecked(sd, options.runner ?? execRunner, 'show', unit, showArgv(unit))
@@ -261,13 +305,20 @@ export function createService(options: ServiceOptions = {}): PluginFunction {
     const sd = locateSystemd(options)
     const unit = options.unit ?? CONTROLLER_UNIT
     const runner = options.runner ?? execRunner
-    const show = async (): Promise<ServiceState> => stateFromShow(action, unit, parseShow(await runChecked(sd, runner, 'show', unit, showArgv(unit))))
+    const show = async (): Promise<ServiceState> =>
+      stateFromShow(action, unit, parseShow(await runChecked(sd, runner, 'show', unit, showArgv(unit))))
     if (action === 'status') return show()
     return withLock(ctx, 'service', async () => {
       ctx.log.info('service action', { action, unit, noBlock })
       await runChecked(sd, runner, action, unit, actionArgv(action, unit, noBlock))
       const state = await show()
-      ctx.log.info('service state', { action, unit, activeState: state.activeState, subState: state.subState, unitFileState: state.unitFileState })
+      ctx.log.info('service state', {
+        action,
+        unit,
+        activeState: state.activeState,
+        subState: state.subState,
+        unitFileState: state.unitFileState,
+      })
       return state
     })
   }

@@ -35,7 +35,17 @@ export const status: PluginFunction = async (args, ctx): Promise<ChassisStatus> 
     keys,
     owned,
     addresses: localAddresses().filter((a) => a !== '127.0.0.1' && a !== '::1'),
-    bridge: name === null ? null : { name, exists: bridge !== undefined, networkUuids: bridge ? xsNetworkUuids(bridge.externalIds) : [], bridgeId: bridge?.externalIds.get('bridge-id') ?? null, failMode: bridge?.failMode ?? null, datapathType: bridge?.datapathType ?? null },
+    bridge:
+      name === null
+        ? null
+        : {
+            name,
+            exists: bridge !== undefined,
+            networkUuids: bridge ? xsNetworkUuids(bridge.externalIds) : [],
+            bridgeId: bridge?.externalIds.get('bridge-id') ?? null,
+            failMode: bridge?.failMode ?? null,
+            datapathType: bridge?.datapathType ?? null,
+          },
     ports: ports.map((p) => {
       const ids = p.interfaces[0]?.externalIds ?? new Map<string, string>()
       return {

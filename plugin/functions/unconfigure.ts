@@ -27,7 +27,8 @@ export const unconfigure: PluginFunction = async (args, ctx): Promise<Unconfigur
         if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
         const m = await import('../../lib/chassis/ssl-material.js')
         ssl = m.removeSslMaterial(m.sslPaths(ctx.paths.ovnEtcDir))
-        if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged) ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })
+        if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged)
+          ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })
       }
       const changed = plan.changed || ssl.removed.length > 0 || ssl.optionsChanged
       return { changed, dryRun, before: plan.before, after: plan.after, changes: plan.changes, ssl }

@@ -15,7 +15,6 @@ import { withLocalDb } from './local-db.js'
 const MAX_WAIT_S = 600
 const POLL_MS = 500
 
-
 /** Is xapi-ovn's systemd drop-in loaded for ovn-controller? null where there is no systemd. */
 async function bootWaitLoaded(): Promise<boolean | null> {
   const { serviceState, SystemdUnavailableError } = await import('./service.js')
@@ -32,7 +31,13 @@ export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<
   const controller = await probeController(ctx.paths.ovnRundir)
   const sslMaterial = await import('../../lib/chassis/ssl-material.js')
   const ssl = sslMaterial.inspectSslMaterial(sslMaterial.sslPaths(ctx.paths.ovnEtcDir), ctx.now())
-  return verifyChassis(snapshot, { hostUuid, localAddresses: localAddresses(), controller, ssl, bootWait: await bootWaitLoaded() })
+  return verifyChassis(snapshot, {
+    hostUuid,
+    localAddresses: localAddresses(),
+    controller,
+    ssl,
+    bootWait: await bootWaitLoaded(),
+  })
 }
 
 export const verify: PluginFunction = async (args, ctx): Promise<ChassisVerify> => {

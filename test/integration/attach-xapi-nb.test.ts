@@ -46,7 +46,10 @@ const nb: NbTransactor = {
 
 /** A northbound server that answers reads and dies on the first write. */
 const dyingNb: NbTransactor = {
-  transact: (db, ops) => (isWrite(ops) ? Promise.reject(new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset')) : nbClient.transact(db, ops)),
+  transact: (db, ops) =>
+    isWrite(ops)
+      ? Promise.reject(new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset'))
+      : nbClient.transact(db, ops),
 }
 
 function vm(name: string): string {
@@ -71,10 +74,26 @@ describe('attach / detach over XAPI and a real northbound database', () => {
       vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm'].map((name_label) => ({ name_label })),
     })
     session = await XapiPool.connect({ url: pool.url, password: PASSWORD, transport: 'json-rpc' })
-    ovnNet = (await session.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' } })) as string
-    lanNet = (await session.call('network.create', { name_label: 'lan', name_description: '', MTU: 1500, other_config: {} })) as string
+    ovnNet = (await session.call('network.create', {
+      name_label: 'ovn-int',
+      name_description: '',
+      MTU: 1500,
+      other_config: { 'vswitch-controller-fail-mode': 'secure' },
+    })) as string
+    lanNet = (await session.call('network.create', {
+      name_label: 'lan',
+      name_description: '',
+      MTU: 1500,
+      other_config: {},
+    })) as string
     const [h1, h2] = pool.hosts
-    for (const [name, host] of [['web1', h1], ['web2', h2], ['manual', h1], ['lanvm', h2]] as const) await session.call('VM.start_on', vm(name), host?.ref, false, false)
+    for (const [name, host] of [
+      ['web1', h1],
+      ['web2', h2],
+      ['manual', h1],
+      ['lanvm', h2],
+    ] as const)
+      await session.call('VM.start_on', vm(name), host?.ref, false, false)
     nbDb = await NbDatabase.standalone()
     nbClient = await connectNorthbound(nbDb.remotes)
     await ensureLogicalSwitch(nbClient, 'tenant-a')
@@ -93,14 +112,21 @@ describe('attach / detach over XAPI and a real northbound database', () => {
   test('three VMs, one of them halted: VIFs created, ONE northbound write, then the running VMs plugged', async () => {
     const r = await attachVms(xapi, nb, {
       switch: 'tenant-a',
-      vms: [{ vm: 'web1', ips: ['198.18.10.11'] }, { vm: vm('web2'), ips: ['198.18.10.12'] }, { vm: 'halted', ips: ['198.18.10.13'] }],
+      vms: [
+        { vm: 'web1', ips: ['198.18.10.11'] },
+        { vm: vm('web2'), ips: ['198.18.10.12'] },
+        { vm: 'halted', ips: ['198.18.10.13'] },
+      ],
     })
     assert.deepEqual(log, ['VIF.create', 'VIF.create', 'VIF.create', 'NB write', 'VIF.plug', 'VIF.plug'])
-    assert.deepEqual(r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug, a.port.action]), [
-      ['web1', '0', 'created', 'plugged', 'created'],
-      ['web2', '0', 'created', 'plugged', 'created'],
-      ['halted', '0', 'created', 'vm-not-running', 'created'],
-    ])
+    assert.deepEqual(
+      r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug, a.port.action]),
+      [
+        ['web1', '0', 'created', 'plugged', 'created'],
+        ['web2', '0', 'created', 'plugged', 'created'],
+        ['halted', '0', 'created', 'vm-not-running', 'created'],
+      ],
+    )
     assert.equal(r.changed, true)
     assert.equal(r.network.bridge, 'xapi0')
     const ports = await listPorts(nbClient, 'tenant-a')
@@ -119,42 +145,110 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     assert.equal(h1.port(`vif${domid}.0`)?.bridge, 'xapi0')
 
     log = []
-    const again = await attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11'] }, { vm: 'halted', ips: ['198.18.10.13'] }] })
+    const again = await attachVms(xapi, nb, {
+      switch: 'tenant-a',
+      vms: [
+        { vm: 'web1', ips: ['198.18.10.11'] },
+        { vm: 'halted', ips: ['198.18.10.13'] },
+      ],
+    })
     assert.deepEqual(log, [], 'a re-run writes nothing')
     assert.equal(again.changed, false)
   })
 
   test('a northbound write that fails leaves no VIF behind', async () => {
     const before = await vifsOf('web1')
-    await rejectsWithCode(attachVms(xapi, dyingNb, { switch: 'tenant-b', vms: [{ vm: 'web1' }, { vm: 'web2' }] }), 'OVN_OVSDB_UNAVAILABLE')
+    await rejectsWithCode(
+      attachVms(xapi, dyingNb, { switch: 'tenant-b', vms: [{ vm: 'web1' }, { vm: 'web2' }] }),
+      'OVN_OVSDB_UNAVAILABLE',
+    )
     assert.deepEqual(log, ['VIF.create', 'VIF.create', 'VIF.destroy', 'VIF.destroy'])
     assert.deepEqual(await vifsOf('web1'), before)
   })
 
   test('refusals come before any write', async () => {
     const cases: [() => Promise<unknown>, string][] = [
-      [() => attachVms(xapi, nb, { switch: 'no-such-switch', vms: [{ vm: 'web1', device: '5' }] }), 'OVN_NB_SWITCH_MISSING'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web2', device: '5' }, { vm: 'nobody' }] }), 'OVN_VM_NOT_FOUND'],
+      [
+        () => attachVms(xapi, nb, { switch: 'no-such-switch', vms: [{ vm: 'web1', device: '5' }] }),
+        'OVN_NB_SWITCH_MISSING',
+      ],
+      [
+        () => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web2', device: '5' }, { vm: 'nobody' }] }),
+        'OVN_VM_NOT_FOUND',
+      ],
       [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'twin' }] }), 'OVN_VM_AMBIGUOUS'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'Control domain on host: host1' }] }), 'OVN_VM_NOT_FOUND'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: pool.emulator.db.field('host', pool.hosts[0]?.ref as string, 'control_domain') as string }] }), 'OVN_INVALID_ARGUMENT'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web2', device: '5' }, { vm: 'web1', device: '0' }] }), 'OVN_VIF_CONFLICT'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web1', ips: 'dynamic' }] }), 'OVN_NB_SWITCH_NO_SUBNET'],
-      [() => attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1' }], network: 'lan-typo' }), 'OVN_NETWORK_UNUSABLE'],
+      [
+        () => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'Control domain on host: host1' }] }),
+        'OVN_VM_NOT_FOUND',
+      ],
+      [
+        () =>
+          attachVms(xapi, nb, {
+            switch: 'tenant-b',
+            vms: [{ vm: pool.emulator.db.field('host', pool.hosts[0]?.ref as string, 'control_domain') as string }],
+          }),
+        'OVN_INVALID_ARGUMENT',
+      ],
+      [
+        () =>
+          attachVms(xapi, nb, {
+            switch: 'tenant-b',
+            vms: [
+              { vm: 'web2', device: '5' },
+              { vm: 'web1', device: '0' },
+            ],
+          }),
+        'OVN_VIF_CONFLICT',
+      ],
+      [
+        () => attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'web1', ips: 'dynamic' }] }),
+        'OVN_NB_SWITCH_NO_SUBNET',
+      ],
+      [
+        () => attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1' }], network: 'lan-typo' }),
+        'OVN_NETWORK_UNUSABLE',
+      ],
     ]
     for (const [call, code] of cases) await rejectsWithCode(call(), code)
     assert.deepEqual(log, [])
   })
 
   test('found, not created: a VIF someone put on the OVN network by hand; a VIF on another network is left alone', async () => {
-    const manual = (await session.call('VIF.create', { device: '0', network: ovnNet, VM: vm('manual'), MAC: '02:00:00:00:01:01', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })) as string
-    await session.call('VIF.create', { device: '0', network: lanNet, VM: vm('lanvm'), MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })
+    const manual = (await session.call('VIF.create', {
+      device: '0',
+      network: ovnNet,
+      VM: vm('manual'),
+      MAC: '02:00:00:00:01:01',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    })) as string
+    await session.call('VIF.create', {
+      device: '0',
+      network: lanNet,
+      VM: vm('lanvm'),
+      MAC: '',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    })
     log = []
-    const r = await attachVms(xapi, nb, { switch: 'tenant-b', vms: [{ vm: 'manual', ips: ['198.18.20.1'] }, { vm: 'lanvm', ips: ['198.18.20.2'] }] })
-    assert.deepEqual(r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug]), [
-      ['manual', '0', 'found', 'plugged'],
-      ['lanvm', '1', 'created', 'plugged'],
-    ])
+    const r = await attachVms(xapi, nb, {
+      switch: 'tenant-b',
+      vms: [
+        { vm: 'manual', ips: ['198.18.20.1'] },
+        { vm: 'lanvm', ips: ['198.18.20.2'] },
+      ],
+    })
+    assert.deepEqual(
+      r.attachments.map((a) => [a.vm.name, a.vif.device, a.vifAction, a.plug]),
+      [
+        ['manual', '0', 'found', 'plugged'],
+        ['lanvm', '1', 'created', 'plugged'],
+      ],
+    )
     assert.equal(r.attachments[0]?.vif.ref, manual)
     assert.equal(r.attachments[0]?.vif.mac, '02:00:00:00:01:01')
     assert.deepEqual(log, ['VIF.create', 'NB write', 'VIF.plug', 'VIF.plug'])
@@ -176,11 +270,14 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     log = []
     const r = await detachVms(xapi, nb, { vms: ['web1', 'halted'], vifs: [stale] })
     assert.deepEqual(log, ['NB write', 'VIF.unplug', 'VIF.destroy', 'VIF.destroy'])
-    assert.deepEqual(r.detached.map((d) => [d.vm?.name ?? null, d.port?.switchName ?? null, d.unplugged, d.destroyed]), [
-      ['web1', 'tenant-a', true, true],
-      ['halted', 'tenant-a', false, true],
-      [null, 'tenant-b', false, false],
-    ])
+    assert.deepEqual(
+      r.detached.map((d) => [d.vm?.name ?? null, d.port?.switchName ?? null, d.unplugged, d.destroyed]),
+      [
+        ['web1', 'tenant-a', true, true],
+        ['halted', 'tenant-a', false, true],
+        [null, 'tenant-b', false, false],
+      ],
+    )
     assert.deepEqual(await vifsOf('web1'), [])
     const names = (await listPorts(nbClient)).map((p) => p.name)
     for (const d of r.detached) assert.ok(!names.includes(d.vifUuid))
@@ -195,10 +292,19 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     const r = await detachVms(xapi, nb, { vms: ['web2'], switch: 'tenant-b', keepVifs: true })
     assert.deepEqual(r.detached, [])
     const onA = await detachVms(xapi, nb, { vms: ['web2'], switch: 'tenant-a', keepVifs: true })
-    assert.deepEqual(onA.detached.map((d) => [d.port?.switchName, d.destroyed]), [['tenant-a', false], ['tenant-a', false]])
+    assert.deepEqual(
+      onA.detached.map((d) => [d.port?.switchName, d.destroyed]),
+      [
+        ['tenant-a', false],
+        ['tenant-a', false],
+      ],
+    )
     assert.deepEqual(log, ['NB write'])
     assert.equal((await vifsOf('web2')).length, 2)
-    const other = (await session.call('VIF.get_all_records')) as Record<string, { network: string; VM: string; uuid: string }>
+    const other = (await session.call('VIF.get_all_records')) as Record<
+      string,
+      { network: string; VM: string; uuid: string }
+    >
     const lanVif = Object.values(other).find((v) => v.network === lanNet)
     assert.ok(lanVif !== undefined)
     await rejectsWithCode(detachVms(xapi, nb, { vifs: [lanVif.uuid] }), 'OVN_VIF_CONFLICT')

@@ -63,7 +63,15 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
     await pool.central.nbctl('lsp-set-addresses', VIF, MAC)
     // Running before the reboot: XAPI's bridge and VIF, the chassis configured, ovn-controller up.
     await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
-    await host.plugVif({ domid: 5, devid: 0, vifUuid: VIF, vmUuid: VM, networkUuid: OVN_NET, bridge: 'xapi1', mac: MAC })
+    await host.plugVif({
+      domid: 5,
+      devid: 0,
+      vifUuid: VIF,
+      vmUuid: VM,
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: MAC,
+    })
     await value(host, 'configure', {
       'ovn-remote': pool.central.sbRemote,
       'ovn-encap-ip': managementIp(0),
@@ -72,7 +80,13 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
       'network-uuid': OVN_NET,
     })
     await startLikeService(host, { optionsFile, execStartPre: helperArgv })
-    await waitFor('VIF installed before the reboot', async () => (await host.vsctl('--if-exists', 'get', 'Interface', 'vif5.0', 'external_ids:ovn-installed')) === '"true"' || undefined, { timeoutMs: 60_000 })
+    await waitFor(
+      'VIF installed before the reboot',
+      async () =>
+        (await host.vsctl('--if-exists', 'get', 'Interface', 'vif5.0', 'external_ids:ovn-installed')) === '"true"' ||
+        undefined,
+      { timeoutMs: 60_000 },
+    )
   })
 
   after(async () => {
@@ -110,8 +124,12 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
   test('without the drop-in: ovn-controller started early makes a bare bridge, and verify flags it', async () => {
     await reboot()
     await startLikeService(host, { optionsFile })
-    const bare = await waitFor('ovn-controller to create xapi1', async () => ((await host.bridges()).includes('xapi1') ? bridgeRow('xapi1') : undefined), { timeoutMs: 60_000 })
-    assert.doesNotMatch(bare.ids, /xs-network-uuids/, 'not XAPI\'s')
+    const bare = await waitFor(
+      'ovn-controller to create xapi1',
+      async () => ((await host.bridges()).includes('xapi1') ? bridgeRow('xapi1') : undefined),
+      { timeoutMs: 60_000 },
+    )
+    assert.doesNotMatch(bare.ids, /xs-network-uuids/, "not XAPI's")
     assert.equal(bare.failMode, 'secure')
     const report = await value<{ ok: boolean; checks: Check[] }>(host, 'verify')
     assert.equal(report.ok, false)
@@ -123,39 +141,65 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
     await host.vsctl('del-br', 'xapi1')
   })
 
-  test('with the drop-in: ovn-controller waits for XAPI, then runs on XAPI\'s bridge with the VIF bound', async () => {
+  test("with the drop-in: ovn-controller waits for XAPI, then runs on XAPI's bridge with the VIF bound", async () => {
     await reboot()
     const journal = join(host.rundir, 'ovn-controller.journal')
     const started = startLikeService(host, { optionsFile, execStartPre: helperArgv, journal })
     started.catch(() => undefined) // awaited below; keep an early failure from being unhandled
-    await waitFor('the helper to say it waits for xapi1', () => {
-      let text = ''
-      try {
-        text = readFileSync(journal, 'utf8')
-      } catch {
-        return undefined
-      }
-      return /bridge xapi1 \(external_ids:ovn-bridge\) does not exist yet/.test(text) || undefined
-    }, { timeoutMs: 60_000 })
+    await waitFor(
+      'the helper to say it waits for xapi1',
+      () => {
+        let text = ''
+        try {
+          text = readFileSync(journal, 'utf8')
+        } catch {
+          return undefined
+        }
+        return /bridge xapi1 \(external_ids:ovn-bridge\) does not exist yet/.test(text) || undefined
+      },
+      { timeoutMs: 60_000 },
+    )
     // While it waits: no ovn-controller, no bridge of that name.
-    assert.equal(readPidfile(controllerPidfile(host)) !== undefined && isAlive(readPidfile(controllerPidfile(host)) as number), false)
+    assert.equal(
+      readPidfile(controllerPidfile(host)) !== undefined && isAlive(readPidfile(controllerPidfile(host)) as number),
+      false,
+    )
     assert.deepEqual(await host.bridges(), ['xenbr0'])
 
     // XAPI attaches the network (a VM starts here): the bridge, then the VIF.
     await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
     const made = await bridgeRow('xapi1')
-    await host.plugVif({ domid: 6, devid: 0, vifUuid: VIF, vmUuid: VM, networkUuid: OVN_NET, bridge: 'xapi1', mac: MAC })
+    await host.plugVif({
+      domid: 6,
+      devid: 0,
+      vifUuid: VIF,
+      vmUuid: VM,
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: MAC,
+    })
     const pid = await started
     assert.ok(isAlive(pid))
-    assert.match(readFileSync(journal, 'utf8'), new RegExp(`bridge xapi1 is XAPI's \\(network ${OVN_NET}\\): starting ovn-controller\\n$`))
+    assert.match(
+      readFileSync(journal, 'utf8'),
+      new RegExp(`bridge xapi1 is XAPI's \\(network ${OVN_NET}\\): starting ovn-controller\\n$`),
+    )
 
-    await waitFor('VIF installed after the reboot', async () => (await host.vsctl('--if-exists', 'get', 'Interface', 'vif6.0', 'external_ids:ovn-installed')) === '"true"' || undefined, { timeoutMs: 60_000 })
+    await waitFor(
+      'VIF installed after the reboot',
+      async () =>
+        (await host.vsctl('--if-exists', 'get', 'Interface', 'vif6.0', 'external_ids:ovn-installed')) === '"true"' ||
+        undefined,
+      { timeoutMs: 60_000 },
+    )
     const final = await bridgeRow('xapi1')
     assert.equal(final.uuid, made.uuid, 'the bridge XAPI made, never replaced')
     assert.match(final.ids, new RegExp(`"xs-network-uuids"="${OVN_NET}"|xs-network-uuids="?${OVN_NET}`))
     assert.equal(final.failMode, 'secure')
     assert.deepEqual(await host.bridges(), ['xapi1', 'xenbr0'], 'no second bridge, no br-int')
-    const chassis = (await pool.central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${VIF}`)).trim()
+    const chassis = (
+      await pool.central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${VIF}`)
+    ).trim()
     assert.notEqual(chassis, '')
     const report = await value<{ ok: boolean; checks: Check[] }>(host, 'verify')
     assert.equal(report.checks.find((c) => c.id === 'bridge.xapi')?.status, 'pass')

@@ -15,7 +15,10 @@ import { CLI, createPoolFixture, PASSWORD, runCli, xapiKeys, type CliRun, type P
 function runOnTerminal(args: readonly string[], waitFor: string, typed: string): Promise<CliRun> {
   const command = [process.execPath, CLI, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ')
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'dumb' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'dumb' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     let sent = false
@@ -41,14 +44,22 @@ function json<T>(r: CliRun): T {
 }
 
 function noPassword(r: CliRun, ...secrets: string[]): void {
-  for (const s of [PASSWORD, ...secrets]) assert.ok(!(r.stdout + r.stderr).includes(s), `the password ${s} was shown:\n${r.stdout}\n${r.stderr}`)
+  for (const s of [PASSWORD, ...secrets])
+    assert.ok(!(r.stdout + r.stderr).includes(s), `the password ${s} was shown:\n${r.stdout}\n${r.stderr}`)
 }
 
 describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
   let f: PoolFixture
   let conn: string[]
   let hosts: readonly LabHost[]
-  const setupArgs = ['--ovn-remote', 'tcp:192.0.2.10:6642', '--set', 'ovn-bridge-datapath-type=netdev', '--bridge-mappings', 'physnet-mgmt:xenbr0']
+  const setupArgs = [
+    '--ovn-remote',
+    'tcp:192.0.2.10:6642',
+    '--set',
+    'ovn-bridge-datapath-type=netdev',
+    '--bridge-mappings',
+    'physnet-mgmt:xenbr0',
+  ]
   const keysBefore = new Map<string, Awaited<ReturnType<typeof xapiKeys>>>()
 
   before(async () => {
@@ -64,7 +75,10 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
   test('a wrong password: exit 1, OVN_XAPI_AUTH_FAILED with its hint, neither password shown', async () => {
     const r = await runCli(['status', '--url', f.xapi.url, '--password', 'wrong-password-123'])
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /OVN_XAPI_AUTH_FAILED: XAPI at http:\/\/127\.0\.0\.1:\d+ refused the credentials of root\n\s+hint: check the user and password/)
+    assert.match(
+      r.stderr,
+      /OVN_XAPI_AUTH_FAILED: XAPI at http:\/\/127\.0\.0\.1:\d+ refused the credentials of root\n\s+hint: check the user and password/,
+    )
     noPassword(r, 'wrong-password-123')
     const j = await runCli(['status', '--json', '--url', f.xapi.url], { XAPI_PASSWORD: 'wrong-password-123' })
     assert.equal(j.code, 1)
@@ -79,10 +93,25 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.match(r.stderr, /--ovn-remote: .*numeric address/)
     assert.equal(f.xapi.server.calls.length, calls)
     // a mapping the pool has no bridge for is found by the library, still before anything is touched
-    const m = await runCli(['setup', ...conn, '--ovn-remote', 'tcp:192.0.2.10:6642', '--bridge-mappings', 'physnet:xenbr9'])
+    const m = await runCli([
+      'setup',
+      ...conn,
+      '--ovn-remote',
+      'tcp:192.0.2.10:6642',
+      '--bridge-mappings',
+      'physnet:xenbr9',
+    ])
     assert.equal(m.code, 2)
-    assert.match(m.stderr, /OVN_INVALID_ARGUMENT: invalid ovn-bridge-mappings=.*xenbr9 is not the bridge of any network of this pool/)
-    assert.ok(f.xapi.server.calls.slice(calls).every((c) => c.endsWith('get_all_records') || c.startsWith('session.') || c === 'system.listMethods'), f.xapi.server.calls.slice(calls).join(' '))
+    assert.match(
+      m.stderr,
+      /OVN_INVALID_ARGUMENT: invalid ovn-bridge-mappings=.*xenbr9 is not the bridge of any network of this pool/,
+    )
+    assert.ok(
+      f.xapi.server.calls
+        .slice(calls)
+        .every((c) => c.endsWith('get_all_records') || c.startsWith('session.') || c === 'system.listMethods'),
+      f.xapi.server.calls.slice(calls).join(' '),
+    )
     for (const h of hosts) assert.deepEqual(await xapiKeys(h), keysBefore.get(h.name))
   })
 
@@ -92,7 +121,10 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     const result = json<SetupResult>(r)
     assert.equal(result.dryRun, true)
     assert.equal(result.network.action, 'would-create')
-    assert.deepEqual(result.hosts.map((h) => h.ok && h.value.transport.ip), ['192.0.2.21', '192.0.2.22', '192.0.2.23'])
+    assert.deepEqual(
+      result.hosts.map((h) => h.ok && h.value.transport.ip),
+      ['192.0.2.21', '192.0.2.22', '192.0.2.23'],
+    )
     assert.equal(f.xapi.server.calls.filter((c) => c.includes('network.create')).length, 0)
   })
 
@@ -104,7 +136,10 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
       assert.match(r.stdout, /^HOST\s+ADDRESS\s+TRANSPORT\s+RESULT\s+DETAIL$/m)
       assert.match(r.stdout, /^host1\s+192\.0\.2\.21\s+eth0 192\.0\.2\.21\s+changed\s+\d+ keys change$/m)
       assert.match(r.stdout, /^host3\s+192\.0\.2\.23\s+-\s+FAILED\s+HOST_OFFLINE$/m)
-      assert.match(r.stdout, /host3: HOST_OFFLINE: the host is offline: XAPI cannot reach it\n\s+hint: bring the host back/)
+      assert.match(
+        r.stdout,
+        /host3: HOST_OFFLINE: the host is offline: XAPI cannot reach it\n\s+hint: bring the host back/,
+      )
       assert.match(r.stdout, /^FAILED on 1 of 3 hosts: 2 of 3 hosts configured \(2 changed, 0 unchanged\)$/m)
       assert.match(r.stderr, /network ovn-int: created/)
       assert.match(r.stderr, /\[\d\/3\] host3: FAILED HOST_OFFLINE/)
@@ -115,11 +150,20 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
   })
 
   test('setup again --json (password from XAPI_PASSWORD): exit 0, only host3 changes', async () => {
-    const r = await runCli(['setup', '--url', f.xapi.url, ...setupArgs, '--json', '--quiet'], { XAPI_PASSWORD: PASSWORD })
+    const r = await runCli(['setup', '--url', f.xapi.url, ...setupArgs, '--json', '--quiet'], {
+      XAPI_PASSWORD: PASSWORD,
+    })
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.stderr, '')
     const result = json<SetupResult>(r)
-    assert.deepEqual(result.hosts.map((h) => [h.host.name, h.ok && h.value.chassis?.changed]), [['host1', false], ['host2', false], ['host3', true]])
+    assert.deepEqual(
+      result.hosts.map((h) => [h.host.name, h.ok && h.value.chassis?.changed]),
+      [
+        ['host1', false],
+        ['host2', false],
+        ['host3', true],
+      ],
+    )
     noPassword(r)
   })
 
@@ -146,9 +190,19 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
   test('status: exit 0, every host configured and connected', async () => {
     const r = await runCli(['status', ...conn])
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    for (const [i, h] of hosts.entries()) assert.match(r.stdout, new RegExp(`^${h.name}\\s+192\\.0\\.2\\.2${i + 1}\\s+configured\\s+xapi\\d+\\s+192\\.0\\.2\\.2${i + 1}\\s+connected\\s`, 'm'))
+    for (const [i, h] of hosts.entries())
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^${h.name}\\s+192\\.0\\.2\\.2${i + 1}\\s+configured\\s+xapi\\d+\\s+192\\.0\\.2\\.2${i + 1}\\s+connected\\s`,
+          'm',
+        ),
+      )
     const j = json<StatusResult>(await runCli(['status', ...conn, '--json', '--host', 'host2']))
-    assert.deepEqual(j.hosts.map((h) => h.host.name), ['host2'])
+    assert.deepEqual(
+      j.hosts.map((h) => h.host.name),
+      ['host2'],
+    )
   })
 
   test('a password typed at the prompt is not echoed', async () => {

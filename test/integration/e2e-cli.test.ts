@@ -52,17 +52,25 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   before(async () => {
     await sweepLeftovers()
     lab = await OverlayLab.build({ hosts: 2, clustered: false, vms: false, timeoutMs: WAIT_MS })
-    guests = [await lab.startGuest(lab.pool.hosts[0] as LabGuest['host']), await lab.startGuest(lab.pool.hosts[1] as LabGuest['host'])]
+    guests = [
+      await lab.startGuest(lab.pool.hosts[0] as LabGuest['host']),
+      await lab.startGuest(lab.pool.hosts[1] as LabGuest['host']),
+    ]
   })
   after(async () => {
     await lab?.destroy()
   })
 
   test('switch add / list / del', async () => {
-    const created = JSON.parse((await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24', '--json'])).stdout) as { created: boolean; uuid: string }
+    const created = JSON.parse(
+      (await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24', '--json'])).stdout,
+    ) as { created: boolean; uuid: string }
     assert.equal(created.created, true)
     assert.match((await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24'])).stdout, /unchanged/)
-    const listed = JSON.parse((await ok(['switch', 'list', '--json'])).stdout) as { name: string; subnet: string | null }[]
+    const listed = JSON.parse((await ok(['switch', 'list', '--json'])).stdout) as {
+      name: string
+      subnet: string | null
+    }[]
     assert.deepEqual(listed.find((s) => s.name === 'cli-net')?.subnet, '198.18.10.0/24')
     assert.match((await ok(['switch', 'list'])).stdout, /^SWITCH\s+UUID\s+SUBNET\s+PORTS\n(.*\n)*cli-net\s/m)
 
@@ -76,25 +84,70 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
 
   test('port attach: two VMs on two hosts in one call, bound where they run, pinging over Geneve', async () => {
     const [a, b] = guests as [LabGuest, LabGuest]
-    const r = await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.name, '--ip', a.tenantIp, '--vm', b.uuid, '--ip', b.tenantIp, '--json'])
-    const result = JSON.parse(r.stdout) as { attachments: { vm: { uuid: string }; vif: { uuid: string; device: string }; vifAction: string; plug: string; port: { action: string } }[] }
-    assert.deepEqual(result.attachments.map((x) => [x.vm.uuid, x.vif.device, x.vifAction, x.plug, x.port.action]), [
-      [a.uuid, '0', 'created', 'plugged', 'created'],
-      [b.uuid, '0', 'created', 'plugged', 'created'],
+    const r = await ok([
+      'port',
+      'attach',
+      '--switch',
+      'cli-net',
+      '--vm',
+      a.name,
+      '--ip',
+      a.tenantIp,
+      '--vm',
+      b.uuid,
+      '--ip',
+      b.tenantIp,
+      '--json',
     ])
+    const result = JSON.parse(r.stdout) as {
+      attachments: {
+        vm: { uuid: string }
+        vif: { uuid: string; device: string }
+        vifAction: string
+        plug: string
+        port: { action: string }
+      }[]
+    }
+    assert.deepEqual(
+      result.attachments.map((x) => [x.vm.uuid, x.vif.device, x.vifAction, x.plug, x.port.action]),
+      [
+        [a.uuid, '0', 'created', 'plugged', 'created'],
+        [b.uuid, '0', 'created', 'plugged', 'created'],
+      ],
+    )
     a.tenantVif = result.attachments[0]?.vif.uuid ?? null
     b.tenantVif = result.attachments[1]?.vif.uuid ?? null
-    await waitFor('both ports bound', async () => {
-      const bindings = await sbPortBindings(lab.pool.central)
-      return bindings.get(a.tenantVif as string)?.chassis === a.host.uuid && bindings.get(b.tenantVif as string)?.chassis === b.host.uuid
-    }, { timeoutMs: WAIT_MS })
+    await waitFor(
+      'both ports bound',
+      async () => {
+        const bindings = await sbPortBindings(lab.pool.central)
+        return (
+          bindings.get(a.tenantVif as string)?.chassis === a.host.uuid &&
+          bindings.get(b.tenantVif as string)?.chassis === b.host.uuid
+        )
+      },
+      { timeoutMs: WAIT_MS },
+    )
     assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true)
 
-    assert.match((await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.name, '--ip', a.tenantIp])).stdout, /nothing to change/)
+    assert.match(
+      (await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.name, '--ip', a.tenantIp])).stdout,
+      /nothing to change/,
+    )
 
     const list = await ok(['port', 'list', '--switch', 'cli-net'])
-    assert.match(list.stdout, new RegExp(`cli-net\\s+${a.tenantVif as string}\\s+vif\\s+\\S+ ${a.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${a.name} dev 0\\s+${a.host.name}`))
-    assert.match(list.stdout, new RegExp(`${b.tenantVif as string}\\s+vif\\s+\\S+ ${b.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${b.name} dev 0\\s+${b.host.name}`))
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `cli-net\\s+${a.tenantVif as string}\\s+vif\\s+\\S+ ${a.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${a.name} dev 0\\s+${a.host.name}`,
+      ),
+    )
+    assert.match(
+      list.stdout,
+      new RegExp(
+        `${b.tenantVif as string}\\s+vif\\s+\\S+ ${b.tenantIp.replace(/\./g, '\\.')}\\s+up\\s+${b.name} dev 0\\s+${b.host.name}`,
+      ),
+    )
     // Without a pool, port list shows what NB knows.
     const nbOnly = await cli(['port', 'list', '--switch', 'cli-net'], { XAPI_URL: '' })
     assert.equal(nbOnly.code, 0, nbOnly.stderr)
@@ -103,22 +156,44 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
 
   test('port attach --ip dynamic: ovn-northd assigns an address from the switch subnet', async () => {
     const [a] = guests as [LabGuest]
-    const r = await ok(['port', 'attach', '--switch', 'cli-net', '--vm', a.uuid, '--device', '3', '--ip', 'dynamic', '--json'])
+    const r = await ok([
+      'port',
+      'attach',
+      '--switch',
+      'cli-net',
+      '--vm',
+      a.uuid,
+      '--device',
+      '3',
+      '--ip',
+      'dynamic',
+      '--json',
+    ])
     const vif = (JSON.parse(r.stdout) as { attachments: { vif: { uuid: string; mac: string } }[] }).attachments[0]?.vif
     assert.ok(vif !== undefined)
-    const assigned = await waitFor('a dynamic address', async () => (await listPorts(await lab.nb(), 'cli-net')).find((p) => p.name === vif.uuid)?.dynamicAddresses, { timeoutMs: WAIT_MS })
+    const assigned = await waitFor(
+      'a dynamic address',
+      async () => (await listPorts(await lab.nb(), 'cli-net')).find((p) => p.name === vif.uuid)?.dynamicAddresses,
+      { timeoutMs: WAIT_MS },
+    )
     assert.match(assigned, new RegExp(`^${vif.mac} 198\\.18\\.10\\.[0-9]+$`))
     assert.equal((await ok(['port', 'detach', '--vif', vif.uuid])).code, 0)
   })
 
   test('localnet add', async () => {
     await ok(['switch', 'add', '--switch', 'cli-prov'])
-    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout, new RegExp(`localnet port provnet-${PHYSNET} .* created`))
+    assert.match(
+      (await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout,
+      new RegExp(`localnet port provnet-${PHYSNET} .* created`),
+    )
     assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout, /unchanged/)
     const port = (await listPorts(await lab.nb(), 'cli-prov')).find((p) => p.name === `provnet-${PHYSNET}`)
     assert.equal(port?.type, 'localnet')
     assert.deepEqual(port?.options, { network_name: PHYSNET })
-    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '100'])).stdout, /VLAN 100: updated/)
+    assert.match(
+      (await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '100'])).stdout,
+      /VLAN 100: updated/,
+    )
   })
 
   test('port detach removes the ports, then the VIFs', async () => {
@@ -134,7 +209,11 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   })
 
   test('usage errors exit 2, refusals and failures exit 1, with the code', async () => {
-    const usage = async (argv: readonly string[], env: Record<string, string> = {}, pattern?: RegExp): Promise<void> => {
+    const usage = async (
+      argv: readonly string[],
+      env: Record<string, string> = {},
+      pattern?: RegExp,
+    ): Promise<void> => {
       const r = await cli(argv, env)
       assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`)
       if (pattern !== undefined) assert.match(r.stderr + r.stdout, pattern)
@@ -144,8 +223,16 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
     await usage(['switch', 'frobnicate'], {}, /unknown verb/)
     await usage(['switch'])
     await usage(['port', 'attach', '--switch', 'cli-net'], {}, /--vm is required/)
-    await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'x', '--vm', 'y', '--ip', '198.18.10.1'], {}, /one --ip per --vm/)
-    await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--ip', '198.18.10.999'], {}, /OVN_INVALID_ARGUMENT/)
+    await usage(
+      ['port', 'attach', '--switch', 'cli-net', '--vm', 'x', '--vm', 'y', '--ip', '198.18.10.1'],
+      {},
+      /one --ip per --vm/,
+    )
+    await usage(
+      ['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--ip', '198.18.10.999'],
+      {},
+      /OVN_INVALID_ARGUMENT/,
+    )
     await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--bogus'], {}, /bogus/)
     await usage(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '5000'], {}, /--vlan/)
 

@@ -24,7 +24,10 @@ interface Ran {
 
 function lab(...args: string[]): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, XAPI_OVN_LAB_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, XAPI_OVN_LAB_DIR: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => {
@@ -71,7 +74,10 @@ describe('npm run lab', () => {
     const r = await lab('--hosts', '2')
     assert.equal(r.code, 0, r.stderr + r.stdout)
     assert.match(r.stdout, /ok {4}vm1 \(host1\) -> vm2 \(host2\) 198\.18\.10\.12 {2}\[across hosts over Geneve\]/)
-    assert.match(r.stdout, /ok {4}vm2 \(host2\) -> provider gateway \(underlay\) 198\.18\.0\.1 {2}\[provider network via localnet\]/)
+    assert.match(
+      r.stdout,
+      /ok {4}vm2 \(host2\) -> provider gateway \(underlay\) 198\.18\.0\.1 {2}\[provider network via localnet\]/,
+    )
     assert.doesNotMatch(r.stdout, /FAIL/)
     assert.match(r.stdout, /npm run lab -- down/)
     const state = readState(dir)
@@ -85,7 +91,10 @@ describe('npm run lab', () => {
       assert.ok(!h.bridges.includes('br-int'))
     }
     assert.equal(report.central.clustered, true)
-    assert.ok((await namespacesOf(state.keeperPid)).length >= 2 + 1 + 1 + 1 + 2, 'hosts, central, underlay, gateway, VMs')
+    assert.ok(
+      (await namespacesOf(state.keeperPid)).length >= 2 + 1 + 1 + 1 + 2,
+      'hosts, central, underlay, gateway, VMs',
+    )
     const status = await lab('status')
     assert.equal(status.code, 0)
     assert.match(status.stdout, /Proof/)

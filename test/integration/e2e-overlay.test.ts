@@ -80,12 +80,23 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     assert.ok(bridge !== undefined, 'the OVN network has a bridge')
     assert.ok(bridge.startsWith('xapi'), `OVN bridge ${bridge}`)
     const chassis = await sbChassis(lab.pool.central)
-    assert.deepEqual(chassis.map((c) => c.name).sort(), lab.pool.hosts.map((h) => h.uuid).sort(), 'one chassis per host, named after the host uuid')
+    assert.deepEqual(
+      chassis.map((c) => c.name).sort(),
+      lab.pool.hosts.map((h) => h.uuid).sort(),
+      'one chassis per host, named after the host uuid',
+    )
     for (const host of lab.pool.hosts) {
       const c = chassis.find((x) => x.name === host.uuid)
-      assert.deepEqual(c?.encaps.map((e) => [e.type, e.ip]), [['geneve', host.managementIp]])
+      assert.deepEqual(
+        c?.encaps.map((e) => [e.type, e.ip]),
+        [['geneve', host.managementIp]],
+      )
       assert.equal(unquote(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-bridge')), bridge)
-      assert.deepEqual((await host.bridges()).sort(), [bridge, 'xenbr0'].sort(), `${host.name} has exactly xenbr0 and the OVN bridge`)
+      assert.deepEqual(
+        (await host.bridges()).sort(),
+        [bridge, 'xenbr0'].sort(),
+        `${host.name} has exactly xenbr0 and the OVN bridge`,
+      )
       assert.equal(await host.vsctl('get', 'Bridge', bridge, 'fail_mode'), 'secure')
     }
     assert.deepEqual(await lab.strayBrInt(), [])
@@ -96,10 +107,18 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     const ports = await listPorts(await lab.nb())
     const session = await lab.session()
     for (const g of lab.guests) {
-      for (const [vifUuid, sw, ip] of [[g.tenantVif, TENANT_SWITCH, g.tenantIp], [g.providerVif, PROVIDER_SWITCH, g.providerIp]] as const) {
+      for (const [vifUuid, sw, ip] of [
+        [g.tenantVif, TENANT_SWITCH, g.tenantIp],
+        [g.providerVif, PROVIDER_SWITCH, g.providerIp],
+      ] as const) {
         assert.ok(vifUuid !== null)
         const vifRef = (await session.call('VIF.get_by_uuid', vifUuid)) as string
-        const vif = (await session.call('VIF.get_record', vifRef)) as { MAC: string; VM: string; currently_attached: boolean; device: string }
+        const vif = (await session.call('VIF.get_record', vifRef)) as {
+          MAC: string
+          VM: string
+          currently_attached: boolean
+          device: string
+        }
         assert.equal(vif.VM, g.ref)
         assert.equal(vif.currently_attached, true)
         const port = ports.find((p) => p.name === vifUuid)
@@ -125,11 +144,17 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     for (const p of proof.pings) assert.ok(p.ok, `${p.from} (${p.fromHost}) -> ${p.to} ${p.address} over ${p.path}`)
     assert.equal(proof.pings.filter((p) => p.path === 'geneve').length, HOSTS)
     assert.equal(proof.pings.filter((p) => p.path === 'localnet').length, HOSTS)
-    assert.ok((await genevePackets(first, bridge)) > before, 'the VM-to-VM traffic went through the Geneve tunnel ports')
+    assert.ok(
+      (await genevePackets(first, bridge)) > before,
+      'the VM-to-VM traffic went through the Geneve tunnel ports',
+    )
   })
 
   test('attach again with the same arguments changes nothing', async () => {
-    const result = await lab.attach(TENANT_SWITCH, lab.guests.map((g) => ({ vm: g.uuid, ips: [g.tenantIp], device: '0' })))
+    const result = await lab.attach(
+      TENANT_SWITCH,
+      lab.guests.map((g) => ({ vm: g.uuid, ips: [g.tenantIp], device: '0' })),
+    )
     assert.equal(result.changed, false)
     for (const a of result.attachments) {
       assert.equal(a.vifAction, 'found')
@@ -144,15 +169,36 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     const nb = await lab.nb()
     const vifsBefore = await vifsOf(g.ref)
     const portsBefore = (await listPorts(nb)).length
-    await rejectsWithCode(attachVms(session, nb, { switch: 'no-such-switch', vms: [{ vm: g.uuid, device: '2' }] }), 'OVN_NB_SWITCH_MISSING')
-    await rejectsWithCode(attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: 'no-such-vm' }] }), 'OVN_VM_NOT_FOUND')
-    await rejectsWithCode(attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: g.uuid, ips: ['198.18.10.300'] }] }), 'OVN_INVALID_ARGUMENT')
-    await rejectsWithCode(attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: g.uuid, device: '1' }] }), 'OVN_VIF_CONFLICT')
-    await rejectsWithCode(attachVms(session, nb, { switch: PROVIDER_SWITCH, vms: [{ vm: g.uuid, device: '2', ips: 'dynamic' }] }), 'OVN_NB_SWITCH_NO_SUBNET')
+    await rejectsWithCode(
+      attachVms(session, nb, { switch: 'no-such-switch', vms: [{ vm: g.uuid, device: '2' }] }),
+      'OVN_NB_SWITCH_MISSING',
+    )
+    await rejectsWithCode(
+      attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: 'no-such-vm' }] }),
+      'OVN_VM_NOT_FOUND',
+    )
+    await rejectsWithCode(
+      attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: g.uuid, ips: ['198.18.10.300'] }] }),
+      'OVN_INVALID_ARGUMENT',
+    )
+    await rejectsWithCode(
+      attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: g.uuid, device: '1' }] }),
+      'OVN_VIF_CONFLICT',
+    )
+    await rejectsWithCode(
+      attachVms(session, nb, { switch: PROVIDER_SWITCH, vms: [{ vm: g.uuid, device: '2', ips: 'dynamic' }] }),
+      'OVN_NB_SWITCH_NO_SUBNET',
+    )
     // One MAC asked for two VIFs: refused up front (XAPI would accept it; the switch would not work).
     const other = lab.guests[1] as LabGuest
     await rejectsWithCode(
-      attachVms(session, nb, { switch: TENANT_SWITCH, vms: [{ vm: g.uuid, device: '2', mac: '02:00:00:00:00:99' }, { vm: other.uuid, device: '2', mac: '02:00:00:00:00:99' }] }),
+      attachVms(session, nb, {
+        switch: TENANT_SWITCH,
+        vms: [
+          { vm: g.uuid, device: '2', mac: '02:00:00:00:00:99' },
+          { vm: other.uuid, device: '2', mac: '02:00:00:00:00:99' },
+        ],
+      }),
       'OVN_INVALID_ARGUMENT',
     )
     assert.deepEqual(await vifsOf(g.ref), vifsBefore)
@@ -163,7 +209,8 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     const [a, b] = lab.guests as [LabGuest, LabGuest]
     const vifs = [b.tenantVif, b.providerVif]
     const session = await lab.session()
-    const macOf = async (vif: string | null): Promise<string> => String(await session.call('VIF.get_MAC', await session.call('VIF.get_by_uuid', vif))).toLowerCase()
+    const macOf = async (vif: string | null): Promise<string> =>
+      String(await session.call('VIF.get_MAC', await session.call('VIF.get_by_uuid', vif))).toLowerCase()
     // Re-attached with their MACs, the NICs are the ones the peers' ARP caches know.
     const [tenantMac, providerMac] = [await macOf(b.tenantVif), await macOf(b.providerVif)]
     const result = await lab.detach([b])
@@ -206,7 +253,11 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     const leader = await central.waitForSbLeader(WAIT_MS)
     assert.notEqual(leader, killed)
     for (const host of lab.pool.hosts) {
-      await waitFor(`${host.name} ovn-controller connected again`, async () => (await host.ovnAppctl('connection-status')).trim() === 'connected', { timeoutMs: WAIT_MS })
+      await waitFor(
+        `${host.name} ovn-controller connected again`,
+        async () => (await host.ovnAppctl('connection-status')).trim() === 'connected',
+        { timeoutMs: WAIT_MS },
+      )
     }
     const proof = await proveOverlay(lab, { timeoutMs: WAIT_MS })
     for (const p of proof.pings) assert.ok(p.ok, `after the kill: ${p.from} -> ${p.to} over ${p.path}`)

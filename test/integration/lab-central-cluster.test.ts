@@ -23,7 +23,10 @@ test('a clustered central serves NB and SB on every member and survives losing t
 
   // Every member answers on its own address (a non-leader answers reads too).
   for (const ip of central.ips) {
-    for (const [port, name] of [[6641, 'OVN_Northbound'], [6642, 'OVN_Southbound']] as const) {
+    for (const [port, name] of [
+      [6641, 'OVN_Northbound'],
+      [6642, 'OVN_Southbound'],
+    ] as const) {
       const r = await run('ovsdb-client', ['--timeout=20', 'list-dbs', `tcp:${ip}:${port}`], { netns: central.netns })
       assert.ok(r.stdout.split('\n').includes(name), `${name} on ${ip}:${port}: ${r.stdout}`)
     }
@@ -33,7 +36,14 @@ test('a clustered central serves NB and SB on every member and survives losing t
   await central.nbctl('ls-add', 'ls-cluster')
   const lsp = newUuid()
   await central.nbctl('lsp-add', 'ls-cluster', lsp)
-  await waitFor('northd to create the Port_Binding', async () => (await central.sbctl('--bare', '--columns=logical_port', 'find', 'Port_Binding', `logical_port=${lsp}`)).trim() === lsp, { timeoutMs: 60_000 })
+  await waitFor(
+    'northd to create the Port_Binding',
+    async () =>
+      (
+        await central.sbctl('--bare', '--columns=logical_port', 'find', 'Port_Binding', `logical_port=${lsp}`)
+      ).trim() === lsp,
+    { timeoutMs: 60_000 },
+  )
   await central.sbctl('chassis-add', 'ch-before', 'geneve', '192.0.2.31')
 
   const killed = await central.killSbLeader()
@@ -44,16 +54,30 @@ test('a clustered central serves NB and SB on every member and survives losing t
   // ovn-sbctl with all remotes still reads and writes (it finds the new leader).
   assert.match(await central.sbctl('--bare', '--columns=name', 'list', 'Chassis'), /ch-before/)
   await central.sbctl('chassis-add', 'ch-after', 'geneve', '192.0.2.32')
-  const names = (await central.sbctl('--bare', '--columns=name', 'list', 'Chassis')).split('\n').filter((l) => l !== '').sort()
+  const names = (await central.sbctl('--bare', '--columns=name', 'list', 'Chassis'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort()
   assert.deepEqual(names, ['ch-after', 'ch-before'])
   // And NB -> northd -> SB still flows with one SB member down.
   const lsp2 = newUuid()
   await central.nbctl('lsp-add', 'ls-cluster', lsp2)
-  await waitFor('northd to create the second Port_Binding', async () => (await central.sbctl('--bare', '--columns=logical_port', 'find', 'Port_Binding', `logical_port=${lsp2}`)).trim() === lsp2, { timeoutMs: 60_000 })
+  await waitFor(
+    'northd to create the second Port_Binding',
+    async () =>
+      (
+        await central.sbctl('--bare', '--columns=logical_port', 'find', 'Port_Binding', `logical_port=${lsp2}`)
+      ).trim() === lsp2,
+    { timeoutMs: 60_000 },
+  )
 
   // The killed member comes back and rejoins as a follower.
   await central.restartSb(killed)
-  await waitFor(`SB member ${killed} back in the cluster`, async () => (await central.clusterStatus('sb', killed)).includes('Role: follower'), { timeoutMs: 60_000 })
+  await waitFor(
+    `SB member ${killed} back in the cluster`,
+    async () => (await central.clusterStatus('sb', killed)).includes('Role: follower'),
+    { timeoutMs: 60_000 },
+  )
 })
 
 test('a standalone central answers NB and SB on 192.0.2.10', async (t) => {
@@ -66,5 +90,9 @@ test('a standalone central answers NB and SB on 192.0.2.10', async (t) => {
   assert.equal(await central.sbLeader(), 0)
   await central.nbctl('ls-add', 'ls-solo')
   assert.equal((await central.nbctl('--bare', '--columns=name', 'list', 'Logical_Switch')).trim(), 'ls-solo')
-  await waitFor('northd to create the Datapath_Binding', async () => (await central.sbctl('--bare', '--columns=_uuid', 'list', 'Datapath_Binding')).trim() !== '', { timeoutMs: 60_000 })
+  await waitFor(
+    'northd to create the Datapath_Binding',
+    async () => (await central.sbctl('--bare', '--columns=_uuid', 'list', 'Datapath_Binding')).trim() !== '',
+    { timeoutMs: 60_000 },
+  )
 })

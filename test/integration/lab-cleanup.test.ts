@@ -19,7 +19,9 @@ const CHILD = fileURLToPath(new URL('./lab-cleanup-child.js', import.meta.url))
 
 function startChild(): Promise<{ pid: number; report: ChildReport; exited: Promise<NodeJS.Signals | number | null> }> {
   const child = spawn(process.execPath, [CHILD], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)))
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  )
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (d: Buffer) => {

@@ -25,7 +25,9 @@ test('two hosts run OVN on the XAPI bridge xapi1 and their guests talk over Gene
   for (const host of hosts) {
     await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
     await host.vsctl(
-      'set', 'Open_vSwitch', '.',
+      'set',
+      'Open_vSwitch',
+      '.',
       `external_ids:system-id="${host.uuid}"`,
       `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
       'external_ids:ovn-encap-type=geneve',
@@ -44,23 +46,52 @@ test('two hosts run OVN on the XAPI bridge xapi1 and their guests talk over Gene
     t.after(() => vm.destroy())
     vms.push(vm)
     const vifUuid = newUuid()
-    await central.nbctl('lsp-add', 'overlay1', vifUuid, '--', 'lsp-set-addresses', vifUuid, `${vm.mac} 198.18.10.${i + 1}`)
-    vifs.push(await host.plugVif({ domid: 10 + i, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: ovnNetwork, mac: vm.mac, bridge: 'xapi1', vm }))
+    await central.nbctl(
+      'lsp-add',
+      'overlay1',
+      vifUuid,
+      '--',
+      'lsp-set-addresses',
+      vifUuid,
+      `${vm.mac} 198.18.10.${i + 1}`,
+    )
+    vifs.push(
+      await host.plugVif({
+        domid: 10 + i,
+        devid: 0,
+        vifUuid,
+        vmUuid: vm.uuid,
+        networkUuid: ovnNetwork,
+        mac: vm.mac,
+        bridge: 'xapi1',
+        vm,
+      }),
+    )
   }
 
   for (const [i, host] of hosts.entries()) {
     const vif = vifs[i] as LabVif
     // Port_Binding.chassis is set, and it is this host's chassis (named by its system-id).
-    const chassis = await waitFor(`Port_Binding ${vif.vifUuid} bound`, async () => {
-      const out = (await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vif.vifUuid}`)).trim()
-      return out === '' ? undefined : out
-    }, { timeoutMs: BOUND_TIMEOUT_MS })
+    const chassis = await waitFor(
+      `Port_Binding ${vif.vifUuid} bound`,
+      async () => {
+        const out = (
+          await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vif.vifUuid}`)
+        ).trim()
+        return out === '' ? undefined : out
+      },
+      { timeoutMs: BOUND_TIMEOUT_MS },
+    )
     const chassisName = (await central.sbctl('--bare', '--columns=name', 'list', 'Chassis', chassis)).trim()
     assert.equal(chassisName, host.uuid)
-    await waitFor(`ovn-installed on ${host.name} ${vif.name}`, async () => {
-      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-      return v === '"true"' || v === 'true'
-    }, { timeoutMs: BOUND_TIMEOUT_MS })
+    await waitFor(
+      `ovn-installed on ${host.name} ${vif.name}`,
+      async () => {
+        const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
+        return v === '"true"' || v === 'true'
+      },
+      { timeoutMs: BOUND_TIMEOUT_MS },
+    )
   }
 
   const [vm1, vm2] = vms as [LabVm, LabVm]

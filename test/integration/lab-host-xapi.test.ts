@@ -25,7 +25,13 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
   assert.match(inventory, new RegExp(`^INSTALLATION_UUID='${host.uuid}'$`, 'm'))
   assert.match(inventory, /^MANAGEMENT_INTERFACE='xenbr0'$/m)
   assert.equal(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id'), `"${host.uuid}"`)
-  assert.deepEqual(Object.keys(host.env()).sort(), ['OVN_RUNDIR', 'OVS_RUNDIR', 'XAPI_OVN_ETC_DIR', 'XAPI_OVN_PLUGIN_LOG', 'XENSOURCE_INVENTORY'])
+  assert.deepEqual(Object.keys(host.env()).sort(), [
+    'OVN_RUNDIR',
+    'OVS_RUNDIR',
+    'XAPI_OVN_ETC_DIR',
+    'XAPI_OVN_PLUGIN_LOG',
+    'XENSOURCE_INVENTORY',
+  ])
   assert.equal(host.env().OVS_RUNDIR, host.rundir)
   // The daemons' sockets are where OVS_RUNDIR says: ovs-appctl -t ovs-vswitchd finds them.
   const r = await host.exec('ovs-appctl', ['-t', 'ovs-vswitchd', 'version'])
@@ -52,7 +58,16 @@ test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM n
   const vm = await LabVm.create({ ip: '198.18.20.1/24' })
   t.after(() => vm.destroy())
   const vifUuid = newUuid()
-  const vif = await host.plugVif({ domid: 5, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: net, mac: vm.mac, bridge: 'xapi1', vm })
+  const vif = await host.plugVif({
+    domid: 5,
+    devid: 0,
+    vifUuid,
+    vmUuid: vm.uuid,
+    networkUuid: net,
+    mac: vm.mac,
+    bridge: 'xapi1',
+    vm,
+  })
   assert.equal(vif.name, 'vif5.0')
   assert.equal(await host.vsctl('port-to-br', 'vif5.0'), 'xapi1')
   assert.deepEqual(await externalIds('Interface', 'vif5.0'), {
@@ -70,7 +85,16 @@ test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM n
 
   // Plugging again deletes and re-adds the port (a new Port row), like xenopsd's vif script.
   const before = await host.vsctl('get', 'Port', 'vif5.0', '_uuid')
-  await host.plugVif({ domid: 5, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: net, mac: vm.mac, bridge: 'xapi1', vm })
+  await host.plugVif({
+    domid: 5,
+    devid: 0,
+    vifUuid,
+    vmUuid: vm.uuid,
+    networkUuid: net,
+    mac: vm.mac,
+    bridge: 'xapi1',
+    vm,
+  })
   assert.notEqual(await host.vsctl('get', 'Port', 'vif5.0', '_uuid'), before)
 
   await host.unplugVif(vif)
@@ -84,13 +108,23 @@ test('an HVM plug makes vif and tap with the same iface-id; the tap is the activ
   const vifUuid = newUuid()
   const vmUuid = newUuid()
   const mac = '02:00:00:00:20:01'
-  const vif = await host.plugVif({ domid: 6, devid: 1, vifUuid, vmUuid, networkUuid: net, mac, bridge: 'xapi2', hvm: true })
+  const vif = await host.plugVif({
+    domid: 6,
+    devid: 1,
+    vifUuid,
+    vmUuid,
+    networkUuid: net,
+    mac,
+    bridge: 'xapi2',
+    hvm: true,
+  })
   assert.equal(vif.tap, 'tap6.1')
   const v = await externalIds('Interface', 'vif6.1')
   const tap = await externalIds('Interface', 'tap6.1')
   assert.equal(v['iface-id'], vifUuid)
   assert.equal(tap['iface-id'], vifUuid)
-  for (const k of ['xs-vm-uuid', 'xs-vif-uuid', 'xs-network-uuid', 'attached-mac', 'vm-id']) assert.equal(tap[k], v[k], k)
+  for (const k of ['xs-vm-uuid', 'xs-vif-uuid', 'xs-network-uuid', 'attached-mac', 'vm-id'])
+    assert.equal(tap[k], v[k], k)
   assert.equal(v['iface-status'], 'inactive')
   assert.equal(tap['iface-status'], 'active')
 
@@ -104,10 +138,30 @@ test('an HVM plug makes vif and tap with the same iface-id; the tap is the activ
 test('nicira-iface-id overrides iface-id; ovs-xapi-sync strips iface-id from non-VIF interfaces', async () => {
   const net = newUuid()
   await host.createBridge('xapi3', { networkUuids: [net] })
-  const vif = await host.plugVif({ domid: 7, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: net, mac: '02:00:00:00:30:01', bridge: 'xapi3', ifaceIdOverride: 'lsp-custom' })
+  const vif = await host.plugVif({
+    domid: 7,
+    devid: 0,
+    vifUuid: newUuid(),
+    vmUuid: newUuid(),
+    networkUuid: net,
+    mac: '02:00:00:00:30:01',
+    bridge: 'xapi3',
+    ifaceIdOverride: 'lsp-custom',
+  })
   assert.equal(vif.ifaceId, 'lsp-custom')
   assert.equal((await externalIds('Interface', 'vif7.0'))['iface-id'], 'lsp-custom')
-  await host.vsctl('add-port', 'xapi3', 'other0', '--', 'set', 'Interface', 'other0', 'type=internal', 'external_ids:iface-id=stray', 'external_ids:iface-status=active')
+  await host.vsctl(
+    'add-port',
+    'xapi3',
+    'other0',
+    '--',
+    'set',
+    'Interface',
+    'other0',
+    'type=internal',
+    'external_ids:iface-id=stray',
+    'external_ids:iface-status=active',
+  )
   await host.xapiSync()
   assert.deepEqual(await externalIds('Interface', 'other0'), {})
   await host.unplugVif(vif)

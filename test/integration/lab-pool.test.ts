@@ -13,12 +13,20 @@ test('a 3-host pool: xenbr0 on every host, hosts reach each other and the centra
   const pool = await createLabPool({ hosts: 3 })
   t.after(() => pool.destroy())
   assert.equal(pool.hosts.length, 3)
-  assert.deepEqual(pool.hosts.map((h) => h.managementIp), [managementIp(0), managementIp(1), managementIp(2)])
+  assert.deepEqual(
+    pool.hosts.map((h) => h.managementIp),
+    [managementIp(0), managementIp(1), managementIp(2)],
+  )
   assert.equal(new Set(pool.hosts.map((h) => h.uuid)).size, 3)
   for (const host of pool.hosts) {
-    assert.equal(await host.vsctl('get', 'Bridge', 'xenbr0', 'external_ids:xs-network-uuids'), `"${pool.managementNetworkUuid}"`)
+    assert.equal(
+      await host.vsctl('get', 'Bridge', 'xenbr0', 'external_ids:xs-network-uuids'),
+      `"${pool.managementNetworkUuid}"`,
+    )
     const other = pool.hosts.find((h) => h !== host) as LabHost
-    const ping = await host.exec('ping', ['-c', '2', '-W', '2', '-i', '0.2', other.managementIp as string], { check: false })
+    const ping = await host.exec('ping', ['-c', '2', '-W', '2', '-i', '0.2', other.managementIp as string], {
+      check: false,
+    })
     assert.ok(ping.ok, ping.stdout)
     // TCP from the host through its userspace datapath to the SB (what ovn-controller needs).
     const dbs = await host.exec('ovsdb-client', ['--timeout=20', 'list-dbs', pool.central.sbRemote])
@@ -34,7 +42,9 @@ test('with a clustered central, ports still bind after the SB leader is killed',
   for (const host of pool.hosts) {
     await host.createBridge('xapi1', { networkUuids: [net], failMode: 'secure' })
     await host.vsctl(
-      'set', 'Open_vSwitch', '.',
+      'set',
+      'Open_vSwitch',
+      '.',
       `external_ids:ovn-remote="${central.sbRemote}"`,
       'external_ids:ovn-encap-type=geneve',
       `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
@@ -51,7 +61,14 @@ test('with a clustered central, ports still bind after the SB leader is killed',
     const vifUuid = newUuid()
     await central.nbctl('lsp-add', 'ls1', vifUuid, '--', 'lsp-set-addresses', vifUuid, `${vm.mac} ${ip}`)
     await host.plugVif({ domid, devid: 0, vifUuid, vmUuid: vm.uuid, networkUuid: net, bridge: 'xapi1', vm })
-    await waitFor(`${vifUuid} bound`, async () => (await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifUuid}`)).trim() !== '', { timeoutMs: 90_000 })
+    await waitFor(
+      `${vifUuid} bound`,
+      async () =>
+        (
+          await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifUuid}`)
+        ).trim() !== '',
+      { timeoutMs: 90_000 },
+    )
     return vm
   }
 
@@ -61,7 +78,11 @@ test('with a clustered central, ports still bind after the SB leader is killed',
   assert.notEqual(await central.waitForSbLeader(), killed)
   const vm2 = await plugOne(h2, 1, '198.18.11.2')
   for (const host of pool.hosts) {
-    await waitFor(`${host.name} ovn-controller connected`, async () => (await host.ovnAppctl('connection-status')).trim() === 'connected', { timeoutMs: 60_000 })
+    await waitFor(
+      `${host.name} ovn-controller connected`,
+      async () => (await host.ovnAppctl('connection-status')).trim() === 'connected',
+      { timeoutMs: 60_000 },
+    )
   }
   await waitFor('overlay ping after the SB failover', () => vm1.ping('198.18.11.2'), { timeoutMs: 60_000 })
   assert.ok(await vm2.ping('198.18.11.1'))

@@ -7,7 +7,7 @@ import { Underlay } from '../../lab/underlay.js'
 import { newUuid } from '../../lab/names.js'
 import { listNetns } from '../../lab/cleanup.js'
 
-test('two hosts with xenbr0 on the underlay ping each other\'s management IPs', async (t) => {
+test("two hosts with xenbr0 on the underlay ping each other's management IPs", async (t) => {
   const underlay = await Underlay.create()
   t.after(() => underlay.destroy())
   const mgmt = newUuid()
@@ -15,7 +15,10 @@ test('two hosts with xenbr0 on the underlay ping each other\'s management IPs', 
   t.after(() => a.destroy())
   const b = await LabHost.create({ name: 'b' })
   t.after(() => b.destroy())
-  for (const [host, ip] of [[a, '192.0.2.21/24'], [b, '192.0.2.22/24']] as const) {
+  for (const [host, ip] of [
+    [a, '192.0.2.21/24'],
+    [b, '192.0.2.22/24'],
+  ] as const) {
     await host.createBridge('xenbr0', { networkUuids: [mgmt] })
     await host.addUplink('xenbr0', underlay, { ip })
   }

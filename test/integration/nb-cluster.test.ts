@@ -51,35 +51,54 @@ test('a 3-member RAFT NB: leader-only connect, one-transaction attach replicated
   const ports = Array.from({ length: 20 }, (_, i) => ({ vifUuid: vif(i), mac: mac(i), ips: [`192.0.2.${i + 100}`] }))
   const attached = await attachPorts(nb, 'tenant-a', ports)
   assert.equal(attached.ports.filter((p) => p.action === 'created').length, 20)
-  await waitFor('the follower monitor to see 20 ports', () => updates.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 20)
+  await waitFor(
+    'the follower monitor to see 20 ports',
+    () => updates.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 20,
+  )
   assert.equal(updates.length, 1, 'the 20 ports arrived as one transaction')
 
   // ovn-nbctl through the cluster (leader only), and on each follower once it has caught up.
   assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim().split('\n').length, 20)
   assert.equal((await db.nbctl(['lsp-get-addresses', vif(3)])).trim(), `${mac(3)} 192.0.2.103`)
   for (const m of db.members.filter((x) => x.index !== leader)) {
-    await waitFor(`follower ${m.index} to have the ports`, async () => (await db.nbctl(['lsp-list', 'tenant-a'], { member: m.index })).trim().split('\n').length === 20)
+    await waitFor(
+      `follower ${m.index} to have the ports`,
+      async () => (await db.nbctl(['lsp-list', 'tenant-a'], { member: m.index })).trim().split('\n').length === 20,
+    )
     assert.equal((await db.nbctl(['lsp-get-addresses', vif(19)], { member: m.index })).trim(), `${mac(19)} 192.0.2.119`)
   }
   // A follower connection reads the same ports (leaderOnly: false).
-  await waitFor('the follower connection to read 20 ports', async () => (await listPorts(reader, 'tenant-a')).length === 20)
+  await waitFor(
+    'the follower connection to read 20 ports',
+    async () => (await listPorts(reader, 'tenant-a')).length === 20,
+  )
 
   // Crash the leader; the survivors elect a new one; a fresh connection over the full list finds it.
   await nb.close()
   await db.kill(leader)
   const next = await db.waitForLeader()
   assert.notEqual(next, leader)
-  const nb2 = await waitFor('a connection to the new leader', async () => connectNorthbound(db.remotes, { timeoutMs: 20_000 }), { timeoutMs: 60_000 })
+  const nb2 = await waitFor(
+    'a connection to the new leader',
+    async () => connectNorthbound(db.remotes, { timeoutMs: 20_000 }),
+    { timeoutMs: 60_000 },
+  )
   t.after(() => nb2.close())
   assert.equal(nb2.remote, db.member(next).remote)
 
   // Writes go on: idempotent re-run, then detach half.
   assert.equal((await attachPorts(nb2, 'tenant-a', ports)).changed, false)
-  const detached = await detachPorts(nb2, ports.slice(0, 10).map((p) => p.vifUuid))
+  const detached = await detachPorts(
+    nb2,
+    ports.slice(0, 10).map((p) => p.vifUuid),
+  )
   assert.equal(detached.removed.length, 10)
   assert.equal((await db.nbctl(['lsp-list', 'tenant-a'], { member: next })).trim().split('\n').length, 10)
   assert.deepEqual(
     (await listPorts(nb2, 'tenant-a')).map((p) => p.name),
-    ports.slice(10).map((p) => p.vifUuid).sort(),
+    ports
+      .slice(10)
+      .map((p) => p.vifUuid)
+      .sort(),
   )
 })

@@ -45,11 +45,17 @@ function unquote(s: string): string {
 
 test('ensureLogicalSwitch creates the switch ovn-nbctl sees, with other_config:subnet; a re-run writes nothing', async (t) => {
   const { db, nb } = await setup(t)
-  const made = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24', externalIds: { 'xapi-ovn-network': 'ovn-int' } })
+  const made = await ensureLogicalSwitch(nb, 'tenant-a', {
+    subnet: '192.0.2.0/24',
+    externalIds: { 'xapi-ovn-network': 'ovn-int' },
+  })
   assert.equal(made.created, true)
   assert.match(await db.nbctl(['show']), new RegExp(`switch ${made.uuid} \\(tenant-a\\)`))
   assert.equal(unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'other_config:subnet'])), '192.0.2.0/24')
-  assert.equal(unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'external_ids:xapi-ovn-network'])), 'ovn-int')
+  assert.equal(
+    unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'external_ids:xapi-ovn-network'])),
+    'ovn-int',
+  )
 
   const records = (await db.showLog()).length
   const again = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' })
@@ -59,8 +65,15 @@ test('ensureLogicalSwitch creates the switch ovn-nbctl sees, with other_config:s
   const changed = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '198.18.0.0/24' })
   assert.equal(changed.changed, true)
   assert.equal(unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'other_config:subnet'])), '198.18.0.0/24')
-  assert.equal(unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'external_ids:xapi-ovn-network'])), 'ovn-int', 'keys not given are kept')
-  assert.deepEqual((await listLogicalSwitches(nb)).map((s) => [s.name, s.subnet, s.portCount]), [['tenant-a', '198.18.0.0/24', 0]])
+  assert.equal(
+    unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-a', 'external_ids:xapi-ovn-network'])),
+    'ovn-int',
+    'keys not given are kept',
+  )
+  assert.deepEqual(
+    (await listLogicalSwitches(nb)).map((s) => [s.name, s.subnet, s.portCount]),
+    [['tenant-a', '198.18.0.0/24', 0]],
+  )
 })
 
 test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every address; detach removes the rows', async (t) => {
@@ -72,7 +85,9 @@ test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every ad
   const watcher = await connectNorthbound(db.remotes)
   t.after(() => watcher.close())
   const notifications: TableUpdates2[] = []
-  await watcher.monitorCond('OVN_Northbound', { Logical_Switch_Port: { columns: ['name'] } }, (u) => notifications.push(u))
+  await watcher.monitorCond('OVN_Northbound', { Logical_Switch_Port: { columns: ['name'] } }, (u) =>
+    notifications.push(u),
+  )
 
   const before = (await db.showLog()).length
   const attached = await attachPorts(nb, 'tenant-a', ports)
@@ -86,7 +101,10 @@ test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every ad
   assert.equal(txn?.comment, 'xapi-ovn: attach 50 new and 0 updated VIF port(s) on logical switch tenant-a')
   assert.equal(txn?.lines.filter((l) => l.startsWith('table Logical_Switch_Port insert row')).length, 50)
 
-  await waitFor('the monitor to see 50 ports', () => notifications.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 50)
+  await waitFor(
+    'the monitor to see 50 ports',
+    () => notifications.reduce((n, u) => n + Object.keys(u.Logical_Switch_Port ?? {}).length, 0) >= 50,
+  )
   assert.equal(notifications.length, 1, 'the monitor got the 50 inserts in one update')
 
   // What ovn-nbctl sees.
@@ -102,17 +120,25 @@ test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every ad
   assert.equal(ours.length, 50)
   assert.deepEqual(
     ours.map((p) => [p.name, p.addresses, p.up]),
-    ports.map((p, i) => [p.vifUuid, [`${mac(i)} 192.0.2.${i + 10}`], null]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    ports
+      .map((p, i) => [p.vifUuid, [`${mac(i)} 192.0.2.${i + 10}`], null])
+      .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
   )
 
   // Re-running changes nothing and commits nothing.
   const again = await attachPorts(nb, 'tenant-a', ports)
   assert.equal(again.changed, false)
-  assert.deepEqual(again.ports.map((p) => p.uuid), attached.ports.map((p) => p.uuid))
+  assert.deepEqual(
+    again.ports.map((p) => p.uuid),
+    attached.ports.map((p) => p.uuid),
+  )
   assert.equal((await db.showLog()).length, log.length)
 
   // Detach: one transaction; the rows are gone, not just unlinked.
-  const detached = await detachPorts(nb, ports.map((p) => p.vifUuid))
+  const detached = await detachPorts(
+    nb,
+    ports.map((p) => p.vifUuid),
+  )
   assert.equal(detached.removed.length, 50)
   assert.equal((await db.showLog()).length, log.length + 1)
   assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim(), '')
@@ -130,7 +156,10 @@ test('updating a port ovn-nbctl made, and leaving alone one that already matches
     { vifUuid: vif(1), mac: mac(1).toUpperCase(), ips: ['192.0.2.11'] },
     { vifUuid: vif(2), mac: mac(2), ips: ['192.0.2.12', '2001:db8::12'], externalIds: { 'xapi-vm-uuid': vif(9) } },
   ])
-  assert.deepEqual(r.ports.map((p) => p.action), ['unchanged', 'updated'])
+  assert.deepEqual(
+    r.ports.map((p) => p.action),
+    ['unchanged', 'updated'],
+  )
   assert.equal((await db.showLog()).length, records + 1)
   assert.equal((await db.nbctl(['lsp-get-addresses', vif(1)])).trim(), `${mac(1)} 192.0.2.11`)
   assert.equal((await db.nbctl(['lsp-get-addresses', vif(2)])).trim(), `${mac(2)} 192.0.2.12 2001:db8::12`)
@@ -146,9 +175,15 @@ test('localnet port: ovn-nbctl sees type, options, addresses and the VLAN tag re
   assert.equal((await db.nbctl(['lsp-get-options', 'provnet-mgmt'])).trim(), 'network_name=physnet-mgmt')
   assert.equal((await db.nbctl(['lsp-get-addresses', 'provnet-mgmt'])).trim(), 'unknown')
   assert.equal((await db.nbctl(['get', 'Logical_Switch_Port', 'provnet-mgmt', 'tag_request'])).trim(), '7')
-  assert.match(await db.nbctl(['show', 'provider']), /port provnet-mgmt\n\s+type: localnet\n\s+addresses: \["unknown"\]/)
+  assert.match(
+    await db.nbctl(['show', 'provider']),
+    /port provnet-mgmt\n\s+type: localnet\n\s+addresses: \["unknown"\]/,
+  )
 
-  assert.equal((await addLocalnetPort(nb, 'provider', { name: 'provnet-mgmt', networkName: 'physnet-mgmt', vlan: 7 })).action, 'unchanged')
+  assert.equal(
+    (await addLocalnetPort(nb, 'provider', { name: 'provnet-mgmt', networkName: 'physnet-mgmt', vlan: 7 })).action,
+    'unchanged',
+  )
   const flat = await addLocalnetPort(nb, 'provider', { name: 'provnet-mgmt', networkName: 'physnet-flat' })
   assert.deepEqual([flat.action, flat.uuid], ['updated', made.uuid])
   assert.equal((await db.nbctl(['lsp-get-options', 'provnet-mgmt'])).trim(), 'network_name=physnet-flat')
@@ -158,20 +193,53 @@ test('localnet port: ovn-nbctl sees type, options, addresses and the VLAN tag re
 test('conflicts and refusals against rows ovn-nbctl made', async (t) => {
   const { db, nb } = await setup(t)
   await ensureLogicalSwitch(nb, 'tenant-a')
-  await db.nbctl(['ls-add', 'tenant-b', '--', 'lsp-add', 'tenant-b', vif(1), '--', 'lsp-add', 'tenant-b', 'router-port', '--', 'lsp-set-type', 'router-port', 'router'])
+  await db.nbctl([
+    'ls-add',
+    'tenant-b',
+    '--',
+    'lsp-add',
+    'tenant-b',
+    vif(1),
+    '--',
+    'lsp-add',
+    'tenant-b',
+    'router-port',
+    '--',
+    'lsp-set-type',
+    'router-port',
+    'router',
+  ])
   const tenantB = unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-b', '_uuid']))
   const records = (await db.showLog()).length
 
   assert.equal(
-    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: vif(0), mac: mac(0) }, { vifUuid: vif(1), mac: mac(1) }])),
+    await code(
+      attachPorts(nb, 'tenant-a', [
+        { vifUuid: vif(0), mac: mac(0) },
+        { vifUuid: vif(1), mac: mac(1) },
+      ]),
+    ),
     `OVN_NB_PORT_CONFLICT ${vif(1)}|tenant-b|it is on another logical switch (${tenantB}); detach it first`,
   )
-  assert.equal(await code(attachPorts(nb, 'nowhere', [{ vifUuid: vif(0), mac: mac(0) }])), 'OVN_NB_SWITCH_MISSING nowhere')
-  assert.equal(await code(attachPorts(nb, 'tenant-a', [{ vifUuid: vif(0), mac: mac(0), ips: 'dynamic' }])), 'OVN_NB_SWITCH_NO_SUBNET tenant-a')
-  assert.equal(await code(addLocalnetPort(nb, 'tenant-a', { name: 'router-port', networkName: 'physnet' })), `OVN_NB_PORT_CONFLICT router-port|tenant-b|it is on another logical switch (${tenantB})`)
+  assert.equal(
+    await code(attachPorts(nb, 'nowhere', [{ vifUuid: vif(0), mac: mac(0) }])),
+    'OVN_NB_SWITCH_MISSING nowhere',
+  )
+  assert.equal(
+    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: vif(0), mac: mac(0), ips: 'dynamic' }])),
+    'OVN_NB_SWITCH_NO_SUBNET tenant-a',
+  )
+  assert.equal(
+    await code(addLocalnetPort(nb, 'tenant-a', { name: 'router-port', networkName: 'physnet' })),
+    `OVN_NB_PORT_CONFLICT router-port|tenant-b|it is on another logical switch (${tenantB})`,
+  )
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-b')), 'OVN_NB_SWITCH_NOT_EMPTY tenant-b|2')
   assert.equal((await db.showLog()).length, records, 'nothing was written by refused calls')
-  assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim(), '', 'the valid port of the refused batch was not attached')
+  assert.equal(
+    (await db.nbctl(['lsp-list', 'tenant-a'])).trim(),
+    '',
+    'the valid port of the refused batch was not attached',
+  )
 
   // Two switches of the same name: OVN allows it (no name index); `create` makes them directly.
   await db.nbctl(['create', 'Logical_Switch', 'name=twin'])
@@ -180,7 +248,10 @@ test('conflicts and refusals against rows ovn-nbctl made', async (t) => {
 
   const forced = await deleteLogicalSwitch(nb, 'tenant-b', { force: true })
   assert.deepEqual([forced.deleted, forced.portCount], [true, 2])
-  assert.equal((await db.nbctl(['--bare', '--columns=name', 'find', 'Logical_Switch_Port', `name=${vif(1)}`])).trim(), '')
+  assert.equal(
+    (await db.nbctl(['--bare', '--columns=name', 'find', 'Logical_Switch_Port', `name=${vif(1)}`])).trim(),
+    '',
+  )
   assert.doesNotMatch(await db.nbctl(['ls-list']), /tenant-b/)
 })
 
@@ -193,7 +264,10 @@ test('two writers attaching at once (same switch, overlapping VIFs) both succeed
   const batchB = Array.from({ length: 10 }, (_, i) => ({ vifUuid: vif(i + 5), mac: mac(i + 5) }))
   const [a, b] = await Promise.all([attachPorts(nb, 'tenant-a', batchA), attachPorts(other, 'tenant-a', batchB)])
   assert.equal(a.ports.length + b.ports.length, 20)
-  const names = (await db.nbctl(['lsp-list', 'tenant-a'])).trim().split('\n').map((l) => /\((.*)\)/.exec(l)?.[1])
+  const names = (await db.nbctl(['lsp-list', 'tenant-a']))
+    .trim()
+    .split('\n')
+    .map((l) => /\((.*)\)/.exec(l)?.[1])
   assert.deepEqual(names.sort(), Array.from({ length: 15 }, (_, i) => vif(i)).sort())
   // Each VIF has one row, whoever created it; the overlap is reported as unchanged by one of them.
   const created = [...a.ports, ...b.ports].filter((p) => p.action === 'created').map((p) => p.vifUuid)

@@ -92,7 +92,10 @@ export class NbDatabase {
         await nb.startMember(i, db, ports[i] ?? null)
       }
       for (const m of nb.members) {
-        await waitFor(`NB member ${m.index} joined`, async () => (await nb.clusterStatus(m.index)).status === 'cluster member')
+        await waitFor(
+          `NB member ${m.index} joined`,
+          async () => (await nb.clusterStatus(m.index)).status === 'cluster member',
+        )
       }
       await nb.waitForLeader()
       await nb.nbctl(['init'])
@@ -150,14 +153,25 @@ export class NbDatabase {
       const start = (h.index ?? 0) + h[0].length
       const end = heads[i + 1]?.index ?? text.length
       const comment = /"((?:[^"\\]|\\.)*)"\s*$/.exec(h[2] ?? '')?.[1] ?? ''
-      records.push({ index: Number(h[1]), comment, lines: text.slice(start, end).split('\n').map((l) => l.trim()).filter(Boolean) })
+      records.push({
+        index: Number(h[1]),
+        comment,
+        lines: text
+          .slice(start, end)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      })
     })
     return records
   }
 
   /** `cluster/status` of one member: its role (leader/follower/candidate) and status. */
   async clusterStatus(index: number): Promise<{ role: string; status: string }> {
-    const r = await run('ovs-appctl', ['-t', this.member(index).ctl, 'cluster/status', 'OVN_Northbound'], { check: false, timeoutMs: 10_000 })
+    const r = await run('ovs-appctl', ['-t', this.member(index).ctl, 'cluster/status', 'OVN_Northbound'], {
+      check: false,
+      timeoutMs: 10_000,
+    })
     if (!r.ok) return { role: '', status: '' }
     return {
       role: /^Role: (.*)$/m.exec(r.stdout)?.[1]?.trim() ?? '',
@@ -167,13 +181,17 @@ export class NbDatabase {
 
   /** The index of the current leader, waiting for an election if needed. */
   async waitForLeader(): Promise<number> {
-    return waitFor('an NB RAFT leader', async () => {
-      for (const m of this.members) {
-        if (!m.daemon.isRunning()) continue
-        if ((await this.clusterStatus(m.index)).role === 'leader') return m.index
-      }
-      return undefined
-    }, { timeoutMs: 60_000 })
+    return waitFor(
+      'an NB RAFT leader',
+      async () => {
+        for (const m of this.members) {
+          if (!m.daemon.isRunning()) continue
+          if ((await this.clusterStatus(m.index)).role === 'leader') return m.index
+        }
+        return undefined
+      },
+      { timeoutMs: 60_000 },
+    )
   }
 
   /** Crash a member (SIGKILL) and wait until it is gone. */
@@ -201,7 +219,11 @@ export class NbDatabase {
     this.extra.push(
       await LabDaemon.start({
         program: 'ovn-northd',
-        args: [`--ovnnb-db=${this.remotes.join(',')}`, `--ovnsb-db=${this.sbRemote}`, `--unixctl=${join(this.dir, 'northd.ctl')}`],
+        args: [
+          `--ovnnb-db=${this.remotes.join(',')}`,
+          `--ovnsb-db=${this.sbRemote}`,
+          `--unixctl=${join(this.dir, 'northd.ctl')}`,
+        ],
         pidfile: join(this.dir, 'northd.pid'),
         logFile: join(this.dir, 'northd.log'),
         env: { OVN_RUNDIR: this.dir },

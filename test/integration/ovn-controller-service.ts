@@ -43,18 +43,31 @@ export class ExecStartPreFailed extends Error {
 
 // EnvironmentFile=-/etc/sysconfig/ovn, EnvironmentFile=-/etc/sysconfig/ovn-controller, then
 // ExecStart=ovn-ctl --no-monitor --ovn-user=${OVN_USER_ID} start_controller $OVN_CONTROLLER_OPTS
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, expanded by sh
-const START = 'set -a; for f in "$1" "$2"; do if [ -f "$f" ]; then . "$f"; fi; done; set +a; exec "$3" --no-monitor --ovn-user="${OVN_USER_ID}" start_controller $OVN_CONTROLLER_OPTS'
+const START =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, expanded by sh
+  'set -a; for f in "$1" "$2"; do if [ -f "$f" ]; then . "$f"; fi; done; set +a; exec "$3" --no-monitor --ovn-user="${OVN_USER_ID}" start_controller $OVN_CONTROLLER_OPTS'
 
 /** Start ovn-controller like the unit; resolves with its pid. */
 export async function startLikeService(host: LabHost, opts: ServiceStartOptions): Promise<number> {
   if (opts.execStartPre !== undefined) {
-    const pre = opts.journal === undefined
-      ? await host.exec(opts.execStartPre[0] as string, opts.execStartPre.slice(1), { check: false, timeoutMs: opts.timeoutMs ?? 300_000 })
-      : await host.exec('sh', ['-c', 'journal=$1; shift; exec "$@" 2>>"$journal"', 'ExecStartPre', opts.journal, ...opts.execStartPre], { check: false, timeoutMs: opts.timeoutMs ?? 300_000 })
+    const pre =
+      opts.journal === undefined
+        ? await host.exec(opts.execStartPre[0] as string, opts.execStartPre.slice(1), {
+            check: false,
+            timeoutMs: opts.timeoutMs ?? 300_000,
+          })
+        : await host.exec(
+            'sh',
+            ['-c', 'journal=$1; shift; exec "$@" 2>>"$journal"', 'ExecStartPre', opts.journal, ...opts.execStartPre],
+            { check: false, timeoutMs: opts.timeoutMs ?? 300_000 },
+          )
     if (!pre.ok) throw new ExecStartPreFailed(pre)
   }
-  await host.exec('sh', ['-c', START, 'ovn-controller.service', opts.ovnSysconfigFile ?? '/nonexistent', opts.optionsFile, OVN_CTL], { env: { OVN_USER_ID: '' }, timeoutMs: opts.timeoutMs ?? 60_000 })
+  await host.exec(
+    'sh',
+    ['-c', START, 'ovn-controller.service', opts.ovnSysconfigFile ?? '/nonexistent', opts.optionsFile, OVN_CTL],
+    { env: { OVN_USER_ID: '' }, timeoutMs: opts.timeoutMs ?? 60_000 },
+  )
   return waitFor('ovn-controller pidfile', () => readPidfile(controllerPidfile(host)), { timeoutMs: 10_000 })
 }
 
@@ -70,7 +83,9 @@ export function controllerLog(host: LabHost): string {
 export async function controllerAppctl(host: LabHost, ...args: string[]): Promise<string> {
   const pid = readPidfile(controllerPidfile(host))
   if (pid === undefined) throw new Error('ovn-controller is not running')
-  return (await host.exec('ovn-appctl', ['-t', join(host.ovnRundir, `ovn-controller.${pid}.ctl`), ...args])).stdout.trim()
+  return (
+    await host.exec('ovn-appctl', ['-t', join(host.ovnRundir, `ovn-controller.${pid}.ctl`), ...args])
+  ).stdout.trim()
 }
 
 /** `ovn-ctl stop_controller` (ExecStop), then wait until the process is gone. Idempotent. */

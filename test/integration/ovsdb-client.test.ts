@@ -30,15 +30,23 @@ const DB = 'Open_vSwitch'
 
 /** Rows in a comparable form: sets and maps sorted, rows sorted by _uuid. */
 function canonRows(rows: readonly Row[]): unknown {
-  const atom = (a: unknown): unknown => (a instanceof Uuid ? `uuid:${a.value}` : a instanceof NamedUuid ? `named:${a.name}` : a)
+  const atom = (a: unknown): unknown =>
+    a instanceof Uuid ? `uuid:${a.value}` : a instanceof NamedUuid ? `named:${a.name}` : a
   const key = (x: unknown): string => JSON.stringify(x)
   const value = (v: Value): unknown => {
     if (v instanceof OvsdbSet) return { set: v.items.map(atom).sort((a, b) => key(a).localeCompare(key(b))) }
-    if (v instanceof Map) return { map: [...v].map(([k, x]) => [atom(k), atom(x)]).sort((a, b) => key(a).localeCompare(key(b))) }
+    if (v instanceof Map)
+      return { map: [...v].map(([k, x]) => [atom(k), atom(x)]).sort((a, b) => key(a).localeCompare(key(b))) }
     return atom(v)
   }
   return rows
-    .map((r) => Object.fromEntries(Object.keys(r).sort().map((c) => [c, value(r[c] as Value)])))
+    .map((r) =>
+      Object.fromEntries(
+        Object.keys(r)
+          .sort()
+          .map((c) => [c, value(r[c] as Value)]),
+      ),
+    )
     .sort((a, b) => key(a._uuid).localeCompare(key(b._uuid)))
 }
 
@@ -121,7 +129,9 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
 
     const [upd] = await client.transact(DB, [op.update('Bridge', [['_uuid', '==', br]], { fail_mode: 'secure' })])
     assert.deepEqual(upd, { count: 1 })
-    const [mut] = await client.transact(DB, [op.mutate('Bridge', [['_uuid', '==', br]], [['external_ids', 'insert', ovsdbMap({ 'bridge-id': 'x' })]])])
+    const [mut] = await client.transact(DB, [
+      op.mutate('Bridge', [['_uuid', '==', br]], [['external_ids', 'insert', ovsdbMap({ 'bridge-id': 'x' })]]),
+    ])
     assert.deepEqual(mut, { count: 1 })
     const [sel] = await client.transact(DB, [op.select('Bridge', [['_uuid', '==', br]])])
     const row = sel.rows[0] as Row
@@ -148,7 +158,9 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
         op.insert('Bridge', { name }, 'b'),
         op.mutate('Open_vSwitch', [], [['bridges', 'insert', new NamedUuid('b')]]),
         // Precondition: system-id is some value it is not.
-        op.wait('Open_vSwitch', [], ['external_ids'], '==', [{ external_ids: ovsdbMap({ 'system-id': 'not-this-one' }) }]),
+        op.wait('Open_vSwitch', [], ['external_ids'], '==', [
+          { external_ids: ovsdbMap({ 'system-id': 'not-this-one' }) },
+        ]),
       ]),
       (err: unknown) => {
         assert.ok(err instanceof OvsdbWaitFailedError)
@@ -168,7 +180,13 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   it('operation errors are typed, with the index of the failed operation', async (t) => {
     const client = await OvsdbClient.connect(unix)
     t.after(() => client.destroy())
-    const cases: { name: string; ops: Parameters<OvsdbClient['transact']>[1]; code: string; index: number; op: string }[] = [
+    const cases: {
+      name: string
+      ops: Parameters<OvsdbClient['transact']>[1]
+      code: string
+      index: number
+      op: string
+    }[] = [
       {
         name: 'enum constraint',
         ops: [op.comment('x'), op.insert('Bridge', { name: 'c1', fail_mode: 'bogus' })],
@@ -184,7 +202,13 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
         op: 'insert',
       },
       { name: 'abort', ops: [op.comment('before'), op.abort()], code: 'OVN_OVSDB_ABORTED', index: 1, op: 'abort' },
-      { name: 'assert without the lock', ops: [op.assert('nobody_holds_this')], code: 'OVN_OVSDB_NOT_OWNER', index: 0, op: 'assert' },
+      {
+        name: 'assert without the lock',
+        ops: [op.assert('nobody_holds_this')],
+        code: 'OVN_OVSDB_NOT_OWNER',
+        index: 0,
+        op: 'assert',
+      },
       {
         name: 'unknown column',
         ops: [op.select('Bridge', [['no_such_column', '==', 1]])],
@@ -224,7 +248,10 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     t.after(() => client.destroy())
     // Every operation succeeds; the commit then finds a reference to a row that does not exist.
     const ghost = new Uuid(randomUUID())
-    const ops = [op.insert('Bridge', { name: 'ghostly', ports: set(ghost) }, 'g'), op.mutate('Open_vSwitch', [], [['bridges', 'insert', new NamedUuid('g')]])]
+    const ops = [
+      op.insert('Bridge', { name: 'ghostly', ports: set(ghost) }, 'g'),
+      op.mutate('Open_vSwitch', [], [['bridges', 'insert', new NamedUuid('g')]]),
+    ]
     await assert.rejects(client.transact(DB, ops), (err: unknown) => {
       assert.ok(err instanceof TransactionError)
       assert.equal(err.code, 'OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION')
@@ -241,32 +268,53 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     const client = await OvsdbClient.connect(unix)
     t.after(() => client.destroy())
     await assert.rejects(client.transact('No_Such_DB', [op.comment('x')]), OvsdbUnknownDatabaseError)
-    await assert.rejects(client.getSchema('No_Such_DB'), (e: unknown) => e instanceof OvsdbUnknownDatabaseError && e.code === 'OVN_OVSDB_UNKNOWN_DATABASE')
-    await assert.rejects(client.monitorCancel('never-started'), (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_MONITOR')
-    await assert.rejects(client.request('no_such_method', []), (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_METHOD')
+    await assert.rejects(
+      client.getSchema('No_Such_DB'),
+      (e: unknown) => e instanceof OvsdbUnknownDatabaseError && e.code === 'OVN_OVSDB_UNKNOWN_DATABASE',
+    )
+    await assert.rejects(
+      client.monitorCancel('never-started'),
+      (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_MONITOR',
+    )
+    await assert.rejects(
+      client.request('no_such_method', []),
+      (e: unknown) => e instanceof OvsdbError && e.code === 'OVN_OVSDB_UNKNOWN_METHOD',
+    )
     // The connection is still fine after errors.
     assert.ok((await client.listDbs()).includes(DB))
   })
 
-  it('select returns the same rows as OVS\'s own ovsdb-client for the same query', async (t) => {
+  it("select returns the same rows as OVS's own ovsdb-client for the same query", async (t) => {
     const client = await OvsdbClient.connect(unix)
     t.after(() => client.destroy())
     await addBridge(client, 'cmp-a', { external_ids: ovsdbMap({ a: '1', b: '2' }), fail_mode: 'standalone' })
     await addBridge(client, 'cmp-b', { other_config: ovsdbMap({ 'disable-in-band': 'true' }) })
     const query = { op: 'select', table: 'Bridge', where: [['name', 'includes', 'cmp-a']] }
     for (const where of [[], [['name', '==', 'cmp-a']]] as const) {
-      const theirs = (await ovsdbClientJson(['transact', unix, JSON.stringify([DB, { ...query, where }])])) as [{ rows: unknown[] }]
-      const [ours] = await client.transact(DB, [op.select('Bridge', where.map((w) => [w[0], w[1], w[2]] as const))])
+      const theirs = (await ovsdbClientJson(['transact', unix, JSON.stringify([DB, { ...query, where }])])) as [
+        { rows: unknown[] },
+      ]
+      const [ours] = await client.transact(DB, [
+        op.select(
+          'Bridge',
+          where.map((w) => [w[0], w[1], w[2]] as const),
+        ),
+      ])
       const schema = await client.getSchema(DB)
       const theirRows = theirs[0].rows.map((r) => decodeRow(r, schema.tables.get('Bridge')))
       assert.ok(ours.rows.length >= 1)
       assert.deepEqual(canonRows(ours.rows), canonRows(theirRows))
     }
     // And a whole-table dump of Open_vSwitch through `ovsdb-client -f json dump`.
-    const dump = (await ovsdbClientJson(['-f', 'json', 'dump', unix, DB, 'Open_vSwitch'])) as { headings: string[]; data: unknown[][] }
+    const dump = (await ovsdbClientJson(['-f', 'json', 'dump', unix, DB, 'Open_vSwitch'])) as {
+      headings: string[]
+      data: unknown[][]
+    }
     const [ours] = await client.transact(DB, [op.select('Open_vSwitch', [], dump.headings)])
     const schema = await client.getSchema(DB)
-    const theirRows = dump.data.map((cells) => decodeRow(Object.fromEntries(dump.headings.map((h, i) => [h, cells[i]])), schema.tables.get('Open_vSwitch')))
+    const theirRows = dump.data.map((cells) =>
+      decodeRow(Object.fromEntries(dump.headings.map((h, i) => [h, cells[i]])), schema.tables.get('Open_vSwitch')),
+    )
     assert.deepEqual(canonRows(ours.rows), canonRows(theirRows))
   })
 
@@ -283,7 +331,9 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     assert.ok(initialNames.includes('mon-initial'))
 
     const br = await addBridge(writer, 'mon-new')
-    const inserted = await waitFor('update for mon-new', () => seen.find((u) => u.Bridge?.[br.value]?.new?.name === 'mon-new'))
+    const inserted = await waitFor('update for mon-new', () =>
+      seen.find((u) => u.Bridge?.[br.value]?.new?.name === 'mon-new'),
+    )
     const rowUpdate = inserted.Bridge?.[br.value]
     assert.equal(rowUpdate?.old, undefined)
     assert.ok(rowUpdate?.new?.external_ids instanceof Map)
@@ -312,7 +362,11 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     const writer = await OvsdbClient.connect(unix)
     t.after(() => writer.destroy())
     const seen: TableUpdates2[] = []
-    const mon = await client.monitorCond(DB, { Bridge: { columns: ['name', 'fail_mode'], where: [['name', '==', 'cond-yes']] } }, (u) => seen.push(u))
+    const mon = await client.monitorCond(
+      DB,
+      { Bridge: { columns: ['name', 'fail_mode'], where: [['name', '==', 'cond-yes']] } },
+      (u) => seen.push(u),
+    )
     assert.deepEqual(mon.initial, {})
     const no = await addBridge(writer, 'cond-no')
     const yes = await addBridge(writer, 'cond-yes')
@@ -327,7 +381,7 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     await mon.cancel()
   })
 
-  it('answers the server\'s echo probes, so an idle connection with a 1 s inactivity probe stays up', async (t) => {
+  it("answers the server's echo probes, so an idle connection with a 1 s inactivity probe stays up", async (t) => {
     const port = await freePort()
     const setup = await OvsdbClient.connect(unix)
     const [manager] = await setup.transact(DB, [
@@ -348,7 +402,12 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     })
     // The server disconnects a peer that does not answer its echo within one more interval; a
     // second echo on the same connection proves the first was answered.
-    await waitFor('two echo requests answered', () => (logger.lines.filter((l) => l.includes('answering echo')).length >= 2 ? true : undefined), 20_000, 100)
+    await waitFor(
+      'two echo requests answered',
+      () => (logger.lines.filter((l) => l.includes('answering echo')).length >= 2 ? true : undefined),
+      20_000,
+      100,
+    )
     assert.equal(closed, false)
     assert.ok((await client.listDbs()).includes(DB))
   })
@@ -365,7 +424,10 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     t.after(() => client.destroy())
     // A wait without timeout on a condition that never holds: the server holds the reply.
     const blocked = op.wait('Bridge', [['name', '==', 'never-there']], ['name'], '!=', [], { timeoutMs: null })
-    await assert.rejects(client.transact(DB, [blocked], { timeoutMs: 200 }), (e: unknown) => e instanceof OvsdbRequestTimeoutError && e.code === 'OVN_OVSDB_REQUEST_TIMEOUT')
+    await assert.rejects(
+      client.transact(DB, [blocked], { timeoutMs: 200 }),
+      (e: unknown) => e instanceof OvsdbRequestTimeoutError && e.code === 'OVN_OVSDB_REQUEST_TIMEOUT',
+    )
     assert.ok((await client.listDbs()).includes(DB))
     // The client-wide default applies too.
     const quick = await OvsdbClient.connect(unix, { timeoutMs: 200 })
@@ -378,11 +440,16 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
     t.after(() => client.destroy())
     let closeEvents = 0
     client.on('close', () => closeEvents++)
-    const pending = client.transact(DB, [op.wait('Bridge', [['name', '==', 'never-there']], ['name'], '!=', [], { timeoutMs: null })])
+    const pending = client.transact(DB, [
+      op.wait('Bridge', [['name', '==', 'never-there']], ['name'], '!=', [], { timeoutMs: null }),
+    ])
     const p1 = client.close()
     const p2 = client.close()
     assert.equal(p1, p2)
-    await assert.rejects(pending, (e: unknown) => e instanceof OvsdbUnavailableError && e.code === 'OVN_OVSDB_UNAVAILABLE')
+    await assert.rejects(
+      pending,
+      (e: unknown) => e instanceof OvsdbUnavailableError && e.code === 'OVN_OVSDB_UNAVAILABLE',
+    )
     await p1
     assert.equal(client.closed, true)
     await assert.rejects(client.listDbs(), OvsdbUnavailableError)
@@ -394,7 +461,9 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   it('destroy(err) aborts, rejects pending requests with err, and is idempotent', async (t) => {
     const client = await OvsdbClient.connect(unix)
     t.after(() => client.destroy())
-    const pending = client.transact(DB, [op.wait('Bridge', [['name', '==', 'never-there']], ['name'], '!=', [], { timeoutMs: null })])
+    const pending = client.transact(DB, [
+      op.wait('Bridge', [['name', '==', 'never-there']], ['name'], '!=', [], { timeoutMs: null }),
+    ])
     const boom = new Error('boom')
     const d1 = client.destroy(boom)
     const d2 = client.destroy(new Error('second'))
@@ -423,7 +492,10 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
 
   it('refuses an ssl server whose certificate does not chain to our CA', async () => {
     const ssl = { key: srv.pki.clientKey, cert: srv.pki.clientCert, ca: srv.pki.otherCaCert }
-    await assert.rejects(OvsdbClient.connect(`ssl:127.0.0.1:${srv.sslPort}`, { ssl }), (e: unknown) => e instanceof OvsdbUnavailableError)
+    await assert.rejects(
+      OvsdbClient.connect(`ssl:127.0.0.1:${srv.sslPort}`, { ssl }),
+      (e: unknown) => e instanceof OvsdbUnavailableError,
+    )
   })
 
   it('an ssl remote without key/cert/ca is a caller error', async () => {
@@ -445,7 +517,10 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   })
 
   it('with database set, a server that does not serve it is skipped', async (t) => {
-    await assert.rejects(OvsdbClient.connect(unix, { database: 'OVN_Northbound' }), (e: unknown) => e instanceof OvsdbUnavailableError && /not served here/.test(e.message))
+    await assert.rejects(
+      OvsdbClient.connect(unix, { database: 'OVN_Northbound' }),
+      (e: unknown) => e instanceof OvsdbUnavailableError && /not served here/.test(e.message),
+    )
     const client = await OvsdbClient.connect(unix, { database: DB, leaderOnly: true })
     t.after(() => client.destroy())
     const info = await client.serverDatabase(DB)
@@ -482,9 +557,16 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   })
 
   it('unixctl: a daemon error is UnixctlError, an unreachable socket UnixctlUnavailableError', async () => {
-    await assert.rejects(unixctlCall(srv.ctl, 'no/such-command'), (e: unknown) => e instanceof UnixctlError && e.code === 'OVN_UNIXCTL_ERROR' && /not a valid command/.test(e.message))
+    await assert.rejects(
+      unixctlCall(srv.ctl, 'no/such-command'),
+      (e: unknown) =>
+        e instanceof UnixctlError && e.code === 'OVN_UNIXCTL_ERROR' && /not a valid command/.test(e.message),
+    )
     await assert.rejects(unixctlCall(srv.ctl, 'ovsdb-server/add-db', []), UnixctlError)
-    await assert.rejects(unixctlCall(`${srv.dir}/absent.ctl`, 'version'), (e: unknown) => e instanceof UnixctlUnavailableError && e.code === 'OVN_UNIXCTL_UNAVAILABLE')
+    await assert.rejects(
+      unixctlCall(`${srv.dir}/absent.ctl`, 'version'),
+      (e: unknown) => e instanceof UnixctlUnavailableError && e.code === 'OVN_UNIXCTL_UNAVAILABLE',
+    )
     await assert.rejects(findUnixctlSocket(srv.dir, 'ovn-controller'), UnixctlUnavailableError)
   })
 })
@@ -497,10 +579,20 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
     cluster = await startCluster(3)
     // Wait until the cluster has elected a leader and every member has joined (is connected),
     // so that killing the leader later still leaves a majority of three.
-    const c = await waitFor('a cluster leader', () => OvsdbClient.connect(cluster.remotes, { database: NB, leaderOnly: true, timeoutMs: 2000 }), 30_000, 200)
+    const c = await waitFor(
+      'a cluster leader',
+      () => OvsdbClient.connect(cluster.remotes, { database: NB, leaderOnly: true, timeoutMs: 2000 }),
+      30_000,
+      200,
+    )
     await c.close()
     for (const m of cluster.members) {
-      const mc = await waitFor(`member s${m.index} connected`, () => OvsdbClient.connect(m.remote, { database: NB, timeoutMs: 2000 }), 30_000, 200)
+      const mc = await waitFor(
+        `member s${m.index} connected`,
+        () => OvsdbClient.connect(m.remote, { database: NB, timeoutMs: 2000 }),
+        30_000,
+        200,
+      )
       await mc.close()
     }
   })
@@ -540,7 +632,10 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
     const [ins] = await client.transact(NB, [op.insert('Logical_Switch', { name: 'ls-via-follower' })])
     assert.ok(ins.uuid instanceof Uuid)
     // leaderOnly refuses a follower-only list, saying why.
-    await assert.rejects(OvsdbClient.connect([follower.remote], { database: NB, leaderOnly: true }), (e: unknown) => e instanceof OvsdbUnavailableError && /not the leader/.test(e.message))
+    await assert.rejects(
+      OvsdbClient.connect([follower.remote], { database: NB, leaderOnly: true }),
+      (e: unknown) => e instanceof OvsdbUnavailableError && /not the leader/.test(e.message),
+    )
   })
 
   it('leaderOnly without database is a caller error', async () => {
@@ -559,7 +654,12 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
       if (frozen) process.kill(leader.server.pid, 'SIGCONT')
     })
     const others = cluster.remotes.filter((r) => r !== leader.remote)
-    const next = await waitFor('a leader among the others', () => OvsdbClient.connect(others, { database: NB, leaderOnly: true, timeoutMs: 2000 }), 30_000, 200)
+    const next = await waitFor(
+      'a leader among the others',
+      () => OvsdbClient.connect(others, { database: NB, leaderOnly: true, timeoutMs: 2000 }),
+      30_000,
+      200,
+    )
     t.after(() => next.destroy())
     process.kill(leader.server.pid, 'SIGCONT')
     frozen = false
@@ -569,7 +669,12 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
     assert.equal(client.closed, true)
     // The cluster heals: all three members connected again (the next test needs a majority).
     for (const m of cluster.members) {
-      const mc = await waitFor(`member s${m.index} connected again`, () => OvsdbClient.connect(m.remote, { database: NB, timeoutMs: 2000 }), 30_000, 200)
+      const mc = await waitFor(
+        `member s${m.index} connected again`,
+        () => OvsdbClient.connect(m.remote, { database: NB, timeoutMs: 2000 }),
+        30_000,
+        200,
+      )
       await mc.close()
     }
   })
@@ -595,7 +700,10 @@ describe('OvsdbClient against a 3-member RAFT cluster (OVN_Northbound)', () => {
     assert.ok(ins.uuid instanceof Uuid)
 
     // The dead member is skipped (its reason kept); alone, it gives OvsdbUnavailableError.
-    const any = await OvsdbClient.connect([oldLeader.remote, ...cluster.remotes.filter((r) => r !== oldLeader.remote)], { database: NB })
+    const any = await OvsdbClient.connect(
+      [oldLeader.remote, ...cluster.remotes.filter((r) => r !== oldLeader.remote)],
+      { database: NB },
+    )
     t.after(() => any.destroy())
     assert.notEqual(any.remote, oldLeader.remote)
     await assert.rejects(OvsdbClient.connect([oldLeader.remote], { database: NB, leaderOnly: true }), (e: unknown) => {

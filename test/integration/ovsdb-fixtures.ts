@@ -17,7 +17,12 @@ export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
 export const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 
 /** Poll `check` until it returns a value other than undefined; bounded, for readiness only. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, limitMs = 20_000, stepMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  limitMs = 20_000,
+  stepMs = 50,
+): Promise<T> {
   const deadline = Date.now() + limitMs
   let last: unknown
   for (;;) {
@@ -27,7 +32,8 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     } catch (err) {
       last = err
     }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
     await new Promise((r) => setTimeout(r, stepMs))
   }
 }
@@ -61,12 +67,58 @@ async function openssl(cwd: string, ...args: string[]): Promise<void> {
 }
 
 async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl(dir, 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`)
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  )
 }
 
 async function makeLeaf(dir: string, name: string, ca: string): Promise<void> {
-  await openssl(dir, 'req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`)
-  await openssl(dir, 'x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2')
+  await openssl(
+    dir,
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${name}`,
+  )
+  await openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.crt`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+  )
 }
 
 export async function makePki(dir: string): Promise<Pki> {
@@ -154,19 +206,24 @@ export async function startStandalone(): Promise<Standalone> {
     const sslPort = await freePort()
     const sock = join(dir, 'db.sock')
     const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir }
-    server = startProcess('ovsdb-server', '/usr/sbin/ovsdb-server', [
-      join(dir, 'conf.db'),
-      `--remote=punix:${sock}`,
-      `--remote=ptcp:${tcpPort}:127.0.0.1`,
-      `--remote=pssl:${sslPort}:127.0.0.1`,
-      '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
-      `--private-key=${pki.serverKey}`,
-      `--certificate=${pki.serverCert}`,
-      `--ca-cert=${join(dir, 'ca.crt')}`,
-      '--pidfile',
-      `--log-file=${join(dir, 'ovsdb-server.log')}`,
-      '--no-chdir',
-    ], env)
+    server = startProcess(
+      'ovsdb-server',
+      '/usr/sbin/ovsdb-server',
+      [
+        join(dir, 'conf.db'),
+        `--remote=punix:${sock}`,
+        `--remote=ptcp:${tcpPort}:127.0.0.1`,
+        `--remote=pssl:${sslPort}:127.0.0.1`,
+        '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
+        `--private-key=${pki.serverKey}`,
+        `--certificate=${pki.serverCert}`,
+        `--ca-cert=${join(dir, 'ca.crt')}`,
+        '--pidfile',
+        `--log-file=${join(dir, 'ovsdb-server.log')}`,
+        '--no-chdir',
+      ],
+      env,
+    )
     const s = server
     const ctl = await waitFor('ovsdb-server control socket', async () => {
       if (s.proc.exitCode !== null) throw new Error(`ovsdb-server exited: ${String(s)}`)
@@ -217,14 +274,19 @@ export async function startCluster(size = 3): Promise<Cluster> {
     for (let i = 0; i < size; i++) {
       const sock = join(dir, `s${i}.sock`)
       const ctl = join(dir, `s${i}.ctl`)
-      const server = startProcess(`ovsdb-server s${i}`, '/usr/sbin/ovsdb-server', [
-        join(dir, `s${i}.db`),
-        `--remote=punix:${sock}`,
-        `--unixctl=${ctl}`,
-        `--pidfile=${join(dir, `s${i}.pid`)}`,
-        `--log-file=${join(dir, `s${i}.log`)}`,
-        '--no-chdir',
-      ], { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir })
+      const server = startProcess(
+        `ovsdb-server s${i}`,
+        '/usr/sbin/ovsdb-server',
+        [
+          join(dir, `s${i}.db`),
+          `--remote=punix:${sock}`,
+          `--unixctl=${ctl}`,
+          `--pidfile=${join(dir, `s${i}.pid`)}`,
+          `--log-file=${join(dir, `s${i}.log`)}`,
+          '--no-chdir',
+        ],
+        { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir },
+      )
       members.push({ index: i, sock, remote: `unix:${sock}`, ctl, server })
     }
     for (const m of members) {

@@ -5,11 +5,27 @@
  * Prints ONE JSON line with what it saw.
  */
 import { readFileSync } from 'node:fs'
-import { NamedUuid, OvsdbClient, OvsdbWaitFailedError, op, ovsdbMap, setItems, stringMap, unixctlCall } from '../../lib/ovsdb/index.js'
+import {
+  NamedUuid,
+  OvsdbClient,
+  OvsdbWaitFailedError,
+  op,
+  ovsdbMap,
+  setItems,
+  stringMap,
+  unixctlCall,
+} from '../../lib/ovsdb/index.js'
 import type { TableUpdates } from '../../lib/ovsdb/index.js'
 
 async function main(): Promise<void> {
-  const [unix, sslRemote, caFile, keyFile, certFile, ctl] = process.argv.slice(2) as [string, string, string, string, string, string]
+  const [unix, sslRemote, caFile, keyFile, certFile, ctl] = process.argv.slice(2) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ]
   const out: Record<string, unknown> = { node: process.version }
   const client = await OvsdbClient.connect(unix, { database: 'Open_vSwitch' })
   out.dbs = (await client.listDbs()).sort()
@@ -35,7 +51,9 @@ async function main(): Promise<void> {
   await client.echo()
   out.updates = updates.length > 0
   await client.close()
-  const ssl = await OvsdbClient.connect(sslRemote, { ssl: { ca: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') } })
+  const ssl = await OvsdbClient.connect(sslRemote, {
+    ssl: { ca: readFileSync(caFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') },
+  })
   out.sslDbs = (await ssl.listDbs()).length
   await ssl.destroy()
   out.version = (await unixctlCall(ctl, 'version')).trim()

@@ -47,15 +47,19 @@ it('the OVSDB client bundled for Node 16 talks to ovsdb-server on Node 16', asyn
   await writeFile(join(dir, 'client.key'), srv.pki.clientKey)
   await writeFile(join(dir, 'client.crt'), srv.pki.clientCert)
   await writeFile(join(dir, 'ca.crt'), srv.pki.caCert)
-  const { stdout } = await run(NODE16, [
-    outfile,
-    `unix:${srv.sock}`,
-    `ssl:127.0.0.1:${srv.sslPort}`,
-    join(dir, 'ca.crt'),
-    join(dir, 'client.key'),
-    join(dir, 'client.crt'),
-    srv.ctl,
-  ], { timeout: 60_000 })
+  const { stdout } = await run(
+    NODE16,
+    [
+      outfile,
+      `unix:${srv.sock}`,
+      `ssl:127.0.0.1:${srv.sslPort}`,
+      join(dir, 'ca.crt'),
+      join(dir, 'client.key'),
+      join(dir, 'client.crt'),
+      srv.ctl,
+    ],
+    { timeout: 60_000 },
+  )
   const seen = JSON.parse(stdout) as Record<string, unknown>
   assert.match(String(seen.node), /^v16\./)
   assert.deepEqual(seen.dbs, ['Open_vSwitch', '_Server'])

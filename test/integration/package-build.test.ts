@@ -10,7 +10,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; exports: Record<string, { types: string; import: string }>; bin: Record<string, string> }
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  name: string
+  exports: Record<string, { types: string; import: string }>
+  bin: Record<string, string>
+}
 
 test('the package entry and its declarations exist where package.json says', () => {
   const entry = pkg.exports['.']
@@ -21,7 +25,19 @@ test('the package entry and its declarations exist where package.json says', () 
 
 test('the entry exports the pool driver, the errors and the building blocks', async () => {
   const m = (await import(pathToFileURL(join(ROOT, pkg.exports['.']?.import ?? '')).href)) as Record<string, unknown>
-  for (const name of ['XapiPool', 'setup', 'verify', 'status', 'teardown', 'setupPools', 'attachVms', 'detachVms', 'connectNorthbound', 'XapiOvnError', 'chooseTransportPif']) {
+  for (const name of [
+    'XapiPool',
+    'setup',
+    'verify',
+    'status',
+    'teardown',
+    'setupPools',
+    'attachVms',
+    'detachVms',
+    'connectNorthbound',
+    'XapiOvnError',
+    'chooseTransportPif',
+  ]) {
     assert.equal(typeof m[name], 'function', name)
   }
   const ns = m as { ovsdb: Record<string, unknown>; nb: Record<string, unknown>; chassis: Record<string, unknown> }

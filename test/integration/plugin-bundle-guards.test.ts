@@ -58,7 +58,11 @@ before(async () => {
         name: 'test-dispatch-table',
         setup(b) {
           b.onResolve({ filter: /\/functions\/index\.js$/ }, () => ({ path: 'test-functions', namespace: 'test' }))
-          b.onLoad({ filter: /.*/, namespace: 'test' }, () => ({ contents: TEST_FUNCTIONS, loader: 'ts', resolveDir: join(root, 'plugin') }))
+          b.onLoad({ filter: /.*/, namespace: 'test' }, () => ({
+            contents: TEST_FUNCTIONS,
+            loader: 'ts',
+            resolveDir: join(root, 'plugin'),
+          }))
         },
       },
     ],
@@ -67,7 +71,10 @@ before(async () => {
 
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-for (const [runtime, node] of [['current Node', process.execPath], ['Node 16.20', node16]] as const) {
+for (const [runtime, node] of [
+  ['current Node', process.execPath],
+  ['Node 16.20', node16],
+] as const) {
   describe(`the plugin entry on ${runtime}`, () => {
     const logFile = () => join(dir, `${runtime.replace(/\W/g, '')}.log`)
     function run(fn: string): { reply: Record<string, unknown>; stdout: string } {
@@ -95,12 +102,21 @@ for (const [runtime, node] of [['current Node', process.execPath], ['Node 16.20'
     })
 
     test('an exception thrown from a timer answers OVN_INTERNAL and exits 0', () => {
-      assert.deepEqual(run('throws-later').reply, { Status: 'Failure', ErrorDescription: ['OVN_INTERNAL', 'thrown from a timer'] })
-      assert.match(readFileSync(logFile(), 'utf8'), /error uncaught exception \{"message":"thrown from a timer","stack":"Error: thrown from a timer/)
+      assert.deepEqual(run('throws-later').reply, {
+        Status: 'Failure',
+        ErrorDescription: ['OVN_INTERNAL', 'thrown from a timer'],
+      })
+      assert.match(
+        readFileSync(logFile(), 'utf8'),
+        /error uncaught exception \{"message":"thrown from a timer","stack":"Error: thrown from a timer/,
+      )
     })
 
     test('a rejection nobody awaited answers OVN_INTERNAL and exits 0', () => {
-      assert.deepEqual(run('rejects-unawaited').reply, { Status: 'Failure', ErrorDescription: ['OVN_INTERNAL', 'a rejection nobody awaited'] })
+      assert.deepEqual(run('rejects-unawaited').reply, {
+        Status: 'Failure',
+        ErrorDescription: ['OVN_INTERNAL', 'a rejection nobody awaited'],
+      })
     })
 
     test('a 2 MiB reply is flushed whole before the process exits', () => {

@@ -55,13 +55,28 @@ function expectOneReply(r: ReturnType<typeof spawnSync>): Reply {
   const decoded = decodeMethodResponse(stdout) // strict: anything else on stdout fails here
   assert.equal(decoded.kind, 'params')
   const v = (decoded as unknown as { params: [Reply] }).params[0]
-  assert.ok(v.Status === 'Success' ? typeof v.Value === 'string' : v.Status === 'Failure' && Array.isArray(v.ErrorDescription), JSON.stringify(v))
+  assert.ok(
+    v.Status === 'Success' ? typeof v.Value === 'string' : v.Status === 'Failure' && Array.isArray(v.ErrorDescription),
+    JSON.stringify(v),
+  )
   return v
 }
 
 const runtimes: Array<[string, (args: string[]) => ReturnType<typeof spawnSync>]> = [
-  ['exec through the shebang (current Node)', (args) => spawnSync(plugin, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })],
-  ['Node 16.20', (args) => spawnSync(node16, [plugin, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 })],
+  [
+    'exec through the shebang (current Node)',
+    (args) => spawnSync(plugin, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }),
+  ],
+  [
+    'Node 16.20',
+    (args) =>
+      spawnSync(node16, [plugin, ...args], {
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 120_000,
+      }),
+  ],
 ]
 
 const request = (fn: string, args: Record<string, string> = {}) => encodeMethodCall(fn, ['OpaqueRef:b1d2', args])
@@ -69,19 +84,33 @@ const request = (fn: string, args: Record<string, string> = {}) => encodeMethodC
 for (const [runtime, run] of runtimes) {
   describe(`dist/ovn-chassis on ${runtime}`, () => {
     test('the runtime is what we think it is', () => {
-      const r = spawnSync(runtime.startsWith('Node 16') ? node16 : '/usr/bin/env', runtime.startsWith('Node 16') ? ['--version'] : ['node', '--version'], { env, encoding: 'utf8' })
+      const r = spawnSync(
+        runtime.startsWith('Node 16') ? node16 : '/usr/bin/env',
+        runtime.startsWith('Node 16') ? ['--version'] : ['node', '--version'],
+        { env, encoding: 'utf8' },
+      )
       assert.match(r.stdout, runtime.startsWith('Node 16') ? /^v16\.20\./ : /^v\d+\./)
     })
 
     test('an unknown fn answers UNKNOWN_XENAPI_PLUGIN_FUNCTION [fn]', () => {
       const v = expectOneReply(run([request('no-such-function')]))
-      assert.deepEqual(v, { Status: 'Failure', ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'] })
-      assert.match(readFileSync(env.XAPI_OVN_PLUGIN_LOG as string, 'utf8'), /pid=\d+ fn=no-such-function warn unknown function/)
+      assert.deepEqual(v, {
+        Status: 'Failure',
+        ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'],
+      })
+      assert.match(
+        readFileSync(env.XAPI_OVN_PLUGIN_LOG as string, 'utf8'),
+        /pid=\d+ fn=no-such-function warn unknown function/,
+      )
     })
 
     test('the request exactly as xapi writes it (untyped values)', () => {
-      const xml = '<?xml version="1.0"?><methodCall><methodName>no-such-function</methodName><params><param><value>OpaqueRef:x</value></param><param><value><struct><member><name>k</name><value>v</value></member></struct></value></param></params></methodCall>'
-      assert.deepEqual(expectOneReply(run([xml])), { Status: 'Failure', ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'] })
+      const xml =
+        '<?xml version="1.0"?><methodCall><methodName>no-such-function</methodName><params><param><value>OpaqueRef:x</value></param><param><value><struct><member><name>k</name><value>v</value></member></struct></value></param></params></methodCall>'
+      assert.deepEqual(expectOneReply(run([xml])), {
+        Status: 'Failure',
+        ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'],
+      })
     })
 
     test('malformed XML answers OVN_INVALID_REQUEST', () => {
@@ -90,19 +119,29 @@ for (const [runtime, run] of runtimes) {
     })
 
     test('an entity bomb answers OVN_INVALID_REQUEST', () => {
-      const v = expectOneReply(run(['<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><methodCall><methodName>&b;</methodName></methodCall>']))
+      const v = expectOneReply(
+        run([
+          '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><methodCall><methodName>&b;</methodName></methodCall>',
+        ]),
+      )
       assert.deepEqual(v.ErrorDescription, ['OVN_INVALID_REQUEST', 'DOCTYPE declarations are not accepted (offset 21)'])
     })
 
     test('a missing argv[1] answers OVN_INVALID_REQUEST', () => {
       const v = expectOneReply(run([]))
-      assert.deepEqual(v.ErrorDescription, ['OVN_INVALID_REQUEST', 'argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument'])
+      assert.deepEqual(v.ErrorDescription, [
+        'OVN_INVALID_REQUEST',
+        'argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument',
+      ])
     })
 
     test('a huge argv (120 000 characters, near the kernel limit for one argument) answers OVN_INVALID_REQUEST', () => {
       const xml = request('configure', { 'ovn-remote': 'x'.repeat(120_000) })
       const v = expectOneReply(run([xml]))
-      assert.deepEqual(v.ErrorDescription, ['OVN_INVALID_REQUEST', 'argument "ovn-remote" is 120000 characters long (at most 65536)'])
+      assert.deepEqual(v.ErrorDescription, [
+        'OVN_INVALID_REQUEST',
+        'argument "ovn-remote" is 120000 characters long (at most 65536)',
+      ])
     })
 
     for (const fn of ['configure', 'verify', 'status', 'unconfigure']) {
@@ -132,7 +171,12 @@ describe('the bundle file', () => {
     const outside = required.filter((name) => !builtins.has(name.replace(/^node:/, '')))
     assert.deepEqual(outside, [])
     const dynamic = [...text.matchAll(/\bimport\s*\(([^)]*)\)/g)].map((m) => m[1] as string)
-    assert.ok(dynamic.every((d) => /^["'`]node:[a-z_/]+["'`]$/.test(d.trim())), `dynamic import() only of Node built-ins: ${dynamic.join(', ')}`)
-    t.diagnostic(`dist/ovn-chassis: ${statSync(join(root, 'dist', 'ovn-chassis')).size} bytes; requires ${[...new Set(required)].sort().join(', ')}`)
+    assert.ok(
+      dynamic.every((d) => /^["'`]node:[a-z_/]+["'`]$/.test(d.trim())),
+      `dynamic import() only of Node built-ins: ${dynamic.join(', ')}`,
+    )
+    t.diagnostic(
+      `dist/ovn-chassis: ${statSync(join(root, 'dist', 'ovn-chassis')).size} bytes; requires ${[...new Set(required)].sort().join(', ')}`,
+    )
   })
 })

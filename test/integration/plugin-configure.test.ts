@@ -38,9 +38,23 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
     await host.createBridge('xenbr0', { networkUuids: [MGMT_NET] })
     await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
     await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
-    await host.plugVif({ domid: 3, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: OVN_NET, bridge: 'xapi1', mac: '02:00:00:00:03:00' })
+    await host.plugVif({
+      domid: 3,
+      devid: 0,
+      vifUuid: newUuid(),
+      vmUuid: newUuid(),
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: '02:00:00:00:03:00',
+    })
     // A key someone else owns, and one ovn-controller key set by hand before us.
-    await host.vsctl('set', 'Open_vSwitch', '.', 'external_ids:xs-other=keep-me', 'external_ids:ovn-remote-probe-interval=30000')
+    await host.vsctl(
+      'set',
+      'Open_vSwitch',
+      '.',
+      'external_ids:xs-other=keep-me',
+      'external_ids:ovn-remote-probe-interval=30000',
+    )
   })
   after(async () => {
     await host?.destroy()
@@ -66,11 +80,21 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
     assert.deepEqual(v.after, { ...ARGS, 'ovn-encap-type': 'geneve' })
     assert.deepEqual(Object.values(v.before), [null, null, null, null, null, null])
     const ext = await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids')
-    for (const [k, val] of Object.entries({ ...ARGS, 'ovn-encap-type': 'geneve', 'xs-other': 'keep-me', 'ovn-remote-probe-interval': '30000', 'system-id': host.uuid })) {
+    for (const [k, val] of Object.entries({
+      ...ARGS,
+      'ovn-encap-type': 'geneve',
+      'xs-other': 'keep-me',
+      'ovn-remote-probe-interval': '30000',
+      'system-id': host.uuid,
+    })) {
       assert.match(ext, new RegExp(`${k}="?${val.replace(/[.]/g, '\\.')}"?[,}]`), k)
     }
     // Bridge, Port and Interface rows are exactly as XAPI left them.
-    const tables = (dump: string) => dump.split('\n').filter((l) => !l.startsWith('Open_vSwitch ')).join('\n')
+    const tables = (dump: string) =>
+      dump
+        .split('\n')
+        .filter((l) => !l.startsWith('Open_vSwitch '))
+        .join('\n')
     assert.equal(tables(await host.dumpConfig()), tables(original))
   })
 
@@ -82,7 +106,7 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
     assert.equal(await host.dumpDb(), dump)
   })
 
-  test('configure is refused, with nothing written, when the bridge is not XAPI\'s or missing', async () => {
+  test("configure is refused, with nothing written, when the bridge is not XAPI's or missing", async () => {
     await host.vsctl('--no-wait', 'add-br', 'br-lonely', '--', 'set', 'Bridge', 'br-lonely', 'datapath_type=netdev')
     const dump = await host.dumpDb()
     const cases: [Record<string, string>, string, string][] = [
@@ -114,14 +138,20 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
     const r = await call(host, 'configure', ARGS)
     assert.deepEqual(r, { ok: false, code: 'OVN_SYSTEM_ID_MISMATCH', params: ['not-the-host', host.uuid] })
     const v = await value<ConfigureValue>(host, 'configure', { ...ARGS, 'force-system-id': 'true' })
-    assert.deepEqual(v.changes.find((c) => c.key === 'system-id'), { key: 'system-id', from: 'not-the-host', to: host.uuid })
+    assert.deepEqual(
+      v.changes.find((c) => c.key === 'system-id'),
+      { key: 'system-id', from: 'not-the-host', to: host.uuid },
+    )
   })
 
   test('unconfigure gives back every value, and then changes nothing', async () => {
     const v = await value<ConfigureValue>(host, 'unconfigure')
     assert.equal(v.changed, true)
     // The hand-set probe interval was not ours; system-id goes back to what it was before we forced it.
-    assert.equal((await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id')).trim().replace(/"/g, ''), 'not-the-host')
+    assert.equal(
+      (await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id')).trim().replace(/"/g, ''),
+      'not-the-host',
+    )
     // --no-wait: without it ovs-vsctl bumps next_cfg, which our writes never touch.
     await host.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', `external_ids:system-id=${host.uuid}`)
     assert.equal(await host.dumpConfig(), original)
@@ -130,24 +160,68 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
   })
 
   test('unknown fn is UNKNOWN_XENAPI_PLUGIN_FUNCTION', async () => {
-    assert.deepEqual(await call(host, 'reboot'), { ok: false, code: 'UNKNOWN_XENAPI_PLUGIN_FUNCTION', params: ['reboot'] })
+    assert.deepEqual(await call(host, 'reboot'), {
+      ok: false,
+      code: 'UNKNOWN_XENAPI_PLUGIN_FUNCTION',
+      params: ['reboot'],
+    })
   })
 
   const HOSTILE: [string, () => Promise<Awaited<ReturnType<typeof call>>>, string][] = [
-    ['malformed XML', () => callRaw(host, '<methodCall><methodName>configure</methodName><params>'), 'OVN_INVALID_REQUEST'],
-    ['an entity bomb', () => callRaw(host, '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><methodCall><methodName>configure</methodName></methodCall>'), 'OVN_INVALID_REQUEST'],
+    [
+      'malformed XML',
+      () => callRaw(host, '<methodCall><methodName>configure</methodName><params>'),
+      'OVN_INVALID_REQUEST',
+    ],
+    [
+      'an entity bomb',
+      () =>
+        callRaw(
+          host,
+          '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><methodCall><methodName>configure</methodName></methodCall>',
+        ),
+      'OVN_INVALID_REQUEST',
+    ],
     ['not XML at all', () => callRaw(host, 'configure ovn-bridge=xapi1'), 'OVN_INVALID_REQUEST'],
     ['binary in argv', () => callRaw(host, '\u0001\u0002\u00ff<methodCall>'), 'OVN_INVALID_REQUEST'],
-    ['a huge argument (refused by the request limits)', () => call(host, 'configure', { ...ARGS, hostname: 'a'.repeat(100_000) }), 'OVN_INVALID_REQUEST'],
-    ['a long argument (refused by the key\'s limit)', () => call(host, 'configure', { ...ARGS, 'ovn-cms-options': 'a'.repeat(5000) }), 'OVN_INVALID_ARGUMENT'],
-    ['shell metacharacters in the bridge', () => call(host, 'configure', { ...ARGS, 'ovn-bridge': 'x;touch /tmp/pwned' }), 'OVN_INVALID_ARGUMENT'],
-    ['a 16-character bridge name', () => call(host, 'configure', { ...ARGS, 'ovn-bridge': 'xapi123456789012' }), 'OVN_INVALID_ARGUMENT'],
-    ['$() in a mapping', () => call(host, 'configure', { ...ARGS, 'ovn-bridge-mappings': 'p:$(reboot)' }), 'OVN_INVALID_ARGUMENT'],
+    [
+      'a huge argument (refused by the request limits)',
+      () => call(host, 'configure', { ...ARGS, hostname: 'a'.repeat(100_000) }),
+      'OVN_INVALID_REQUEST',
+    ],
+    [
+      "a long argument (refused by the key's limit)",
+      () => call(host, 'configure', { ...ARGS, 'ovn-cms-options': 'a'.repeat(5000) }),
+      'OVN_INVALID_ARGUMENT',
+    ],
+    [
+      'shell metacharacters in the bridge',
+      () => call(host, 'configure', { ...ARGS, 'ovn-bridge': 'x;touch /tmp/pwned' }),
+      'OVN_INVALID_ARGUMENT',
+    ],
+    [
+      'a 16-character bridge name',
+      () => call(host, 'configure', { ...ARGS, 'ovn-bridge': 'xapi123456789012' }),
+      'OVN_INVALID_ARGUMENT',
+    ],
+    [
+      '$() in a mapping',
+      () => call(host, 'configure', { ...ARGS, 'ovn-bridge-mappings': 'p:$(reboot)' }),
+      'OVN_INVALID_ARGUMENT',
+    ],
     ['a bad IP', () => call(host, 'configure', { ...ARGS, 'ovn-encap-ip': '300.1.1.1' }), 'OVN_INVALID_ARGUMENT'],
-    ['a bad remote', () => call(host, 'configure', { ...ARGS, 'ovn-remote': 'tcp:192.0.2.10' }), 'OVN_INVALID_ARGUMENT'],
+    [
+      'a bad remote',
+      () => call(host, 'configure', { ...ARGS, 'ovn-remote': 'tcp:192.0.2.10' }),
+      'OVN_INVALID_ARGUMENT',
+    ],
     ['an unknown key', () => call(host, 'configure', { ...ARGS, 'ovn-sneaky': 'x' }), 'OVN_UNKNOWN_ARGUMENT'],
     ['a missing required key', () => call(host, 'configure', { 'ovn-bridge': 'xapi1' }), 'OVN_MISSING_ARGUMENT'],
-    ['a newline in a value', () => call(host, 'configure', { ...ARGS, hostname: 'h1\nsystem-id=evil' }), 'OVN_INVALID_ARGUMENT'],
+    [
+      'a newline in a value',
+      () => call(host, 'configure', { ...ARGS, hostname: 'h1\nsystem-id=evil' }),
+      'OVN_INVALID_ARGUMENT',
+    ],
     ['an unknown verify argument', () => call(host, 'verify', { wait: '5', evil: '1' }), 'OVN_UNKNOWN_ARGUMENT'],
     ['a bad wait', () => call(host, 'verify', { wait: '-1' }), 'OVN_INVALID_ARGUMENT'],
   ]
@@ -159,7 +233,10 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
       if (!r.ok) {
         assert.equal(r.code, code)
         assert.ok(r.params.length > 0)
-        assert.ok(r.params.every((p) => p.length < 2000), 'params are short')
+        assert.ok(
+          r.params.every((p) => p.length < 2000),
+          'params are short',
+        )
       }
       assert.equal(await host.dumpDb(), dump)
     })

@@ -7,7 +7,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LabHost } from '../../lab/host.js'
 import { spawn } from 'node:child_process'
-import { callPlugin, interpretPluginOutput, pluginArgv, PLUGIN_PATH, type PluginExit } from '../../xapi-emulator/plugin-runner.js'
+import {
+  callPlugin,
+  interpretPluginOutput,
+  pluginArgv,
+  PLUGIN_PATH,
+  type PluginExit,
+} from '../../xapi-emulator/plugin-runner.js'
 import { XapiApiError } from '../../xapi-emulator/api-error.js'
 
 /** The repository's dist/, where `node build/plugin.mjs` (run by npm test) puts the bundle. */
@@ -17,7 +23,13 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; code: string; 
 
 export async function call(host: LabHost, fn: string, args: Readonly<Record<string, string>> = {}): Promise<Outcome> {
   try {
-    const text = await callPlugin({ pluginsDir: DIST_DIR, netns: host.netns, env: host.env() }, 'OpaqueRef:test-session', 'ovn-chassis', fn, args)
+    const text = await callPlugin(
+      { pluginsDir: DIST_DIR, netns: host.netns, env: host.env() },
+      'OpaqueRef:test-session',
+      'ovn-chassis',
+      fn,
+      args,
+    )
     return { ok: true, value: JSON.parse(text) as unknown }
   } catch (e) {
     if (e instanceof XapiApiError) return { ok: false, code: e.code, params: e.params }
@@ -26,7 +38,11 @@ export async function call(host: LabHost, fn: string, args: Readonly<Record<stri
 }
 
 /** The Value of a call that must succeed. */
-export async function value<T = Record<string, unknown>>(host: LabHost, fn: string, args: Readonly<Record<string, string>> = {}): Promise<T> {
+export async function value<T = Record<string, unknown>>(
+  host: LabHost,
+  fn: string,
+  args: Readonly<Record<string, string>> = {},
+): Promise<T> {
   const r = await call(host, fn, args)
   if (!r.ok) throw new Error(`${fn} failed: ${r.code} ${JSON.stringify(r.params)}`)
   return r.value as T
@@ -36,13 +52,24 @@ export async function value<T = Record<string, unknown>>(host: LabHost, fn: stri
 export async function callRaw(host: LabHost, argv1: string): Promise<Outcome> {
   const argv = pluginArgv({ pluginsDir: DIST_DIR, netns: host.netns, env: host.env() }, 'ovn-chassis', argv1)
   const exit = await new Promise<PluginExit>((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), { env: { PATH: PLUGIN_PATH }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      env: { PATH: PLUGIN_PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const out: Buffer[] = []
     const err: Buffer[] = []
     child.stdout.on('data', (b: Buffer) => out.push(b))
     child.stderr.on('data', (b: Buffer) => err.push(b))
     child.on('error', reject)
-    child.on('close', (status, signal) => resolve({ argv, status, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }))
+    child.on('close', (status, signal) =>
+      resolve({
+        argv,
+        status,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    )
   })
   try {
     return { ok: true, value: JSON.parse(interpretPluginOutput(exit)) as unknown }

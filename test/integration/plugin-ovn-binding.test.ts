@@ -60,7 +60,17 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
       await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
       const vm = await LabVm.create({ ip: `198.18.10.${i + 1}/24` })
       vms.push(vm)
-      vifs.push(await host.plugVif({ domid: i + 1, devid: 0, vifUuid: newUuid(), vmUuid: vm.uuid, networkUuid: OVN_NET, bridge: 'xapi1', vm }))
+      vifs.push(
+        await host.plugVif({
+          domid: i + 1,
+          devid: 0,
+          vifUuid: newUuid(),
+          vmUuid: vm.uuid,
+          networkUuid: OVN_NET,
+          bridge: 'xapi1',
+          vm,
+        }),
+      )
     }
   })
   after(async () => {
@@ -91,11 +101,13 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
     }
   })
 
-  test('each VIF\'s logical port is bound to its own host\'s chassis, and no br-int exists', async () => {
+  test("each VIF's logical port is bound to its own host's chassis, and no br-int exists", async () => {
     for (const [i, host] of hosts.entries()) {
       const chassis = (await central.sbctl('--bare', '--columns=_uuid', 'find', 'Chassis', `name=${host.uuid}`)).trim()
       assert.notEqual(chassis, '', `chassis of ${host.name} registered under its host UUID`)
-      const bound = (await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifs[i]?.vifUuid}`)).trim()
+      const bound = (
+        await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifs[i]?.vifUuid}`)
+      ).trim()
       assert.equal(bound, chassis)
       assert.deepEqual((await host.bridges()).sort(), ['xapi1', 'xenbr0'])
       const installed = await host.vsctl('get', 'Interface', vifs[i]?.name ?? '', 'external_ids:ovn-installed')
@@ -108,33 +120,121 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
   })
 
   test('status shows the bridge, the VIF and its binding', async () => {
-    const s = await value<{ configured: boolean; bridge: { name: string; failMode: string }; ports: { name: string; kind: string; ifaceId: string; ovnInstalled: boolean }[]; controller: { running: boolean; connection: string } }>(hosts[0] as LabHost, 'status')
+    const s = await value<{
+      configured: boolean
+      bridge: { name: string; failMode: string }
+      ports: { name: string; kind: string; ifaceId: string; ovnInstalled: boolean }[]
+      controller: { running: boolean; connection: string }
+    }>(hosts[0] as LabHost, 'status')
     assert.equal(s.configured, true)
     assert.deepEqual({ name: s.bridge.name, failMode: s.bridge.failMode }, { name: 'xapi1', failMode: 'secure' })
     const vif = s.ports.find((p) => p.kind === 'vif')
-    assert.deepEqual(vif && { name: vif.name, ifaceId: vif.ifaceId, ovnInstalled: vif.ovnInstalled }, { name: vifs[0]?.name, ifaceId: vifs[0]?.vifUuid, ovnInstalled: true })
-    assert.ok(s.ports.some((p) => p.kind === 'ovn-tunnel'), 'the Geneve port to the other chassis is listed')
-    assert.deepEqual({ running: s.controller.running, connection: s.controller.connection }, { running: true, connection: 'connected' })
+    assert.deepEqual(vif && { name: vif.name, ifaceId: vif.ifaceId, ovnInstalled: vif.ovnInstalled }, {
+      name: vifs[0]?.name,
+      ifaceId: vifs[0]?.vifUuid,
+      ovnInstalled: true,
+    })
+    assert.ok(
+      s.ports.some((p) => p.kind === 'ovn-tunnel'),
+      'the Geneve port to the other chassis is listed',
+    )
+    assert.deepEqual(
+      { running: s.controller.running, connection: s.controller.connection },
+      { running: true, connection: 'connected' },
+    )
   })
 
   // Every check, broken on the real database of host 1 and repaired. The ones about ovn-controller
   // run while it runs; the others with it stopped, so it does not react to the breakage.
-  const vsctl = (...a: string[]) => () => (hosts[0] as LabHost).vsctl('--no-wait', ...a).then(() => undefined)
+  const vsctl =
+    (...a: string[]) =>
+    () =>
+      (hosts[0] as LabHost).vsctl('--no-wait', ...a).then(() => undefined)
   const BREAKS: [string, 'fail' | 'warn', () => Promise<void>, () => Promise<void>][] = [
-    ['keys.required', 'fail', vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-encap-type'), vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-type=geneve')],
-    ['keys.valid', 'fail', vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-monitor-all=maybe'), vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-monitor-all')],
-    ['bridge.exists', 'fail', vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi9'), vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi1')],
-    ['bridge.xapi', 'fail', vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'xs-network-uuids'), vsctl('set', 'Bridge', 'xapi1', `external_ids:xs-network-uuids=${OVN_NET}`)],
-    ['bridge.xapi', 'warn', vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'bridge-id'), vsctl('set', 'Bridge', 'xapi1', `external_ids:bridge-id=${OVN_NET}`)],
-    ['bridge.ports', 'fail', vsctl('add-port', 'xapi1', 'eth9', '--', 'set', 'Interface', 'eth9', 'type=internal'), vsctl('del-port', 'xapi1', 'eth9')],
-    ['bridge.fail-mode', 'fail', vsctl('set', 'Bridge', 'xapi1', 'fail_mode=standalone'), vsctl('set', 'Bridge', 'xapi1', 'fail_mode=secure')],
-    ['bridge.no-stray-br-int', 'fail', vsctl('add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=netdev'), vsctl('del-br', 'br-int')],
-    ['mappings.bridges', 'fail', vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge-mappings=physnet-mgmt:xenbr7'), vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge-mappings=physnet-mgmt:xenbr0')],
-    ['encap-ip.local', 'fail', vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.99'), vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.21')],
-    ['vifs.iface-id', 'fail', () => vsctl('remove', 'Interface', vifs[0]?.name ?? '', 'external_ids', 'iface-id')(), () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)()],
-    ['vifs.iface-id', 'warn', () => vsctl('set', 'Interface', vifs[0]?.name ?? '', 'external_ids:iface-id=custom-id')(), () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)()],
-    ['ssl.material', 'warn', vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=ssl:192.0.2.10:6642'), vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=tcp:192.0.2.10:6642')],
-    ['ssl.ovs-table', 'warn', vsctl('set-ssl', '/etc/ovn/key.pem', '/etc/ovn/cert.pem', '/etc/ovn/ca.pem'), vsctl('del-ssl')],
+    [
+      'keys.required',
+      'fail',
+      vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-encap-type'),
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-type=geneve'),
+    ],
+    [
+      'keys.valid',
+      'fail',
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-monitor-all=maybe'),
+      vsctl('remove', 'Open_vSwitch', '.', 'external_ids', 'ovn-monitor-all'),
+    ],
+    [
+      'bridge.exists',
+      'fail',
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi9'),
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi1'),
+    ],
+    [
+      'bridge.xapi',
+      'fail',
+      vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'xs-network-uuids'),
+      vsctl('set', 'Bridge', 'xapi1', `external_ids:xs-network-uuids=${OVN_NET}`),
+    ],
+    [
+      'bridge.xapi',
+      'warn',
+      vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'bridge-id'),
+      vsctl('set', 'Bridge', 'xapi1', `external_ids:bridge-id=${OVN_NET}`),
+    ],
+    [
+      'bridge.ports',
+      'fail',
+      vsctl('add-port', 'xapi1', 'eth9', '--', 'set', 'Interface', 'eth9', 'type=internal'),
+      vsctl('del-port', 'xapi1', 'eth9'),
+    ],
+    [
+      'bridge.fail-mode',
+      'fail',
+      vsctl('set', 'Bridge', 'xapi1', 'fail_mode=standalone'),
+      vsctl('set', 'Bridge', 'xapi1', 'fail_mode=secure'),
+    ],
+    [
+      'bridge.no-stray-br-int',
+      'fail',
+      vsctl('add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=netdev'),
+      vsctl('del-br', 'br-int'),
+    ],
+    [
+      'mappings.bridges',
+      'fail',
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge-mappings=physnet-mgmt:xenbr7'),
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge-mappings=physnet-mgmt:xenbr0'),
+    ],
+    [
+      'encap-ip.local',
+      'fail',
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.99'),
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.21'),
+    ],
+    [
+      'vifs.iface-id',
+      'fail',
+      () => vsctl('remove', 'Interface', vifs[0]?.name ?? '', 'external_ids', 'iface-id')(),
+      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)(),
+    ],
+    [
+      'vifs.iface-id',
+      'warn',
+      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', 'external_ids:iface-id=custom-id')(),
+      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)(),
+    ],
+    [
+      'ssl.material',
+      'warn',
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=ssl:192.0.2.10:6642'),
+      vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=tcp:192.0.2.10:6642'),
+    ],
+    [
+      'ssl.ovs-table',
+      'warn',
+      vsctl('set-ssl', '/etc/ovn/key.pem', '/etc/ovn/cert.pem', '/etc/ovn/ca.pem'),
+      vsctl('del-ssl'),
+    ],
   ]
 
   test('with ovn-controller stopped, controller.running fails', async () => {
@@ -170,7 +270,16 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
 
   test('verify: an HVM guest with vif and tap warns vifs.hvm-pairs', async () => {
     const host = hosts[0] as LabHost
-    const hvm = await host.plugVif({ domid: 7, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: OVN_NET, bridge: 'xapi1', mac: '02:00:00:00:07:00', hvm: true })
+    const hvm = await host.plugVif({
+      domid: 7,
+      devid: 0,
+      vifUuid: newUuid(),
+      vmUuid: newUuid(),
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: '02:00:00:00:07:00',
+      hvm: true,
+    })
     assert.equal(statusOf(await value<Report>(host, 'verify'), 'vifs.hvm-pairs'), 'warn')
     await host.unplugVif(hvm)
     assert.equal(statusOf(await value<Report>(host, 'verify'), 'vifs.hvm-pairs'), 'pass')
@@ -186,7 +295,11 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
   test('verify: controller.connected fails when the southbound database is unreachable', async () => {
     const host = hosts[0] as LabHost
     await vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=tcp:192.0.2.10:6699')()
-    await waitFor('ovn-controller notices', async () => (await host.ovnAppctl('connection-status')).trim() !== 'connected', { timeoutMs: 30_000 })
+    await waitFor(
+      'ovn-controller notices',
+      async () => (await host.ovnAppctl('connection-status')).trim() !== 'connected',
+      { timeoutMs: 30_000 },
+    )
     assert.equal(statusOf(await value<Report>(host, 'verify'), 'controller.connected'), 'fail')
     await vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=tcp:192.0.2.10:6642')()
     const r = await value<Report>(host, 'verify', { wait: '60' })
@@ -195,10 +308,21 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
 
   test('verify: a VIF without a logical switch port warns vifs.installed', async () => {
     const host = hosts[0] as LabHost
-    const extra = await host.plugVif({ domid: 8, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: OVN_NET, bridge: 'xapi1', mac: '02:00:00:00:08:00' })
+    const extra = await host.plugVif({
+      domid: 8,
+      devid: 0,
+      vifUuid: newUuid(),
+      vmUuid: newUuid(),
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: '02:00:00:00:08:00',
+    })
     const r = await value<Report>(host, 'verify')
     assert.equal(statusOf(r, 'vifs.installed'), 'warn')
-    assert.match(r.checks.find((c) => c.id === 'vifs.installed')?.message ?? '', new RegExp(extra.name.replace('.', '\\.')))
+    assert.match(
+      r.checks.find((c) => c.id === 'vifs.installed')?.message ?? '',
+      new RegExp(extra.name.replace('.', '\\.')),
+    )
     await host.unplugVif(extra)
   })
 

@@ -13,7 +13,12 @@ import { waitFor } from '../../lab/wait.js'
 import { value } from './plugin-harness.js'
 
 const OVN_NET = newUuid()
-const ARGS = { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi1', 'ovn-bridge-datapath-type': 'netdev' }
+const ARGS = {
+  'ovn-remote': 'tcp:192.0.2.10:6642',
+  'ovn-encap-ip': '192.0.2.21',
+  'ovn-bridge': 'xapi1',
+  'ovn-bridge-datapath-type': 'netdev',
+}
 
 interface Report {
   ok: boolean
@@ -48,7 +53,9 @@ describe('repair after ovn-controller started too early', () => {
   test('an ovn-controller started before configure makes br-int; verify reports it', async () => {
     await host.vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge-datapath-type=netdev')
     await host.startOvnController()
-    await waitFor('ovn-controller creates br-int', async () => (await host.bridges()).includes('br-int'), { timeoutMs: 30_000 })
+    await waitFor('ovn-controller creates br-int', async () => (await host.bridges()).includes('br-int'), {
+      timeoutMs: 30_000,
+    })
     await value(host, 'configure', ARGS)
     const r = await value<Report>(host, 'verify')
     assert.equal(r.checks.find((c) => c.id === 'bridge.no-stray-br-int')?.status, 'fail')
@@ -57,14 +64,20 @@ describe('repair after ovn-controller started too early', () => {
   test('repair dry-run says what it would remove and removes nothing', async () => {
     const dump = await host.dumpDb()
     const r = await value<Repair>(host, 'repair', { 'dry-run': 'true' })
-    assert.deepEqual({ changed: r.changed, removed: r.removed.map((b) => b.name), left: r.left }, { changed: false, removed: ['br-int'], left: [] })
+    assert.deepEqual(
+      { changed: r.changed, removed: r.removed.map((b) => b.name), left: r.left },
+      { changed: false, removed: ['br-int'], left: [] },
+    )
     assert.equal(await host.dumpDb(), dump)
   })
 
   test('repair removes br-int only; the chassis then passes every check', async () => {
     const r = await value<Repair>(host, 'repair')
     assert.equal(r.changed, true)
-    assert.deepEqual(r.removed.map((b) => b.name), ['br-int'])
+    assert.deepEqual(
+      r.removed.map((b) => b.name),
+      ['br-int'],
+    )
     assert.deepEqual((await host.bridges()).sort(), ['xapi1', 'xenbr0'])
     const v = await value<Report & { waited: number }>(host, 'verify', { wait: '60' })
     assert.equal(v.ok, true, JSON.stringify(v.checks.filter((c) => c.status !== 'pass')))
@@ -73,7 +86,15 @@ describe('repair after ovn-controller started too early', () => {
 
   test('a br-int with a guest VIF on it is left alone and reported', async () => {
     await host.vsctl('add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=netdev')
-    const vif = await host.plugVif({ domid: 4, devid: 0, vifUuid: newUuid(), vmUuid: newUuid(), networkUuid: OVN_NET, bridge: 'br-int', mac: '02:00:00:00:04:00' })
+    const vif = await host.plugVif({
+      domid: 4,
+      devid: 0,
+      vifUuid: newUuid(),
+      vmUuid: newUuid(),
+      networkUuid: OVN_NET,
+      bridge: 'br-int',
+      mac: '02:00:00:00:04:00',
+    })
     const dump = await host.dumpConfig()
     const r = await value<Repair>(host, 'repair')
     assert.equal(r.changed, false)

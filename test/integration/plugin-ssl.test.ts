@@ -43,7 +43,12 @@ describe('configure with SSL material', () => {
   test('material that does not belong together is refused, redacted, and nothing is written', async () => {
     const other = pki.issue(pki.ca('other-ca'), 'stranger', { eku: 'clientAuth' })
     const dump = await host.dumpDb()
-    const r = await call(host, 'configure', { ...BASE, 'ovn-ssl-key': other.keyPem, 'ovn-ssl-cert': chassis.certPem, 'ovn-ssl-ca-cert': ca.certPem })
+    const r = await call(host, 'configure', {
+      ...BASE,
+      'ovn-ssl-key': other.keyPem,
+      'ovn-ssl-cert': chassis.certPem,
+      'ovn-ssl-ca-cert': ca.certPem,
+    })
     assert.equal(r.ok, false)
     if (!r.ok) {
       assert.equal(r.code, 'OVN_INVALID_ARGUMENT')
@@ -55,12 +60,16 @@ describe('configure with SSL material', () => {
   })
 
   test('good material is installed root-only with the controller options, and the key is never echoed or logged', async () => {
-    const v = await value<{ changed: boolean; ssl: { summary: unknown; changed: string[]; restartNeeded: boolean } }>(host, 'configure', {
-      ...BASE,
-      'ovn-ssl-key': chassis.keyPem,
-      'ovn-ssl-cert': chassis.certPem,
-      'ovn-ssl-ca-cert': ca.certPem,
-    })
+    const v = await value<{ changed: boolean; ssl: { summary: unknown; changed: string[]; restartNeeded: boolean } }>(
+      host,
+      'configure',
+      {
+        ...BASE,
+        'ovn-ssl-key': chassis.keyPem,
+        'ovn-ssl-cert': chassis.certPem,
+        'ovn-ssl-ca-cert': ca.certPem,
+      },
+    )
     assert.equal(v.changed, true)
     assert.equal(v.ssl.restartNeeded, true)
     assert.match(JSON.stringify(v.ssl.summary), /chassis-1/)
@@ -80,7 +89,12 @@ describe('configure with SSL material', () => {
   })
 
   test('the same call again changes nothing', async () => {
-    const v = await value<{ changed: boolean; ssl: { changed: string[] } }>(host, 'configure', { ...BASE, 'ovn-ssl-key': chassis.keyPem, 'ovn-ssl-cert': chassis.certPem, 'ovn-ssl-ca-cert': ca.certPem })
+    const v = await value<{ changed: boolean; ssl: { changed: string[] } }>(host, 'configure', {
+      ...BASE,
+      'ovn-ssl-key': chassis.keyPem,
+      'ovn-ssl-cert': chassis.certPem,
+      'ovn-ssl-ca-cert': ca.certPem,
+    })
     assert.equal(v.changed, false)
     assert.deepEqual(v.ssl.changed, [])
   })
@@ -93,7 +107,10 @@ describe('configure with SSL material', () => {
   })
 
   test('unconfigure removes the material and the options', async () => {
-    const v = await value<{ changed: boolean; ssl: { removed: string[]; optionsChanged: boolean } }>(host, 'unconfigure')
+    const v = await value<{ changed: boolean; ssl: { removed: string[]; optionsChanged: boolean } }>(
+      host,
+      'unconfigure',
+    )
     assert.equal(v.changed, true)
     assert.equal(v.ssl.removed.length, 3)
     assert.equal(v.ssl.optionsChanged, true)

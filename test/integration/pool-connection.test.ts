@@ -47,7 +47,10 @@ describe('a pool master on HTTPS with a self-signed certificate', () => {
   test('the CLI: exit 1 with the hint to trust the CA; --allow-unauthorized says verification is off', async () => {
     const refused = await runCli(['status', '--url', pool.url, '--password', PASSWORD])
     assert.equal(refused.code, 1)
-    assert.match(refused.stderr, /OVN_XAPI_CERTIFICATE: the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted/)
+    assert.match(
+      refused.stderr,
+      /OVN_XAPI_CERTIFICATE: the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is not trusted/,
+    )
     assert.match(refused.stderr, /hint: install the pool master's certificate authority/)
     const allowed = await runCli(['status', '--url', pool.url, '--password', PASSWORD, '--allow-unauthorized'])
     assert.equal(allowed.code, 1, 'every host lacks the plugin')
@@ -67,7 +70,10 @@ describe('records and reachability', () => {
   })
 
   test('a pool master that is not there: OVN_XAPI_UNREACHABLE', async () => {
-    await assert.rejects(XapiPool.connect({ url: 'http://127.0.0.1:9', password: PASSWORD }), (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_XAPI_UNREACHABLE')
+    await assert.rejects(
+      XapiPool.connect({ url: 'http://127.0.0.1:9', password: PASSWORD }),
+      (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_XAPI_UNREACHABLE',
+    )
   })
 
   test('a record with a field of the wrong type is OVN_XAPI_RECORD_INVALID naming it, before anything is touched', async () => {

@@ -11,7 +11,16 @@ import assert from 'node:assert/strict'
 import { rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { XapiOvnError } from '../../lib/errors.js'
-import { setup, status, teardown, verify, XapiPool, type HostOutcome, type ProgressEvent, type SetupHost } from '../../lib/index.js'
+import {
+  setup,
+  status,
+  teardown,
+  verify,
+  XapiPool,
+  type HostOutcome,
+  type ProgressEvent,
+  type SetupHost,
+} from '../../lib/index.js'
 import type { LabHost } from '../../lab/host.js'
 import { waitFor } from '../../lab/wait.js'
 import { createPoolFixture, LAB_CHASSIS_KEYS, PASSWORD, xapiKeys, type PoolFixture } from './pool-fixture.js'
@@ -55,8 +64,15 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
 
     test('a bad ovn-remote or mapping is refused before any host or network is touched', async () => {
       const calls = f.xapi.server.calls.length
-      for (const bad of [{ ovnRemote: 'tcp:central.example:6642' }, { bridgeMappings: 'physnet:xenbr7' }, { encapType: 'gre' }]) {
-        await assert.rejects(setup(pool, { ...OPTIONS, ...bad }), (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT')
+      for (const bad of [
+        { ovnRemote: 'tcp:central.example:6642' },
+        { bridgeMappings: 'physnet:xenbr7' },
+        { encapType: 'gre' },
+      ]) {
+        await assert.rejects(
+          setup(pool, { ...OPTIONS, ...bad }),
+          (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT',
+        )
       }
       const made = f.xapi.server.calls.slice(calls).filter((m) => MUTATING.test(m))
       assert.deepEqual(made, [], 'only reads were made')
@@ -74,7 +90,10 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         assert.equal(h.value.transport.ip, h.host.address)
         assert.match(h.value.pending ?? '', /does not exist yet/)
       }
-      assert.deepEqual(f.xapi.server.calls.slice(calls).filter((m) => MUTATING.test(m)), [])
+      assert.deepEqual(
+        f.xapi.server.calls.slice(calls).filter((m) => MUTATING.test(m)),
+        [],
+      )
     })
 
     test('host3 offline and host2 without a usable transport PIF: both reported, host1 configured', async () => {
@@ -95,10 +114,18 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         assert.ok(h.host3 !== undefined && !h.host3.ok)
         assert.equal(h.host3.error.code, 'HOST_OFFLINE')
         // host2 and host3 were not touched at all: not even the bridge was made there
-        for (const i of [1, 2]) assert.deepEqual(await xapiKeys(hosts[i] as LabHost), before0.get((hosts[i] as LabHost).name))
+        for (const i of [1, 2])
+          assert.deepEqual(await xapiKeys(hosts[i] as LabHost), before0.get((hosts[i] as LabHost).name))
         // progress: every host started, then finished or failed
-        for (const name of ['host1', 'host2', 'host3']) assert.ok(events.some((e) => e.type === 'host-started' && e.host.name === name))
-        assert.deepEqual(events.filter((e) => e.type === 'host-failed').map((e) => e.type === 'host-failed' && e.error.code).sort(), ['HOST_OFFLINE', 'OVN_NO_TRANSPORT_PIF'])
+        for (const name of ['host1', 'host2', 'host3'])
+          assert.ok(events.some((e) => e.type === 'host-started' && e.host.name === name))
+        assert.deepEqual(
+          events
+            .filter((e) => e.type === 'host-failed')
+            .map((e) => e.type === 'host-failed' && e.error.code)
+            .sort(),
+          ['HOST_OFFLINE', 'OVN_NO_TRANSPORT_PIF'],
+        )
         assert.ok(events.some((e) => e.type === 'network' && e.action === 'created'))
       } finally {
         f.setLive(2, true)
@@ -125,10 +152,15 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         assert.equal(await host.vsctl('get', 'Bridge', network.bridge, 'fail_mode'), 'secure')
       }
       for (const host of hosts) await host.startOvnController({ waitConnected: true })
-      const chassis = (await f.lab.central.sbctl('--bare', '--columns=name', 'list', 'Chassis')).split('\n').filter((l) => l.trim() !== '').sort()
+      const chassis = (await f.lab.central.sbctl('--bare', '--columns=name', 'list', 'Chassis'))
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .sort()
       assert.deepEqual(chassis, hosts.map((x) => x.uuid).sort())
       for (const [i, host] of hosts.entries()) {
-        const ip = (await f.lab.central.sbctl('--bare', '--columns=ip', 'find', 'Encap', `chassis_name=${host.uuid}`)).trim()
+        const ip = (
+          await f.lab.central.sbctl('--bare', '--columns=ip', 'find', 'Encap', `chassis_name=${host.uuid}`)
+        ).trim()
         assert.equal(ip, `192.0.2.${21 + i}`)
       }
     })
@@ -139,7 +171,13 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         assert.ok(h.ok, JSON.stringify(h))
         for (const c of h.value.checks) assert.equal(c.status, 'pass', `${h.host.name} ${c.id}: ${c.message}`)
       }
-      assert.deepEqual(r.checks.map((c) => [c.id, c.status]), [['network.exists', 'pass'], ['network.fail-mode', 'pass']])
+      assert.deepEqual(
+        r.checks.map((c) => [c.id, c.status]),
+        [
+          ['network.exists', 'pass'],
+          ['network.fail-mode', 'pass'],
+        ],
+      )
       assert.equal(r.ok, true)
       for (const host of hosts) assert.deepEqual((await host.bridges()).sort(), [r.network?.bridge, 'xenbr0'].sort())
     })
@@ -148,7 +186,10 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
       const r = await setup(pool, OPTIONS)
       assert.equal(r.ok, true)
       assert.equal(r.changed, false)
-      assert.deepEqual({ action: r.network.action, failModeSet: r.network.failModeSet }, { action: 'found', failModeSet: false })
+      assert.deepEqual(
+        { action: r.network.action, failModeSet: r.network.failModeSet },
+        { action: 'found', failModeSet: false },
+      )
       for (const h of r.hosts) assert.ok(h.ok && h.value.chassis?.changed === false, JSON.stringify(h))
     })
 
@@ -159,7 +200,10 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         assert.ok(h.ok)
         assert.equal(h.value.chassis.configured, true)
         assert.equal(h.value.onOvnNetwork, true)
-        assert.deepEqual({ running: h.value.chassis.controller.running, connection: h.value.chassis.controller.connection }, { running: true, connection: 'connected' })
+        assert.deepEqual(
+          { running: h.value.chassis.controller.running, connection: h.value.chassis.controller.connection },
+          { running: true, connection: 'connected' },
+        )
         assert.equal(h.value.transport?.ip, h.host.address)
       }
     })
@@ -168,18 +212,41 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
       const net = (await status(pool)).network
       assert.ok(net !== null)
       const vm = f.xapi.vms[0] as string
-      const vif = (await pool.call('VIF.create', { device: '0', network: net.ref, VM: vm, MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })) as string
+      const vif = (await pool.call('VIF.create', {
+        device: '0',
+        network: net.ref,
+        VM: vm,
+        MAC: '',
+        MTU: 1500,
+        other_config: {},
+        qos_algorithm_type: '',
+        qos_algorithm_params: {},
+      })) as string
       await pool.call('VM.start_on', vm, f.xapi.host((hosts[0] as LabHost).uuid).ref, false, false)
       const vifUuid = (await pool.call('VIF.get_uuid', vif)) as string
       await f.lab.central.nbctl('--may-exist', 'ls-add', 'tenant')
       await f.lab.central.nbctl('lsp-add', 'tenant', vifUuid)
-      const shown = await waitFor('the VIF bound by ovn-controller', async () => {
-        const v = (await status(pool)).network?.vifs.find((x) => x.uuid === vifUuid)
-        return v?.ovnInstalled === true ? v : undefined
-      }, { timeoutMs: 30_000 })
-      assert.deepEqual({ vm: shown.vmName, host: shown.host, plugged: shown.currentlyAttached }, { vm: 'web', host: 'host1', plugged: true })
-      const chassis = (await f.lab.central.sbctl('--bare', '--columns=_uuid', 'find', 'Chassis', `name=${(hosts[0] as LabHost).uuid}`)).trim()
-      assert.equal((await f.lab.central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifUuid}`)).trim(), chassis)
+      const shown = await waitFor(
+        'the VIF bound by ovn-controller',
+        async () => {
+          const v = (await status(pool)).network?.vifs.find((x) => x.uuid === vifUuid)
+          return v?.ovnInstalled === true ? v : undefined
+        },
+        { timeoutMs: 30_000 },
+      )
+      assert.deepEqual(
+        { vm: shown.vmName, host: shown.host, plugged: shown.currentlyAttached },
+        { vm: 'web', host: 'host1', plugged: true },
+      )
+      const chassis = (
+        await f.lab.central.sbctl('--bare', '--columns=_uuid', 'find', 'Chassis', `name=${(hosts[0] as LabHost).uuid}`)
+      ).trim()
+      assert.equal(
+        (
+          await f.lab.central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifUuid}`)
+        ).trim(),
+        chassis,
+      )
     })
 
     test('a host without the plugin: verify reports XENAPI_MISSING_PLUGIN there, the others pass', async () => {
@@ -234,7 +301,10 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
       assert.equal(r.ok, true)
       assert.equal(r.network.action, 'destroyed')
       const v = await verify(pool)
-      assert.deepEqual(v.checks.map((c) => [c.id, c.status]), [['network.exists', 'fail']])
+      assert.deepEqual(
+        v.checks.map((c) => [c.id, c.status]),
+        [['network.exists', 'fail']],
+      )
       assert.equal(v.ok, false)
     })
   })

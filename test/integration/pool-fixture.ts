@@ -46,7 +46,12 @@ export async function createPoolFixture(hostCount: number, vms: readonly string[
     await lab.destroy()
   }
   try {
-    xapi = await createEmulatedPool({ hosts: lab.hosts, password: PASSWORD, managementNetworkUuid: lab.managementNetworkUuid, vms: vms.map((name_label) => ({ name_label })) })
+    xapi = await createEmulatedPool({
+      hosts: lab.hosts,
+      password: PASSWORD,
+      managementNetworkUuid: lab.managementNetworkUuid,
+      vms: vms.map((name_label) => ({ name_label })),
+    })
     for (const h of lab.hosts) await xapi.installPlugin(h.uuid, 'ovn-chassis', PLUGIN_FILE)
   } catch (err) {
     await close()
@@ -58,13 +63,19 @@ export async function createPoolFixture(hostCount: number, vms: readonly string[
     xapi: pool,
     hosts: lab.hosts,
     setLive: (i, live) => pool.setHostLive((lab.hosts[i] as LabHost).uuid, live),
-    setManagementPif: (i, fields) => pool.emulator.db.set('PIF', pool.host((lab.hosts[i] as LabHost).uuid).managementPif, fields),
+    setManagementPif: (i, fields) =>
+      pool.emulator.db.set('PIF', pool.host((lab.hosts[i] as LabHost).uuid).managementPif, fields),
     close,
   }
 }
 
 /** An OVSDB map column of one row, as a plain object. */
-export async function mapColumn(host: LabHost, table: string, record: string, column = 'external_ids'): Promise<Record<string, string>> {
+export async function mapColumn(
+  host: LabHost,
+  table: string,
+  record: string,
+  column = 'external_ids',
+): Promise<Record<string, string>> {
   const out = await host.vsctl('--format=json', `--columns=${column}`, 'list', table, record)
   const parsed = JSON.parse(out) as { data: Array<[['map', Array<[string, string]>]]> }
   const row = parsed.data[0]
@@ -80,7 +91,9 @@ export async function ovsExternalIds(host: LabHost): Promise<Record<string, stri
 }
 
 /** What XAPI owns on a host's Open vSwitch: the Open_vSwitch keys and every bridge's external_ids. */
-export async function xapiKeys(host: LabHost): Promise<{ ovs: Record<string, string>; bridges: Record<string, Record<string, string>> }> {
+export async function xapiKeys(
+  host: LabHost,
+): Promise<{ ovs: Record<string, string>; bridges: Record<string, Record<string, string>> }> {
   const bridges: Record<string, Record<string, string>> = {}
   for (const b of await host.bridges()) {
     const ids = await mapColumn(host, 'Bridge', b)
@@ -99,7 +112,10 @@ export interface CliRun {
 /** Run the built `xapi-ovn` as a user does: its own process, a PATH-only environment plus `env`. */
 export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))

@@ -50,7 +50,10 @@ export async function buildRpm(): Promise<BuiltRpm> {
   if (!existsSync(DIST_PLUGIN)) throw new Error(`${DIST_PLUGIN} is missing: run node build/plugin.mjs (npm test does)`)
   const dir = tempDir('rpm')
   try {
-    const r = await run(process.execPath, [join(ROOT, 'build', 'rpm.mjs'), '--outdir', dir.path], { cwd: ROOT, timeoutMs: 180_000 })
+    const r = await run(process.execPath, [join(ROOT, 'build', 'rpm.mjs'), '--outdir', dir.path], {
+      cwd: ROOT,
+      timeoutMs: 180_000,
+    })
     const rpms = readdirSync(dir.path).filter((f) => f.endsWith('.rpm'))
     if (rpms.length !== 1) throw new Error(`expected one rpm in ${dir.path}, found ${rpms.join(', ')}`)
     return { dir: dir.path, rpm: join(dir.path, rpms[0] as string), printed: r.stdout, destroy: dir.destroy }

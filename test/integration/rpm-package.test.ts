@@ -15,7 +15,16 @@ import { run } from '../../lab/exec.js'
 import { newUuid } from '../../lab/names.js'
 import { callPlugin, PLUGIN_PATH } from '../../xapi-emulator/plugin-runner.js'
 import { XapiApiError } from '../../xapi-emulator/api-error.js'
-import { DIST_PLUGIN, NODE16, ROOT, buildRpm, installScratch, query, type BuiltRpm, type ScratchRoot } from './rpm-fixture.js'
+import {
+  DIST_PLUGIN,
+  NODE16,
+  ROOT,
+  buildRpm,
+  installScratch,
+  query,
+  type BuiltRpm,
+  type ScratchRoot,
+} from './rpm-fixture.js'
 
 const PKG_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 const OVN_NET = newUuid()
@@ -41,7 +50,12 @@ describe('the xapi-ovn RPM', () => {
   })
 
   /** Run a scriptlet's text with /bin/sh, as rpm does, with its argument ($1). */
-  async function scriptlet(tag: 'PREIN' | 'POSTIN' | 'PREUN' | 'POSTUN', arg: string, env: Record<string, string>, edit: (s: string) => string = (s) => s) {
+  async function scriptlet(
+    tag: 'PREIN' | 'POSTIN' | 'PREUN' | 'POSTUN',
+    arg: string,
+    env: Record<string, string>,
+    edit: (s: string) => string = (s) => s,
+  ) {
     const file = join(work, `${tag}.sh`)
     writeFileSync(file, edit(await query(pkg, `%{${tag}}`)))
     return run('/bin/sh', [file, arg], { env, replaceEnv: true, check: false })
@@ -56,16 +70,33 @@ describe('the xapi-ovn RPM', () => {
   }
 
   test('build: prints the path and size; name, version from package.json, noarch, a payload rpm 4.11 (XCP-ng 8.x) reads', async () => {
-    assert.match(pkg.printed, new RegExp(`^${pkg.rpm.replace(/[.+]/g, '\\$&')}: ${statSync(pkg.rpm).size} bytes \\([0-9.]+ KiB\\)\\n$`))
-    assert.equal(await query(pkg, '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}'), `xapi-ovn ${PKG_VERSION.replace('-', '~')} 1 noarch Apache-2.0`)
+    assert.match(
+      pkg.printed,
+      new RegExp(`^${pkg.rpm.replace(/[.+]/g, '\\$&')}: ${statSync(pkg.rpm).size} bytes \\([0-9.]+ KiB\\)\\n$`),
+    )
+    assert.equal(
+      await query(pkg, '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}'),
+      `xapi-ovn ${PKG_VERSION.replace('-', '~')} 1 noarch Apache-2.0`,
+    )
     assert.equal(await query(pkg, '%{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR} %{FILEDIGESTALGO}'), 'cpio gzip 8')
     const rpmlib = (await query(pkg, '[%{REQUIRENAME}\n]')).split('\n').filter((r) => r.startsWith('rpmlib('))
-    const known411 = ['rpmlib(CompressedFileNames)', 'rpmlib(FileDigests)', 'rpmlib(PayloadFilesHavePrefix)', 'rpmlib(PayloadIsXz)', 'rpmlib(PayloadIsLzma)', 'rpmlib(PayloadIsBzip2)']
+    const known411 = [
+      'rpmlib(CompressedFileNames)',
+      'rpmlib(FileDigests)',
+      'rpmlib(PayloadFilesHavePrefix)',
+      'rpmlib(PayloadIsXz)',
+      'rpmlib(PayloadIsLzma)',
+      'rpmlib(PayloadIsBzip2)',
+    ]
     for (const r of rpmlib) assert.ok(known411.includes(r), `${r} is not a feature of rpm 4.11`)
   })
 
   test('files: exactly the plugin, the helper, the drop-in, logrotate and README, root-owned, with their modes', async () => {
-    const files = (await query(pkg, '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]')).trim().split('\n')
+    const files = (
+      await query(pkg, '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]')
+    )
+      .trim()
+      .split('\n')
     assert.deepEqual(files, [
       '-rw-r--r-- root:root cn /etc/logrotate.d/xapi-ovn-plugin',
       '-rwxr-xr-x root:root  /etc/xapi.d/plugins/ovn-chassis',
@@ -77,11 +108,17 @@ describe('the xapi-ovn RPM', () => {
       '-rw-r--r-- root:root d /usr/share/doc/xapi-ovn/README.md',
     ])
     const list = (await run('rpm', ['-qlp', pkg.rpm])).stdout.trim().split('\n')
-    assert.deepEqual(list, files.map((f) => f.split(' ').at(-1)))
+    assert.deepEqual(
+      list,
+      files.map((f) => f.split(' ').at(-1)),
+    )
   })
 
   test('requirements: Node at /usr/bin/node (also for %pre), /usr/bin/env, openvswitch; nothing about OVN', async () => {
-    const reqs = (await query(pkg, '[%{REQUIRENAME}|%{REQUIREFLAGS:deptype}\n]')).trim().split('\n').filter((r) => !r.startsWith('rpmlib('))
+    const reqs = (await query(pkg, '[%{REQUIRENAME}|%{REQUIREFLAGS:deptype}\n]'))
+      .trim()
+      .split('\n')
+      .filter((r) => !r.startsWith('rpmlib('))
     assert.deepEqual(reqs, [
       '/bin/sh|pre,interp',
       '/bin/sh|post,interp',
@@ -95,7 +132,10 @@ describe('the xapi-ovn RPM', () => {
     ])
     const requires = (await run('rpm', ['-qp', '--requires', pkg.rpm])).stdout
     assert.doesNotMatch(requires, /ovn/i)
-    assert.equal((await run('rpm', ['-qp', '--provides', pkg.rpm])).stdout.trim(), `xapi-ovn = ${PKG_VERSION.replace('-', '~')}-1`)
+    assert.equal(
+      (await run('rpm', ['-qp', '--provides', pkg.rpm])).stdout.trim(),
+      `xapi-ovn = ${PKG_VERSION.replace('-', '~')}-1`,
+    )
   })
 
   test('scriptlets never start, stop, restart or unconfigure anything; %preun looks at $1', async () => {
@@ -111,28 +151,46 @@ describe('the xapi-ovn RPM', () => {
     assert.equal(vsctl.length, 1)
     assert.match(vsctl[0] ?? '', /\$\(ovs-vsctl --timeout=10 --if-exists get Open_vSwitch \. external_ids:\S+ 2>&1\)/)
     // The plugin is never run from a scriptlet (it would be the only way to unconfigure).
-    assert.doesNotMatch(code.filter((l) => !/^\s*xe host-call-plugin/.test(l)).join('\n'), /ovn-chassis\b(?! plugin needs)/)
+    assert.doesNotMatch(
+      code.filter((l) => !/^\s*xe host-call-plugin/.test(l)).join('\n'),
+      /ovn-chassis\b(?! plugin needs)/,
+    )
     const preun = await query(pkg, '%{PREUN}')
     assert.match(preun, /if \[ "\$1" -ne 0 \]; then\n\s+exit 0\nfi/)
     // The scriptlet's idea of "configured" is the plugin's.
     assert.ok(preun.includes(`external_ids:${SAVED_KEY}`), `%preun reads ${SAVED_KEY}`)
-    assert.ok(preun.includes(`-- '${ovnCtlSslOptions(sslPaths())[0] ?? ''}' ${sslPaths().optionsFile}`), '%preun looks for our SSL option in the options file')
+    assert.ok(
+      preun.includes(`-- '${ovnCtlSslOptions(sslPaths())[0] ?? ''}' ${sslPaths().optionsFile}`),
+      '%preun looks for our SSL option in the options file',
+    )
   })
 
   test('%pre: refuses Node < 16 or no Node at /usr/bin/node, accepts 16 and the Node here', async () => {
     const fake = (version: string): string => {
-      const dir = fakeCommand(`node-${version}`, `
+      const dir = fakeCommand(
+        `node-${version}`,
+        `
 case "$1" in
   --version) echo "v${version}" ;;
   -e) case "${version}" in 1[6-9].*|[2-9][0-9].*) exit 0 ;; *) exit 1 ;; esac ;;
-esac`)
+esac`,
+      )
       return join(dir, `node-${version}`)
     }
     const env = { PATH: PLUGIN_PATH }
-    for (const [node, ok] of [[fake('14.21.3'), false], [fake('16.20.2'), true], [join(work, 'no-such-node'), false], ['/usr/bin/node', true]] as [string, boolean][]) {
+    for (const [node, ok] of [
+      [fake('14.21.3'), false],
+      [fake('16.20.2'), true],
+      [join(work, 'no-such-node'), false],
+      ['/usr/bin/node', true],
+    ] as [string, boolean][]) {
       const r = await scriptlet('PREIN', '1', env, (s) => s.replaceAll('/usr/bin/node', node))
       assert.equal(r.status, ok ? 0 : 1, `${node}: ${r.stderr}`)
-      if (!ok) assert.match(r.stderr, /^xapi-ovn: the ovn-chassis plugin needs Node.js >= 16 at .*; found: (v14\.21\.3|none that runs)\n$/)
+      if (!ok)
+        assert.match(
+          r.stderr,
+          /^xapi-ovn: the ovn-chassis plugin needs Node.js >= 16 at .*; found: (v14\.21\.3|none that runs)\n$/,
+        )
     }
     // And the real Node of this machine runs the real check.
     const real = await scriptlet('PREIN', '1', env)
@@ -142,7 +200,12 @@ esac`)
   test('%post and %postun on a host without systemd: nothing to reload, success', async () => {
     const calls = join(work, 'systemctl-calls')
     const dir = fakeCommand('systemctl', `echo "$@" >> '${calls}'`)
-    for (const [tag, arg] of [['POSTIN', '1'], ['POSTIN', '2'], ['POSTUN', '0'], ['POSTUN', '1']] as const) {
+    for (const [tag, arg] of [
+      ['POSTIN', '1'],
+      ['POSTIN', '2'],
+      ['POSTUN', '0'],
+      ['POSTUN', '1'],
+    ] as const) {
       const r = await scriptlet(tag, arg, { PATH: `${dir}:${PLUGIN_PATH}` })
       assert.equal(r.status, 0, `${tag} ${arg}: ${r.stderr}`)
     }
@@ -174,7 +237,12 @@ esac`)
       const clean = await scriptlet('PREUN', '0', env, edit)
       assert.equal(clean.status, 0, clean.stderr)
 
-      await host.vsctl('set', 'Open_vSwitch', '.', `external_ids:${SAVED_KEY}=${JSON.stringify(JSON.stringify({ 'ovn-remote': null }))}`)
+      await host.vsctl(
+        'set',
+        'Open_vSwitch',
+        '.',
+        `external_ids:${SAVED_KEY}=${JSON.stringify(JSON.stringify({ 'ovn-remote': null }))}`,
+      )
       const configured = await scriptlet('PREUN', '0', env, edit)
       assert.equal(configured.status, 1)
       assert.match(configured.stderr, /still configured as an OVN chassis by xapi-ovn/)
@@ -218,24 +286,44 @@ esac`)
         assert.equal(st.mode & 0o7777, mode, p)
         assert.equal(st.uid, 0, p)
       }
-      const verify = await run('rpm', ['--root', scratch.path, '--dbpath', '/var/lib/rpm', '-V', '--nodeps', 'xapi-ovn'], { check: false })
+      const verify = await run(
+        'rpm',
+        ['--root', scratch.path, '--dbpath', '/var/lib/rpm', '-V', '--nodeps', 'xapi-ovn'],
+        { check: false },
+      )
       assert.equal(verify.status, 0, verify.stdout + verify.stderr)
       assert.equal(sha256(at('/etc/xapi.d/plugins/ovn-chassis')), sha256(DIST_PLUGIN))
       assert.match(readFileSync(at('/etc/xapi.d/plugins/ovn-chassis'), 'utf8'), /^#!\/usr\/bin\/env node\n/)
       assert.match(readFileSync(at('/usr/libexec/xapi-ovn/ovn-wait-bridge'), 'utf8'), /^#!\/usr\/bin\/node\n/)
-      assert.equal(readFileSync(at('/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf'), 'utf8'), readFileSync(join(ROOT, 'rpm', 'ovn-controller-xapi-ovn.conf'), 'utf8'))
-      assert.match(readFileSync(at('/etc/logrotate.d/xapi-ovn-plugin'), 'utf8'), /^\/var\/log\/xapi-ovn-plugin\.log \{$/m)
+      assert.equal(
+        readFileSync(at('/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf'), 'utf8'),
+        readFileSync(join(ROOT, 'rpm', 'ovn-controller-xapi-ovn.conf'), 'utf8'),
+      )
+      assert.match(
+        readFileSync(at('/etc/logrotate.d/xapi-ovn-plugin'), 'utf8'),
+        /^\/var\/log\/xapi-ovn-plugin\.log \{$/m,
+      )
     })
 
     test('called as xapi calls it: an unknown fn is UNKNOWN_XENAPI_PLUGIN_FUNCTION, fn=status answers a Success', async () => {
-      const pluginHost = { pluginsDir: join(scratch.path, 'etc', 'xapi.d', 'plugins'), netns: host.netns, env: host.env() }
-      await assert.rejects(callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'nonexistent', {}), (e: unknown) => {
-        assert.ok(e instanceof XapiApiError)
-        assert.equal(e.code, 'UNKNOWN_XENAPI_PLUGIN_FUNCTION')
-        assert.deepEqual(e.params, ['nonexistent'])
-        return true
-      })
-      const value = JSON.parse(await callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'status', {})) as { hostUuid: string; configured: boolean }
+      const pluginHost = {
+        pluginsDir: join(scratch.path, 'etc', 'xapi.d', 'plugins'),
+        netns: host.netns,
+        env: host.env(),
+      }
+      await assert.rejects(
+        callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'nonexistent', {}),
+        (e: unknown) => {
+          assert.ok(e instanceof XapiApiError)
+          assert.equal(e.code, 'UNKNOWN_XENAPI_PLUGIN_FUNCTION')
+          assert.deepEqual(e.params, ['nonexistent'])
+          return true
+        },
+      )
+      const value = JSON.parse(await callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'status', {})) as {
+        hostUuid: string
+        configured: boolean
+      }
       assert.equal(value.hostUuid, host.uuid)
       assert.equal(value.configured, false)
     })
@@ -246,13 +334,19 @@ esac`)
       for (const node of [NODE16, process.execPath]) {
         const missing = await host.exec(node, [helper, '--timeout', '0'], { check: false })
         assert.equal(missing.status, 1, `${node}: ${missing.stderr}`)
-        assert.match(missing.stderr, /^ovn-wait-bridge: waiting up to 0s for the integration bridge \(external_ids:ovn-bridge in unix:.*\/db\.sock\) to be XAPI's\novn-wait-bridge: bridge xapi1 \(external_ids:ovn-bridge\) does not exist yet: XAPI creates it/)
+        assert.match(
+          missing.stderr,
+          /^ovn-wait-bridge: waiting up to 0s for the integration bridge \(external_ids:ovn-bridge in unix:.*\/db\.sock\) to be XAPI's\novn-wait-bridge: bridge xapi1 \(external_ids:ovn-bridge\) does not exist yet: XAPI creates it/,
+        )
       }
       await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
       for (const node of [NODE16, process.execPath]) {
         const ready = await host.exec(node, [helper, '--timeout', '5'], { check: false })
         assert.equal(ready.status, 0, `${node}: ${ready.stderr}`)
-        assert.match(ready.stderr, new RegExp(`bridge xapi1 is XAPI's \\(network ${OVN_NET}\\): starting ovn-controller\\n$`))
+        assert.match(
+          ready.stderr,
+          new RegExp(`bridge xapi1 is XAPI's \\(network ${OVN_NET}\\): starting ovn-controller\\n$`),
+        )
       }
       // Executed directly, as systemd does (its shebang is /usr/bin/node).
       const direct = await host.exec(helper, ['--timeout', '5'], { check: false, env: { PATH: PLUGIN_PATH } })

@@ -15,9 +15,21 @@ import { LabDaemon } from '../../lab/daemon.js'
 import { run } from '../../lab/exec.js'
 import { newUuid } from '../../lab/names.js'
 import { waitFor } from '../../lab/wait.js'
-import { applySslPlan, planSslMaterial, removeSslMaterial, sslPaths, type SslPaths } from '../../lib/chassis/ssl-material.js'
+import {
+  applySslPlan,
+  planSslMaterial,
+  removeSslMaterial,
+  sslPaths,
+  type SslPaths,
+} from '../../lib/chassis/ssl-material.js'
 import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
-import { controllerAppctl, controllerLog, controllerPidfile, startLikeService, stopLikeService } from './ovn-controller-service.js'
+import {
+  controllerAppctl,
+  controllerLog,
+  controllerPidfile,
+  startLikeService,
+  stopLikeService,
+} from './ovn-controller-service.js'
 import { readPidfile } from '../../lab/cleanup.js'
 
 const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema'
@@ -73,7 +85,9 @@ describe('SSL material against a real southbound database on pssl:', () => {
     await run('ovn-sbctl', [`--db=unix:${sbSock}`, 'init'])
     await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
     await host.vsctl(
-      'set', 'Open_vSwitch', '.',
+      'set',
+      'Open_vSwitch',
+      '.',
       'external_ids:ovn-remote="ssl:127.0.0.1:6642"',
       'external_ids:ovn-encap-type=geneve',
       'external_ids:ovn-encap-ip=127.0.0.1',
@@ -91,7 +105,10 @@ describe('SSL material against a real southbound database on pssl:', () => {
 
   async function sbChassisNames(): Promise<string[]> {
     const out = (await run('ovn-sbctl', [`--db=unix:${sbSock}`, '--bare', '--columns=name', 'list', 'Chassis'])).stdout
-    return out.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+    return out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
   }
 
   function material(cred: Credential, ca: Credential): Record<string, string> {
@@ -101,7 +118,9 @@ describe('SSL material against a real southbound database on pssl:', () => {
   function controllerCmdline(): string[] {
     const pid = readPidfile(controllerPidfile(host))
     assert.ok(pid !== undefined)
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((w) => w !== '')
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((w) => w !== '')
   }
 
   function logLines(path: string): string[] {
@@ -117,7 +136,14 @@ describe('SSL material against a real southbound database on pssl:', () => {
    * evidence of failed handshakes (events, not elapsed time).
    */
   async function logged(path: string, baseline: number, pattern: RegExp, n: number): Promise<void> {
-    await waitFor(`${n} lines matching ${String(pattern)} in ${path}`, () => logLines(path).slice(baseline).filter((l) => pattern.test(l)).length >= n || undefined, { timeoutMs: 90_000 })
+    await waitFor(
+      `${n} lines matching ${String(pattern)} in ${path}`,
+      () =>
+        logLines(path)
+          .slice(baseline)
+          .filter((l) => pattern.test(l)).length >= n || undefined,
+      { timeoutMs: 90_000 },
+    )
   }
 
   test('with the material configure writes, the chassis registers over ssl:', async () => {
@@ -126,11 +152,16 @@ describe('SSL material against a real southbound database on pssl:', () => {
     applySslPlan(plan)
     await startLikeService(host, { optionsFile: paths.optionsFile })
     const argv = controllerCmdline()
-    for (const arg of plan.controllerArgs) assert.ok(argv.includes(arg), `ovn-ctl passed ${arg} to ovn-controller: ${argv.join(' ')}`)
-    const names = await waitFor('chassis in the SB Chassis table', async () => {
-      const n = await sbChassisNames()
-      return n.length > 0 ? n : undefined
-    }, { timeoutMs: 60_000 })
+    for (const arg of plan.controllerArgs)
+      assert.ok(argv.includes(arg), `ovn-ctl passed ${arg} to ovn-controller: ${argv.join(' ')}`)
+    const names = await waitFor(
+      'chassis in the SB Chassis table',
+      async () => {
+        const n = await sbChassisNames()
+        return n.length > 0 ? n : undefined
+      },
+      { timeoutMs: 60_000 },
+    )
     assert.deepEqual(names, [host.uuid])
     assert.equal(await controllerAppctl(host, 'connection-status'), 'connected')
     await stopLikeService(host) // ExecStop: `exit` removes the chassis again

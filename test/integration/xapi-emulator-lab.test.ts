@@ -8,15 +8,32 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLabPool, type LabPool } from '../../lab/pool.js'
 import { LabVm } from '../../lab/vm.js'
-import { createEmulatedPool, formatPluginCall, PLUGIN_PATH, type EmulatedPool, type HostBackend } from '../../xapi-emulator/index.js'
-import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, rejectsWithXapiError, shellPlugin, type PluginReport } from '../../xapi-emulator/testing.js'
+import {
+  createEmulatedPool,
+  formatPluginCall,
+  PLUGIN_PATH,
+  type EmulatedPool,
+  type HostBackend,
+} from '../../xapi-emulator/index.js'
+import {
+  PASSWORD,
+  REPORTING_PLUGIN,
+  TRANSPORTS,
+  connectClient,
+  rejectsWithXapiError,
+  shellPlugin,
+  type PluginReport,
+} from '../../xapi-emulator/testing.js'
 
 interface Fixture {
   lab: LabPool
   pool: EmulatedPool<LabVm>
 }
 
-async function fixture(t: { after(fn: () => unknown): void }, vms: Array<{ name_label: string; domain_type?: 'pv' | 'hvm'; guest?: LabVm }> = []): Promise<Fixture> {
+async function fixture(
+  t: { after(fn: () => unknown): void },
+  vms: Array<{ name_label: string; domain_type?: 'pv' | 'hvm'; guest?: LabVm }> = [],
+): Promise<Fixture> {
   const lab = await createLabPool({ hosts: 2 })
   let pool: EmulatedPool<LabVm> | undefined
   // One hook, in order: the emulator (and its clients) first, then the lab under it.
@@ -26,12 +43,21 @@ async function fixture(t: { after(fn: () => unknown): void }, vms: Array<{ name_
   })
   // LabHost is a HostBackend as it is: no adapter.
   const backends: readonly HostBackend<LabVm>[] = lab.hosts
-  pool = await createEmulatedPool({ hosts: backends, password: PASSWORD, managementNetworkUuid: lab.managementNetworkUuid, vms })
+  pool = await createEmulatedPool({
+    hosts: backends,
+    password: PASSWORD,
+    managementNetworkUuid: lab.managementNetworkUuid,
+    vms,
+  })
   return { lab, pool }
 }
 
 /** `ovs-vsctl get` of a map column as a plain object. */
-async function externalIds(host: LabPool['hosts'][number], table: string, record: string): Promise<Record<string, string>> {
+async function externalIds(
+  host: LabPool['hosts'][number],
+  table: string,
+  record: string,
+): Promise<Record<string, string>> {
   const out = await host.vsctl('--format=json', '--columns=external_ids', 'find', table, `name=${record}`)
   const parsed = JSON.parse(out) as { data: Array<[['map', Array<[string, string]>]]> }
   const row = parsed.data[0]
@@ -49,7 +75,10 @@ test('seeded from lab hosts: host uuids, addresses and the management network ma
   }
   const xenbr0 = xapi.getObjectByRef(pool.managementNetwork)
   assert.equal(xenbr0.uuid, lab.managementNetworkUuid)
-  assert.equal(await lab.hosts[0]?.vsctl('get', 'Bridge', 'xenbr0', 'external_ids:xs-network-uuids'), `"${xenbr0.uuid as string}"`)
+  assert.equal(
+    await lab.hosts[0]?.vsctl('get', 'Bridge', 'xenbr0', 'external_ids:xs-network-uuids'),
+    `"${xenbr0.uuid as string}"`,
+  )
 })
 
 test('network.create + network.attach: the bridge on that lab host only, with xs-network-uuids and the fail mode', async (t) => {
@@ -57,9 +86,17 @@ test('network.create + network.attach: the bridge on that lab host only, with xs
   const [h1, h2] = lab.hosts as [LabPool['hosts'][number], LabPool['hosts'][number]]
   const xapi = await connectClient(t, pool, 'xml-rpc')
   const secure = (await xapi.call('network.create', {
-    name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' },
+    name_label: 'ovn-int',
+    name_description: '',
+    MTU: 1500,
+    other_config: { 'vswitch-controller-fail-mode': 'secure' },
   })) as string
-  const plain = (await xapi.call('network.create', { name_label: 'plain', name_description: '', MTU: 1500, other_config: {} })) as string
+  const plain = (await xapi.call('network.create', {
+    name_label: 'plain',
+    name_description: '',
+    MTU: 1500,
+    other_config: {},
+  })) as string
   assert.deepEqual(await h1.bridges(), ['xenbr0'], 'network.create alone makes no bridge')
 
   await xapi.callAsync('network.attach', secure, pool.host(h1.uuid).ref)
@@ -82,22 +119,33 @@ test('network.create + network.attach: the bridge on that lab host only, with xs
 test('VM start / VIF plug: port vif<domid>.<devid> on the resident host with XAPI and ovs-xapi-sync ids; unplug removes it', async (t) => {
   const guest = await LabVm.create({ ip: '198.18.50.1/24' })
   t.after(() => guest.destroy())
-  const { lab, pool } = await fixture(t, [
-    { name_label: 'pv' },
-    { name_label: 'hvm', domain_type: 'hvm', guest },
-  ])
+  const { lab, pool } = await fixture(t, [{ name_label: 'pv' }, { name_label: 'hvm', domain_type: 'hvm', guest }])
   const [h1, h2] = lab.hosts as [LabPool['hosts'][number], LabPool['hosts'][number]]
   const [pv, hvm] = pool.vms as [string, string]
   const xapi = await connectClient(t, pool, 'json-rpc')
   const net = (await xapi.call('network.create', {
-    name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' },
+    name_label: 'ovn-int',
+    name_description: '',
+    MTU: 1500,
+    other_config: { 'vswitch-controller-fail-mode': 'secure' },
   })) as string
   const netUuid = (await xapi.call('network.get_uuid', net)) as string
   const vifRecord = (vm: string, device: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
-    device, network: net, VM: vm, MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {}, ...extra,
+    device,
+    network: net,
+    VM: vm,
+    MAC: '',
+    MTU: 1500,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+    ...extra,
   })
   const pvVif = (await xapi.call('VIF.create', vifRecord(pv, '0'))) as string
-  const hvmVif = (await xapi.call('VIF.create', vifRecord(hvm, '0', { MAC: guest.mac, other_config: { 'nicira-iface-id': 'lsp-hvm' } }))) as string
+  const hvmVif = (await xapi.call(
+    'VIF.create',
+    vifRecord(hvm, '0', { MAC: guest.mac, other_config: { 'nicira-iface-id': 'lsp-hvm' } }),
+  )) as string
 
   await xapi.callAsync('VM.start_on', pv, pool.host(h1.uuid).ref, false, false)
   await xapi.callAsync('VM.start_on', hvm, pool.host(h2.uuid).ref, false, false)
@@ -127,7 +175,8 @@ test('VM start / VIF plug: port vif<domid>.<devid> on the resident host with XAP
   assert.equal(tapIds['xs-vif-uuid'], xapi.getObjectByRef(hvmVif).uuid)
   assert.equal((await guest.exec('ip', ['-o', 'link', 'show', 'eth0'], { check: false })).ok, true)
 
-  const ports = async (host: LabPool['hosts'][number]): Promise<string[]> => (await host.vsctl('list-ports', 'xapi0')).split('\n').filter((p) => p !== '')
+  const ports = async (host: LabPool['hosts'][number]): Promise<string[]> =>
+    (await host.vsctl('list-ports', 'xapi0')).split('\n').filter((p) => p !== '')
   await xapi.call('VIF.unplug', pvVif)
   assert.deepEqual(await ports(h1), [])
   await xapi.call('VIF.plug', pvVif)
@@ -149,16 +198,26 @@ for (const transport of TRANSPORTS) {
     const xapi = await connectClient(t, pool, transport)
     const args = { bridge: 'xapi0', 'encap-ip': labHost.managementIp as string }
 
-    const report = JSON.parse((await xapi.callAsync('host.call_plugin', host, 'report', 'configure', args)) as string) as PluginReport
+    const report = JSON.parse(
+      (await xapi.callAsync('host.call_plugin', host, 'report', 'configure', args)) as string,
+    ) as PluginReport
     assert.deepEqual(report.argv, [file, formatPluginCall('configure', xapi.sessionId, args)])
     assert.deepEqual(report.env, { PATH: PLUGIN_PATH, ...labHost.env() })
     assert.equal(report.stdin, '/dev/null')
     const nsInode = (await stat(`/run/netns/${labHost.netns}`)).ino
     assert.equal(report.netns, `net:[${nsInode}]`)
 
-    await rejectsWithXapiError(xapi.call('host.call_plugin', pool.host(lab.hosts[0]?.uuid as string).ref, 'report', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['report'])
+    await rejectsWithXapiError(
+      xapi.call('host.call_plugin', pool.host(lab.hosts[0]?.uuid as string).ref, 'report', 'fn', {}),
+      'XENAPI_MISSING_PLUGIN',
+      ['report'],
+    )
     await pool.emulator.writePlugin(host, 'crash', shellPlugin('', { stderr: 'crashed', status: 1 }))
-    await rejectsWithXapiError(xapi.call('host.call_plugin', host, 'crash', 'fn', {}), 'XENAPI_PLUGIN_FAILURE', ['non-zero exit', '', 'crashed'])
+    await rejectsWithXapiError(xapi.call('host.call_plugin', host, 'crash', 'fn', {}), 'XENAPI_PLUGIN_FAILURE', [
+      'non-zero exit',
+      '',
+      'crashed',
+    ])
     pool.setHostLive(host, false)
     await rejectsWithXapiError(xapi.call('host.call_plugin', host, 'report', 'fn', {}), 'HOST_OFFLINE', [host])
   })

@@ -1,13 +1,29 @@
 // The error classes lib/attach raises, from one table: code, name, string params, message.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { VifConflictError, VifNotFoundError, VmAmbiguousError, VmNotFoundError, XapiOvnError } from '../../lib/errors.js'
+import {
+  VifConflictError,
+  VifNotFoundError,
+  VmAmbiguousError,
+  VmNotFoundError,
+  XapiOvnError,
+} from '../../lib/errors.js'
 
 const SAMPLES: [string, () => XapiOvnError, string, readonly string[]][] = [
   ['VmNotFoundError', () => new VmNotFoundError('web1'), 'OVN_VM_NOT_FOUND', ['web1']],
   ['VmAmbiguousError', () => new VmAmbiguousError('web', 2), 'OVN_VM_AMBIGUOUS', ['web', '2']],
-  ['VifNotFoundError', () => new VifNotFoundError('11111111-1111-4111-8111-111111111111'), 'OVN_VIF_NOT_FOUND', ['11111111-1111-4111-8111-111111111111']],
-  ['VifConflictError', () => new VifConflictError('web1', 'device 0', 'on another network'), 'OVN_VIF_CONFLICT', ['web1', 'device 0', 'on another network']],
+  [
+    'VifNotFoundError',
+    () => new VifNotFoundError('11111111-1111-4111-8111-111111111111'),
+    'OVN_VIF_NOT_FOUND',
+    ['11111111-1111-4111-8111-111111111111'],
+  ],
+  [
+    'VifConflictError',
+    () => new VifConflictError('web1', 'device 0', 'on another network'),
+    'OVN_VIF_CONFLICT',
+    ['web1', 'device 0', 'on another network'],
+  ],
 ]
 
 for (const [name, make, code, params] of SAMPLES) {

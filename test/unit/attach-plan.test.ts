@@ -2,7 +2,13 @@
 // is read) and the choice of a VIF per VM (chooseVifs) as a table.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { chooseVifs, parseAttachOptions, parseDetachOptions, type PortSwitch, type VmContext } from '../../lib/attach/index.js'
+import {
+  chooseVifs,
+  parseAttachOptions,
+  parseDetachOptions,
+  type PortSwitch,
+  type VmContext,
+} from '../../lib/attach/index.js'
 import { InvalidArgumentError, VifConflictError } from '../../lib/errors.js'
 import type { ParsedVmAttach } from '../../lib/attach/index.js'
 import { parseVif, parseVm, type NetworkRecord, type VifRecord, type VmRecord } from '../../lib/pool/records.js'
@@ -19,7 +25,13 @@ function rejects(fn: () => unknown, key: string, reason?: RegExp): void {
 }
 
 test('attach options: normalised, with defaults', () => {
-  const o = parseAttachOptions({ switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11', 'FD00::1'] }, { vm: 'web2', ips: 'dynamic', device: '1', mac: '02:AA:00:00:00:01' }] })
+  const o = parseAttachOptions({
+    switch: 'tenant-a',
+    vms: [
+      { vm: 'web1', ips: ['198.18.10.11', 'FD00::1'] },
+      { vm: 'web2', ips: 'dynamic', device: '1', mac: '02:AA:00:00:00:01' },
+    ],
+  })
   assert.deepEqual(o, {
     switch: 'tenant-a',
     network: undefined,
@@ -52,19 +64,54 @@ test('attach options: every mistake names its field', () => {
     [{ switch: 's', vms: [{ vm: 'a', mac: '01:00:00:00:00:01' }] }, 'vms[0].mac', /unicast/],
     [{ switch: 's', vms: [{ vm: 'a', other: 1 }] }, 'vms[0]', /unknown field/],
     [{ switch: 's', vms: [{ vm: 'a' }, { vm: 'a' }] }, 'vms[1].vm', /also given/],
-    [{ switch: 's', vms: [{ vm: 'a', device: '1' }, { vm: 'a', device: '1' }] }, 'vms[1].vm', /also given/],
-    [{ switch: 's', vms: [{ vm: 'a', mac: '02:00:00:00:00:01' }, { vm: 'b', mac: '02:00:00:00:00:01' }] }, 'vms[1].mac', /also given/],
+    [
+      {
+        switch: 's',
+        vms: [
+          { vm: 'a', device: '1' },
+          { vm: 'a', device: '1' },
+        ],
+      },
+      'vms[1].vm',
+      /also given/,
+    ],
+    [
+      {
+        switch: 's',
+        vms: [
+          { vm: 'a', mac: '02:00:00:00:00:01' },
+          { vm: 'b', mac: '02:00:00:00:00:01' },
+        ],
+      },
+      'vms[1].mac',
+      /also given/,
+    ],
     [{ switch: 's', vms: [{ vm: 'a' }], plug: 'yes' }, 'plug'],
     [{ switch: 's', vms: [{ vm: 'a' }], network: '' }, 'network'],
   ]
   for (const [input, key, reason] of cases) rejects(() => parseAttachOptions(input), key, reason)
   // the same VM twice on two explicit devices is fine
-  assert.equal(parseAttachOptions({ switch: 's', vms: [{ vm: 'a', device: '0' }, { vm: 'a', device: '1' }] }).vms.length, 2)
+  assert.equal(
+    parseAttachOptions({
+      switch: 's',
+      vms: [
+        { vm: 'a', device: '0' },
+        { vm: 'a', device: '1' },
+      ],
+    }).vms.length,
+    2,
+  )
 })
 
 test('detach options', () => {
   const vif = '11111111-1111-4111-8111-111111111111'
-  assert.deepEqual(parseDetachOptions({ vms: ['a', 'a', 'b'], vifs: [vif, vif] }), { vms: ['a', 'b'], vifs: [vif], switch: undefined, network: undefined, keepVifs: false })
+  assert.deepEqual(parseDetachOptions({ vms: ['a', 'a', 'b'], vifs: [vif, vif] }), {
+    vms: ['a', 'b'],
+    vifs: [vif],
+    switch: undefined,
+    network: undefined,
+    keepVifs: false,
+  })
   assert.equal(parseDetachOptions({ vifs: [vif], keepVifs: true, switch: 'x' }).keepVifs, true)
   rejects(() => parseDetachOptions({}), 'vms', /at least one/)
   rejects(() => parseDetachOptions({ vifs: ['NOT-A-UUID'] }), 'vifs[0]')
@@ -81,11 +128,32 @@ const TARGET: PortSwitch = { uuid: 'aaaaaaaa-0000-4000-8000-00000000000a', name:
 const ELSEWHERE: PortSwitch = { uuid: 'bbbbbbbb-0000-4000-8000-00000000000b', name: 'tenant-b' }
 
 function vm(name: string): VmRecord {
-  return parseVm(ref(), { uuid: uuid(), name_label: name, power_state: 'Running', is_control_domain: false, is_a_template: false, resident_on: 'OpaqueRef:NULL', VIFs: [] })
+  return parseVm(ref(), {
+    uuid: uuid(),
+    name_label: name,
+    power_state: 'Running',
+    is_control_domain: false,
+    is_a_template: false,
+    resident_on: 'OpaqueRef:NULL',
+    VIFs: [],
+  })
 }
 
-function vif(owner: VmRecord, device: string, net: NetworkRecord, mac = `02:00:00:00:00:${device.padStart(2, '0')}`): VifRecord {
-  return parseVif(ref(), { uuid: uuid(), device, network: net.ref, VM: owner.ref, MAC: mac, currently_attached: true, other_config: {} })
+function vif(
+  owner: VmRecord,
+  device: string,
+  net: NetworkRecord,
+  mac = `02:00:00:00:00:${device.padStart(2, '0')}`,
+): VifRecord {
+  return parseVif(ref(), {
+    uuid: uuid(),
+    device,
+    network: net.ref,
+    VM: owner.ref,
+    MAC: mac,
+    currently_attached: true,
+    other_config: {},
+  })
 }
 
 function spec(o: Partial<ParsedVmAttach> = {}): ParsedVmAttach {
@@ -110,8 +178,14 @@ test('no device: the VIF already on this switch first (a re-run), then a free on
   const taken = vif(v, '0', OVN)
   const free = vif(v, '1', OVN)
   const here = vif(v, '2', OVN)
-  const ports = new Map([[taken.uuid, ELSEWHERE], [here.uuid, TARGET]])
-  assert.deepEqual(choose([{ spec: spec(), vm: v, vifs: [taken, free, here] }], ports)[0]?.choice, { kind: 'existing', vif: here })
+  const ports = new Map([
+    [taken.uuid, ELSEWHERE],
+    [here.uuid, TARGET],
+  ])
+  assert.deepEqual(choose([{ spec: spec(), vm: v, vifs: [taken, free, here] }], ports)[0]?.choice, {
+    kind: 'existing',
+    vif: here,
+  })
   const [c] = choose([{ spec: spec(), vm: v, vifs: [taken, free] }], ports)
   assert.deepEqual(c?.choice, { kind: 'existing', vif: free })
   const [n] = choose([{ spec: spec(), vm: v, vifs: [taken] }], ports)
@@ -125,21 +199,52 @@ test('device given: that VIF, or a new one with that device; conflicts are refus
   const v = vm('a')
   const lan = vif(v, '0', OTHER)
   const ovn = vif(v, '1', OVN)
-  assert.deepEqual(choose([{ spec: spec({ device: '1' }), vm: v, vifs: [lan, ovn] }])[0]?.choice, { kind: 'existing', vif: ovn })
-  assert.deepEqual(choose([{ spec: spec({ device: '4', mac: '02:00:00:00:00:44' }), vm: v, vifs: [lan, ovn] }])[0]?.choice, { kind: 'create', device: '4', mac: '02:00:00:00:00:44' })
+  assert.deepEqual(choose([{ spec: spec({ device: '1' }), vm: v, vifs: [lan, ovn] }])[0]?.choice, {
+    kind: 'existing',
+    vif: ovn,
+  })
+  assert.deepEqual(
+    choose([{ spec: spec({ device: '4', mac: '02:00:00:00:00:44' }), vm: v, vifs: [lan, ovn] }])[0]?.choice,
+    { kind: 'create', device: '4', mac: '02:00:00:00:00:44' },
+  )
   const conflict = (items: VmContext[], ports: Map<string, PortSwitch>, reason: RegExp): void => {
-    assert.throws(() => choose(items, ports), (e: unknown) => e instanceof VifConflictError && e.code === 'OVN_VIF_CONFLICT' && reason.test(e.params[2] ?? ''))
+    assert.throws(
+      () => choose(items, ports),
+      (e: unknown) => e instanceof VifConflictError && e.code === 'OVN_VIF_CONFLICT' && reason.test(e.params[2] ?? ''),
+    )
   }
   conflict([{ spec: spec({ device: '0' }), vm: v, vifs: [lan, ovn] }], new Map(), /another network/)
-  conflict([{ spec: spec({ device: '1', mac: '02:00:00:00:00:42' }), vm: v, vifs: [lan, ovn] }], new Map(), /its MAC is/)
+  conflict(
+    [{ spec: spec({ device: '1', mac: '02:00:00:00:00:42' }), vm: v, vifs: [lan, ovn] }],
+    new Map(),
+    /its MAC is/,
+  )
   conflict([{ spec: spec({ device: '1' }), vm: v, vifs: [lan, ovn] }], new Map([[ovn.uuid, ELSEWHERE]]), /tenant-b/)
 })
 
 test('one VM twice in a request gets two different VIFs', () => {
   const v = vm('a')
   const ovn = vif(v, '0', OVN)
-  const choices = choose([{ spec: spec(), vm: v, vifs: [ovn] }, { spec: spec(), vm: v, vifs: [ovn] }])
-  assert.deepEqual(choices.map((c) => c.choice), [{ kind: 'existing', vif: ovn }, { kind: 'create', device: '1', mac: '' }])
-  const explicit = choose([{ spec: spec({ device: '3' }), vm: v, vifs: [] }, { spec: spec(), vm: v, vifs: [] }])
-  assert.deepEqual(explicit.map((c) => c.choice), [{ kind: 'create', device: '3', mac: '' }, { kind: 'create', device: '0', mac: '' }])
+  const choices = choose([
+    { spec: spec(), vm: v, vifs: [ovn] },
+    { spec: spec(), vm: v, vifs: [ovn] },
+  ])
+  assert.deepEqual(
+    choices.map((c) => c.choice),
+    [
+      { kind: 'existing', vif: ovn },
+      { kind: 'create', device: '1', mac: '' },
+    ],
+  )
+  const explicit = choose([
+    { spec: spec({ device: '3' }), vm: v, vifs: [] },
+    { spec: spec(), vm: v, vifs: [] },
+  ])
+  assert.deepEqual(
+    explicit.map((c) => c.choice),
+    [
+      { kind: 'create', device: '3', mac: '' },
+      { kind: 'create', device: '0', mac: '' },
+    ],
+  )
 })

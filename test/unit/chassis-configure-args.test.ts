@@ -56,8 +56,16 @@ test('every documented key we support is accepted with a valid value', () => {
 })
 
 const HOSTILE: [string, Record<string, string>, string[]?][] = [
-  ['missing ovn-remote', { 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3' }, ['OVN_MISSING_ARGUMENT', 'ovn-remote']],
-  ['missing ovn-bridge', { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21' }, ['OVN_MISSING_ARGUMENT', 'ovn-bridge']],
+  [
+    'missing ovn-remote',
+    { 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3' },
+    ['OVN_MISSING_ARGUMENT', 'ovn-remote'],
+  ],
+  [
+    'missing ovn-bridge',
+    { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21' },
+    ['OVN_MISSING_ARGUMENT', 'ovn-bridge'],
+  ],
   ['unknown key', { ...GOOD, 'ovn-evil': '1' }, ['OVN_UNKNOWN_ARGUMENT', 'ovn-evil']],
   ['system-id is not an argument', { ...GOOD, 'system-id': 'x' }, ['OVN_UNKNOWN_ARGUMENT', 'system-id']],
   ['shell metacharacters in bridge', { ...GOOD, 'ovn-bridge': 'xapi3;rm -rf /' }],

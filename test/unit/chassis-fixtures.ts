@@ -25,7 +25,14 @@ export class SnapshotBuilder {
     const port: PortRow = { uuid: id(), name, interfaceUuids: [iface.uuid], externalIds: new Map() }
     this.interfaces.push(iface)
     this.ports.push(port)
-    this.bridges.push({ uuid: id(), name, externalIds: new Map(Object.entries(opts.ext ?? {})), failMode: opts.failMode === undefined ? 'standalone' : opts.failMode, datapathType: 'netdev', portUuids: [port.uuid] })
+    this.bridges.push({
+      uuid: id(),
+      name,
+      externalIds: new Map(Object.entries(opts.ext ?? {})),
+      failMode: opts.failMode === undefined ? 'standalone' : opts.failMode,
+      datapathType: 'netdev',
+      portUuids: [port.uuid],
+    })
     return this
   }
 
@@ -34,9 +41,26 @@ export class SnapshotBuilder {
     return this.bridge(name, { ext: { 'xs-network-uuids': network, 'bridge-id': network }, failMode })
   }
 
-  port(bridge: string, name: string, type: string, ifaceExt: Record<string, string> = {}, portExt: Record<string, string> = {}): this {
-    const iface: InterfaceRow = { uuid: id(), name, type, externalIds: new Map(Object.entries(ifaceExt)), options: new Map() }
-    const port: PortRow = { uuid: id(), name, interfaceUuids: [iface.uuid], externalIds: new Map(Object.entries(portExt)) }
+  port(
+    bridge: string,
+    name: string,
+    type: string,
+    ifaceExt: Record<string, string> = {},
+    portExt: Record<string, string> = {},
+  ): this {
+    const iface: InterfaceRow = {
+      uuid: id(),
+      name,
+      type,
+      externalIds: new Map(Object.entries(ifaceExt)),
+      options: new Map(),
+    }
+    const port: PortRow = {
+      uuid: id(),
+      name,
+      interfaceUuids: [iface.uuid],
+      externalIds: new Map(Object.entries(portExt)),
+    }
     this.interfaces.push(iface)
     this.ports.push(port)
     const i = this.bridges.findIndex((b) => b.name === bridge)
@@ -48,7 +72,16 @@ export class SnapshotBuilder {
 
   /** A VIF plugged by xenopsd and tagged by ovs-xapi-sync. */
   vif(bridge: string, name: string, vifUuid: string, extra: Record<string, string> = {}): this {
-    return this.port(bridge, name, '', { 'xs-vif-uuid': vifUuid, 'xs-vm-uuid': VM_UUID, 'xs-network-uuid': NET_UUID, 'attached-mac': '02:00:00:00:00:01', 'iface-id': vifUuid, 'vm-id': VM_UUID, 'iface-status': 'active', ...extra })
+    return this.port(bridge, name, '', {
+      'xs-vif-uuid': vifUuid,
+      'xs-vm-uuid': VM_UUID,
+      'xs-network-uuid': NET_UUID,
+      'attached-mac': '02:00:00:00:00:01',
+      'iface-id': vifUuid,
+      'vm-id': VM_UUID,
+      'iface-status': 'active',
+      ...extra,
+    })
   }
 
   ext(values: Record<string, string>): this {
@@ -57,13 +90,21 @@ export class SnapshotBuilder {
   }
 
   build(): ChassisSnapshot {
-    return { ovs: { uuid: this.ovsUuid, externalIds: new Map(this.ovsExt) }, bridges: [...this.bridges], ports: [...this.ports], interfaces: [...this.interfaces] }
+    return {
+      ovs: { uuid: this.ovsUuid, externalIds: new Map(this.ovsExt) },
+      bridges: [...this.bridges],
+      ports: [...this.ports],
+      interfaces: [...this.interfaces],
+    }
   }
 }
 
 /** A host as XAPI leaves it before xapi-ovn: xenbr0 with its uplink, the OVN network attached. */
 export function xapiHost(): SnapshotBuilder {
-  return new SnapshotBuilder().xapiBridge('xenbr0', MGMT_NET, 'standalone').port('xenbr0', 'eth0', '').xapiBridge('xapi3', NET_UUID)
+  return new SnapshotBuilder()
+    .xapiBridge('xenbr0', MGMT_NET, 'standalone')
+    .port('xenbr0', 'eth0', '')
+    .xapiBridge('xapi3', NET_UUID)
 }
 
 export const FACTS = { hostUuid: HOST_UUID, localAddresses: ['127.0.0.1', '192.0.2.21'] }

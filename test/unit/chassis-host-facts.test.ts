@@ -13,7 +13,7 @@ CONTROL_DOMAIN_UUID='0d1c6f8e-0000-4000-8000-000000000000'
 MANAGEMENT_INTERFACE='xenbr0'
 `
 
-test('the inventory parser reads XAPI\'s KEY=\'value\' lines', () => {
+test("the inventory parser reads XAPI's KEY='value' lines", () => {
   const v = parseInventory(INVENTORY)
   assert.equal(v.get('INSTALLATION_UUID'), '8b7b4f9e-2f0a-4c1e-9d55-0a1b2c3d4e5f')
   assert.equal(v.get('MANAGEMENT_INTERFACE'), 'xenbr0')

@@ -16,7 +16,10 @@ const ARGS = {
 }
 
 /** The snapshot as it would be after the plan's write lands. */
-function written(s: ChassisSnapshot, plan: { changes: readonly { key: string; from: string | null; to: string | null }[]; write: unknown }): ChassisSnapshot {
+function written(
+  s: ChassisSnapshot,
+  plan: { changes: readonly { key: string; from: string | null; to: string | null }[]; write: unknown },
+): ChassisSnapshot {
   const write = plan.write as { remove: string[]; set: Map<string, string> } | null
   if (write === null) return s
   const ext = new Map(s.ovs.externalIds)
@@ -87,36 +90,68 @@ test('system-id: set when absent, refused when different, replaced with force-sy
   const absent = xapiHost().build()
   const noId = { ...absent, ovs: { ...absent.ovs, externalIds: new Map<string, string>() } }
   const plan = planConfigure(noId, parseConfigureArgs(ARGS), FACTS)
-  assert.deepEqual(plan.changes.find((c) => c.key === 'system-id'), { key: 'system-id', from: null, to: HOST_UUID })
+  assert.deepEqual(
+    plan.changes.find((c) => c.key === 'system-id'),
+    { key: 'system-id', from: null, to: HOST_UUID },
+  )
 
   const other = xapiHost().ext({ 'system-id': 'someone-else' }).build()
-  assert.equal(code(() => planConfigure(other, parseConfigureArgs(ARGS), FACTS)), `OVN_SYSTEM_ID_MISMATCH someone-else|${HOST_UUID}`)
+  assert.equal(
+    code(() => planConfigure(other, parseConfigureArgs(ARGS), FACTS)),
+    `OVN_SYSTEM_ID_MISMATCH someone-else|${HOST_UUID}`,
+  )
   const forced = planConfigure(other, parseConfigureArgs({ ...ARGS, 'force-system-id': 'true' }), FACTS)
-  assert.deepEqual(forced.changes.find((c) => c.key === 'system-id'), { key: 'system-id', from: 'someone-else', to: HOST_UUID })
+  assert.deepEqual(
+    forced.changes.find((c) => c.key === 'system-id'),
+    { key: 'system-id', from: 'someone-else', to: HOST_UUID },
+  )
   // unconfigure puts the old system-id back
   const back = written(written(other, forced), planUnconfigure(written(other, forced)))
   assert.equal(back.ovs.externalIds.get('system-id'), 'someone-else')
 })
 
-test('the integration bridge must exist, be XAPI\'s, and be the named network\'s', () => {
-  assert.equal(code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-bridge': 'xapi9' }), FACTS)), 'OVN_BRIDGE_MISSING xapi9')
+test("the integration bridge must exist, be XAPI's, and be the named network's", () => {
+  assert.equal(
+    code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-bridge': 'xapi9' }), FACTS)),
+    'OVN_BRIDGE_MISSING xapi9',
+  )
   const ovnMade = xapiHost().bridge('xapi7', { failMode: 'secure' }).build()
-  assert.match(code(() => planConfigure(ovnMade, parseConfigureArgs({ ...ARGS, 'ovn-bridge': 'xapi7' }), FACTS)), /^OVN_BRIDGE_NOT_XAPI xapi7\|.*xs-network-uuids/)
+  assert.match(
+    code(() => planConfigure(ovnMade, parseConfigureArgs({ ...ARGS, 'ovn-bridge': 'xapi7' }), FACTS)),
+    /^OVN_BRIDGE_NOT_XAPI xapi7\|.*xs-network-uuids/,
+  )
   const other = '11111111-2222-4333-8444-555566667777'
-  assert.match(code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'network-uuid': other }), FACTS)), /^OVN_BRIDGE_NOT_XAPI xapi3\|.*not 11111111/)
+  assert.match(
+    code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'network-uuid': other }), FACTS)),
+    /^OVN_BRIDGE_NOT_XAPI xapi3\|.*not 11111111/,
+  )
   const ok = planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'network-uuid': NET_UUID }), FACTS)
   assert.equal(ok.after['xapi-ovn-network-uuid'], NET_UUID)
 })
 
 test('mapped bridges must exist and encap ip must be local', () => {
-  assert.equal(code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-bridge-mappings': 'p:xenbr1' }), FACTS)), 'OVN_BRIDGE_MISSING xenbr1')
-  assert.equal(code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-encap-ip': '192.0.2.99' }), FACTS)), 'OVN_INVALID_ARGUMENT ovn-encap-ip|192.0.2.99|not an address of this host')
+  assert.equal(
+    code(() =>
+      planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-bridge-mappings': 'p:xenbr1' }), FACTS),
+    ),
+    'OVN_BRIDGE_MISSING xenbr1',
+  )
+  assert.equal(
+    code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-encap-ip': '192.0.2.99' }), FACTS)),
+    'OVN_INVALID_ARGUMENT ovn-encap-ip|192.0.2.99|not an address of this host',
+  )
 })
 
 test('a damaged ownership record is reported, not guessed at', () => {
   const s = xapiHost().ext({ 'xapi-ovn-saved': '{not json' }).build()
-  assert.match(code(() => planConfigure(s, parseConfigureArgs(ARGS), FACTS)), /^OVN_STATE_CORRUPT /)
-  assert.match(code(() => planUnconfigure(s)), /^OVN_STATE_CORRUPT /)
+  assert.match(
+    code(() => planConfigure(s, parseConfigureArgs(ARGS), FACTS)),
+    /^OVN_STATE_CORRUPT /,
+  )
+  assert.match(
+    code(() => planUnconfigure(s)),
+    /^OVN_STATE_CORRUPT /,
+  )
 })
 
 test('applyChanges matches the write', () => {

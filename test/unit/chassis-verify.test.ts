@@ -1,10 +1,22 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { CHECK_IDS, verifyChassis, type ControllerState, type SslFacts, type VerifyReport } from '../../lib/chassis/verify.js'
+import {
+  CHECK_IDS,
+  verifyChassis,
+  type ControllerState,
+  type SslFacts,
+  type VerifyReport,
+} from '../../lib/chassis/verify.js'
 import { FACTS, HOST_UUID, NET_UUID, SnapshotBuilder, VIF_UUID, xapiHost } from './chassis-fixtures.js'
 
 const RUNNING: ControllerState = { running: true, pid: 42, connection: 'connected', error: null }
-const KEYS = { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-type': 'geneve', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3', 'ovn-bridge-mappings': 'physnet:xenbr0' }
+const KEYS = {
+  'ovn-remote': 'tcp:192.0.2.10:6642',
+  'ovn-encap-type': 'geneve',
+  'ovn-encap-ip': '192.0.2.21',
+  'ovn-bridge': 'xapi3',
+  'ovn-bridge-mappings': 'physnet:xenbr0',
+}
 
 /** A chassis as it should be: configured, XAPI bridge in secure mode, one installed VIF. */
 function healthy(): SnapshotBuilder {
@@ -17,8 +29,19 @@ function healthy(): SnapshotBuilder {
 
 const NO_SSL: SslFacts = { configured: false, problems: [], certificateDaysLeft: null }
 
-function run(b: SnapshotBuilder, controller: ControllerState = RUNNING, localAddresses = FACTS.localAddresses, more: { ssl?: SslFacts; bootWait?: boolean | null } = {}): VerifyReport {
-  return verifyChassis(b.build(), { hostUuid: HOST_UUID, localAddresses, controller, ssl: more.ssl ?? NO_SSL, bootWait: more.bootWait === undefined ? true : more.bootWait })
+function run(
+  b: SnapshotBuilder,
+  controller: ControllerState = RUNNING,
+  localAddresses = FACTS.localAddresses,
+  more: { ssl?: SslFacts; bootWait?: boolean | null } = {},
+): VerifyReport {
+  return verifyChassis(b.build(), {
+    hostUuid: HOST_UUID,
+    localAddresses,
+    controller,
+    ssl: more.ssl ?? NO_SSL,
+    bootWait: more.bootWait === undefined ? true : more.bootWait,
+  })
 }
 
 function status(r: VerifyReport, id: string): string {
@@ -30,37 +53,158 @@ function status(r: VerifyReport, id: string): string {
 
 test('a healthy chassis passes every check, once each, in a stable order', () => {
   const r = run(healthy())
-  assert.deepEqual(r.checks.map((c) => c.id), [...CHECK_IDS])
+  assert.deepEqual(
+    r.checks.map((c) => c.id),
+    [...CHECK_IDS],
+  )
   for (const c of r.checks) assert.equal(c.status, 'pass', `${c.id}: ${c.message}`)
   assert.equal(r.ok, true)
 })
 
 const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
-  ['keys.required', () => run(new SnapshotBuilder().xapiBridge('xapi3', NET_UUID).ext({ 'ovn-bridge': 'xapi3' })), 'keys.required', 'fail'],
+  [
+    'keys.required',
+    () => run(new SnapshotBuilder().xapiBridge('xapi3', NET_UUID).ext({ 'ovn-bridge': 'xapi3' })),
+    'keys.required',
+    'fail',
+  ],
   ['keys.valid', () => run(healthy().ext({ 'ovn-remote': 'tcp:nowhere' })), 'keys.valid', 'fail'],
   ['system-id.host', () => run(healthy().ext({ 'system-id': 'other' })), 'system-id.host', 'fail'],
-  ['bridge.exists (unset)', () => run(healthy().ext({ 'ovn-bridge': 'xapi3' }).ext({ 'ovn-bridge': '' })), 'bridge.exists', 'fail'],
+  [
+    'bridge.exists (unset)',
+    () => run(healthy().ext({ 'ovn-bridge': 'xapi3' }).ext({ 'ovn-bridge': '' })),
+    'bridge.exists',
+    'fail',
+  ],
   ['bridge.exists (missing)', () => run(healthy().ext({ 'ovn-bridge': 'xapi9' })), 'bridge.exists', 'fail'],
-  ['bridge.xapi (made by ovn-controller)', () => run(xapiHost().bridge('xapi9', { failMode: 'secure' }).ext({ ...KEYS, 'ovn-bridge': 'xapi9' })), 'bridge.xapi', 'fail'],
-  ['bridge.xapi (other network)', () => run(healthy().ext({ 'xapi-ovn-network-uuid': '11111111-2222-4333-8444-555566667777' })), 'bridge.xapi', 'fail'],
-  ['bridge.xapi (no bridge-id)', () => run(xapiHost().bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID }, failMode: 'secure' }).ext({ ...KEYS, 'ovn-bridge': 'xapi5' })), 'bridge.xapi', 'warn'],
+  [
+    'bridge.xapi (made by ovn-controller)',
+    () =>
+      run(
+        xapiHost()
+          .bridge('xapi9', { failMode: 'secure' })
+          .ext({ ...KEYS, 'ovn-bridge': 'xapi9' }),
+      ),
+    'bridge.xapi',
+    'fail',
+  ],
+  [
+    'bridge.xapi (other network)',
+    () => run(healthy().ext({ 'xapi-ovn-network-uuid': '11111111-2222-4333-8444-555566667777' })),
+    'bridge.xapi',
+    'fail',
+  ],
+  [
+    'bridge.xapi (no bridge-id)',
+    () =>
+      run(
+        xapiHost()
+          .bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID }, failMode: 'secure' })
+          .ext({ ...KEYS, 'ovn-bridge': 'xapi5' }),
+      ),
+    'bridge.xapi',
+    'warn',
+  ],
   ['bridge.ports (physical port)', () => run(healthy().port('xapi3', 'eth1', '')), 'bridge.ports', 'fail'],
   ['bridge.ports (non-OVN patch)', () => run(healthy().port('xapi3', 'patch-x', 'patch')), 'bridge.ports', 'fail'],
-  ['bridge.fail-mode', () => run(xapiHost().bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID, 'bridge-id': NET_UUID }, failMode: 'standalone' }).ext({ ...KEYS, 'ovn-bridge': 'xapi5' })), 'bridge.fail-mode', 'fail'],
-  ['bridge.no-stray-br-int', () => run(healthy().bridge('br-int', { failMode: 'secure' })), 'bridge.no-stray-br-int', 'fail'],
-  ['mappings.bridges (missing)', () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xenbr7' })), 'mappings.bridges', 'fail'],
-  ['mappings.bridges (integration)', () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xapi3' })), 'mappings.bridges', 'fail'],
+  [
+    'bridge.fail-mode',
+    () =>
+      run(
+        xapiHost()
+          .bridge('xapi5', { ext: { 'xs-network-uuids': NET_UUID, 'bridge-id': NET_UUID }, failMode: 'standalone' })
+          .ext({ ...KEYS, 'ovn-bridge': 'xapi5' }),
+      ),
+    'bridge.fail-mode',
+    'fail',
+  ],
+  [
+    'bridge.no-stray-br-int',
+    () => run(healthy().bridge('br-int', { failMode: 'secure' })),
+    'bridge.no-stray-br-int',
+    'fail',
+  ],
+  [
+    'mappings.bridges (missing)',
+    () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xenbr7' })),
+    'mappings.bridges',
+    'fail',
+  ],
+  [
+    'mappings.bridges (integration)',
+    () => run(healthy().ext({ 'ovn-bridge-mappings': 'physnet:xapi3' })),
+    'mappings.bridges',
+    'fail',
+  ],
   ['encap-ip.local', () => run(healthy(), RUNNING, ['127.0.0.1']), 'encap-ip.local', 'fail'],
-  ['vifs.iface-id (missing)', () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'x' })), 'vifs.iface-id', 'fail'],
-  ['vifs.iface-id (overridden)', () => run(healthy().vif('xapi3', 'vif4.0', 'f2f2f2f2-0000-4000-8000-000000000002', { 'iface-id': 'custom' })), 'vifs.iface-id', 'warn'],
+  [
+    'vifs.iface-id (missing)',
+    () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'x' })),
+    'vifs.iface-id',
+    'fail',
+  ],
+  [
+    'vifs.iface-id (overridden)',
+    () => run(healthy().vif('xapi3', 'vif4.0', 'f2f2f2f2-0000-4000-8000-000000000002', { 'iface-id': 'custom' })),
+    'vifs.iface-id',
+    'warn',
+  ],
   ['vifs.hvm-pairs', () => run(healthy().vif('xapi3', 'tap3.0', VIF_UUID)), 'vifs.hvm-pairs', 'warn'],
-  ['controller.running', () => run(healthy(), { running: false, pid: null, connection: null, error: 'no pidfile' }), 'controller.running', 'fail'],
-  ['controller.connected', () => run(healthy(), { running: true, pid: 1, connection: 'not connected', error: null }), 'controller.connected', 'fail'],
-  ['vifs.installed', () => run(healthy().vif('xapi3', 'vif5.0', 'f3f3f3f3-0000-4000-8000-000000000003')), 'vifs.installed', 'warn'],
-  ['ssl.material (ssl: remote, nothing installed)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' })), 'ssl.material', 'warn'],
-  ['ssl.material (problem)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: ['the certificate expired'], certificateDaysLeft: -3 } }), 'ssl.material', 'fail'],
-  ['ssl.material (expiring)', () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: [], certificateDaysLeft: 10 } }), 'ssl.material', 'warn'],
-  ['ssl.ovs-table', () => { const b = healthy(); const s = b.build(); return verifyChassis({ ...s, ovs: { ...s.ovs, hasSslRow: true } }, { hostUuid: HOST_UUID, localAddresses: FACTS.localAddresses, controller: RUNNING, ssl: NO_SSL, bootWait: true }) }, 'ssl.ovs-table', 'warn'],
+  [
+    'controller.running',
+    () => run(healthy(), { running: false, pid: null, connection: null, error: 'no pidfile' }),
+    'controller.running',
+    'fail',
+  ],
+  [
+    'controller.connected',
+    () => run(healthy(), { running: true, pid: 1, connection: 'not connected', error: null }),
+    'controller.connected',
+    'fail',
+  ],
+  [
+    'vifs.installed',
+    () => run(healthy().vif('xapi3', 'vif5.0', 'f3f3f3f3-0000-4000-8000-000000000003')),
+    'vifs.installed',
+    'warn',
+  ],
+  [
+    'ssl.material (ssl: remote, nothing installed)',
+    () => run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' })),
+    'ssl.material',
+    'warn',
+  ],
+  [
+    'ssl.material (problem)',
+    () =>
+      run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, {
+        ssl: { configured: true, problems: ['the certificate expired'], certificateDaysLeft: -3 },
+      }),
+    'ssl.material',
+    'fail',
+  ],
+  [
+    'ssl.material (expiring)',
+    () =>
+      run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, {
+        ssl: { configured: true, problems: [], certificateDaysLeft: 10 },
+      }),
+    'ssl.material',
+    'warn',
+  ],
+  [
+    'ssl.ovs-table',
+    () => {
+      const b = healthy()
+      const s = b.build()
+      return verifyChassis(
+        { ...s, ovs: { ...s.ovs, hasSslRow: true } },
+        { hostUuid: HOST_UUID, localAddresses: FACTS.localAddresses, controller: RUNNING, ssl: NO_SSL, bootWait: true },
+      )
+    },
+    'ssl.ovs-table',
+    'warn',
+  ],
   ['boot.drop-in', () => run(healthy(), RUNNING, FACTS.localAddresses, { bootWait: false }), 'boot.drop-in', 'warn'],
 ]
 
@@ -74,17 +218,25 @@ for (const [name, make, id, expected] of FAILING) {
 
 test('every check id can fail or warn (the table above covers them all)', () => {
   const covered = new Set(FAILING.map(([, , id]) => id))
-  assert.deepEqual([...CHECK_IDS].filter((id) => !covered.has(id)), [])
+  assert.deepEqual(
+    [...CHECK_IDS].filter((id) => !covered.has(id)),
+    [],
+  )
 })
 
 test('ssl: remotes with good material pass, and no systemd means no boot check to fail', () => {
-  const r = run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, { ssl: { configured: true, problems: [], certificateDaysLeft: 300 }, bootWait: null })
+  const r = run(healthy().ext({ 'ovn-remote': 'ssl:192.0.2.10:6642' }), RUNNING, FACTS.localAddresses, {
+    ssl: { configured: true, problems: [], certificateDaysLeft: 300 },
+    bootWait: null,
+  })
   assert.equal(status(r, 'ssl.material'), 'pass')
   assert.equal(status(r, 'boot.drop-in'), 'pass')
 })
 
 test('a stray br-int hint depends on whether it holds ports', () => {
-  const empty = run(healthy().bridge('br-int', { failMode: 'secure' })).checks.find((c) => c.id === 'bridge.no-stray-br-int')
+  const empty = run(healthy().bridge('br-int', { failMode: 'secure' })).checks.find(
+    (c) => c.id === 'bridge.no-stray-br-int',
+  )
   assert.match(empty?.hint ?? '', /del-br br-int/)
   assert.match(empty?.message ?? '', /0 ports/)
 })

@@ -27,18 +27,37 @@ function usage(fn: () => unknown): string {
   return 'no error'
 }
 
-function cli(env: Record<string, string> = {}, interactive = false, typed = 'typed-pw'): CliEnv & { prompts: string[] } {
+function cli(
+  env: Record<string, string> = {},
+  interactive = false,
+  typed = 'typed-pw',
+): CliEnv & { prompts: string[] } {
   const prompts: string[] = []
-  return { env, interactive, prompts, promptPassword: async (p) => {
+  return {
+    env,
+    interactive,
+    prompts,
+    promptPassword: async (p) => {
       prompts.push(p)
       return typed
-    }, readFile: async () => '' }
+    },
+    readFile: async () => '',
+  }
 }
 
 test('strict parsing: unknown flags, stray words and missing values are usage errors', () => {
-  assert.match(usage(() => parseCommandArgs(['--bogus'], SETUP)), /Unknown option '--bogus'/)
-  assert.match(usage(() => parseCommandArgs(['stray'], SETUP)), /Unexpected argument 'stray'/)
-  assert.match(usage(() => parseCommandArgs(['--ovn-remote'], SETUP)), /argument missing/)
+  assert.match(
+    usage(() => parseCommandArgs(['--bogus'], SETUP)),
+    /Unknown option '--bogus'/,
+  )
+  assert.match(
+    usage(() => parseCommandArgs(['stray'], SETUP)),
+    /Unexpected argument 'stray'/,
+  )
+  assert.match(
+    usage(() => parseCommandArgs(['--ovn-remote'], SETUP)),
+    /argument missing/,
+  )
 })
 
 test('a usage error never contains the password given on the command line', () => {
@@ -62,45 +81,96 @@ const transports: [string[], unknown][] = [
   [['--transport-vlan', '100'], { by: 'vlan', vlan: 100 }],
 ]
 for (const [argv, want] of transports) {
-  test(`transport choice from ${argv.join(' ') || 'nothing'}`, () => assert.deepEqual(transportOption(parseCommandArgs(argv, SETUP)), want))
+  test(`transport choice from ${argv.join(' ') || 'nothing'}`, () =>
+    assert.deepEqual(transportOption(parseCommandArgs(argv, SETUP)), want))
 }
 
 test('transport choice: a network with a device, or a VLAN out of range, is a usage error', () => {
-  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-network', 'x', '--transport-device', 'eth1'], SETUP))), /cannot be combined/)
-  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-vlan', '4095'], SETUP))), /0 to 4094/)
-  assert.match(usage(() => transportOption(parseCommandArgs(['--transport-vlan', '1e2'], SETUP))), /whole number/)
+  assert.match(
+    usage(() => transportOption(parseCommandArgs(['--transport-network', 'x', '--transport-device', 'eth1'], SETUP))),
+    /cannot be combined/,
+  )
+  assert.match(
+    usage(() => transportOption(parseCommandArgs(['--transport-vlan', '4095'], SETUP))),
+    /0 to 4094/,
+  )
+  assert.match(
+    usage(() => transportOption(parseCommandArgs(['--transport-vlan', '1e2'], SETUP))),
+    /whole number/,
+  )
 })
 
 test('--set KEY=VALUE builds the chassis keys; malformed or repeated keys are usage errors', () => {
-  assert.deepEqual(chassisKeysOption(parseCommandArgs(['--set', 'ovn-remote-probe-interval=5000', '--set', 'ovn-cms-options=a=b'], SETUP)), {
-    'ovn-remote-probe-interval': '5000',
-    'ovn-cms-options': 'a=b',
-  })
+  assert.deepEqual(
+    chassisKeysOption(
+      parseCommandArgs(['--set', 'ovn-remote-probe-interval=5000', '--set', 'ovn-cms-options=a=b'], SETUP),
+    ),
+    {
+      'ovn-remote-probe-interval': '5000',
+      'ovn-cms-options': 'a=b',
+    },
+  )
   assert.equal(chassisKeysOption(parseCommandArgs([], SETUP)), undefined)
-  assert.match(usage(() => chassisKeysOption(parseCommandArgs(['--set', 'novalue'], SETUP))), /KEY=VALUE/)
-  assert.match(usage(() => chassisKeysOption(parseCommandArgs(['--set', 'a=1', '--set', 'a=2'], SETUP))), /twice/)
+  assert.match(
+    usage(() => chassisKeysOption(parseCommandArgs(['--set', 'novalue'], SETUP))),
+    /KEY=VALUE/,
+  )
+  assert.match(
+    usage(() => chassisKeysOption(parseCommandArgs(['--set', 'a=1', '--set', 'a=2'], SETUP))),
+    /twice/,
+  )
 })
 
 test('--ovn-remote is required and checked before any connection', () => {
-  assert.match(usage(() => ovnRemoteOption({})), /--ovn-remote is required/)
-  assert.match(usage(() => ovnRemoteOption({ 'ovn-remote': 'tcp:central:6642' })), /--ovn-remote: .*numeric address/)
-  assert.equal(ovnRemoteOption({ 'ovn-remote': 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642' }), 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642')
+  assert.match(
+    usage(() => ovnRemoteOption({})),
+    /--ovn-remote is required/,
+  )
+  assert.match(
+    usage(() => ovnRemoteOption({ 'ovn-remote': 'tcp:central:6642' })),
+    /--ovn-remote: .*numeric address/,
+  )
+  assert.equal(
+    ovnRemoteOption({ 'ovn-remote': 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642' }),
+    'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642',
+  )
 })
 
 test('numbers and families', () => {
   const v: OptionValues = { concurrency: '8', wait: '-1', 'ip-family': '6' }
   assert.equal(intOption(v, 'concurrency', 1, 64), 8)
-  assert.match(usage(() => intOption(v, 'wait', 0, 600)), /--wait expects a whole number from 0 to 600/)
+  assert.match(
+    usage(() => intOption(v, 'wait', 0, 600)),
+    /--wait expects a whole number from 0 to 600/,
+  )
   assert.equal(intOption({}, 'wait', 0, 600), undefined)
   assert.equal(addressFamilyOption(v), 'IPv6')
-  assert.match(usage(() => addressFamilyOption({ 'ip-family': '5' })), /--ip-family/)
+  assert.match(
+    usage(() => addressFamilyOption({ 'ip-family': '5' })),
+    /--ip-family/,
+  )
 })
 
 test('credentials: flags over XAPI_* environment; root by default', async () => {
   const env = cli({ XAPI_URL: 'https://env', XAPI_USER: 'envuser', XAPI_PASSWORD: 'envpw' })
-  assert.deepEqual(await connectOptions({}, env), { url: 'https://env', user: 'envuser', password: 'envpw', allowUnauthorized: false, transport: undefined })
-  const flags = await connectOptions({ url: 'https://flag', user: 'u', password: 'p', 'allow-unauthorized': true, protocol: 'xml-rpc' }, env)
-  assert.deepEqual(flags, { url: 'https://flag', user: 'u', password: 'p', allowUnauthorized: true, transport: 'xml-rpc' })
+  assert.deepEqual(await connectOptions({}, env), {
+    url: 'https://env',
+    user: 'envuser',
+    password: 'envpw',
+    allowUnauthorized: false,
+    transport: undefined,
+  })
+  const flags = await connectOptions(
+    { url: 'https://flag', user: 'u', password: 'p', 'allow-unauthorized': true, protocol: 'xml-rpc' },
+    env,
+  )
+  assert.deepEqual(flags, {
+    url: 'https://flag',
+    user: 'u',
+    password: 'p',
+    allowUnauthorized: true,
+    transport: 'xml-rpc',
+  })
   assert.equal((await connectOptions({ url: 'x', password: 'p' }, cli())).user, 'root')
   assert.equal(env.prompts.length, 0)
 })
@@ -110,8 +180,14 @@ test('credentials: no password prompts on a terminal, and is a usage error elsew
   const o = await connectOptions({ url: 'https://pool' }, tty)
   assert.equal(o.password, 'from-the-terminal')
   assert.deepEqual(tty.prompts, ['Password for root at https://pool: '])
-  await assert.rejects(connectOptions({ url: 'https://pool' }, cli()), (e: unknown) => e instanceof UsageError && /no password/.test(e.message))
-  await assert.rejects(connectOptions({ password: 'p' }, cli()), (e: unknown) => e instanceof UsageError && /--url/.test(e.message))
+  await assert.rejects(
+    connectOptions({ url: 'https://pool' }, cli()),
+    (e: unknown) => e instanceof UsageError && /no password/.test(e.message),
+  )
+  await assert.rejects(
+    connectOptions({ password: 'p' }, cli()),
+    (e: unknown) => e instanceof UsageError && /--url/.test(e.message),
+  )
 })
 
 test('redaction: long secrets everywhere, short ones only where quoted', () => {

@@ -45,7 +45,10 @@ test('--help and help: the command list on stdout, exit 0', async () => {
 
 test('every subcommand has --help (and help NAME), exit 0, naming its own options', async () => {
   for (const name of Object.keys(COMMANDS)) {
-    for (const argv of [[name, '--help'], ['help', name]]) {
+    for (const argv of [
+      [name, '--help'],
+      ['help', name],
+    ]) {
       const c = io()
       assert.equal(await runProgram(argv, c), 0)
       assert.match(c.out, new RegExp(`^usage: xapi-ovn ${name}`))
@@ -70,9 +73,15 @@ test('usage errors are found before any connection: missing or bad ovn-remote, b
     [['setup', '--url', 'http://127.0.0.1:9', '--password', 'x'], /--ovn-remote is required/],
     [['setup', '--ovn-remote', 'tcp:somewhere:6642'], /--ovn-remote: .*numeric address/],
     [['verify', '--wait', 'soon'], /--wait expects a whole number/],
-    [['status', '--concurrency', '0', '--url', 'http://127.0.0.1:9', '--password', 'x'], /--concurrency expects a whole number from 1 to 64/],
+    [
+      ['status', '--concurrency', '0', '--url', 'http://127.0.0.1:9', '--password', 'x'],
+      /--concurrency expects a whole number from 1 to 64/,
+    ],
     [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k.pem'], /go together/],
-    [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k', '--ssl-cert', 'c', '--ssl-ca-cert', 'ca'], /--ssl-key k: ENOENT/],
+    [
+      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k', '--ssl-cert', 'c', '--ssl-ca-cert', 'ca'],
+      /--ssl-key k: ENOENT/,
+    ],
     [['teardown'], /no pool master/],
     [['teardown', '--url', 'https://pool'], /no password/],
   ]
@@ -113,10 +122,15 @@ test('a URL with credentials in it is a usage error that does not repeat them', 
 })
 
 test('the table takes more subcommands of the same shape', async () => {
-  const extra: Command = { summary: 'say hello', usage: 'usage: xapi-ovn hello', options: { name: { type: 'string' } }, run: async (v, c) => {
+  const extra: Command = {
+    summary: 'say hello',
+    usage: 'usage: xapi-ovn hello',
+    options: { name: { type: 'string' } },
+    run: async (v, c) => {
       c.stdout(`hello ${String(v.name)}\n`)
       return 0
-    } }
+    },
+  }
   const c = io()
   assert.equal(await runProgram(['hello', '--name', 'ovn'], c, { ...COMMANDS, hello: extra }), 0)
   assert.equal(c.out, 'hello ovn\n')

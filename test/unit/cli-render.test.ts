@@ -1,21 +1,46 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { renderProgress, renderSetup, renderStatus, renderTable, renderTeardown, renderVerify } from '../../lib/cli/render.js'
+import {
+  renderProgress,
+  renderSetup,
+  renderStatus,
+  renderTable,
+  renderTeardown,
+  renderVerify,
+} from '../../lib/cli/render.js'
 import { failureFromCode } from '../../lib/pool/failures.js'
 import type { HostInfo } from '../../lib/pool/plan-setup.js'
 import type { ChassisChange, ChassisStatus } from '../../lib/pool/plugin-replies.js'
 import type { PoolInfo, SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/pool/results.js'
 
 const POOL: PoolInfo = { uuid: 'p-uuid', name: 'lab', url: 'https://192.0.2.1' }
-const host = (i: number): HostInfo => ({ ref: `OpaqueRef:h${i}`, uuid: `u${i}`, name: `host${i}`, address: `192.0.2.2${i}`, live: true })
+const host = (i: number): HostInfo => ({
+  ref: `OpaqueRef:h${i}`,
+  uuid: `u${i}`,
+  name: `host${i}`,
+  address: `192.0.2.2${i}`,
+  live: true,
+})
 const NETWORK = { ref: 'OpaqueRef:n', uuid: 'net-uuid', nameLabel: 'ovn-int', bridge: 'xapi0', failMode: 'secure' }
-const TRANSPORT = (i: number) => ({ pifUuid: `pif${i}`, device: 'eth0', vlan: -1, kind: 'physical' as const, ip: `192.0.2.2${i}`, family: 'IPv4' as const })
+const TRANSPORT = (i: number) => ({
+  pifUuid: `pif${i}`,
+  device: 'eth0',
+  vlan: -1,
+  kind: 'physical' as const,
+  ip: `192.0.2.2${i}`,
+  family: 'IPv4' as const,
+})
 const change = (changed: boolean): ChassisChange => ({
   changed,
   dryRun: false,
   before: { 'ovn-bridge': changed ? null : 'xapi0' },
   after: { 'ovn-bridge': 'xapi0' },
-  changes: changed ? [{ key: 'ovn-bridge', from: null, to: 'xapi0' }, { key: 'ovn-remote', from: null, to: 'tcp:192.0.2.10:6642' }] : [],
+  changes: changed
+    ? [
+        { key: 'ovn-bridge', from: null, to: 'xapi0' },
+        { key: 'ovn-remote', from: null, to: 'tcp:192.0.2.10:6642' },
+      ]
+    : [],
 })
 
 function setupResult(): SetupResult {
@@ -35,19 +60,40 @@ function setupResult(): SetupResult {
 }
 
 test('tables pad every column to its widest cell', () => {
-  assert.equal(renderTable(['A', 'LONGER'], [['xyz', '1'], ['w', '22']]), 'A    LONGER\nxyz  1\nw    22')
+  assert.equal(
+    renderTable(
+      ['A', 'LONGER'],
+      [
+        ['xyz', '1'],
+        ['w', '22'],
+      ],
+    ),
+    'A    LONGER\nxyz  1\nw    22',
+  )
 })
 
 test('setup: one row per host, the failure with its hint, and a verdict that says FAILED', () => {
   const text = renderSetup(setupResult())
   const lines = text.split('\n')
-  assert.ok(lines.some((l) => /^host1\s+192\.0\.2\.21\s+eth0 192\.0\.2\.21\s+changed\s+2 keys change$/.test(l)), text)
-  assert.ok(lines.some((l) => /^host2\s.*unchanged\s+nothing to change$/.test(l)), text)
-  assert.ok(lines.some((l) => /^host3\s.*FAILED\s+HOST_OFFLINE$/.test(l)), text)
+  assert.ok(
+    lines.some((l) => /^host1\s+192\.0\.2\.21\s+eth0 192\.0\.2\.21\s+changed\s+2 keys change$/.test(l)),
+    text,
+  )
+  assert.ok(
+    lines.some((l) => /^host2\s.*unchanged\s+nothing to change$/.test(l)),
+    text,
+  )
+  assert.ok(
+    lines.some((l) => /^host3\s.*FAILED\s+HOST_OFFLINE$/.test(l)),
+    text,
+  )
   assert.match(text, /host3: HOST_OFFLINE: the host is offline/)
   assert.match(text, /hint: bring the host back/)
   assert.match(text, /network ovn-int \(net-uuid\), bridge xapi0: created/)
-  assert.match(lines[lines.length - 1] ?? '', /^FAILED on 1 of 3 hosts: 2 of 3 hosts configured \(1 changed, 1 unchanged\)$/)
+  assert.match(
+    lines[lines.length - 1] ?? '',
+    /^FAILED on 1 of 3 hosts: 2 of 3 hosts configured \(1 changed, 1 unchanged\)$/,
+  )
 })
 
 test('setup: all good says OK and what to do next', () => {
@@ -60,7 +106,13 @@ test('setup: all good says OK and what to do next', () => {
 
 test('setup dry run: the plan of each host that would change is listed key by key', () => {
   const r = setupResult()
-  const text = renderSetup({ ...r, dryRun: true, network: { action: 'would-create', nameLabel: 'ovn-int', network: null, failModeSet: true }, hosts: r.hosts.slice(0, 2), ok: true })
+  const text = renderSetup({
+    ...r,
+    dryRun: true,
+    network: { action: 'would-create', nameLabel: 'ovn-int', network: null, failModeSet: true },
+    hosts: r.hosts.slice(0, 2),
+    ok: true,
+  })
   assert.match(text, /setup \(dry run\)/)
   assert.match(text, /network ovn-int: would be created; vswitch-controller-fail-mode=secure would be set/)
   assert.match(text, /host1 would change:\n {2}ovn-bridge: \(absent\) -> xapi0/)
@@ -74,7 +126,16 @@ test('verify: verdict per host, every failed and warning check with its hint, po
     network: NETWORK,
     checks: [{ id: 'network.exists', status: 'pass', message: 'network ovn-int', hint: null }],
     hosts: [
-      { host: host(1), ok: true, value: { ok: true, hostUuid: 'u1', waited: 0, checks: [{ id: 'keys.required', status: 'pass', message: 'ok', hint: null }] } },
+      {
+        host: host(1),
+        ok: true,
+        value: {
+          ok: true,
+          hostUuid: 'u1',
+          waited: 0,
+          checks: [{ id: 'keys.required', status: 'pass', message: 'ok', hint: null }],
+        },
+      },
       {
         host: host(2),
         ok: true,
@@ -83,8 +144,18 @@ test('verify: verdict per host, every failed and warning check with its hint, po
           hostUuid: 'u2',
           waited: 30,
           checks: [
-            { id: 'controller.connected', status: 'fail', message: 'ovn-controller is not connected', hint: 'check that ovn-remote is reachable' },
-            { id: 'vifs.installed', status: 'warn', message: 'not yet installed: vif3.0', hint: 'create a logical switch port' },
+            {
+              id: 'controller.connected',
+              status: 'fail',
+              message: 'ovn-controller is not connected',
+              hint: 'check that ovn-remote is reachable',
+            },
+            {
+              id: 'vifs.installed',
+              status: 'warn',
+              message: 'not yet installed: vif3.0',
+              hint: 'create a logical switch port',
+            },
           ],
         },
       },
@@ -96,9 +167,15 @@ test('verify: verdict per host, every failed and warning check with its hint, po
   assert.match(text, /^host1\s.*PASS\s+1 pass$/m)
   assert.match(text, /^host2\s.*FAIL\s+0 pass, 1 warn, 1 fail \(waited 30s\)$/m)
   assert.match(text, /^host3\s.*FAILED\s+XENAPI_MISSING_PLUGIN$/m)
-  assert.match(text, /FAIL controller\.connected: ovn-controller is not connected\n\s+hint: check that ovn-remote is reachable/)
+  assert.match(
+    text,
+    /FAIL controller\.connected: ovn-controller is not connected\n\s+hint: check that ovn-remote is reachable/,
+  )
   assert.match(text, /warn vifs\.installed: .*\n\s+hint: create a logical switch port/)
-  assert.match(text, /host3: XENAPI_MISSING_PLUGIN: the ovn-chassis plugin is not installed on this host\n\s+hint: install the xapi-ovn RPM/)
+  assert.match(
+    text,
+    /host3: XENAPI_MISSING_PLUGIN: the ovn-chassis plugin is not installed on this host\n\s+hint: install the xapi-ovn RPM/,
+  )
   assert.match(text, /FAIL: 1 of 3 hosts pass$/)
 })
 
@@ -110,15 +187,55 @@ test('status: chassis, bridge, encap IP, controller and bound VIFs per host; VIF
     keys: { 'ovn-bridge': 'xapi0', 'ovn-encap-ip': '192.0.2.21' },
     owned: ['ovn-bridge'],
     addresses: [],
-    bridge: { name: 'xapi0', exists: true, networkUuids: ['net-uuid'], bridgeId: 'net-uuid', failMode: 'secure', datapathType: 'netdev' },
-    ports: [{ name: 'vif1.0', kind: 'vif', type: '', ifaceId: 'vif-uuid', vifUuid: 'vif-uuid', vmUuid: 'vm', mac: null, ifaceStatus: 'active', ovnInstalled: true }],
+    bridge: {
+      name: 'xapi0',
+      exists: true,
+      networkUuids: ['net-uuid'],
+      bridgeId: 'net-uuid',
+      failMode: 'secure',
+      datapathType: 'netdev',
+    },
+    ports: [
+      {
+        name: 'vif1.0',
+        kind: 'vif',
+        type: '',
+        ifaceId: 'vif-uuid',
+        vifUuid: 'vif-uuid',
+        vmUuid: 'vm',
+        mac: null,
+        ifaceStatus: 'active',
+        ovnInstalled: true,
+      },
+    ],
     controller: { running: true, pid: 1, connection: 'connected', error: null },
   }
   const r: StatusResult = {
     operation: 'status',
     pool: POOL,
-    network: { ...NETWORK, vifs: [{ uuid: 'vif-uuid', device: '0', mac: '02:00:00:00:00:01', vmUuid: 'vm', vmName: 'web', powerState: 'Running', currentlyAttached: true, host: 'host1', ovnInstalled: true }] },
-    hosts: [{ host: host(1), ok: true, value: { chassis, transport: TRANSPORT(1), transportProblem: null, onOvnNetwork: true } }],
+    network: {
+      ...NETWORK,
+      vifs: [
+        {
+          uuid: 'vif-uuid',
+          device: '0',
+          mac: '02:00:00:00:00:01',
+          vmUuid: 'vm',
+          vmName: 'web',
+          powerState: 'Running',
+          currentlyAttached: true,
+          host: 'host1',
+          ovnInstalled: true,
+        },
+      ],
+    },
+    hosts: [
+      {
+        host: host(1),
+        ok: true,
+        value: { chassis, transport: TRANSPORT(1), transportProblem: null, onOvnNetwork: true },
+      },
+    ],
     ok: true,
   }
   const text = renderStatus(r)
@@ -132,7 +249,10 @@ test('teardown: restored per host, the network kept, the verdict', () => {
     pool: POOL,
     dryRun: false,
     network: { action: 'kept', network: NETWORK, reason: null },
-    hosts: [{ host: host(1), ok: true, value: change(true) }, { host: host(2), ok: true, value: change(false) }],
+    hosts: [
+      { host: host(1), ok: true, value: change(true) },
+      { host: host(2), ok: true, value: change(false) },
+    ],
     ok: true,
     changed: true,
   }
@@ -141,15 +261,37 @@ test('teardown: restored per host, the network kept, the verdict', () => {
   assert.match(text, /^host2\s.*nothing to undo$/m)
   assert.match(text, /network ovn-int \(net-uuid\): kept \(pass --remove-network to remove it\)/)
   assert.match(text, /OK: 2 of 2 hosts torn down/)
-  assert.match(renderTeardown({ ...r, dryRun: true }), /^host1\s.*would restore\s+2 keys$[\s\S]*OK: 2 of 2 hosts planned/m)
+  assert.match(
+    renderTeardown({ ...r, dryRun: true }),
+    /^host1\s.*would restore\s+2 keys$[\s\S]*OK: 2 of 2 hosts planned/m,
+  )
 })
 
 test('progress lines: finished and failed hosts with a counter; started ones are silent', () => {
   const base = { operation: 'setup' as const, pool: POOL, host: host(2), total: 3 }
   assert.equal(renderProgress({ ...base, type: 'host-started' }, 0, 3), null)
-  assert.equal(renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3), '[1/3] host2: changed')
-  assert.equal(renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3, true), '[1/3] host2: would change')
-  assert.equal(renderProgress({ ...base, type: 'host-finished', changed: null, passed: false }, 2, 3), '[2/3] host2: FAIL')
-  assert.equal(renderProgress({ ...base, type: 'host-failed', error: failureFromCode('HOST_OFFLINE', []) }, 3, 3), '[3/3] host2: FAILED HOST_OFFLINE')
-  assert.equal(renderProgress({ type: 'network', operation: 'setup', pool: POOL, action: 'created', nameLabel: 'ovn-int', network: NETWORK }, 0, 0), 'network ovn-int: created')
+  assert.equal(
+    renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3),
+    '[1/3] host2: changed',
+  )
+  assert.equal(
+    renderProgress({ ...base, type: 'host-finished', changed: true, passed: null }, 1, 3, true),
+    '[1/3] host2: would change',
+  )
+  assert.equal(
+    renderProgress({ ...base, type: 'host-finished', changed: null, passed: false }, 2, 3),
+    '[2/3] host2: FAIL',
+  )
+  assert.equal(
+    renderProgress({ ...base, type: 'host-failed', error: failureFromCode('HOST_OFFLINE', []) }, 3, 3),
+    '[3/3] host2: FAILED HOST_OFFLINE',
+  )
+  assert.equal(
+    renderProgress(
+      { type: 'network', operation: 'setup', pool: POOL, action: 'created', nameLabel: 'ovn-int', network: NETWORK },
+      0,
+      0,
+    ),
+    'network ovn-int: created',
+  )
 })

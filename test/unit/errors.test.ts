@@ -52,10 +52,18 @@ function sources(dir: string): string[] {
 
 test('every error code the code base can raise is documented in the README', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const NOT_ERRORS = new Set(['OVN_RUNDIR', 'OVN_DBDIR', 'OVN_LOGDIR', 'OVN_SYSCONFDIR', 'OVN_CONTROLLER_OPTS', 'OVN_USER_ID'])
+  const NOT_ERRORS = new Set([
+    'OVN_RUNDIR',
+    'OVN_DBDIR',
+    'OVN_LOGDIR',
+    'OVN_SYSCONFDIR',
+    'OVN_CONTROLLER_OPTS',
+    'OVN_USER_ID',
+  ])
   const codes = new Set<string>()
   for (const file of [...sources(join(ROOT, 'lib')), ...sources(join(ROOT, 'plugin'))]) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/['"`](OVN_[A-Z0-9_]+)['"`]/g)) if (!NOT_ERRORS.has(m[1] as string)) codes.add(m[1] as string)
+    for (const m of readFileSync(file, 'utf8').matchAll(/['"`](OVN_[A-Z0-9_]+)['"`]/g))
+      if (!NOT_ERRORS.has(m[1] as string)) codes.add(m[1] as string)
   }
   assert.ok(codes.size > 20)
   const missing = [...codes].filter((c) => !readme.includes(`\`${c}\``)).sort()

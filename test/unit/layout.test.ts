@@ -39,5 +39,10 @@ test('lib/ and plugin/ import nothing from lab/, xapi-emulator/, test/ or bench/
 
 test('the top-level homes exist and test/ holds only tests and their fixtures', () => {
   for (const dir of [...SHIPPED, ...NOT_SHIPPED]) assert.ok(statSync(join(ROOT, dir)).isDirectory(), dir)
-  assert.deepEqual(readdirSync(join(ROOT, 'test')).filter((n) => statSync(join(ROOT, 'test', n)).isDirectory()).sort(), ['integration', 'unit'])
+  assert.deepEqual(
+    readdirSync(join(ROOT, 'test'))
+      .filter((n) => statSync(join(ROOT, 'test', n)).isDirectory())
+      .sort(),
+    ['integration', 'unit'],
+  )
 })

@@ -52,7 +52,9 @@ class FakeNb implements NbTransactor {
       throw e
     }
     this.state = applied.snapshot
-    return ops.map((o) => (o.op === 'insert' && o.uuidName ? { uuid: new Uuid(applied.inserted.get(o.uuidName) ?? '') } : {}))
+    return ops.map((o) =>
+      o.op === 'insert' && o.uuidName ? { uuid: new Uuid(applied.inserted.get(o.uuidName) ?? '') } : {},
+    )
   }
 
   private select(o: Operation): Row[] {
@@ -69,7 +71,11 @@ test('ensure, attach, list, detach, delete through the public API; re-runs send 
   const created = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' })
   assert.equal(created.created, true)
   assert.equal(created.uuid, nb.state.switches[0]?.uuid)
-  assert.deepEqual(await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' }), { ...created, created: false, changed: false })
+  assert.deepEqual(await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' }), {
+    ...created,
+    created: false,
+    changed: false,
+  })
   assert.equal(nb.writes.length, 1)
 
   const ports = [
@@ -78,37 +84,60 @@ test('ensure, attach, list, detach, delete through the public API; re-runs send 
   ]
   const attached = await attachPorts(nb, 'tenant-a', ports)
   assert.equal(nb.writes.length, 2)
-  assert.deepEqual(attached.ports.map((p) => [p.vifUuid, p.action, p.uuid]), [
-    [VIF1, 'created', nb.state.ports.find((p) => p.name === VIF1)?.uuid],
-    [VIF2, 'created', nb.state.ports.find((p) => p.name === VIF2)?.uuid],
-  ])
+  assert.deepEqual(
+    attached.ports.map((p) => [p.vifUuid, p.action, p.uuid]),
+    [
+      [VIF1, 'created', nb.state.ports.find((p) => p.name === VIF1)?.uuid],
+      [VIF2, 'created', nb.state.ports.find((p) => p.name === VIF2)?.uuid],
+    ],
+  )
   const again = await attachPorts(nb, 'tenant-a', ports)
   assert.equal(again.changed, false)
   assert.equal(nb.writes.length, 2, 'an idempotent re-run sends no transaction')
-  assert.deepEqual(again.ports.map((p) => p.uuid), attached.ports.map((p) => p.uuid))
+  assert.deepEqual(
+    again.ports.map((p) => p.uuid),
+    attached.ports.map((p) => p.uuid),
+  )
 
   const ln = await addLocalnetPort(nb, 'tenant-a', { name: 'provnet', networkName: 'physnet-mgmt', vlan: 7 })
   assert.equal(ln.action, 'created')
   assert.equal(ln.uuid, nb.state.ports.find((p) => p.name === 'provnet')?.uuid)
 
   const listed = await listPorts(nb, 'tenant-a')
-  assert.deepEqual(listed.map((p) => [p.name, p.type, p.addresses, p.tagRequest, p.options]), [
-    [VIF1, '', ['02:00:00:00:00:01 192.0.2.11'], null, {}],
-    [VIF2, '', ['02:00:00:00:00:02 dynamic'], null, {}],
-    ['provnet', 'localnet', ['unknown'], 7, { network_name: 'physnet-mgmt' }],
-  ])
-  assert.deepEqual((await listLogicalSwitches(nb)).map((s) => [s.name, s.subnet, s.portCount]), [['tenant-a', '192.0.2.0/24', 3]])
+  assert.deepEqual(
+    listed.map((p) => [p.name, p.type, p.addresses, p.tagRequest, p.options]),
+    [
+      [VIF1, '', ['02:00:00:00:00:01 192.0.2.11'], null, {}],
+      [VIF2, '', ['02:00:00:00:00:02 dynamic'], null, {}],
+      ['provnet', 'localnet', ['unknown'], 7, { network_name: 'physnet-mgmt' }],
+    ],
+  )
+  assert.deepEqual(
+    (await listLogicalSwitches(nb)).map((s) => [s.name, s.subnet, s.portCount]),
+    [['tenant-a', '192.0.2.0/24', 3]],
+  )
 
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-a')), 'OVN_NB_SWITCH_NOT_EMPTY tenant-a|3')
   const detached = await detachPorts(nb, [VIF1, VIF2])
-  assert.deepEqual(detached.removed.map((r) => r.vifUuid), [VIF1, VIF2])
+  assert.deepEqual(
+    detached.removed.map((r) => r.vifUuid),
+    [VIF1, VIF2],
+  )
   assert.deepEqual((await detachPorts(nb, [VIF1])).absent, [VIF1])
-  assert.deepEqual(nb.state.ports.map((p) => p.name), ['provnet'])
+  assert.deepEqual(
+    nb.state.ports.map((p) => p.name),
+    ['provnet'],
+  )
 
   const deleted = await deleteLogicalSwitch(nb, 'tenant-a', { force: true })
   assert.deepEqual([deleted.deleted, deleted.portCount], [true, 1])
   assert.deepEqual(nb.state, { switches: [], ports: [] })
-  assert.deepEqual(await deleteLogicalSwitch(nb, 'tenant-a', { ifExists: true }), { deleted: false, uuid: null, name: 'tenant-a', portCount: 0 })
+  assert.deepEqual(await deleteLogicalSwitch(nb, 'tenant-a', { ifExists: true }), {
+    deleted: false,
+    uuid: null,
+    name: 'tenant-a',
+    portCount: 0,
+  })
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-a')), 'OVN_NB_SWITCH_MISSING tenant-a')
 })
 
@@ -121,10 +150,10 @@ test('attach reads only the switches and the named ports, in one transaction', a
     return inner(db, ops)
   }
   await attachPorts(nb, 'tenant-a', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01' }])
-  assert.deepEqual(seen[0]?.map((o) => (o.op === 'select' ? `${o.table} ${JSON.stringify(o.where)}` : o.op)), [
-    'Logical_Switch []',
-    `Logical_Switch_Port [["name","==","${VIF1}"]]`,
-  ])
+  assert.deepEqual(
+    seen[0]?.map((o) => (o.op === 'select' ? `${o.table} ${JSON.stringify(o.where)}` : o.op)),
+    ['Logical_Switch []', `Logical_Switch_Port [["name","==","${VIF1}"]]`],
+  )
 })
 
 test('a precondition broken by another writer: read, plan and write again, and the result reflects it', async () => {
@@ -141,8 +170,14 @@ test('a precondition broken by another writer: read, plan and write again, and t
   }
   const r = await attachPorts(nb, 'tenant-a', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['192.0.2.11'] }])
   assert.equal(nb.reads, 2)
-  assert.deepEqual(r.ports.map((p) => [p.action, p.uuid]), [['updated', LSP1]])
-  assert.deepEqual(nb.state.ports.map((p) => p.addresses), [['02:00:00:00:00:01 192.0.2.11']])
+  assert.deepEqual(
+    r.ports.map((p) => [p.action, p.uuid]),
+    [['updated', LSP1]],
+  )
+  assert.deepEqual(
+    nb.state.ports.map((p) => p.addresses),
+    [['02:00:00:00:00:01 192.0.2.11']],
+  )
 })
 
 test(`a precondition that fails ${MAX_ATTEMPTS} times in a row is OVN_CONCURRENT_CHANGE, nothing written`, async () => {
@@ -170,8 +205,17 @@ test(`a precondition that fails ${MAX_ATTEMPTS} times in a row is OVN_CONCURRENT
 
 test('invalid input is refused before anything is read', async () => {
   const nb = new FakeNb({ switches: [], ports: [] })
-  assert.equal(await code(attachPorts(nb, 'tenant-a', [{ vifUuid: 'x', mac: '02:00:00:00:00:01' }])), 'OVN_INVALID_ARGUMENT ports[0].vifUuid|x|expected the lower-case UUID of a XAPI VIF')
-  assert.equal(await code(ensureLogicalSwitch(nb, 'a b')), 'OVN_INVALID_ARGUMENT name|a b|switch names are 1-64 letters, digits, "_", ".", ":" or "-", starting with a letter, digit or "_"')
-  assert.equal(await code(addLocalnetPort(nb, 'tenant-a', { name: 'p', networkName: 'x:y' })), 'OVN_INVALID_ARGUMENT networkName|x:y|"x:y" is not a name (letters, digits, "_", ".", "-") (it must match a physnet of ovn-bridge-mappings)')
+  assert.equal(
+    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: 'x', mac: '02:00:00:00:00:01' }])),
+    'OVN_INVALID_ARGUMENT ports[0].vifUuid|x|expected the lower-case UUID of a XAPI VIF',
+  )
+  assert.equal(
+    await code(ensureLogicalSwitch(nb, 'a b')),
+    'OVN_INVALID_ARGUMENT name|a b|switch names are 1-64 letters, digits, "_", ".", ":" or "-", starting with a letter, digit or "_"',
+  )
+  assert.equal(
+    await code(addLocalnetPort(nb, 'tenant-a', { name: 'p', networkName: 'x:y' })),
+    'OVN_INVALID_ARGUMENT networkName|x:y|"x:y" is not a name (letters, digits, "_", ".", "-") (it must match a physnet of ovn-bridge-mappings)',
+  )
   assert.equal(nb.reads, 0)
 })

@@ -16,7 +16,11 @@ const TABLE: [XapiOvnError, string, string[]][] = [
   [new NbSwitchMissingError('tenant-a'), 'OVN_NB_SWITCH_MISSING', ['tenant-a']],
   [new NbSwitchAmbiguousError('dup', 2), 'OVN_NB_SWITCH_AMBIGUOUS', ['dup', '2']],
   [new NbSwitchNotEmptyError('tenant-a', 3), 'OVN_NB_SWITCH_NOT_EMPTY', ['tenant-a', '3']],
-  [new NbPortConflictError('p', 'tenant-b', 'it is on another logical switch'), 'OVN_NB_PORT_CONFLICT', ['p', 'tenant-b', 'it is on another logical switch']],
+  [
+    new NbPortConflictError('p', 'tenant-b', 'it is on another logical switch'),
+    'OVN_NB_PORT_CONFLICT',
+    ['p', 'tenant-b', 'it is on another logical switch'],
+  ],
   [new NbSwitchNoSubnetError('plain'), 'OVN_NB_SWITCH_NO_SUBNET', ['plain']],
 ]
 
@@ -32,7 +36,10 @@ test('every NB error is a XapiOvnError with its stable code, its own name and st
 })
 
 test('the table covers every exported error class, and codes are unique OVN_NB_*', () => {
-  const classes = Object.entries(nbErrors).filter(([, v]) => typeof v === 'function').map(([k]) => k).sort()
+  const classes = Object.entries(nbErrors)
+    .filter(([, v]) => typeof v === 'function')
+    .map(([k]) => k)
+    .sort()
   assert.deepEqual(classes, TABLE.map(([e]) => e.name).sort())
   assert.deepEqual([...NB_ERROR_CODES.keys()].sort(), classes)
   const codes = [...NB_ERROR_CODES.values()]

@@ -19,7 +19,11 @@ export const LSP1 = 'c1c1c1c1-0000-4000-8000-0000000000c1'
 export const LSP2 = 'c2c2c2c2-0000-4000-8000-0000000000c2'
 export const LSP3 = 'c3c3c3c3-0000-4000-8000-0000000000c3'
 
-export function lswitch(name: string, uuid: string, o: { ports?: string[]; otherConfig?: Record<string, string>; externalIds?: Record<string, string> } = {}): NbSwitchRow {
+export function lswitch(
+  name: string,
+  uuid: string,
+  o: { ports?: string[]; otherConfig?: Record<string, string>; externalIds?: Record<string, string> } = {},
+): NbSwitchRow {
   return {
     uuid,
     name,
@@ -110,11 +114,15 @@ function matches(row: AnyRow, where: readonly Condition[]): boolean {
  * Apply a transaction to a snapshot. Throws 'wait failed' like the server would refuse it.
  * Returns the new snapshot and the UUIDs given to inserted rows by uuid-name.
  */
-export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { snapshot: NbSnapshot; inserted: Map<string, string> } {
+export function applyToSnapshot(
+  s: NbSnapshot,
+  ops: readonly Operation[],
+): { snapshot: NbSnapshot; inserted: Map<string, string> } {
   const { ls, lsp } = snapshotRows(s)
   const tables: Record<Table, AnyRow[]> = { Logical_Switch: ls, Logical_Switch_Port: lsp }
   const inserted = new Map<string, string>()
-  const resolve = (a: Atom): Atom => (a instanceof NamedUuid ? new Uuid(inserted.get(a.name) ?? assert.fail(`unknown named-uuid ${a.name}`)) : a)
+  const resolve = (a: Atom): Atom =>
+    a instanceof NamedUuid ? new Uuid(inserted.get(a.name) ?? assert.fail(`unknown named-uuid ${a.name}`)) : a
   for (const o of ops) {
     if (o.op === 'comment') continue
     if (o.op === 'commit' || o.op === 'abort' || o.op === 'assert') throw new Error(`fake: op ${o.op}`)
@@ -132,7 +140,8 @@ export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { sna
       case 'insert': {
         const uuid = freshUuid()
         if (o.uuidName) inserted.set(o.uuidName, uuid)
-        if (o.table === 'Logical_Switch_Port' && table.some((r) => r.name === o.row.name)) throw new Error('constraint violation: duplicate name')
+        if (o.table === 'Logical_Switch_Port' && table.some((r) => r.name === o.row.name))
+          throw new Error('constraint violation: duplicate name')
         table.push({ _uuid: new Uuid(uuid), ...o.row })
         break
       }
@@ -154,8 +163,13 @@ export function applyToSnapshot(s: NbSnapshot, ops: readonly Operation[]): { sna
             } else {
               const items = setItems(cur)
               const given = setItems(value).map(resolve)
-              if (mutator === 'insert') r[column] = new OvsdbSet([...items, ...given.filter((g) => !items.some((i) => atomKey(i) === atomKey(g)))])
-              else if (mutator === 'delete') r[column] = new OvsdbSet(items.filter((i) => !given.some((g) => atomKey(i) === atomKey(g))))
+              if (mutator === 'insert')
+                r[column] = new OvsdbSet([
+                  ...items,
+                  ...given.filter((g) => !items.some((i) => atomKey(i) === atomKey(g))),
+                ])
+              else if (mutator === 'delete')
+                r[column] = new OvsdbSet(items.filter((i) => !given.some((g) => atomKey(i) === atomKey(g))))
               else throw new Error(`fake: mutator ${mutator}`)
             }
           }

@@ -9,19 +9,53 @@ import { code } from './error-code.js'
 const onlyA: NbSnapshot = { switches: [lswitch('tenant-a', SW_A)], ports: [] }
 
 test('a new localnet port: type localnet, addresses unknown, options:network_name, tag_request, added to the switch', () => {
-  const plan = planLocalnetPort(onlyA, 'tenant-a', parseLocalnetPort({ name: 'provnet-mgmt', networkName: 'physnet-mgmt', vlan: 7 }))
+  const plan = planLocalnetPort(
+    onlyA,
+    'tenant-a',
+    parseLocalnetPort({ name: 'provnet-mgmt', networkName: 'physnet-mgmt', vlan: 7 }),
+  )
   assert.equal(plan.action, 'created')
   assert.deepEqual(wire(plan.operations), [
-    { op: 'wait', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], columns: ['name'], until: '==', rows: [{ name: 'tenant-a' }], timeout: 0 },
-    { op: 'wait', table: 'Logical_Switch_Port', where: [['name', '==', 'provnet-mgmt']], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
+    {
+      op: 'wait',
+      table: 'Logical_Switch_Port',
+      where: [['name', '==', 'provnet-mgmt']],
+      columns: ['name'],
+      until: '==',
+      rows: [],
+      timeout: 0,
+    },
     {
       op: 'insert',
       table: 'Logical_Switch_Port',
-      row: { name: 'provnet-mgmt', type: 'localnet', addresses: 'unknown', options: ['map', [['network_name', 'physnet-mgmt']]], tag_request: 7 },
+      row: {
+        name: 'provnet-mgmt',
+        type: 'localnet',
+        addresses: 'unknown',
+        options: ['map', [['network_name', 'physnet-mgmt']]],
+        tag_request: 7,
+      },
       'uuid-name': 'new_localnet',
     },
-    { op: 'mutate', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], mutations: [['ports', 'insert', ['named-uuid', 'new_localnet']]] },
-    { op: 'comment', comment: 'xapi-ovn: localnet port provnet-mgmt on logical switch tenant-a to network physnet-mgmt VLAN 7' },
+    {
+      op: 'mutate',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      mutations: [['ports', 'insert', ['named-uuid', 'new_localnet']]],
+    },
+    {
+      op: 'comment',
+      comment: 'xapi-ovn: localnet port provnet-mgmt on logical switch tenant-a to network physnet-mgmt VLAN 7',
+    },
   ])
 })
 
@@ -39,7 +73,17 @@ test('a flat network has no tag_request, and re-planning after apply changes not
 test('an existing localnet port with another network or VLAN is updated, other options kept', () => {
   const s: NbSnapshot = {
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })],
-    ports: [lport('provnet', LSP1, { type: 'localnet', addresses: ['unknown'], options: new Map([['network_name', 'old'], ['localnet_learn_fdb', 'true']]), tagRequest: 5 })],
+    ports: [
+      lport('provnet', LSP1, {
+        type: 'localnet',
+        addresses: ['unknown'],
+        options: new Map([
+          ['network_name', 'old'],
+          ['localnet_learn_fdb', 'true'],
+        ]),
+        tagRequest: 5,
+      }),
+    ],
   }
   const port = parseLocalnetPort({ name: 'provnet', networkName: 'physnet-new' })
   const plan = planLocalnetPort(s, 'tenant-a', port)
@@ -48,7 +92,10 @@ test('an existing localnet port with another network or VLAN is updated, other o
     {
       op: 'wait',
       table: 'Logical_Switch',
-      where: [['_uuid', '==', ['uuid', SW_A]], ['ports', 'includes', ['uuid', LSP1]]],
+      where: [
+        ['_uuid', '==', ['uuid', SW_A]],
+        ['ports', 'includes', ['uuid', LSP1]],
+      ],
       columns: ['name'],
       until: '==',
       rows: [{ name: 'tenant-a' }],
@@ -60,14 +107,38 @@ test('an existing localnet port with another network or VLAN is updated, other o
       where: [['_uuid', '==', ['uuid', LSP1]]],
       columns: ['name', 'type', 'addresses', 'options', 'tag_request'],
       until: '==',
-      rows: [{ name: 'provnet', type: 'localnet', addresses: 'unknown', options: ['map', [['network_name', 'old'], ['localnet_learn_fdb', 'true']]], tag_request: 5 }],
+      rows: [
+        {
+          name: 'provnet',
+          type: 'localnet',
+          addresses: 'unknown',
+          options: [
+            'map',
+            [
+              ['network_name', 'old'],
+              ['localnet_learn_fdb', 'true'],
+            ],
+          ],
+          tag_request: 5,
+        },
+      ],
       timeout: 0,
     },
     {
       op: 'update',
       table: 'Logical_Switch_Port',
       where: [['_uuid', '==', ['uuid', LSP1]]],
-      row: { addresses: 'unknown', options: ['map', [['network_name', 'physnet-new'], ['localnet_learn_fdb', 'true']]], tag_request: ['set', []] },
+      row: {
+        addresses: 'unknown',
+        options: [
+          'map',
+          [
+            ['network_name', 'physnet-new'],
+            ['localnet_learn_fdb', 'true'],
+          ],
+        ],
+        tag_request: ['set', []],
+      },
     },
     { op: 'comment', comment: 'xapi-ovn: localnet port provnet on logical switch tenant-a to network physnet-new' },
   ])
@@ -78,16 +149,28 @@ test('an existing localnet port with another network or VLAN is updated, other o
 test('conflicts: the name is a VIF port, or a localnet port on another switch', () => {
   const s: NbSnapshot = {
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
-    ports: [lport('provnet', LSP1, { addresses: ['02:00:00:00:00:01'] }), lport('elsewhere', LSP2, { type: 'localnet', addresses: ['unknown'] })],
+    ports: [
+      lport('provnet', LSP1, { addresses: ['02:00:00:00:00:01'] }),
+      lport('elsewhere', LSP2, { type: 'localnet', addresses: ['unknown'] }),
+    ],
   }
-  assert.equal(code(() => planLocalnetPort(s, 'tenant-a', parseLocalnetPort({ name: 'provnet', networkName: 'p' }))), 'OVN_NB_PORT_CONFLICT provnet|tenant-a|it is a VIF port, not a localnet port')
+  assert.equal(
+    code(() => planLocalnetPort(s, 'tenant-a', parseLocalnetPort({ name: 'provnet', networkName: 'p' }))),
+    'OVN_NB_PORT_CONFLICT provnet|tenant-a|it is a VIF port, not a localnet port',
+  )
   assert.equal(
     code(() => planLocalnetPort(s, 'tenant-a', parseLocalnetPort({ name: 'elsewhere', networkName: 'p' }))),
     `OVN_NB_PORT_CONFLICT elsewhere|tenant-b|it is on another logical switch (${SW_B})`,
   )
-  assert.equal(code(() => planLocalnetPort(s, 'nope', parseLocalnetPort({ name: 'x', networkName: 'p' }))), 'OVN_NB_SWITCH_MISSING nope')
+  assert.equal(
+    code(() => planLocalnetPort(s, 'nope', parseLocalnetPort({ name: 'x', networkName: 'p' }))),
+    'OVN_NB_SWITCH_MISSING nope',
+  )
 })
 
 test('localnet names that look like VIF UUIDs are refused (they are reserved for VIF ports)', () => {
-  assert.equal(code(() => parseLocalnetPort({ name: VIF1, networkName: 'p' })), `OVN_INVALID_ARGUMENT name|${VIF1}|UUID-shaped port names are reserved for VIF ports`)
+  assert.equal(
+    code(() => parseLocalnetPort({ name: VIF1, networkName: 'p' })),
+    `OVN_INVALID_ARGUMENT name|${VIF1}|UUID-shaped port names are reserved for VIF ports`,
+  )
 })

@@ -16,14 +16,41 @@ const PORTS = parseVifPorts([
 test('attaching new ports: one transaction of waits, inserts with named UUIDs, and ONE mutate of the switch', () => {
   const plan = planAttachPorts(onlyA, 'tenant-a', PORTS)
   assert.equal(plan.changed, true)
-  assert.deepEqual(plan.ports.map((p) => [p.vifUuid, p.action, p.uuidName, p.address]), [
-    [VIF1, 'created', 'new_lsp0', '02:00:00:00:00:01 192.0.2.11'],
-    [VIF2, 'created', 'new_lsp1', '02:00:00:00:00:02 dynamic'],
-  ])
+  assert.deepEqual(
+    plan.ports.map((p) => [p.vifUuid, p.action, p.uuidName, p.address]),
+    [
+      [VIF1, 'created', 'new_lsp0', '02:00:00:00:00:01 192.0.2.11'],
+      [VIF2, 'created', 'new_lsp1', '02:00:00:00:00:02 dynamic'],
+    ],
+  )
   assert.deepEqual(wire(plan.operations), [
-    { op: 'wait', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], columns: ['name'], until: '==', rows: [{ name: 'tenant-a' }], timeout: 0 },
-    { op: 'wait', table: 'Logical_Switch_Port', where: [['name', '==', VIF1]], columns: ['name'], until: '==', rows: [], timeout: 0 },
-    { op: 'wait', table: 'Logical_Switch_Port', where: [['name', '==', VIF2]], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
+    {
+      op: 'wait',
+      table: 'Logical_Switch_Port',
+      where: [['name', '==', VIF1]],
+      columns: ['name'],
+      until: '==',
+      rows: [],
+      timeout: 0,
+    },
+    {
+      op: 'wait',
+      table: 'Logical_Switch_Port',
+      where: [['name', '==', VIF2]],
+      columns: ['name'],
+      until: '==',
+      rows: [],
+      timeout: 0,
+    },
     {
       op: 'insert',
       table: 'Logical_Switch_Port',
@@ -40,7 +67,19 @@ test('attaching new ports: one transaction of waits, inserts with named UUIDs, a
       op: 'mutate',
       table: 'Logical_Switch',
       where: [['_uuid', '==', ['uuid', SW_A]]],
-      mutations: [['ports', 'insert', ['set', [['named-uuid', 'new_lsp0'], ['named-uuid', 'new_lsp1']]]]],
+      mutations: [
+        [
+          'ports',
+          'insert',
+          [
+            'set',
+            [
+              ['named-uuid', 'new_lsp0'],
+              ['named-uuid', 'new_lsp1'],
+            ],
+          ],
+        ],
+      ],
     },
     { op: 'comment', comment: 'xapi-ovn: attach 2 new and 0 updated VIF port(s) on logical switch tenant-a' },
   ])
@@ -53,10 +92,13 @@ test('attach is idempotent: applied once, planning again gives no operations and
   const again = planAttachPorts(snapshot, 'tenant-a', PORTS)
   assert.deepEqual(again.operations, [])
   assert.equal(again.changed, false)
-  assert.deepEqual(again.ports.map((p) => [p.action, p.uuid]), [
-    ['unchanged', inserted.get('new_lsp0')],
-    ['unchanged', inserted.get('new_lsp1')],
-  ])
+  assert.deepEqual(
+    again.ports.map((p) => [p.action, p.uuid]),
+    [
+      ['unchanged', inserted.get('new_lsp0')],
+      ['unchanged', inserted.get('new_lsp1')],
+    ],
+  )
 })
 
 test('50 ports are planned as one transaction with a single switch mutate', () => {
@@ -75,15 +117,23 @@ test('50 ports are planned as one transaction with a single switch mutate', () =
 test('a port already on the switch with another address is updated in place, guarded by what was read', () => {
   const s: NbSnapshot = {
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1], otherConfig: SUBNET })],
-    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.99'], externalIds: new Map([['other', 'kept']]) })],
+    ports: [
+      lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.99'], externalIds: new Map([['other', 'kept']]) }),
+    ],
   }
   const plan = planAttachPorts(s, 'tenant-a', PORTS.slice(0, 1))
-  assert.deepEqual(plan.ports.map((p) => [p.action, p.uuid]), [['updated', LSP1]])
+  assert.deepEqual(
+    plan.ports.map((p) => [p.action, p.uuid]),
+    [['updated', LSP1]],
+  )
   assert.deepEqual(wire(plan.operations), [
     {
       op: 'wait',
       table: 'Logical_Switch',
-      where: [['_uuid', '==', ['uuid', SW_A]], ['ports', 'includes', ['uuid', LSP1]]],
+      where: [
+        ['_uuid', '==', ['uuid', SW_A]],
+        ['ports', 'includes', ['uuid', LSP1]],
+      ],
       columns: ['name'],
       until: '==',
       rows: [{ name: 'tenant-a' }],
@@ -95,7 +145,9 @@ test('a port already on the switch with another address is updated in place, gua
       where: [['_uuid', '==', ['uuid', LSP1]]],
       columns: ['name', 'type', 'addresses', 'external_ids'],
       until: '==',
-      rows: [{ name: VIF1, type: '', addresses: '02:00:00:00:00:01 192.0.2.99', external_ids: ['map', [['other', 'kept']]] }],
+      rows: [
+        { name: VIF1, type: '', addresses: '02:00:00:00:00:01 192.0.2.99', external_ids: ['map', [['other', 'kept']]] },
+      ],
       timeout: 0,
     },
     {
@@ -124,20 +176,26 @@ test('a mix of unchanged, updated and new ports', () => {
     { vifUuid: VIF3, mac: '02:00:00:00:00:03' },
   ])
   const plan = planAttachPorts(s, 'tenant-a', ports)
-  assert.deepEqual(plan.ports.map((p) => [p.vifUuid, p.action, p.address]), [
-    [VIF1, 'unchanged', '02:00:00:00:00:01 192.0.2.11'],
-    [VIF2, 'updated', '02:00:00:00:00:02 192.0.2.12 2001:db8::12'],
-    [VIF3, 'created', '02:00:00:00:00:03'],
-  ])
-  assert.deepEqual(plan.operations.map((o) => `${o.op} ${'table' in o ? o.table : ''}`), [
-    'wait Logical_Switch',
-    'wait Logical_Switch_Port',
-    'wait Logical_Switch_Port',
-    'update Logical_Switch_Port',
-    'insert Logical_Switch_Port',
-    'mutate Logical_Switch',
-    'comment ',
-  ])
+  assert.deepEqual(
+    plan.ports.map((p) => [p.vifUuid, p.action, p.address]),
+    [
+      [VIF1, 'unchanged', '02:00:00:00:00:01 192.0.2.11'],
+      [VIF2, 'updated', '02:00:00:00:00:02 192.0.2.12 2001:db8::12'],
+      [VIF3, 'created', '02:00:00:00:00:03'],
+    ],
+  )
+  assert.deepEqual(
+    plan.operations.map((o) => `${o.op} ${'table' in o ? o.table : ''}`),
+    [
+      'wait Logical_Switch',
+      'wait Logical_Switch_Port',
+      'wait Logical_Switch_Port',
+      'update Logical_Switch_Port',
+      'insert Logical_Switch_Port',
+      'mutate Logical_Switch',
+      'comment ',
+    ],
+  )
   const after = applyToSnapshot(s, plan.operations).snapshot
   assert.deepEqual(planAttachPorts(after, 'tenant-a', ports).operations, [])
 })
@@ -147,7 +205,10 @@ test('a port of that name on another switch is OVN_NB_PORT_CONFLICT, and nothing
     switches: [lswitch('tenant-a', SW_A, { otherConfig: SUBNET }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
     ports: [lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02 dynamic'] })],
   }
-  assert.equal(code(() => planAttachPorts(s, 'tenant-a', PORTS)), `OVN_NB_PORT_CONFLICT ${VIF2}|tenant-b|it is on another logical switch (${SW_B}); detach it first`)
+  assert.equal(
+    code(() => planAttachPorts(s, 'tenant-a', PORTS)),
+    `OVN_NB_PORT_CONFLICT ${VIF2}|tenant-b|it is on another logical switch (${SW_B}); detach it first`,
+  )
 })
 
 test('a non-VIF port (localnet, router) named like the VIF is a conflict, not overwritten', () => {
@@ -155,13 +216,22 @@ test('a non-VIF port (localnet, router) named like the VIF is a conflict, not ov
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1], otherConfig: SUBNET })],
     ports: [lport(VIF1, LSP1, { type: 'router', addresses: ['router'] })],
   }
-  assert.equal(code(() => planAttachPorts(s, 'tenant-a', PORTS.slice(0, 1))), `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a router port, not a VIF port`)
+  assert.equal(
+    code(() => planAttachPorts(s, 'tenant-a', PORTS.slice(0, 1))),
+    `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a router port, not a VIF port`,
+  )
 })
 
 test('a missing switch is OVN_NB_SWITCH_MISSING; dynamic addresses on a switch without subnet are refused', () => {
-  assert.equal(code(() => planAttachPorts(onlyA, 'tenant-z', PORTS)), 'OVN_NB_SWITCH_MISSING tenant-z')
+  assert.equal(
+    code(() => planAttachPorts(onlyA, 'tenant-z', PORTS)),
+    'OVN_NB_SWITCH_MISSING tenant-z',
+  )
   const noSubnet: NbSnapshot = { switches: [lswitch('plain', SW_B)], ports: [] }
-  assert.equal(code(() => planAttachPorts(noSubnet, 'plain', PORTS)), 'OVN_NB_SWITCH_NO_SUBNET plain')
+  assert.equal(
+    code(() => planAttachPorts(noSubnet, 'plain', PORTS)),
+    'OVN_NB_SWITCH_NO_SUBNET plain',
+  )
   // Static addresses are fine there; so is an IPv6 prefix for dynamic ones.
   assert.equal(planAttachPorts(noSubnet, 'plain', PORTS.slice(0, 1)).changed, true)
   const v6: NbSnapshot = { switches: [lswitch('v6', SW_B, { otherConfig: { ipv6_prefix: '2001:db8::' } })], ports: [] }
@@ -170,23 +240,38 @@ test('a missing switch is OVN_NB_SWITCH_MISSING; dynamic addresses on a switch w
 
 test('attaching no ports plans nothing (but still needs the switch)', () => {
   assert.deepEqual(planAttachPorts(onlyA, 'tenant-a', []).operations, [])
-  assert.equal(code(() => planAttachPorts(onlyA, 'nope', [])), 'OVN_NB_SWITCH_MISSING nope')
+  assert.equal(
+    code(() => planAttachPorts(onlyA, 'nope', [])),
+    'OVN_NB_SWITCH_MISSING nope',
+  )
 })
 
 test('detach removes the ports from each switch holding them, in one transaction; unknown VIFs are absent', () => {
   const s: NbSnapshot = {
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1, LSP3] }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
-    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01'] }), lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02'] })],
+    ports: [
+      lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01'] }),
+      lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02'] }),
+    ],
   }
   const absentVif = 'ffffffff-0000-4000-8000-000000000000'
   const plan = planDetachPorts(s, [VIF1, VIF2, absentVif])
   assert.deepEqual(plan.absent, [absentVif])
-  assert.deepEqual(plan.removed.map((r) => [r.vifUuid, r.switchName]), [[VIF1, 'tenant-a'], [VIF2, 'tenant-b']])
+  assert.deepEqual(
+    plan.removed.map((r) => [r.vifUuid, r.switchName]),
+    [
+      [VIF1, 'tenant-a'],
+      [VIF2, 'tenant-b'],
+    ],
+  )
   assert.deepEqual(wire(plan.operations), [
     {
       op: 'wait',
       table: 'Logical_Switch',
-      where: [['_uuid', '==', ['uuid', SW_A]], ['ports', 'includes', ['uuid', LSP1]]],
+      where: [
+        ['_uuid', '==', ['uuid', SW_A]],
+        ['ports', 'includes', ['uuid', LSP1]],
+      ],
       columns: ['name'],
       until: '==',
       rows: [{ name: 'tenant-a' }],
@@ -195,19 +280,35 @@ test('detach removes the ports from each switch holding them, in one transaction
     {
       op: 'wait',
       table: 'Logical_Switch',
-      where: [['_uuid', '==', ['uuid', SW_B]], ['ports', 'includes', ['uuid', LSP2]]],
+      where: [
+        ['_uuid', '==', ['uuid', SW_B]],
+        ['ports', 'includes', ['uuid', LSP2]],
+      ],
       columns: ['name'],
       until: '==',
       rows: [{ name: 'tenant-b' }],
       timeout: 0,
     },
-    { op: 'mutate', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], mutations: [['ports', 'delete', ['uuid', LSP1]]] },
-    { op: 'mutate', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_B]]], mutations: [['ports', 'delete', ['uuid', LSP2]]] },
+    {
+      op: 'mutate',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      mutations: [['ports', 'delete', ['uuid', LSP1]]],
+    },
+    {
+      op: 'mutate',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_B]]],
+      mutations: [['ports', 'delete', ['uuid', LSP2]]],
+    },
     { op: 'comment', comment: 'xapi-ovn: detach 2 VIF port(s)' },
   ])
   const after = applyToSnapshot(s, plan.operations).snapshot
   assert.deepEqual(after.ports, [])
-  assert.deepEqual(after.switches.map((sw) => sw.portUuids), [[LSP3], []])
+  assert.deepEqual(
+    after.switches.map((sw) => sw.portUuids),
+    [[LSP3], []],
+  )
   // Detaching again is a no-op.
   const again = planDetachPorts(after, [VIF1, VIF2])
   assert.deepEqual(again.operations, [])
@@ -215,6 +316,12 @@ test('detach removes the ports from each switch holding them, in one transaction
 })
 
 test('detach refuses to remove a port that is not a VIF port', () => {
-  const s: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })], ports: [lport(VIF1, LSP1, { type: 'localnet' })] }
-  assert.equal(code(() => planDetachPorts(s, [VIF1])), `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a localnet port, not a VIF port`)
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })],
+    ports: [lport(VIF1, LSP1, { type: 'localnet' })],
+  }
+  assert.equal(
+    code(() => planDetachPorts(s, [VIF1])),
+    `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a localnet port, not a VIF port`,
+  )
 })

@@ -9,15 +9,31 @@ import { code } from './error-code.js'
 const EMPTY: NbSnapshot = { switches: [], ports: [] }
 
 test('ensure on an empty database inserts the switch, guarded by "no switch has this name yet"', () => {
-  const plan = planEnsureSwitch(EMPTY, 'tenant-a', parseSwitchOptions({ subnet: '192.0.2.0/24', externalIds: { owner: 'xapi-ovn' } }))
+  const plan = planEnsureSwitch(
+    EMPTY,
+    'tenant-a',
+    parseSwitchOptions({ subnet: '192.0.2.0/24', externalIds: { owner: 'xapi-ovn' } }),
+  )
   assert.equal(plan.created, true)
   assert.equal(plan.switchUuid, null)
   assert.deepEqual(wire(plan.operations), [
-    { op: 'wait', table: 'Logical_Switch', where: [['name', '==', 'tenant-a']], columns: ['name'], until: '==', rows: [], timeout: 0 },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['name', '==', 'tenant-a']],
+      columns: ['name'],
+      until: '==',
+      rows: [],
+      timeout: 0,
+    },
     {
       op: 'insert',
       table: 'Logical_Switch',
-      row: { name: 'tenant-a', other_config: ['map', [['subnet', '192.0.2.0/24']]], external_ids: ['map', [['owner', 'xapi-ovn']]] },
+      row: {
+        name: 'tenant-a',
+        other_config: ['map', [['subnet', '192.0.2.0/24']]],
+        external_ids: ['map', [['owner', 'xapi-ovn']]],
+      },
       'uuid-name': 'new_switch',
     },
     { op: 'comment', comment: 'xapi-ovn: create logical switch tenant-a' },
@@ -36,14 +52,31 @@ test('ensure is idempotent: applied once, planning again gives no operations', (
 
 test('ensure on an existing switch changes only the given keys, with delete-then-insert mutations', () => {
   const s: NbSnapshot = {
-    switches: [lswitch('tenant-a', SW_A, { otherConfig: { subnet: '198.18.0.0/24', mcast_snoop: 'true' }, externalIds: { keep: 'me' } })],
+    switches: [
+      lswitch('tenant-a', SW_A, {
+        otherConfig: { subnet: '198.18.0.0/24', mcast_snoop: 'true' },
+        externalIds: { keep: 'me' },
+      }),
+    ],
     ports: [],
   }
-  const plan = planEnsureSwitch(s, 'tenant-a', parseSwitchOptions({ subnet: '192.0.2.0/24', externalIds: { owner: 'x' } }))
+  const plan = planEnsureSwitch(
+    s,
+    'tenant-a',
+    parseSwitchOptions({ subnet: '192.0.2.0/24', externalIds: { owner: 'x' } }),
+  )
   assert.equal(plan.created, false)
   assert.equal(plan.switchUuid, SW_A)
   assert.deepEqual(wire(plan.operations), [
-    { op: 'wait', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], columns: ['name'], until: '==', rows: [{ name: 'tenant-a' }], timeout: 0 },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
     {
       op: 'mutate',
       table: 'Logical_Switch',
@@ -63,13 +96,19 @@ test('ensure on an existing switch changes only the given keys, with delete-then
 })
 
 test('ensure without options leaves an existing switch alone', () => {
-  const s: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { otherConfig: { subnet: '198.18.0.0/24' } })], ports: [] }
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { otherConfig: { subnet: '198.18.0.0/24' } })],
+    ports: [],
+  }
   assert.deepEqual(planEnsureSwitch(s, 'tenant-a', parseSwitchOptions(undefined)).operations, [])
 })
 
 test('ensure refuses a name two switches share', () => {
   const s: NbSnapshot = { switches: [lswitch('dup', SW_A), lswitch('dup', SW_B)], ports: [] }
-  assert.equal(code(() => planEnsureSwitch(s, 'dup', parseSwitchOptions({}))), 'OVN_NB_SWITCH_AMBIGUOUS dup|2')
+  assert.equal(
+    code(() => planEnsureSwitch(s, 'dup', parseSwitchOptions({}))),
+    'OVN_NB_SWITCH_AMBIGUOUS dup|2',
+  )
 })
 
 test('delete of an empty switch waits for ports to still be empty, then deletes by UUID', () => {
@@ -93,11 +132,22 @@ test('delete of an empty switch waits for ports to still be empty, then deletes 
 
 test('delete refuses a switch with ports unless forced; forced, its ports go too', () => {
   const s: NbSnapshot = { switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })], ports: [] }
-  assert.equal(code(() => planDeleteSwitch(s, 'tenant-a', { force: false })), 'OVN_NB_SWITCH_NOT_EMPTY tenant-a|1')
+  assert.equal(
+    code(() => planDeleteSwitch(s, 'tenant-a', { force: false })),
+    'OVN_NB_SWITCH_NOT_EMPTY tenant-a|1',
+  )
   const plan = planDeleteSwitch(s, 'tenant-a', { force: true })
   assert.equal(plan.portCount, 1)
   assert.deepEqual(wire(plan.operations).slice(0, 2), [
-    { op: 'wait', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]], columns: ['name'], until: '==', rows: [{ name: 'tenant-a' }], timeout: 0 },
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'tenant-a' }],
+      timeout: 0,
+    },
     { op: 'delete', table: 'Logical_Switch', where: [['_uuid', '==', ['uuid', SW_A]]] },
   ])
 })
@@ -106,5 +156,8 @@ test('a switch is found by its UUID as well as by its name; a missing one is OVN
   const s: NbSnapshot = { switches: [lswitch('tenant-a', SW_A), lswitch('tenant-b', SW_B)], ports: [] }
   assert.equal(planDeleteSwitch(s, SW_B, { force: false }).name, 'tenant-b')
   assert.equal(planDeleteSwitch(s, SW_B.toUpperCase(), { force: false }).name, 'tenant-b')
-  assert.equal(code(() => planDeleteSwitch(s, 'tenant-c', { force: false })), 'OVN_NB_SWITCH_MISSING tenant-c')
+  assert.equal(
+    code(() => planDeleteSwitch(s, 'tenant-c', { force: false })),
+    'OVN_NB_SWITCH_MISSING tenant-c',
+  )
 })

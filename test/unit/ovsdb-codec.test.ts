@@ -21,10 +21,12 @@ const U2 = '6ba7b810-9dad-11d1-80b4-00c04fd430c8'
 
 /** A comparable form: sets and maps sorted, Uuid/NamedUuid tagged, so order does not matter. */
 function canon(value: Value): unknown {
-  const atom = (a: unknown): unknown => (a instanceof Uuid ? ['uuid', a.value] : a instanceof NamedUuid ? ['named-uuid', a.name] : a)
+  const atom = (a: unknown): unknown =>
+    a instanceof Uuid ? ['uuid', a.value] : a instanceof NamedUuid ? ['named-uuid', a.name] : a
   const key = (x: unknown): string => JSON.stringify(x)
   if (value instanceof OvsdbSet) return ['set', value.items.map(atom).sort((a, b) => key(a).localeCompare(key(b)))]
-  if (value instanceof Map) return ['map', [...value].map(([k, v]) => [atom(k), atom(v)]).sort((a, b) => key(a).localeCompare(key(b)))]
+  if (value instanceof Map)
+    return ['map', [...value].map(([k, v]) => [atom(k), atom(v)]).sort((a, b) => key(a).localeCompare(key(b)))]
   return atom(value)
 }
 
@@ -59,11 +61,44 @@ describe('codec round trips (set order ignored)', () => {
     { name: 'named-uuid', value: new NamedUuid('row1'), wire: ['named-uuid', 'row1'] },
     { name: 'empty set', value: set(), wire: ['set', []] },
     { name: 'set of strings', value: set('a', 'b', 'c'), wire: ['set', ['a', 'b', 'c']] },
-    { name: 'set of uuids', value: set(new Uuid(U1), new Uuid(U2)), wire: ['set', [['uuid', U1], ['uuid', U2]]] },
+    {
+      name: 'set of uuids',
+      value: set(new Uuid(U1), new Uuid(U2)),
+      wire: [
+        'set',
+        [
+          ['uuid', U1],
+          ['uuid', U2],
+        ],
+      ],
+    },
     { name: 'empty map', value: new Map(), wire: ['map', []] },
-    { name: 'string map', value: ovsdbMap({ 'system-id': 'abc', 'ovn-encap-type': 'geneve' }), wire: ['map', [['system-id', 'abc'], ['ovn-encap-type', 'geneve']]] },
+    {
+      name: 'string map',
+      value: ovsdbMap({ 'system-id': 'abc', 'ovn-encap-type': 'geneve' }),
+      wire: [
+        'map',
+        [
+          ['system-id', 'abc'],
+          ['ovn-encap-type', 'geneve'],
+        ],
+      ],
+    },
     { name: 'map with uuid values', value: ovsdbMap([['x', new Uuid(U1)]]), wire: ['map', [['x', ['uuid', U1]]]] },
-    { name: 'map with integer keys', value: ovsdbMap([[1, 'a'], [2, 'b']]), wire: ['map', [[1, 'a'], [2, 'b']]] },
+    {
+      name: 'map with integer keys',
+      value: ovsdbMap([
+        [1, 'a'],
+        [2, 'b'],
+      ]),
+      wire: [
+        'map',
+        [
+          [1, 'a'],
+          [2, 'b'],
+        ],
+      ],
+    },
   ]
   for (const c of cases) {
     it(`${c.name}: encodes to the expected wire form and decodes back`, () => {
@@ -123,7 +158,13 @@ describe('setItems and stringMap', () => {
     assert.throws(() => setItems(ovsdbMap({ a: 'b' })), OvsdbValueError)
   })
   it('stringMap gives string -> string and treats an empty set as empty', () => {
-    assert.deepEqual([...stringMap(ovsdbMap({ a: 'b', c: 'd' }))], [['a', 'b'], ['c', 'd']])
+    assert.deepEqual(
+      [...stringMap(ovsdbMap({ a: 'b', c: 'd' }))],
+      [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    )
     assert.equal(stringMap(set()).size, 0)
     assert.equal(stringMap(undefined).size, 0)
   })
@@ -152,7 +193,11 @@ describe('uuid vs named-uuid', () => {
   })
   const badUuids = ['', 'abc', `${U1}0`, U1.replace(/-/g, ''), 'g50e8400-e29b-41d4-a716-446655440000', ` ${U1}`]
   for (const bad of badUuids) {
-    it(`Uuid refuses ${JSON.stringify(bad)}`, () => assert.throws(() => new Uuid(bad), (e: unknown) => e instanceof OvsdbValueError && e.code === 'OVN_OVSDB_INVALID_VALUE'))
+    it(`Uuid refuses ${JSON.stringify(bad)}`, () =>
+      assert.throws(
+        () => new Uuid(bad),
+        (e: unknown) => e instanceof OvsdbValueError && e.code === 'OVN_OVSDB_INVALID_VALUE',
+      ))
   }
   const badNames = ['', '1abc', 'a-b', 'a b', 'é']
   for (const bad of badNames) {
@@ -167,7 +212,10 @@ describe('big integers', () => {
   const refused = [2 ** 53, -(2 ** 53), 2 ** 60, Number.MAX_SAFE_INTEGER + 2]
   for (const n of refused) {
     it(`encode refuses ${n}`, () => {
-      assert.throws(() => encodeValue(n), (e: unknown) => e instanceof OvsdbIntegerRangeError && e.code === 'OVN_OVSDB_INTEGER_OUT_OF_RANGE')
+      assert.throws(
+        () => encodeValue(n),
+        (e: unknown) => e instanceof OvsdbIntegerRangeError && e.code === 'OVN_OVSDB_INTEGER_OUT_OF_RANGE',
+      )
       assert.throws(() => encodeValue(set(1, n)), OvsdbIntegerRangeError)
       assert.throws(() => encodeValue(ovsdbMap([['k', n]])), OvsdbIntegerRangeError)
     })
@@ -177,12 +225,17 @@ describe('big integers', () => {
   })
   it('the framing layer hands integers beyond 2^53 over exactly and decode reports them', () => {
     const d = new JsonStreamDecoder()
-    const [msg] = d.push(Buffer.from('{"v":9223372036854775807,"w":-9007199254740993,"s":9007199254740991,"r":12345678901234567890.5}')) as [Record<string, unknown>]
+    const [msg] = d.push(
+      Buffer.from('{"v":9223372036854775807,"w":-9007199254740993,"s":9007199254740991,"r":12345678901234567890.5}'),
+    ) as [Record<string, unknown>]
     assert.equal(msg.v, 9223372036854775807n)
     assert.equal(msg.w, -9007199254740993n)
     assert.equal(msg.s, 9007199254740991)
     assert.equal(typeof msg.r, 'number')
-    assert.throws(() => decodeValue(msg.v), (e: unknown) => e instanceof OvsdbIntegerRangeError && e.params[1] === '9223372036854775807')
+    assert.throws(
+      () => decodeValue(msg.v),
+      (e: unknown) => e instanceof OvsdbIntegerRangeError && e.params[1] === '9223372036854775807',
+    )
     assert.throws(() => decodeValue(msg.v, integer), OvsdbIntegerRangeError)
     assert.throws(() => decodeValue(['set', [1, msg.w]]), OvsdbIntegerRangeError)
     assert.equal(decodeValue(msg.s, integer), Number.MAX_SAFE_INTEGER)
@@ -220,7 +273,10 @@ describe('malformed wire values', () => {
   ]
   for (const c of cases) {
     it(`refuses ${c.name}`, () => {
-      assert.throws(() => decodeValue(c.wire, c.type), (e: unknown) => e instanceof OvsdbValueError)
+      assert.throws(
+        () => decodeValue(c.wire, c.type),
+        (e: unknown) => e instanceof OvsdbValueError,
+      )
     })
   }
   it('encode refuses non-atoms', () => {

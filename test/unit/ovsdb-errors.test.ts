@@ -29,8 +29,18 @@ function codeFor(error: string): string {
 
 describe('one class per ovsdb-server error string', () => {
   const rfc7047 = [
-    'referential integrity violation', 'constraint violation', 'resources exhausted', 'I/O error', 'duplicate uuid-name',
-    'domain error', 'range error', 'timed out', 'not supported', 'aborted', 'not owner', 'unknown database',
+    'referential integrity violation',
+    'constraint violation',
+    'resources exhausted',
+    'I/O error',
+    'duplicate uuid-name',
+    'domain error',
+    'range error',
+    'timed out',
+    'not supported',
+    'aborted',
+    'not owner',
+    'unknown database',
   ]
   it('covers every RFC 7047 error string', () => {
     for (const e of rfc7047) assert.ok(OVSDB_ERROR_CLASSES.has(e), e)
@@ -46,7 +56,12 @@ describe('one class per ovsdb-server error string', () => {
       assert.equal(e.details, 'some details')
       assert.equal(e.syntax, '{"x":1}')
       // Codes are derived from the error string, except the ones OVS spells oddly.
-      const expected = error === 'ovsdb error' ? 'OVN_OVSDB_SERVER_ERROR' : error === 'I/O error' ? 'OVN_OVSDB_IO_ERROR' : codeFor(error)
+      const expected =
+        error === 'ovsdb error'
+          ? 'OVN_OVSDB_SERVER_ERROR'
+          : error === 'I/O error'
+            ? 'OVN_OVSDB_IO_ERROR'
+            : codeFor(error)
       assert.equal(e.code, expected)
       assert.deepEqual(e.params, [error, 'some details'])
       assert.match(e.message, new RegExp(error.replace(/[/]/g, '.')))
@@ -81,14 +96,34 @@ describe('one class per ovsdb-server error string', () => {
 
 describe('errors the client raises itself', () => {
   const cases: [string, () => XapiOvnError, string, number][] = [
-    ['OvsdbRequestTimeoutError', () => new OvsdbRequestTimeoutError('transact', 100, 'unix:/x'), 'OVN_OVSDB_REQUEST_TIMEOUT', 2],
+    [
+      'OvsdbRequestTimeoutError',
+      () => new OvsdbRequestTimeoutError('transact', 100, 'unix:/x'),
+      'OVN_OVSDB_REQUEST_TIMEOUT',
+      2,
+    ],
     ['OvsdbProtocolError', () => new OvsdbProtocolError('why'), 'OVN_OVSDB_PROTOCOL_ERROR', 1],
     ['OvsdbValueError', () => new OvsdbValueError('why', { a: 1 }), 'OVN_OVSDB_INVALID_VALUE', 2],
-    ['OvsdbIntegerRangeError', () => new OvsdbIntegerRangeError(2n ** 63n, 'decode'), 'OVN_OVSDB_INTEGER_OUT_OF_RANGE', 2],
+    [
+      'OvsdbIntegerRangeError',
+      () => new OvsdbIntegerRangeError(2n ** 63n, 'decode'),
+      'OVN_OVSDB_INTEGER_OUT_OF_RANGE',
+      2,
+    ],
     ['UnixctlUnavailableError', () => new UnixctlUnavailableError('/run/x.ctl', 'why'), 'OVN_UNIXCTL_UNAVAILABLE', 2],
     ['UnixctlError', () => new UnixctlError('version', 'why'), 'OVN_UNIXCTL_ERROR', 2],
-    ['TransactionError', () => new TransactionError(1, 'insert', new OvsdbConstraintViolationError('d'), []), 'OVN_OVSDB_CONSTRAINT_VIOLATION', 4],
-    ['OvsdbWaitFailedError', () => new OvsdbWaitFailedError(0, new OvsdbTimedOutError('d'), []), 'OVN_OVSDB_WAIT_FAILED', 4],
+    [
+      'TransactionError',
+      () => new TransactionError(1, 'insert', new OvsdbConstraintViolationError('d'), []),
+      'OVN_OVSDB_CONSTRAINT_VIOLATION',
+      4,
+    ],
+    [
+      'OvsdbWaitFailedError',
+      () => new OvsdbWaitFailedError(0, new OvsdbTimedOutError('d'), []),
+      'OVN_OVSDB_WAIT_FAILED',
+      4,
+    ],
   ]
   for (const [name, make, code, n] of cases) {
     it(`${name} has code ${code}, its name and ${n} string params`, () => {
@@ -106,15 +141,26 @@ describe('errors the client raises itself', () => {
 })
 
 describe('transact results are checked operation by operation', () => {
-  const ops = [op.insert('Bridge', { name: 'b' }, 'b'), op.select('Bridge', [], ['name', 'ports']), op.mutate('Open_vSwitch', [], []), op.comment('x')] as const
+  const ops = [
+    op.insert('Bridge', { name: 'b' }, 'b'),
+    op.select('Bridge', [], ['name', 'ports']),
+    op.mutate('Open_vSwitch', [], []),
+    op.comment('x'),
+  ] as const
 
   it('returns one typed result per operation', () => {
     const schema = parseDatabaseSchema({
       name: 'Open_vSwitch',
       version: '1',
-      tables: { Bridge: { columns: { name: { type: 'string' }, ports: { type: { key: 'uuid', min: 0, max: 'unlimited' } } } } },
+      tables: {
+        Bridge: { columns: { name: { type: 'string' }, ports: { type: { key: 'uuid', min: 0, max: 'unlimited' } } } },
+      },
     })
-    const [ins, sel, mut, com] = decodeTransactResults(ops, [{ uuid: ['uuid', U1] }, { rows: [{ name: 'b', ports: ['uuid', U1] }] }, { count: 1 }, {}], schema)
+    const [ins, sel, mut, com] = decodeTransactResults(
+      ops,
+      [{ uuid: ['uuid', U1] }, { rows: [{ name: 'b', ports: ['uuid', U1] }] }, { count: 1 }, {}],
+      schema,
+    )
     assert.ok(ins.uuid instanceof Uuid)
     assert.equal(ins.uuid.value, U1)
     assert.ok(sel.rows[0]?.ports instanceof OvsdbSet)
@@ -124,25 +170,52 @@ describe('transact results are checked operation by operation', () => {
 
   it('the failed operation gives its index, op and error; later nulls are ignored', () => {
     assert.throws(
-      () => decodeTransactResults(ops, [{ uuid: ['uuid', U1] }, { error: 'constraint violation', details: 'bad' }, null, null]),
-      (e: unknown) => e instanceof TransactionError && e.index === 1 && e.op === 'select' && e.code === 'OVN_OVSDB_CONSTRAINT_VIOLATION' && e.details === 'bad' && e.cause instanceof OvsdbConstraintViolationError,
+      () =>
+        decodeTransactResults(ops, [
+          { uuid: ['uuid', U1] },
+          { error: 'constraint violation', details: 'bad' },
+          null,
+          null,
+        ]),
+      (e: unknown) =>
+        e instanceof TransactionError &&
+        e.index === 1 &&
+        e.op === 'select' &&
+        e.code === 'OVN_OVSDB_CONSTRAINT_VIOLATION' &&
+        e.details === 'bad' &&
+        e.cause instanceof OvsdbConstraintViolationError,
     )
   })
 
   it('the extra element of a failed commit is reported as operation "commit" at index ops.length', () => {
-    const raw = [{ uuid: ['uuid', U1] }, { rows: [] }, { count: 0 }, {}, { error: 'referential integrity violation', details: 'dangling' }]
+    const raw = [
+      { uuid: ['uuid', U1] },
+      { rows: [] },
+      { count: 0 },
+      {},
+      { error: 'referential integrity violation', details: 'dangling' },
+    ]
     assert.throws(
       () => decodeTransactResults(ops, raw),
-      (e: unknown) => e instanceof TransactionError && e.index === 4 && e.op === 'commit' && e.code === 'OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION' && e.results === raw,
+      (e: unknown) =>
+        e instanceof TransactionError &&
+        e.index === 4 &&
+        e.op === 'commit' &&
+        e.code === 'OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION' &&
+        e.results === raw,
     )
   })
 
   it('a "timed out" wait is OvsdbWaitFailedError; a "timed out" elsewhere is not', () => {
     const waitOps = [op.wait('T', [], ['c'], '==', []), op.comment('x')] as const
-    assert.throws(() => decodeTransactResults(waitOps, [{ error: 'timed out', details: 'x' }, null]), (e: unknown) => e instanceof OvsdbWaitFailedError && e.code === 'OVN_OVSDB_WAIT_FAILED' && e.index === 0)
+    assert.throws(
+      () => decodeTransactResults(waitOps, [{ error: 'timed out', details: 'x' }, null]),
+      (e: unknown) => e instanceof OvsdbWaitFailedError && e.code === 'OVN_OVSDB_WAIT_FAILED' && e.index === 0,
+    )
     assert.throws(
       () => decodeTransactResults(waitOps, [{}, {}, { error: 'timed out' }]),
-      (e: unknown) => e instanceof TransactionError && !(e instanceof OvsdbWaitFailedError) && e.code === 'OVN_OVSDB_TIMED_OUT',
+      (e: unknown) =>
+        e instanceof TransactionError && !(e instanceof OvsdbWaitFailedError) && e.code === 'OVN_OVSDB_TIMED_OUT',
     )
   })
 
@@ -157,7 +230,11 @@ describe('transact results are checked operation by operation', () => {
       [{ uuid: ['uuid', U1] }, { rows: [] }, null, {}],
     ]
     for (const raw of bad) {
-      assert.throws(() => decodeTransactResults(ops, raw), (e: unknown) => e instanceof OvsdbProtocolError || e instanceof OvsdbValueError, JSON.stringify(raw))
+      assert.throws(
+        () => decodeTransactResults(ops, raw),
+        (e: unknown) => e instanceof OvsdbProtocolError || e instanceof OvsdbValueError,
+        JSON.stringify(raw),
+      )
     }
   })
 })

@@ -81,7 +81,10 @@ describe('JSON stream framing', () => {
 
   it('refuses a message over the size limit, even before it is complete', () => {
     const d = new JsonStreamDecoder({ maxMessageBytes: 100 })
-    assert.throws(() => d.push(Buffer.from(`{"a":"${'x'.repeat(200)}`)), (e: unknown) => e instanceof OvsdbProtocolError && /exceeds the limit of 100 bytes/.test(e.message))
+    assert.throws(
+      () => d.push(Buffer.from(`{"a":"${'x'.repeat(200)}`)),
+      (e: unknown) => e instanceof OvsdbProtocolError && /exceeds the limit of 100 bytes/.test(e.message),
+    )
     // The stream cannot be resynchronised: it stays failed.
     assert.throws(() => d.push(Buffer.from('{}')), OvsdbProtocolError)
   })
@@ -109,7 +112,10 @@ describe('JSON stream framing', () => {
 
   it('refuses invalid UTF-8 instead of replacing it', () => {
     const bad = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])
-    assert.throws(() => new JsonStreamDecoder().push(bad), (e: unknown) => e instanceof OvsdbProtocolError && /UTF-8/.test(e.message))
+    assert.throws(
+      () => new JsonStreamDecoder().push(bad),
+      (e: unknown) => e instanceof OvsdbProtocolError && /UTF-8/.test(e.message),
+    )
   })
 
   it('end() reports a message cut off by the end of the stream', () => {
@@ -123,7 +129,8 @@ describe('JSON stream framing', () => {
 
   it('turns integers beyond 2^53 into bigint, even split across chunks, and leaves others alone', () => {
     const d = new JsonStreamDecoder()
-    const text = '{"big":[18446744073709551615,-9223372036854775808],"s":"123456789012345678901","ok":9007199254740991,"e":1e300}'
+    const text =
+      '{"big":[18446744073709551615,-9223372036854775808],"s":"123456789012345678901","ok":9007199254740991,"e":1e300}'
     const bytes = Buffer.from(text)
     const cut = text.indexOf('4073')
     const [m] = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))] as [Record<string, unknown>]
@@ -136,6 +143,8 @@ describe('JSON stream framing', () => {
   it('encodeMessage writes bigint exactly and the decoder reads it back', () => {
     const text = encodeMessage({ id: 1, params: [123456789012345678901234567890n, 'x'] })
     assert.equal(text, '{"id":1,"params":[123456789012345678901234567890,"x"]}')
-    assert.deepEqual(new JsonStreamDecoder().push(Buffer.from(text)), [{ id: 1, params: [123456789012345678901234567890n, 'x'] }])
+    assert.deepEqual(new JsonStreamDecoder().push(Buffer.from(text)), [
+      { id: 1, params: [123456789012345678901234567890n, 'x'] },
+    ])
   })
 })

@@ -11,8 +11,17 @@ describe('operation builders produce the RFC 7047 wire objects', () => {
   const cases: { name: string; op: Operation; wire: Record<string, unknown> }[] = [
     {
       name: 'insert with uuid-name',
-      op: op.insert('Bridge', { name: 'br0', external_ids: ovsdbMap({ 'xs-network-uuids': 'n1' }), ports: set() }, 'newbr'),
-      wire: { op: 'insert', table: 'Bridge', row: { name: 'br0', external_ids: ['map', [['xs-network-uuids', 'n1']]], ports: ['set', []] }, 'uuid-name': 'newbr' },
+      op: op.insert(
+        'Bridge',
+        { name: 'br0', external_ids: ovsdbMap({ 'xs-network-uuids': 'n1' }), ports: set() },
+        'newbr',
+      ),
+      wire: {
+        op: 'insert',
+        table: 'Bridge',
+        row: { name: 'br0', external_ids: ['map', [['xs-network-uuids', 'n1']]], ports: ['set', []] },
+        'uuid-name': 'newbr',
+      },
     },
     {
       name: 'insert with options object and uuid',
@@ -41,23 +50,53 @@ describe('operation builders produce the RFC 7047 wire objects', () => {
     },
     {
       name: 'mutate map insert and key delete',
-      op: op.mutate('Open_vSwitch', [], [mutation('external_ids', 'insert', ovsdbMap({ 'ovn-remote': 'ssl:192.0.2.1:6642' })), ['external_ids', 'delete', set('a', 'b')]]),
+      op: op.mutate(
+        'Open_vSwitch',
+        [],
+        [
+          mutation('external_ids', 'insert', ovsdbMap({ 'ovn-remote': 'ssl:192.0.2.1:6642' })),
+          ['external_ids', 'delete', set('a', 'b')],
+        ],
+      ),
       wire: {
         op: 'mutate',
         table: 'Open_vSwitch',
         where: [],
-        mutations: [['external_ids', 'insert', ['map', [['ovn-remote', 'ssl:192.0.2.1:6642']]]], ['external_ids', 'delete', ['set', ['a', 'b']]]],
+        mutations: [
+          ['external_ids', 'insert', ['map', [['ovn-remote', 'ssl:192.0.2.1:6642']]]],
+          ['external_ids', 'delete', ['set', ['a', 'b']]],
+        ],
       },
     },
     {
       name: 'mutate set insert of a named-uuid (one-element set is the bare atom)',
       op: op.mutate('Bridge', [['name', '==', 'br0']], [['ports', 'insert', set(new NamedUuid('p1'))]]),
-      wire: { op: 'mutate', table: 'Bridge', where: [['name', '==', 'br0']], mutations: [['ports', 'insert', ['named-uuid', 'p1']]] },
+      wire: {
+        op: 'mutate',
+        table: 'Bridge',
+        where: [['name', '==', 'br0']],
+        mutations: [['ports', 'insert', ['named-uuid', 'p1']]],
+      },
     },
     {
       name: 'mutate arithmetic',
-      op: op.mutate('T', [], [['n', '+=', 1], ['m', '%=', 3]]),
-      wire: { op: 'mutate', table: 'T', where: [], mutations: [['n', '+=', 1], ['m', '%=', 3]] },
+      op: op.mutate(
+        'T',
+        [],
+        [
+          ['n', '+=', 1],
+          ['m', '%=', 3],
+        ],
+      ),
+      wire: {
+        op: 'mutate',
+        table: 'T',
+        where: [],
+        mutations: [
+          ['n', '+=', 1],
+          ['m', '%=', 3],
+        ],
+      },
     },
     {
       name: 'delete',
@@ -67,12 +106,28 @@ describe('operation builders produce the RFC 7047 wire objects', () => {
     {
       name: 'wait (default timeout 0: a precondition)',
       op: op.wait('Open_vSwitch', [], ['external_ids'], '==', [{ external_ids: ovsdbMap({ 'system-id': 'h1' }) }]),
-      wire: { op: 'wait', table: 'Open_vSwitch', where: [], columns: ['external_ids'], until: '==', rows: [{ external_ids: ['map', [['system-id', 'h1']]] }], timeout: 0 },
+      wire: {
+        op: 'wait',
+        table: 'Open_vSwitch',
+        where: [],
+        columns: ['external_ids'],
+        until: '==',
+        rows: [{ external_ids: ['map', [['system-id', 'h1']]] }],
+        timeout: 0,
+      },
     },
     {
       name: 'wait != with explicit timeout',
       op: op.wait('Bridge', [['name', '==', 'x']], ['name'], '!=', [], { timeoutMs: 5000 }),
-      wire: { op: 'wait', table: 'Bridge', where: [['name', '==', 'x']], columns: ['name'], until: '!=', rows: [], timeout: 5000 },
+      wire: {
+        op: 'wait',
+        table: 'Bridge',
+        where: [['name', '==', 'x']],
+        columns: ['name'],
+        until: '!=',
+        rows: [],
+        timeout: 5000,
+      },
     },
     {
       name: 'wait without timeout member',
@@ -82,7 +137,11 @@ describe('operation builders produce the RFC 7047 wire objects', () => {
     { name: 'commit', op: op.commit(true), wire: { op: 'commit', durable: true } },
     { name: 'commit default', op: op.commit(), wire: { op: 'commit', durable: false } },
     { name: 'abort', op: op.abort(), wire: { op: 'abort' } },
-    { name: 'comment', op: op.comment('xapi-ovn: configure chassis'), wire: { op: 'comment', comment: 'xapi-ovn: configure chassis' } },
+    {
+      name: 'comment',
+      op: op.comment('xapi-ovn: configure chassis'),
+      wire: { op: 'comment', comment: 'xapi-ovn: configure chassis' },
+    },
     { name: 'assert', op: op.assert('my_lock'), wire: { op: 'assert', lock: 'my_lock' } },
   ]
   for (const c of cases) {
@@ -93,12 +152,20 @@ describe('operation builders produce the RFC 7047 wire objects', () => {
 
   it('every condition function is accepted', () => {
     for (const fn of ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes'] as const) {
-      assert.deepEqual(encodeOperation(op.select('T', [['c', fn, 1]])), { op: 'select', table: 'T', where: [['c', fn, 1]] })
+      assert.deepEqual(encodeOperation(op.select('T', [['c', fn, 1]])), {
+        op: 'select',
+        table: 'T',
+        where: [['c', fn, 1]],
+      })
     }
   })
 
   it('encodeTransact puts the database first', () => {
-    assert.deepEqual(encodeTransact('Open_vSwitch', [op.comment('x'), op.abort()]), ['Open_vSwitch', { op: 'comment', comment: 'x' }, { op: 'abort' }])
+    assert.deepEqual(encodeTransact('Open_vSwitch', [op.comment('x'), op.abort()]), [
+      'Open_vSwitch',
+      { op: 'comment', comment: 'x' },
+      { op: 'abort' },
+    ])
   })
 })
 
@@ -128,9 +195,15 @@ describe('builders refuse malformed input', () => {
     { name: 'wait until <', build: () => op.wait('T', [], [], '<' as '==', []) },
     { name: 'wait negative timeout', build: () => op.wait('T', [], [], '==', [], { timeoutMs: -1 }) },
     { name: 'wait fractional timeout', build: () => op.wait('T', [], [], '==', [], { timeoutMs: 1.5 }) },
-    { name: 'unknown condition function (on encode)', build: () => encodeOperation(op.select('T', [['c', '~=' as '==', 1]])) },
+    {
+      name: 'unknown condition function (on encode)',
+      build: () => encodeOperation(op.select('T', [['c', '~=' as '==', 1]])),
+    },
     { name: 'unknown mutator (on encode)', build: () => encodeOperation(op.mutate('T', [], [['c', '^=' as '+=', 1]])) },
-    { name: 'condition of two elements (on encode)', build: () => encodeOperation(op.select('T', [['c', '=='] as unknown as ['c', '==', 1]])) },
+    {
+      name: 'condition of two elements (on encode)',
+      build: () => encodeOperation(op.select('T', [['c', '=='] as unknown as ['c', '==', 1]])),
+    },
     { name: 'unsafe integer in a row (on encode)', build: () => encodeOperation(op.insert('T', { n: 2 ** 60 })) },
   ]
   for (const c of cases) {

@@ -18,7 +18,17 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-lock-'))
   const m = memoryLogger()
   lines = m.lines
-  ctx = { paths: { ovsRundir: dir, ovnRundir: dir, ovsDbRemote: `unix:${dir}/db.sock`, inventory: '/nonexistent', ovnEtcDir: dir }, log: m.log, now: () => new Date() }
+  ctx = {
+    paths: {
+      ovsRundir: dir,
+      ovnRundir: dir,
+      ovsDbRemote: `unix:${dir}/db.sock`,
+      inventory: '/nonexistent',
+      ovnEtcDir: dir,
+    },
+    log: m.log,
+    now: () => new Date(),
+  }
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -42,13 +52,28 @@ describe('withLock', () => {
 
   test('a second call while the first runs is BUSY, and runs nothing', async () => {
     let release!: () => void
-    const first = withLock(ctx, 'configure', () => new Promise<string>((r) => { release = () => r('first done') }))
+    const first = withLock(
+      ctx,
+      'configure',
+      () =>
+        new Promise<string>((r) => {
+          release = () => r('first done')
+        }),
+    )
     let secondRan = false
-    await assert.rejects(withLock(ctx, 'configure', async () => { secondRan = true }), isBusy('configure'))
+    await assert.rejects(
+      withLock(ctx, 'configure', async () => {
+        secondRan = true
+      }),
+      isBusy('configure'),
+    )
     assert.equal(secondRan, false)
     release()
     assert.equal(await first, 'first done')
-    assert.equal(await withLock(ctx, 'configure', async () => 'third runs once the first is done'), 'third runs once the first is done')
+    assert.equal(
+      await withLock(ctx, 'configure', async () => 'third runs once the first is done'),
+      'third runs once the first is done',
+    )
   })
 
   test('different operations do not block each other', async () => {
@@ -57,7 +82,12 @@ describe('withLock', () => {
   })
 
   test('the lock is released when the function throws', async () => {
-    await assert.rejects(withLock(ctx, 'configure', async () => { throw new Error('boom') }), /boom/)
+    await assert.rejects(
+      withLock(ctx, 'configure', async () => {
+        throw new Error('boom')
+      }),
+      /boom/,
+    )
     assert.equal(existsSync(lockPath(ctx, 'configure')), false)
   })
 
@@ -65,7 +95,10 @@ describe('withLock', () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
     try {
       writeFileSync(lockPath(ctx, 'configure'), `${child.pid}\n`)
-      await assert.rejects(withLock(ctx, 'configure', async () => 'ran'), isBusy('configure'))
+      await assert.rejects(
+        withLock(ctx, 'configure', async () => 'ran'),
+        isBusy('configure'),
+      )
       assert.equal(readFileSync(lockPath(ctx, 'configure'), 'utf8'), `${child.pid}\n`, 'the live owner keeps its lock')
     } finally {
       child.kill()
@@ -75,8 +108,14 @@ describe('withLock', () => {
   test('a stale lock whose process is dead is taken over', async () => {
     const pid = deadPid()
     writeFileSync(lockPath(ctx, 'configure'), `${pid}\n`)
-    assert.equal(await withLock(ctx, 'configure', async () => readFileSync(lockPath(ctx, 'configure'), 'utf8')), `${process.pid}\n`)
-    assert.ok(lines.some((l) => l.includes('took over a stale lock') && l.includes(`"deadPid":${pid}`)), lines.join('\n'))
+    assert.equal(
+      await withLock(ctx, 'configure', async () => readFileSync(lockPath(ctx, 'configure'), 'utf8')),
+      `${process.pid}\n`,
+    )
+    assert.ok(
+      lines.some((l) => l.includes('took over a stale lock') && l.includes(`"deadPid":${pid}`)),
+      lines.join('\n'),
+    )
     assert.deepEqual(readdirSync(dir), [])
   })
 
@@ -87,10 +126,17 @@ describe('withLock', () => {
 
   test('a missing run directory is a coded internal error naming it', async () => {
     const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: join(dir, 'missing') } }
-    await assert.rejects(withLock(gone, 'configure', async () => 'ran'), (err: unknown) => err instanceof XapiOvnError && err.code === 'OVN_INTERNAL' && err.message.includes(join(dir, 'missing')))
+    await assert.rejects(
+      withLock(gone, 'configure', async () => 'ran'),
+      (err: unknown) =>
+        err instanceof XapiOvnError && err.code === 'OVN_INTERNAL' && err.message.includes(join(dir, 'missing')),
+    )
   })
 
   test('lock names are operation names, not paths', async () => {
-    await assert.rejects(withLock(ctx, '../etc/passwd', async () => 'ran'), /invalid lock name/)
+    await assert.rejects(
+      withLock(ctx, '../etc/passwd', async () => 'ran'),
+      /invalid lock name/,
+    )
   })
 })

@@ -40,21 +40,35 @@ describe('plugin log', () => {
   })
 
   test('redaction hides secret-looking keys and cuts long values', () => {
-    assert.deepEqual(redactArgs({ 'ssl-key': 'k', 'SSL-KEY-file': 'k', 'private': 'p', 'admin-password': 'p', 'client-secret': 's', bridge: 'xapi1', cert: 'c'.repeat(300) }), {
-      'ssl-key': '<redacted>',
-      'SSL-KEY-file': '<redacted>',
-      private: '<redacted>',
-      'admin-password': '<redacted>',
-      'client-secret': '<redacted>',
-      bridge: 'xapi1',
-      cert: `${'c'.repeat(256)}…(300 chars)`,
-    })
+    assert.deepEqual(
+      redactArgs({
+        'ssl-key': 'k',
+        'SSL-KEY-file': 'k',
+        private: 'p',
+        'admin-password': 'p',
+        'client-secret': 's',
+        bridge: 'xapi1',
+        cert: 'c'.repeat(300),
+      }),
+      {
+        'ssl-key': '<redacted>',
+        'SSL-KEY-file': '<redacted>',
+        private: '<redacted>',
+        'admin-password': '<redacted>',
+        'client-secret': '<redacted>',
+        bridge: 'xapi1',
+        cert: `${'c'.repeat(256)}…(300 chars)`,
+      },
+    )
   })
 
   test('data that JSON cannot carry still gives a line', () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
-    assert.match(formatLine(new Date(0), 1, 'f', 'info', 'm', { cyclic, n: 1n }), /^1970-01-01T00:00:00.000Z pid=1 fn=f info m \{"unserialisable":"TypeError: /)
+    assert.match(
+      formatLine(new Date(0), 1, 'f', 'info', 'm', { cyclic, n: 1n }),
+      /^1970-01-01T00:00:00.000Z pid=1 fn=f info m \{"unserialisable":"TypeError: /,
+    )
   })
 })
 
@@ -70,19 +84,30 @@ describe('plugin context', () => {
   })
 
   test('the environment overrides each path; the db remote follows OVS_RUNDIR', () => {
-    assert.deepEqual(pathsFromEnv({ OVS_RUNDIR: '/lab/h1/ovs', OVN_RUNDIR: '/lab/h1/ovn', XENSOURCE_INVENTORY: '/lab/h1/inventory', XAPI_OVN_ETC_DIR: '/lab/h1/etc' }), {
-      ovsRundir: '/lab/h1/ovs',
-      ovnRundir: '/lab/h1/ovn',
-      ovsDbRemote: 'unix:/lab/h1/ovs/db.sock',
-      inventory: '/lab/h1/inventory',
-      ovnEtcDir: '/lab/h1/etc',
-    })
+    assert.deepEqual(
+      pathsFromEnv({
+        OVS_RUNDIR: '/lab/h1/ovs',
+        OVN_RUNDIR: '/lab/h1/ovn',
+        XENSOURCE_INVENTORY: '/lab/h1/inventory',
+        XAPI_OVN_ETC_DIR: '/lab/h1/etc',
+      }),
+      {
+        ovsRundir: '/lab/h1/ovs',
+        ovnRundir: '/lab/h1/ovn',
+        ovsDbRemote: 'unix:/lab/h1/ovs/db.sock',
+        inventory: '/lab/h1/inventory',
+        ovnEtcDir: '/lab/h1/etc',
+      },
+    )
   })
 
   test('contextFromEnv logs to XAPI_OVN_PLUGIN_LOG', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-ctx-'))
     try {
-      const ctx = contextFromEnv({ XAPI_OVN_PLUGIN_LOG: join(dir, 'p.log') }, { now: () => new Date('2026-01-01T00:00:00Z') })
+      const ctx = contextFromEnv(
+        { XAPI_OVN_PLUGIN_LOG: join(dir, 'p.log') },
+        { now: () => new Date('2026-01-01T00:00:00Z') },
+      )
       ctx.log.info('hello')
       assert.match(readFileSync(join(dir, 'p.log'), 'utf8'), /^2026-01-01T00:00:00.000Z pid=\d+ fn=- info hello\n$/)
       assert.deepEqual(ctx.now(), new Date('2026-01-01T00:00:00Z'))

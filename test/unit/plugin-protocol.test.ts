@@ -18,7 +18,13 @@ function request(fn: string, args: Record<string, XmlRpcValue> = {}): string {
 function context(): { ctx: PluginContext; lines: string[] } {
   const { log, lines } = memoryLogger({ pid: 4242, now: () => new Date('2026-01-02T03:04:05Z') })
   const ctx: PluginContext = {
-    paths: { ovsRundir: '/nonexistent/ovs', ovnRundir: '/nonexistent/ovn', ovsDbRemote: 'unix:/nonexistent/ovs/db.sock', inventory: '/nonexistent/inventory', ovnEtcDir: '/nonexistent/etc' },
+    paths: {
+      ovsRundir: '/nonexistent/ovs',
+      ovnRundir: '/nonexistent/ovn',
+      ovsDbRemote: 'unix:/nonexistent/ovs/db.sock',
+      inventory: '/nonexistent/inventory',
+      ovnEtcDir: '/nonexistent/etc',
+    },
     log,
     now: () => new Date('2026-01-02T03:04:05Z'),
   }
@@ -39,12 +45,18 @@ function reply(stdout: string): Reply {
     assert.equal(v.Status, 'Failure')
     assert.deepEqual(Object.keys(v).sort(), ['ErrorDescription', 'Status'])
     const d = v.ErrorDescription
-    assert.ok(Array.isArray(d) && d.length >= 1 && d.every((s) => typeof s === 'string'), 'ErrorDescription is a non-empty array of strings')
+    assert.ok(
+      Array.isArray(d) && d.length >= 1 && d.every((s) => typeof s === 'string'),
+      'ErrorDescription is a non-empty array of strings',
+    )
   }
   return v as Reply
 }
 
-async function call(functions: Record<string, PluginFunction>, argv: string[]): Promise<{ reply: Reply; lines: string[] }> {
+async function call(
+  functions: Record<string, PluginFunction>,
+  argv: string[],
+): Promise<{ reply: Reply; lines: string[] }> {
   const { ctx, lines } = context()
   const stdout = await runPlugin(argv, functions, ctx)
   return { reply: reply(stdout), lines }
@@ -60,24 +72,49 @@ describe('parseRequest', () => {
   })
 
   test('reads the untyped values xapi itself writes', () => {
-    const xml = '<?xml version="1.0"?><methodCall><methodName>status</methodName><params><param><value>OpaqueRef:x</value></param><param><value><struct><member><name>verbose</name><value>true</value></member></struct></value></param></params></methodCall>'
+    const xml =
+      '<?xml version="1.0"?><methodCall><methodName>status</methodName><params><param><value>OpaqueRef:x</value></param><param><value><struct><member><name>verbose</name><value>true</value></member></struct></value></param></params></methodCall>'
     assert.deepEqual(parseRequest(xml), { fn: 'status', session: 'OpaqueRef:x', args: { verbose: 'true' } })
   })
 
   const bad: Array<[string, string, RegExp]> = [
     ['not XML', 'configure bridge=xapi1', /expected an element name|text outside the root element/],
-    ['one param', encodeMethodCall('f', [SESSION]), /expected 2 params \(session reference, struct of arguments\), found 1/],
+    [
+      'one param',
+      encodeMethodCall('f', [SESSION]),
+      /expected 2 params \(session reference, struct of arguments\), found 1/,
+    ],
     ['three params', encodeMethodCall('f', [SESSION, {}, 'x']), /expected 2 params .* found 3/],
-    ['a session that is not a string', encodeMethodCall('f', [1, {}]), /first param \(session reference\) is a int, not a string/],
-    ['arguments that are an array', encodeMethodCall('f', [SESSION, ['a']]), /second param \(arguments\) is a array, not a struct/],
+    [
+      'a session that is not a string',
+      encodeMethodCall('f', [1, {}]),
+      /first param \(session reference\) is a int, not a string/,
+    ],
+    [
+      'arguments that are an array',
+      encodeMethodCall('f', [SESSION, ['a']]),
+      /second param \(arguments\) is a array, not a struct/,
+    ],
     ['an int argument', request('f', { port: 6642 }), /argument "port" is a int, not a string/],
     ['a boolean argument', request('f', { force: true }), /argument "force" is a boolean, not a string/],
     ['a nil argument', request('f', { x: null }), /argument "x" is a nil, not a string/],
     ['a struct argument', request('f', { x: {} }), /argument "x" is a struct, not a string/],
     ['a base64 argument', request('f', { x: new Uint8Array([1]) }), /argument "x" is a base64, not a string/],
-    ['too many arguments', request('f', Object.fromEntries(Array.from({ length: REQUEST_LIMITS.maxArgs + 1 }, (_, i) => [`k${i}`, 'v']))), /too many arguments: 257/],
-    ['an over-long argument name', request('f', { ['k'.repeat(REQUEST_LIMITS.maxKeyLength + 1)]: 'v' }), /longer than 256 characters/],
-    ['an over-long argument value', request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength + 1) }), /argument "cert" is 65537 characters long \(at most 65536\)/],
+    [
+      'too many arguments',
+      request('f', Object.fromEntries(Array.from({ length: REQUEST_LIMITS.maxArgs + 1 }, (_, i) => [`k${i}`, 'v']))),
+      /too many arguments: 257/,
+    ],
+    [
+      'an over-long argument name',
+      request('f', { ['k'.repeat(REQUEST_LIMITS.maxKeyLength + 1)]: 'v' }),
+      /longer than 256 characters/,
+    ],
+    [
+      'an over-long argument value',
+      request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength + 1) }),
+      /argument "cert" is 65537 characters long \(at most 65536\)/,
+    ],
     ['nesting beyond a request', request('f', { x: [[[[[['deep']]]]]] }), /nested deeper than the limit of 16/],
   ]
   for (const [name, xml, reason] of bad) {
@@ -90,7 +127,10 @@ describe('parseRequest', () => {
   }
 
   test('the longest accepted value passes', () => {
-    assert.equal(parseRequest(request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength) })).args.cert?.length, REQUEST_LIMITS.maxValueLength)
+    assert.equal(
+      parseRequest(request('f', { cert: 'c'.repeat(REQUEST_LIMITS.maxValueLength) })).args.cert?.length,
+      REQUEST_LIMITS.maxValueLength,
+    )
   })
 })
 
@@ -156,12 +196,21 @@ describe('runPlugin', () => {
       },
       ['p', request('configure')],
     )
-    assert.deepEqual(r, { Status: 'Failure', ErrorDescription: ['OVN_INVALID_ARGUMENT', 'encap-ip', '300.0.0.1', 'expected an IPv4 address'] })
-    assert.ok(lines.some((l) => l.includes('fn=configure warn failure') && l.includes('OVN_INVALID_ARGUMENT')), lines.join('\n'))
+    assert.deepEqual(r, {
+      Status: 'Failure',
+      ErrorDescription: ['OVN_INVALID_ARGUMENT', 'encap-ip', '300.0.0.1', 'expected an IPv4 address'],
+    })
+    assert.ok(
+      lines.some((l) => l.includes('fn=configure warn failure') && l.includes('OVN_INVALID_ARGUMENT')),
+      lines.join('\n'),
+    )
   })
 
   test('BusyError answers OVN_BUSY [operation]', async () => {
-    const { reply: r } = await call({ configure: async () => Promise.reject(new BusyError('configure')) }, ['p', request('configure')])
+    const { reply: r } = await call({ configure: async () => Promise.reject(new BusyError('configure')) }, [
+      'p',
+      request('configure'),
+    ])
     assert.deepEqual(r, { Status: 'Failure', ErrorDescription: ['OVN_BUSY', 'configure'] })
   })
 
@@ -212,31 +261,59 @@ describe('runPlugin', () => {
   })
 
   test('a malformed request answers [OVN_INVALID_REQUEST, reason]', async () => {
-    const { reply: r } = await call({}, ['p', '<methodCall><methodName>f</methodName><params><param><value><int>x</int></value></param></params></methodCall>'])
-    assert.deepEqual(r, { Status: 'Failure', ErrorDescription: ['OVN_INVALID_REQUEST', '<int> must be a decimal integer, found "x" (offset 60)'] })
+    const { reply: r } = await call({}, [
+      'p',
+      '<methodCall><methodName>f</methodName><params><param><value><int>x</int></value></param></params></methodCall>',
+    ])
+    assert.deepEqual(r, {
+      Status: 'Failure',
+      ErrorDescription: ['OVN_INVALID_REQUEST', '<int> must be a decimal integer, found "x" (offset 60)'],
+    })
   })
 
   test('a missing argv[1] answers OVN_INVALID_REQUEST', async () => {
     const { reply: r } = await call({}, ['p'])
-    assert.deepEqual(r, { Status: 'Failure', ErrorDescription: ['OVN_INVALID_REQUEST', 'argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument'] })
+    assert.deepEqual(r, {
+      Status: 'Failure',
+      ErrorDescription: [
+        'OVN_INVALID_REQUEST',
+        'argv[1] is missing: xapi passes the XML-RPC methodCall as the only argument',
+      ],
+    })
   })
 
   test('extra arguments answer OVN_INVALID_REQUEST', async () => {
     const { reply: r } = await call({ f: async () => 1 }, ['p', request('f'), 'extra'])
-    assert.deepEqual(r, { Status: 'Failure', ErrorDescription: ['OVN_INVALID_REQUEST', 'expected one argument (the XML-RPC methodCall), found 2'] })
+    assert.deepEqual(r, {
+      Status: 'Failure',
+      ErrorDescription: ['OVN_INVALID_REQUEST', 'expected one argument (the XML-RPC methodCall), found 2'],
+    })
   })
 
   test('arguments are logged with secrets redacted, and the session never', async () => {
-    const { lines } = await call(
-      { configure: async () => 'ok' },
-      ['p', request('configure', { 'ovn-remote': 'ssl:192.0.2.10:6642', 'ssl-key': 'KEY-MATERIAL', 'ssl-private-key': 'PEM-MATERIAL', 'db-password': 'hunter2', 'Private-Thing': 'shh' })],
-    )
+    const { lines } = await call({ configure: async () => 'ok' }, [
+      'p',
+      request('configure', {
+        'ovn-remote': 'ssl:192.0.2.10:6642',
+        'ssl-key': 'KEY-MATERIAL',
+        'ssl-private-key': 'PEM-MATERIAL',
+        'db-password': 'hunter2',
+        'Private-Thing': 'shh',
+      }),
+    ])
     const text = lines.join('\n')
-    for (const secret of ['KEY-MATERIAL', 'PEM-MATERIAL', 'hunter2', 'shh', SESSION]) assert.ok(!text.includes(secret), `${secret} leaked into the log:\n${text}`)
+    for (const secret of ['KEY-MATERIAL', 'PEM-MATERIAL', 'hunter2', 'shh', SESSION])
+      assert.ok(!text.includes(secret), `${secret} leaked into the log:\n${text}`)
     const callLine = lines.find((l) => l.includes('fn=configure info call'))
     assert.ok(callLine)
     const args = JSON.parse(callLine.slice(callLine.indexOf('{'))).args as Record<string, string>
-    assert.deepEqual(args, { 'ovn-remote': 'ssl:192.0.2.10:6642', 'ssl-key': '<redacted>', 'ssl-private-key': '<redacted>', 'db-password': '<redacted>', 'Private-Thing': '<redacted>' })
+    assert.deepEqual(args, {
+      'ovn-remote': 'ssl:192.0.2.10:6642',
+      'ssl-key': '<redacted>',
+      'ssl-private-key': '<redacted>',
+      'db-password': '<redacted>',
+      'Private-Thing': '<redacted>',
+    })
   })
 
   test('a logger that throws does not change the answer', async () => {
@@ -244,16 +321,36 @@ describe('runPlugin', () => {
     const broken = {
       ...ctx,
       log: {
-        debug: () => { throw new Error('disk full') },
-        info: () => { throw new Error('disk full') },
-        warn: () => { throw new Error('disk full') },
-        error: () => { throw new Error('disk full') },
-        withFn() { return this },
+        debug: () => {
+          throw new Error('disk full')
+        },
+        info: () => {
+          throw new Error('disk full')
+        },
+        warn: () => {
+          throw new Error('disk full')
+        },
+        error: () => {
+          throw new Error('disk full')
+        },
+        withFn() {
+          return this
+        },
       },
     }
     const ok = reply(await runPlugin(['p', request('f')], { f: async () => 'fine' }, broken))
     assert.deepEqual(ok, { Status: 'Success', Value: '"fine"' })
-    const failed = reply(await runPlugin(['p', request('g')], { g: async () => { throw new BusyError('g') } }, broken))
+    const failed = reply(
+      await runPlugin(
+        ['p', request('g')],
+        {
+          g: async () => {
+            throw new BusyError('g')
+          },
+        },
+        broken,
+      ),
+    )
     assert.equal(failed.Status, 'Failure')
   })
 })

@@ -88,8 +88,18 @@ exit 0
     runtimeDir,
     ctx,
     lines,
-    calls: () => (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n').filter((l) => l !== '').map((l) => l.split(SEP).slice(0, -1)),
-    lastEnv: () => Object.fromEntries(readFileSync(join(dir, 'env'), 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    calls: () =>
+      (existsSync(log) ? readFileSync(log, 'utf8') : '')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split(SEP).slice(0, -1)),
+    lastEnv: () =>
+      Object.fromEntries(
+        readFileSync(join(dir, 'env'), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('='))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      ),
     setState: (active) =>
       writeFileSync(
         join(dir, 'state'),
@@ -118,7 +128,11 @@ function code(err: unknown): string {
 
 test('this host has no systemd: OVN_SYSTEMD_UNAVAILABLE for real, for every action', async () => {
   assert.equal(existsSync('/run/systemd/system'), false, 'precondition: the test machine does not run systemd')
-  const ctx: PluginContext = { paths: pathsFromEnv({ OVS_RUNDIR: '/nonexistent' }), log: memoryLogger().log, now: () => new Date() }
+  const ctx: PluginContext = {
+    paths: pathsFromEnv({ OVS_RUNDIR: '/nonexistent' }),
+    log: memoryLogger().log,
+    now: () => new Date(),
+  }
   for (const action of ['status', 'start', 'stop', 'restart', 'enable', 'disable']) {
     await assert.rejects(service({ action }, ctx), (e: unknown) => {
       assert.ok(e instanceof XapiOvnError)
@@ -191,14 +205,26 @@ test('start, stop, restart, enable, disable: the verb, then show; no-block queue
     const state = (await svc(args, f.ctx)) as ServiceState
     const calls = f.calls().slice(seen)
     seen += calls.length
-    assert.deepEqual(calls, [[systemctl, ...verb], [systemctl, ...SHOW_ARGS]], JSON.stringify(args))
+    assert.deepEqual(
+      calls,
+      [
+        [systemctl, ...verb],
+        [systemctl, ...SHOW_ARGS],
+      ],
+      JSON.stringify(args),
+    )
     assert.equal(state.action, args.action)
     assert.equal(state.active, args.action !== 'stop')
   }
   const started = (await svc({ action: 'restart' }, f.ctx)) as ServiceState
   assert.equal(started.mainPid, 2412)
   assert.equal(started.since, 'Tue 2026-11-24 13:05:31 UTC')
-  assert.ok(f.lines.some((l) => /info service action \{"action":"restart","unit":"ovn-controller.service","noBlock":false\}/.test(l)), f.lines.join('\n'))
+  assert.ok(
+    f.lines.some((l) =>
+      /info service action \{"action":"restart","unit":"ovn-controller.service","noBlock":false\}/.test(l),
+    ),
+    f.lines.join('\n'),
+  )
   assert.ok(!existsSync(join(f.dir, 'xapi-ovn-service.lock')), 'lock released')
 })
 
@@ -211,7 +237,10 @@ test('a failing job: OVN_SERVICE_FAILED [action, unit, message + journal tail]',
     assert.equal(e.code, 'OVN_SERVICE_FAILED')
     assert.equal(e.params[0], 'start')
     assert.equal(e.params[1], CONTROLLER_UNIT)
-    assert.match(e.params[2] ?? '', /^Job for ovn-controller.service failed because the control process exited with error code\. \| journal: ovn-chassis: bridge xapi1 .* \| ovn-controller.service: Control process exited/)
+    assert.match(
+      e.params[2] ?? '',
+      /^Job for ovn-controller.service failed because the control process exited with error code\. \| journal: ovn-chassis: bridge xapi1 .* \| ovn-controller.service: Control process exited/,
+    )
     return true
   })
   assert.deepEqual(f.calls(), [
@@ -225,19 +254,34 @@ test('arguments are checked before anything runs', async (t) => {
   const svc = createService({ systemdRuntimeDir: f.runtimeDir, path: f.bin })
   const cases: [Record<string, string>, string, string[]][] = [
     [{}, 'OVN_MISSING_ARGUMENT', ['action']],
-    [{ action: 'reload' }, 'OVN_INVALID_ARGUMENT', ['action', 'reload', 'expected one of status, start, stop, restart, enable, disable']],
+    [
+      { action: 'reload' },
+      'OVN_INVALID_ARGUMENT',
+      ['action', 'reload', 'expected one of status, start, stop, restart, enable, disable'],
+    ],
     [{ action: 'start', unit: 'sshd.service' }, 'OVN_UNKNOWN_ARGUMENT', ['unit']],
     [{ action: 'start', 'no-block': 'yes' }, 'OVN_INVALID_ARGUMENT', ['no-block', 'yes', 'expected true or false']],
-    [{ action: 'enable', 'no-block': 'true' }, 'OVN_INVALID_ARGUMENT', ['no-block', 'true', 'only start, stop and restart queue a job']],
+    [
+      { action: 'enable', 'no-block': 'true' },
+      'OVN_INVALID_ARGUMENT',
+      ['no-block', 'true', 'only start, stop and restart queue a job'],
+    ],
   ]
   for (const [args, expectedCode, params] of cases) {
-    await assert.rejects(svc(args, f.ctx), (e: unknown) => e instanceof XapiOvnError && e.code === expectedCode && JSON.stringify(e.params) === JSON.stringify(params), JSON.stringify(args))
+    await assert.rejects(
+      svc(args, f.ctx),
+      (e: unknown) =>
+        e instanceof XapiOvnError && e.code === expectedCode && JSON.stringify(e.params) === JSON.stringify(params),
+      JSON.stringify(args),
+    )
   }
   assert.deepEqual(f.calls(), [])
 })
 
 test('systemctl show output of a unit that is not installed', () => {
-  const props = parseShow('Id=ovn-controller.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nMainPID=0\nActiveEnterTimestamp=\nResult=success\nDropInPaths=\n')
+  const props = parseShow(
+    'Id=ovn-controller.service\nLoadState=not-found\nActiveState=inactive\nSubState=dead\nUnitFileState=\nMainPID=0\nActiveEnterTimestamp=\nResult=success\nDropInPaths=\n',
+  )
   const s = stateFromShow('status', CONTROLLER_UNIT, props)
   assert.equal(s.loaded, false)
   assert.equal(s.enabled, false)

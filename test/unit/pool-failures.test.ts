@@ -15,14 +15,44 @@ import { normalizeXapiUrl, redactUrl } from '../../lib/pool/connection.js'
 import { failureFromCode, toFailure } from '../../lib/pool/failures.js'
 
 const classes: [XapiOvnError, string, string, string[]][] = [
-  [new NoTransportPifError('host1', 'pif-uuid', 'not attached'), 'NoTransportPifError', 'OVN_NO_TRANSPORT_PIF', ['host1', 'pif-uuid', 'not attached']],
-  [new XapiRecordError('PIF', 'OpaqueRef:1', 'VLAN', 'is missing'), 'XapiRecordError', 'OVN_XAPI_RECORD_INVALID', ['PIF', 'OpaqueRef:1', 'VLAN', 'is missing']],
-  [new XapiUnreachableError('https://m', 'ECONNREFUSED'), 'XapiUnreachableError', 'OVN_XAPI_UNREACHABLE', ['https://m', 'ECONNREFUSED']],
-  [new XapiCertificateError('https://m', 'DEPTH_ZERO_SELF_SIGNED_CERT'), 'XapiCertificateError', 'OVN_XAPI_CERTIFICATE', ['https://m', 'DEPTH_ZERO_SELF_SIGNED_CERT']],
+  [
+    new NoTransportPifError('host1', 'pif-uuid', 'not attached'),
+    'NoTransportPifError',
+    'OVN_NO_TRANSPORT_PIF',
+    ['host1', 'pif-uuid', 'not attached'],
+  ],
+  [
+    new XapiRecordError('PIF', 'OpaqueRef:1', 'VLAN', 'is missing'),
+    'XapiRecordError',
+    'OVN_XAPI_RECORD_INVALID',
+    ['PIF', 'OpaqueRef:1', 'VLAN', 'is missing'],
+  ],
+  [
+    new XapiUnreachableError('https://m', 'ECONNREFUSED'),
+    'XapiUnreachableError',
+    'OVN_XAPI_UNREACHABLE',
+    ['https://m', 'ECONNREFUSED'],
+  ],
+  [
+    new XapiCertificateError('https://m', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+    'XapiCertificateError',
+    'OVN_XAPI_CERTIFICATE',
+    ['https://m', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
+  ],
   [new XapiAuthError('https://m', 'root'), 'XapiAuthError', 'OVN_XAPI_AUTH_FAILED', ['https://m', 'root']],
-  [new XapiCallError('network.attach', 'HOST_OFFLINE', ['OpaqueRef:h']), 'XapiCallError', 'OVN_XAPI_CALL_FAILED', ['network.attach', 'HOST_OFFLINE', 'OpaqueRef:h']],
+  [
+    new XapiCallError('network.attach', 'HOST_OFFLINE', ['OpaqueRef:h']),
+    'XapiCallError',
+    'OVN_XAPI_CALL_FAILED',
+    ['network.attach', 'HOST_OFFLINE', 'OpaqueRef:h'],
+  ],
   [new OvnNetworkError('ovn-int', 'has PIFs'), 'OvnNetworkError', 'OVN_NETWORK_UNUSABLE', ['ovn-int', 'has PIFs']],
-  [new PluginReplyError('host1', 'verify', 'not JSON'), 'PluginReplyError', 'OVN_PLUGIN_REPLY_INVALID', ['host1', 'verify', 'not JSON']],
+  [
+    new PluginReplyError('host1', 'verify', 'not JSON'),
+    'PluginReplyError',
+    'OVN_PLUGIN_REPLY_INVALID',
+    ['host1', 'verify', 'not JSON'],
+  ],
 ]
 for (const [err, name, code, params] of classes) {
   test(`${name}: stable code ${code}, string params, a message naming them`, () => {
@@ -54,7 +84,10 @@ test("the plugin's own codes get the same sentence the plugin's error class has"
 
 test('a raw xen-api error (code + params) and an unknown code are kept as they are', () => {
   const raw = Object.assign(new Error('SOMETHING_NEW(a)'), { code: 'SOMETHING_NEW', params: ['a'] })
-  assert.deepEqual({ ...toFailure(raw) }, { code: 'SOMETHING_NEW', params: ['a'], message: 'SOMETHING_NEW(a)', hint: null })
+  assert.deepEqual(
+    { ...toFailure(raw) },
+    { code: 'SOMETHING_NEW', params: ['a'], message: 'SOMETHING_NEW(a)', hint: null },
+  )
   assert.equal(failureFromCode('XENAPI_PLUGIN_FAILURE', ['non-zero exit', 'out', 'err']).code, 'XENAPI_PLUGIN_FAILURE')
 })
 
@@ -83,7 +116,10 @@ const badUrls: [string, RegExp][] = [
 ]
 for (const [input, reason] of badUrls) {
   test(`pool master URL ${JSON.stringify(input)} is refused`, () => {
-    assert.throws(() => normalizeXapiUrl(input), (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT' && reason.test(e.params[2] ?? ''))
+    assert.throws(
+      () => normalizeXapiUrl(input),
+      (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT' && reason.test(e.params[2] ?? ''),
+    )
   })
 }
 

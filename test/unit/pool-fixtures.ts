@@ -3,7 +3,16 @@
  * (every field, XAPI's names), and a small pool laid out like a real one.
  */
 import type { PoolState } from '../../lib/pool/connection.js'
-import { parseHost, parseHostMetrics, parseNetwork, parsePif, parsePool, type HostRecord, type NetworkRecord, type PifRecord } from '../../lib/pool/records.js'
+import {
+  parseHost,
+  parseHostMetrics,
+  parseNetwork,
+  parsePif,
+  parsePool,
+  type HostRecord,
+  type NetworkRecord,
+  type PifRecord,
+} from '../../lib/pool/records.js'
 
 let n = 0
 export function ref(): string {
@@ -58,7 +67,17 @@ export function rawHost(fields: Record<string, unknown> = {}): Record<string, un
 }
 
 export function rawNetwork(fields: Record<string, unknown> = {}): Record<string, unknown> {
-  return { uuid: uuid(), name_label: 'net', name_description: '', bridge: 'xapi1', MTU: 1500, PIFs: [], VIFs: [], other_config: {}, ...fields }
+  return {
+    uuid: uuid(),
+    name_label: 'net',
+    name_description: '',
+    bridge: 'xapi1',
+    MTU: 1500,
+    PIFs: [],
+    VIFs: [],
+    other_config: {},
+    ...fields,
+  }
 }
 
 export function pif(fields: Record<string, unknown> = {}): PifRecord {
@@ -84,7 +103,11 @@ export interface LaidOutPool {
  * `count` hosts, each with eth0 (management, 192.0.2.2i) on xenbr0 and eth1 (Static
  * 198.18.0.i) on xenbr1; `tweak` may change any host's raw PIFs first.
  */
-export function laidOutPool(count: number, tweak: (i: number, pifs: { eth0: Record<string, unknown>; eth1: Record<string, unknown> }) => void = () => {}, extraNetworks: NetworkRecord[] = []): LaidOutPool {
+export function laidOutPool(
+  count: number,
+  tweak: (i: number, pifs: { eth0: Record<string, unknown>; eth1: Record<string, unknown> }) => void = () => {},
+  extraNetworks: NetworkRecord[] = [],
+): LaidOutPool {
   const management = network({ name_label: 'Pool-wide network associated with eth0', bridge: 'xenbr0' })
   const storage = network({ name_label: 'storage', bridge: 'xenbr1' })
   const hosts: HostRecord[] = []
@@ -95,8 +118,21 @@ export function laidOutPool(count: number, tweak: (i: number, pifs: { eth0: Reco
     const metricsRef = ref()
     metrics.set(metricsRef, parseHostMetrics(metricsRef, { uuid: uuid(), live: true }))
     const raw = {
-      eth0: rawPif({ host: hostRef, network: management.ref, device: 'eth0', management: true, ip_configuration_mode: 'Static', IP: `192.0.2.${20 + i}` }),
-      eth1: rawPif({ host: hostRef, network: storage.ref, device: 'eth1', ip_configuration_mode: 'Static', IP: `198.18.0.${i}` }),
+      eth0: rawPif({
+        host: hostRef,
+        network: management.ref,
+        device: 'eth0',
+        management: true,
+        ip_configuration_mode: 'Static',
+        IP: `192.0.2.${20 + i}`,
+      }),
+      eth1: rawPif({
+        host: hostRef,
+        network: storage.ref,
+        device: 'eth1',
+        ip_configuration_mode: 'Static',
+        IP: `198.18.0.${i}`,
+      }),
     }
     tweak(i, raw)
     const refs: string[] = []
@@ -105,9 +141,30 @@ export function laidOutPool(count: number, tweak: (i: number, pifs: { eth0: Reco
       pifs.set(pr, parsePif(pr, r))
       refs.push(pr)
     }
-    hosts.push(parseHost(hostRef, rawHost({ name_label: `host${i}`, hostname: `host${i}`, address: `192.0.2.${20 + i}`, PIFs: refs, metrics: metricsRef })))
+    hosts.push(
+      parseHost(
+        hostRef,
+        rawHost({
+          name_label: `host${i}`,
+          hostname: `host${i}`,
+          address: `192.0.2.${20 + i}`,
+          PIFs: refs,
+          metrics: metricsRef,
+        }),
+      ),
+    )
   }
   const networks = new Map([management, storage, ...extraNetworks].map((x) => [x.ref, x]))
-  const pool = parsePool(ref(), { uuid: uuid(), name_label: 'pool', master: hosts[0]?.ref ?? 'OpaqueRef:NULL', other_config: {} })
-  return { state: { pool, hosts: new Map(hosts.map((h) => [h.ref, h])), metrics, pifs, networks }, hosts, management, storage }
+  const pool = parsePool(ref(), {
+    uuid: uuid(),
+    name_label: 'pool',
+    master: hosts[0]?.ref ?? 'OpaqueRef:NULL',
+    other_config: {},
+  })
+  return {
+    state: { pool, hosts: new Map(hosts.map((h) => [h.ref, h])), metrics, pifs, networks },
+    hosts,
+    management,
+    storage,
+  }
 }

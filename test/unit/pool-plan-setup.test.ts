@@ -1,7 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
-import { checkChassisOptions, planHosts, rejectSharedEncapIps, selectHosts, shownArgs, type ChassisOptions, type HostPlan } from '../../lib/pool/plan-setup.js'
+import {
+  checkChassisOptions,
+  planHosts,
+  rejectSharedEncapIps,
+  selectHosts,
+  shownArgs,
+  type ChassisOptions,
+  type HostPlan,
+} from '../../lib/pool/plan-setup.js'
 import { findNetwork, selectNetwork } from '../../lib/pool/ovn-network.js'
 import { resolveTransportChoice } from '../../lib/pool/transport-pif.js'
 import { laidOutPool, network, ref } from './pool-fixtures.js'
@@ -25,12 +33,42 @@ const badOptions: [string, Partial<ChassisOptions>, string, string][] = [
   ['an empty remote', { ovnRemote: '' }, 'OVN_INVALID_ARGUMENT', 'ovn-remote'],
   ['an unknown encapsulation', { encapType: 'gre' }, 'OVN_INVALID_ARGUMENT', 'ovn-encap-type'],
   ['a mapping without bridge', { bridgeMappings: 'physnet' }, 'OVN_INVALID_ARGUMENT', 'ovn-bridge-mappings'],
-  ['a mapping onto the OVN bridge itself', { bridgeMappings: 'physnet:xapi3' }, 'OVN_INVALID_ARGUMENT', 'ovn-bridge-mappings'],
-  ['a mapping onto a bridge no network has', { bridgeMappings: 'physnet:xenbr9' }, 'OVN_INVALID_ARGUMENT', 'ovn-bridge-mappings'],
-  ['a chassis key the driver sets itself', { chassisKeys: { 'ovn-encap-ip': '192.0.2.99' } }, 'OVN_INVALID_ARGUMENT', 'ovn-encap-ip'],
-  ['a chassis key ovn-controller does not have', { chassisKeys: { 'ovn-fancy': 'yes' } }, 'OVN_INVALID_ARGUMENT', 'ovn-fancy'],
-  ['a control argument smuggled as a chassis key', { chassisKeys: { 'dry-run': 'true' } }, 'OVN_INVALID_ARGUMENT', 'dry-run'],
-  ['a malformed chassis key value', { chassisKeys: { 'ovn-remote-probe-interval': '10' } }, 'OVN_INVALID_ARGUMENT', 'ovn-remote-probe-interval'],
+  [
+    'a mapping onto the OVN bridge itself',
+    { bridgeMappings: 'physnet:xapi3' },
+    'OVN_INVALID_ARGUMENT',
+    'ovn-bridge-mappings',
+  ],
+  [
+    'a mapping onto a bridge no network has',
+    { bridgeMappings: 'physnet:xenbr9' },
+    'OVN_INVALID_ARGUMENT',
+    'ovn-bridge-mappings',
+  ],
+  [
+    'a chassis key the driver sets itself',
+    { chassisKeys: { 'ovn-encap-ip': '192.0.2.99' } },
+    'OVN_INVALID_ARGUMENT',
+    'ovn-encap-ip',
+  ],
+  [
+    'a chassis key ovn-controller does not have',
+    { chassisKeys: { 'ovn-fancy': 'yes' } },
+    'OVN_INVALID_ARGUMENT',
+    'ovn-fancy',
+  ],
+  [
+    'a control argument smuggled as a chassis key',
+    { chassisKeys: { 'dry-run': 'true' } },
+    'OVN_INVALID_ARGUMENT',
+    'dry-run',
+  ],
+  [
+    'a malformed chassis key value',
+    { chassisKeys: { 'ovn-remote-probe-interval': '10' } },
+    'OVN_INVALID_ARGUMENT',
+    'ovn-remote-probe-interval',
+  ],
 ]
 for (const [name, opts, code, key] of badOptions) {
   test(`pool-wide options: ${name}`, () => {
@@ -43,15 +81,31 @@ for (const [name, opts, code, key] of badOptions) {
 
 test('pool-wide options: good ones pass, also before the network exists', () => {
   const { state } = laidOutPool(2, undefined, [OVN_NET])
-  const opts: ChassisOptions = { ...BASE, encapType: 'geneve', bridgeMappings: 'physnet-mgmt:xenbr0', chassisKeys: { 'ovn-bridge-datapath-type': 'netdev', 'ovn-remote-probe-interval': '5000' } }
+  const opts: ChassisOptions = {
+    ...BASE,
+    encapType: 'geneve',
+    bridgeMappings: 'physnet-mgmt:xenbr0',
+    chassisKeys: { 'ovn-bridge-datapath-type': 'netdev', 'ovn-remote-probe-interval': '5000' },
+  }
   checkChassisOptions(opts, state, OVN_NET.bridge)
   checkChassisOptions(opts, state, null)
 })
 
 test('each host gets its own encap IP, the OVN bridge and the network uuid', () => {
   const { state, hosts } = laidOutPool(3, undefined, [OVN_NET])
-  const plans = planHosts(state, hosts, { ...BASE, bridgeMappings: 'physnet:xenbr0', forceSystemId: true }, { by: 'management' }, 'auto', OVN_NET.bridge, OVN_NET.uuid)
-  assert.deepEqual(plans.map((p) => p.ok && p.args['ovn-encap-ip']), ['192.0.2.21', '192.0.2.22', '192.0.2.23'])
+  const plans = planHosts(
+    state,
+    hosts,
+    { ...BASE, bridgeMappings: 'physnet:xenbr0', forceSystemId: true },
+    { by: 'management' },
+    'auto',
+    OVN_NET.bridge,
+    OVN_NET.uuid,
+  )
+  assert.deepEqual(
+    plans.map((p) => p.ok && p.args['ovn-encap-ip']),
+    ['192.0.2.21', '192.0.2.22', '192.0.2.23'],
+  )
   const first = plans[0] as Extract<HostPlan, { ok: true }>
   assert.deepEqual(first.args, {
     'ovn-remote': 'tcp:192.0.2.10:6642',
@@ -65,12 +119,19 @@ test('each host gets its own encap IP, the OVN bridge and the network uuid', () 
 })
 
 test('a host without a usable PIF fails alone; the others are planned', () => {
-  const { state, hosts } = laidOutPool(3, (i, p) => {
-    if (i === 2) p.eth1.ip_configuration_mode = 'None'
-  }, [OVN_NET])
+  const { state, hosts } = laidOutPool(
+    3,
+    (i, p) => {
+      if (i === 2) p.eth1.ip_configuration_mode = 'None'
+    },
+    [OVN_NET],
+  )
   const choice = resolveTransportChoice({ by: 'network', network: 'storage' }, state.networks)
   const plans = planHosts(state, hosts, BASE, choice, 'auto', OVN_NET.bridge, OVN_NET.uuid)
-  assert.deepEqual(plans.map((p) => p.ok), [true, false, true])
+  assert.deepEqual(
+    plans.map((p) => p.ok),
+    [true, false, true],
+  )
   const bad = plans[1] as Extract<HostPlan, { ok: false }>
   assert.equal(bad.failure.code, 'OVN_NO_TRANSPORT_PIF')
   assert.equal(bad.failure.params[0], 'host2')
@@ -78,11 +139,18 @@ test('a host without a usable PIF fails alone; the others are planned', () => {
 })
 
 test('two hosts with one transport address both fail; the third is fine', () => {
-  const { state, hosts } = laidOutPool(3, (i, p) => {
-    if (i === 3) p.eth0.IP = '192.0.2.21'
-  }, [OVN_NET])
+  const { state, hosts } = laidOutPool(
+    3,
+    (i, p) => {
+      if (i === 3) p.eth0.IP = '192.0.2.21'
+    },
+    [OVN_NET],
+  )
   const plans = planHosts(state, hosts, BASE, { by: 'management' }, 'auto', OVN_NET.bridge, OVN_NET.uuid)
-  assert.deepEqual(plans.map((p) => p.ok), [false, true, false])
+  assert.deepEqual(
+    plans.map((p) => p.ok),
+    [false, true, false],
+  )
   const bad = plans[0] as Extract<HostPlan, { ok: false }>
   assert.equal(bad.failure.code, 'OVN_INVALID_ARGUMENT')
   assert.match(bad.failure.message, /also the transport address of host3/)
@@ -95,13 +163,24 @@ test('shared addresses are found across pools too', () => {
     ...planHosts(a.state, a.hosts, BASE, { by: 'management' }, 'auto', 'xapi3', null),
     ...planHosts(b.state, b.hosts, BASE, { by: 'management' }, 'auto', 'xapi3', null),
   ]
-  assert.deepEqual(rejectSharedEncapIps(plans).map((p) => p.ok), [false, false])
+  assert.deepEqual(
+    rejectSharedEncapIps(plans).map((p) => p.ok),
+    [false, false],
+  )
 })
 
 test('SSL material is sent but never shown', () => {
   const { state, hosts } = laidOutPool(1, undefined, [OVN_NET])
   const ssl = { privateKey: '-----BEGIN PRIVATE KEY-----\nsecret', certificate: 'cert', caCertificate: 'ca' }
-  const [plan] = planHosts(state, hosts, { ovnRemote: 'ssl:192.0.2.10:6642', ssl }, { by: 'management' }, 'auto', 'xapi3', OVN_NET.uuid)
+  const [plan] = planHosts(
+    state,
+    hosts,
+    { ovnRemote: 'ssl:192.0.2.10:6642', ssl },
+    { by: 'management' },
+    'auto',
+    'xapi3',
+    OVN_NET.uuid,
+  )
   assert.ok(plan?.ok)
   assert.equal(plan.args['ovn-ssl-key'], ssl.privateKey)
   const shown = shownArgs(plan.args)
@@ -111,8 +190,14 @@ test('SSL material is sent but never shown', () => {
 
 test('hosts can be picked by name or uuid; an unknown one is an argument error', () => {
   const { state, hosts } = laidOutPool(3)
-  assert.deepEqual(selectHosts(state, ['host3', hosts[0]?.uuid ?? '']).map((h) => h.nameLabel), ['host1', 'host3'])
-  assert.deepEqual(selectHosts(state).map((h) => h.nameLabel), ['host1', 'host2', 'host3'])
+  assert.deepEqual(
+    selectHosts(state, ['host3', hosts[0]?.uuid ?? '']).map((h) => h.nameLabel),
+    ['host1', 'host3'],
+  )
+  assert.deepEqual(
+    selectHosts(state).map((h) => h.nameLabel),
+    ['host1', 'host2', 'host3'],
+  )
   assert.deepEqual(argError(() => selectHosts(state, ['host9'])).slice(0, 2), ['OVN_INVALID_ARGUMENT', 'host'])
 })
 

@@ -9,8 +9,18 @@ import { FACTS, HOST_UUID, NET_UUID, VIF_UUID, xapiHost } from './chassis-fixtur
 
 // What the plugin's configure builds its answer from: the real pure plan, serialised as the plugin does.
 function configureReply(): string {
-  const plan = planConfigure(xapiHost().build(), parseConfigureArgs({ 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3' }), FACTS)
-  return JSON.stringify({ changed: plan.changed, dryRun: false, before: plan.before, after: plan.after, changes: plan.changes })
+  const plan = planConfigure(
+    xapiHost().build(),
+    parseConfigureArgs({ 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi3' }),
+    FACTS,
+  )
+  return JSON.stringify({
+    changed: plan.changed,
+    dryRun: false,
+    before: plan.before,
+    after: plan.after,
+    changes: plan.changes,
+  })
 }
 
 function replyError(fn: () => unknown): string[] {
@@ -34,7 +44,12 @@ test('a configure answer built by the real plan reads back whole', () => {
 })
 
 test('a verify answer built by the real checks reads back whole', () => {
-  const report = verifyChassis(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).vif('xapi3', 'vif1.0', VIF_UUID).build(), { ...FACTS, controller: { running: false, pid: null, connection: null, error: 'no socket' }, ssl: { configured: false, problems: [], certificateDaysLeft: null }, bootWait: null })
+  const report = verifyChassis(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).vif('xapi3', 'vif1.0', VIF_UUID).build(), {
+    ...FACTS,
+    controller: { running: false, pid: null, connection: null, error: 'no socket' },
+    ssl: { configured: false, problems: [], certificateDaysLeft: null },
+    bootWait: null,
+  })
   const text = JSON.stringify({ ...report, hostUuid: HOST_UUID, waited: 0.5 })
   const r = parseChassisVerify('host1', text)
   assert.equal(r.ok, false)
@@ -49,14 +64,38 @@ const STATUS = {
   keys: { 'ovn-bridge': 'xapi3' },
   owned: ['ovn-bridge'],
   addresses: ['192.0.2.21'],
-  bridge: { name: 'xapi3', exists: true, networkUuids: [NET_UUID], bridgeId: NET_UUID, failMode: 'secure', datapathType: 'netdev' },
-  ports: [{ name: 'vif1.0', kind: 'vif', type: '', ifaceId: VIF_UUID, vifUuid: VIF_UUID, vmUuid: null, mac: null, ifaceStatus: 'active', ovnInstalled: true }],
+  bridge: {
+    name: 'xapi3',
+    exists: true,
+    networkUuids: [NET_UUID],
+    bridgeId: NET_UUID,
+    failMode: 'secure',
+    datapathType: 'netdev',
+  },
+  ports: [
+    {
+      name: 'vif1.0',
+      kind: 'vif',
+      type: '',
+      ifaceId: VIF_UUID,
+      vifUuid: VIF_UUID,
+      vmUuid: null,
+      mac: null,
+      ifaceStatus: 'active',
+      ovnInstalled: true,
+    },
+  ],
   controller: { running: true, pid: 42, connection: 'connected', error: null },
 }
 
 test('a status answer reads back whole, also without a bridge', () => {
   assert.deepEqual(parseChassisStatus('host1', JSON.stringify(STATUS)), STATUS)
-  const bare = { ...STATUS, bridge: null, ports: [], controller: { running: false, pid: null, connection: null, error: 'x' } }
+  const bare = {
+    ...STATUS,
+    bridge: null,
+    ports: [],
+    controller: { running: false, pid: null, connection: null, error: 'x' },
+  }
   assert.deepEqual(parseChassisStatus('host1', JSON.stringify(bare)), bare)
 })
 
@@ -64,13 +103,55 @@ const broken: [string, () => unknown, RegExp][] = [
   ['not JSON', () => parseChassisChange('host1', 'configure', 'Traceback (most recent call last)'), /not JSON/],
   ['not a string', () => parseChassisChange('host1', 'configure', 42), /not a string/],
   ['a JSON list', () => parseChassisChange('host1', 'configure', '[]'), /not an object/],
-  ['changed missing', () => parseChassisChange('host1', 'configure', '{"dryRun":false,"before":{},"after":{},"changes":[]}'), /changed is not a boolean/],
-  ['a change without key', () => parseChassisChange('host1', 'configure', '{"changed":true,"dryRun":false,"before":{},"after":{},"changes":[{"from":null,"to":"x"}]}'), /changes\[0\]\.key/],
-  ['a before value that is a number', () => parseChassisChange('host1', 'configure', '{"changed":true,"dryRun":false,"before":{"a":1},"after":{},"changes":[]}'), /before\.a/],
-  ['a check with an unknown status', () => parseChassisVerify('host1', '{"ok":true,"hostUuid":"u","waited":0,"checks":[{"id":"x","status":"maybe","message":"m","hint":null}]}'), /checks\[0\]\.status/],
-  ['waited as a string', () => parseChassisVerify('host1', '{"ok":true,"hostUuid":"u","waited":"0","checks":[]}'), /waited/],
-  ['a port of an unknown kind', () => parseChassisStatus('host1', JSON.stringify({ ...STATUS, ports: [{ ...STATUS.ports[0], kind: 'wormhole' }] })), /ports\[0\]\.kind/],
-  ['a fractional pid', () => parseChassisStatus('host1', JSON.stringify({ ...STATUS, controller: { ...STATUS.controller, pid: 1.5 } })), /pid/],
+  [
+    'changed missing',
+    () => parseChassisChange('host1', 'configure', '{"dryRun":false,"before":{},"after":{},"changes":[]}'),
+    /changed is not a boolean/,
+  ],
+  [
+    'a change without key',
+    () =>
+      parseChassisChange(
+        'host1',
+        'configure',
+        '{"changed":true,"dryRun":false,"before":{},"after":{},"changes":[{"from":null,"to":"x"}]}',
+      ),
+    /changes\[0\]\.key/,
+  ],
+  [
+    'a before value that is a number',
+    () =>
+      parseChassisChange(
+        'host1',
+        'configure',
+        '{"changed":true,"dryRun":false,"before":{"a":1},"after":{},"changes":[]}',
+      ),
+    /before\.a/,
+  ],
+  [
+    'a check with an unknown status',
+    () =>
+      parseChassisVerify(
+        'host1',
+        '{"ok":true,"hostUuid":"u","waited":0,"checks":[{"id":"x","status":"maybe","message":"m","hint":null}]}',
+      ),
+    /checks\[0\]\.status/,
+  ],
+  [
+    'waited as a string',
+    () => parseChassisVerify('host1', '{"ok":true,"hostUuid":"u","waited":"0","checks":[]}'),
+    /waited/,
+  ],
+  [
+    'a port of an unknown kind',
+    () => parseChassisStatus('host1', JSON.stringify({ ...STATUS, ports: [{ ...STATUS.ports[0], kind: 'wormhole' }] })),
+    /ports\[0\]\.kind/,
+  ],
+  [
+    'a fractional pid',
+    () => parseChassisStatus('host1', JSON.stringify({ ...STATUS, controller: { ...STATUS.controller, pid: 1.5 } })),
+    /pid/,
+  ],
 ]
 for (const [name, fn, reason] of broken) {
   test(`a plugin answer that is ${name} is OVN_PLUGIN_REPLY_INVALID naming host and fn`, () => {

@@ -1,7 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
-import { chooseTransportPif, resolveTransportChoice, type AddressFamily, type TransportChoice } from '../../lib/pool/transport-pif.js'
+import {
+  chooseTransportPif,
+  resolveTransportChoice,
+  type AddressFamily,
+  type TransportChoice,
+} from '../../lib/pool/transport-pif.js'
 import { host, network, pif, ref, uuid } from './pool-fixtures.js'
 
 const H = host({ name_label: 'host1' })
@@ -39,15 +44,43 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { name: 'default: the management PIF', choice: { by: 'management' }, want: { ip: '192.0.2.21', device: 'eth0', kind: 'physical' } },
-  { name: 'by network name', choice: { by: 'network', network: 'storage' }, want: { ip: '198.18.0.1', device: 'eth1', kind: 'physical' } },
-  { name: 'by network uuid', choice: { by: 'network', network: VLAN_NET.uuid }, want: { ip: '198.18.1.1', device: 'eth1', kind: 'vlan' } },
-  { name: 'by device: the untagged PIF of that device', choice: { by: 'device', device: 'eth1' }, want: { ip: '198.18.0.1', device: 'eth1', kind: 'physical' } },
-  { name: 'by device and VLAN', choice: { by: 'device', device: 'eth1', vlan: 100 }, want: { ip: '198.18.1.1', device: 'eth1', kind: 'vlan' } },
+  {
+    name: 'default: the management PIF',
+    choice: { by: 'management' },
+    want: { ip: '192.0.2.21', device: 'eth0', kind: 'physical' },
+  },
+  {
+    name: 'by network name',
+    choice: { by: 'network', network: 'storage' },
+    want: { ip: '198.18.0.1', device: 'eth1', kind: 'physical' },
+  },
+  {
+    name: 'by network uuid',
+    choice: { by: 'network', network: VLAN_NET.uuid },
+    want: { ip: '198.18.1.1', device: 'eth1', kind: 'vlan' },
+  },
+  {
+    name: 'by device: the untagged PIF of that device',
+    choice: { by: 'device', device: 'eth1' },
+    want: { ip: '198.18.0.1', device: 'eth1', kind: 'physical' },
+  },
+  {
+    name: 'by device and VLAN',
+    choice: { by: 'device', device: 'eth1', vlan: 100 },
+    want: { ip: '198.18.1.1', device: 'eth1', kind: 'vlan' },
+  },
   { name: 'by VLAN', choice: { by: 'vlan', vlan: 100 }, want: { ip: '198.18.1.1', device: 'eth1', kind: 'vlan' } },
-  { name: 'a bond master', choice: { by: 'device', device: 'bond0' }, want: { ip: '198.18.2.1', device: 'bond0', kind: 'bond' } },
+  {
+    name: 'a bond master',
+    choice: { by: 'device', device: 'bond0' },
+    want: { ip: '198.18.2.1', device: 'bond0', kind: 'bond' },
+  },
   { name: 'a bond slave is refused', choice: { by: 'device', device: 'eth2' }, want: { error: /bond slave/ } },
-  { name: 'a device the host lacks', choice: { by: 'device', device: 'eth9' }, want: { error: /device eth9 does not exist on this host/ } },
+  {
+    name: 'a device the host lacks',
+    choice: { by: 'device', device: 'eth9' },
+    want: { error: /device eth9 does not exist on this host/ },
+  },
   { name: 'a VLAN the host lacks', choice: { by: 'vlan', vlan: 200 }, want: { error: /VLAN 200 does not exist/ } },
   {
     name: 'no management PIF',
@@ -58,7 +91,15 @@ const rows: Row[] = [
   {
     name: 'not currently attached',
     choice: { by: 'management' },
-    pifs: [mine({ device: 'eth0', network: MGMT.ref, management: true, currently_attached: false, ...static4('192.0.2.21') })],
+    pifs: [
+      mine({
+        device: 'eth0',
+        network: MGMT.ref,
+        management: true,
+        currently_attached: false,
+        ...static4('192.0.2.21'),
+      }),
+    ],
     want: { error: /not currently attached/ },
   },
   {
@@ -91,27 +132,62 @@ const rows: Row[] = [
   {
     name: 'IPv6 primary: the global address, prefix dropped, link-local skipped',
     choice: { by: 'management' },
-    pifs: [mine({ device: 'eth0', network: MGMT.ref, management: true, primary_address_type: 'IPv6', ipv6_configuration_mode: 'Static', IPv6: ['fe80::1/64', '2001:DB8::21/64'], ...static4('192.0.2.21') })],
+    pifs: [
+      mine({
+        device: 'eth0',
+        network: MGMT.ref,
+        management: true,
+        primary_address_type: 'IPv6',
+        ipv6_configuration_mode: 'Static',
+        IPv6: ['fe80::1/64', '2001:DB8::21/64'],
+        ...static4('192.0.2.21'),
+      }),
+    ],
     want: { ip: '2001:db8::21', device: 'eth0', kind: 'physical', family: 'IPv6' },
   },
   {
     name: 'IPv4 primary without IPv4 falls back to IPv6',
     choice: { by: 'management' },
-    pifs: [mine({ device: 'eth0', network: MGMT.ref, management: true, ipv6_configuration_mode: 'Autoconf', IPv6: ['2001:db8::21/64'] })],
+    pifs: [
+      mine({
+        device: 'eth0',
+        network: MGMT.ref,
+        management: true,
+        ipv6_configuration_mode: 'Autoconf',
+        IPv6: ['2001:db8::21/64'],
+      }),
+    ],
     want: { ip: '2001:db8::21', device: 'eth0', kind: 'physical', family: 'IPv6' },
   },
   {
     name: 'IPv4 asked, only IPv6 there',
     choice: { by: 'management' },
     family: 'IPv4',
-    pifs: [mine({ device: 'eth0', network: MGMT.ref, management: true, ipv6_configuration_mode: 'Static', IPv6: ['2001:db8::21/64'] })],
+    pifs: [
+      mine({
+        device: 'eth0',
+        network: MGMT.ref,
+        management: true,
+        ipv6_configuration_mode: 'Static',
+        IPv6: ['2001:db8::21/64'],
+      }),
+    ],
     want: { error: /no IPv4 configuration/ },
   },
   {
     name: 'IPv6 asked, only link-local there',
     choice: { by: 'management' },
     family: 'IPv6',
-    pifs: [mine({ device: 'eth0', network: MGMT.ref, management: true, ipv6_configuration_mode: 'Autoconf', IPv6: ['fe80::5/64'], ...static4('192.0.2.21') })],
+    pifs: [
+      mine({
+        device: 'eth0',
+        network: MGMT.ref,
+        management: true,
+        ipv6_configuration_mode: 'Autoconf',
+        IPv6: ['fe80::5/64'],
+        ...static4('192.0.2.21'),
+      }),
+    ],
     want: { error: /no global IPv6 address/ },
   },
 ]
@@ -143,8 +219,14 @@ for (const row of rows) {
 
 test('the failing PIF is named in the error params (empty when none was found)', () => {
   const bad = mine({ device: 'eth0', network: MGMT.ref, management: true, currently_attached: false })
-  assert.throws(() => chooseTransportPif(H, [bad], { by: 'management' }), (e: XapiOvnError) => e.params[1] === bad.uuid)
-  assert.throws(() => chooseTransportPif(H, [], { by: 'management' }), (e: XapiOvnError) => e.params[1] === '')
+  assert.throws(
+    () => chooseTransportPif(H, [bad], { by: 'management' }),
+    (e: XapiOvnError) => e.params[1] === bad.uuid,
+  )
+  assert.throws(
+    () => chooseTransportPif(H, [], { by: 'management' }),
+    (e: XapiOvnError) => e.params[1] === '',
+  )
 })
 
 const choiceErrors: [string, TransportChoice, string, RegExp][] = [
@@ -157,6 +239,13 @@ const choiceErrors: [string, TransportChoice, string, RegExp][] = [
 ]
 for (const [name, choice, key, reason] of choiceErrors) {
   test(`transport choice: ${name} is an invalid argument`, () => {
-    assert.throws(() => resolveTransportChoice(choice, NETWORKS), (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT' && e.params[0] === key && reason.test(e.params[2] ?? ''))
+    assert.throws(
+      () => resolveTransportChoice(choice, NETWORKS),
+      (e: unknown) =>
+        e instanceof XapiOvnError &&
+        e.code === 'OVN_INVALID_ARGUMENT' &&
+        e.params[0] === key &&
+        reason.test(e.params[2] ?? ''),
+    )
   })
 }

@@ -71,7 +71,8 @@ function rejects(fn: () => unknown, key: string, pattern: RegExp, given: Record<
   const everything = `${caught.message} ${caught.params.join(' ')} ${inspect(caught)}`
   for (const value of Object.values(given)) {
     for (const line of value.split(/\r?\n/)) {
-      if (line.length >= 16 && !line.startsWith('-----')) assert.ok(!everything.includes(line), 'no PEM text in the error')
+      if (line.length >= 16 && !line.startsWith('-----'))
+        assert.ok(!everything.includes(line), 'no PEM text in the error')
     }
   }
 }
@@ -89,28 +90,99 @@ test('every validation failure has its own reason, names the argument, and redac
     ['CA alone', { 'ovn-ssl-ca-cert': ca.certPem }, 'ovn-ssl-key', /together/],
     ['empty key', { ...good, 'ovn-ssl-key': '' }, 'ovn-ssl-key', /^empty$/],
     ['empty cert', { ...good, 'ovn-ssl-cert': '' }, 'ovn-ssl-cert', /^empty$/],
-    ['huge CA', { ...good, 'ovn-ssl-ca-cert': `${ca.certPem}${'#'.repeat(MAX_PEM_CHARS)}` }, 'ovn-ssl-ca-cert', /longer than 65536/],
+    [
+      'huge CA',
+      { ...good, 'ovn-ssl-ca-cert': `${ca.certPem}${'#'.repeat(MAX_PEM_CHARS)}` },
+      'ovn-ssl-ca-cert',
+      /longer than 65536/,
+    ],
     ['binary key', { ...good, 'ovn-ssl-key': `${client.keyPem}\u0000` }, 'ovn-ssl-key', /not PEM text/],
     ['non-ASCII cert', { ...good, 'ovn-ssl-cert': `é${client.certPem}` }, 'ovn-ssl-cert', /not PEM text/],
     ['no PEM at all', { ...good, 'ovn-ssl-key': 'just some text' }, 'ovn-ssl-key', /no PEM block/],
     ['certificate given as key', { ...good, 'ovn-ssl-key': client.certPem }, 'ovn-ssl-key', /no PEM private key block/],
     ['two keys', { ...good, 'ovn-ssl-key': client.keyPem + noEku.keyPem }, 'ovn-ssl-key', /more than one private key/],
-    ['encrypted PKCS#8 key', { ...good, 'ovn-ssl-key': pki.key('enc8', 'encrypted-pkcs8') }, 'ovn-ssl-key', /encrypted/],
-    ['encrypted traditional RSA key', { ...good, 'ovn-ssl-key': pki.key('encrsa', 'encrypted-traditional-rsa') }, 'ovn-ssl-key', /encrypted/],
-    ['key block of garbage', { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' }, 'ovn-ssl-key', /does not parse/],
-    ['BEGIN/END mismatch', { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n' }, 'ovn-ssl-key', /ends with END/],
-    ['key pasted into cert', { ...good, 'ovn-ssl-cert': client.keyPem + client.certPem }, 'ovn-ssl-cert', /contains a private key/],
-    ['key pasted into CA', { ...good, 'ovn-ssl-ca-cert': ca.keyPem + ca.certPem }, 'ovn-ssl-ca-cert', /contains a private key/],
-    ['cert without a certificate block', { ...good, 'ovn-ssl-cert': '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n' }, 'ovn-ssl-cert', /no PEM certificate block/],
-    ['cert block of garbage', { ...good, 'ovn-ssl-cert': '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' }, 'ovn-ssl-cert', /certificate 1 does not parse/],
-    ['TRUSTED CERTIFICATE block', { ...good, 'ovn-ssl-ca-cert': ca.certPem.replace(/CERTIFICATE/g, 'TRUSTED CERTIFICATE') }, 'ovn-ssl-ca-cert', /TRUSTED CERTIFICATE block/],
-    ['too many certificates', { ...good, 'ovn-ssl-ca-cert': ca.certPem.repeat(17) }, 'ovn-ssl-ca-cert', /more than 16 certificates/],
-    ['CA of garbage', { ...good, 'ovn-ssl-ca-cert': `${ca.certPem}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` }, 'ovn-ssl-ca-cert', /CA certificate 2 does not parse/],
-    ['key of another certificate', { ...good, 'ovn-ssl-key': noEku.keyPem }, 'ovn-ssl-key', /does not match the certificate/],
+    [
+      'encrypted PKCS#8 key',
+      { ...good, 'ovn-ssl-key': pki.key('enc8', 'encrypted-pkcs8') },
+      'ovn-ssl-key',
+      /encrypted/,
+    ],
+    [
+      'encrypted traditional RSA key',
+      { ...good, 'ovn-ssl-key': pki.key('encrsa', 'encrypted-traditional-rsa') },
+      'ovn-ssl-key',
+      /encrypted/,
+    ],
+    [
+      'key block of garbage',
+      { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' },
+      'ovn-ssl-key',
+      /does not parse/,
+    ],
+    [
+      'BEGIN/END mismatch',
+      { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n' },
+      'ovn-ssl-key',
+      /ends with END/,
+    ],
+    [
+      'key pasted into cert',
+      { ...good, 'ovn-ssl-cert': client.keyPem + client.certPem },
+      'ovn-ssl-cert',
+      /contains a private key/,
+    ],
+    [
+      'key pasted into CA',
+      { ...good, 'ovn-ssl-ca-cert': ca.keyPem + ca.certPem },
+      'ovn-ssl-ca-cert',
+      /contains a private key/,
+    ],
+    [
+      'cert without a certificate block',
+      { ...good, 'ovn-ssl-cert': '-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n' },
+      'ovn-ssl-cert',
+      /no PEM certificate block/,
+    ],
+    [
+      'cert block of garbage',
+      { ...good, 'ovn-ssl-cert': '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n' },
+      'ovn-ssl-cert',
+      /certificate 1 does not parse/,
+    ],
+    [
+      'TRUSTED CERTIFICATE block',
+      { ...good, 'ovn-ssl-ca-cert': ca.certPem.replace(/CERTIFICATE/g, 'TRUSTED CERTIFICATE') },
+      'ovn-ssl-ca-cert',
+      /TRUSTED CERTIFICATE block/,
+    ],
+    [
+      'too many certificates',
+      { ...good, 'ovn-ssl-ca-cert': ca.certPem.repeat(17) },
+      'ovn-ssl-ca-cert',
+      /more than 16 certificates/,
+    ],
+    [
+      'CA of garbage',
+      { ...good, 'ovn-ssl-ca-cert': `${ca.certPem}-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n` },
+      'ovn-ssl-ca-cert',
+      /CA certificate 2 does not parse/,
+    ],
+    [
+      'key of another certificate',
+      { ...good, 'ovn-ssl-key': noEku.keyPem },
+      'ovn-ssl-key',
+      /does not match the certificate/,
+    ],
     ['expired certificate', good, 'ovn-ssl-cert', /expired on 20/, new Date(now.getTime() + 60 * DAY)],
     ['certificate not yet valid', good, 'ovn-ssl-cert', /not valid before 20/, new Date(now.getTime() - 2 * DAY)],
     ['server-only certificate', args(serverOnly), 'ovn-ssl-cert', /clientAuth/],
-    ['expired CA', args(clientOfShortCa, shortCa.certPem), 'ovn-ssl-ca-cert', /no CA certificate is within its validity/, new Date(now.getTime() + 2 * DAY)],
+    [
+      'expired CA',
+      args(clientOfShortCa, shortCa.certPem),
+      'ovn-ssl-ca-cert',
+      /no CA certificate is within its validity/,
+      new Date(now.getTime() + 2 * DAY),
+    ],
   ]
   for (const [name, a, key, pattern, when] of cases) {
     rejects(() => planSslMaterial(a, PATHS, when ?? now), key, pattern, a)
@@ -121,11 +193,14 @@ test('every validation failure has its own reason, names the argument, and redac
 test('a valid set plans three files and the ovn-ctl options, and shows only its summary', () => {
   const plan = planSslMaterial(args(client), PATHS)
   assert.ok(plan instanceof SslPlan)
-  assert.deepEqual(plan.files.map((f) => [f.path, f.mode, f.secret]), [
-    ['/etc/ovn/xapi-ovn-privkey.pem', 0o600, true],
-    ['/etc/ovn/xapi-ovn-cert.pem', 0o600, false],
-    ['/etc/ovn/xapi-ovn-cacert.pem', 0o600, false],
-  ])
+  assert.deepEqual(
+    plan.files.map((f) => [f.path, f.mode, f.secret]),
+    [
+      ['/etc/ovn/xapi-ovn-privkey.pem', 0o600, true],
+      ['/etc/ovn/xapi-ovn-cert.pem', 0o600, false],
+      ['/etc/ovn/xapi-ovn-cacert.pem', 0o600, false],
+    ],
+  )
   assert.deepEqual(plan.ovnCtlOptions, [
     '--ovn-controller-ssl-key=/etc/ovn/xapi-ovn-privkey.pem',
     '--ovn-controller-ssl-cert=/etc/ovn/xapi-ovn-cert.pem',
@@ -146,7 +221,14 @@ test('a valid set plans three files and the ovn-ctl options, and shows only its 
   assert.equal(s.certificateIssuedByCa, true)
   assert.equal(s.optionsFile, '/etc/sysconfig/ovn-controller')
   // What may be logged or returned: never the key.
-  const shown = [JSON.stringify(plan), JSON.stringify({ plan }), inspect(plan, { depth: 10 }), String(plan), JSON.stringify(plan.files), inspect(plan.files)]
+  const shown = [
+    JSON.stringify(plan),
+    JSON.stringify({ plan }),
+    inspect(plan, { depth: 10 }),
+    String(plan),
+    JSON.stringify(plan.files),
+    inspect(plan.files),
+  ]
   for (const text of shown) assert.doesNotMatch(text, /PRIVATE KEY|BEGIN/)
   // The written content is the PEM blocks themselves, normalised.
   assert.equal(plan.files[0]?.reveal(), client.keyPem)
@@ -155,17 +237,32 @@ test('a valid set plans three files and the ovn-ctl options, and shows only its 
 
 test('CRLF text, surrounding prose, an RSA key, a chain and a foreign CA are accepted', () => {
   const crlf = (s: string): string => `Bag Attributes\r\n${s.replace(/\n/g, '\r\n')}trailing words\r\n`
-  const plan = planSslMaterial({ 'ovn-ssl-key': crlf(rsaClient.keyPem), 'ovn-ssl-cert': crlf(rsaClient.certPem + ca.certPem), 'ovn-ssl-ca-cert': crlf(otherCa.certPem) }, PATHS)
+  const plan = planSslMaterial(
+    {
+      'ovn-ssl-key': crlf(rsaClient.keyPem),
+      'ovn-ssl-cert': crlf(rsaClient.certPem + ca.certPem),
+      'ovn-ssl-ca-cert': crlf(otherCa.certPem),
+    },
+    PATHS,
+  )
   assert.ok(plan !== null)
   assert.equal(plan.summary.keyType, 'rsa')
   assert.equal(plan.summary.chain.length, 1)
-  assert.equal(plan.summary.certificateIssuedByCa, false, 'our certificate is from ca1, the CA given is ca2: allowed (server may trust ca1), reported')
+  assert.equal(
+    plan.summary.certificateIssuedByCa,
+    false,
+    'our certificate is from ca1, the CA given is ca2: allowed (server may trust ca1), reported',
+  )
   assert.equal(plan.files[0]?.reveal(), rsaClient.keyPem)
   assert.equal(plan.files[1]?.reveal(), rsaClient.certPem + ca.certPem)
   // A certificate without extended key usage may be used for anything.
   assert.ok(planSslMaterial(args(noEku), PATHS) !== null)
   // A traditional (PKCS#1) unencrypted RSA key parses too (ownership is checked separately).
-  rejects(() => planSslMaterial({ ...args(client), 'ovn-ssl-key': pki.key('trad', 'traditional-rsa') }, PATHS), 'ovn-ssl-key', /does not match/)
+  rejects(
+    () => planSslMaterial({ ...args(client), 'ovn-ssl-key': pki.key('trad', 'traditional-rsa') }, PATHS),
+    'ovn-ssl-key',
+    /does not match/,
+  )
 })
 
 test('paths: default etc dir uses /etc/sysconfig/ovn-controller, an overridden one keeps everything under it', () => {
@@ -180,7 +277,10 @@ test('paths: default etc dir uses /etc/sysconfig/ovn-controller, an overridden o
   assert.equal(sslPaths('/tmp/lab/h1/etc-ovn/').optionsFile, '/tmp/lab/h1/etc-ovn/sysconfig/ovn-controller')
   assert.equal(sslPaths('/x', '/y/opts').optionsFile, '/y/opts')
   for (const bad of ['relative/dir', '/with space', '/a/../b', '/$HOME', '/a;b']) {
-    assert.throws(() => sslPaths(bad), (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT' && e.params[0] === 'ovn-etc-dir')
+    assert.throws(
+      () => sslPaths(bad),
+      (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_INVALID_ARGUMENT' && e.params[0] === 'ovn-etc-dir',
+    )
   }
 })
 
@@ -207,7 +307,10 @@ test('options file: our options are added, kept idempotent, and removed leaving 
     assert.ok(added !== null)
     assert.deepEqual(sslOptionsIn(added), OPTS, `options present after adding to ${JSON.stringify(original)}`)
     assert.ok(added.includes(MARK))
-    assert.equal(added.includes(`${MARK} (line added by xapi-ovn)`), original === null || !original.includes('OVN_CONTROLLER_OPTS='))
+    assert.equal(
+      added.includes(`${MARK} (line added by xapi-ovn)`),
+      original === null || !original.includes('OVN_CONTROLLER_OPTS='),
+    )
     assert.equal(editControllerOptions(added, OPTS, OURS), added, 'adding twice changes nothing')
     const removed = editControllerOptions(added, null, OURS)
     if (original !== null && /^OVN_CONTROLLER_OPTS=[^"']/m.test(original)) {
@@ -221,7 +324,10 @@ test('options file: our options are added, kept idempotent, and removed leaving 
 })
 
 test('options file: exact text for a fresh file and for a file with user options and a -- section', () => {
-  assert.equal(editControllerOptions(null, OPTS, OURS), `${MARK} (line added by xapi-ovn)\nOVN_CONTROLLER_OPTS="${OPTS.join(' ')}"\n`)
+  assert.equal(
+    editControllerOptions(null, OPTS, OURS),
+    `${MARK} (line added by xapi-ovn)\nOVN_CONTROLLER_OPTS="${OPTS.join(' ')}"\n`,
+  )
   // Words someone added to the line we added stay when ours go.
   const grown = `${MARK} (line added by xapi-ovn)\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=3 ${OPTS.join(' ')}"\n`
   assert.equal(editControllerOptions(grown, null, OURS), 'OVN_CONTROLLER_OPTS="--ovn-controller-priority=3"\n')
@@ -232,7 +338,10 @@ test('options file: exact text for a fresh file and for a file with user options
   )
   // The last assignment is the one systemd uses, so that is the one we edit.
   const twice = 'OVN_CONTROLLER_OPTS="-a"\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=1"\n'
-  assert.equal(editControllerOptions(twice, OPTS, OURS), `OVN_CONTROLLER_OPTS="-a"\n${MARK}\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=1 ${OPTS.join(' ')}"\n`)
+  assert.equal(
+    editControllerOptions(twice, OPTS, OURS),
+    `OVN_CONTROLLER_OPTS="-a"\n${MARK}\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=1 ${OPTS.join(' ')}"\n`,
+  )
   // Removing when nothing of ours is there changes nothing.
   assert.equal(editControllerOptions(user, null, OURS), user)
   assert.equal(editControllerOptions(null, null, OURS), null)
@@ -252,7 +361,11 @@ test('options file: refuses to guess, with OVN_SSL_MATERIAL', () => {
   for (const [text, pattern] of cases) {
     assert.throws(
       () => editControllerOptions(text, OPTS, OURS),
-      (e: unknown) => e instanceof SslMaterialError && e.code === 'OVN_SSL_MATERIAL' && e.params[0] === '/etc/sysconfig/ovn-controller' && pattern.test(e.params[1] ?? ''),
+      (e: unknown) =>
+        e instanceof SslMaterialError &&
+        e.code === 'OVN_SSL_MATERIAL' &&
+        e.params[0] === '/etc/sysconfig/ovn-controller' &&
+        pattern.test(e.params[1] ?? ''),
       text,
     )
   }
@@ -292,7 +405,11 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
   assert.equal(readFileSync(paths.privateKey, 'utf8'), client.keyPem)
   assert.equal(readFileSync(paths.caCert, 'utf8'), ca.certPem)
   assert.deepEqual(sslOptionsIn(readFileSync(paths.optionsFile, 'utf8')), plan.ovnCtlOptions)
-  assert.deepEqual(readdirSync(paths.dir).sort(), ['sysconfig', 'xapi-ovn-cacert.pem', 'xapi-ovn-cert.pem', 'xapi-ovn-privkey.pem'], 'no temp file left')
+  assert.deepEqual(
+    readdirSync(paths.dir).sort(),
+    ['sysconfig', 'xapi-ovn-cacert.pem', 'xapi-ovn-cert.pem', 'xapi-ovn-privkey.pem'],
+    'no temp file left',
+  )
 
   const again = applySslPlan(plan)
   assert.deepEqual(again.changed, [])
@@ -303,7 +420,10 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
   assert.deepEqual(inspected.problems, [])
   assert.equal(inspected.certificate?.fingerprint256, plan.summary.certificate.fingerprint256)
   assert.ok((inspected.certificateDaysLeft ?? 0) >= 28)
-  assert.deepEqual(inspected.files.map((f) => f.mode), ['0600', '0600', '0600'])
+  assert.deepEqual(
+    inspected.files.map((f) => f.mode),
+    ['0600', '0600', '0600'],
+  )
 
   // A new set replaces only what differs.
   const plan2 = planSslMaterial(args(rsaClient), paths)
@@ -328,7 +448,10 @@ test('apply keeps an existing options file, its other lines and its mode; remove
   assert.ok(plan !== null)
   applySslPlan(plan)
   assert.equal(mode(paths.optionsFile), 0o640)
-  assert.match(readFileSync(paths.optionsFile, 'utf8'), /^# site\n# xapi-ovn: .*\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=-5 --ovn-controller-ssl-key=.*"\nFOO=bar\n$/)
+  assert.match(
+    readFileSync(paths.optionsFile, 'utf8'),
+    /^# site\n# xapi-ovn: .*\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=-5 --ovn-controller-ssl-key=.*"\nFOO=bar\n$/,
+  )
   removeSslMaterial(paths)
   assert.equal(readFileSync(paths.optionsFile, 'utf8'), original)
 })
@@ -339,8 +462,15 @@ test('a foreign SSL option in the options file stops apply before any file is wr
   writeFileSync(paths.optionsFile, 'OVN_CONTROLLER_OPTS="--ovn-controller-ssl-key=/root/mine.pem"\n')
   const plan = planSslMaterial(args(client), paths)
   assert.ok(plan !== null)
-  assert.throws(() => applySslPlan(plan), (e: unknown) => e instanceof SslMaterialError && /other SSL material/.test(e.params[1] ?? ''))
-  assert.equal(readFileSync(paths.optionsFile, 'utf8'), 'OVN_CONTROLLER_OPTS="--ovn-controller-ssl-key=/root/mine.pem"\n', 'options file untouched')
+  assert.throws(
+    () => applySslPlan(plan),
+    (e: unknown) => e instanceof SslMaterialError && /other SSL material/.test(e.params[1] ?? ''),
+  )
+  assert.equal(
+    readFileSync(paths.optionsFile, 'utf8'),
+    'OVN_CONTROLLER_OPTS="--ovn-controller-ssl-key=/root/mine.pem"\n',
+    'options file untouched',
+  )
   assert.equal(existsSync(paths.privateKey), false, 'no PEM file written')
   const seen = inspectSslMaterial(paths)
   assert.equal(seen.configured, false)
@@ -367,20 +497,31 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
   const target = join(root, 'missing-dir', 'f.pem')
   assert.throws(
     () => writeFileAtomic(target, 'x', 0o600),
-    (e: unknown) => e instanceof SslMaterialError && e.code === 'OVN_SSL_MATERIAL' && e.params[0] === target && /ENOENT/.test(e.params[1] ?? ''),
+    (e: unknown) =>
+      e instanceof SslMaterialError &&
+      e.code === 'OVN_SSL_MATERIAL' &&
+      e.params[0] === target &&
+      /ENOENT/.test(e.params[1] ?? ''),
   )
   // The directory of the PEM files cannot be created: a file is in the way.
   writeFileSync(join(root, 'blocker'), '')
   const paths = sslPaths(join(root, 'blocker', 'ovn'), join(root, 'ovn-controller'))
   const plan = planSslMaterial(args(client), paths)
   assert.ok(plan !== null)
-  assert.throws(() => applySslPlan(plan), (e: unknown) => e instanceof SslMaterialError && e.params[0] === paths.dir)
+  assert.throws(
+    () => applySslPlan(plan),
+    (e: unknown) => e instanceof SslMaterialError && e.params[0] === paths.dir,
+  )
   assert.deepEqual(readdirSync(root).sort(), ['blocker'])
   // An options file we cannot even read stops everything before the first write.
   const unreadable = sslPaths(join(root, 'ovn'), join(root, 'blocker', 'opts'))
   const plan2 = planSslMaterial(args(client), unreadable)
   assert.ok(plan2 !== null)
-  assert.throws(() => applySslPlan(plan2), (e: unknown) => e instanceof SslMaterialError && e.params[0] === unreadable.optionsFile && /ENOTDIR/.test(e.params[1] ?? ''))
+  assert.throws(
+    () => applySslPlan(plan2),
+    (e: unknown) =>
+      e instanceof SslMaterialError && e.params[0] === unreadable.optionsFile && /ENOTDIR/.test(e.params[1] ?? ''),
+  )
   assert.deepEqual(readdirSync(root).sort(), ['blocker'])
 })
 
@@ -391,17 +532,26 @@ test('a non-root ovn-controller (OVN_USER_ID, --ovn-user) is reported: it cannot
   mkdirSync(join(paths.dir, 'sysconfig'), { recursive: true })
   // OVN's rpm, built with libcap-ng, uncomments this line in /etc/sysconfig/ovn.
   writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\nOVN_USER_ID="openvswitch:openvswitch"\n')
-  assert.deepEqual(controllerUser(paths), { user: 'openvswitch:openvswitch', source: `OVN_USER_ID in ${paths.ovnSysconfigFile}` })
+  assert.deepEqual(controllerUser(paths), {
+    user: 'openvswitch:openvswitch',
+    source: `OVN_USER_ID in ${paths.ovnSysconfigFile}`,
+  })
   const applied = applySslPlan(plan)
   assert.equal(applied.warnings.length, 1)
-  assert.match(applied.warnings[0] ?? '', /ovn-controller runs as openvswitch:openvswitch \(OVN_USER_ID in .*\/sysconfig\/ovn\) and cannot read the root-only SSL files/)
+  assert.match(
+    applied.warnings[0] ?? '',
+    /ovn-controller runs as openvswitch:openvswitch \(OVN_USER_ID in .*\/sysconfig\/ovn\) and cannot read the root-only SSL files/,
+  )
   assert.match(inspectSslMaterial(paths).problems.join('\n'), /runs as openvswitch:openvswitch/)
   // Commented out, as on XCP-ng where ovn-controller must be root: nothing to say.
   writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\n#OVN_USER_ID="openvswitch:openvswitch"\n')
   assert.deepEqual(controllerUser(paths), { user: null, source: null })
   assert.deepEqual(inspectSslMaterial(paths).problems, [])
   // ovn-ctl's --ovn-user in OVN_CONTROLLER_OPTS comes last and wins; root is fine.
-  const text = readFileSync(paths.optionsFile, 'utf8').replace('OVN_CONTROLLER_OPTS="', 'OVN_CONTROLLER_OPTS="--ovn-user=nobody:nogroup ')
+  const text = readFileSync(paths.optionsFile, 'utf8').replace(
+    'OVN_CONTROLLER_OPTS="',
+    'OVN_CONTROLLER_OPTS="--ovn-user=nobody:nogroup ',
+  )
   writeFileSync(paths.optionsFile, text)
   assert.equal(controllerUser(paths).user, 'nobody:nogroup')
   assert.equal(applySslPlan(plan).warnings.length, 1)

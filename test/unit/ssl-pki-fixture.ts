@@ -66,29 +66,91 @@ export function createPki(): Pki {
   return {
     dir,
     ca(name, options = {}) {
-      openssl([
-        'req', '-x509', ...keyArgs('ec'), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.crt`,
-        '-days', String(options.days ?? 30), '-subj', `/O=xapi-ovn test/CN=${name}`,
-        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      ], dir)
+      openssl(
+        [
+          'req',
+          '-x509',
+          ...keyArgs('ec'),
+          '-nodes',
+          '-keyout',
+          `${name}.key`,
+          '-out',
+          `${name}.crt`,
+          '-days',
+          String(options.days ?? 30),
+          '-subj',
+          `/O=xapi-ovn test/CN=${name}`,
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ],
+        dir,
+      )
       return load(name)
     },
     issue(ca, name, options = {}) {
-      openssl(['req', ...keyArgs(options.keyType ?? 'ec'), '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/O=xapi-ovn test/CN=${name}`], dir)
+      openssl(
+        [
+          'req',
+          ...keyArgs(options.keyType ?? 'ec'),
+          '-nodes',
+          '-keyout',
+          `${name}.key`,
+          '-out',
+          `${name}.csr`,
+          '-subj',
+          `/O=xapi-ovn test/CN=${name}`,
+        ],
+        dir,
+      )
       const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment']
       if (options.eku !== undefined) ext.push(`extendedKeyUsage=${options.eku}`)
       writeFileSync(join(dir, `${name}.ext`), `${ext.join('\n')}\n`)
       serial += 1
-      openssl([
-        'x509', '-req', '-in', `${name}.csr`, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', String(serial),
-        '-days', String(options.days ?? 30), '-extfile', `${name}.ext`, '-out', `${name}.crt`,
-      ], dir)
+      openssl(
+        [
+          'x509',
+          '-req',
+          '-in',
+          `${name}.csr`,
+          '-CA',
+          ca.certPath,
+          '-CAkey',
+          ca.keyPath,
+          '-set_serial',
+          String(serial),
+          '-days',
+          String(options.days ?? 30),
+          '-extfile',
+          `${name}.ext`,
+          '-out',
+          `${name}.crt`,
+        ],
+        dir,
+      )
       return load(name)
     },
     key(name, format = 'pkcs8') {
       const out = `${name}.key`
-      if (format === 'pkcs8') openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', out], dir)
-      else if (format === 'encrypted-pkcs8') openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-aes-128-cbc', '-pass', 'pass:secret', '-out', out], dir)
+      if (format === 'pkcs8')
+        openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', out], dir)
+      else if (format === 'encrypted-pkcs8')
+        openssl(
+          [
+            'genpkey',
+            '-algorithm',
+            'EC',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-aes-128-cbc',
+            '-pass',
+            'pass:secret',
+            '-out',
+            out,
+          ],
+          dir,
+        )
       else if (format === 'traditional-rsa') openssl(['genrsa', '-traditional', '-out', out, '2048'], dir)
       else openssl(['genrsa', '-traditional', '-aes128', '-passout', 'pass:secret', '-out', out, '2048'], dir)
       return readFileSync(join(dir, out), 'utf8')

@@ -27,7 +27,12 @@ test('network.create allocates xapiN; network.attach creates the bridge on that 
     MTU: 1500,
     other_config: { 'vswitch-controller-fail-mode': 'secure' },
   })) as string
-  const plain = (await xapi.call('network.create', { name_label: 'plain', name_description: '', MTU: 1500, other_config: {} })) as string
+  const plain = (await xapi.call('network.create', {
+    name_label: 'plain',
+    name_description: '',
+    MTU: 1500,
+    other_config: {},
+  })) as string
   assert.equal(await xapi.call('network.get_bridge', secure), 'xapi0')
   assert.equal(await xapi.call('network.get_bridge', plain), 'xapi1')
   assert.equal(h1.bridges.size, 0, 'network.create makes no host bridge')
@@ -42,7 +47,9 @@ test('network.create allocates xapiN; network.attach creates the bridge on that 
   assert.equal(h2.bridges.size, 0)
 
   pool.setHostLive(pool.hosts[1]?.ref as string, false)
-  await rejectsWithXapiError(xapi.call('network.attach', secure, pool.hosts[1]?.ref), 'HOST_OFFLINE', [pool.hosts[1]?.ref as string])
+  await rejectsWithXapiError(xapi.call('network.attach', secure, pool.hosts[1]?.ref), 'HOST_OFFLINE', [
+    pool.hosts[1]?.ref as string,
+  ])
 
   // network.destroy never removes host bridges
   await xapi.call('network.destroy', plain)
@@ -62,14 +69,48 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
   const xapi = await connectClient(t, pool, 'xml-rpc')
   const [vm1, vm2] = pool.vms as [string, string]
   const [h1, h2] = hosts as [MemoryHostBackend, MemoryHostBackend]
-  const net = (await xapi.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: { 'vswitch-controller-fail-mode': 'secure' } })) as string
+  const net = (await xapi.call('network.create', {
+    name_label: 'ovn-int',
+    name_description: '',
+    MTU: 1500,
+    other_config: { 'vswitch-controller-fail-mode': 'secure' },
+  })) as string
   const netUuid = (await xapi.call('network.get_uuid', net)) as string
 
-  const vif1 = (await xapi.call('VIF.create', { device: '0', network: net, VM: vm1, MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} })) as string
-  const vif2 = (await xapi.call('VIF.create', {
-    device: '1', network: net, VM: vm2, MAC: '02:00:00:00:00:02', MTU: 1500, other_config: { 'nicira-iface-id': 'lsp-vm2' }, qos_algorithm_type: '', qos_algorithm_params: {},
+  const vif1 = (await xapi.call('VIF.create', {
+    device: '0',
+    network: net,
+    VM: vm1,
+    MAC: '',
+    MTU: 1500,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
   })) as string
-  await rejectsWithXapiError(xapi.call('VIF.create', { device: '0', network: net, VM: vm1, MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} }), 'DEVICE_ALREADY_EXISTS', ['0'])
+  const vif2 = (await xapi.call('VIF.create', {
+    device: '1',
+    network: net,
+    VM: vm2,
+    MAC: '02:00:00:00:00:02',
+    MTU: 1500,
+    other_config: { 'nicira-iface-id': 'lsp-vm2' },
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+  })) as string
+  await rejectsWithXapiError(
+    xapi.call('VIF.create', {
+      device: '0',
+      network: net,
+      VM: vm1,
+      MAC: '',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    }),
+    'DEVICE_ALREADY_EXISTS',
+    ['0'],
+  )
   await rejectsWithXapiError(xapi.call('VIF.plug', vif1), 'VM_BAD_POWER_STATE', [vm1, 'running', 'halted'])
 
   // start: the VIFs plug on the chosen host; the bridge appears there with the network's ids
@@ -146,22 +187,44 @@ test('event.from: add, mod and del after a token, per-class and per-object subsc
     (await xapi.call('event.from', classes, token, timeout)) as EventFromResult
 
   const initial = await from(['network'], '')
-  assert.deepEqual(initial.events.map((e) => [e.class, e.operation, e.ref]), [['network', 'add', pool.managementNetwork]])
+  assert.deepEqual(
+    initial.events.map((e) => [e.class, e.operation, e.ref]),
+    [['network', 'add', pool.managementNetwork]],
+  )
   assert.deepEqual(initial.valid_ref_counts, { network: 1 })
   assert.match(initial.token, /^\d{20},\d{20}$/)
 
-  const net = (await xapi.call('network.create', { name_label: 'a', name_description: '', MTU: 1500, other_config: {} })) as string
+  const net = (await xapi.call('network.create', {
+    name_label: 'a',
+    name_description: '',
+    MTU: 1500,
+    other_config: {},
+  })) as string
   await xapi.call('network.set_name_label', pool.managementNetwork, 'management')
   const changes = await from(['network'], initial.token)
-  assert.deepEqual(changes.events.map((e) => [e.operation, e.ref]), [['add', net], ['mod', pool.managementNetwork]])
+  assert.deepEqual(
+    changes.events.map((e) => [e.operation, e.ref]),
+    [
+      ['add', net],
+      ['mod', pool.managementNetwork],
+    ],
+  )
   assert.equal(changes.events[1]?.snapshot?.name_label, 'management')
 
   // an object created and destroyed between two calls is never reported
-  const gone = (await xapi.call('network.create', { name_label: 'b', name_description: '', MTU: 1500, other_config: {} })) as string
+  const gone = (await xapi.call('network.create', {
+    name_label: 'b',
+    name_description: '',
+    MTU: 1500,
+    other_config: {},
+  })) as string
   await xapi.call('network.destroy', gone)
   await xapi.call('network.destroy', net)
   const deletions = await from(['network'], changes.token)
-  assert.deepEqual(deletions.events.map((e) => [e.operation, e.ref]), [['del', net]])
+  assert.deepEqual(
+    deletions.events.map((e) => [e.operation, e.ref]),
+    [['del', net]],
+  )
   assert.equal(deletions.events[0]?.snapshot, undefined)
 
   // nothing new: the call waits for its timeout and returns no events with a usable token
@@ -173,17 +236,28 @@ test('event.from: add, mod and del after a token, per-class and per-object subsc
   await xapi.call('host.add_to_other_config', host, 'k', 'v')
   await xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'v')
   const one = await from([`host/${host}`], quiet.token)
-  assert.deepEqual(one.events.map((e) => [e.class, e.ref]), [['host', host]])
+  assert.deepEqual(
+    one.events.map((e) => [e.class, e.ref]),
+    [['host', host]],
+  )
   const all = await from(['*'], quiet.token)
-  assert.deepEqual(all.events.map((e) => e.class), ['host', 'network'])
+  assert.deepEqual(
+    all.events.map((e) => e.class),
+    ['host', 'network'],
+  )
   assert.equal(all.valid_ref_counts.pif, 1)
 
   // event.inject returns a token just before its own mod event
   const injected = (await xapi.call('event.inject', 'PIF', pool.hosts[0]?.managementPif)) as string
   const afterInject = await from(['pif'], injected)
-  assert.deepEqual(afterInject.events.map((e) => [e.class, e.operation]), [['pif', 'mod']])
+  assert.deepEqual(
+    afterInject.events.map((e) => [e.class, e.operation]),
+    [['pif', 'mod']],
+  )
 
-  await rejectsWithXapiError(xapi.call('event.from', ['network'], 'garbage', 0.01), 'EVENT_FROM_TOKEN_PARSE_FAILURE', ['garbage'])
+  await rejectsWithXapiError(xapi.call('event.from', ['network'], 'garbage', 0.01), 'EVENT_FROM_TOKEN_PARSE_FAILURE', [
+    'garbage',
+  ])
 })
 
 test('event.from blocks until something changes; logout releases it with SESSION_INVALID', async (t) => {
@@ -194,7 +268,10 @@ test('event.from blocks until something changes; logout releases it with SESSION
   const waiting = xapi.call('event.from', ['vm'], token, 600) as Promise<EventFromResult>
   const vm = pool.emulator.addVm({ name_label: 'late' })
   const result = await waiting
-  assert.deepEqual(result.events.map((e) => [e.operation, e.ref]), [['add', vm]])
+  assert.deepEqual(
+    result.events.map((e) => [e.operation, e.ref]),
+    [['add', vm]],
+  )
 
   const blocked = xapi.call('event.from', ['vm'], result.token, 600)
   const settled = blocked.then(
@@ -206,7 +283,11 @@ test('event.from blocks until something changes; logout releases it with SESSION
 })
 
 test('transport PIF layouts: VLAN, bond master/slaves and unconfigured PIFs with XAPI links', async (t) => {
-  const pool = await createEmulatedPool({ hosts: memoryHosts(2), password: PASSWORD, seed: (ctx) => void seedTransportPifs(ctx) })
+  const pool = await createEmulatedPool({
+    hosts: memoryHosts(2),
+    password: PASSWORD,
+    seed: (ctx) => void seedTransportPifs(ctx),
+  })
   t.after(() => pool.close())
   const xapi = await connectClient(t, pool, 'json-rpc')
   const host = xapi.getObjectByRef(pool.hosts[1]?.ref as string)
@@ -228,7 +309,10 @@ test('transport PIF layouts: VLAN, bond master/slaves and unconfigured PIFs with
   const bondPif = byDevice('bond0')
   assert.equal(bondPif.IP, '198.18.0.2')
   const bond = xapi.getObjectByRef((bondPif.bond_master_of as string[])[0] as string)
-  assert.deepEqual([...(bond.slaves as string[])].sort(), [byDevice('eth2'), byDevice('eth3')].map((p) => (p as { $ref: string }).$ref).sort())
+  assert.deepEqual(
+    [...(bond.slaves as string[])].sort(),
+    [byDevice('eth2'), byDevice('eth3')].map((p) => (p as { $ref: string }).$ref).sort(),
+  )
   assert.equal(byDevice('eth2').bond_slave_of, bond.$ref)
   const eth0 = byDevice('eth0')
   assert.equal(eth0.management, true)

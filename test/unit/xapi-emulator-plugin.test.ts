@@ -6,9 +6,23 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeMethodCall } from '../../lib/xmlrpc/index.js'
 import { createEmulatedPool, formatPluginCall, PLUGIN_PATH } from '../../xapi-emulator/index.js'
-import { PASSWORD, REPORTING_PLUGIN, TRANSPORTS, connectClient, memoryHosts, rejectsWithXapiError, shellPlugin, type PluginReport } from '../../xapi-emulator/testing.js'
+import {
+  PASSWORD,
+  REPORTING_PLUGIN,
+  TRANSPORTS,
+  connectClient,
+  memoryHosts,
+  rejectsWithXapiError,
+  shellPlugin,
+  type PluginReport,
+} from '../../xapi-emulator/testing.js'
 
-const OVERRIDES = { OVS_RUNDIR: '/tmp/h/ovs', OVN_RUNDIR: '/tmp/h/ovn', XENSOURCE_INVENTORY: '/tmp/h/inventory', XAPI_OVN_PLUGIN_LOG: '/tmp/h/plugin.log' }
+const OVERRIDES = {
+  OVS_RUNDIR: '/tmp/h/ovs',
+  OVN_RUNDIR: '/tmp/h/ovn',
+  XENSOURCE_INVENTORY: '/tmp/h/inventory',
+  XAPI_OVN_PLUGIN_LOG: '/tmp/h/plugin.log',
+}
 
 test('formatPluginCall writes what xapi (xml-light) writes', () => {
   assert.equal(
@@ -52,12 +66,27 @@ for (const transport of TRANSPORTS) {
     const [h1, h2] = pool.hosts.map((h) => h.ref) as [string, string]
     await pool.emulator.writePlugin(h2, 'only-on-h2', shellPlugin('unused'))
     const xapi = await connectClient(t, pool, transport)
-    await rejectsWithXapiError(xapi.call('host.call_plugin', h1, 'only-on-h2', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['only-on-h2'])
-    await rejectsWithXapiError(xapi.call('host.call_plugin', h1, '../plugins/x', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['../plugins/x'])
-    await rejectsWithXapiError(xapi.callAsync('host.call_plugin', h1, 'nope', 'fn', {}), 'XENAPI_MISSING_PLUGIN', ['nope'])
-    await rejectsWithXapiError(xapi.call('host.call_plugin', 'OpaqueRef:x', 'only-on-h2', 'fn', {}), 'HANDLE_INVALID', ['host', 'OpaqueRef:x'])
-    await rejectsWithXapiError(xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn', { n: true }), 'FIELD_TYPE_ERROR', ['args'])
-    await rejectsWithXapiError(xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn'), 'MESSAGE_PARAMETER_COUNT_MISMATCH', ['host.call_plugin', '4', '3'])
+    await rejectsWithXapiError(xapi.call('host.call_plugin', h1, 'only-on-h2', 'fn', {}), 'XENAPI_MISSING_PLUGIN', [
+      'only-on-h2',
+    ])
+    await rejectsWithXapiError(xapi.call('host.call_plugin', h1, '../plugins/x', 'fn', {}), 'XENAPI_MISSING_PLUGIN', [
+      '../plugins/x',
+    ])
+    await rejectsWithXapiError(xapi.callAsync('host.call_plugin', h1, 'nope', 'fn', {}), 'XENAPI_MISSING_PLUGIN', [
+      'nope',
+    ])
+    await rejectsWithXapiError(xapi.call('host.call_plugin', 'OpaqueRef:x', 'only-on-h2', 'fn', {}), 'HANDLE_INVALID', [
+      'host',
+      'OpaqueRef:x',
+    ])
+    await rejectsWithXapiError(xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn', { n: true }), 'FIELD_TYPE_ERROR', [
+      'args',
+    ])
+    await rejectsWithXapiError(
+      xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn'),
+      'MESSAGE_PARAMETER_COUNT_MISMATCH',
+      ['host.call_plugin', '4', '3'],
+    )
 
     pool.setHostLive(h2, false)
     await xapi.barrier()
@@ -66,7 +95,10 @@ for (const transport of TRANSPORTS) {
     await rejectsWithXapiError(xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn', {}), 'HOST_OFFLINE', [h2])
     await rejectsWithXapiError(xapi.callAsync('host.call_plugin', h2, 'only-on-h2', 'fn', {}), 'HOST_OFFLINE', [h2])
     pool.setHostLive(h2, true)
-    assert.equal(await xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn', {}).catch((e: { code: string }) => e.code), 'XENAPI_PLUGIN_FAILURE')
+    assert.equal(
+      await xapi.call('host.call_plugin', h2, 'only-on-h2', 'fn', {}).catch((e: { code: string }) => e.code),
+      'XENAPI_PLUGIN_FAILURE',
+    )
   })
 
   test(`${transport}: plugin outputs map to xapi's results and errors`, async (t) => {
@@ -76,19 +108,43 @@ for (const transport of TRANSPORTS) {
     const xapi = await connectClient(t, pool, transport)
     const install = (name: string, content: string): Promise<string> => pool.emulator.writePlugin(host, name, content)
     const call = (name: string): Promise<unknown> => xapi.call('host.call_plugin', host, name, 'fn', {})
-    const response = (inner: string): string => `<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value>${inner}</value>\n</param>\n</params>\n</methodResponse>\n`
+    const response = (inner: string): string =>
+      `<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value>${inner}</value>\n</param>\n</params>\n</methodResponse>\n`
 
-    await install('ok', shellPlugin(response('<struct><member><name>Status</name><value><string>Success</string></value></member><member><name>Value</name><value><string>{"ok":true}</string></value></member></struct>')))
+    await install(
+      'ok',
+      shellPlugin(
+        response(
+          '<struct><member><name>Status</name><value><string>Success</string></value></member><member><name>Value</name><value><string>{"ok":true}</string></value></member></struct>',
+        ),
+      ),
+    )
     assert.equal(await call('ok'), '{"ok":true}')
 
-    await install('failure', shellPlugin(response('<struct><member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data><value>OVN_BRIDGE_MISSING</value><value>xapi1</value></data></array></value></member></struct>')))
+    await install(
+      'failure',
+      shellPlugin(
+        response(
+          '<struct><member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data><value>OVN_BRIDGE_MISSING</value><value>xapi1</value></data></array></value></member></struct>',
+        ),
+      ),
+    )
     await rejectsWithXapiError(call('failure'), 'OVN_BRIDGE_MISSING', ['xapi1'])
 
-    await install('fault', shellPlugin('<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>42</int></value></member><member><name>faultString</name><value><string>boom</string></value></member></struct></value></fault></methodResponse>'))
+    await install(
+      'fault',
+      shellPlugin(
+        '<?xml version="1.0"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>42</int></value></member><member><name>faultString</name><value><string>boom</string></value></member></struct></value></fault></methodResponse>',
+      ),
+    )
     await rejectsWithXapiError(call('fault'), 'XENAPI_PLUGIN_FAILURE', ['fault', '42', 'boom'])
 
     await install('exit3', shellPlugin('partial output', { stderr: 'Traceback: oops', status: 3 }))
-    await rejectsWithXapiError(call('exit3'), 'XENAPI_PLUGIN_FAILURE', ['non-zero exit', 'partial output', 'Traceback: oops'])
+    await rejectsWithXapiError(call('exit3'), 'XENAPI_PLUGIN_FAILURE', [
+      'non-zero exit',
+      'partial output',
+      'Traceback: oops',
+    ])
 
     await install('garbage', shellPlugin('hello, not XML\n'))
     const garbage = await rejectsWithXapiError(call('garbage'), 'XENAPI_PLUGIN_FAILURE')
@@ -101,6 +157,10 @@ for (const transport of TRANSPORTS) {
     assert.equal(noexec.params[0], 'non-zero exit')
 
     // the same through a task: error_info carries the code and params
-    await rejectsWithXapiError(xapi.callAsync('host.call_plugin', host, 'exit3', 'fn', {}), 'XENAPI_PLUGIN_FAILURE', ['non-zero exit', 'partial output', 'Traceback: oops'])
+    await rejectsWithXapiError(xapi.callAsync('host.call_plugin', host, 'exit3', 'fn', {}), 'XENAPI_PLUGIN_FAILURE', [
+      'non-zero exit',
+      'partial output',
+      'Traceback: oops',
+    ])
   })
 }

@@ -5,7 +5,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createClient } from 'xen-api'
 import { createEmulatedPool } from '../../xapi-emulator/index.js'
-import { PASSWORD, TRANSPORTS, connectClient, memoryHosts, post, rejectsWithXapiError } from '../../xapi-emulator/testing.js'
+import {
+  PASSWORD,
+  TRANSPORTS,
+  connectClient,
+  memoryHosts,
+  post,
+  rejectsWithXapiError,
+} from '../../xapi-emulator/testing.js'
 
 type Rec = Record<string, unknown>
 
@@ -17,7 +24,12 @@ for (const transport of TRANSPORTS) {
     assert.equal(xapi.status, 'connected')
     assert.match(xapi.sessionId, /^OpaqueRef:/)
 
-    const bad = createClient({ url: pool.url, auth: { user: 'root', password: 'wrong' }, transport, watchEvents: false })
+    const bad = createClient({
+      url: pool.url,
+      auth: { user: 'root', password: 'wrong' },
+      transport,
+      watchEvents: false,
+    })
     t.after(() => bad.disconnect())
     await rejectsWithXapiError(bad.connect(), 'SESSION_AUTHENTICATION_FAILED', ['root', 'Authentication failure'])
     assert.equal(bad.status, 'disconnected')
@@ -37,7 +49,9 @@ for (const transport of TRANSPORTS) {
 
     const hostRecs = (await xapi.call('host.get_all_records')) as Record<string, Rec>
     assert.deepEqual(
-      Object.values(hostRecs).map((h) => [h.uuid, h.name_label, h.address]).sort(),
+      Object.values(hostRecs)
+        .map((h) => [h.uuid, h.name_label, h.address])
+        .sort(),
       hosts.map((h) => [h.uuid, h.name, h.managementIp]).sort(),
     )
     const pifs = Object.values((await xapi.call('PIF.get_all_records')) as Record<string, Rec>)
@@ -54,7 +68,9 @@ for (const transport of TRANSPORTS) {
       assert.equal(pif.VLAN, transport === 'json-rpc' ? -1 : '-1')
     }
     assert.equal(await xapi.call('network.get_bridge', pool.managementNetwork), 'xenbr0')
-    assert.deepEqual(await xapi.call('network.get_by_name_label', 'Pool-wide network associated with eth0'), [pool.managementNetwork])
+    assert.deepEqual(await xapi.call('network.get_by_name_label', 'Pool-wide network associated with eth0'), [
+      pool.managementNetwork,
+    ])
     const hostUuid = hosts[1]?.uuid as string
     assert.equal(await xapi.call('host.get_by_uuid', hostUuid), pool.host(hostUuid).ref)
     await rejectsWithXapiError(xapi.call('host.get_by_uuid', 'no-such-uuid'), 'UUID_INVALID', ['host', 'no-such-uuid'])
@@ -66,7 +82,12 @@ for (const transport of TRANSPORTS) {
     const xapi = await connectClient(t, pool, transport)
     assert.equal(xapi.getObjectByRef(pool.managementNetwork).bridge, 'xenbr0')
 
-    const net = (await xapi.call('network.create', { name_label: 'ovn-int', name_description: '', MTU: 1500, other_config: {} })) as string
+    const net = (await xapi.call('network.create', {
+      name_label: 'ovn-int',
+      name_description: '',
+      MTU: 1500,
+      other_config: {},
+    })) as string
     await xapi.barrier()
     const cached = xapi.getObjectByRef(net)
     assert.equal(cached.name_label, 'ovn-int')
@@ -84,18 +105,38 @@ for (const transport of TRANSPORTS) {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
     const xapi = await connectClient(t, pool, transport, { watchEvents: false })
-    await rejectsWithXapiError(xapi.call('host.get_record', 'OpaqueRef:nope'), 'HANDLE_INVALID', ['host', 'OpaqueRef:nope'])
+    await rejectsWithXapiError(xapi.call('host.get_record', 'OpaqueRef:nope'), 'HANDLE_INVALID', [
+      'host',
+      'OpaqueRef:nope',
+    ])
     // a ref of another class is invalid too
-    await rejectsWithXapiError(xapi.call('VM.get_record', pool.hosts[0]?.ref), 'HANDLE_INVALID', ['VM', pool.hosts[0]?.ref as string])
-    await rejectsWithXapiError(xapi.call('host.get_record'), 'MESSAGE_PARAMETER_COUNT_MISMATCH', ['host.get_record', '1', '0'])
-    await rejectsWithXapiError(xapi.call('host.get_record', 'a', 'b'), 'MESSAGE_PARAMETER_COUNT_MISMATCH', ['host.get_record', '1', '2'])
+    await rejectsWithXapiError(xapi.call('VM.get_record', pool.hosts[0]?.ref), 'HANDLE_INVALID', [
+      'VM',
+      pool.hosts[0]?.ref as string,
+    ])
+    await rejectsWithXapiError(xapi.call('host.get_record'), 'MESSAGE_PARAMETER_COUNT_MISMATCH', [
+      'host.get_record',
+      '1',
+      '0',
+    ])
+    await rejectsWithXapiError(xapi.call('host.get_record', 'a', 'b'), 'MESSAGE_PARAMETER_COUNT_MISMATCH', [
+      'host.get_record',
+      '1',
+      '2',
+    ])
     await rejectsWithXapiError(xapi.call('host.get_record', true), 'FIELD_TYPE_ERROR', ['self'])
-    await rejectsWithXapiError(xapi.call('network.set_other_config', pool.managementNetwork, { a: true }), 'FIELD_TYPE_ERROR', ['value'])
+    await rejectsWithXapiError(
+      xapi.call('network.set_other_config', pool.managementNetwork, { a: true }),
+      'FIELD_TYPE_ERROR',
+      ['value'],
+    )
     await rejectsWithXapiError(xapi.call('host.no_such_method'), 'MESSAGE_METHOD_UNKNOWN', ['host.no_such_method'])
     await xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'v')
-    await rejectsWithXapiError(xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'w'), 'MAP_DUPLICATE_KEY', [
-      'network', 'other_config', pool.managementNetwork, 'k',
-    ])
+    await rejectsWithXapiError(
+      xapi.call('network.add_to_other_config', pool.managementNetwork, 'k', 'w'),
+      'MAP_DUPLICATE_KEY',
+      ['network', 'other_config', pool.managementNetwork, 'k'],
+    )
     await xapi.call('network.remove_from_other_config', pool.managementNetwork, 'absent') // not an error in XAPI
   })
 
@@ -103,10 +144,18 @@ for (const transport of TRANSPORTS) {
     const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
     t.after(() => pool.close())
     const xapi = await connectClient(t, pool, transport)
-    const net = await xapi.callAsync('network.create', { name_label: 'n', name_description: '', MTU: 1500, other_config: {} })
+    const net = await xapi.callAsync('network.create', {
+      name_label: 'n',
+      name_description: '',
+      MTU: 1500,
+      other_config: {},
+    })
     assert.equal(typeof net, 'string')
     assert.equal(await xapi.call('network.get_name_label', net), 'n')
-    await rejectsWithXapiError(xapi.callAsync('network.attach', net, 'OpaqueRef:gone'), 'HANDLE_INVALID', ['host', 'OpaqueRef:gone'])
+    await rejectsWithXapiError(xapi.callAsync('network.attach', net, 'OpaqueRef:gone'), 'HANDLE_INVALID', [
+      'host',
+      'OpaqueRef:gone',
+    ])
     assert.equal(await xapi.callAsync('network.attach', net, pool.hosts[0]?.ref), '')
     // the client destroys its tasks once settled
     await xapi.barrier()
@@ -126,7 +175,11 @@ test('JSON-RPC wire: XAPI error object, 2.0 and 1.0 replies, content type', asyn
   }
   const bad = await call({ jsonrpc: '2.0', method: 'host.get_all', params: ['OpaqueRef:bad'], id: 7 })
   assert.equal(bad.contentType, 'application/json')
-  assert.deepEqual(bad.json, { jsonrpc: '2.0', error: { code: 1, message: 'SESSION_INVALID', data: ['OpaqueRef:bad'] }, id: 7 })
+  assert.deepEqual(bad.json, {
+    jsonrpc: '2.0',
+    error: { code: 1, message: 'SESSION_INVALID', data: ['OpaqueRef:bad'] },
+    id: 7,
+  })
   const v1 = await call({ method: 'host.get_all', params: ['OpaqueRef:bad'], id: 'x' })
   assert.deepEqual(v1.json, { result: null, error: ['SESSION_INVALID', 'OpaqueRef:bad'], id: 'x' })
   const login = await call({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', PASSWORD], id: 1 })
@@ -173,7 +226,12 @@ test('HTTPS: a self-signed certificate is refused unless the client allows it', 
   t.after(() => pool.close())
   assert.match(pool.url, /^https:\/\/127\.0\.0\.1:\d+$/)
   assert.match(pool.server.certificate ?? '', /BEGIN CERTIFICATE/)
-  const strict = createClient({ url: pool.url, auth: { user: 'root', password: PASSWORD }, transport: 'json-rpc', watchEvents: false })
+  const strict = createClient({
+    url: pool.url,
+    auth: { user: 'root', password: PASSWORD },
+    transport: 'json-rpc',
+    watchEvents: false,
+  })
   t.after(() => strict.disconnect())
   await assert.rejects(strict.connect(), (err: Error & { code?: string; cause?: { code?: string } }) => {
     const code = err.code ?? err.cause?.code ?? ''

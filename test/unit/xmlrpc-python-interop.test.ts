@@ -3,7 +3,13 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { XmlRpcDouble, decodeMethodCall, decodeMethodResponse, encodeFault, encodeMethodResponse } from '../../lib/xmlrpc/index.js'
+import {
+  XmlRpcDouble,
+  decodeMethodCall,
+  decodeMethodResponse,
+  encodeFault,
+  encodeMethodResponse,
+} from '../../lib/xmlrpc/index.js'
 import type { XmlRpcValue } from '../../lib/xmlrpc/index.js'
 import { failureResponse, successResponse } from '../../plugin/protocol.js'
 
@@ -54,10 +60,17 @@ print(json.dumps(out))
 `
 
 type Tagged = { t: string; v?: unknown }
-type Job = { op: 'dumps_call'; method: string; params: Tagged[] } | { op: 'dumps_response'; value: Tagged } | { op: 'loads'; xml: string }
+type Job =
+  | { op: 'dumps_call'; method: string; params: Tagged[] }
+  | { op: 'dumps_response'; value: Tagged }
+  | { op: 'loads'; xml: string }
 
 function python<T>(jobs: Job[]): T[] {
-  const r = spawnSync('python3', ['-c', PYTHON], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync('python3', ['-c', PYTHON], {
+    input: JSON.stringify(jobs),
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   assert.equal(r.status, 0, `python3 failed: ${r.stderr}`)
   return JSON.parse(r.stdout) as T[]
 }
@@ -68,14 +81,49 @@ const dict = (entries: Array<[string, Tagged]>): Tagged => ({ t: 'dict', v: entr
 describe('requests built by Python xmlrpc.client.dumps((session, args), methodname=fn)', () => {
   const cases: Array<[string, string, Array<[string, string]>]> = [
     ['no arguments', 'status', []],
-    ['ordinary arguments', 'configure', [['bridge', 'xapi1'], ['ovn-remote', 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642'], ['encap-ip', '192.0.2.21']]],
+    [
+      'ordinary arguments',
+      'configure',
+      [
+        ['bridge', 'xapi1'],
+        ['ovn-remote', 'ssl:192.0.2.10:6642,ssl:192.0.2.11:6642'],
+        ['encap-ip', '192.0.2.21'],
+      ],
+    ],
     ['markup and quotes', 'configure', [['x', '<tag attr="v">&amp; \' ]]>']]],
-    ['unicode', 'configure', [['hostname', 'hôte-中文-😀'], ['e', '']]],
-    ['a PEM key passed with args:key:file=', 'configure', [['ssl-private-key', `-----BEGIN PRIVATE KEY-----\n${'QUJD'.repeat(400)}\n-----END PRIVATE KEY-----\n`]]],
-    ['names that are JavaScript prototype properties', 'configure', [['__proto__', 'a'], ['constructor', 'b'], ['toString', 'c']]],
-    ['CR LF, normalised to LF by XML exactly as Python itself loads it', 'configure', [['crlf', 'line1\r\nline2\rline3']]],
+    [
+      'unicode',
+      'configure',
+      [
+        ['hostname', 'hôte-中文-😀'],
+        ['e', ''],
+      ],
+    ],
+    [
+      'a PEM key passed with args:key:file=',
+      'configure',
+      [['ssl-private-key', `-----BEGIN PRIVATE KEY-----\n${'QUJD'.repeat(400)}\n-----END PRIVATE KEY-----\n`]],
+    ],
+    [
+      'names that are JavaScript prototype properties',
+      'configure',
+      [
+        ['__proto__', 'a'],
+        ['constructor', 'b'],
+        ['toString', 'c'],
+      ],
+    ],
+    [
+      'CR LF, normalised to LF by XML exactly as Python itself loads it',
+      'configure',
+      [['crlf', 'line1\r\nline2\rline3']],
+    ],
   ]
-  const jobs: Job[] = cases.map(([, fn, args]) => ({ op: 'dumps_call', method: fn, params: [str('OpaqueRef:9a6f'), dict(args.map(([k, v]) => [k, str(v)]))] }))
+  const jobs: Job[] = cases.map(([, fn, args]) => ({
+    op: 'dumps_call',
+    method: fn,
+    params: [str('OpaqueRef:9a6f'), dict(args.map(([k, v]) => [k, str(v)]))],
+  }))
   const xmls = python<string>(jobs)
   const pythonsOwnReading = python<{ params: Tagged[]; method: string }>(xmls.map((xml) => ({ op: 'loads', xml })))
 
@@ -105,9 +153,20 @@ describe('responses built by Python decode to typed values', () => {
     ['float', { t: 'float', v: '0.1' }, new XmlRpcDouble(0.1)],
     ['float with exponent', { t: 'float', v: '1e+300' }, new XmlRpcDouble(1e300)],
     ['None', { t: 'none' }, null],
-    ['bytes (base64 split over lines)', { t: 'bytes', v: Buffer.from('x'.repeat(200)).toString('base64') }, new Uint8Array(Buffer.from('x'.repeat(200)))],
+    [
+      'bytes (base64 split over lines)',
+      { t: 'bytes', v: Buffer.from('x'.repeat(200)).toString('base64') },
+      new Uint8Array(Buffer.from('x'.repeat(200))),
+    ],
     ['list', { t: 'list', v: [str('a'), { t: 'int', v: '1' }] }, ['a', 1]],
-    ['dict', dict([['Status', str('Success')], ['Value', str('{"ok":true}')]]), { Status: 'Success', Value: '{"ok":true}' }],
+    [
+      'dict',
+      dict([
+        ['Status', str('Success')],
+        ['Value', str('{"ok":true}')],
+      ]),
+      { Status: 'Success', Value: '{"ok":true}' },
+    ],
   ]
   const xmls = python<string>(cases.map(([, value]) => ({ op: 'dumps_response', value })))
   cases.forEach(([name, , expected], i) => {
@@ -116,19 +175,78 @@ describe('responses built by Python decode to typed values', () => {
 })
 
 describe('our replies load in Python to the same values', () => {
-  const strings = ['', 'plain', '<&>"\' ]]>', 'a\r\nb\rc', '\t tab', 'é 中文 😀 \u0085 \uFFFD', '{"json":["with",1,null]}', 'x'.repeat(100_000)]
+  const strings = [
+    '',
+    'plain',
+    '<&>"\' ]]>',
+    'a\r\nb\rc',
+    '\t tab',
+    'é 中文 😀 \u0085 \uFFFD',
+    '{"json":["with",1,null]}',
+    'x'.repeat(100_000),
+  ]
   const cases: Array<[string, string, unknown]> = [
-    ...strings.map((s, i): [string, string, unknown] => [`Success Value #${i}`, successResponse(s), { params: [dict([['Status', str('Success')], ['Value', str(s)]])], method: null }]),
+    ...strings.map((s, i): [string, string, unknown] => [
+      `Success Value #${i}`,
+      successResponse(s),
+      {
+        params: [
+          dict([
+            ['Status', str('Success')],
+            ['Value', str(s)],
+          ]),
+        ],
+        method: null,
+      },
+    ]),
     [
       'Failure with params',
       failureResponse('OVN_INVALID_ARGUMENT', ['encap-ip', '300.1.1.1', 'expected an IPv4 address']),
-      { params: [dict([['Status', str('Failure')], ['ErrorDescription', { t: 'list', v: ['OVN_INVALID_ARGUMENT', 'encap-ip', '300.1.1.1', 'expected an IPv4 address'].map(str) }]])], method: null },
+      {
+        params: [
+          dict([
+            ['Status', str('Failure')],
+            [
+              'ErrorDescription',
+              { t: 'list', v: ['OVN_INVALID_ARGUMENT', 'encap-ip', '300.1.1.1', 'expected an IPv4 address'].map(str) },
+            ],
+          ]),
+        ],
+        method: null,
+      },
     ],
     [
       'every type',
-      encodeMethodResponse([1, -2147483648, 2 ** 40, true, new XmlRpcDouble(1), 2.5, null, new Uint8Array([0, 255]), [], {}]),
+      encodeMethodResponse([
+        1,
+        -2147483648,
+        2 ** 40,
+        true,
+        new XmlRpcDouble(1),
+        2.5,
+        null,
+        new Uint8Array([0, 255]),
+        [],
+        {},
+      ]),
       {
-        params: [{ t: 'list', v: [{ t: 'int', v: '1' }, { t: 'int', v: '-2147483648' }, { t: 'int', v: '1099511627776' }, { t: 'bool', v: true }, { t: 'float', v: '1.0' }, { t: 'float', v: '2.5' }, { t: 'none' }, { t: 'bytes', v: 'AP8=' }, { t: 'list', v: [] }, { t: 'dict', v: [] }] }],
+        params: [
+          {
+            t: 'list',
+            v: [
+              { t: 'int', v: '1' },
+              { t: 'int', v: '-2147483648' },
+              { t: 'int', v: '1099511627776' },
+              { t: 'bool', v: true },
+              { t: 'float', v: '1.0' },
+              { t: 'float', v: '2.5' },
+              { t: 'none' },
+              { t: 'bytes', v: 'AP8=' },
+              { t: 'list', v: [] },
+              { t: 'dict', v: [] },
+            ],
+          },
+        ],
         method: null,
       },
     ],
@@ -142,10 +260,14 @@ describe('our replies load in Python to the same values', () => {
   test('a dateTime reaches Python as the text XAPI also sends (UTC with Z)', () => {
     // use_builtin_types=True would call strptime without a zone and refuse the Z, as it does for
     // XAPI's own dates; Python's default DateTime keeps the text.
-    const r = spawnSync('python3', ['-c', 'import sys, xmlrpc.client as x; print(x.loads(sys.stdin.read())[0][0].value)'], {
-      input: encodeMethodResponse(new Date('2024-01-02T03:04:05Z')),
-      encoding: 'utf8',
-    })
+    const r = spawnSync(
+      'python3',
+      ['-c', 'import sys, xmlrpc.client as x; print(x.loads(sys.stdin.read())[0][0].value)'],
+      {
+        input: encodeMethodResponse(new Date('2024-01-02T03:04:05Z')),
+        encoding: 'utf8',
+      },
+    )
     assert.equal(r.status, 0, r.stderr)
     assert.equal(r.stdout.trim(), '20240102T03:04:05Z')
   })
