@@ -117,6 +117,21 @@ export class TimeoutError extends XapiOvnError {
 }
 
 /** xapi-ovn's own record in OVSDB (external_ids:xapi-ovn-saved) cannot be read. params: [detail] */
+/**
+ * The chassis configuration persisted for the host agent (`<state dir>/chassis.json`) cannot be
+ * used: unreadable, not root-only, not ours, or holding arguments configure would refuse. Nothing
+ * is applied from it.
+ */
+export class PersistedConfigError extends XapiOvnError {
+  constructor(path: string, detail: string) {
+    super(
+      'OVN_PERSISTED_CONFIG_INVALID',
+      `the persisted chassis configuration ${path} cannot be used: ${detail} (run configure again to rewrite it, or unconfigure to remove it)`,
+      [path, detail],
+    )
+  }
+}
+
 export class StateCorruptError extends XapiOvnError {
   constructor(detail: string) {
     super(

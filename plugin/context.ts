@@ -4,6 +4,7 @@
  * plugin only PATH, so in production every path is the default and the overrides exist for the
  * lab (emulated hosts in network namespaces, each with its own run directories) and tests.
  */
+import { DEFAULT_STATE_DIR } from '../lib/chassis/persisted-config-io.js'
 import { openFileLogger, logPathFromEnv } from './log.js'
 import type { Logger } from './log.js'
 
@@ -20,6 +21,11 @@ export interface PluginPaths {
   readonly inventory: string
   /** Where OVN's files on the host live ($XAPI_OVN_ETC_DIR, default /etc/ovn). */
   readonly ovnEtcDir: string
+  /**
+   * xapi-ovn's own persistent state ($XAPI_OVN_STATE_DIR, default /etc/xapi-ovn): the chassis
+   * configuration the host agent re-applies after a reboot (lib/chassis/persisted-config.ts).
+   */
+  readonly stateDir: string
 }
 
 export interface PluginContext {
@@ -53,6 +59,7 @@ export function pathsFromEnv(env: Env): PluginPaths {
     ovsDbRemote: `unix:${ovsRundir}/db.sock`,
     inventory: fromEnv(env, 'XENSOURCE_INVENTORY', '/etc/xensource-inventory'),
     ovnEtcDir: fromEnv(env, 'XAPI_OVN_ETC_DIR', '/etc/ovn'),
+    stateDir: fromEnv(env, 'XAPI_OVN_STATE_DIR', DEFAULT_STATE_DIR),
   }
 }
 

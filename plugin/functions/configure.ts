@@ -9,7 +9,10 @@ import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
+import { serializePersisted } from '../../lib/chassis/persisted-config.js'
+import { persistedPath, removePersisted, writePersisted } from '../../lib/chassis/persisted-config-io.js'
 import type { ChassisChange } from '../../lib/chassis/replies.js'
+import { readFileSync } from 'node:fs'
 import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl-material.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
@@ -38,7 +41,18 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       let ssl: SslApplyResult | null = null
       if (!request.dryRun) {
         if (sslModule !== null && sslPlan !== null) ssl = sslModule.applySslPlan(sslPlan)
-        if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
+        // Persisted before the OVSDB write and put back if that write fails: the host agent
+        // re-applies this file after every reboot (conf.db is on tmpfs), so it must never say
+        // something the database was not told.
+        const previous = readIfPresent(persistedPath(ctx.paths.stateDir))
+        const next = serializePersisted(args)
+        if (previous !== next) writePersisted(ctx.paths.stateDir, next)
+        try {
+          if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
+        } catch (err) {
+          if (previous !== next) restorePersisted(ctx.paths.stateDir, previous)
+          throw err
+        }
         if (plan.changed || (ssl?.changed.length ?? 0) > 0)
           ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
       }
@@ -56,4 +70,17 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       }
     }),
   )
+}
+
+function readIfPresent(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return null
+  }
+}
+
+function restorePersisted(stateDir: string, previous: string | null): void {
+  if (previous === null) removePersisted(stateDir)
+  else writePersisted(stateDir, previous)
 }

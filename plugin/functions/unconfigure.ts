@@ -4,6 +4,7 @@
  */
 import { parseFlag } from '../../lib/chassis/configure-args.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
+import { removePersisted } from '../../lib/chassis/persisted-config-io.js'
 import { planUnconfigure } from '../../lib/chassis/plan-unconfigure.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
@@ -14,6 +15,8 @@ import { withLocalDb } from './local-db.js'
 export interface UnconfigureResult extends Omit<ConfigureResult, 'ssl'> {
   /** The SSL files removed and whether the ovn-controller options changed. */
   readonly ssl: { readonly removed: readonly string[]; readonly optionsChanged: boolean }
+  /** The persisted configuration the host agent re-applies at boot was removed. */
+  readonly persistedRemoved: boolean
 }
 
 export const unconfigure: PluginFunction = async (args, ctx): Promise<UnconfigureResult> => {
@@ -23,15 +26,18 @@ export const unconfigure: PluginFunction = async (args, ctx): Promise<Unconfigur
     withLocalDb(ctx, async (db) => {
       const plan = planUnconfigure(await readSnapshot(db))
       let ssl: { removed: readonly string[]; optionsChanged: boolean } = { removed: [], optionsChanged: false }
+      let persistedRemoved = false
       if (!dryRun) {
         if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
+        // After the keys are gone, so a reboot in between re-applies nothing half.
+        persistedRemoved = removePersisted(ctx.paths.stateDir)
         const m = await import('../../lib/chassis/ssl-material.js')
         ssl = m.removeSslMaterial(m.sslPaths(ctx.paths.ovnEtcDir))
         if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged)
           ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })
       }
-      const changed = plan.changed || ssl.removed.length > 0 || ssl.optionsChanged
-      return { changed, dryRun, before: plan.before, after: plan.after, changes: plan.changes, ssl }
+      const changed = plan.changed || ssl.removed.length > 0 || ssl.optionsChanged || persistedRemoved
+      return { changed, dryRun, before: plan.before, after: plan.after, changes: plan.changes, ssl, persistedRemoved }
     }),
   )
 }

@@ -30,6 +30,7 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
     'OVS_RUNDIR',
     'XAPI_OVN_ETC_DIR',
     'XAPI_OVN_PLUGIN_LOG',
+    'XAPI_OVN_STATE_DIR',
     'XENSOURCE_INVENTORY',
   ])
   assert.equal(host.env().OVS_RUNDIR, host.rundir)
@@ -75,9 +76,6 @@ test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM n
     'xs-vif-uuid': vifUuid,
     'xs-network-uuid': net,
     'attached-mac': vm.mac,
-    'iface-id': vifUuid,
-    'vm-id': vm.uuid,
-    'iface-status': 'active',
   })
   const link = await vm.exec('ip', ['-o', 'link', 'show', 'eth0'])
   assert.match(link.stdout, new RegExp(vm.mac))
@@ -102,7 +100,7 @@ test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM n
   assert.equal((await host.exec('ip', ['link', 'show', 'vif5.0'], { check: false })).ok, false)
 })
 
-test('an HVM plug makes vif and tap with the same iface-id; the tap is the active one', async () => {
+test('an HVM plug makes vif and tap with the same xenopsd ids and no iface-id on either', async () => {
   const net = newUuid()
   await host.createBridge('xapi2', { networkUuids: [net] })
   const vifUuid = newUuid()
@@ -119,37 +117,40 @@ test('an HVM plug makes vif and tap with the same iface-id; the tap is the activ
     hvm: true,
   })
   assert.equal(vif.tap, 'tap6.1')
-  const v = await externalIds('Interface', 'vif6.1')
-  const tap = await externalIds('Interface', 'tap6.1')
-  assert.equal(v['iface-id'], vifUuid)
-  assert.equal(tap['iface-id'], vifUuid)
-  for (const k of ['xs-vm-uuid', 'xs-vif-uuid', 'xs-network-uuid', 'attached-mac', 'vm-id'])
-    assert.equal(tap[k], v[k], k)
-  assert.equal(v['iface-status'], 'inactive')
-  assert.equal(tap['iface-status'], 'active')
+  const expected = { 'xs-vm-uuid': vmUuid, 'xs-vif-uuid': vifUuid, 'xs-network-uuid': net, 'attached-mac': mac }
+  assert.deepEqual(await externalIds('Interface', 'vif6.1'), expected)
+  assert.deepEqual(await externalIds('Interface', 'tap6.1'), expected)
 
-  // PV drivers take over: the tap goes, the vif becomes active.
+  // PV drivers take over: the tap goes, the vif stays as it was.
   const pv = await host.unplugTap(vif)
   assert.equal(pv.tap, undefined)
-  assert.equal((await externalIds('Interface', 'vif6.1'))['iface-status'], 'active')
+  assert.equal((await host.exec('ip', ['link', 'show', 'tap6.1'], { check: false })).ok, false)
+  assert.deepEqual(await externalIds('Interface', 'vif6.1'), expected)
   await host.unplugVif(pv)
 })
 
-test('nicira-iface-id overrides iface-id; ovs-xapi-sync strips iface-id from non-VIF interfaces', async () => {
+test("8.3's ovs-xapi-sync copies the VIF's neutron-port-uuid onto vif interfaces only, and never writes iface-id", async () => {
   const net = newUuid()
   await host.createBridge('xapi3', { networkUuids: [net] })
+  const vifUuid = newUuid()
   const vif = await host.plugVif({
     domid: 7,
     devid: 0,
-    vifUuid: newUuid(),
+    vifUuid,
     vmUuid: newUuid(),
     networkUuid: net,
     mac: '02:00:00:00:30:01',
     bridge: 'xapi3',
-    ifaceIdOverride: 'lsp-custom',
+    hvm: true,
+    neutronPortUuid: 'lsp-custom',
   })
-  assert.equal(vif.ifaceId, 'lsp-custom')
-  assert.equal((await externalIds('Interface', 'vif7.0'))['iface-id'], 'lsp-custom')
+  assert.equal(vif.ifaceId, vifUuid)
+  const ids = await externalIds('Interface', 'vif7.0')
+  assert.equal(ids['neutron-port-uuid'], 'lsp-custom')
+  assert.equal(ids['iface-id'], undefined)
+  assert.equal((await externalIds('Interface', 'tap7.0'))['neutron-port-uuid'], undefined)
+  assert.equal((await externalIds('Bridge', 'xapi3'))['bridge-id'], net)
+  // Someone else's keys on another interface are left as they are (8.3 strips nothing).
   await host.vsctl(
     'add-port',
     'xapi3',
@@ -160,11 +161,11 @@ test('nicira-iface-id overrides iface-id; ovs-xapi-sync strips iface-id from non
     'other0',
     'type=internal',
     'external_ids:iface-id=stray',
-    'external_ids:iface-status=active',
   )
   await host.xapiSync()
-  assert.deepEqual(await externalIds('Interface', 'other0'), {})
+  assert.deepEqual(await externalIds('Interface', 'other0'), { 'iface-id': 'stray' })
   await host.unplugVif(vif)
+  await host.vsctl('del-port', 'other0')
 })
 
 test('dumpConfig is stable while nothing changes and sees a changed external id', async () => {

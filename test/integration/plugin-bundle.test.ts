@@ -35,6 +35,7 @@ before(() => {
     OVN_RUNDIR: join(dir, 'run-ovn'),
     XENSOURCE_INVENTORY: join(dir, 'xensource-inventory'),
     XAPI_OVN_ETC_DIR: join(dir, 'etc-ovn'),
+    XAPI_OVN_STATE_DIR: join(dir, 'etc-xapi-ovn'),
   }
 })
 

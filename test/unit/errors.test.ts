@@ -22,6 +22,12 @@ const SAMPLES: [string, () => errors.XapiOvnError, string, number][] = [
   ['BusyError', () => new errors.BusyError('chassis'), 'OVN_BUSY', 1],
   ['TimeoutError', () => new errors.TimeoutError('x', 5), 'OVN_TIMEOUT', 2],
   ['StateCorruptError', () => new errors.StateCorruptError('why'), 'OVN_STATE_CORRUPT', 1],
+  [
+    'PersistedConfigError',
+    () => new errors.PersistedConfigError('/etc/xapi-ovn/chassis.json', 'why'),
+    'OVN_PERSISTED_CONFIG_INVALID',
+    2,
+  ],
   ['InternalError', () => new errors.InternalError('why'), 'OVN_INTERNAL', 1],
 ]
 

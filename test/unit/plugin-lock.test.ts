@@ -25,6 +25,7 @@ beforeEach(() => {
       ovsDbRemote: `unix:${dir}/db.sock`,
       inventory: '/nonexistent',
       ovnEtcDir: dir,
+      stateDir: dir,
     },
     log: m.log,
     now: () => new Date(),

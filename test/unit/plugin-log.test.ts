@@ -80,6 +80,7 @@ describe('plugin context', () => {
       ovsDbRemote: 'unix:/var/run/openvswitch/db.sock',
       inventory: '/etc/xensource-inventory',
       ovnEtcDir: '/etc/ovn',
+      stateDir: '/etc/xapi-ovn',
     })
   })
 
@@ -90,6 +91,7 @@ describe('plugin context', () => {
         OVN_RUNDIR: '/lab/h1/ovn',
         XENSOURCE_INVENTORY: '/lab/h1/inventory',
         XAPI_OVN_ETC_DIR: '/lab/h1/etc',
+        XAPI_OVN_STATE_DIR: '/lab/h1/state',
       }),
       {
         ovsRundir: '/lab/h1/ovs',
@@ -97,6 +99,7 @@ describe('plugin context', () => {
         ovsDbRemote: 'unix:/lab/h1/ovs/db.sock',
         inventory: '/lab/h1/inventory',
         ovnEtcDir: '/lab/h1/etc',
+        stateDir: '/lab/h1/state',
       },
     )
   })

@@ -24,6 +24,7 @@ function context(): { ctx: PluginContext; lines: string[] } {
       ovsDbRemote: 'unix:/nonexistent/ovs/db.sock',
       inventory: '/nonexistent/inventory',
       ovnEtcDir: '/nonexistent/etc',
+      stateDir: '/nonexistent/etc',
     },
     log,
     now: () => new Date('2026-01-02T03:04:05Z'),
