@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const out = join(root, '.build')
-const roots = ['lib', 'plugin', 'lab', 'xapi-emulator', 'test', 'bench']
+const roots = ['lib', 'plugin', 'host-agent', 'lab', 'xapi-emulator', 'test', 'bench']
 
 function walk(dir, files = []) {
   let names

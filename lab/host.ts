@@ -11,7 +11,7 @@
  * | `addUplink()`         | a physical NIC on xenbr0, management IP on the bridge's own port     |
  * | `plugVif()`           | xenopsd's vif script: del-port + add-port `vifD.N` (+ `tapD.N`)      |
  * | `unplugVif()`         | xenopsd's vif script on unplug: del-port, the device disappears     |
- * | `xapiSync()`          | one pass of ovs-xapi-sync: bridge-id, iface-id, vm-id, iface-status  |
+ * | `xapiSync()`          | one pass of XCP-ng 8.3's ovs-xapi-sync: bridge-id, neutron-port-uuid |
  * | `wipeBridgesAtBoot()` | `ovs-ctl --delete-bridges` at boot                                   |
  *
  * `plugVif`, `unplugVif` and `createBridge` run `xapiSync()` afterwards (ovs-xapi-sync is a
@@ -82,6 +82,7 @@ import {
   type Registration,
 } from './cleanup.js'
 import { LabDaemon } from './daemon.js'
+import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
 import { assertIfaceName, netnsName, newUuid, tempDirPrefix } from './names.js'
@@ -101,6 +102,7 @@ export interface HostPluginEnv {
   readonly XENSOURCE_INVENTORY: string
   readonly XAPI_OVN_PLUGIN_LOG: string
   readonly XAPI_OVN_ETC_DIR: string
+  readonly XAPI_OVN_STATE_DIR: string
   readonly [key: string]: string
 }
 
@@ -147,8 +149,11 @@ export interface PlugVifOptions {
   readonly mac?: string
   /** An HVM guest with an emulated NIC: also plug `tap<domid>.<devid>`. */
   readonly hvm?: boolean
-  /** VIF other_config `nicira-iface-id`: ovs-xapi-sync uses it as iface-id instead of the VIF uuid. */
-  readonly ifaceIdOverride?: string
+  /**
+   * VIF other_config `neutron-port-uuid` (else `nicira-iface-id`): what XCP-ng's ovs-xapi-sync
+   * copies into the vif Interface's `neutron-port-uuid` (never into iface-id).
+   */
+  readonly neutronPortUuid?: string
   /** The guest: its end of the veth becomes `eth<devid>` in the VM namespace. */
   readonly vm?: LabVm
   /** Address for the guest NIC (default: the VM's ip for devid 0, none otherwise). */
@@ -172,7 +177,7 @@ export interface LabVif {
   readonly vmUuid: string
   readonly networkUuid: string
   readonly mac: string
-  /** What ovs-xapi-sync sets as iface-id (the override or the VIF uuid). */
+  /** The iface-id the host agent gives it: the VIF uuid (nobody else sets one on 8.3). */
   readonly ifaceId: string
   readonly vm: LabVm | undefined
   /** The guest end's name (in the VM namespace, or in the host namespace when there is no VM). */
@@ -282,13 +287,14 @@ export class LabHost {
   #ovsdb: LabDaemon | undefined
   #vswitchd: LabDaemon | undefined
   #ovnController: LabDaemon | undefined
+  #hostAgent: LabHostAgent | undefined
   readonly #vifs = new Map<string, LabVif>()
   /** Bridge name -> fail mode of its XAPI network (what ovs-xapi-sync applies on first sight). */
   readonly #networkFailMode = new Map<string, FailMode>()
   /** Bridges ovs-xapi-sync has seen. */
   readonly #syncSeen = new Set<string>()
-  /** xs-vif-uuid -> nicira-iface-id. */
-  readonly #ifaceIdOverrides = new Map<string, string>()
+  /** xs-vif-uuid -> the VIF other_config neutron-port-uuid (or nicira-iface-id) XAPI has. */
+  readonly #neutronPortUuids = new Map<string, string>()
   #registration: Registration
   #destroyed = false
 
@@ -376,6 +382,8 @@ export class LabHost {
       XAPI_OVN_PLUGIN_LOG: this.pluginLogPath,
       // Where configure writes SSL material and ovn-controller's options file (default /etc/ovn).
       XAPI_OVN_ETC_DIR: join(this.rundir, 'etc-ovn'),
+      // /etc/xapi-ovn: the persisted chassis configuration; like /etc it survives reboot().
+      XAPI_OVN_STATE_DIR: join(this.rundir, 'etc-xapi-ovn'),
     }
   }
 
@@ -538,8 +546,8 @@ export class LabHost {
    * Plug a VIF like xenopsd: create the device (a veth `vif<domid>.<devid>`; its other end is
    * `eth<devid>` in `vm`'s namespace), then one ovs-vsctl transaction deleting and re-adding the
    * port with Interface external_ids xs-vm-uuid, xs-vif-uuid, xs-network-uuid, attached-mac. For
-   * `hvm`, the same for `tap<domid>.<devid>`. Then ovs-xapi-sync adds iface-id, vm-id and
-   * iface-status (HVM: tap active, vif inactive).
+   * `hvm`, the same for `tap<domid>.<devid>`. Then ovs-xapi-sync runs (see xapiSync: no
+   * iface-id; the host agent writes that).
    */
   async plugVif(opts: PlugVifOptions): Promise<LabVif> {
     const name = vifDevice(opts.domid, opts.devid, 'vif')
@@ -567,8 +575,8 @@ export class LabHost {
       await run('ip', ['link', 'set', tap, 'up'], { netns: this.netns })
     }
 
-    const ifaceId = opts.ifaceIdOverride ?? opts.vifUuid
-    if (opts.ifaceIdOverride !== undefined) this.#ifaceIdOverrides.set(opts.vifUuid, opts.ifaceIdOverride)
+    const ifaceId = opts.vifUuid
+    if (opts.neutronPortUuid !== undefined) this.#neutronPortUuids.set(opts.vifUuid, opts.neutronPortUuid)
     const vif: LabVif = {
       name,
       tap,
@@ -633,7 +641,7 @@ export class LabHost {
 
   /**
    * An HVM guest's PV drivers took over: xenopsd removes the emulated NIC (`tapD.N`) and the vif
-   * becomes the active interface (ovs-xapi-sync flips iface-status).
+   * carries the traffic (the host agent moves the iface-id onto it).
    */
   async unplugTap(vif: LabVif, opts: { xapiSync?: boolean } = {}): Promise<LabVif> {
     if (vif.tap === undefined) return vif
@@ -655,60 +663,45 @@ export class LabHost {
   // ovs-xapi-sync
 
   /**
-   * One pass of ovs-xapi-sync's loop (openvswitch xenserver/usr_share_openvswitch_scripts_ovs-xapi-sync),
-   * in one ovs-vsctl transaction, writing only what differs:
+   * One pass of the ovs-xapi-sync XCP-ng 8.3 ships (xcp-ng-rpms/openvswitch: upstream's
+   * xenserver/usr_share_openvswitch_scripts_ovs-xapi-sync with patch
+   * 0002-O3eng-applied-patch-on-top-of-the-NSX-OVS and 0003-update-bridge-fail-mode-settings-
+   * when-bridge-comes-up), in one ovs-vsctl transaction, writing only what differs:
    * - Bridge: on first sight, fail_mode from its network (see createBridge); `bridge-id` = first
-   *   of `xs-network-uuids`, removed from bridges without it.
-   * - Interface: a `tapD.N` copies attached-mac, xs-network-uuid, xs-vif-uuid, xs-vm-uuid from
-   *   `vifD.N`; `iface-id` = nicira-iface-id override or xs-vif-uuid, `vm-id` = xs-vm-uuid (both
-   *   removed where the xs- key is absent); `iface-status`: vif+tap -> tap active, vif inactive;
-   *   vif alone -> active; removed on every other interface.
+   *   of `xs-network-uuids`.
+   * - Interface `vif*`: `neutron-port-uuid` when the VIF has one in XAPI. Nothing else: no
+   *   iface-id (docs/platform.md, "Nothing sets iface-id"), no vm-id, no iface-status.
    */
   async xapiSync(): Promise<void> {
     const ops: string[] = []
     const bridges = await this.#listRows('Bridge', ['name', 'external_ids', 'fail_mode'])
     for (const row of bridges) {
-      const name = row.name as string
-      const ids = row.external_ids as Map<string, string>
+      const name = String(row.name)
+      const ids = asMap(row.external_ids)
       if (!this.#syncSeen.has(name)) {
+        // Patch 0003 (update bridge fail mode settings when bridge comes up): the network's
+        // vswitch-controller-fail-mode, applied once when the bridge first appears.
         this.#syncSeen.add(name)
         const mode = this.#networkFailMode.get(name)
         if (mode !== undefined && row.fail_mode !== mode) ops.push('--', 'set', 'Bridge', name, `fail_mode=${mode}`)
       }
       const networks = ids.get('xs-network-uuids')
       const bridgeId = networks === undefined || networks === '' ? undefined : networks.split(';')[0]
-      ops.push(...mapKeyOps('Bridge', name, ids, 'bridge-id', bridgeId))
+      if (bridgeId !== undefined) ops.push(...mapKeyOps('Bridge', name, ids, 'bridge-id', bridgeId))
     }
     for (const name of this.#syncSeen) if (!bridges.some((b) => b.name === name)) this.#syncSeen.delete(name)
 
+    // Patch 0002: on vif* Interfaces only neutron-port-uuid, from the VIF's other_config
+    // (neutron-port-uuid, else nicira-iface-id), set when XAPI has one and never removed.
+    // No iface-id, vm-id, iface-status, nor the tap copy of upstream OVS.
     const ifaces = await this.#listRows('Interface', ['name', 'external_ids'])
-    const byName = new Map(ifaces.map((r) => [r.name as string, new Map(r.external_ids as Map<string, string>)]))
-    for (const [name, ids] of byName) {
-      let vif: string | undefined
-      let tap: string | undefined
-      if (name.startsWith('vif')) {
-        vif = name
-        tap = byName.has(`tap${name.slice(3)}`) ? `tap${name.slice(3)}` : undefined
-      } else if (name.startsWith('tap')) {
-        tap = name
-        vif = byName.has(`vif${name.slice(3)}`) ? `vif${name.slice(3)}` : undefined
-      }
-      const target = new Map(ids)
-      if (name === tap && vif !== undefined) {
-        const vifIds = byName.get(vif) as Map<string, string>
-        for (const k of ['attached-mac', 'xs-network-uuid', 'xs-vif-uuid', 'xs-vm-uuid'])
-          setOrDelete(target, k, vifIds.get(k))
-      }
-      const xvu = target.get('xs-vif-uuid')
-      setOrDelete(target, 'iface-id', xvu === undefined ? undefined : (this.#ifaceIdOverrides.get(xvu) ?? xvu))
-      setOrDelete(target, 'vm-id', target.get('xs-vm-uuid'))
-      if (vif !== undefined && tap !== undefined)
-        setOrDelete(target, 'iface-status', name === tap ? 'active' : 'inactive')
-      else if (vif !== undefined) setOrDelete(target, 'iface-status', 'active')
-      else setOrDelete(target, 'iface-status', undefined)
-      for (const key of new Set([...ids.keys(), ...target.keys()])) {
-        ops.push(...mapKeyOps('Interface', name, ids, key, target.get(key)))
-      }
+    for (const row of ifaces) {
+      const name = String(row.name)
+      if (!name.startsWith('vif')) continue
+      const ids = asMap(row.external_ids)
+      const xvu = ids.get('xs-vif-uuid')
+      const neutron = xvu === undefined ? undefined : this.#neutronPortUuids.get(xvu)
+      if (neutron !== undefined) ops.push(...mapKeyOps('Interface', name, ids, 'neutron-port-uuid', neutron))
     }
     if (ops.length > 0) await this.vsctl(...ops)
   }
@@ -749,6 +742,34 @@ export class LabHost {
     this.managementIp = undefined
     this.uplinks.length = 0
     await this.#startVswitchd()
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The host agent (xapi-ovn-agent.service of our RPM)
+
+  /**
+   * Start dist/xapi-ovn-host-agent in the host namespace with this host's paths, as systemd
+   * starts xapi-ovn-agent.service at boot. Its log is `<rundir>/xapi-ovn-agent.log`.
+   */
+  startHostAgent(): LabHostAgent {
+    if (this.#hostAgent?.isRunning() === true) throw new LabUsageError(`the host agent already runs on ${this.name}`)
+    this.#hostAgent = LabHostAgent.start({
+      netns: this.netns,
+      env: { ...this.daemonEnv(), ...this.env() },
+      logFile: join(this.rundir, 'xapi-ovn-agent.log'),
+      label: `${this.name} xapi-ovn host agent`,
+    })
+    return this.#hostAgent
+  }
+
+  get hostAgent(): LabHostAgent | undefined {
+    return this.#hostAgent
+  }
+
+  /** Stop the host agent (a service stop). Idempotent. */
+  async stopHostAgent(): Promise<void> {
+    await this.#hostAgent?.stop()
+    this.#hostAgent = undefined
   }
 
   // -------------------------------------------------------------------------------------------
@@ -855,6 +876,7 @@ export class LabHost {
   async destroy(): Promise<void> {
     if (this.#destroyed) return
     this.#destroyed = true
+    await this.#hostAgent?.stop()
     for (const d of [this.#ovnController, this.#vswitchd, this.#ovsdb]) await d?.stop()
     await killNetns(this.netns)
     await removeDir(this.rundir)
@@ -865,9 +887,8 @@ export class LabHost {
 // ---------------------------------------------------------------------------------------------
 // ovs-vsctl / ovsdb-client JSON helpers
 
-function setOrDelete(map: Map<string, string>, key: string, value: string | undefined): void {
-  if (value === undefined) map.delete(key)
-  else map.set(key, value)
+function asMap(v: unknown): Map<string, string> {
+  return v instanceof Map ? v : new Map()
 }
 
 /** ovs-vsctl ops turning `current[key]` into `value` (nothing when equal). */

@@ -29,6 +29,11 @@ export interface LabPoolOptions {
   readonly hosts: number
   /** A 3-member RAFT central instead of a standalone one (default false). */
   readonly clustered?: boolean
+  /**
+   * Start xapi-ovn's host agent on every host, as systemd does on a host with our RPM (default
+   * true): on XCP-ng 8.3 nothing else writes iface-id, so without it no VIF binds.
+   */
+  readonly hostAgent?: boolean
   /** XAPI uuid of the management network on xenbr0 (default random). */
   readonly managementNetworkUuid?: string
 }
@@ -71,6 +76,7 @@ export async function createLabPool(opts: LabPoolOptions): Promise<LabPool> {
       hosts.push(host)
       await host.createBridge('xenbr0', { networkUuids: [managementNetworkUuid] })
       await host.addUplink('xenbr0', underlay, { ip: `${managementIp(i)}/24` })
+      if (opts.hostAgent !== false) host.startHostAgent()
     }
     return { underlay, central, hosts, managementNetworkUuid, destroy }
   } catch (err) {

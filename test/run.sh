@@ -8,6 +8,7 @@ node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 # Lint and format: one config (biome.json), zero warnings (`npm run lint:fix` mends what it can).
 node node_modules/@biomejs/biome/bin/biome ci --colors=off --error-on-warnings .
 node build/plugin.mjs
+node build/host-agent.mjs
 node build/lib.mjs
 node build/transpile.mjs --clean
 files=$(find .build/test -name '*.test.js' | sort)

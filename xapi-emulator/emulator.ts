@@ -940,7 +940,8 @@ export class XapiEmulator<Guest = unknown> {
     const network = str(record.network)
     const vm = str(record.VM)
     const bridge = await this.#ensureBridge(h, network)
-    const override = stringMap(record.other_config)['nicira-iface-id']
+    const otherConfig = stringMap(record.other_config)
+    const neutron = otherConfig['neutron-port-uuid'] ?? otherConfig['nicira-iface-id']
     const guest = this.#guests.get(vm)
     await h.backend.plugVif({
       domid: num(this.db.field('VM', vm, 'domid')),
@@ -951,7 +952,7 @@ export class XapiEmulator<Guest = unknown> {
       bridge,
       mac: str(record.MAC),
       ...(this.db.field('VM', vm, 'domain_type') === 'hvm' ? { hvm: true } : {}),
-      ...(override !== undefined ? { ifaceIdOverride: override } : {}),
+      ...(neutron !== undefined ? { neutronPortUuid: neutron } : {}),
       ...(guest !== undefined ? { vm: guest } : {}),
     })
     this.db.set('VIF', vif, { currently_attached: true })

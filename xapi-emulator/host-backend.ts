@@ -27,8 +27,8 @@ export interface PlugVifRequest<Guest = unknown> {
   readonly mac: string
   /** An HVM guest (emulated NIC): xenopsd also plugs `tap<domid>.<devid>`. */
   readonly hvm?: boolean
-  /** VIF other_config `nicira-iface-id`: ovs-xapi-sync's iface-id instead of the VIF uuid. */
-  readonly ifaceIdOverride?: string
+  /** VIF other_config `neutron-port-uuid` (else `nicira-iface-id`), which 8.3's ovs-xapi-sync copies. */
+  readonly neutronPortUuid?: string
   /** The guest behind the VIF, as given to the emulator for this VM (a `LabVm` in the lab). */
   readonly vm?: Guest
 }
@@ -49,7 +49,7 @@ export interface HostBackend<Guest = unknown> {
   env(): Readonly<Record<string, string>>
   /** `ovs-vsctl --may-exist add-br` as xcp-networkd does it. */
   createBridge(name: string, options: CreateBridgeRequest): Promise<void>
-  /** Delete and re-add port `vif<domid>.<devid>` with XAPI's and ovs-xapi-sync's external_ids. */
+  /** Delete and re-add port `vif<domid>.<devid>` with xenopsd's external_ids (never iface-id). */
   plugVif(options: PlugVifRequest<Guest>): Promise<unknown>
   /** Remove the port (VIF unplug, VM shutdown). */
   unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void>
@@ -57,7 +57,6 @@ export interface HostBackend<Guest = unknown> {
 
 export interface MemoryPort extends PlugVifRequest {
   readonly name: string
-  readonly ifaceId: string
 }
 
 export interface MemoryBridge {
@@ -99,7 +98,7 @@ export class MemoryHostBackend implements HostBackend {
     if (bridge === undefined) throw new Error(`no bridge ${options.bridge} on ${this.name}`)
     const name = `vif${options.domid}.${options.devid}`
     for (const b of this.bridges.values()) b.ports.delete(name)
-    const port: MemoryPort = { ...options, name, ifaceId: options.ifaceIdOverride ?? options.vifUuid }
+    const port: MemoryPort = { ...options, name }
     bridge.ports.set(name, port)
     return port
   }

@@ -94,3 +94,20 @@ export const REQUIRED_FOR_CHASSIS = ['system-id', 'ovn-remote', 'ovn-encap-type'
 export const SAVED_KEY = 'xapi-ovn-saved'
 /** The XAPI network the integration bridge must belong to, when configure was told. */
 export const NETWORK_KEY = 'xapi-ovn-network-uuid'
+
+/**
+ * Interface external_ids on a VIF's port. xenopsd writes the `xs-*` keys and `attached-mac` at
+ * every plug (ocaml/xenopsd/scripts/common.py); on XCP-ng 8.3 nobody writes `iface-id`
+ * (docs/platform.md, "Nothing sets iface-id"): the host agent does, and ovn-controller binds
+ * the logical switch port of that name (ovn-controller(8)).
+ */
+export const IFACE_ID_KEY = 'iface-id'
+export const XS_VIF_UUID_KEY = 'xs-vif-uuid'
+export const XS_VM_UUID_KEY = 'xs-vm-uuid'
+/** Set by ovn-controller once a port's flows are installed. */
+export const OVN_INSTALLED_KEY = 'ovn-installed'
+/** ovn-controller's default integration bridge, used when `ovn-bridge` is not set. */
+export const DEFAULT_INTEGRATION_BRIDGE = 'br-int'
+/** Open_vSwitch external_ids keys of ovn-controller(8) that the rules read by name. */
+export const KEY_BRIDGE = 'ovn-bridge'
+export const KEY_ENCAP_TYPE = 'ovn-encap-type'

@@ -3,9 +3,10 @@
  * stable id, a status (pass, warn, fail), a message saying what was found, and a hint saying what
  * to do when it is not a pass. `ok` is true when nothing failed.
  */
-import { KEY_BY_NAME, NETWORK_KEY, REQUIRED_FOR_CHASSIS } from './keys.js'
+import { DEFAULT_INTEGRATION_BRIDGE, KEY_BY_NAME, NETWORK_KEY, REQUIRED_FOR_CHASSIS, XS_VIF_UUID_KEY } from './keys.js'
 import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisSnapshot } from './model.js'
 import { xsNetworkUuids, type HostFacts } from './plan-configure.js'
+import { planIfaceIds } from './plan-iface-ids.js'
 import { parseMappings } from './validators.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail'
@@ -89,7 +90,7 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkStrayBrInt(s, bridgeName),
     checkMappings(s, ext.get('ovn-bridge-mappings'), bridgeName),
     checkEncapIp(ext.get('ovn-encap-ip'), facts.localAddresses),
-    checkIfaceIds(ports),
+    checkIfaceIds(s, ports),
     checkHvmPairs(ports),
     checkControllerRunning(facts.controller),
     checkControllerConnected(facts.controller, ext.get('ovn-remote')),
@@ -270,47 +271,44 @@ function isGuestPort(p: BridgePort): boolean {
   return p.kind === 'vif' || p.kind === 'tap'
 }
 
-function checkIfaceIds(ports: readonly BridgePort[]): Check {
+/**
+ * iface-id is what the host agent makes it (plan-iface-ids.ts): the VIF UUID on every VIF port,
+ * the tap alone of an HVM vif+tap pair. On XCP-ng 8.3 nobody else writes it (docs/platform.md).
+ */
+function checkIfaceIds(s: ChassisSnapshot, ports: readonly BridgePort[]): Check {
   const guests = ports.filter(isGuestPort)
-  const missing: string[] = []
-  const overridden: string[] = []
-  for (const p of guests) {
-    const ids = p.interfaces[0]?.externalIds
-    const ifaceId = ids?.get('iface-id')
-    if (ifaceId === undefined || ifaceId === '') missing.push(p.port.name)
-    else if (ifaceId !== ids?.get('xs-vif-uuid'))
-      overridden.push(`${p.port.name} iface-id=${ifaceId} xs-vif-uuid=${ids?.get('xs-vif-uuid') ?? 'absent'}`)
-  }
-  if (missing.length > 0)
+  const plan = planIfaceIds(s, { defaultBridge: DEFAULT_INTEGRATION_BRIDGE })
+  const wrong = plan.changes.map((c) => `${c.name} (want ${c.ifaceId ?? 'none'})`)
+  if (wrong.length > 0)
     return check(
       'vifs.iface-id',
       'fail',
-      `VIF ports without external_ids:iface-id: ${missing.join(', ')}`,
-      'iface-id is set by ovs-xapi-sync from the VIF UUID: check that the openvswitch-xapi-sync service runs, then unplug and plug the VIF',
+      `VIF ports whose external_ids:iface-id is not yet what binds them: ${wrong.join(', ')}`,
+      'the xapi-ovn host agent writes iface-id after every plug: check it runs (systemctl status xapi-ovn-agent)',
     )
-  if (overridden.length > 0)
+  if (plan.skipped.length > 0)
     return check(
       'vifs.iface-id',
       'warn',
-      `iface-id differs from xs-vif-uuid (VIF other_config nicira-iface-id?): ${overridden.join('; ')}`,
-      'name the OVN logical switch port after the iface-id shown, not the VIF UUID',
+      `VIF ports left alone: ${plan.skipped.map((k) => `${k.name}: ${k.reason}`).join('; ')}`,
+      'these ports were not plugged by xenopsd: remove them, or plug the VIF again through XAPI',
     )
-  return check('vifs.iface-id', 'pass', `${guests.length} VIF ports, each with iface-id = its VIF UUID`)
+  return check('vifs.iface-id', 'pass', `${guests.length} VIF ports, each with the iface-id that binds it`)
 }
 
 function checkHvmPairs(ports: readonly BridgePort[]): Check {
-  const byId = new Map<string, string[]>()
+  const byVif = new Map<string, string[]>()
   for (const p of ports.filter(isGuestPort)) {
-    const id = p.interfaces[0]?.externalIds.get('iface-id')
+    const id = p.interfaces[0]?.externalIds.get(XS_VIF_UUID_KEY)
     if (id === undefined) continue
-    byId.set(id, [...(byId.get(id) ?? []), p.port.name])
+    byVif.set(id, [...(byVif.get(id) ?? []), p.port.name])
   }
-  const pairs = [...byId].filter(([, names]) => names.length > 1).map(([id, names]) => `${names.join('+')} (${id})`)
+  const pairs = [...byVif].filter(([, names]) => names.length > 1).map(([id, names]) => `${names.join('+')} (${id})`)
   if (pairs.length === 0) return check('vifs.hvm-pairs', 'pass', 'no VIF is on the bridge twice')
   return check(
     'vifs.hvm-pairs',
     'warn',
-    `HVM guests with both an emulated (tap) and a PV (vif) port for one VIF: ${pairs.join(', ')}; ovn-controller binds the newest (the tap) and rebinds to the vif when the tap goes, once the guest's PV drivers load`,
+    `HVM guests with both an emulated (tap) and a PV (vif) port for one VIF: ${pairs.join(', ')}; the tap carries the traffic and the iface-id until the guest's PV drivers load and xenopsd removes it, then the vif takes both`,
     'expected while an HVM guest boots; if it lasts, install PV drivers in the guest',
   )
 }

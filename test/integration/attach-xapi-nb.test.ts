@@ -141,7 +141,7 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     // xenopsd's view: the port is on the OVN bridge of the host the VM runs on.
     const h1 = pool.hosts[0]?.backend as MemoryHostBackend
     const domid = (await session.call('VM.get_domid', vm('web1'))) as number
-    assert.equal(h1.port(`vif${domid}.0`)?.ifaceId, r.attachments[0]?.vif.uuid)
+    assert.equal(h1.port(`vif${domid}.0`)?.vifUuid, r.attachments[0]?.vif.uuid)
     assert.equal(h1.port(`vif${domid}.0`)?.bridge, 'xapi0')
 
     log = []

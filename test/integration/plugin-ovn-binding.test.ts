@@ -56,6 +56,8 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
       hosts.push(host)
       await host.createBridge('xenbr0', { networkUuids: [MGMT_NET] })
       await host.addUplink('xenbr0', underlay, { ip: `${ip}/24` })
+      // Our RPM's host agent, started at boot by systemd: on 8.3 only it writes iface-id.
+      host.startHostAgent()
       // network.attach with other_config vswitch-controller-fail-mode=secure
       await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
       const vm = await LabVm.create({ ip: `198.18.10.${i + 1}/24` })
@@ -150,6 +152,19 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
     (...a: string[]) =>
     () =>
       (hosts[0] as LabHost).vsctl('--no-wait', ...a).then(() => undefined)
+  async function restartAgentAndWaitForIfaceId(): Promise<void> {
+    const host = hosts[0] as LabHost
+    const vif = vifs[0] as LabVif
+    host.startHostAgent()
+    await waitFor(
+      'the host agent writes iface-id again',
+      async () =>
+        (await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:iface-id')).replace(/"/g, '') ===
+        vif.vifUuid,
+      { timeoutMs: 20_000 },
+    )
+  }
+
   const BREAKS: [string, 'fail' | 'warn', () => Promise<void>, () => Promise<void>][] = [
     [
       'keys.required',
@@ -212,16 +227,23 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
       vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-encap-ip=192.0.2.21'),
     ],
     [
+      // With the host agent stopped nobody writes iface-id (XCP-ng 8.3); started, it repairs it.
       'vifs.iface-id',
       'fail',
-      () => vsctl('remove', 'Interface', vifs[0]?.name ?? '', 'external_ids', 'iface-id')(),
-      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)(),
+      async () => {
+        await (hosts[0] as LabHost).stopHostAgent()
+        await vsctl('remove', 'Interface', vifs[0]?.name ?? '', 'external_ids', 'iface-id')()
+      },
+      () => restartAgentAndWaitForIfaceId(),
     ],
     [
       'vifs.iface-id',
-      'warn',
-      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', 'external_ids:iface-id=custom-id')(),
-      () => vsctl('set', 'Interface', vifs[0]?.name ?? '', `external_ids:iface-id=${vifs[0]?.vifUuid}`)(),
+      'fail',
+      async () => {
+        await (hosts[0] as LabHost).stopHostAgent()
+        await vsctl('set', 'Interface', vifs[0]?.name ?? '', 'external_ids:iface-id=custom-id')()
+      },
+      () => restartAgentAndWaitForIfaceId(),
     ],
     [
       'ssl.material',

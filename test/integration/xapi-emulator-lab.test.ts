@@ -160,18 +160,17 @@ test('VM start / VIF plug: port vif<domid>.<devid> on the resident host with XAP
     'xs-vif-uuid': pvVifRec.uuid,
     'xs-network-uuid': netUuid,
     'attached-mac': pvVifRec.MAC,
-    'iface-id': pvVifRec.uuid,
-    'vm-id': pvRec.uuid,
-    'iface-status': 'active',
   })
 
-  // HVM on host2: vif + tap, iface-id from nicira-iface-id, the guest's NIC in its namespace
+  // HVM on host2: vif + tap with xenopsd's ids; 8.3's ovs-xapi-sync copies nicira-iface-id into
+  // the vif's neutron-port-uuid and writes no iface-id; the guest's NIC is in its namespace.
   const hvmDomid = xapi.getObjectByRef(hvm).domid as number
   const vifIds = await externalIds(h2, 'Interface', `vif${hvmDomid}.0`)
   const tapIds = await externalIds(h2, 'Interface', `tap${hvmDomid}.0`)
-  assert.equal(vifIds['iface-id'], 'lsp-hvm')
-  assert.equal(vifIds['iface-status'], 'inactive')
-  assert.equal(tapIds['iface-status'], 'active')
+  assert.equal(vifIds['neutron-port-uuid'], 'lsp-hvm')
+  assert.equal(vifIds['iface-id'], undefined)
+  assert.equal(tapIds['iface-id'], undefined)
+  assert.equal(tapIds['neutron-port-uuid'], undefined)
   assert.equal(tapIds['xs-vif-uuid'], xapi.getObjectByRef(hvmVif).uuid)
   assert.equal((await guest.exec('ip', ['-o', 'link', 'show', 'eth0'], { check: false })).ok, true)
 

@@ -70,7 +70,7 @@ export class SnapshotBuilder {
     return this
   }
 
-  /** A VIF plugged by xenopsd and tagged by ovs-xapi-sync. */
+  /** A VIF plugged by xenopsd, with the iface-id the host agent gives it. */
   vif(bridge: string, name: string, vifUuid: string, extra: Record<string, string> = {}): this {
     return this.port(bridge, name, '', {
       'xs-vif-uuid': vifUuid,
@@ -78,8 +78,6 @@ export class SnapshotBuilder {
       'xs-network-uuid': NET_UUID,
       'attached-mac': '02:00:00:00:00:01',
       'iface-id': vifUuid,
-      'vm-id': VM_UUID,
-      'iface-status': 'active',
       ...extra,
     })
   }

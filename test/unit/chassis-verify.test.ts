@@ -139,13 +139,19 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
   ['encap-ip.local', () => run(healthy(), RUNNING, ['127.0.0.1']), 'encap-ip.local', 'fail'],
   [
     'vifs.iface-id (missing)',
-    () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'x' })),
+    () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'f2f2f2f2-0000-4000-8000-000000000002' })),
     'vifs.iface-id',
     'fail',
   ],
   [
-    'vifs.iface-id (overridden)',
+    'vifs.iface-id (another name)',
     () => run(healthy().vif('xapi3', 'vif4.0', 'f2f2f2f2-0000-4000-8000-000000000002', { 'iface-id': 'custom' })),
+    'vifs.iface-id',
+    'fail',
+  ],
+  [
+    'vifs.iface-id (not plugged by xenopsd)',
+    () => run(healthy().port('xapi3', 'vif4.0', '', { 'xs-vif-uuid': 'x' })),
     'vifs.iface-id',
     'warn',
   ],

@@ -135,11 +135,11 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
   assert.equal(port1.vmUuid, vm1Rec.uuid)
   assert.equal(port1.networkUuid, netUuid)
   assert.equal(port1.mac, vif1Rec.MAC)
-  assert.equal(port1.ifaceId, vif1Rec.uuid)
+  assert.equal(port1.neutronPortUuid, undefined)
   assert.equal(port1.hvm, undefined)
   const port2 = h2.port('vif1.1')
   assert.ok(port2 !== undefined)
-  assert.equal(port2.ifaceId, 'lsp-vm2')
+  assert.equal(port2.neutronPortUuid, 'lsp-vm2')
   assert.equal(port2.hvm, true)
   assert.equal(h1.port('vif1.1'), undefined)
 

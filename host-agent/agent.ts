@@ -1,0 +1,256 @@
+/**
+ * The host agent: what an XCP-ng host needs continuously for OVN, which no one-shot plugin call
+ * can do (docs/platform.md):
+ * - re-apply the persisted chassis configuration (lib/chassis/persisted-config.ts) whenever the
+ *   Open_vSwitch row has lost it — after every boot (conf.db is on tmpfs) and after an OVS
+ *   restart that lost it — as soon as XAPI's integration bridge, the mapped bridges and the
+ *   tunnel address exist, so ovn-controller (held back by ovn-wait-bridge) starts on XAPI's bridge;
+ * - own `iface-id` on every VIF port of the integration bridge (lib/chassis/plan-iface-ids.ts),
+ *   again after every plug, since xenopsd rewrites the port each time and nothing on 8.3 sets it;
+ * - keep the encapsulation ports open in dom0's firewall (firewall.ts).
+ *
+ * Event-driven: an OVSDB monitor of the local database wakes it on every change of the
+ * Open_vSwitch, Bridge, Port and Interface tables. Each pass reads ONE consistent snapshot,
+ * plans purely and sends one guarded transaction; a lost race (OVN_CONCURRENT_CHANGE) plans again
+ * from a fresh read. Passes never overlap: changes during a pass cause exactly one more. The
+ * only timer is a slow re-check while the re-apply waits for something no OVSDB event announces
+ * (the tunnel address appearing on an interface).
+ *
+ * OVSDB unreachable (ovsdb-server not started yet, restarted): retry with backoff, log the reason
+ * once per change of reason.
+ */
+import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
+import { applyIfaceIds } from '../lib/chassis/iface-ids-io.js'
+import { DEFAULT_INTEGRATION_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
+import type { ChassisSnapshot } from '../lib/chassis/model.js'
+import { applyWrite, DB, readSnapshot } from '../lib/chassis/ovsdb-io.js'
+import { readPersisted } from '../lib/chassis/persisted-config-io.js'
+import { planConfigure } from '../lib/chassis/plan-configure.js'
+import { planIfaceIds } from '../lib/chassis/plan-iface-ids.js'
+import { backoffMs, type Clock } from '../lib/clock.js'
+import { ConcurrentChangeError, XapiOvnError } from '../lib/errors.js'
+import { OvsdbClient } from '../lib/ovsdb/client.js'
+import { withLock } from '../plugin/lock.js'
+import type { Logger } from '../plugin/log.js'
+import type { FirewallKeeper } from './firewall.js'
+import type { AgentPaths } from './paths.js'
+
+/** Re-check interval while the re-apply waits for the host (bridge, address) to be ready. */
+export const REAPPLY_RECHECK_MS = 1000
+/** Plans in a row that may lose a race before the agent backs off for a moment. */
+const MAX_RACES = 10
+
+const MONITORED = {
+  Open_vSwitch: { columns: ['external_ids', 'bridges'] },
+  Bridge: { columns: ['name', 'ports', 'external_ids'] },
+  Port: { columns: ['name', 'interfaces'] },
+  Interface: { columns: ['name', 'external_ids'] },
+} as const
+
+export interface AgentOptions {
+  readonly paths: AgentPaths
+  readonly log: Logger
+  readonly clock: Clock
+  readonly firewall?: FirewallKeeper
+}
+
+/** What the agent has done, for its status line and tests. */
+export interface AgentCounters {
+  passes: number
+  ifaceIdsSet: number
+  ifaceIdsRemoved: number
+  reapplied: number
+  races: number
+}
+
+export class HostAgent {
+  readonly counters: AgentCounters = { passes: 0, ifaceIdsSet: 0, ifaceIdsRemoved: 0, reapplied: 0, races: 0 }
+  readonly #opts: AgentOptions
+  readonly #stop = new AbortController()
+  #db: OvsdbClient | undefined
+  #running = false
+  #dirty = false
+  #recheckPending = false
+  #lastNotice = new Map<string, string>()
+  #hostUuid: string | undefined
+  #done: Promise<void> | undefined
+
+  constructor(opts: AgentOptions) {
+    this.#opts = opts
+  }
+
+  /** Runs until stop(); resolves then. */
+  run(): Promise<void> {
+    this.#done ??= this.#connectLoop()
+    return this.#done
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort()
+    await this.#db?.close().catch(() => undefined)
+    await this.#done
+  }
+
+  /** Log `message` at `level` only when it differs from the last one under `topic`. */
+  #notice(topic: string, level: 'info' | 'warn' | 'error', message: string, data?: Record<string, unknown>): void {
+    if (this.#lastNotice.get(topic) === message) return
+    this.#lastNotice.set(topic, message)
+    this.#opts.log[level](message, data)
+  }
+
+  async #connectLoop(): Promise<void> {
+    const { paths, clock } = this.#opts
+    let attempt = 0
+    while (!this.#stop.signal.aborted) {
+      let db: OvsdbClient
+      try {
+        db = await OvsdbClient.connect(paths.ovsDbRemote, { timeoutMs: 10_000, typedDecode: false })
+      } catch (err) {
+        const wait = backoffMs(attempt++)
+        this.#notice('ovsdb', 'warn', `cannot reach the local OVSDB ${paths.ovsDbRemote}; retrying`, {
+          reason: err instanceof Error ? err.message : String(err),
+        })
+        await clock.sleep(wait, this.#stop.signal)
+        continue
+      }
+      attempt = 0
+      this.#db = db
+      const closed = new Promise<void>((resolve) => db.once('close', () => resolve()))
+      try {
+        await db.monitor(DB, MONITORED, () => this.#schedule())
+        this.#notice('ovsdb', 'info', `watching ${paths.ovsDbRemote}`)
+        this.#schedule()
+        await Promise.race([closed, new Promise<void>((r) => this.#stop.signal.addEventListener('abort', () => r()))])
+      } catch (err) {
+        this.#notice('ovsdb', 'warn', 'lost the local OVSDB; reconnecting', {
+          reason: err instanceof Error ? err.message : String(err),
+        })
+      } finally {
+        this.#db = undefined
+        await db.close().catch(() => undefined)
+      }
+      if (!this.#stop.signal.aborted) await clock.sleep(backoffMs(0), this.#stop.signal)
+    }
+  }
+
+  /** Run a pass now, or one more after the running one. */
+  #schedule(): void {
+    if (this.#running) {
+      this.#dirty = true
+      return
+    }
+    this.#running = true
+    void this.#passes().finally(() => {
+      this.#running = false
+    })
+  }
+
+  async #passes(): Promise<void> {
+    let races = 0
+    do {
+      this.#dirty = false
+      const db = this.#db
+      if (db === undefined || this.#stop.signal.aborted) return
+      try {
+        await this.#pass(db)
+        races = 0
+      } catch (err) {
+        if (err instanceof ConcurrentChangeError) {
+          this.counters.races += 1
+          races += 1
+          this.#dirty = true
+          if (races >= MAX_RACES) await this.#opts.clock.sleep(backoffMs(races - MAX_RACES), this.#stop.signal)
+          continue
+        }
+        if (this.#db === db) {
+          this.#opts.log.error('pass failed', { error: err instanceof Error ? err.message : String(err) })
+        }
+      }
+    } while (this.#dirty)
+  }
+
+  async #pass(db: OvsdbClient): Promise<void> {
+    this.counters.passes += 1
+    const snapshot = await readSnapshot(db)
+    if (await this.#reapply(db, snapshot)) {
+      // The Open_vSwitch row changed (maybe ovn-bridge): plan the ports from a fresh read.
+      this.#dirty = true
+      return
+    }
+    const plan = planIfaceIds(snapshot, { defaultBridge: DEFAULT_INTEGRATION_BRIDGE })
+    for (const s of plan.skipped) this.#notice(`skip ${s.name}`, 'warn', `leaving ${s.name} alone: ${s.reason}`)
+    if (plan.changes.length > 0) {
+      await applyIfaceIds(db, plan.changes, 'xapi-ovn-host-agent: iface-id')
+      for (const c of plan.changes) {
+        if (c.ifaceId === null) this.counters.ifaceIdsRemoved += 1
+        else this.counters.ifaceIdsSet += 1
+        this.#opts.log.info(c.ifaceId === null ? 'iface-id removed' : 'iface-id set', {
+          interface: c.name,
+          ...(c.ifaceId === null ? {} : { ifaceId: c.ifaceId }),
+        })
+      }
+    }
+    await this.#opts.firewall?.sync(snapshot)
+  }
+
+  /**
+   * Re-apply the persisted configuration if the database has lost it (no xapi-ovn-saved record:
+   * configure always writes one). True when something was written.
+   */
+  async #reapply(db: OvsdbClient, snapshot: ChassisSnapshot): Promise<boolean> {
+    const { paths } = this.#opts
+    let persisted: ReturnType<typeof readPersisted>
+    try {
+      persisted = readPersisted(paths.stateDir)
+    } catch (err) {
+      // Corrupt or not root-only: apply nothing from it; verify says so with a hint.
+      if (err instanceof XapiOvnError) this.#notice('persisted', 'error', err.message, { code: err.code })
+      else throw err
+      return false
+    }
+    if (persisted === null || snapshot.ovs.externalIds.has(SAVED_KEY)) {
+      this.#notice(
+        'persisted',
+        'info',
+        persisted === null ? 'no persisted chassis configuration' : 'chassis configured',
+      )
+      return false
+    }
+    this.#hostUuid ??= await readHostUuid(paths.inventory)
+    const hostUuid = this.#hostUuid
+    const ctx = { paths, log: this.#opts.log, now: () => new Date(this.#opts.clock.now()) }
+    try {
+      // The plugin's own lock: a configure or unconfigure running now finishes first, and the
+      // decision is taken again on what it left (the persisted file and the keys change together).
+      return await withLock(ctx, 'chassis', async () => {
+        const fresh = await readSnapshot(db)
+        const again = readPersisted(paths.stateDir)
+        if (again === null || fresh.ovs.externalIds.has(SAVED_KEY)) return false
+        const plan = planConfigure(fresh, again.request, { hostUuid, localAddresses: localAddresses() })
+        if (plan.write === null) return false
+        await applyWrite(db, plan.write, 'xapi-ovn-host-agent: re-apply')
+        this.counters.reapplied += 1
+        this.#notice('persisted', 'info', 're-applied the persisted chassis configuration', { changes: plan.changes })
+        return true
+      })
+    } catch (err) {
+      if (!(err instanceof XapiOvnError) || err instanceof ConcurrentChangeError) throw err
+      // Not ready yet (XAPI has not attached the network, the address is not up, configure
+      // holds the lock): try again on the next change, or in a moment.
+      this.#notice('persisted', 'info', `waiting to re-apply the chassis configuration: ${err.message}`, {
+        code: err.code,
+      })
+      this.#recheckLater()
+      return false
+    }
+  }
+
+  #recheckLater(): void {
+    if (this.#recheckPending || this.#stop.signal.aborted) return
+    this.#recheckPending = true
+    void this.#opts.clock.sleep(REAPPLY_RECHECK_MS, this.#stop.signal).then(() => {
+      this.#recheckPending = false
+      if (!this.#stop.signal.aborted) this.#schedule()
+    })
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Entry of the host agent (`dist/xapi-ovn-host-agent`, run by systemd as xapi-ovn-agent.service):
+ * one instance per host, logs to stderr (the journal), stops cleanly on SIGTERM/SIGINT.
+ *
+ * Exit status: 0 stopped by a signal; 1 failed to start; 3 another agent runs already.
+ */
+import { systemClock } from '../lib/clock.js'
+import { lineLogger } from '../plugin/log.js'
+import { HostAgent } from './agent.js'
+import { FirewallPortKeeper } from './firewall.js'
+import { agentPathsFromEnv } from './paths.js'
+import { AlreadyRunningError, holdInstance } from './single-instance.js'
+
+export const EXIT_ALREADY_RUNNING = 3
+
+async function main(): Promise<number> {
+  const log = lineLogger((line) => process.stderr.write(line), {}, 'agent')
+  const paths = agentPathsFromEnv(process.env)
+  let instance: Awaited<ReturnType<typeof holdInstance>>
+  try {
+    instance = await holdInstance(paths.ovsRundir)
+  } catch (err) {
+    if (err instanceof AlreadyRunningError) {
+      log.error(err.message)
+      return EXIT_ALREADY_RUNNING
+    }
+    throw err
+  }
+  const agent = new HostAgent({
+    paths,
+    log,
+    clock: systemClock,
+    firewall: new FirewallPortKeeper(paths.firewallPort, log),
+  })
+  const stop = (): void => {
+    void agent.stop()
+  }
+  process.once('SIGTERM', stop)
+  process.once('SIGINT', stop)
+  log.info('started', { db: paths.ovsDbRemote, stateDir: paths.stateDir })
+  await agent.run()
+  log.info('stopped', { ...agent.counters })
+  await instance.release()
+  return 0
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`xapi-ovn-host-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exitCode = 1
+  },
+)
