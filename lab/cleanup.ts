@@ -27,6 +27,7 @@ import { join } from 'node:path'
 import { run, runSync } from './exec.js'
 import { LAB_PREFIX, ownerPid } from './names.js'
 import { sleep, sleepSync } from './wait.js'
+import { errnoOf, errorText } from '../lib/error-text.js'
 
 /** A registered resource; `release()` once the owner has torn it down itself. */
 export interface Registration {
@@ -86,7 +87,7 @@ export function teardownAllSync(): void {
     try {
       entry.teardownSync()
     } catch (err) {
-      process.stderr.write(`lab cleanup: ${entry.label}: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.stderr.write(`lab cleanup: ${entry.label}: ${errorText(err)}\n`)
     }
   }
 }
@@ -99,7 +100,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    return errnoOf(err) === 'EPERM'
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from './log.js'
 import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'
+import { errorText } from '../lib/error-text.js'
 
 const writeStdout = process.stdout.write.bind(process.stdout) as (
   text: string,
@@ -29,7 +30,7 @@ function reply(text: string): void {
 }
 
 function crashReply(what: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err)
+  const message = errorText(err)
   log.error(what, { message, stack: err instanceof Error ? (err.stack ?? null) : null, replied })
   if (replied) return
   try {

@@ -47,6 +47,7 @@ import {
 } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { inspect } from 'node:util'
+import { errnoOf, errorText } from '../error-text.js'
 import { InvalidArgumentError, XapiOvnError } from '../errors.js'
 
 /** The configure arguments that carry SSL material, always all three together. */
@@ -577,7 +578,7 @@ export function nonRootProblem(paths: SslPaths): string | null {
   try {
     who = controllerUser(paths)
   } catch (err) {
-    return `cannot tell which user ovn-controller runs as: ${err instanceof Error ? err.message : String(err)}`
+    return `cannot tell which user ovn-controller runs as: ${errorText(err)}`
   }
   if (isRootUser(who.user)) return null
   return `ovn-controller runs as ${who.user ?? '?'} (${who.source ?? '?'}) and cannot read the root-only SSL files (nor, on XCP-ng, the root-owned Open vSwitch socket): make it run as root (comment OVN_USER_ID out)`
@@ -604,15 +605,11 @@ export function sslOptionsIn(text: string | null, file = DEFAULT_CONTROLLER_OPTI
 // ---------------------------------------------------------------------------------------------
 // Files
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 function readIfExists(path: string): string | null {
   try {
     return readFileSync(path, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    if (errnoOf(err) === 'ENOENT') return null
     throw new SslMaterialError(path, `cannot read: ${errorText(err)}`, { cause: err })
   }
 }
@@ -745,7 +742,7 @@ function writeOptionsFile({ file, before, after }: OptionsFileEdit): boolean {
     try {
       unlinkSync(file)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      if (errnoOf(err) !== 'ENOENT')
         throw new SslMaterialError(file, `cannot remove: ${errorText(err)}`, { cause: err })
     }
     return true
@@ -782,7 +779,7 @@ export function removeSslMaterial(paths: SslPaths): SslRemoveResult {
       unlinkSync(path)
       removed.push(path)
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      if (errnoOf(err) !== 'ENOENT')
         throw new SslMaterialError(path, `cannot remove: ${errorText(err)}`, { cause: err })
     }
   }

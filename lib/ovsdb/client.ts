@@ -32,6 +32,7 @@
  */
 import { EventEmitter } from 'node:events'
 import type net from 'node:net'
+import { errorText } from '../error-text.js'
 import { OvsdbUnavailableError, InvalidArgumentError, XapiOvnError } from '../errors.js'
 import { Uuid, setItems } from './codec.js'
 import type { Atom, Value } from './codec.js'
@@ -653,6 +654,5 @@ function usabilityProblem(db: string, info: ServerDatabase | undefined, leaderOn
 
 function reasonOf(err: unknown): string {
   if (err instanceof OvsdbUnavailableError) return err.params[1] ?? err.message
-  if (err instanceof Error) return err.message
-  return String(err)
+  return errorText(err)
 }

@@ -22,6 +22,7 @@ import {
   XapiOvnError,
 } from '../errors.js'
 import { apiErrorOf } from './connection.js'
+import { errorText } from '../error-text.js'
 
 export interface Failure {
   readonly code: string
@@ -122,7 +123,7 @@ export function toFailure(err: unknown): Failure {
     return { code: err.code, params: [...err.params], message: err.message, hint: hintFor(err.code) }
   const api = apiErrorOf(err)
   if (api !== null) return failureFromCode(api.code, api.params)
-  const message = err instanceof Error ? err.message : String(err)
+  const message = errorText(err)
   return {
     code: 'OVN_INTERNAL',
     params: [message],
