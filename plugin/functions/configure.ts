@@ -10,7 +10,7 @@ import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import type { ChassisChange } from '../../lib/chassis/replies.js'
-import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl-material.js'
+import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl/index.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { withLocalDb } from './local-db.js'
@@ -28,7 +28,7 @@ export interface ConfigureResult extends ChassisChange {
 export const configure: PluginFunction = async (args, ctx): Promise<ConfigureResult> => {
   const request = parseConfigureArgs(args)
   // node:crypto and the PEM checks are loaded only when SSL material is given.
-  const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl-material.js')
+  const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl/index.js')
   const sslPlan = sslModule?.planSslMaterial(args, sslModule.sslPaths(ctx.paths.ovnEtcDir), ctx.now()) ?? null
   const hostUuid = await readHostUuid(ctx.paths.inventory)
   return withLock(ctx, 'chassis', () =>

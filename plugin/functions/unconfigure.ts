@@ -25,7 +25,7 @@ export const unconfigure: PluginFunction = async (args, ctx): Promise<Unconfigur
       let ssl: { removed: readonly string[]; optionsChanged: boolean } = { removed: [], optionsChanged: false }
       if (!dryRun) {
         if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
-        const m = await import('../../lib/chassis/ssl-material.js')
+        const m = await import('../../lib/chassis/ssl/index.js')
         ssl = m.removeSslMaterial(m.sslPaths(ctx.paths.ovnEtcDir))
         if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged)
           ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })
