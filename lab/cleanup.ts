@@ -74,11 +74,6 @@ export function registerTeardown(label: string, teardownSync: () => void): Regis
   }
 }
 
-/** Labels of everything still registered (for diagnostics and tests of the lab itself). */
-export function registeredResources(): string[] {
-  return [...entries.values()].map((e) => e.label)
-}
-
 /** Tear down everything still registered, newest first. Errors are reported, never thrown. */
 export function teardownAllSync(): void {
   const all = [...entries.entries()].reverse()

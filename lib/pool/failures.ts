@@ -32,13 +32,6 @@ export interface Failure {
   readonly hint: string | null
 }
 
-/** XAPI's "not available here" codes (Xen Orchestra treats them the same way). */
-export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
-  'HOST_OFFLINE',
-  'XENAPI_MISSING_PLUGIN',
-  'UNKNOWN_XENAPI_PLUGIN_FUNCTION',
-])
-
 const p = (params: readonly string[], i: number): string => params[i] ?? ''
 
 /** Sentences for codes that arrive as bare [code, params] (from XAPI or from the plugin). */
@@ -74,7 +67,7 @@ const HINTS: Readonly<Record<string, string>> = {
     'bring the host back (or remove it from the pool), then run the same command again; the other hosts are not affected',
   XENAPI_MISSING_PLUGIN: 'install the xapi-ovn RPM on this host: it puts ovn-chassis in /etc/xapi.d/plugins',
   UNKNOWN_XENAPI_PLUGIN_FUNCTION: 'update the xapi-ovn RPM on this host',
-  XENAPI_PLUGIN_FAILURE: 'see /var/log/ovn-chassis-plugin.log on the host',
+  XENAPI_PLUGIN_FAILURE: 'see /var/log/xapi-ovn-plugin.log on the host',
   SESSION_INVALID: 'run the command again',
   OVN_NO_TRANSPORT_PIF:
     'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP (xe pif-reconfigure-ip)',

@@ -212,10 +212,6 @@ function isArgumentError(err: unknown): boolean {
   return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code)
 }
 
-function targetUrl(target: PoolTarget): string {
-  return target.pool instanceof XapiPool ? target.pool.url : target.pool.url
-}
-
 /**
  * Set up several pools toward one OVN central at once. Every pool is read and checked before any
  * is touched (a bad option throws; tunnel addresses must be unique across all pools); a pool that
@@ -264,7 +260,7 @@ export async function setupPools(
 
     const pools = await Promise.all(
       final.map(async (p, i): Promise<PoolOutcome<SetupResult>> => {
-        const url = targets[i] === undefined ? '' : targetUrl(targets[i] as PoolTarget)
+        const url = targets[i]?.pool.url ?? ''
         if ('error' in p) return { url, ok: false, error: toFailure(p.error) }
         try {
           return { url, ok: true, result: await runSetup(p.prepared) }
