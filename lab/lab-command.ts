@@ -42,7 +42,7 @@ import { LAB_PREFIX } from './names.js'
 import { OverlayLab, PLUGIN_FILE } from './overlay-lab.js'
 import { proveOverlay } from './overlay-proof.js'
 import { sleep } from './wait.js'
-import { errnoOf, errorText } from '../lib/error-text.js'
+import { errnoOf, errorStackText, errorText } from '../lib/error-text.js'
 
 /** The entry (cli.js): the keeper is started through it too, so its command line names it. */
 const CLI_FILE = join(dirname(fileURLToPath(import.meta.url)), 'cli.js')
@@ -117,7 +117,7 @@ async function keeper(args: Args): Promise<void> {
   try {
     lab = await OverlayLab.build({ hosts: args.hosts, clustered: args.clustered, onStep: step })
   } catch (err) {
-    process.stdout.write(`build failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stdout.write(`build failed: ${errorStackText(err)}\n`)
     send({ type: 'failed', message: codedErrorText(err) })
     removeLabDir()
     process.exit(1)

@@ -9,6 +9,11 @@ export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/** The stack of an Error (its message when it has none), else the value as a string: for crash reports. */
+export function errorStackText(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err)
+}
+
 /** The errno code of a Node system error ('ENOENT', 'EPERM', ...); undefined for anything else. */
 export function errnoOf(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null || !('code' in err)) return undefined

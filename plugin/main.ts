@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from './log.js'
 import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'
-import { errorText } from '../lib/error-text.js'
+import { errorStackText, errorText } from '../lib/error-text.js'
 
 const writeStdout = process.stdout.write.bind(process.stdout) as (
   text: string,
@@ -59,9 +59,7 @@ async function main(table: Readonly<Record<string, PluginFunction>>): Promise<vo
   } catch (err) {
     // runPlugin never rejects; this is a crash of the entry itself, the one case for stderr.
     try {
-      process.stderr.write(
-        `ovn-chassis: internal crash: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      )
+      process.stderr.write(`ovn-chassis: internal crash: ${errorStackText(err)}\n`)
     } finally {
       reply(LAST_RESORT_RESPONSE)
     }
