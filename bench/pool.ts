@@ -6,6 +6,7 @@
  * re-run setup (nothing to change) and of verify, per host, and each as a ratio to 1 host in the
  * same run. BENCH_POOL_ROUNDS rounds per size (default 3).
  */
+import { errorText } from '../lib/error-text.js'
 import { setup, teardown, verify, XapiPool, type SetupOptions } from '../lib/index.js'
 import { createLabPool, type LabPool } from '../lab/pool.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
@@ -87,7 +88,7 @@ export async function benchPool(): Promise<void> {
     try {
       samples.push(await measure(n))
     } catch (err) {
-      console.log(`pool bench: ${n} hosts not measured: ${err instanceof Error ? err.message : String(err)}`)
+      console.log(`pool bench: ${n} hosts not measured: ${errorText(err)}`)
     }
   }
   const one = samples.find((s) => s.hosts === 1)

@@ -19,6 +19,7 @@
  * OVSDB unreachable (ovsdb-server not started yet, restarted): retry with backoff, log the reason
  * once per change of reason.
  */
+import { errorText } from '../lib/error-text.js'
 import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
 import { applyIfaceIds } from '../lib/chassis/iface-ids-io.js'
 import { DEFAULT_INTEGRATION_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
@@ -108,7 +109,7 @@ export class HostAgent {
       } catch (err) {
         const wait = backoffMs(attempt++)
         this.#notice('ovsdb', 'warn', `cannot reach the local OVSDB ${paths.ovsDbRemote}; retrying`, {
-          reason: err instanceof Error ? err.message : String(err),
+          reason: errorText(err),
         })
         await clock.sleep(wait, this.#stop.signal)
         continue
@@ -123,7 +124,7 @@ export class HostAgent {
         await Promise.race([closed, new Promise<void>((r) => this.#stop.signal.addEventListener('abort', () => r()))])
       } catch (err) {
         this.#notice('ovsdb', 'warn', 'lost the local OVSDB; reconnecting', {
-          reason: err instanceof Error ? err.message : String(err),
+          reason: errorText(err),
         })
       } finally {
         this.#db = undefined
@@ -163,7 +164,7 @@ export class HostAgent {
           continue
         }
         if (this.#db === db) {
-          this.#opts.log.error('pass failed', { error: err instanceof Error ? err.message : String(err) })
+          this.#opts.log.error('pass failed', { error: errorText(err) })
         }
       }
     } while (this.#dirty)

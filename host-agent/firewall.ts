@@ -10,6 +10,7 @@
  * configured; unconfigure (the plugin) closes them too. The plugin is run only when the wanted
  * set changes, not on every database event.
  */
+import { errorText } from '../lib/error-text.js'
 import { execFile } from 'node:child_process'
 import { encapPortsOf, type FirewallPort, portLabel } from '../lib/chassis/encap-ports.js'
 import { SAVED_KEY } from '../lib/chassis/keys.js'
@@ -63,7 +64,7 @@ export class FirewallPortKeeper implements FirewallKeeper {
         nowOpen.push(p)
         this.#log.info('firewall port opened', { port: portLabel(p) })
       } catch (err) {
-        failures.push(err instanceof Error ? err.message : String(err))
+        failures.push(errorText(err))
       }
     }
     for (const p of this.#open) {
@@ -73,7 +74,7 @@ export class FirewallPortKeeper implements FirewallKeeper {
         this.#log.info('firewall port closed', { port: portLabel(p) })
       } catch (err) {
         nowOpen.push(p)
-        failures.push(err instanceof Error ? err.message : String(err))
+        failures.push(errorText(err))
       }
     }
     this.#open = nowOpen

@@ -4,6 +4,7 @@
  *
  * Exit status: 0 stopped by a signal; 1 failed to start; 3 another agent runs already.
  */
+import { errorStackText } from '../lib/error-text.js'
 import { systemClock } from '../lib/clock.js'
 import { lineLogger } from '../plugin/log.js'
 import { HostAgent } from './agent.js'
@@ -49,7 +50,7 @@ main().then(
     process.exitCode = code
   },
   (err: unknown) => {
-    process.stderr.write(`xapi-ovn-host-agent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.stderr.write(`xapi-ovn-host-agent: ${errorStackText(err)}\n`)
     process.exitCode = 1
   },
 )

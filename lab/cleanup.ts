@@ -27,6 +27,7 @@ import { join } from 'node:path'
 import { run, runSync } from './exec.js'
 import { LAB_PREFIX, ownerPid } from './names.js'
 import { sleep, sleepSync } from './wait.js'
+import { errnoOf, errorText } from '../lib/error-text.js'
 
 /** A registered resource; `release()` once the owner has torn it down itself. */
 export interface Registration {
@@ -73,11 +74,6 @@ export function registerTeardown(label: string, teardownSync: () => void): Regis
   }
 }
 
-/** Labels of everything still registered (for diagnostics and tests of the lab itself). */
-export function registeredResources(): string[] {
-  return [...entries.values()].map((e) => e.label)
-}
-
 /** Tear down everything still registered, newest first. Errors are reported, never thrown. */
 export function teardownAllSync(): void {
   const all = [...entries.entries()].reverse()
@@ -86,7 +82,7 @@ export function teardownAllSync(): void {
     try {
       entry.teardownSync()
     } catch (err) {
-      process.stderr.write(`lab cleanup: ${entry.label}: ${err instanceof Error ? err.message : String(err)}\n`)
+      process.stderr.write(`lab cleanup: ${entry.label}: ${errorText(err)}\n`)
     }
   }
 }
@@ -99,7 +95,7 @@ export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    return errnoOf(err) === 'EPERM'
   }
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')

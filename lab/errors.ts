@@ -9,6 +9,7 @@
  * catch (err) { if (err instanceof CommandError) console.error(err.result.stderr) }
  * ```
  */
+import { errorText } from '../lib/error-text.js'
 
 /** Base class of every error the lab raises on purpose. */
 export class LabError extends Error {
@@ -60,11 +61,7 @@ export class SpawnError extends LabError {
   readonly argv: readonly string[]
 
   constructor(argv: readonly string[], cause: unknown) {
-    super(
-      'LAB_SPAWN_FAILED',
-      `cannot start ${argv.join(' ')}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    )
+    super('LAB_SPAWN_FAILED', `cannot start ${argv.join(' ')}: ${errorText(cause)}`, { cause })
     this.argv = argv
   }
 }
@@ -72,8 +69,7 @@ export class SpawnError extends LabError {
 /** A `waitFor` deadline passed before the condition held. */
 export class LabTimeoutError extends LabError {
   constructor(what: string, timeoutMs: number, last?: unknown) {
-    const detail =
-      last === undefined ? '' : `; last observation: ${last instanceof Error ? last.message : String(last)}`
+    const detail = last === undefined ? '' : `; last observation: ${errorText(last)}`
     super('LAB_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${detail}`, { cause: last })
   }
 }

@@ -17,6 +17,7 @@
  * ```
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process'
+import { errnoOf } from '../lib/error-text.js'
 import { CommandError, SpawnError, type CommandResult } from './errors.js'
 
 export type { CommandResult } from './errors.js'
@@ -124,7 +125,7 @@ export function runSync(file: string, args: readonly string[] = [], opts: RunOpt
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   })
-  const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT'
+  const timedOut = errnoOf(r.error) === 'ETIMEDOUT'
   if (r.error !== undefined && !timedOut) throw new SpawnError(argv, r.error)
   const result: CommandResult = {
     argv,

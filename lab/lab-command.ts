@@ -42,6 +42,7 @@ import { LAB_PREFIX } from './names.js'
 import { OverlayLab, PLUGIN_FILE } from './overlay-lab.js'
 import { proveOverlay } from './overlay-proof.js'
 import { sleep } from './wait.js'
+import { errnoOf, errorStackText, errorText } from '../lib/error-text.js'
 
 /** The entry (cli.js): the keeper is started through it too, so its command line names it. */
 const CLI_FILE = join(dirname(fileURLToPath(import.meta.url)), 'cli.js')
@@ -92,10 +93,11 @@ function send(message: KeeperMessage): void {
   if (process.connected && process.send !== undefined) process.send(message)
 }
 
-function errorText(err: unknown): string {
+/** The error's text with its code in front, for the keeper's `failed` message to its parent. */
+function codedErrorText(err: unknown): string {
   if (!(err instanceof Error)) return String(err)
-  const code = (err as { code?: unknown }).code
-  return `${typeof code === 'string' ? `${code}: ` : ''}${err.message}`
+  const code = errnoOf(err)
+  return `${code !== undefined ? `${code}: ` : ''}${err.message}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,8 +117,8 @@ async function keeper(args: Args): Promise<void> {
   try {
     lab = await OverlayLab.build({ hosts: args.hosts, clustered: args.clustered, onStep: step })
   } catch (err) {
-    process.stdout.write(`build failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-    send({ type: 'failed', message: errorText(err) })
+    process.stdout.write(`build failed: ${errorStackText(err)}\n`)
+    send({ type: 'failed', message: codedErrorText(err) })
     removeLabDir()
     process.exit(1)
   }
@@ -281,7 +283,7 @@ async function main(): Promise<number> {
   try {
     args = parseArgs(process.argv.slice(2))
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`)
+    process.stderr.write(`${errorText(err)}\n${USAGE}\n`)
     return 2
   }
   if (process.getuid?.() !== 0 && args.command !== 'help') {

@@ -37,6 +37,7 @@ import { readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { xsNetworkUuids } from '../lib/chassis/plan-configure.js'
 import { OvsdbClient } from '../lib/ovsdb/client.js'
 import { pathsFromEnv, type Env } from './context.js'
+import { errorText } from '../lib/error-text.js'
 
 export const EXIT_READY = 0
 export const EXIT_TIMEOUT = 1
@@ -154,7 +155,7 @@ export function ovsdbProbe(remote: string, timeoutMs = 5000): () => Promise<Read
       client = await OvsdbClient.connect(remote, { timeoutMs, typedDecode: false })
       return judgeBridge(await readSnapshot(client))
     } catch (err) {
-      return { state: 'unreadable', reason: err instanceof Error ? err.message : String(err) }
+      return { state: 'unreadable', reason: errorText(err) }
     } finally {
       await client?.close().catch(() => undefined)
     }

@@ -12,6 +12,7 @@ import { silentLogger, type Logger } from './log.js'
 import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'
+import { errorStackText, errorText } from '../lib/error-text.js'
 
 const writeStdout = process.stdout.write.bind(process.stdout) as (
   text: string,
@@ -29,7 +30,7 @@ function reply(text: string): void {
 }
 
 function crashReply(what: string, err: unknown): void {
-  const message = err instanceof Error ? err.message : String(err)
+  const message = errorText(err)
   log.error(what, { message, stack: err instanceof Error ? (err.stack ?? null) : null, replied })
   if (replied) return
   try {
@@ -58,16 +59,13 @@ async function main(table: Readonly<Record<string, PluginFunction>>): Promise<vo
   } catch (err) {
     // runPlugin never rejects; this is a crash of the entry itself, the one case for stderr.
     try {
-      process.stderr.write(
-        `ovn-chassis: internal crash: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      )
+      process.stderr.write(`ovn-chassis: internal crash: ${errorStackText(err)}\n`)
     } finally {
       reply(LAST_RESORT_RESPONSE)
     }
   }
 }
 
-// The dispatch table: XAPI fn name -> function. Declared once, here.
-const table: Readonly<Record<string, PluginFunction>> = { ...functions }
-
-void main(table)
+// The dispatch table (XAPI fn name -> function) is declared once, in plugin/functions/index.ts;
+// test/integration/plugin-bundle-guards.test.ts bundles this entry with a table of its own there.
+void main(functions)

@@ -4,14 +4,7 @@
  * record read is validated (lib/pool/records.ts); every failure is coded (XapiCallError keeps
  * XAPI's own code, e.g. VM_BAD_POWER_STATE, HOST_OFFLINE, DEVICE_ALREADY_EXISTS).
  */
-import {
-  InvalidArgumentError,
-  OvnNetworkError,
-  VifNotFoundError,
-  VmAmbiguousError,
-  VmNotFoundError,
-  XapiCallError,
-} from '../errors.js'
+import { InvalidArgumentError, OvnNetworkError, VmAmbiguousError, VmNotFoundError, XapiCallError } from '../errors.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import {
   parseAllRecords,
@@ -123,13 +116,6 @@ export async function findVifByUuid(xapi: XapiCalls, uuid: string): Promise<VifR
     if (isXapiCode(err, 'HANDLE_INVALID')) return null
     throw err
   }
-}
-
-/** Like findVifByUuid, but a missing VIF is OVN_VIF_NOT_FOUND. */
-export async function readVifByUuid(xapi: XapiCalls, uuid: string): Promise<VifRecord> {
-  const vif = await findVifByUuid(xapi, uuid)
-  if (vif === null) throw new VifNotFoundError(uuid)
-  return vif
 }
 
 export interface NewVif {

@@ -6,6 +6,7 @@
  */
 import { findUnixctlSocket, unixctlCall } from '../ovsdb/unixctl.js'
 import type { ControllerState } from './verify.js'
+import { errorText } from '../error-text.js'
 
 const PROBE_TIMEOUT_MS = 5_000
 
@@ -14,17 +15,13 @@ export async function probeController(ovnRundir: string): Promise<ControllerStat
   try {
     socket = await findUnixctlSocket(ovnRundir, 'ovn-controller')
   } catch (e) {
-    return { running: false, pid: null, connection: null, error: message(e) }
+    return { running: false, pid: null, connection: null, error: errorText(e) }
   }
   const pid = Number(/\.([0-9]+)\.ctl$/.exec(socket)?.[1] ?? NaN)
   try {
     const answer = await unixctlCall(socket, 'connection-status', [], { timeoutMs: PROBE_TIMEOUT_MS })
     return { running: true, pid, connection: answer.trim(), error: null }
   } catch (e) {
-    return { running: false, pid, connection: null, error: message(e) }
+    return { running: false, pid, connection: null, error: errorText(e) }
   }
-}
-
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e)
 }

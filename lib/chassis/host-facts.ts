@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
 import { InventoryError } from '../errors.js'
 import { isUuid } from './validators.js'
+import { errnoOf } from '../error-text.js'
 
 /** Parse the KEY='value' lines of xensource-inventory. */
 export function parseInventory(text: string): Map<string, string> {
@@ -26,7 +27,7 @@ export async function readHostUuid(path: string): Promise<string> {
   try {
     text = readFileSync(path, 'utf8')
   } catch (e) {
-    throw new InventoryError(path, (e as NodeJS.ErrnoException).code ?? String(e))
+    throw new InventoryError(path, errnoOf(e) ?? String(e))
   }
   const uuid = parseInventory(text).get('INSTALLATION_UUID')
   if (uuid === undefined) throw new InventoryError(path, 'no INSTALLATION_UUID')

@@ -9,29 +9,17 @@
  *   this host's ovn-controller connects to.
  * - Synchronous: one small file per call, and the plugin is a one-shot process.
  */
-import {
-  closeSync,
-  fsyncSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
+import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
+import { errnoOf } from '../error-text.js'
 import { PersistedConfigError } from '../errors.js'
+import { removeFile, writeFileAtomic } from '../fs/atomic-file-io.js'
 import { MAX_PERSISTED_BYTES, PERSISTED_FILE, type PersistedConfig, parsePersisted } from './persisted-config.js'
 
 export const DEFAULT_STATE_DIR = '/etc/xapi-ovn'
 
 export function persistedPath(stateDir: string): string {
   return join(stateDir, PERSISTED_FILE)
-}
-
-function errnoOf(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined
 }
 
 function ownerUid(): number {
@@ -77,21 +65,7 @@ export function writePersisted(stateDir: string, text: string): void {
     if ((dirStat.mode & 0o077) !== 0 || dirStat.uid !== ownerUid()) {
       throw new PersistedConfigError(stateDir, 'the directory is not owned by us with mode 700')
     }
-    const tmp = join(stateDir, `.${PERSISTED_FILE}.${process.pid}.tmp`)
-    const fd = openSync(tmp, 'w', 0o600)
-    try {
-      writeSync(fd, text)
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, path)
-    const dfd = openSync(stateDir, 'r')
-    try {
-      fsyncSync(dfd)
-    } finally {
-      closeSync(dfd)
-    }
+    writeFileAtomic(path, text, 0o600)
   } catch (err) {
     if (err instanceof PersistedConfigError) throw err
     throw new PersistedConfigError(path, `cannot write it (${errnoOf(err) ?? 'error'})`)
@@ -102,10 +76,8 @@ export function writePersisted(stateDir: string, text: string): void {
 export function removePersisted(stateDir: string): boolean {
   const path = persistedPath(stateDir)
   try {
-    unlinkSync(path)
-    return true
+    return removeFile(path)
   } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return false
     throw new PersistedConfigError(path, `cannot remove it (${errnoOf(err) ?? 'error'})`)
   }
 }

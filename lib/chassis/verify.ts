@@ -33,7 +33,7 @@ export interface ControllerState {
   readonly error: string | null
 }
 
-/** What the host's SSL material for ssl: remotes looks like (lib/chassis/ssl-material.ts inspectSslMaterial). */
+/** What the host's SSL material for ssl: remotes looks like (lib/chassis/ssl/inspect-io.ts inspectSslMaterial). */
 export interface SslFacts {
   /** xapi-ovn's material is named in ovn-controller's options file. */
   readonly configured: boolean

@@ -1,7 +1,9 @@
 /**
  * `OvsdbClient`: one JSON-RPC connection to an ovsdb-server (RFC 7047 section 4).
  *
- * Public API (what callers use; see index.ts for the full list of exports):
+ * Public API (what callers use; see index.ts for the full list of exports). The `_Server` rule
+ * is in server-database.ts, the monitor wire shapes in monitor.ts; this file is the connection
+ * and its RPC:
  *
  *   const client = await OvsdbClient.connect('unix:/var/run/openvswitch/db.sock', { timeoutMs: 5000 })
  *   const [res] = await client.transact('Open_vSwitch', [op.select('Bridge', [['name', '==', 'xapi1']])])
@@ -32,9 +34,8 @@
  */
 import { EventEmitter } from 'node:events'
 import type net from 'node:net'
+import { errorText } from '../error-text.js'
 import { OvsdbUnavailableError, InvalidArgumentError, XapiOvnError } from '../errors.js'
-import { Uuid, setItems } from './codec.js'
-import type { Atom, Value } from './codec.js'
 import {
   OvsdbProtocolError,
   OvsdbRequestTimeoutError,
@@ -42,13 +43,23 @@ import {
   ovsdbErrorFromWire,
 } from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
-import { encodeCondition, encodeTransact, op } from './operations.js'
-import type { Condition, Operation, ResultsOf } from './operations.js'
+import { decodeTableUpdates, encodeMonitorRequests } from './monitor.js'
+import type { MonitorCondRequest, MonitorRequest, TableUpdates, TableUpdates2 } from './monitor.js'
+import { encodeTransact } from './operations.js'
+import type { Operation, ResultsOf } from './operations.js'
 import { formatRemote, openSocket, parseRemotes } from './remote.js'
 import type { Remote, SslOptions } from './remote.js'
 import { decodeTransactResults } from './results.js'
-import { decodeRow, parseDatabaseSchema } from './schema.js'
-import type { DatabaseSchema, Row, TableSchema } from './schema.js'
+import { parseDatabaseSchema } from './schema.js'
+import type { DatabaseSchema } from './schema.js'
+import {
+  WATCHED_SERVER_COLUMNS,
+  selectServerDatabase,
+  serverDatabaseFromRow,
+  serverUpdateProblems,
+  usabilityProblem,
+  type ServerDatabase,
+} from './server-database.js'
 
 export const DEFAULT_TIMEOUT_MS = 10_000
 
@@ -82,41 +93,6 @@ export interface RequestOptions {
   readonly timeoutMs?: number
 }
 
-export interface MonitorSelect {
-  readonly initial?: boolean
-  readonly insert?: boolean
-  readonly delete?: boolean
-  readonly modify?: boolean
-}
-
-/** `<monitor-request>`: which columns (default all) and which kinds of change. */
-export interface MonitorRequest {
-  readonly columns?: readonly string[]
-  readonly select?: MonitorSelect
-}
-
-/** `<monitor-cond-request>`: a monitor request with a condition on the rows. */
-export interface MonitorCondRequest extends MonitorRequest {
-  readonly where?: readonly Condition[]
-}
-
-/** `update` notification: per table, per row UUID, old and/or new row. */
-export interface RowUpdate {
-  readonly old?: Row
-  readonly new?: Row
-}
-export type TableUpdates = Record<string, Record<string, RowUpdate>>
-
-/** `update2` notification: per table, per row UUID, exactly one of these members. */
-export interface RowUpdate2 {
-  readonly initial?: Row
-  readonly insert?: Row
-  /** The changed columns only; for sets and maps the elements that changed (RFC 7047bis). */
-  readonly modify?: Row
-  readonly delete?: true
-}
-export type TableUpdates2 = Record<string, Record<string, RowUpdate2>>
-
 export interface MonitorOptions extends RequestOptions {
   /** Called if a notification cannot be decoded or the update handler throws (default: log). */
   readonly onError?: (err: unknown) => void
@@ -130,17 +106,6 @@ export interface Monitor<U> {
   readonly initial: U
   /** monitor_cancel; idempotent. */
   cancel(options?: RequestOptions): Promise<void>
-}
-
-/** `_Server.Database` row of one database (ovsdb-server(5)). */
-export interface ServerDatabase {
-  readonly name: string
-  readonly model: 'standalone' | 'clustered' | 'relay' | string
-  readonly connected: boolean
-  readonly leader: boolean
-  readonly sid?: Uuid
-  readonly cid?: Uuid
-  readonly index?: number
 }
 
 interface Pending {
@@ -266,19 +231,11 @@ export class OvsdbClient extends EventEmitter {
    */
   private async watchServerDatabase(db: string, leaderOnly: boolean): Promise<void> {
     const check = (updates: TableUpdates): void => {
-      for (const u of Object.values(updates.Database ?? {})) {
-        const row = u.new ?? u.old
-        if (!row || setItems(row.name)[0] !== db) continue
-        const problem = usabilityProblem(db, u.new ? serverDatabaseFromRow(u.new) : undefined, leaderOnly)
-        if (problem !== undefined) this.fail(new OvsdbUnavailableError(this.remote, problem))
-      }
+      const [problem] = serverUpdateProblems(updates, db, leaderOnly)
+      if (problem !== undefined) this.fail(new OvsdbUnavailableError(this.remote, problem))
     }
     try {
-      const mon = await this.monitor(
-        '_Server',
-        { Database: { columns: ['name', 'model', 'connected', 'leader'] } },
-        check,
-      )
+      const mon = await this.monitor('_Server', { Database: { columns: [...WATCHED_SERVER_COLUMNS] } }, check)
       check(mon.initial) // closes the window between whyNotUsable() and the monitor
     } catch (err) {
       if (err instanceof OvsdbUnknownDatabaseError) return
@@ -363,15 +320,7 @@ export class OvsdbClient extends EventEmitter {
     onUpdate: (updates: U) => void,
     options: MonitorOptions,
   ): Promise<Monitor<U>> {
-    const wireRequests: Record<string, unknown> = {}
-    for (const [table, req] of Object.entries(requests)) {
-      const list = (Array.isArray(req) ? req : [req]) as readonly MonitorCondRequest[]
-      wireRequests[table] = list.map((r) => ({
-        ...(r.columns ? { columns: [...r.columns] } : {}),
-        ...(r.select ? { select: { ...r.select } } : {}),
-        ...(r.where ? { where: r.where.map(encodeCondition) } : {}),
-      }))
-    }
+    const wireRequests = encodeMonitorRequests(requests)
     const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
     const id = `m${this.nextMonitor++}`
     const onError =
@@ -380,7 +329,7 @@ export class OvsdbClient extends EventEmitter {
     const entry: MonitorEntry = {
       db,
       version,
-      onUpdate: (raw: never) => onUpdate(this.decodeUpdates(raw, version, schema) as U),
+      onUpdate: (raw: never) => onUpdate(decodeTableUpdates(raw, version, schema, this.remote) as U),
       onError,
     }
     // Registered before sending, so no notification that follows the reply can be missed.
@@ -394,7 +343,7 @@ export class OvsdbClient extends EventEmitter {
     }
     let initial: U
     try {
-      initial = this.decodeUpdates(initialRaw, version, schema) as U
+      initial = decodeTableUpdates(initialRaw, version, schema, this.remote) as U
     } catch (err) {
       // Do not leave a monitor running that nobody can cancel.
       this.monitorCancel(id).catch(() => undefined)
@@ -419,34 +368,6 @@ export class OvsdbClient extends EventEmitter {
     await this.request('monitor_cancel', [id], options)
   }
 
-  private decodeUpdates(
-    raw: unknown,
-    version: 1 | 2,
-    schema: DatabaseSchema | undefined,
-  ): TableUpdates | TableUpdates2 {
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-      throw this.protocol('table updates must be an object')
-    const out: Record<string, Record<string, Record<string, unknown>>> = {}
-    for (const [tableName, rows] of Object.entries(raw as Record<string, unknown>)) {
-      if (rows === null || typeof rows !== 'object' || Array.isArray(rows))
-        throw this.protocol(`updates of table ${tableName} must be an object`)
-      const table: TableSchema | undefined = schema?.tables.get(tableName)
-      const tableOut: Record<string, Record<string, unknown>> = {}
-      for (const [rowUuid, update] of Object.entries(rows as Record<string, unknown>)) {
-        if (update === null || typeof update !== 'object' || Array.isArray(update))
-          throw this.protocol(`update of ${tableName} ${rowUuid} must be an object`)
-        const u = update as Record<string, unknown>
-        const decoded: Record<string, unknown> = {}
-        const members = version === 1 ? ['old', 'new'] : ['initial', 'insert', 'modify']
-        for (const m of members) if (u[m] !== undefined) decoded[m] = decodeRow(u[m], table)
-        if (version === 2 && 'delete' in u) decoded.delete = true
-        tableOut[rowUuid] = decoded
-      }
-      out[tableName] = tableOut
-    }
-    return out as TableUpdates | TableUpdates2
-  }
-
   /** echo: the server returns the params; resolves with them. */
   async echo(params: readonly unknown[] = [], options: RequestOptions = {}): Promise<unknown[]> {
     const result = await this.request('echo', [...params], options)
@@ -456,11 +377,7 @@ export class OvsdbClient extends EventEmitter {
 
   /** The `_Server.Database` row for `db`, or undefined if this server does not serve it. */
   async serverDatabase(db: string, options: RequestOptions = {}): Promise<ServerDatabase | undefined> {
-    const [res] = await this.transact(
-      '_Server',
-      [op.select('Database', [['name', '==', db]], ['name', 'model', 'connected', 'leader', 'sid', 'cid', 'index'])],
-      options,
-    )
+    const [res] = await this.transact('_Server', [selectServerDatabase(db)], options)
     const row = res.rows[0]
     return row ? serverDatabaseFromRow(row) : undefined
   }
@@ -627,32 +544,7 @@ export class OvsdbClient extends EventEmitter {
   }
 }
 
-function serverDatabaseFromRow(row: Row): ServerDatabase {
-  const one = (v: Value | undefined): Atom | undefined => (v instanceof Map ? undefined : setItems(v)[0])
-  const sid = one(row.sid)
-  const cid = one(row.cid)
-  const index = one(row.index)
-  return {
-    name: String(one(row.name)),
-    model: String(one(row.model)),
-    connected: one(row.connected) === true,
-    leader: one(row.leader) === true,
-    ...(sid instanceof Uuid ? { sid } : {}),
-    ...(cid instanceof Uuid ? { cid } : {}),
-    ...(typeof index === 'number' ? { index } : {}),
-  }
-}
-
-/** Why a server whose `_Server.Database` row for `db` is `info` should not be used (undefined: fine). */
-function usabilityProblem(db: string, info: ServerDatabase | undefined, leaderOnly: boolean): string | undefined {
-  if (!info) return `database ${db} is not served here`
-  if (info.model === 'clustered' && !info.connected) return `database ${db} is not connected to its cluster`
-  if (leaderOnly && !info.leader) return `not the leader of database ${db} (model ${info.model})`
-  return undefined
-}
-
 function reasonOf(err: unknown): string {
   if (err instanceof OvsdbUnavailableError) return err.params[1] ?? err.message
-  if (err instanceof Error) return err.message
-  return String(err)
+  return errorText(err)
 }

@@ -149,16 +149,6 @@ export function namedUuid(name: string): NamedUuid {
   return new NamedUuid(name)
 }
 
-export function isAtom(value: unknown): value is Atom {
-  return (
-    typeof value === 'string' ||
-    typeof value === 'number' ||
-    typeof value === 'boolean' ||
-    value instanceof Uuid ||
-    value instanceof NamedUuid
-  )
-}
-
 export function atomEquals(a: Atom, b: Atom): boolean {
   if (a instanceof Uuid || a instanceof NamedUuid) return a.equals(b)
   return a === b

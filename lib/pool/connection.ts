@@ -8,6 +8,7 @@
  * events: the driver reads what it needs when it needs it.
  */
 import { createClient, type Xapi } from 'xen-api'
+import { errorText } from '../error-text.js'
 import {
   InvalidArgumentError,
   TimeoutError,
@@ -131,21 +132,17 @@ export function apiErrorOf(err: unknown): { code: string; params: string[] } | n
   return { code, params: params.map((p) => (typeof p === 'string' ? p : (JSON.stringify(p) ?? String(p)))) }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 /** Turn a transport-level failure (no API error) into a coded error. */
 function transportError(err: unknown, url: string): XapiCertificateError | XapiUnreachableError | TimeoutError | null {
   for (const e of errorChain(err)) {
     const code = typeof e.code === 'string' ? e.code : undefined
     if (code !== undefined && TLS_CODES.has(code))
-      return new XapiCertificateError(url, `${code}: ${messageOf(e)}`, { cause: err })
+      return new XapiCertificateError(url, `${code}: ${errorText(e)}`, { cause: err })
   }
   for (const e of errorChain(err)) {
     const code = typeof e.code === 'string' ? e.code : undefined
     if (code !== undefined && (/^E[A-Z]+$/.test(code) || code.startsWith('UND_ERR') || code.startsWith('ERR_'))) {
-      return new XapiUnreachableError(url, `${code}: ${messageOf(e)}`, { cause: err })
+      return new XapiUnreachableError(url, `${code}: ${errorText(e)}`, { cause: err })
     }
   }
   const first = errorChain(err)[0]
@@ -205,7 +202,7 @@ export class XapiPool {
         httpInactivityTimeout: pluginMs + 660_000,
       })
     } catch (err) {
-      throw new InvalidArgumentError('url', redactUrl(options.url), messageOf(err))
+      throw new InvalidArgumentError('url', redactUrl(options.url), errorText(err))
     }
     try {
       await client.connect()
@@ -216,7 +213,7 @@ export class XapiPool {
       if (api !== null && api.code === 'SESSION_INVALID' && options.sessionId !== undefined)
         throw new XapiAuthError(url, '(session id)', { cause: err })
       if (api !== null) throw new XapiCallError('session.login_with_password', api.code, api.params, { cause: err })
-      throw transportError(err, url) ?? new XapiUnreachableError(url, messageOf(err), { cause: err })
+      throw transportError(err, url) ?? new XapiUnreachableError(url, errorText(err), { cause: err })
     }
     return new XapiPool(client, { url, user, callTimeoutMs: callMs, pluginTimeoutMs: pluginMs })
   }
@@ -234,7 +231,7 @@ export class XapiPool {
         throw new TimeoutError(`XAPI ${method}`, Math.round(this.timeoutFor(method, args) / 1000))
       throw (
         transportError(err, this.url) ??
-        new XapiUnreachableError(this.url, `${method}: ${messageOf(err)}`, { cause: err })
+        new XapiUnreachableError(this.url, `${method}: ${errorText(err)}`, { cause: err })
       )
     }
   }

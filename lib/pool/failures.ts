@@ -22,6 +22,7 @@ import {
   XapiOvnError,
 } from '../errors.js'
 import { apiErrorOf } from './connection.js'
+import { errorText } from '../error-text.js'
 
 export interface Failure {
   readonly code: string
@@ -30,13 +31,6 @@ export interface Failure {
   /** What to do about it, when we know. */
   readonly hint: string | null
 }
-
-/** XAPI's "not available here" codes (Xen Orchestra treats them the same way). */
-export const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
-  'HOST_OFFLINE',
-  'XENAPI_MISSING_PLUGIN',
-  'UNKNOWN_XENAPI_PLUGIN_FUNCTION',
-])
 
 const p = (params: readonly string[], i: number): string => params[i] ?? ''
 
@@ -73,7 +67,7 @@ const HINTS: Readonly<Record<string, string>> = {
     'bring the host back (or remove it from the pool), then run the same command again; the other hosts are not affected',
   XENAPI_MISSING_PLUGIN: 'install the xapi-ovn RPM on this host: it puts ovn-chassis in /etc/xapi.d/plugins',
   UNKNOWN_XENAPI_PLUGIN_FUNCTION: 'update the xapi-ovn RPM on this host',
-  XENAPI_PLUGIN_FAILURE: 'see /var/log/ovn-chassis-plugin.log on the host',
+  XENAPI_PLUGIN_FAILURE: 'see /var/log/xapi-ovn-plugin.log on the host',
   SESSION_INVALID: 'run the command again',
   OVN_NO_TRANSPORT_PIF:
     'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP (xe pif-reconfigure-ip)',
@@ -122,7 +116,7 @@ export function toFailure(err: unknown): Failure {
     return { code: err.code, params: [...err.params], message: err.message, hint: hintFor(err.code) }
   const api = apiErrorOf(err)
   if (api !== null) return failureFromCode(api.code, api.params)
-  const message = err instanceof Error ? err.message : String(err)
+  const message = errorText(err)
   return {
     code: 'OVN_INTERNAL',
     params: [message],

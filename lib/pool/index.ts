@@ -1,28 +1,17 @@
 /** The pool driver's public surface (re-exports only). */
 export { XapiPool, normalizeXapiUrl, redactUrl } from './connection.js'
 export type { ConnectOptions, PoolState, XapiCaller } from './connection.js'
-export {
-  setup,
-  prepareSetup,
-  runSetup,
-  setupPools,
-  verify,
-  status,
-  teardown,
-  DEFAULT_CONCURRENCY,
-  MAX_CONCURRENCY,
-  MAX_WAIT_SECONDS,
-} from './driver.js'
-export type {
-  PoolTarget,
-  PreparedSetup,
-  RunOptions,
-  SetupOptions,
-  StatusOptions,
-  TeardownOptions,
-  VerifyOptions,
-} from './driver.js'
-export { toFailure, failureFromCode, hintFor, UNAVAILABLE_CODES } from './failures.js'
+export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAIT_SECONDS } from './run.js'
+export type { RunOptions } from './run.js'
+export { setup, prepareSetup, runSetup, setupPools } from './setup.js'
+export type { PoolTarget, PreparedSetup, SetupOptions } from './setup.js'
+export { verify } from './verify.js'
+export type { VerifyOptions } from './verify.js'
+export { status } from './status.js'
+export type { StatusOptions } from './status.js'
+export { teardown } from './teardown.js'
+export type { TeardownOptions } from './teardown.js'
+export { toFailure, failureFromCode, hintFor } from './failures.js'
 export type { Failure } from './failures.js'
 export { selectNetwork, findNetwork, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY } from './ovn-network.js'
 export type { NetworkSelection } from './ovn-network.js'

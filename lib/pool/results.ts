@@ -132,8 +132,6 @@ export interface TeardownResult {
   readonly changed: boolean
 }
 
-export type PoolResult = SetupResult | VerifyResult | StatusResult | TeardownResult
-
 /** One pool of a multi-pool run: its result, or why the pool could not be worked on at all. */
 export type PoolOutcome<R> =
   | { readonly url: string; readonly ok: true; readonly result: R }

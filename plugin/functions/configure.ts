@@ -13,7 +13,7 @@ import { serializePersisted } from '../../lib/chassis/persisted-config.js'
 import { persistedPath, removePersisted, writePersisted } from '../../lib/chassis/persisted-config-io.js'
 import type { ChassisChange } from '../../lib/chassis/replies.js'
 import { readFileSync } from 'node:fs'
-import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl-material.js'
+import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl/index.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { withLocalDb } from './local-db.js'
@@ -31,7 +31,7 @@ export interface ConfigureResult extends ChassisChange {
 export const configure: PluginFunction = async (args, ctx): Promise<ConfigureResult> => {
   const request = parseConfigureArgs(args)
   // node:crypto and the PEM checks are loaded only when SSL material is given.
-  const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl-material.js')
+  const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl/index.js')
   const sslPlan = sslModule?.planSslMaterial(args, sslModule.sslPaths(ctx.paths.ovnEtcDir), ctx.now()) ?? null
   const hostUuid = await readHostUuid(ctx.paths.inventory)
   return withLock(ctx, 'chassis', () =>

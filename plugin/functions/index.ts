@@ -1,5 +1,6 @@
 /**
- * The plugin's functions, by the name callers pass as fn. plugin/main.ts dispatches on this table.
+ * The plugin's functions, by the name callers pass as fn. The dispatch table,
+ * declared once here; plugin/main.ts dispatches on it.
  * `service` is loaded on first use: it needs node:child_process, which the chassis functions do
  * not, and every module loaded at start-up costs every call.
  */

@@ -31,7 +31,7 @@ export const unconfigure: PluginFunction = async (args, ctx): Promise<Unconfigur
         if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
         // After the keys are gone, so a reboot in between re-applies nothing half.
         persistedRemoved = removePersisted(ctx.paths.stateDir)
-        const m = await import('../../lib/chassis/ssl-material.js')
+        const m = await import('../../lib/chassis/ssl/index.js')
         ssl = m.removeSslMaterial(m.sslPaths(ctx.paths.ovnEtcDir))
         if (plan.changed || ssl.removed.length > 0 || ssl.optionsChanged)
           ctx.log.info('unconfigured', { changes: plan.changes, sslRemoved: ssl.removed })

@@ -29,7 +29,7 @@ async function bootWaitLoaded(): Promise<boolean | null> {
 export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<VerifyReport> {
   const snapshot = await withLocalDb(ctx, readSnapshot)
   const controller = await probeController(ctx.paths.ovnRundir)
-  const sslMaterial = await import('../../lib/chassis/ssl-material.js')
+  const sslMaterial = await import('../../lib/chassis/ssl/index.js')
   const ssl = sslMaterial.inspectSslMaterial(sslMaterial.sslPaths(ctx.paths.ovnEtcDir), ctx.now())
   return verifyChassis(snapshot, {
     hostUuid,

@@ -7,7 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
-import type { TableUpdates2 } from '../../lib/ovsdb/client.js'
+import type { TableUpdates2 } from '../../lib/ovsdb/monitor.js'
 import { attachPorts, connectNorthbound, detachPorts, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
 import { waitFor } from '../../lab/wait.js'
 import { NbDatabase } from './nb-server.js'

@@ -7,7 +7,7 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
-import type { TableUpdates2 } from '../../lib/ovsdb/client.js'
+import type { TableUpdates2 } from '../../lib/ovsdb/monitor.js'
 import {
   addLocalnetPort,
   attachPorts,

@@ -9,7 +9,8 @@ import { InvalidArgumentError, OvsdbUnavailableError } from '../../lib/errors.js
 import { NamedUuid, OvsdbSet, Uuid, ovsdbMap, set, setItems, stringMap } from '../../lib/ovsdb/codec.js'
 import type { Value } from '../../lib/ovsdb/codec.js'
 import { OvsdbClient } from '../../lib/ovsdb/client.js'
-import type { OvsdbLogger, TableUpdates, TableUpdates2 } from '../../lib/ovsdb/client.js'
+import type { OvsdbLogger } from '../../lib/ovsdb/client.js'
+import type { TableUpdates, TableUpdates2 } from '../../lib/ovsdb/monitor.js'
 import {
   OvsdbError,
   OvsdbRequestTimeoutError,

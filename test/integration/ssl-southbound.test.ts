@@ -21,7 +21,7 @@ import {
   removeSslMaterial,
   sslPaths,
   type SslPaths,
-} from '../../lib/chassis/ssl-material.js'
+} from '../../lib/chassis/ssl/index.js'
 import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
 import {
   controllerAppctl,

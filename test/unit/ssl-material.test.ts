@@ -13,13 +13,13 @@ import {
   removeSslMaterial,
   sslOptionsIn,
   sslPaths,
-  writeFileAtomic,
+  writeSslFile,
   MAX_PEM_CHARS,
   REDACTED,
   SslMaterialError,
   SslPlan,
   type SslPaths,
-} from '../../lib/chassis/ssl-material.js'
+} from '../../lib/chassis/ssl/index.js'
 import { XapiOvnError } from '../../lib/errors.js'
 import { registerTeardown } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'
@@ -482,7 +482,7 @@ test('inspect reports a key file with a loose mode and an expired certificate', 
   const plan = planSslMaterial(args(client), paths)
   assert.ok(plan !== null)
   applySslPlan(plan)
-  writeFileAtomic(paths.privateKey, client.keyPem, 0o644)
+  writeSslFile(paths.privateKey, client.keyPem, 0o644)
   const seen = inspectSslMaterial(paths, new Date(Date.now() + 60 * DAY))
   assert.equal(seen.configured, true)
   assert.match(seen.problems.join('\n'), /mode 0644, not 0600/)
@@ -496,7 +496,7 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
   const { root } = scratch(t)
   const target = join(root, 'missing-dir', 'f.pem')
   assert.throws(
-    () => writeFileAtomic(target, 'x', 0o600),
+    () => writeSslFile(target, 'x', 0o600),
     (e: unknown) =>
       e instanceof SslMaterialError &&
       e.code === 'OVN_SSL_MATERIAL' &&

@@ -1,0 +1,114 @@
+/**
+ * Files replaced whole and atomically, for anything that persists a small file a reader must
+ * never see half-written: the SSL material and ovn-controller's options file
+ * (lib/chassis/ssl/files-io.ts), a host agent's configuration. Errors are Node's own (with their
+ * errno `code`); callers wrap them in their domain error.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { errnoOf } from '../error-text.js'
+
+/** The UTF-8 text of `path`; null when it does not exist. */
+export function readFileIfExists(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return null
+    throw err
+  }
+}
+
+/** fsync a directory, so a rename or unlink in it survives a crash. */
+export function fsyncDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY)
+    fsyncSync(fd)
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/**
+ * Replace `path` atomically: a new file in the same directory, created with `mode` (and chmod'ed
+ * to it before any byte is written, whatever the umask), written, fsync'ed, renamed over `path`,
+ * then the directory fsync'ed. A reader sees the old content or the new, never a mix, and a
+ * secret is never readable by others, not even for an instant. On failure the temporary file is
+ * gone and `path` is untouched.
+ */
+export function writeFileAtomic(path: string, content: string, mode: number): void {
+  const dir = dirname(path)
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  let fd: number | undefined
+  try {
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode)
+    fchmodSync(fd, mode)
+    const bytes = Buffer.from(content, 'utf8')
+    let off = 0
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off)
+    fsyncSync(fd)
+    closeSync(fd)
+    fd = undefined
+    renameSync(tmp, path)
+  } catch (err) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd)
+      } catch {
+        // already failing
+      }
+    }
+    try {
+      unlinkSync(tmp)
+    } catch {
+      // never created, or already renamed
+    }
+    throw err
+  }
+  fsyncDir(dir)
+}
+
+/**
+ * Whether `path` already holds exactly `content` with exactly `mode` and our owner, so a write
+ * that would change nothing can be skipped. Any error (no file, a symlink) answers false.
+ */
+export function fileHolds(path: string, content: string, mode: number): boolean {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+    const st = fstatSync(fd)
+    if (!st.isFile() || (st.mode & 0o7777) !== mode) return false
+    if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return false
+    return readFileSync(fd, 'utf8') === content
+  } catch {
+    return false
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Remove `path` and fsync its directory; false when it was not there (idempotent removal). */
+export function removeFile(path: string): boolean {
+  try {
+    unlinkSync(path)
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return false
+    throw err
+  }
+  fsyncDir(dirname(path))
+  return true
+}
