@@ -242,3 +242,68 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
     })
   }
 })
+
+describe('configure owns system-id only when it set it', () => {
+  let underlay: Underlay
+  let host: LabHost
+  const systemId = async () =>
+    (await host.vsctl('--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:system-id')).trim().replace(/"/g, '')
+
+  before(async () => {
+    underlay = await Underlay.create()
+    host = await LabHost.create({ name: 'cfg2' })
+    await host.createBridge('xenbr0', { networkUuids: [MGMT_NET] })
+    await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
+    await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
+  })
+  after(async () => {
+    await host?.destroy()
+    await underlay?.destroy()
+  })
+
+  test('absent before: set once, kept by identical calls, removed by unconfigure', async () => {
+    await host.vsctl('--no-wait', 'remove', 'Open_vSwitch', '.', 'external_ids', 'system-id')
+    const original = await host.dumpConfig()
+    assert.equal((await value<ConfigureValue>(host, 'configure', ARGS)).changed, true)
+    assert.equal(await systemId(), host.uuid)
+    const configured = await host.dumpConfig()
+    for (let i = 0; i < 2; i++) {
+      const again = await value<ConfigureValue>(host, 'configure', ARGS)
+      assert.equal(again.changed, false)
+      assert.deepEqual(again.changes, [])
+      assert.equal(await host.dumpConfig(), configured)
+    }
+    assert.equal((await value<ConfigureValue>(host, 'unconfigure')).changed, true)
+    assert.equal(await systemId(), '')
+    assert.equal(await host.dumpConfig(), original)
+  })
+
+  test('another id before: force-system-id replaces it once, identical calls keep it, unconfigure puts it back', async () => {
+    await host.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'external_ids:system-id=not-the-host')
+    const original = await host.dumpConfig()
+    const forced = { ...ARGS, 'force-system-id': 'true' }
+    assert.equal((await value<ConfigureValue>(host, 'configure', forced)).changed, true)
+    assert.equal(await systemId(), host.uuid)
+    const configured = await host.dumpConfig()
+    for (const args of [forced, forced, ARGS]) {
+      const again = await value<ConfigureValue>(host, 'configure', args)
+      assert.equal(again.changed, false)
+      assert.equal(await host.dumpConfig(), configured)
+    }
+    assert.equal((await value<ConfigureValue>(host, 'unconfigure')).changed, true)
+    assert.equal(await systemId(), 'not-the-host')
+    assert.equal(await host.dumpConfig(), original)
+  })
+
+  test('the host UUID before: not taken over, and still there after unconfigure', async () => {
+    await host.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', `external_ids:system-id=${host.uuid}`)
+    const original = await host.dumpConfig()
+    await value<ConfigureValue>(host, 'configure', { ...ARGS, 'force-system-id': 'true' })
+    const configured = await host.dumpConfig()
+    assert.equal((await value<ConfigureValue>(host, 'configure', ARGS)).changed, false)
+    assert.equal(await host.dumpConfig(), configured)
+    await value<ConfigureValue>(host, 'unconfigure')
+    assert.equal(await systemId(), host.uuid)
+    assert.equal(await host.dumpConfig(), original)
+  })
+})
