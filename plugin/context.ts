@@ -27,6 +27,8 @@ export interface PluginContext {
   /** The call's log (lines carry fn=<name>); never stdout. */
   readonly log: Logger
   readonly now: () => Date
+  /** Wait this many ms (the pause before a retry); a fake in tests, so no test waits on a timer. */
+  readonly sleep: (ms: number) => Promise<void>
 }
 
 /**
@@ -60,11 +62,19 @@ export function pathsFromEnv(env: Env): PluginPaths {
  * The context of one plugin run. Without `overrides.log` this opens the log file named by
  * $XAPI_OVN_PLUGIN_LOG (default /var/log/xapi-ovn-plugin.log).
  */
-export function contextFromEnv(env: Env, overrides: { log?: Logger; now?: () => Date } = {}): PluginContext {
+export function contextFromEnv(
+  env: Env,
+  overrides: { log?: Logger; now?: () => Date; sleep?: (ms: number) => Promise<void> } = {},
+): PluginContext {
   const now = overrides.now ?? (() => new Date())
   return {
     paths: pathsFromEnv(env),
     log: overrides.log ?? openFileLogger(logPathFromEnv(env), { now }),
     now,
+    sleep: overrides.sleep ?? realSleep,
   }
+}
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -28,6 +28,7 @@ beforeEach(() => {
     },
     log: m.log,
     now: () => new Date(),
+    sleep: async () => {},
   }
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
