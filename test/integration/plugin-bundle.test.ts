@@ -62,19 +62,31 @@ function expectOneReply(r: ReturnType<typeof spawnSync>): Reply {
   return v
 }
 
-const runtimes: Array<[string, (args: string[]) => ReturnType<typeof spawnSync>]> = [
+/** What a run may change: variables added to the environment, and how long to wait at most. */
+interface RunOptions {
+  readonly env?: Readonly<Record<string, string>>
+  readonly timeout?: number
+}
+
+const runtimes: Array<[string, (args: string[], options?: RunOptions) => ReturnType<typeof spawnSync>]> = [
   [
     'exec through the shebang (current Node)',
-    (args) => spawnSync(plugin, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }),
+    (args, options = {}) =>
+      spawnSync(plugin, args, {
+        env: { ...env, ...options.env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: options.timeout ?? 120_000,
+      }),
   ],
   [
     'Node 16.20',
-    (args) =>
+    (args, options = {}) =>
       spawnSync(node16, [plugin, ...args], {
-        env,
+        env: { ...env, ...options.env },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
+        timeout: options.timeout ?? 120_000,
       }),
   ],
 ]
@@ -142,6 +154,19 @@ for (const [runtime, run] of runtimes) {
         'OVN_INVALID_REQUEST',
         'argument "ovn-remote" is 120000 characters long (at most 65536)',
       ])
+    })
+
+    test('a log path that is a FIFO nobody reads: the plugin still answers, and exits', () => {
+      const fifo = join(dir, `log-fifo-${runtime.replace(/\W/g, '')}`)
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
+      // Opening a FIFO for writing blocks until a reader comes: a plugin that did would never
+      // exit. The bound is only there to turn such a hang into a failure (xapi has no timeout).
+      const r = run([request('no-such-function')], { env: { XAPI_OVN_PLUGIN_LOG: fifo }, timeout: 20_000 })
+      assert.deepEqual(expectOneReply(r), {
+        Status: 'Failure',
+        ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'],
+      })
+      assert.ok(statSync(fifo).isFIFO(), 'the FIFO is left as it was')
     })
 
     for (const fn of ['configure', 'verify', 'status', 'unconfigure']) {
