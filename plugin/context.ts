@@ -4,6 +4,8 @@
  * plugin only PATH, so in production every path is the default and the overrides exist for the
  * lab (emulated hosts in network namespaces, each with its own run directories) and tests.
  */
+import { statSync } from 'node:fs'
+import { OvsdbUnavailableError } from '../lib/errors.js'
 import { openFileLogger, logPathFromEnv } from './log.js'
 import type { Logger } from './log.js'
 
@@ -77,4 +79,22 @@ export function contextFromEnv(
 
 function realSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * The answer when the Open vSwitch run directory is not there, else null. ovs-ctl creates it when
+ * it starts ovsdb-server (it holds db.sock, and our lock files), so without it nothing of this
+ * host's OVSDB can be reached: OVN_OVSDB_UNAVAILABLE, naming the directory and what to check,
+ * rather than the bare ENOENT of whichever file we tried first.
+ */
+export function missingOvsRundir(paths: PluginPaths): OvsdbUnavailableError | null {
+  try {
+    if (statSync(paths.ovsRundir).isDirectory()) return null
+  } catch {
+    // absent, or not reachable: either way not a run directory we can use
+  }
+  return new OvsdbUnavailableError(
+    paths.ovsDbRemote,
+    `the Open vSwitch run directory ${paths.ovsRundir} does not exist: Open vSwitch is not running on this host (systemctl status openvswitch), or OVS_RUNDIR names another directory`,
+  )
 }

@@ -13,11 +13,12 @@
  * since given to an unrelated process from a live owner: a pid alone would keep that lock BUSY
  * until the unrelated process exits.
  * The lock is released (removed, if it is still ours) when `fn` settles, whatever the outcome.
+ * Without the run directory there is no Open vSwitch to lock against: OVN_OVSDB_UNAVAILABLE.
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { BusyError, InternalError } from '../lib/errors.js'
-import type { PluginContext } from './context.js'
+import { missingOvsRundir, type PluginContext } from './context.js'
 
 const LOCK_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/
 
@@ -122,6 +123,8 @@ function acquire(ctx: PluginContext, name: string, path: string): void {
       closeSync(fd)
     }
   } catch (err) {
+    const missing = errno(err) === 'ENOENT' || errno(err) === 'ENOTDIR' ? missingOvsRundir(ctx.paths) : null
+    if (missing !== null) throw missing
     throw new InternalError(`cannot create the ${name} lock in ${ctx.paths.ovsRundir}: ${(err as Error).message}`, {
       cause: err,
     })

@@ -5,7 +5,16 @@ import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { builtinModules } from 'node:module'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -167,6 +176,29 @@ for (const [runtime, run] of runtimes) {
         ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'],
       })
       assert.ok(statSync(fifo).isFIFO(), 'the FIFO is left as it was')
+    })
+
+    test('without the Open vSwitch run directory every OVSDB function answers OVN_OVSDB_UNAVAILABLE naming it', () => {
+      const missing = join(dir, 'no-such-run-ovs')
+      const inventory = join(dir, 'inventory-with-uuid')
+      writeFileSync(inventory, "INSTALLATION_UUID='8b7b4f9e-2f0a-4c1e-9d55-0a1b2c3d4e5f'\n")
+      const calls: [string, Record<string, string>][] = [
+        ['configure', { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi1' }],
+        ['unconfigure', {}],
+        ['repair', {}],
+        ['verify', {}],
+        ['status', {}],
+      ]
+      for (const [fn, args] of calls) {
+        const v = expectOneReply(
+          run([request(fn, args)], { env: { OVS_RUNDIR: missing, XENSOURCE_INVENTORY: inventory } }),
+        )
+        assert.equal(v.Status, 'Failure', fn)
+        const [code, remote, reason] = v.ErrorDescription ?? []
+        assert.equal(code, 'OVN_OVSDB_UNAVAILABLE', `${fn}: ${JSON.stringify(v.ErrorDescription)}`)
+        assert.equal(remote, `unix:${missing}/db.sock`, fn)
+        assert.ok((reason ?? '').includes(`${missing} does not exist: Open vSwitch is not running on this host`), fn)
+      }
     })
 
     for (const fn of ['configure', 'verify', 'status', 'unconfigure']) {

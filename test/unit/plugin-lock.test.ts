@@ -187,13 +187,21 @@ describe('withLock', () => {
     assert.equal(await withLock(ctx, 'configure', async () => 'ran'), 'ran')
   })
 
-  test('a missing run directory is a coded internal error naming it', async () => {
-    const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: join(dir, 'missing') } }
+  test('a missing run directory is OVN_OVSDB_UNAVAILABLE naming it, and runs nothing', async () => {
+    const missing = join(dir, 'missing')
+    const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: missing, ovsDbRemote: `unix:${missing}/db.sock` } }
+    let ran = false
     await assert.rejects(
-      withLock(gone, 'configure', async () => 'ran'),
+      withLock(gone, 'configure', async () => {
+        ran = true
+      }),
       (err: unknown) =>
-        err instanceof XapiOvnError && err.code === 'OVN_INTERNAL' && err.message.includes(join(dir, 'missing')),
+        err instanceof XapiOvnError &&
+        err.code === 'OVN_OVSDB_UNAVAILABLE' &&
+        err.params[0] === `unix:${missing}/db.sock` &&
+        (err.params[1] ?? '').includes(`${missing} does not exist`),
     )
+    assert.equal(ran, false)
   })
 
   test('lock names are operation names, not paths', async () => {
