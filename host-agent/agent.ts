@@ -219,7 +219,8 @@ export class HostAgent {
     }
     this.#hostUuid ??= await readHostUuid(paths.inventory)
     const hostUuid = this.#hostUuid
-    const ctx = { paths, log: this.#opts.log, now: () => new Date(this.#opts.clock.now()) }
+    const { clock } = this.#opts
+    const ctx = { paths, log: this.#opts.log, now: () => new Date(clock.now()), sleep: (ms: number) => clock.sleep(ms) }
     try {
       // The plugin's own lock: a configure or unconfigure running now finishes first, and the
       // decision is taken again on what it left (the persisted file and the keys change together).

@@ -4,7 +4,9 @@
  * plugin only PATH, so in production every path is the default and the overrides exist for the
  * lab (emulated hosts in network namespaces, each with its own run directories) and tests.
  */
+import { statSync } from 'node:fs'
 import { DEFAULT_STATE_DIR } from '../lib/chassis/persisted-config-io.js'
+import { OvsdbUnavailableError } from '../lib/errors.js'
 import { openFileLogger, logPathFromEnv } from './log.js'
 import type { Logger } from './log.js'
 
@@ -33,6 +35,8 @@ export interface PluginContext {
   /** The call's log (lines carry fn=<name>); never stdout. */
   readonly log: Logger
   readonly now: () => Date
+  /** Wait this many ms (the pause before a retry); a fake in tests, so no test waits on a timer. */
+  readonly sleep: (ms: number) => Promise<void>
 }
 
 /**
@@ -67,11 +71,37 @@ export function pathsFromEnv(env: Env): PluginPaths {
  * The context of one plugin run. Without `overrides.log` this opens the log file named by
  * $XAPI_OVN_PLUGIN_LOG (default /var/log/xapi-ovn-plugin.log).
  */
-export function contextFromEnv(env: Env, overrides: { log?: Logger; now?: () => Date } = {}): PluginContext {
+export function contextFromEnv(
+  env: Env,
+  overrides: { log?: Logger; now?: () => Date; sleep?: (ms: number) => Promise<void> } = {},
+): PluginContext {
   const now = overrides.now ?? (() => new Date())
   return {
     paths: pathsFromEnv(env),
     log: overrides.log ?? openFileLogger(logPathFromEnv(env), { now }),
     now,
+    sleep: overrides.sleep ?? realSleep,
   }
+}
+
+function realSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/**
+ * The answer when the Open vSwitch run directory is not there, else null. ovs-ctl creates it when
+ * it starts ovsdb-server (it holds db.sock, and our lock files), so without it nothing of this
+ * host's OVSDB can be reached: OVN_OVSDB_UNAVAILABLE, naming the directory and what to check,
+ * rather than the bare ENOENT of whichever file we tried first.
+ */
+export function missingOvsRundir(paths: PluginPaths): OvsdbUnavailableError | null {
+  try {
+    if (statSync(paths.ovsRundir).isDirectory()) return null
+  } catch {
+    // absent, or not reachable: either way not a run directory we can use
+  }
+  return new OvsdbUnavailableError(
+    paths.ovsDbRemote,
+    `the Open vSwitch run directory ${paths.ovsRundir} does not exist: Open vSwitch is not running on this host (systemctl status openvswitch), or OVS_RUNDIR names another directory`,
+  )
 }

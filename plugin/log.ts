@@ -5,7 +5,7 @@
  *
  *   2026-11-24T13:09:36.123Z pid=4242 fn=configure info call {"args":{"ssl-key":"<redacted>"}}
  */
-import { openSync, writeSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs'
 import { truncate } from '../lib/errors.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
@@ -89,19 +89,36 @@ export function lineLogger(sink: (line: string) => void, options: LineLoggerOpti
 
 /**
  * Append-only file logger. The file is opened once (O_APPEND, created 0640); if it cannot be
- * opened the logger silently drops everything.
+ * opened, or is not a regular file, the logger silently drops everything.
+ *
+ * The open must never block: opening a FIFO for writing waits until something opens it for
+ * reading (fifo(7)), and a plugin stuck there never answers xapi, which has no timeout for
+ * plugins (shared/PLATFORM.md). So it is opened O_NONBLOCK (a FIFO without a reader then fails at
+ * once with ENXIO) and anything but a regular file (a FIFO with a reader, a device, a socket) is
+ * refused after fstat. There is no fallback: stdout is the reply and xapi discards stderr when we
+ * exit 0, so the log lines of this call are skipped.
  */
 export function openFileLogger(path: string, options: LineLoggerOptions = {}): Logger {
   let fd: number | undefined
   try {
-    fd = openSync(path, 'a', 0o640)
+    fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o640)
+    if (!fstatSync(fd).isFile()) throw new Error('not a regular file')
   } catch {
+    if (fd !== undefined) closeQuietly(fd)
     fd = undefined
   }
   const sink = (line: string): void => {
     if (fd !== undefined) writeSync(fd, `${line}\n`)
   }
   return lineLogger(sink, options)
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd)
+  } catch {
+    // nothing to do: the descriptor is not used again
+  }
 }
 
 /** A logger that keeps its lines in memory: for tests of plugin functions. */

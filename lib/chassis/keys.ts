@@ -92,6 +92,12 @@ export const REQUIRED_FOR_CHASSIS = ['system-id', 'ovn-remote', 'ovn-encap-type'
  * unconfigure can restore it.
  */
 export const SAVED_KEY = 'xapi-ovn-saved'
+/**
+ * ovn-controller's chassis name (ovn-controller(8)); ovs-ctl sets it to the host's
+ * INSTALLATION_UUID at every start (shared/PLATFORM.md). configure sets it only when it is absent
+ * or when forced, and then owns it like any other key it set.
+ */
+export const SYSTEM_ID_KEY = 'system-id'
 /** The XAPI network the integration bridge must belong to, when configure was told. */
 export const NETWORK_KEY = 'xapi-ovn-network-uuid'
 

@@ -109,6 +109,60 @@ export async function applyWrite(client: Transactor, write: ExternalIdsWrite, co
   }
 }
 
+/** How often, and with which pause, a read-plan-write is tried again after OVN_CONCURRENT_CHANGE. */
+export interface RetryOptions {
+  /** Tries in all, the first one included. */
+  readonly attempts: number
+  /** The pause between tries: injected (the plugin context's sleep, a fake in tests). */
+  readonly sleep: (ms: number) => Promise<void>
+  /** A number in [0, 1) for the jitter; Math.random when not given. */
+  readonly random?: () => number
+}
+
+/**
+ * Tries for a chassis write. Our write is guarded by the whole Open_vSwitch external_ids map as
+ * read (an OVSDB wait compares whole columns), so any other writer of that map between our read
+ * and our write makes it fail: an operator's or a tool's ovs-vsctl, another agent of the host,
+ * ovn-controller deleting its ovn-managed-flow-restore-wait key (ovn-org/ovn
+ * controller/ovn-controller.c; its ovn-nb-cfg stamps go to the integration Bridge's external_ids
+ * instead, store_nb_cfg, which our wait does not cover). Against a writer busy enough to make one
+ * try in three lose, five in a row is rare enough that the caller is told only then.
+ */
+export const WRITE_ATTEMPTS = 5
+/** The first pause, in ms; each later one doubles, and each is jittered from half to one and a half times. */
+const BASE_PAUSE_MS = 10
+
+/** The jittered pause after failed try number `attempt` (1-based). */
+export function retryPause(attempt: number, random: () => number): number {
+  return Math.round(BASE_PAUSE_MS * 2 ** (attempt - 1) * (0.5 + random()))
+}
+
+/**
+ * Run `attempt` (which must read its snapshot afresh, plan, and write in one guarded
+ * transaction) until it does not fail with OVN_CONCURRENT_CHANGE, at most `options.attempts`
+ * times. Each try is whole: a plan made from an old snapshot is never sent again. Any other error
+ * ends it at once.
+ */
+export async function retryOnConcurrentChange<T>(
+  attempt: (tryNumber: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
+  const random = options.random ?? Math.random
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt(n)
+    } catch (err) {
+      if (!(err instanceof ConcurrentChangeError)) throw err
+      if (n >= options.attempts) {
+        throw new ConcurrentChangeError(
+          `Open_vSwitch external_ids or a bridge changed between our read and our write ${n} times in a row; run the call again`,
+        )
+      }
+    }
+    await options.sleep(retryPause(n, random))
+  }
+}
+
 function toBridge(r: Row): BridgeRow {
   return {
     uuid: uuidValue(r._uuid),

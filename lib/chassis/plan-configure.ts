@@ -10,7 +10,7 @@
 import { BridgeMissingError, BridgeNotXapiError, InvalidArgumentError, SystemIdMismatchError } from '../errors.js'
 import type { ConfigureRequest } from './configure-args.js'
 import { planExternalIds, readSaved, serializeSaved, type ExternalIdsPlan } from './external-ids-write.js'
-import { NETWORK_KEY, SAVED_KEY } from './keys.js'
+import { NETWORK_KEY, SAVED_KEY, SYSTEM_ID_KEY } from './keys.js'
 import { findBridge, type ChassisSnapshot, type SavedValues } from './model.js'
 import { parseMappings } from './validators.js'
 
@@ -36,16 +36,22 @@ export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureReque
     throw new InvalidArgumentError('ovn-encap-ip', encapIp, 'not an address of this host')
   }
 
+  const saved = readSaved(ext)
   const desired = new Map(request.keys)
-  const systemId = ext.get('system-id')
-  if (systemId === undefined || systemId === '') desired.set('system-id', host.hostUuid)
+  const systemId = ext.get(SYSTEM_ID_KEY)
+  if (systemId === undefined || systemId === '') desired.set(SYSTEM_ID_KEY, host.hostUuid)
   else if (systemId !== host.hostUuid) {
     if (!request.forceSystemId) throw new SystemIdMismatchError(systemId, host.hostUuid)
-    desired.set('system-id', host.hostUuid)
+    desired.set(SYSTEM_ID_KEY, host.hostUuid)
+  } else if (SYSTEM_ID_KEY in saved) {
+    // Already the host UUID because an earlier configure set it: it is still ours and still
+    // wanted. Leaving it out of `desired` would make the loop below give it back its saved value
+    // (absent, or the id force-system-id replaced), so every other identical call would undo
+    // the one before.
+    desired.set(SYSTEM_ID_KEY, host.hostUuid)
   }
   if (request.networkUuid !== null) desired.set(NETWORK_KEY, request.networkUuid)
 
-  const saved = readSaved(ext)
   const nextSaved: SavedValues = {}
   const wanted = new Map<string, string | null>()
   for (const [key, value] of desired) {

@@ -7,7 +7,7 @@
  */
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
-import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
+import { applyWrite, readSnapshot, retryOnConcurrentChange, WRITE_ATTEMPTS } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { serializePersisted } from '../../lib/chassis/persisted-config.js'
 import { persistedPath, removePersisted, writePersisted } from '../../lib/chassis/persisted-config-io.js'
@@ -36,26 +36,41 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
   const hostUuid = await readHostUuid(ctx.paths.inventory)
   return withLock(ctx, 'chassis', () =>
     withLocalDb(ctx, async (db) => {
-      const snapshot = await readSnapshot(db)
-      const plan = planConfigure(snapshot, request, { hostUuid, localAddresses: localAddresses() })
-      let ssl: SslApplyResult | null = null
-      if (!request.dryRun) {
-        if (sslModule !== null && sslPlan !== null) ssl = sslModule.applySslPlan(sslPlan)
-        // Persisted before the OVSDB write and put back if that write fails: the host agent
-        // re-applies this file after every reboot (conf.db is on tmpfs), so it must never say
-        // something the database was not told.
-        const previous = readIfPresent(persistedPath(ctx.paths.stateDir))
-        const next = serializePersisted(args)
-        if (previous !== next) writePersisted(ctx.paths.stateDir, next)
-        try {
-          if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
-        } catch (err) {
-          if (previous !== next) restorePersisted(ctx.paths.stateDir, previous)
-          throw err
-        }
-        if (plan.changed || (ssl?.changed.length ?? 0) > 0)
-          ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
+      const facts = { hostUuid, localAddresses: localAddresses() }
+      // Filled by the try that writes the SSL files (an object: TypeScript does not follow a
+      // variable assigned inside the callback).
+      const applied: { ssl: SslApplyResult | null } = { ssl: null }
+      // Persisted before the OVSDB write and put back if that write fails: the host agent
+      // re-applies this file after every reboot (conf.db is on tmpfs), so it must never say
+      // something the database was not told. The agent takes the same lock before it re-applies.
+      const previous = request.dryRun ? null : readIfPresent(persistedPath(ctx.paths.stateDir))
+      const next = serializePersisted(args)
+      if (!request.dryRun && previous !== next) writePersisted(ctx.paths.stateDir, next)
+      let plan: Awaited<ReturnType<typeof planConfigure>>
+      try {
+        // Each try reads afresh and plans again: another writer of external_ids between our read
+        // and our write fails the write's wait (OVN_CONCURRENT_CHANGE), see WRITE_ATTEMPTS.
+        plan = await retryOnConcurrentChange(
+          async (attempt) => {
+            // Logged before the read: nothing slow between our read and our write.
+            if (attempt > 1) ctx.log.info('configure: trying again after a concurrent change', { attempt })
+            const plan = planConfigure(await readSnapshot(db), request, facts)
+            if (request.dryRun) return plan
+            // The SSL files are written once, by the first try whose plan holds: a later try finds them in place.
+            if (sslModule !== null && sslPlan !== null && applied.ssl === null)
+              applied.ssl = sslModule.applySslPlan(sslPlan)
+            if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: configure')
+            return plan
+          },
+          { attempts: WRITE_ATTEMPTS, sleep: ctx.sleep },
+        )
+      } catch (err) {
+        if (!request.dryRun && previous !== next) restorePersisted(ctx.paths.stateDir, previous)
+        throw err
       }
+      const ssl = applied.ssl
+      if (!request.dryRun && (plan.changed || (ssl?.changed.length ?? 0) > 0))
+        ctx.log.info('configured', { changes: plan.changes, sslFiles: ssl?.changed ?? [] })
       const sslResult =
         sslPlan === null
           ? {}

@@ -3,7 +3,7 @@
  * had before, then take out the SSL material configure installed. Nothing else is touched.
  */
 import { parseFlag } from '../../lib/chassis/configure-args.js'
-import { applyWrite, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
+import { applyWrite, readSnapshot, retryOnConcurrentChange, WRITE_ATTEMPTS } from '../../lib/chassis/ovsdb-io.js'
 import { removePersisted } from '../../lib/chassis/persisted-config-io.js'
 import { planUnconfigure } from '../../lib/chassis/plan-unconfigure.js'
 import type { PluginFunction } from '../context.js'
@@ -24,11 +24,18 @@ export const unconfigure: PluginFunction = async (args, ctx): Promise<Unconfigur
   const dryRun = parseFlag('dry-run', args['dry-run'])
   return withLock(ctx, 'chassis', () =>
     withLocalDb(ctx, async (db) => {
-      const plan = planUnconfigure(await readSnapshot(db))
+      // As configure: each try reads afresh and plans again (see WRITE_ATTEMPTS).
+      const plan = await retryOnConcurrentChange(
+        async () => {
+          const plan = planUnconfigure(await readSnapshot(db))
+          if (!dryRun && plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
+          return plan
+        },
+        { attempts: WRITE_ATTEMPTS, sleep: ctx.sleep },
+      )
       let ssl: { removed: readonly string[]; optionsChanged: boolean } = { removed: [], optionsChanged: false }
       let persistedRemoved = false
       if (!dryRun) {
-        if (plan.write !== null) await applyWrite(db, plan.write, 'xapi-ovn: unconfigure')
         // After the keys are gone, so a reboot in between re-applies nothing half.
         persistedRemoved = removePersisted(ctx.paths.stateDir)
         const m = await import('../../lib/chassis/ssl/index.js')

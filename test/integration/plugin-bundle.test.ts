@@ -5,7 +5,16 @@ import { describe, test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { builtinModules } from 'node:module'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,19 +72,31 @@ function expectOneReply(r: ReturnType<typeof spawnSync>): Reply {
   return v
 }
 
-const runtimes: Array<[string, (args: string[]) => ReturnType<typeof spawnSync>]> = [
+/** What a run may change: variables added to the environment, and how long to wait at most. */
+interface RunOptions {
+  readonly env?: Readonly<Record<string, string>>
+  readonly timeout?: number
+}
+
+const runtimes: Array<[string, (args: string[], options?: RunOptions) => ReturnType<typeof spawnSync>]> = [
   [
     'exec through the shebang (current Node)',
-    (args) => spawnSync(plugin, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 }),
+    (args, options = {}) =>
+      spawnSync(plugin, args, {
+        env: { ...env, ...options.env },
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: options.timeout ?? 120_000,
+      }),
   ],
   [
     'Node 16.20',
-    (args) =>
+    (args, options = {}) =>
       spawnSync(node16, [plugin, ...args], {
-        env,
+        env: { ...env, ...options.env },
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
-        timeout: 120_000,
+        timeout: options.timeout ?? 120_000,
       }),
   ],
 ]
@@ -143,6 +164,42 @@ for (const [runtime, run] of runtimes) {
         'OVN_INVALID_REQUEST',
         'argument "ovn-remote" is 120000 characters long (at most 65536)',
       ])
+    })
+
+    test('a log path that is a FIFO nobody reads: the plugin still answers, and exits', () => {
+      const fifo = join(dir, `log-fifo-${runtime.replace(/\W/g, '')}`)
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
+      // Opening a FIFO for writing blocks until a reader comes: a plugin that did would never
+      // exit. The bound is only there to turn such a hang into a failure (xapi has no timeout).
+      const r = run([request('no-such-function')], { env: { XAPI_OVN_PLUGIN_LOG: fifo }, timeout: 20_000 })
+      assert.deepEqual(expectOneReply(r), {
+        Status: 'Failure',
+        ErrorDescription: ['UNKNOWN_XENAPI_PLUGIN_FUNCTION', 'no-such-function'],
+      })
+      assert.ok(statSync(fifo).isFIFO(), 'the FIFO is left as it was')
+    })
+
+    test('without the Open vSwitch run directory every OVSDB function answers OVN_OVSDB_UNAVAILABLE naming it', () => {
+      const missing = join(dir, 'no-such-run-ovs')
+      const inventory = join(dir, 'inventory-with-uuid')
+      writeFileSync(inventory, "INSTALLATION_UUID='8b7b4f9e-2f0a-4c1e-9d55-0a1b2c3d4e5f'\n")
+      const calls: [string, Record<string, string>][] = [
+        ['configure', { 'ovn-remote': 'tcp:192.0.2.10:6642', 'ovn-encap-ip': '192.0.2.21', 'ovn-bridge': 'xapi1' }],
+        ['unconfigure', {}],
+        ['repair', {}],
+        ['verify', {}],
+        ['status', {}],
+      ]
+      for (const [fn, args] of calls) {
+        const v = expectOneReply(
+          run([request(fn, args)], { env: { OVS_RUNDIR: missing, XENSOURCE_INVENTORY: inventory } }),
+        )
+        assert.equal(v.Status, 'Failure', fn)
+        const [code, remote, reason] = v.ErrorDescription ?? []
+        assert.equal(code, 'OVN_OVSDB_UNAVAILABLE', `${fn}: ${JSON.stringify(v.ErrorDescription)}`)
+        assert.equal(remote, `unix:${missing}/db.sock`, fn)
+        assert.ok((reason ?? '').includes(`${missing} does not exist: Open vSwitch is not running on this host`), fn)
+      }
     })
 
     for (const fn of ['configure', 'verify', 'status', 'unconfigure']) {

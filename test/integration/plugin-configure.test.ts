@@ -9,6 +9,9 @@ import { LabHost } from '../../lab/host.js'
 import { Underlay } from '../../lab/underlay.js'
 import { newUuid } from '../../lab/names.js'
 import { call, callRaw, value } from './plugin-harness.js'
+import { OvsdbClient } from '../../lib/ovsdb/client.js'
+import { ovsdbMap, set } from '../../lib/ovsdb/codec.js'
+import { op } from '../../lib/ovsdb/operations.js'
 
 const MGMT_NET = newUuid()
 const OVN_NET = newUuid()
@@ -241,4 +244,130 @@ describe('configure / unconfigure on a real Open vSwitch', () => {
       assert.equal(await host.dumpDb(), dump)
     })
   }
+})
+
+describe('configure owns system-id only when it set it', () => {
+  let underlay: Underlay
+  let host: LabHost
+  const systemId = async () =>
+    (await host.vsctl('--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:system-id')).trim().replace(/"/g, '')
+
+  before(async () => {
+    underlay = await Underlay.create()
+    host = await LabHost.create({ name: 'cfg2' })
+    await host.createBridge('xenbr0', { networkUuids: [MGMT_NET] })
+    await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
+    await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
+  })
+  after(async () => {
+    await host?.destroy()
+    await underlay?.destroy()
+  })
+
+  test('absent before: set once, kept by identical calls, removed by unconfigure', async () => {
+    await host.vsctl('--no-wait', 'remove', 'Open_vSwitch', '.', 'external_ids', 'system-id')
+    const original = await host.dumpConfig()
+    assert.equal((await value<ConfigureValue>(host, 'configure', ARGS)).changed, true)
+    assert.equal(await systemId(), host.uuid)
+    const configured = await host.dumpConfig()
+    for (let i = 0; i < 2; i++) {
+      const again = await value<ConfigureValue>(host, 'configure', ARGS)
+      assert.equal(again.changed, false)
+      assert.deepEqual(again.changes, [])
+      assert.equal(await host.dumpConfig(), configured)
+    }
+    assert.equal((await value<ConfigureValue>(host, 'unconfigure')).changed, true)
+    assert.equal(await systemId(), '')
+    assert.equal(await host.dumpConfig(), original)
+  })
+
+  test('another id before: force-system-id replaces it once, identical calls keep it, unconfigure puts it back', async () => {
+    await host.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', 'external_ids:system-id=not-the-host')
+    const original = await host.dumpConfig()
+    const forced = { ...ARGS, 'force-system-id': 'true' }
+    assert.equal((await value<ConfigureValue>(host, 'configure', forced)).changed, true)
+    assert.equal(await systemId(), host.uuid)
+    const configured = await host.dumpConfig()
+    for (const args of [forced, forced, ARGS]) {
+      const again = await value<ConfigureValue>(host, 'configure', args)
+      assert.equal(again.changed, false)
+      assert.equal(await host.dumpConfig(), configured)
+    }
+    assert.equal((await value<ConfigureValue>(host, 'unconfigure')).changed, true)
+    assert.equal(await systemId(), 'not-the-host')
+    assert.equal(await host.dumpConfig(), original)
+  })
+
+  test('the host UUID before: not taken over, and still there after unconfigure', async () => {
+    await host.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', `external_ids:system-id=${host.uuid}`)
+    const original = await host.dumpConfig()
+    await value<ConfigureValue>(host, 'configure', { ...ARGS, 'force-system-id': 'true' })
+    const configured = await host.dumpConfig()
+    assert.equal((await value<ConfigureValue>(host, 'configure', ARGS)).changed, false)
+    assert.equal(await host.dumpConfig(), configured)
+    await value<ConfigureValue>(host, 'unconfigure')
+    assert.equal(await systemId(), host.uuid)
+    assert.equal(await host.dumpConfig(), original)
+  })
+})
+
+describe('configure while another writer keeps changing Open_vSwitch external_ids', () => {
+  let underlay: Underlay
+  let host: LabHost
+
+  before(async () => {
+    underlay = await Underlay.create()
+    host = await LabHost.create({ name: 'cfg3' })
+    await host.createBridge('xenbr0', { networkUuids: [MGMT_NET] })
+    await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
+    await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
+  })
+  after(async () => {
+    await host?.destroy()
+    await underlay?.destroy()
+  })
+
+  test('every configure and unconfigure succeeds, and the other writer never loses its key', async () => {
+    // Another agent of the host stamping a counter (as ovn-controller stamps ovn-nb-cfg on its
+    // bridge) every few ms: busy enough that a single try loses about one call in four here.
+    const KEY = 'test-writer-cfg'
+    const writer = await OvsdbClient.connect(host.dbRemote, { typedDecode: false })
+    let written = 0
+    let stop = false
+    const writing = (async () => {
+      while (!stop) {
+        const next = String(written + 1)
+        await writer.transact('Open_vSwitch', [
+          op.mutate(
+            'Open_vSwitch',
+            [],
+            [
+              ['external_ids', 'delete', set(KEY)],
+              ['external_ids', 'insert', ovsdbMap({ [KEY]: next })],
+            ],
+          ),
+        ])
+        written += 1
+        await new Promise((r) => setTimeout(r, 10))
+      }
+    })()
+    const failures: string[] = []
+    try {
+      for (let i = 0; i < 40; i++) {
+        // A new probe interval every time, so every call has something to write.
+        const r = await call(host, i % 4 === 3 ? 'unconfigure' : 'configure', {
+          ...(i % 4 === 3 ? {} : { ...ARGS, 'ovn-openflow-probe-interval': String(i + 1) }),
+        })
+        if (!r.ok) failures.push(`${i}: ${r.code} ${r.params.join('|')}`)
+      }
+    } finally {
+      stop = true
+      await writing
+      await writer.close()
+    }
+    assert.deepEqual(failures, [])
+    assert.ok(written > 40, `the writer wrote ${written} times`)
+    const stamped = (await host.vsctl('get', 'Open_vSwitch', '.', `external_ids:${KEY}`)).replace(/"/g, '')
+    assert.equal(stamped, String(written))
+  })
 })

@@ -110,6 +110,43 @@ test('system-id: set when absent, refused when different, replaced with force-sy
   assert.equal(back.ovs.externalIds.get('system-id'), 'someone-else')
 })
 
+test('system-id set by configure stays at the second identical configure; unconfigure removes it', () => {
+  const s = xapiHost().build()
+  const noId = { ...s, ovs: { ...s.ovs, externalIds: new Map<string, string>([['xs-other', 'keep']]) } }
+  const first = written(noId, planConfigure(noId, parseConfigureArgs(ARGS), FACTS))
+  assert.equal(first.ovs.externalIds.get('system-id'), HOST_UUID)
+  const second = planConfigure(first, parseConfigureArgs(ARGS), FACTS)
+  assert.deepEqual(second.changes, [])
+  assert.equal(second.changed, false)
+  assert.equal(second.write, null)
+  assert.equal(second.after['system-id'], HOST_UUID)
+  const back = written(first, planUnconfigure(first))
+  assert.deepEqual([...back.ovs.externalIds], [['xs-other', 'keep']])
+})
+
+test('force-system-id twice replaces system-id once; unconfigure puts the replaced value back', () => {
+  const other = xapiHost().ext({ 'system-id': 'someone-else' }).build()
+  const forced = parseConfigureArgs({ ...ARGS, 'force-system-id': 'true' })
+  const first = written(other, planConfigure(other, forced, FACTS))
+  assert.equal(first.ovs.externalIds.get('system-id'), HOST_UUID)
+  for (const request of [forced, parseConfigureArgs(ARGS)]) {
+    const again = planConfigure(first, request, FACTS)
+    assert.equal(again.changed, false)
+    assert.equal(again.write, null)
+  }
+  const back = written(first, planUnconfigure(first))
+  assert.deepEqual([...back.ovs.externalIds].sort(), [...other.ovs.externalIds].sort())
+})
+
+test('a system-id that was already the host UUID is not taken over, and stays at unconfigure', () => {
+  const s = xapiHost().build()
+  const first = written(s, planConfigure(s, parseConfigureArgs({ ...ARGS, 'force-system-id': 'true' }), FACTS))
+  assert.equal(first.ovs.externalIds.get('system-id'), HOST_UUID)
+  assert.ok(!(first.ovs.externalIds.get('xapi-ovn-saved') ?? '').includes('system-id'))
+  const back = written(first, planUnconfigure(first))
+  assert.equal(back.ovs.externalIds.get('system-id'), HOST_UUID)
+})
+
 test("the integration bridge must exist, be XAPI's, and be the named network's", () => {
   assert.equal(
     code(() => planConfigure(xapiHost().build(), parseConfigureArgs({ ...ARGS, 'ovn-bridge': 'xapi9' }), FACTS)),

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { withLock, lockPath } from '../../plugin/lock.js'
 import { memoryLogger } from '../../plugin/log.js'
 import { BusyError, XapiOvnError } from '../../lib/errors.js'
@@ -29,9 +29,26 @@ beforeEach(() => {
     },
     log: m.log,
     now: () => new Date(),
+    sleep: async () => {},
   }
 })
 afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Field 22 of /proc/<pid>/stat (proc(5)): when the process started, in clock ticks since boot. */
+function startTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
+}
+
+/** Spawn a process and wait until it has started (its first output), so /proc has it. */
+async function started(args: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve())
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}`)))
+  })
+  return child
+}
 
 function deadPid(): number {
   const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
@@ -43,11 +60,11 @@ function isBusy(name: string) {
 }
 
 describe('withLock', () => {
-  test('runs the function holding a lock file with our pid, and removes it after', async () => {
+  test('runs the function holding a lock file with our pid and start time, and removes it after', async () => {
     const path = lockPath(ctx, 'configure')
     assert.equal(path, join(dir, 'xapi-ovn-configure.lock'))
     const inside = await withLock(ctx, 'configure', async () => readFileSync(path, 'utf8'))
-    assert.equal(inside, `${process.pid}\n`)
+    assert.equal(inside, `${process.pid} ${startTime(process.pid)}\n`)
     assert.deepEqual(readdirSync(dir), [])
   })
 
@@ -93,6 +110,52 @@ describe('withLock', () => {
   })
 
   test('a lock held by another live process is BUSY', async () => {
+    const child = await started(['-e', 'process.stdout.write("up"); setTimeout(() => {}, 60000)'])
+    const pid = child.pid ?? 0
+    try {
+      writeFileSync(lockPath(ctx, 'configure'), `${pid} ${startTime(pid)}\n`)
+      await assert.rejects(
+        withLock(ctx, 'configure', async () => 'ran'),
+        isBusy('configure'),
+      )
+    } finally {
+      child.kill()
+    }
+  })
+
+  test('a lock left by a killed plugin whose pid now belongs to an unrelated live process is taken over', async () => {
+    // A plugin run takes the lock and is killed while it holds it: its lock file stays.
+    const lockModule = new URL('../../plugin/lock.js', import.meta.url).href
+    const holder = await started([
+      '--input-type=module',
+      '-e',
+      `const { withLock } = await import(${JSON.stringify(lockModule)})
+       const log = { debug() {}, info() {}, warn() {}, error() {}, withFn() { return log } }
+       const ctx = { paths: { ovsRundir: ${JSON.stringify(dir)} }, log, now: () => new Date(), sleep: async () => {} }
+       await withLock(ctx, 'configure', () => { process.stdout.write('held'); return new Promise(() => {}) })`,
+    ])
+    const gone = new Promise((r) => holder.once('exit', r))
+    holder.kill('SIGKILL')
+    await gone
+    const left = readFileSync(lockPath(ctx, 'configure'), 'utf8')
+    assert.match(left, new RegExp(`^${holder.pid}[ \n]`))
+    // The kernel gives that pid to another process: the same lock file, naming an unrelated live one.
+    const unrelated = await started(['-e', 'process.stdout.write("up"); setTimeout(() => {}, 60000)'])
+    try {
+      writeFileSync(lockPath(ctx, 'configure'), left.replace(/^[0-9]+/, String(unrelated.pid)))
+      assert.equal(await withLock(ctx, 'configure', async () => 'ran'), 'ran')
+      assert.equal(unrelated.exitCode, null, 'the unrelated process is left alone')
+      assert.ok(
+        lines.some((l) => l.includes('took over a stale lock') && l.includes('"reusedPid":true')),
+        lines.join('\n'),
+      )
+      assert.deepEqual(readdirSync(dir), [])
+    } finally {
+      unrelated.kill()
+    }
+  })
+
+  test('a lock with only a pid (no start time) held by a live process is BUSY', async () => {
     const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' })
     try {
       writeFileSync(lockPath(ctx, 'configure'), `${child.pid}\n`)
@@ -111,7 +174,7 @@ describe('withLock', () => {
     writeFileSync(lockPath(ctx, 'configure'), `${pid}\n`)
     assert.equal(
       await withLock(ctx, 'configure', async () => readFileSync(lockPath(ctx, 'configure'), 'utf8')),
-      `${process.pid}\n`,
+      `${process.pid} ${startTime(process.pid)}\n`,
     )
     assert.ok(
       lines.some((l) => l.includes('took over a stale lock') && l.includes(`"deadPid":${pid}`)),
@@ -125,13 +188,21 @@ describe('withLock', () => {
     assert.equal(await withLock(ctx, 'configure', async () => 'ran'), 'ran')
   })
 
-  test('a missing run directory is a coded internal error naming it', async () => {
-    const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: join(dir, 'missing') } }
+  test('a missing run directory is OVN_OVSDB_UNAVAILABLE naming it, and runs nothing', async () => {
+    const missing = join(dir, 'missing')
+    const gone = { ...ctx, paths: { ...ctx.paths, ovsRundir: missing, ovsDbRemote: `unix:${missing}/db.sock` } }
+    let ran = false
     await assert.rejects(
-      withLock(gone, 'configure', async () => 'ran'),
+      withLock(gone, 'configure', async () => {
+        ran = true
+      }),
       (err: unknown) =>
-        err instanceof XapiOvnError && err.code === 'OVN_INTERNAL' && err.message.includes(join(dir, 'missing')),
+        err instanceof XapiOvnError &&
+        err.code === 'OVN_OVSDB_UNAVAILABLE' &&
+        err.params[0] === `unix:${missing}/db.sock` &&
+        (err.params[1] ?? '').includes(`${missing} does not exist`),
     )
+    assert.equal(ran, false)
   })
 
   test('lock names are operation names, not paths', async () => {

@@ -1,7 +1,8 @@
 // The plugin's log file and the context built from the environment.
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs'
+import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openFileLogger, logPathFromEnv, redactArgs, formatLine } from '../../plugin/log.js'
@@ -31,6 +32,32 @@ describe('plugin log', () => {
   test('a log that cannot be opened is dropped silently', () => {
     const log = openFileLogger('/nonexistent-dir/xapi-ovn/plugin.log')
     assert.doesNotThrow(() => log.withFn('f').error('nobody hears this', { a: 1 }))
+  })
+
+  test('a log path that is not a regular file (a FIFO someone reads) gets nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-log-'))
+    try {
+      const fifo = join(dir, 'fifo')
+      assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo')
+      // A reader is there, so even a blocking open would return: what is tested is the refusal.
+      const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK)
+      try {
+        openFileLogger(fifo).info('must not reach a FIFO')
+        const buf = Buffer.alloc(256)
+        let got = 0
+        try {
+          got = readSync(reader, buf)
+        } catch (err) {
+          // EAGAIN: a writer still has it open but wrote nothing
+          assert.equal((err as { code?: string }).code, 'EAGAIN')
+        }
+        assert.equal(buf.subarray(0, got).toString('utf8'), '')
+      } finally {
+        closeSync(reader)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('XAPI_OVN_PLUGIN_LOG overrides the default path', () => {

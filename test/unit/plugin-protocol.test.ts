@@ -28,6 +28,7 @@ function context(): { ctx: PluginContext; lines: string[] } {
     },
     log,
     now: () => new Date('2026-01-02T03:04:05Z'),
+    sleep: async () => {},
   }
   return { ctx, lines }
 }

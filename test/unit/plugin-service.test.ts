@@ -81,7 +81,12 @@ exit 0
     chmodSync(join(bin, name), 0o755)
   }
   const { log: logger, lines } = memoryLogger()
-  const ctx: PluginContext = { paths: pathsFromEnv({ OVS_RUNDIR: dir }), log: logger, now: () => new Date() }
+  const ctx: PluginContext = {
+    paths: pathsFromEnv({ OVS_RUNDIR: dir }),
+    log: logger,
+    now: () => new Date(),
+    sleep: async () => {},
+  }
   const f: Fake = {
     dir,
     bin,
@@ -132,6 +137,7 @@ test('this host has no systemd: OVN_SYSTEMD_UNAVAILABLE for real, for every acti
     paths: pathsFromEnv({ OVS_RUNDIR: '/nonexistent' }),
     log: memoryLogger().log,
     now: () => new Date(),
+    sleep: async () => {},
   }
   for (const action of ['status', 'start', 'stop', 'restart', 'enable', 'disable']) {
     await assert.rejects(service({ action }, ctx), (e: unknown) => {
