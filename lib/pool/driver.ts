@@ -7,7 +7,7 @@
  */
 import { parseConfigureArgs } from '../chassis/configure-args.js'
 import type { Check } from '../chassis/verify.js'
-import { InvalidArgumentError, OvnNetworkError, XapiCallError, XapiOvnError } from '../errors.js'
+import { InvalidArgumentError, isArgumentErrorCode, OvnNetworkError, XapiCallError, XapiOvnError } from '../errors.js'
 import { mapBounded } from './bounded.js'
 import { XapiPool, type ConnectOptions, type PoolState } from './connection.js'
 import { failureFromCode, toFailure, type Failure } from './failures.js'
@@ -367,15 +367,8 @@ export interface PoolTarget {
   readonly options?: Partial<SetupOptions>
 }
 
-const ARGUMENT_CODES = new Set([
-  'OVN_INVALID_ARGUMENT',
-  'OVN_UNKNOWN_ARGUMENT',
-  'OVN_MISSING_ARGUMENT',
-  'OVN_NETWORK_UNUSABLE',
-])
-
 function isArgumentError(err: unknown): boolean {
-  return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code)
+  return err instanceof XapiOvnError && isArgumentErrorCode(err.code)
 }
 
 function targetUrl(target: PoolTarget): string {
