@@ -7,15 +7,20 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import type { ConnectOptions } from '../pool/connection.js'
 import type { AddressFamily, TransportChoice } from '../pool/transport-pif.js'
+import { passwordInArgv, redact } from './secrets.js'
 
 export type OptionSpecs = NonNullable<ParseArgsConfig['options']>
 export type OptionValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>
 
-/** A mistake in the command line: print the message and the usage, exit 2. */
+/** A mistake in the command line: print the message and a pointer to --help, exit 2. */
 export class UsageError extends Error {
-  constructor(message: string) {
+  /** A usage text shown in place of the pointer (an unknown command shows the command list). */
+  readonly usage: string | undefined
+
+  constructor(message: string, usage?: string) {
     super(message)
     this.name = 'UsageError'
+    this.usage = usage
   }
 }
 
@@ -64,31 +69,6 @@ Output and selection:
   --concurrency N         hosts worked on at once, 1-64 (default 8)
   -h, --help              this help`
 
-/** The value given for --password anywhere in argv (to keep it out of every message). */
-export function passwordInArgv(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
-    if (a === '--password') return argv[i + 1]
-    if (a.startsWith('--password=')) return a.slice('--password='.length)
-  }
-  return undefined
-}
-
-/**
- * Replace every secret in `text` with ***. A very short secret (under 4 characters) is only
- * replaced where it stands quoted, as parseArgs quotes the words it complains about, so that
- * ordinary words of the message stay readable.
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text
-  for (const s of secrets) {
-    if (s === undefined || s.length === 0) continue
-    if (s.length >= 4) out = out.split(s).join('***')
-    else for (const q of ["'", '"']) out = out.split(`${q}${s}${q}`).join(`${q}***${q}`)
-  }
-  return out
-}
-
 /** parseArgs in strict mode; its errors become UsageErrors without the password in them. */
 export function parseCommandArgs(argv: readonly string[], options: OptionSpecs): OptionValues {
   try {
@@ -134,6 +114,21 @@ export function ovnRemoteOption(values: OptionValues): string {
   const reason = ovsdbRemoteList(remote)
   if (reason !== null) throw new UsageError(`--ovn-remote: ${reason}`)
   return remote
+}
+
+/** --nb, or OVN_NB_DB as ovn-nbctl reads it. */
+export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
+  const remote = stringOption(values, 'nb') ?? cli.env.OVN_NB_DB
+  if (remote === undefined || remote === '')
+    throw new UsageError('no northbound database: give --nb REMOTE or set OVN_NB_DB')
+  const reason = ovsdbRemoteList(remote)
+  if (reason !== null) throw new UsageError(`--nb: ${reason}`)
+  return remote
+}
+
+/** A pool is named (--url or XAPI_URL): the commands for which XAPI is optional then use it. */
+export function poolGiven(values: OptionValues, cli: CliEnv): boolean {
+  return (stringOption(values, 'url') ?? cli.env.XAPI_URL ?? '') !== ''
 }
 
 /** --transport-network | --transport-device [--transport-vlan] | --transport-vlan */

@@ -1,25 +1,19 @@
 /**
  * The pool subcommands of xapi-ovn (setup, verify, status, teardown). Each is one entry of a
  * table: its options (node:util parseArgs), its usage text, and `run`, which turns the parsed
- * options into a library call and renders the result. More subcommands (switch, port, localnet)
- * plug in as more entries of the same shape (see main.ts).
+ * options into a library call whose result (or error) goes to the one printer (output.ts). More
+ * subcommands (switch, port, localnet) plug in as more entries of the same shape (see main.ts).
  */
-import { XapiOvnError } from '../errors.js'
-import { XapiPool, type ConnectOptions } from '../pool/connection.js'
 import { setup, status, teardown, verify, MAX_WAIT_SECONDS, MAX_CONCURRENCY } from '../pool/driver.js'
-import { toFailure, type Failure } from '../pool/failures.js'
-import type { ProgressListener } from '../pool/results.js'
 import {
   addressFamilyOption,
   chassisKeysOption,
-  connectOptions,
   CONNECTION_OPTIONS,
   CONNECTION_USAGE,
   flag,
   intOption,
   OUTPUT_OPTIONS,
   ovnRemoteOption,
-  redact,
   SELECTION_OPTIONS,
   stringList,
   stringOption,
@@ -29,15 +23,14 @@ import {
   type OptionSpecs,
   type OptionValues,
 } from './args.js'
-import { renderFailure, renderProgress, renderSetup, renderStatus, renderTeardown, renderVerify } from './render.js'
+import { onPool } from './connections.js'
+import type { CommandIo, Output } from './output.js'
+import { renderSetup, renderStatus, renderTeardown, renderVerify } from './render.js'
 
-export const EXIT_OK = 0
-export const EXIT_FAILED = 1
-export const EXIT_USAGE = 2
-
-export interface CommandIo extends CliEnv {
-  stdout(text: string): void
-  stderr(text: string): void
+export interface RunContext {
+  readonly values: OptionValues
+  readonly io: CommandIo
+  readonly out: Output
 }
 
 export interface Command {
@@ -46,69 +39,8 @@ export interface Command {
   /** The full --help text. */
   readonly usage: string
   readonly options: OptionSpecs
-  /** Exit status: 0 all good, 1 something failed, 2 usage error (throw UsageError for those). */
-  run(values: OptionValues, io: CommandIo): Promise<number>
-}
-
-/** Codes that mean the caller's input was wrong: exit 2 like any other usage error. */
-const ARGUMENT_CODES = new Set(['OVN_INVALID_ARGUMENT', 'OVN_UNKNOWN_ARGUMENT', 'OVN_MISSING_ARGUMENT'])
-
-function progressTo(io: CommandIo, quiet: boolean, dryRun: boolean): ProgressListener | undefined {
-  if (quiet) return undefined
-  let done = 0
-  return (e) => {
-    if (e.type === 'host-finished' || e.type === 'host-failed') done += 1
-    const line = renderProgress(e, done, e.type === 'network' ? 0 : e.total, dryRun)
-    if (line !== null) io.stderr(`${line}\n`)
-  }
-}
-
-function printFailure(
-  io: CommandIo,
-  json: boolean,
-  what: string,
-  f: Failure,
-  secrets: readonly (string | undefined)[],
-): void {
-  if (json) io.stdout(`${redact(JSON.stringify({ ok: false, error: f }, null, 2), secrets)}\n`)
-  else io.stderr(`${redact(renderFailure(what, f), secrets)}\n`)
-}
-
-/**
- * Connect, run `work`, print its result (JSON or text), close. Errors of the whole run (cannot
- * connect, bad option found by the library) are printed as one failure.
- */
-async function onPool<R extends { readonly ok: boolean }>(
-  values: OptionValues,
-  io: CommandIo,
-  work: (pool: XapiPool, onProgress: ProgressListener | undefined) => Promise<R>,
-  render: (result: R) => string,
-): Promise<number> {
-  const json = flag(values, 'json')
-  const quiet = flag(values, 'quiet')
-  const options: ConnectOptions = await connectOptions(values, io)
-  const secrets = [options.password]
-  if (options.allowUnauthorized === true && !quiet)
-    io.stderr('warning: TLS certificate verification is off (--allow-unauthorized)\n')
-  let pool: XapiPool
-  try {
-    pool = await XapiPool.connect(options)
-  } catch (err) {
-    const f = toFailure(err)
-    printFailure(io, json, 'xapi-ovn', f, secrets)
-    return ARGUMENT_CODES.has(f.code) ? EXIT_USAGE : EXIT_FAILED
-  }
-  try {
-    const result = await work(pool, progressTo(io, quiet, flag(values, 'dry-run')))
-    io.stdout(`${redact(json ? JSON.stringify(result, null, 2) : render(result), secrets)}\n`)
-    return result.ok ? EXIT_OK : EXIT_FAILED
-  } catch (err) {
-    const f = toFailure(err)
-    printFailure(io, json, 'xapi-ovn', f, secrets)
-    return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILED
-  } finally {
-    await pool.close()
-  }
+  /** Exit status: 0 all good, 1 something failed; throw (UsageError or a library error) to fail. */
+  run(cx: RunContext): Promise<number>
 }
 
 function selection(values: OptionValues): { network?: string; hosts?: string[]; concurrency?: number } {
@@ -124,7 +56,7 @@ function selection(values: OptionValues): { network?: string; hosts?: string[]; 
 
 async function sslOption(
   values: OptionValues,
-  io: CommandIo,
+  io: CliEnv,
 ): Promise<{ privateKey: string; certificate: string; caCertificate: string } | undefined> {
   const files = {
     privateKey: stringOption(values, 'ssl-key'),
@@ -192,7 +124,8 @@ Running it again changes nothing.
 ${CONNECTION_USAGE}
 
 Exit status: 0 every host configured, 1 some host (or the pool) failed, 2 usage error.`,
-  async run(values, io) {
+  async run(cx) {
+    const { values, io } = cx
     const ovnRemote = ovnRemoteOption(values)
     const transport = transportOption(values)
     const addressFamily = addressFamilyOption(values)
@@ -202,8 +135,7 @@ Exit status: 0 every host configured, 1 some host (or the pool) failed, 2 usage 
     const bridgeMappings = stringOption(values, 'bridge-mappings')
     const sel = selection(values)
     return onPool(
-      values,
-      io,
+      cx,
       (pool, onProgress) =>
         setup(pool, {
           ovnRemote,
@@ -236,12 +168,12 @@ is shown with its hint.
 ${CONNECTION_USAGE}
 
 Exit status: 0 every host passes, 1 some host fails or could not be asked, 2 usage error.`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const wait = intOption(values, 'wait', 0, MAX_WAIT_SECONDS)
     const sel = selection(values)
     return onPool(
-      values,
-      io,
+      cx,
       (pool, onProgress) =>
         verify(pool, {
           ...sel,
@@ -274,13 +206,13 @@ network. Changes nothing.
 ${CONNECTION_USAGE}
 
 Exit status: 0 every host answered, 1 some host could not be asked, 2 usage error.`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const transport = transportOption(values)
     const addressFamily = addressFamilyOption(values)
     const sel = selection(values)
     return onPool(
-      values,
-      io,
+      cx,
       (pool, onProgress) =>
         status(pool, {
           ...sel,
@@ -308,11 +240,11 @@ before (the ovn-chassis plugin's unconfigure). The OVN network stays unless --re
 ${CONNECTION_USAGE}
 
 Exit status: 0 every host torn down, 1 some host (or the network removal) failed, 2 usage error.`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const sel = selection(values)
     return onPool(
-      values,
-      io,
+      cx,
       (pool, onProgress) =>
         teardown(pool, {
           ...sel,

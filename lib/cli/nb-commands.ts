@@ -7,14 +7,13 @@
  *
  * Each verb is a `Command` of the same shape as the pool commands (commands.ts): strict options,
  * a usage text, `run`. `runCommandGroup` picks the verb (the word after the group) and runs it
- * with the same exit statuses: 0 done, 1 failed, 2 usage error (a coded OVN_INVALID_ARGUMENT
- * from the library counts as usage too).
+ * with the same exit statuses: 0 done, 1 failed, 2 usage error (a coded argument error from the
+ * library counts as usage too).
  *
  * The northbound database is given with `--nb REMOTE[,REMOTE...]` or, as ovn-nbctl does, the
  * environment variable OVN_NB_DB. Commands that touch XAPI (port attach, port detach; port list
  * when a pool is given) take the pool connection options of every pool command.
  */
-import { ovsdbRemoteList } from '../chassis/validators.js'
 import {
   attachVms,
   detachVms,
@@ -24,33 +23,30 @@ import {
   type VmAttachSpec,
   type VmPortInfo,
 } from '../attach/index.js'
-import { XapiOvnError } from '../errors.js'
 import {
   addLocalnetPort,
-  connectNorthbound,
   deleteLogicalSwitch,
   ensureLogicalSwitch,
   listLogicalSwitches,
   type SwitchInfo,
 } from '../nb/index.js'
-import type { OvsdbClient } from '../ovsdb/client.js'
-import { XapiPool } from '../pool/connection.js'
-import { toFailure, type Failure } from '../pool/failures.js'
 import {
-  connectOptions,
   CONNECTION_OPTIONS,
   flag,
   intOption,
-  redact,
+  poolGiven,
   stringList,
   stringOption,
   UsageError,
   type OptionSpecs,
   type OptionValues,
 } from './args.js'
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command, type CommandIo } from './commands.js'
+import type { Command } from './commands.js'
+import { withNorthbound, withNorthboundAndPool } from './connections.js'
+import { EXIT_OK, EXIT_USAGE, Output, type CommandIo } from './output.js'
 import { runCommand } from './run-command.js'
-import { renderFailure, renderTable } from './render.js'
+import { renderTable } from './render.js'
+import { passwordInArgv } from './secrets.js'
 
 /**
  * A group of verbs: `xapi-ovn <group> <verb> [options]`. It is also a `Command` (summary, usage)
@@ -64,8 +60,6 @@ export interface CommandGroup extends Command {
 export function isCommandGroup(c: Command): c is CommandGroup {
   return 'verbs' in c
 }
-
-const ARGUMENT_CODES = new Set(['OVN_INVALID_ARGUMENT', 'OVN_UNKNOWN_ARGUMENT', 'OVN_MISSING_ARGUMENT'])
 
 const NB_OPTIONS: OptionSpecs = {
   nb: { type: 'string' },
@@ -86,72 +80,10 @@ const POOL_USAGE = `Pool (XAPI):
   --allow-unauthorized    accept a TLS certificate that does not verify (self-signed)
   --protocol P            auto (default), json-rpc or xml-rpc`
 
-function nbRemote(values: OptionValues, io: CommandIo): string {
-  const remote = stringOption(values, 'nb') ?? io.env.OVN_NB_DB
-  if (remote === undefined || remote === '')
-    throw new UsageError('no northbound database: give --nb REMOTE or set OVN_NB_DB')
-  const reason = ovsdbRemoteList(remote)
-  if (reason !== null) throw new UsageError(`--nb: ${reason}`)
-  return remote
-}
-
 function required(values: OptionValues, name: string): string {
   const v = stringOption(values, name)
   if (v === undefined || v === '') throw new UsageError(`--${name} is required`)
   return v
-}
-
-function print(
-  io: CommandIo,
-  values: OptionValues,
-  result: unknown,
-  text: () => string,
-  secrets: readonly (string | undefined)[] = [],
-): void {
-  io.stdout(`${redact(flag(values, 'json') ? JSON.stringify(result, null, 2) : text(), secrets)}\n`)
-}
-
-function fail(
-  io: CommandIo,
-  values: OptionValues,
-  what: string,
-  err: unknown,
-  secrets: readonly (string | undefined)[],
-): number {
-  const f: Failure = toFailure(err)
-  if (flag(values, 'json')) io.stdout(`${redact(JSON.stringify({ ok: false, error: f }, null, 2), secrets)}\n`)
-  else io.stderr(`${redact(renderFailure(`xapi-ovn ${what}`, f), secrets)}\n`)
-  return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code) ? EXIT_USAGE : EXIT_FAILED
-}
-
-/**
- * Open what a verb needs (NB always, XAPI when `pool` says so), run `work`, close both. Every
- * error of the library is printed as one coded failure.
- */
-async function withConnections(
-  values: OptionValues,
-  io: CommandIo,
-  what: string,
-  pool: 'required' | 'optional' | 'none',
-  work: (nb: OvsdbClient, xapi: XapiPool | null, secrets: readonly (string | undefined)[]) => Promise<number>,
-): Promise<number> {
-  const remote = nbRemote(values, io)
-  const wantsPool =
-    pool === 'required' || (pool === 'optional' && (stringOption(values, 'url') ?? io.env.XAPI_URL ?? '') !== '')
-  const options = wantsPool ? await connectOptions(values, io) : null
-  const secrets = [options?.password]
-  let xapi: XapiPool | null = null
-  let nb: OvsdbClient | null = null
-  try {
-    if (options !== null) xapi = await XapiPool.connect(options)
-    nb = await connectNorthbound(remote)
-    return await work(nb, xapi, secrets)
-  } catch (err) {
-    return fail(io, values, what, err, secrets)
-  } finally {
-    await nb?.close().catch(() => undefined)
-    await xapi?.close()
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,14 +101,13 @@ Create logical switch NAME, or set its subnet if it exists (running it again cha
                             addresses from it to ports attached with --ip dynamic
 
 ${NB_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const name = required(values, 'switch')
     const subnet = stringOption(values, 'subnet')
-    return withConnections(values, io, 'switch add', 'none', async (nb) => {
+    return withNorthbound(cx, async (nb) => {
       const r = await ensureLogicalSwitch(nb, name, subnet === undefined ? {} : { subnet })
-      print(
-        io,
-        values,
+      cx.out.result(
         r,
         () => `logical switch ${r.name} (${r.uuid}) ${r.created ? 'created' : r.changed ? 'updated' : 'unchanged'}`,
       )
@@ -199,10 +130,10 @@ const switchList: Command = {
   usage: `usage: xapi-ovn switch list [--nb REMOTE] [--json]
 
 ${NB_USAGE}`,
-  async run(values, io) {
-    return withConnections(values, io, 'switch list', 'none', async (nb) => {
+  async run(cx) {
+    return withNorthbound(cx, async (nb) => {
       const switches = await listLogicalSwitches(nb)
-      print(io, values, switches, () => renderSwitches(switches))
+      cx.out.result(switches, () => renderSwitches(switches))
       return EXIT_OK
     })
   },
@@ -221,14 +152,15 @@ XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too).
   --if-exists               a missing switch is not an error
 
 ${NB_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const ref = required(values, 'switch')
-    return withConnections(values, io, 'switch del', 'none', async (nb) => {
+    return withNorthbound(cx, async (nb) => {
       const r = await deleteLogicalSwitch(nb, ref, {
         force: flag(values, 'force'),
         ifExists: flag(values, 'if-exists'),
       })
-      print(io, values, r, () =>
+      cx.out.result(r, () =>
         r.deleted
           ? `logical switch ${r.name} (${String(r.uuid)}) deleted${r.portCount > 0 ? ` with ${r.portCount} port(s)` : ''}`
           : `no logical switch ${r.name}: nothing to do`,
@@ -314,7 +246,8 @@ changes nothing.
 
 ${NB_USAGE}
 ${POOL_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const sw = required(values, 'switch')
     const vms = vmSpecs(
       stringList(values, 'vm'),
@@ -323,14 +256,14 @@ ${POOL_USAGE}`,
       stringOption(values, 'mac'),
     )
     const network = stringOption(values, 'network')
-    return withConnections(values, io, 'port attach', 'required', async (nb, xapi, secrets) => {
-      const r = await attachVms(xapi as XapiPool, nb, {
+    return withNorthboundAndPool(cx, async (nb, xapi) => {
+      const r = await attachVms(xapi, nb, {
         switch: sw,
         vms,
         ...(network !== undefined ? { network } : {}),
         plug: !flag(values, 'no-plug'),
       })
-      print(io, values, r, () => renderAttach(r), secrets)
+      cx.out.result(r, () => renderAttach(r))
       return EXIT_OK
     })
   },
@@ -372,21 +305,22 @@ attached is not an error.
 
 ${NB_USAGE}
 ${POOL_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const vms = stringList(values, 'vm')
     const vifs = stringList(values, 'vif')
     if (vms.length === 0 && vifs.length === 0) throw new UsageError('give --vm or --vif (repeatable)')
     const sw = stringOption(values, 'switch')
     const network = stringOption(values, 'network')
-    return withConnections(values, io, 'port detach', 'required', async (nb, xapi, secrets) => {
-      const r = await detachVms(xapi as XapiPool, nb, {
+    return withNorthboundAndPool(cx, async (nb, xapi) => {
+      const r = await detachVms(xapi, nb, {
         vms,
         vifs,
         ...(sw !== undefined ? { switch: sw } : {}),
         ...(network !== undefined ? { network } : {}),
         keepVifs: flag(values, 'keep-vif'),
       })
-      print(io, values, r, () => renderDetach(r), secrets)
+      cx.out.result(r, () => renderDetach(r))
       return EXIT_OK
     })
   },
@@ -420,13 +354,15 @@ when a pool is given (--url or XAPI_URL).
 
 ${NB_USAGE}
 ${POOL_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const sw = stringOption(values, 'switch')
-    return withConnections(values, io, 'port list', 'optional', async (nb, xapi, secrets) => {
-      const ports = await listVmPorts(nb, xapi, sw)
-      print(io, values, ports, () => renderPorts(ports), secrets)
+    const show = async (ports: readonly VmPortInfo[]): Promise<number> => {
+      cx.out.result(ports, () => renderPorts(ports))
       return EXIT_OK
-    })
+    }
+    if (!poolGiven(values, cx.io)) return withNorthbound(cx, async (nb) => show(await listVmPorts(nb, null, sw)))
+    return withNorthboundAndPool(cx, async (nb, xapi) => show(await listVmPorts(nb, xapi, sw)))
   },
 }
 
@@ -454,16 +390,15 @@ PHYSNET:xenbr0). Traffic of such a switch between hosts goes over that network, 
   --vlan TAG                the provider VLAN, 1-4094 (default: untagged)
 
 ${NB_USAGE}`,
-  async run(values, io) {
+  async run(cx) {
+    const { values } = cx
     const sw = required(values, 'switch')
     const networkName = required(values, 'network-name')
     const name = stringOption(values, 'name') ?? `provnet-${networkName}`
     const vlan = intOption(values, 'vlan', 1, 4094)
-    return withConnections(values, io, 'localnet add', 'none', async (nb) => {
+    return withNorthbound(cx, async (nb) => {
       const r = await addLocalnetPort(nb, sw, { name, networkName, ...(vlan !== undefined ? { vlan } : {}) })
-      print(
-        io,
-        values,
+      cx.out.result(
         r,
         () =>
           `localnet port ${r.name} (${r.uuid}) on ${sw} -> ${networkName}${vlan === undefined ? '' : ` VLAN ${vlan}`}: ${r.action}`,
@@ -505,8 +440,8 @@ function group(name: string, summary: string, verbs: Readonly<Record<string, Com
     verbs,
     options: { help: { type: 'boolean', short: 'h' } },
     // Reached only when a program does not hand groups to runCommandGroup: show the verbs.
-    async run(_values, io) {
-      io.stderr(`${usage}\n`)
+    async run(cx) {
+      cx.io.stderr(`${usage}\n`)
       return EXIT_USAGE
     },
   }
@@ -530,15 +465,11 @@ export async function runCommandGroup(
   argv: readonly string[],
   io: CommandIo,
 ): Promise<number> {
+  const out = new Output(io, name, [passwordInArgv(argv), io.env.XAPI_PASSWORD])
   const [verb, ...rest] = argv
-  if (verb === undefined || verb === '--help' || verb === '-h' || verb === 'help') {
-    ;(verb === undefined ? io.stderr : io.stdout)(`${g.usage}\n`)
-    return verb === undefined ? EXIT_USAGE : EXIT_OK
-  }
+  if (verb === undefined) return out.failure(new UsageError('', g.usage))
+  if (verb === '--help' || verb === '-h' || verb === 'help') return out.help(g.usage)
   const command = Object.hasOwn(g.verbs, verb) ? g.verbs[verb] : undefined
-  if (command === undefined) {
-    io.stderr(`xapi-ovn ${name}: unknown verb ${JSON.stringify(verb)}\n\n${g.usage}\n`)
-    return EXIT_USAGE
-  }
+  if (command === undefined) return out.failure(new UsageError(`unknown verb ${JSON.stringify(verb)}`, g.usage))
   return runCommand(`${name} ${verb}`, command, rest, io)
 }

@@ -3,9 +3,12 @@
  * options, run it, map every outcome to an exit status (0 all good, 1 something failed, 2 usage).
  * To add subcommands, add entries to COMMANDS (each a `Command`, see commands.ts).
  */
-import { EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
+import { UsageError } from './args.js'
+import { poolCommands, type Command } from './commands.js'
 import { isCommandGroup, nbCommands, runCommandGroup } from './nb-commands.js'
+import { Output, type CommandIo } from './output.js'
 import { runCommand } from './run-command.js'
+import { passwordInArgv } from './secrets.js'
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   ...poolCommands,
@@ -33,26 +36,20 @@ export async function runProgram(
   io: CommandIo,
   commands: Readonly<Record<string, Command>> = COMMANDS,
 ): Promise<number> {
+  const out = new Output(io, '', [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+  const usage = generalUsage(commands)
+  const unknown = (topic: string): number =>
+    out.failure(new UsageError(`unknown command ${JSON.stringify(topic)}`, usage))
   const [name, ...rest] = argv
-  if (name === undefined) {
-    io.stderr(`${generalUsage(commands)}\n`)
-    return EXIT_USAGE
-  }
+  if (name === undefined) return out.failure(new UsageError('', usage))
   if (name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? rest[0] : undefined
-    const command = topic === undefined ? undefined : commands[topic]
-    if (topic !== undefined && command === undefined) {
-      io.stderr(`xapi-ovn: unknown command ${JSON.stringify(topic)}\n\n${generalUsage(commands)}\n`)
-      return EXIT_USAGE
-    }
-    io.stdout(`${command === undefined ? generalUsage(commands) : command.usage}\n`)
-    return EXIT_OK
+    if (topic === undefined) return out.help(usage)
+    const command = Object.hasOwn(commands, topic) ? commands[topic] : undefined
+    return command === undefined ? unknown(topic) : out.help(command.usage)
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined
-  if (command === undefined) {
-    io.stderr(`xapi-ovn: unknown command ${JSON.stringify(name)}\n\n${generalUsage(commands)}\n`)
-    return EXIT_USAGE
-  }
+  if (command === undefined) return unknown(name)
   if (isCommandGroup(command)) return runCommandGroup(name, command, rest, io)
   return runCommand(name, command, rest, io)
 }

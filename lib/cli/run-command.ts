@@ -1,11 +1,12 @@
 /**
- * Run one command with its argv: parse its options, answer --help, and map every outcome to an
- * exit status (usage errors 2 with a pointer to --help, an aborted prompt 1, a crash 1), never
- * letting a password through to the terminal. Shared by plain commands and verb groups.
+ * Run one command with its argv: parse its options, answer --help, run it; whatever it throws
+ * goes to the one printer (output.ts), which says the exit status. Shared by plain commands and
+ * verb groups.
  */
-import { parseCommandArgs, passwordInArgv, redact, UsageError } from './args.js'
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Command, type CommandIo } from './commands.js'
-import { PromptAborted } from './prompt.js'
+import { flag, parseCommandArgs } from './args.js'
+import type { Command } from './commands.js'
+import { Output, type CommandIo } from './output.js'
+import { passwordInArgv } from './secrets.js'
 
 /** `label` names the command in messages: "setup", or "port attach". */
 export async function runCommand(
@@ -14,25 +15,14 @@ export async function runCommand(
   argv: readonly string[],
   io: CommandIo,
 ): Promise<number> {
-  const secrets = [passwordInArgv(argv), io.env.XAPI_PASSWORD]
+  const text = new Output(io, label, [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+  let out = text
   try {
     const values = parseCommandArgs(argv, command.options)
-    if (values.help === true) {
-      io.stdout(`${command.usage}\n`)
-      return EXIT_OK
-    }
-    return await command.run(values, io)
+    if (flag(values, 'help')) return text.help(command.usage)
+    out = text.withMode({ json: flag(values, 'json'), quiet: flag(values, 'quiet') })
+    return await command.run({ values, io, out })
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`xapi-ovn ${label}: ${redact(err.message, secrets)}\nRun 'xapi-ovn ${label} --help' for its options.\n`)
-      return EXIT_USAGE
-    }
-    if (err instanceof PromptAborted) {
-      io.stderr('xapi-ovn: aborted\n')
-      return EXIT_FAILED
-    }
-    const message = err instanceof Error ? (err.stack ?? err.message) : String(err)
-    io.stderr(`xapi-ovn ${label}: internal error: ${redact(message, secrets)}\n`)
-    return EXIT_FAILED
+    return out.failure(err)
   }
 }

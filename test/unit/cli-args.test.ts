@@ -7,13 +7,13 @@ import {
   intOption,
   ovnRemoteOption,
   parseCommandArgs,
-  redact,
   transportOption,
   UsageError,
   type CliEnv,
   type OptionValues,
 } from '../../lib/cli/args.js'
 import { poolCommands } from '../../lib/cli/commands.js'
+import { redact } from '../../lib/cli/secrets.js'
 
 const SETUP = poolCommands.setup?.options ?? {}
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Command, CommandIo } from '../../lib/cli/commands.js'
+import type { Command } from '../../lib/cli/commands.js'
+import type { CommandIo } from '../../lib/cli/output.js'
 import { COMMANDS, runProgram } from '../../lib/cli/program.js'
 
 interface Captured extends CommandIo {
@@ -126,8 +127,8 @@ test('the table takes more subcommands of the same shape', async () => {
     summary: 'say hello',
     usage: 'usage: xapi-ovn hello',
     options: { name: { type: 'string' } },
-    run: async (v, c) => {
-      c.stdout(`hello ${String(v.name)}\n`)
+    run: async (cx) => {
+      cx.out.result({ hello: cx.values.name }, () => `hello ${String(cx.values.name)}`)
       return 0
     },
   }
