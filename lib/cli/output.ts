@@ -6,7 +6,8 @@
  */
 import { isArgumentErrorCode } from '../errors.js'
 import { toFailure } from '../pool/failures.js'
-import { UsageError, type CliEnv } from './args.js'
+import type { CliEnv } from './args.js'
+import { UsageError } from './options.js'
 import { PromptAborted } from './prompt.js'
 import { renderFailure } from './render.js'
 import { redact } from './secrets.js'

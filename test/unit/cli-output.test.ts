@@ -8,7 +8,7 @@ import {
   XapiAuthError,
   XapiUnreachableError,
 } from '../../lib/errors.js'
-import { UsageError } from '../../lib/cli/args.js'
+import { UsageError } from '../../lib/cli/options.js'
 import { Output, type CommandIo } from '../../lib/cli/output.js'
 import { PromptAborted } from '../../lib/cli/prompt.js'
 
