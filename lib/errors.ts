@@ -40,6 +40,22 @@ export class MissingArgumentError extends XapiOvnError {
   }
 }
 
+/**
+ * The codes that mean the caller's input was wrong rather than the pool: a bad value, an unknown
+ * or missing key, an OVN network that cannot be used (unknown, ambiguous, with a PIF). The CLI
+ * exits 2 on them like on any usage error; setupPools refuses every pool before touching one.
+ */
+export const ARGUMENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  'OVN_INVALID_ARGUMENT',
+  'OVN_UNKNOWN_ARGUMENT',
+  'OVN_MISSING_ARGUMENT',
+  'OVN_NETWORK_UNUSABLE',
+])
+
+export function isArgumentErrorCode(code: string): boolean {
+  return ARGUMENT_ERROR_CODES.has(code)
+}
+
 /** The request itself (XML-RPC, CLI line) cannot be understood. params: [reason] */
 export class InvalidRequestError extends XapiOvnError {
   constructor(reason: string) {

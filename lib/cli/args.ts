@@ -1,25 +1,26 @@
 /**
- * Command-line parsing for xapi-ovn: node:util parseArgs in strict mode (an unknown flag or a
- * stray argument is a usage error), plus one small converter per kind of value. Every mistake is
- * a UsageError (exit status 2) whose message never contains the password.
+ * From parsed options to the library's typed options: one converter per kind of value, each
+ * checking what can be checked before anything connects (a typo in --ovn-remote fails at once).
+ * Every mistake is a UsageError (exit status 2).
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { errorText } from '../error-text.js'
+import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import type { ConnectOptions } from '../pool/connection.js'
+import { MAX_CONCURRENCY } from '../pool/driver.js'
 import type { AddressFamily, TransportChoice } from '../pool/transport-pif.js'
+import {
+  flag,
+  intOption,
+  OPTIONS,
+  requiredString,
+  stringList,
+  stringOption,
+  UsageError,
+  type OptionValues,
+} from './options.js'
 
-export type OptionSpecs = NonNullable<ParseArgsConfig['options']>
-export type OptionValues = Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>
-
-/** A mistake in the command line: print the message and the usage, exit 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
-
-/** Where the CLI reads its environment and password from (injected so it can be tested). */
+/** Where the CLI reads its environment, password and files from (injected so it can be tested). */
 export interface CliEnv {
   readonly env: Readonly<Record<string, string | undefined>>
   /** stdin is a terminal: a password may be prompted for. */
@@ -29,110 +30,21 @@ export interface CliEnv {
   readFile(path: string): Promise<string>
 }
 
-/** Options every pool command takes. */
-export const CONNECTION_OPTIONS: OptionSpecs = {
-  url: { type: 'string' },
-  user: { type: 'string' },
-  password: { type: 'string' },
-  'allow-unauthorized': { type: 'boolean' },
-  protocol: { type: 'string' },
-}
-
-export const OUTPUT_OPTIONS: OptionSpecs = {
-  json: { type: 'boolean' },
-  quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
-}
-
-export const SELECTION_OPTIONS: OptionSpecs = {
-  network: { type: 'string' },
-  host: { type: 'string', multiple: true },
-  concurrency: { type: 'string' },
-}
-
-export const CONNECTION_USAGE = `Connection (every pool command):
-  --url URL               pool master, https://HOST[:PORT] (env XAPI_URL)
-  --user USER             default root (env XAPI_USER)
-  --password PASSWORD     (env XAPI_PASSWORD; prompted for on a terminal when absent)
-  --allow-unauthorized    accept a TLS certificate that does not verify (self-signed)
-  --protocol P            auto (default), json-rpc or xml-rpc
-Output and selection:
-  --json                  print the result as JSON on stdout
-  -q, --quiet             no progress on stderr
-  --network NET           the OVN network, uuid or name (default ovn-int)
-  --host HOST             only this host, uuid or name (repeatable)
-  --concurrency N         hosts worked on at once, 1-64 (default 8)
-  -h, --help              this help`
-
-/** The value given for --password anywhere in argv (to keep it out of every message). */
-export function passwordInArgv(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string
-    if (a === '--password') return argv[i + 1]
-    if (a.startsWith('--password=')) return a.slice('--password='.length)
-  }
-  return undefined
-}
-
-/**
- * Replace every secret in `text` with ***. A very short secret (under 4 characters) is only
- * replaced where it stands quoted, as parseArgs quotes the words it complains about, so that
- * ordinary words of the message stay readable.
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text
-  for (const s of secrets) {
-    if (s === undefined || s.length === 0) continue
-    if (s.length >= 4) out = out.split(s).join('***')
-    else for (const q of ["'", '"']) out = out.split(`${q}${s}${q}`).join(`${q}***${q}`)
-  }
-  return out
-}
-
-/** parseArgs in strict mode; its errors become UsageErrors without the password in them. */
-export function parseCommandArgs(argv: readonly string[], options: OptionSpecs): OptionValues {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as OptionValues
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err)
-    throw new UsageError(redact(message, [passwordInArgv(argv)]))
-  }
-}
-
-export function stringOption(values: OptionValues, name: string): string | undefined {
-  const v = values[name]
-  return typeof v === 'string' ? v : undefined
-}
-
-export function stringList(values: OptionValues, name: string): string[] {
-  const v = values[name]
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []
-}
-
-export function flag(values: OptionValues, name: string): boolean {
-  return values[name] === true
-}
-
-/** A whole number within [min, max], or undefined when absent. */
-export function intOption(values: OptionValues, name: string, min: number, max: number): number | undefined {
-  const v = stringOption(values, name)
-  if (v === undefined) return undefined
-  if (!/^[0-9]{1,7}$/.test(v) || Number(v) < min || Number(v) > max)
-    throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, not ${JSON.stringify(v)}`)
-  return Number(v)
-}
-
-export function requiredString(values: OptionValues, name: string): string {
-  const v = stringOption(values, name)
-  if (v === undefined || v === '') throw new UsageError(`--${name} is required`)
-  return v
-}
-
 /** --ovn-remote, checked here already so a typo fails before any connection is made. */
 export function ovnRemoteOption(values: OptionValues): string {
   const remote = requiredString(values, 'ovn-remote')
   const reason = ovsdbRemoteList(remote)
   if (reason !== null) throw new UsageError(`--ovn-remote: ${reason}`)
+  return remote
+}
+
+/** --nb, or OVN_NB_DB as ovn-nbctl reads it. */
+export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
+  const remote = stringOption(values, 'nb') ?? cli.env.OVN_NB_DB
+  if (remote === undefined || remote === '')
+    throw new UsageError('no northbound database: give --nb REMOTE or set OVN_NB_DB')
+  const reason = ovsdbRemoteList(remote)
+  if (reason !== null) throw new UsageError(`--nb: ${reason}`)
   return remote
 }
 
@@ -173,11 +85,81 @@ export function chassisKeysOption(values: OptionValues): Record<string, string> 
   return keys
 }
 
+/** --ssl-key, --ssl-cert, --ssl-ca-cert: all three or none, read now so a bad path is a usage error. */
+export async function sslOption(
+  values: OptionValues,
+  cli: CliEnv,
+): Promise<{ privateKey: string; certificate: string; caCertificate: string } | undefined> {
+  const privateKey = stringOption(values, 'ssl-key')
+  const certificate = stringOption(values, 'ssl-cert')
+  const caCertificate = stringOption(values, 'ssl-ca-cert')
+  if (privateKey === undefined && certificate === undefined && caCertificate === undefined) return undefined
+  if (privateKey === undefined || certificate === undefined || caCertificate === undefined)
+    throw new UsageError('--ssl-key, --ssl-cert and --ssl-ca-cert go together')
+  const read = async (path: string, name: string): Promise<string> => {
+    try {
+      return await cli.readFile(path)
+    } catch (err) {
+      throw new UsageError(`--${name} ${path}: ${errorText(err)}`)
+    }
+  }
+  return {
+    privateKey: await read(privateKey, 'ssl-key'),
+    certificate: await read(certificate, 'ssl-cert'),
+    caCertificate: await read(caCertificate, 'ssl-ca-cert'),
+  }
+}
+
+/** --network, --host, --concurrency: which part of the pool a pool command works on. */
+export function selectionOption(values: OptionValues): { network?: string; hosts?: string[]; concurrency?: number } {
+  const out: { network?: string; hosts?: string[]; concurrency?: number } = {}
+  const network = stringOption(values, 'network')
+  if (network !== undefined) out.network = network
+  const hosts = stringList(values, 'host')
+  if (hosts.length > 0) out.hosts = hosts
+  const concurrency = intOption(values, 'concurrency', 1, MAX_CONCURRENCY)
+  if (concurrency !== undefined) out.concurrency = concurrency
+  return out
+}
+
+/**
+ * --vm and --ip to attach specs: one --vm takes every --ip; several --vm take one --ip each, in
+ * order; `--ip dynamic` alone applies to every --vm.
+ */
+export function vmSpecs(
+  vms: readonly string[],
+  ips: readonly string[],
+  device: string | undefined,
+  mac: string | undefined,
+): VmAttachSpec[] {
+  const [first, ...others] = vms
+  if (first === undefined) throw new UsageError('--vm is required (repeat it for several VMs)')
+  if ((device !== undefined || mac !== undefined) && others.length > 0)
+    throw new UsageError('--device and --mac apply to one VM: give a single --vm with them')
+  const extra = { ...(device !== undefined ? { device } : {}), ...(mac !== undefined ? { mac } : {}) }
+  if (ips.length === 1 && ips[0] === 'dynamic') return vms.map((vm) => ({ vm, ips: 'dynamic', ...extra }))
+  if (ips.includes('dynamic')) throw new UsageError('--ip dynamic cannot be mixed with addresses')
+  if (others.length === 0) return [{ vm: first, ips, ...extra }]
+  if (ips.length !== 0 && ips.length !== vms.length)
+    throw new UsageError(
+      `with several --vm, give one --ip per --vm (in the same order) or none: ${vms.length} VMs, ${ips.length} addresses`,
+    )
+  return vms.map((vm, i) => {
+    const ip = ips[i]
+    return { vm, ips: ip === undefined ? [] : [ip] }
+  })
+}
+
 export function protocolOption(values: OptionValues): ConnectOptions['transport'] {
   const v = stringOption(values, 'protocol')
   if (v === undefined) return undefined
   if (v === 'auto' || v === 'json-rpc' || v === 'xml-rpc') return v
   throw new UsageError(`--protocol expects auto, json-rpc or xml-rpc, not ${JSON.stringify(v)}`)
+}
+
+/** A pool is named (--url or XAPI_URL): the commands for which XAPI is optional then use it. */
+export function poolGiven(values: OptionValues, cli: CliEnv): boolean {
+  return (stringOption(values, 'url') ?? cli.env.XAPI_URL ?? '') !== ''
 }
 
 /**
@@ -187,7 +169,7 @@ export function protocolOption(values: OptionValues): ConnectOptions['transport'
 export async function connectOptions(values: OptionValues, cli: CliEnv): Promise<ConnectOptions> {
   const url = stringOption(values, 'url') ?? cli.env.XAPI_URL
   if (url === undefined || url === '') throw new UsageError('no pool master: give --url or set XAPI_URL')
-  const user = stringOption(values, 'user') ?? cli.env.XAPI_USER ?? 'root'
+  const user = stringOption(values, 'user') ?? cli.env.XAPI_USER ?? OPTIONS.user.default
   let password = stringOption(values, 'password') ?? cli.env.XAPI_PASSWORD
   if (password === undefined) {
     if (!cli.interactive)

@@ -1,58 +1,63 @@
 /**
- * The xapi-ovn command line without its process: pick the subcommand from the table, parse its
- * options, run it, map every outcome to an exit status (0 all good, 1 something failed, 2 usage).
- * To add subcommands, add entries to COMMANDS (each a `Command`, see commands.ts).
+ * The xapi-ovn command line without its process (main.ts wires it to one): the command table, the
+ * general usage, and the one dispatcher, which picks the command by its name and hands it the
+ * rest of argv. Each command is one file of commands/ on the base of command.ts.
  */
-import { EXIT_OK, EXIT_USAGE, poolCommands, type Command, type CommandIo } from './commands.js'
-import { isCommandGroup, nbCommands, runCommandGroup } from './nb-commands.js'
-import { runCommand } from './run-command.js'
+import { type Command, commandList, isHelpWord } from './command.js'
+import { localnetCommand } from './commands/localnet.js'
+import { portCommand } from './commands/port.js'
+import { setupCommand } from './commands/setup.js'
+import { statusCommand } from './commands/status.js'
+import { switchCommand } from './commands/switch.js'
+import { teardownCommand } from './commands/teardown.js'
+import { verifyCommand } from './commands/verify.js'
+import { UsageError } from './options.js'
+import { Output, type CommandIo } from './output.js'
+import { passwordInArgv } from './secrets.js'
 
-export const COMMANDS: Readonly<Record<string, Command>> = {
-  ...poolCommands,
-  ...nbCommands,
-}
+export const COMMANDS: readonly Command[] = [
+  setupCommand,
+  verifyCommand,
+  statusCommand,
+  teardownCommand,
+  switchCommand,
+  portCommand,
+  localnetCommand,
+]
 
-export function generalUsage(commands: Readonly<Record<string, Command>> = COMMANDS): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length))
-  const list = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
+export function generalUsage(commands: readonly Command[] = COMMANDS): string {
   return [
     'usage: xapi-ovn <command> [options]',
     '',
     'Run OVN on an XCP-ng / XenServer pool, on an XAPI-owned bridge.',
     '',
     'Commands:',
-    ...list,
+    ...commandList(commands),
     '',
     "Run 'xapi-ovn <command> --help' for a command's options.",
     'Exit status: 0 all good, 1 some host (or the pool) failed, 2 usage error.',
   ].join('\n')
 }
 
+/** `xapi-ovn <command> ...`, `xapi-ovn --help`, `xapi-ovn help <command>`: the exit status. */
 export async function runProgram(
   argv: readonly string[],
   io: CommandIo,
-  commands: Readonly<Record<string, Command>> = COMMANDS,
+  commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
+  const out = new Output(io, '', [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+  const usage = generalUsage(commands)
+  const find = (name: string): Command | undefined => commands.find((c) => c.name === name)
+  const unknown = (name: string): number =>
+    out.failure(new UsageError(`unknown command ${JSON.stringify(name)}`, usage))
   const [name, ...rest] = argv
-  if (name === undefined) {
-    io.stderr(`${generalUsage(commands)}\n`)
-    return EXIT_USAGE
-  }
-  if (name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) return out.failure(new UsageError('', usage))
+  if (isHelpWord(name)) {
     const topic = name === 'help' ? rest[0] : undefined
-    const command = topic === undefined ? undefined : commands[topic]
-    if (topic !== undefined && command === undefined) {
-      io.stderr(`xapi-ovn: unknown command ${JSON.stringify(topic)}\n\n${generalUsage(commands)}\n`)
-      return EXIT_USAGE
-    }
-    io.stdout(`${command === undefined ? generalUsage(commands) : command.usage}\n`)
-    return EXIT_OK
+    if (topic === undefined) return out.help(usage)
+    const command = find(topic)
+    return command === undefined ? unknown(topic) : out.help(command.help())
   }
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined
-  if (command === undefined) {
-    io.stderr(`xapi-ovn: unknown command ${JSON.stringify(name)}\n\n${generalUsage(commands)}\n`)
-    return EXIT_USAGE
-  }
-  if (isCommandGroup(command)) return runCommandGroup(name, command, rest, io)
-  return runCommand(name, command, rest, io)
+  const command = find(name)
+  return command === undefined ? unknown(name) : command.run(rest, io)
 }

@@ -3,7 +3,7 @@
  * in raw mode and read key by key (Enter ends, Backspace erases, Ctrl-C aborts, Ctrl-D on an empty
  * line ends). Nothing typed is ever written anywhere.
  */
-import { UsageError } from './args.js'
+import { UsageError } from './options.js'
 
 export class PromptAborted extends Error {
   constructor() {

@@ -1,8 +1,11 @@
 /**
- * Human output of the xapi-ovn command line: a per-host table, a verdict line, then every failure
- * and every failed (or warning) check with its hint. Pure: results in, text out.
+ * Human output of the xapi-ovn command line: for pool commands a per-host table, a verdict line,
+ * then every failure and every failed (or warning) check with its hint; for northbound commands a
+ * table of what is there or what changed. Pure: results in, text out.
  */
+import type { AttachVmsResult, DetachVmsResult, VmPortInfo } from '../attach/index.js'
 import type { Check } from '../chassis/verify.js'
+import type { SwitchInfo } from '../nb/index.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
 import type {
@@ -271,4 +274,58 @@ export function renderProgress(e: ProgressEvent, done: number, total: number, dr
     case 'host-failed':
       return `${who(e.host)}: FAILED ${e.error.code}`
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// northbound: switch, port
+
+export function renderSwitches(switches: readonly SwitchInfo[]): string {
+  if (switches.length === 0) return 'no logical switch'
+  return renderTable(
+    ['SWITCH', 'UUID', 'SUBNET', 'PORTS'],
+    switches.map((s) => [s.name, s.uuid, s.subnet ?? '-', String(s.portCount)]),
+  )
+}
+
+export function renderAttach(r: AttachVmsResult): string {
+  const rows = r.attachments.map((a) => [
+    a.vm.name || a.vm.uuid,
+    a.vif.device,
+    a.vif.uuid,
+    a.port.address,
+    a.vifAction === 'created' ? 'created' : 'found',
+    a.plug,
+    a.port.action,
+  ])
+  return [
+    renderTable(['VM', 'DEVICE', 'VIF = PORT', 'ADDRESSES', 'VIF', 'PLUG', 'PORT'], rows),
+    `${r.attachments.length} VM(s) on logical switch ${r.switchName} through network ${r.network.nameLabel} (${r.network.bridge})${r.changed ? '' : ': nothing to change'}`,
+  ].join('\n')
+}
+
+export function renderDetach(r: DetachVmsResult): string {
+  if (r.detached.length === 0) return 'nothing attached: nothing to do'
+  const rows = r.detached.map((d) => [
+    d.vm?.name || d.vm?.uuid || '-',
+    d.vifUuid,
+    d.port === null ? '-' : `removed from ${d.port.switchName}`,
+    d.destroyed ? (d.unplugged ? 'unplugged, destroyed' : 'destroyed') : 'kept',
+  ])
+  return renderTable(['VM', 'VIF = PORT', 'PORT', 'VIF'], rows)
+}
+
+export function renderPorts(ports: readonly VmPortInfo[]): string {
+  if (ports.length === 0) return 'no logical switch port'
+  const rows = ports.map((p) => [
+    p.switchName,
+    p.name,
+    p.type === '' ? 'vif' : p.type,
+    p.addresses.join(' ') || '-',
+    p.up === null ? '-' : p.up ? 'up' : 'down',
+    p.xapi === null
+      ? '-'
+      : `${p.xapi.vm.name || p.xapi.vm.uuid} dev ${p.xapi.vif.device}${p.xapi.vif.currentlyAttached ? '' : ' (unplugged)'}`,
+    p.xapi?.host ?? '-',
+  ])
+  return renderTable(['SWITCH', 'PORT', 'TYPE', 'ADDRESSES', 'STATE', 'VM', 'HOST'], rows)
 }

@@ -4,7 +4,7 @@
  * touched; a host's own problem is that host's outcome.
  */
 import { parseConfigureArgs } from '../chassis/configure-args.js'
-import { XapiCallError, XapiOvnError } from '../errors.js'
+import { isArgumentErrorCode, XapiCallError, XapiOvnError } from '../errors.js'
 import { XapiPool, type ConnectOptions } from './connection.js'
 import { toFailure } from './failures.js'
 import {
@@ -201,15 +201,8 @@ export interface PoolTarget {
   readonly options?: Partial<SetupOptions>
 }
 
-const ARGUMENT_CODES = new Set([
-  'OVN_INVALID_ARGUMENT',
-  'OVN_UNKNOWN_ARGUMENT',
-  'OVN_MISSING_ARGUMENT',
-  'OVN_NETWORK_UNUSABLE',
-])
-
 function isArgumentError(err: unknown): boolean {
-  return err instanceof XapiOvnError && ARGUMENT_CODES.has(err.code)
+  return err instanceof XapiOvnError && isArgumentErrorCode(err.code)
 }
 
 /**

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runProgram } from '../../lib/cli/program.js'
-import type { CommandIo } from '../../lib/cli/commands.js'
+import type { CommandIo } from '../../lib/cli/output.js'
 import { listPorts } from '../../lib/nb/index.js'
 import { sweepLeftovers } from '../../lab/cleanup.js'
 import { OverlayLab, PHYSNET, type LabGuest } from '../../lab/overlay-lab.js'

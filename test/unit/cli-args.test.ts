@@ -4,18 +4,15 @@ import {
   addressFamilyOption,
   chassisKeysOption,
   connectOptions,
-  intOption,
   ovnRemoteOption,
-  parseCommandArgs,
-  redact,
   transportOption,
-  UsageError,
   type CliEnv,
-  type OptionValues,
 } from '../../lib/cli/args.js'
-import { poolCommands } from '../../lib/cli/commands.js'
+import { setupCommand } from '../../lib/cli/commands/setup.js'
+import { intOption, parseOptions, UsageError, type OptionValues } from '../../lib/cli/options.js'
+import { redact } from '../../lib/cli/secrets.js'
 
-const SETUP = poolCommands.setup?.options ?? {}
+const SETUP = setupCommand.options
 
 function usage(fn: () => unknown): string {
   try {
@@ -47,27 +44,27 @@ function cli(
 
 test('strict parsing: unknown flags, stray words and missing values are usage errors', () => {
   assert.match(
-    usage(() => parseCommandArgs(['--bogus'], SETUP)),
+    usage(() => parseOptions(['--bogus'], SETUP)),
     /Unknown option '--bogus'/,
   )
   assert.match(
-    usage(() => parseCommandArgs(['stray'], SETUP)),
+    usage(() => parseOptions(['stray'], SETUP)),
     /Unexpected argument 'stray'/,
   )
   assert.match(
-    usage(() => parseCommandArgs(['--ovn-remote'], SETUP)),
+    usage(() => parseOptions(['--ovn-remote'], SETUP)),
     /argument missing/,
   )
 })
 
 test('a usage error never contains the password given on the command line', () => {
-  const message = usage(() => parseCommandArgs(['--password', 'hunter2', 'hunter2'], SETUP))
+  const message = usage(() => parseOptions(['--password', 'hunter2', 'hunter2'], SETUP))
   assert.ok(!message.includes('hunter2'), message)
   assert.match(message, /\*\*\*/)
 })
 
 test('repeatable flags collect, booleans are booleans', () => {
-  const v = parseCommandArgs(['--set', 'a=1', '--set', 'b=2', '--host', 'h1', '--host', 'h2', '--dry-run'], SETUP)
+  const v = parseOptions(['--set', 'a=1', '--set', 'b=2', '--host', 'h1', '--host', 'h2', '--dry-run'], SETUP)
   assert.deepEqual(v.set, ['a=1', 'b=2'])
   assert.deepEqual(v.host, ['h1', 'h2'])
   assert.equal(v['dry-run'], true)
@@ -82,41 +79,39 @@ const transports: [string[], unknown][] = [
 ]
 for (const [argv, want] of transports) {
   test(`transport choice from ${argv.join(' ') || 'nothing'}`, () =>
-    assert.deepEqual(transportOption(parseCommandArgs(argv, SETUP)), want))
+    assert.deepEqual(transportOption(parseOptions(argv, SETUP)), want))
 }
 
 test('transport choice: a network with a device, or a VLAN out of range, is a usage error', () => {
   assert.match(
-    usage(() => transportOption(parseCommandArgs(['--transport-network', 'x', '--transport-device', 'eth1'], SETUP))),
+    usage(() => transportOption(parseOptions(['--transport-network', 'x', '--transport-device', 'eth1'], SETUP))),
     /cannot be combined/,
   )
   assert.match(
-    usage(() => transportOption(parseCommandArgs(['--transport-vlan', '4095'], SETUP))),
+    usage(() => transportOption(parseOptions(['--transport-vlan', '4095'], SETUP))),
     /0 to 4094/,
   )
   assert.match(
-    usage(() => transportOption(parseCommandArgs(['--transport-vlan', '1e2'], SETUP))),
+    usage(() => transportOption(parseOptions(['--transport-vlan', '1e2'], SETUP))),
     /whole number/,
   )
 })
 
 test('--set KEY=VALUE builds the chassis keys; malformed or repeated keys are usage errors', () => {
   assert.deepEqual(
-    chassisKeysOption(
-      parseCommandArgs(['--set', 'ovn-remote-probe-interval=5000', '--set', 'ovn-cms-options=a=b'], SETUP),
-    ),
+    chassisKeysOption(parseOptions(['--set', 'ovn-remote-probe-interval=5000', '--set', 'ovn-cms-options=a=b'], SETUP)),
     {
       'ovn-remote-probe-interval': '5000',
       'ovn-cms-options': 'a=b',
     },
   )
-  assert.equal(chassisKeysOption(parseCommandArgs([], SETUP)), undefined)
+  assert.equal(chassisKeysOption(parseOptions([], SETUP)), undefined)
   assert.match(
-    usage(() => chassisKeysOption(parseCommandArgs(['--set', 'novalue'], SETUP))),
+    usage(() => chassisKeysOption(parseOptions(['--set', 'novalue'], SETUP))),
     /KEY=VALUE/,
   )
   assert.match(
-    usage(() => chassisKeysOption(parseCommandArgs(['--set', 'a=1', '--set', 'a=2'], SETUP))),
+    usage(() => chassisKeysOption(parseOptions(['--set', 'a=1', '--set', 'a=2'], SETUP))),
     /twice/,
   )
 })

@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Command, CommandIo } from '../../lib/cli/commands.js'
+import { Command } from '../../lib/cli/command.js'
+import { OPTIONS, optionSynopsis, type OptionName } from '../../lib/cli/options.js'
+import type { CommandIo } from '../../lib/cli/output.js'
 import { COMMANDS, runProgram } from '../../lib/cli/program.js'
 
 interface Captured extends CommandIo {
@@ -43,19 +45,52 @@ test('--help and help: the command list on stdout, exit 0', async () => {
   }
 })
 
-test('every subcommand has --help (and help NAME), exit 0, naming its own options', async () => {
-  for (const name of Object.keys(COMMANDS)) {
+/** Every option is listed on exactly one line of `help`, with its value name; no line is over 100 columns. */
+function documents(help: string, options: readonly OptionName[], what: string): void {
+  for (const line of help.split('\n')) assert.ok(line.length <= 100, `${what} --help, over 100 columns: ${line}`)
+  for (const name of options) {
+    const lines = help.split('\n').filter((l) => new RegExp(`^  (-[a-z], )?--${name}( |$)`).test(l))
+    assert.equal(lines.length, 1, `${what} --help lists --${name} once:\n${help}`)
+    assert.ok(lines[0]?.includes(optionSynopsis(name)), `${what}: ${optionSynopsis(name)}`)
+  }
+}
+
+test('every subcommand has --help (and help NAME), exit 0, listing each of its options once', async () => {
+  for (const command of COMMANDS) {
     for (const argv of [
-      [name, '--help'],
-      ['help', name],
+      [command.name, '--help'],
+      ['help', command.name],
     ]) {
       const c = io()
       assert.equal(await runProgram(argv, c), 0)
-      assert.match(c.out, new RegExp(`^usage: xapi-ovn ${name}`))
-      assert.match(c.out, /--url URL/)
+      assert.match(c.out, new RegExp(`^usage: xapi-ovn ${command.name}`))
+      documents(c.out, command.options, command.name)
       assert.match(c.out, /Exit status/)
     }
   }
+})
+
+test('every verb has --help, exit 0, listing each of its options once', async () => {
+  for (const command of COMMANDS) {
+    for (const verb of Object.keys(command.verbs)) {
+      const c = io()
+      assert.equal(await runProgram([command.name, verb, '--help'], c), 0)
+      assert.match(c.out, new RegExp(`^usage: xapi-ovn ${command.name} ${verb}`))
+      documents(c.out, [...(command.verbs[verb]?.options ?? []), 'help'], `${command.name} ${verb}`)
+      assert.match(c.out, /Exit status/)
+    }
+  }
+})
+
+test('pool commands document the connection; every option of the table is taken by some command', async () => {
+  for (const name of ['setup', 'verify', 'status', 'teardown']) {
+    const c = io()
+    assert.equal(await runProgram([name, '--help'], c), 0)
+    assert.match(c.out, /^Connection \(XAPI\):\n {2}--url URL {2,}pool master.*\(env XAPI_URL\)$/m)
+    assert.match(c.out, /^ {2}--password PASSWORD {2,}.*\(env XAPI_PASSWORD\)$/m)
+  }
+  const taken = new Set<string>(COMMANDS.flatMap((c) => c.options))
+  for (const name of Object.keys(OPTIONS)) assert.ok(taken.has(name), `--${name} is taken by no command`)
 })
 
 test('an unknown command or an unknown flag: exit 2 with a pointer to --help', async () => {
@@ -121,17 +156,20 @@ test('a URL with credentials in it is a usage error that does not repeat them', 
   assert.match(c.err, /credentials do not belong in the URL/)
 })
 
-test('the table takes more subcommands of the same shape', async () => {
-  const extra: Command = {
+test('the table takes more commands on the same base', async () => {
+  const extra = new Command('hello', {
     summary: 'say hello',
-    usage: 'usage: xapi-ovn hello',
-    options: { name: { type: 'string' } },
-    run: async (v, c) => {
-      c.stdout(`hello ${String(v.name)}\n`)
+    description: 'Say hello.',
+    options: ['name'],
+    run: async (cx) => {
+      cx.out.result({ hello: cx.values.name }, () => `hello ${String(cx.values.name)}`)
       return 0
     },
-  }
+  })
   const c = io()
-  assert.equal(await runProgram(['hello', '--name', 'ovn'], c, { ...COMMANDS, hello: extra }), 0)
+  assert.equal(await runProgram(['hello', '--name', 'ovn'], c, [...COMMANDS, extra]), 0)
   assert.equal(c.out, 'hello ovn\n')
+  const h = io()
+  assert.equal(await runProgram(['help'], h, [...COMMANDS, extra]), 0)
+  assert.match(h.out, /^ {2}hello\s+say hello$/m)
 })

@@ -1,0 +1,32 @@
+/** xapi-ovn status: every chassis as its plugin sees it, and the VIFs on the OVN network. */
+import { status } from '../../pool/driver.js'
+import { addressFamilyOption, selectionOption, transportOption } from '../args.js'
+import { Command } from '../command.js'
+import { onPool } from '../connections.js'
+import { POOL_OPTIONS } from '../options.js'
+import { renderStatus } from '../render.js'
+
+export const statusCommand = new Command('status', {
+  summary: 'show every chassis, its bridge, ovn-controller and the VIFs on the OVN network',
+  description: `Show each host's chassis as its ovn-chassis plugin sees it (configured keys, integration bridge,
+ovn-controller, bound VIFs), where setup would put its tunnel endpoint (as the tunnel endpoint
+options choose it), and the VIFs on the OVN network. Changes nothing.`,
+  options: ['transport-network', 'transport-device', 'transport-vlan', 'ip-family', ...POOL_OPTIONS],
+  exitStatus: '0 every host answered, 1 some host could not be asked, 2 usage error',
+  async run(cx) {
+    const transport = transportOption(cx.values)
+    const addressFamily = addressFamilyOption(cx.values)
+    const selection = selectionOption(cx.values)
+    return onPool(
+      cx,
+      (pool, onProgress) =>
+        status(pool, {
+          ...selection,
+          ...(transport !== undefined ? { transport } : {}),
+          ...(addressFamily !== undefined ? { addressFamily } : {}),
+          ...(onProgress !== undefined ? { onProgress } : {}),
+        }),
+      renderStatus,
+    )
+  },
+})

@@ -1,0 +1,85 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  InvalidArgumentError,
+  MissingArgumentError,
+  OvnNetworkError,
+  UnknownArgumentError,
+  XapiAuthError,
+  XapiUnreachableError,
+} from '../../lib/errors.js'
+import { UsageError } from '../../lib/cli/options.js'
+import { Output, type CommandIo } from '../../lib/cli/output.js'
+import { PromptAborted } from '../../lib/cli/prompt.js'
+
+function capture(): CommandIo & { out: string; err: string } {
+  const c = {
+    out: '',
+    err: '',
+    env: {},
+    interactive: false,
+    promptPassword: async () => assert.fail('no prompt expected'),
+    readFile: async () => assert.fail('no file expected'),
+    stdout: (t: string) => {
+      c.out += t
+    },
+    stderr: (t: string) => {
+      c.err += t
+    },
+  }
+  return c
+}
+
+// One place maps what a command throws to its exit status: every argument error is a usage error.
+const EXITS: [string, unknown, number][] = [
+  ['a usage mistake', new UsageError('--wait expects a whole number'), 2],
+  ['a bad value found by the library', new InvalidArgumentError('ovn-bridge-mappings', 'x', 'no bridge'), 2],
+  ['an unknown key', new UnknownArgumentError('k'), 2],
+  ['a missing key', new MissingArgumentError('k'), 2],
+  ['an ambiguous or unusable --network', new OvnNetworkError('ovn-int', '2 networks have this name'), 2],
+  ['an unreachable pool', new XapiUnreachableError('https://pool', 'ECONNREFUSED'), 1],
+  ['refused credentials', new XapiAuthError('https://pool', 'root'), 1],
+  ['an aborted prompt', new PromptAborted(), 1],
+  ['a bug', new TypeError('x is undefined'), 1],
+]
+for (const [what, err, exit] of EXITS) {
+  test(`${what}: exit ${exit}`, () => assert.equal(new Output(capture(), 'setup', []).failure(err), exit))
+}
+
+test('a failure: text on stderr naming the command, or {ok: false, error} on stdout with --json', () => {
+  const text = capture()
+  new Output(text, 'port attach', []).failure(new OvnNetworkError('ovn-int', 'has PIFs'))
+  assert.match(text.err, /^xapi-ovn port attach: OVN_NETWORK_UNUSABLE: OVN network ovn-int: has PIFs\n {2}hint: /)
+  assert.equal(text.out, '')
+  const json = capture()
+  new Output(json, 'status', [], { json: true }).failure(new XapiUnreachableError('https://pool', 'down'))
+  const parsed = JSON.parse(json.out) as { ok: boolean; error: { code: string } }
+  assert.deepEqual([parsed.ok, parsed.error.code], [false, 'OVN_XAPI_UNREACHABLE'])
+  assert.equal(json.err, '')
+})
+
+test('a usage error points to the command help, or shows the usage it carries', () => {
+  const plain = capture()
+  new Output(plain, 'verify', []).failure(new UsageError('--wait expects a whole number'))
+  assert.equal(
+    plain.err,
+    "xapi-ovn verify: --wait expects a whole number\nRun 'xapi-ovn verify --help' for its options.\n",
+  )
+  const listed = capture()
+  new Output(listed, '', []).failure(new UsageError('unknown command "x"', 'usage: xapi-ovn <command>'))
+  assert.equal(listed.err, 'xapi-ovn: unknown command "x"\n\nusage: xapi-ovn <command>\n')
+})
+
+test('results, notes and failures never show a secret, including one learned later', () => {
+  const c = capture()
+  const out = new Output(c, 'status', ['from-argv'], { json: true })
+  out.keepSecret('typed-at-prompt')
+  out.result({ said: 'from-argv typed-at-prompt' }, () => '')
+  out.note('typed-at-prompt')
+  out.failure(new XapiAuthError('https://from-argv@pool', 'typed-at-prompt'))
+  assert.ok(!(c.out + c.err).includes('from-argv'), c.out + c.err)
+  assert.ok(!(c.out + c.err).includes('typed-at-prompt'), c.out + c.err)
+  const quiet = capture()
+  new Output(quiet, 'status', [], { quiet: true }).note('progress')
+  assert.equal(quiet.err, '')
+})
