@@ -109,7 +109,10 @@ function checkRuntime(dir, origin) {
     fail(`bin/node --version does not run: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`)
   }
   const m = /^v([0-9]+)\.([0-9]+)\.([0-9]+)\n?$/.exec(printed)
-  if (m === null) fail(`bin/node --version printed ${JSON.stringify(printed)}, not a version like v16.20.2`)
+  if (m === null)
+    fail(
+      `bin/node --version printed ${JSON.stringify(printed.split('\n')[0].slice(0, 80))}, not a version like v16.20.2`,
+    )
   if (Number(m[1]) < 16) fail(`bin/node is Node.js v${m[1]}.${m[2]}.${m[3]}: the host bundles need 16 or newer`)
   const unmet = unmetOnEl7(needs)
   if (unmet.length > 0)

@@ -68,11 +68,11 @@ export function runRpmBuild(outdir: string, args: readonly string[] = [], env: R
   })
 }
 
-export async function buildRpm(args: readonly string[] = []): Promise<BuiltRpm> {
+export async function buildRpm(args: readonly string[] = [], env: Record<string, string> = {}): Promise<BuiltRpm> {
   if (!existsSync(DIST_PLUGIN)) throw new Error(`${DIST_PLUGIN} is missing: run node build/plugin.mjs (npm test does)`)
   const dir = tempDir('rpm')
   try {
-    const r = await runRpmBuild(dir.path, args)
+    const r = await runRpmBuild(dir.path, args, env)
     if (!r.ok) throw new Error(`build/rpm.mjs failed (${r.status}): ${r.stderr.slice(-2000)}`)
     const rpms = readdirSync(dir.path).filter((f) => f.endsWith('.rpm'))
     if (rpms.length !== 1) throw new Error(`expected one rpm in ${dir.path}, found ${rpms.join(', ')}`)
