@@ -142,21 +142,35 @@ function runtimeDir() {
   return { dir: dirname(pkgJson), origin: 'node_modules/node16' }
 }
 
-const outdir = resolve(option('--outdir') ?? join(root, 'dist'))
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const version = rpmVersion(pkg.version)
-const release = process.env.XAPI_OVN_RPM_RELEASE ?? '1'
-if (!/^[0-9A-Za-z._+~]+$/.test(release)) throw new Error(`bad XAPI_OVN_RPM_RELEASE ${JSON.stringify(release)}`)
-const url = pkg.homepage
-if (url !== undefined && !/^https:\/\/[^\s%]+$/.test(url))
-  throw new Error(`package.json homepage ${JSON.stringify(url)} is not an https URL`)
+/** Read and check every input; a bad one ends the build with one line saying what is wrong. */
+function inputs() {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+    const release = process.env.XAPI_OVN_RPM_RELEASE ?? '1'
+    if (!/^[0-9A-Za-z._+~]+$/.test(release)) throw new Error(`bad XAPI_OVN_RPM_RELEASE ${JSON.stringify(release)}`)
+    const url = pkg.homepage
+    if (url !== undefined && !/^https:\/\/[^\s%]+$/.test(url))
+      throw new Error(`package.json homepage ${JSON.stringify(url)} is not an https URL`)
+    const { dir, origin } = runtimeDir()
+    const runtime = checkRuntime(dir, origin)
+    const plugin = join(root, 'dist', 'ovn-chassis')
+    if (!existsSync(plugin))
+      throw new Error(`${relative(root, plugin)} is missing: run \`node build/plugin.mjs\` first (npm run rpm does)`)
+    return {
+      outdir: resolve(option('--outdir') ?? join(root, 'dist')),
+      version: rpmVersion(pkg.version),
+      release,
+      url,
+      runtime,
+      plugin,
+    }
+  } catch (err) {
+    process.stderr.write(`build/rpm.mjs: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exit(1)
+  }
+}
 
-const { dir, origin } = runtimeDir()
-const runtime = checkRuntime(dir, origin)
-
-const plugin = join(root, 'dist', 'ovn-chassis')
-if (!existsSync(plugin))
-  throw new Error(`${relative(root, plugin)} is missing: run \`node build/plugin.mjs\` first (npm run rpm does)`)
+const { outdir, version, release, url, runtime, plugin } = inputs()
 mkdirSync(outdir, { recursive: true })
 
 const topdir = mkdtempSync(join(tmpdir(), 'xapi-ovn-rpm-'))

@@ -297,46 +297,54 @@ describe('the runtime in the xapi-ovn RPM', () => {
       [
         [],
         { XAPI_OVN_RUNTIME: '' },
-        /^Error: XAPI_OVN_RUNTIME is empty: unset it, or give the directory that holds bin\/node$/m,
+        /^build\/rpm\.mjs: XAPI_OVN_RUNTIME is empty: unset it, or give the directory that holds bin\/node$/m,
       ],
-      [[], { XAPI_OVN_RUNTIME: join(work, 'nowhere') }, /^Error: XAPI_OVN_RUNTIME ".*\/nowhere": no such directory$/m],
+      [
+        [],
+        { XAPI_OVN_RUNTIME: join(work, 'nowhere') },
+        /^build\/rpm\.mjs: XAPI_OVN_RUNTIME ".*\/nowhere": no such directory$/m,
+      ],
       [
         ['--runtime', plainFile],
         {},
-        /^Error: --runtime ".*\/a-file": not a directory \(give the directory that holds bin\/node and LICENSE\)$/m,
+        /^build\/rpm\.mjs: --runtime ".*\/a-file": not a directory \(give the directory that holds bin\/node and LICENSE\)$/m,
       ],
-      [['--runtime', dir('empty')], {}, /^Error: --runtime ".*\/empty": has no bin\/node file/m],
+      [['--runtime', dir('empty')], {}, /^build\/rpm\.mjs: --runtime ".*\/empty": has no bin\/node file/m],
       [
         ['--runtime', dir('not-exec', { script: '#!/bin/sh\n', mode: 0o644 })],
         {},
-        /^Error: --runtime ".*\/not-exec": bin\/node is not executable$/m,
+        /^build\/rpm\.mjs: --runtime ".*\/not-exec": bin\/node is not executable$/m,
       ],
       [
         ['--runtime', dir('wrapper', { script: `#!/bin/sh\nexec ${NODE16} "$@"\n`, mode: 0o755 })],
         {},
-        /^Error: --runtime ".*\/wrapper": bin\/node is not an ELF executable/m,
+        /^build\/rpm\.mjs: --runtime ".*\/wrapper": bin\/node is not an ELF executable/m,
       ],
       [
         ['--runtime', dir('false', '/bin/false')],
         {},
-        /^Error: --runtime ".*\/false": bin\/node --version does not run: Command failed/m,
+        /^build\/rpm\.mjs: --runtime ".*\/false": bin\/node --version does not run: Command failed/m,
       ],
       [
         ['--runtime', dir('true', '/bin/true')],
         {},
-        /^Error: --runtime ".*\/true": bin\/node --version printed "true \(GNU coreutils\) [0-9.]+", not a version like v16\.20\.2$/m,
+        /^build\/rpm\.mjs: --runtime ".*\/true": bin\/node --version printed "true \(GNU coreutils\) [0-9.]+", not a version like v16\.20\.2$/m,
       ],
       [
         ['--runtime', dir('current-node', process.execPath)],
         {},
-        /^Error: --runtime ".*\/current-node": bin\/node needs what XCP-ng 8\.3's dom0 \(CentOS 7: glibc 2\.17, gcc 4\.8's libstdc\+\+\) does not have: .*libc\.so\.6 GLIBC_2\.28 \(newer than GLIBC_2\.17\).*\. Use a build for glibc 2\.17: official Node\.js 16, or a linux-x64-glibc-217 build of unofficial-builds\.nodejs\.org$/m,
+        /^build\/rpm\.mjs: --runtime ".*\/current-node": bin\/node needs what XCP-ng 8\.3's dom0 \(CentOS 7: glibc 2\.17, gcc 4\.8's libstdc\+\+\) does not have: .*libc\.so\.6 GLIBC_2\.28 \(newer than GLIBC_2\.17\).*\. Use a build for glibc 2\.17: official Node\.js 16, or a linux-x64-glibc-217 build of unofficial-builds\.nodejs\.org$/m,
       ],
-      [['--runtime', dir('no-license', NODE16, false)], {}, /^Error: --runtime ".*\/no-license": has no LICENSE/m],
+      [
+        ['--runtime', dir('no-license', NODE16, false)],
+        {},
+        /^build\/rpm\.mjs: --runtime ".*\/no-license": has no LICENSE/m,
+      ],
       // The flag wins over the variable.
       [
         ['--runtime', join(work, 'flagged')],
         { XAPI_OVN_RUNTIME: NODE16 },
-        /^Error: --runtime ".*\/flagged": no such directory$/m,
+        /^build\/rpm\.mjs: --runtime ".*\/flagged": no such directory$/m,
       ],
     ]
     for (const [args, env, message] of cases) {
@@ -344,6 +352,7 @@ describe('the runtime in the xapi-ovn RPM', () => {
       assert.equal(r.status, 1, `${args.join(' ')} ${JSON.stringify(env)}: ${r.stderr}`)
       assert.match(r.stderr, message)
       assert.doesNotMatch(r.stderr, /rpmbuild|Executing/, 'refused before rpmbuild runs')
+      assert.equal(r.stderr.split('\n').length, 2, `one line, no stack: ${r.stderr}`)
       assert.deepEqual(readdirSync(out), [], 'nothing is written')
     }
   })
