@@ -21,7 +21,7 @@ import { newUuid } from '../../lab/names.js'
 import { disableTxOffload } from '../../lab/underlay.js'
 import { waitFor } from '../../lab/wait.js'
 import { value } from './plugin-harness.js'
-import { buildRpm, installScratch, type BuiltRpm, type ScratchRoot } from './rpm-fixture.js'
+import { buildRpm, installScratch, withPackagedRuntime, type BuiltRpm, type ScratchRoot } from './rpm-fixture.js'
 import { controllerPidfile, startLikeService, stopLikeService } from './ovn-controller-service.js'
 
 const OVN_NET = newUuid()
@@ -55,7 +55,11 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
   before(async () => {
     pkg = await buildRpm()
     scratch = await installScratch(pkg)
-    helperArgv = execStartPre(readFileSync(join(scratch.path, DROP_IN), 'utf8'), scratch.path)
+    // Exec'd as systemd execs it: its #! line finds the packaged node at its real path.
+    helperArgv = withPackagedRuntime(
+      scratch,
+      execStartPre(readFileSync(join(scratch.path, DROP_IN), 'utf8'), scratch.path),
+    )
     pool = await createLabPool({ hosts: 1 })
     host = pool.hosts[0] as LabHost
     await pool.central.nbctl('ls-add', 'ovn-net')

@@ -1,7 +1,8 @@
 /**
  * The host RPM as rpm sees it (name, version, files, modes, requirements, scriptlets), its
- * scriptlets run for real, and the package installed into a scratch root with rpm, its plugin
- * called exactly as xapi calls it and its boot helper run on Node 16 and on current Node.
+ * scriptlets run for real, and the package installed into a scratch root with rpm: its plugin
+ * exec'd exactly as xapi execs it, through its #! line on the packaged Node 16, and its boot
+ * helper run on that Node, on Node 16 and on current Node.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -13,15 +14,24 @@ import { ovnCtlSslOptions, sslPaths } from '../../lib/chassis/ssl/index.js'
 import { LabHost } from '../../lab/host.js'
 import { run } from '../../lab/exec.js'
 import { newUuid } from '../../lab/names.js'
-import { callPlugin, PLUGIN_PATH } from '../../xapi-emulator/plugin-runner.js'
+import {
+  formatPluginCall,
+  interpretPluginOutput,
+  PLUGIN_PATH,
+  pluginArgv,
+  type PluginHost,
+} from '../../xapi-emulator/plugin-runner.js'
 import { XapiApiError } from '../../xapi-emulator/api-error.js'
 import {
   DIST_PLUGIN,
   NODE16,
+  PRIVATE_NODE,
   ROOT,
+  RUNTIME_DIR,
   buildRpm,
   installScratch,
   query,
+  withPackagedRuntime,
   type BuiltRpm,
   type ScratchRoot,
 } from './rpm-fixture.js'
@@ -51,7 +61,7 @@ describe('the xapi-ovn RPM', () => {
 
   /** Run a scriptlet's text with /bin/sh, as rpm does, with its argument ($1). */
   async function scriptlet(
-    tag: 'PREIN' | 'POSTIN' | 'PREUN' | 'POSTUN',
+    tag: 'POSTIN' | 'PREUN' | 'POSTUN',
     arg: string,
     env: Record<string, string>,
     edit: (s: string) => string = (s) => s,
@@ -69,14 +79,14 @@ describe('the xapi-ovn RPM', () => {
     return dir
   }
 
-  test('build: prints the path and size; name, version from package.json, noarch, a payload rpm 4.11 (XCP-ng 8.x) reads', async () => {
+  test('build: prints the path and size; name, version from package.json, x86_64, a payload rpm 4.11 (XCP-ng 8.x) reads', async () => {
     assert.match(
       pkg.printed,
       new RegExp(`^${pkg.rpm.replace(/[.+]/g, '\\$&')}: ${statSync(pkg.rpm).size} bytes \\([0-9.]+ KiB\\)\\n$`),
     )
     assert.equal(
       await query(pkg, '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}'),
-      `xapi-ovn ${PKG_VERSION.replace('-', '~')} 1 noarch Apache-2.0`,
+      `xapi-ovn ${PKG_VERSION.replace('-', '~')} 1 x86_64 Apache-2.0 AND MIT`,
     )
     assert.equal(await query(pkg, '%{PAYLOADFORMAT} %{PAYLOADCOMPRESSOR} %{FILEDIGESTALGO}'), 'cpio gzip 8')
     const rpmlib = (await query(pkg, '[%{REQUIRENAME}\n]')).split('\n').filter((r) => r.startsWith('rpmlib('))
@@ -91,18 +101,22 @@ describe('the xapi-ovn RPM', () => {
     for (const r of rpmlib) assert.ok(known411.includes(r), `${r} is not a feature of rpm 4.11`)
   })
 
-  test('files: exactly the plugin, the helper, the drop-in, logrotate and README, root-owned, with their modes', async () => {
+  test('files: exactly the plugin, the helper, the runtime, the drop-in, logrotate and README, root-owned, with their modes', async () => {
     const files = (
       await query(pkg, '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]')
     )
       .trim()
       .split('\n')
     assert.deepEqual(files, [
-      '-rw-r--r-- root:root cn /etc/logrotate.d/xapi-ovn-plugin',
+      '-rw-r--r-- root:root cn /etc/logrotate.d/xapi-ovn',
       '-rwxr-xr-x root:root  /etc/xapi.d/plugins/ovn-chassis',
       'drwxr-xr-x root:root  /usr/lib/systemd/system/ovn-controller.service.d',
       '-rw-r--r-- root:root  /usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf',
       'drwxr-xr-x root:root  /usr/libexec/xapi-ovn',
+      `drwxr-xr-x root:root  ${RUNTIME_DIR}`,
+      `-rw-r--r-- root:root l ${RUNTIME_DIR}/LICENSE`,
+      `drwxr-xr-x root:root  ${RUNTIME_DIR}/bin`,
+      `-rwxr-xr-x root:root  ${PRIVATE_NODE}`,
       '-rwxr-xr-x root:root  /usr/libexec/xapi-ovn/ovn-wait-bridge',
       'drwxr-xr-x root:root  /usr/share/doc/xapi-ovn',
       '-rw-r--r-- root:root d /usr/share/doc/xapi-ovn/README.md',
@@ -114,33 +128,44 @@ describe('the xapi-ovn RPM', () => {
     )
   })
 
-  test('requirements: Node at /usr/bin/node (also for %pre), /usr/bin/env, openvswitch; nothing about OVN', async () => {
+  test('requirements: only what dom0 has (glibc, libstdc++, libgcc, openvswitch, logrotate); no Node, nothing about OVN', async () => {
     const reqs = (await query(pkg, '[%{REQUIRENAME}|%{REQUIREFLAGS:deptype}\n]'))
       .trim()
       .split('\n')
       .filter((r) => !r.startsWith('rpmlib('))
     assert.deepEqual(reqs, [
-      '/bin/sh|pre,interp',
       '/bin/sh|post,interp',
       '/bin/sh|preun,interp',
       '/bin/sh|postun,interp',
-      '/usr/bin/env|manual',
-      '/usr/bin/node|manual',
-      '/usr/bin/node|pre',
+      'libc.so.6()(64bit)|manual',
+      'libgcc_s.so.1()(64bit)|manual',
+      'libstdc++.so.6()(64bit)|manual',
+      'logrotate|manual',
       'openvswitch|manual',
       'openvswitch|preun',
     ])
     const requires = (await run('rpm', ['-qp', '--requires', pkg.rpm])).stdout
-    assert.doesNotMatch(requires, /ovn/i)
-    assert.equal(
-      (await run('rpm', ['-qp', '--provides', pkg.rpm])).stdout.trim(),
-      `xapi-ovn = ${PKG_VERSION.replace('-', '~')}-1`,
-    )
+    assert.doesNotMatch(requires, /ovn|node|\/usr\/bin\/env/i)
+    const version = PKG_VERSION.replace('-', '~')
+    assert.deepEqual((await run('rpm', ['-qp', '--provides', pkg.rpm])).stdout.trim().split('\n'), [
+      `bundled(nodejs) = ${(await run(NODE16, ['--version'])).stdout.trim().slice(1)}`,
+      `xapi-ovn = ${version}-1`,
+      `xapi-ovn(x86-64) = ${version}-1`,
+    ])
+  })
+
+  test('description: lines of at most 79 columns, naming the runtime; a %changelog entry for this version', async () => {
+    const description = await query(pkg, '%{DESCRIPTION}')
+    for (const line of description.split('\n')) assert.ok(line.length <= 79, `too long: ${JSON.stringify(line)}`)
+    assert.match(description, new RegExp(`Node\\.js\\s+16\\.20\\.2 in ${RUNTIME_DIR}`))
+    assert.match(await query(pkg, '%{CHANGELOGNAME}'), new RegExp(` - ${PKG_VERSION.replace(/[.]/g, '\\.')}-1$`))
   })
 
   test('scriptlets never start, stop, restart or unconfigure anything; %preun looks at $1', async () => {
     const scripts = (await run('rpm', ['-qp', '--scripts', pkg.rpm])).stdout
-    assert.match(scripts, /^preinstall scriptlet \(using \/bin\/sh\):$/m)
+    // No %pre: the runtime comes with the package, there is nothing to check before installing.
+    assert.doesNotMatch(scripts, /^preinstall/m)
+    assert.equal(await query(pkg, '%{PREIN}'), '(none)')
     assert.match(scripts, /^preuninstall scriptlet \(using \/bin\/sh\):$/m)
     // Every command line that runs systemctl reloads units; every one that runs ovs-vsctl reads.
     const code = scripts.split('\n').filter((l) => !/^\s*#/.test(l))
@@ -151,10 +176,7 @@ describe('the xapi-ovn RPM', () => {
     assert.equal(vsctl.length, 1)
     assert.match(vsctl[0] ?? '', /\$\(ovs-vsctl --timeout=10 --if-exists get Open_vSwitch \. external_ids:\S+ 2>&1\)/)
     // The plugin is never run from a scriptlet (it would be the only way to unconfigure).
-    assert.doesNotMatch(
-      code.filter((l) => !/^\s*xe host-call-plugin/.test(l)).join('\n'),
-      /ovn-chassis\b(?! plugin needs)/,
-    )
+    assert.doesNotMatch(code.filter((l) => !/^\s*xe host-call-plugin/.test(l)).join('\n'), /ovn-chassis\b/)
     const preun = await query(pkg, '%{PREUN}')
     assert.match(preun, /if \[ "\$1" -ne 0 \]; then\n\s+exit 0\nfi/)
     // The scriptlet's idea of "configured" is the plugin's.
@@ -163,38 +185,6 @@ describe('the xapi-ovn RPM', () => {
       preun.includes(`-- '${ovnCtlSslOptions(sslPaths())[0] ?? ''}' ${sslPaths().optionsFile}`),
       '%preun looks for our SSL option in the options file',
     )
-  })
-
-  test('%pre: refuses Node < 16 or no Node at /usr/bin/node, accepts 16 and the Node here', async () => {
-    const fake = (version: string): string => {
-      const dir = fakeCommand(
-        `node-${version}`,
-        `
-case "$1" in
-  --version) echo "v${version}" ;;
-  -e) case "${version}" in 1[6-9].*|[2-9][0-9].*) exit 0 ;; *) exit 1 ;; esac ;;
-esac`,
-      )
-      return join(dir, `node-${version}`)
-    }
-    const env = { PATH: PLUGIN_PATH }
-    for (const [node, ok] of [
-      [fake('14.21.3'), false],
-      [fake('16.20.2'), true],
-      [join(work, 'no-such-node'), false],
-      ['/usr/bin/node', true],
-    ] as [string, boolean][]) {
-      const r = await scriptlet('PREIN', '1', env, (s) => s.replaceAll('/usr/bin/node', node))
-      assert.equal(r.status, ok ? 0 : 1, `${node}: ${r.stderr}`)
-      if (!ok)
-        assert.match(
-          r.stderr,
-          /^xapi-ovn: the ovn-chassis plugin needs Node.js >= 16 at .*; found: (v14\.21\.3|none that runs)\n$/,
-        )
-    }
-    // And the real Node of this machine runs the real check.
-    const real = await scriptlet('PREIN', '1', env)
-    assert.equal(real.status, 0, real.stderr)
   })
 
   test('%post and %postun on a host without systemd: nothing to reload, success', async () => {
@@ -266,20 +256,40 @@ esac`,
 
   describe('installed into a scratch root', () => {
     let host: LabHost
+    let pluginHost: PluginHost
     before(async () => {
       host = await LabHost.create({ name: 'rpm2' })
+      pluginHost = { pluginsDir: join(scratch.path, 'etc', 'xapi.d', 'plugins'), netns: host.netns, env: host.env() }
     })
     after(async () => {
       await host?.destroy()
     })
 
-    test('the files are on disk with their modes, rpm -V finds nothing, the plugin is dist/ovn-chassis byte for byte', async () => {
+    /**
+     * Run the installed plugin's `fn` as xapi does (exec'd with argv [path, methodCall] and
+     * xapi's PATH, which has a node in /usr/bin here but none on a host), with the packaged
+     * runtime at its real path (`packaged`) or without it, and map its output as xapi does.
+     */
+    async function callInstalled(fn: string, args: Record<string, string>, packaged: boolean): Promise<string> {
+      const plain = pluginArgv(pluginHost, 'ovn-chassis', formatPluginCall(fn, 'OpaqueRef:rpm-test', args))
+      const argv = packaged ? withPackagedRuntime(scratch, plain) : plain
+      const r = await run(argv[0] as string, argv.slice(1), {
+        env: { PATH: PLUGIN_PATH },
+        replaceEnv: true,
+        check: false,
+      })
+      return interpretPluginOutput(r)
+    }
+
+    test('the files are on disk with their modes, rpm -V finds nothing; the runtime is node16 byte for byte', async () => {
       const at = (p: string): string => join(scratch.path, p)
       for (const [p, mode] of [
         ['/etc/xapi.d/plugins/ovn-chassis', 0o755],
         ['/usr/libexec/xapi-ovn/ovn-wait-bridge', 0o755],
+        [PRIVATE_NODE, 0o755],
+        [`${RUNTIME_DIR}/LICENSE`, 0o644],
         ['/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf', 0o644],
-        ['/etc/logrotate.d/xapi-ovn-plugin', 0o644],
+        ['/etc/logrotate.d/xapi-ovn', 0o644],
         ['/usr/share/doc/xapi-ovn/README.md', 0o644],
       ] as [string, number][]) {
         const st = statSync(at(p))
@@ -292,43 +302,50 @@ esac`,
         { check: false },
       )
       assert.equal(verify.status, 0, verify.stdout + verify.stderr)
-      assert.equal(sha256(at('/etc/xapi.d/plugins/ovn-chassis')), sha256(DIST_PLUGIN))
-      assert.match(readFileSync(at('/etc/xapi.d/plugins/ovn-chassis'), 'utf8'), /^#!\/usr\/bin\/env node\n/)
-      assert.match(readFileSync(at('/usr/libexec/xapi-ovn/ovn-wait-bridge'), 'utf8'), /^#!\/usr\/bin\/node\n/)
+      // Installed as upstream built it (no strip), with its license.
+      assert.equal(sha256(at(PRIVATE_NODE)), sha256(NODE16))
+      assert.equal(sha256(at(`${RUNTIME_DIR}/LICENSE`)), sha256(join(ROOT, 'node_modules', 'node16', 'LICENSE')))
+      assert.equal((await run(at(PRIVATE_NODE), ['--version'], { env: {}, replaceEnv: true })).stdout, 'v16.20.2\n')
       assert.equal(
         readFileSync(at('/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf'), 'utf8'),
         readFileSync(join(ROOT, 'rpm', 'ovn-controller-xapi-ovn.conf'), 'utf8'),
       )
-      assert.match(
-        readFileSync(at('/etc/logrotate.d/xapi-ovn-plugin'), 'utf8'),
-        /^\/var\/log\/xapi-ovn-plugin\.log \{$/m,
-      )
+      assert.match(readFileSync(at('/etc/logrotate.d/xapi-ovn'), 'utf8'), /^\/var\/log\/xapi-ovn-plugin\.log \{$/m)
     })
 
-    test('called as xapi calls it: an unknown fn is UNKNOWN_XENAPI_PLUGIN_FUNCTION, fn=status answers a Success', async () => {
-      const pluginHost = {
-        pluginsDir: join(scratch.path, 'etc', 'xapi.d', 'plugins'),
-        netns: host.netns,
-        env: host.env(),
-      }
-      await assert.rejects(
-        callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'nonexistent', {}),
-        (e: unknown) => {
-          assert.ok(e instanceof XapiApiError)
-          assert.equal(e.code, 'UNKNOWN_XENAPI_PLUGIN_FUNCTION')
-          assert.deepEqual(e.params, ['nonexistent'])
-          return true
-        },
-      )
-      const value = JSON.parse(await callPlugin(pluginHost, 'OpaqueRef:rpm-test', 'ovn-chassis', 'status', {})) as {
-        hostUuid: string
-        configured: boolean
-      }
+    test('the plugin is dist/ovn-chassis with its #! line, and only that, made the packaged node', () => {
+      const installed = readFileSync(join(scratch.path, 'etc/xapi.d/plugins/ovn-chassis'), 'utf8')
+      const dist = readFileSync(DIST_PLUGIN, 'utf8')
+      // dist/ovn-chassis as built for npm keeps env; the RPM build rewrites the line.
+      assert.ok(dist.startsWith('#!/usr/bin/env node\n'), dist.slice(0, 40))
+      assert.equal(installed.split('\n')[0], `#!${PRIVATE_NODE}`)
+      assert.equal(installed.slice(installed.indexOf('\n')), dist.slice(dist.indexOf('\n')))
+      const helper = readFileSync(join(scratch.path, 'usr/libexec/xapi-ovn/ovn-wait-bridge'), 'utf8')
+      assert.equal(helper.split('\n')[0], `#!${PRIVATE_NODE}`)
+    })
+
+    test("exec'd as xapi execs it, it runs on the packaged node: an unknown fn is UNKNOWN_XENAPI_PLUGIN_FUNCTION, fn=status answers", async () => {
+      await assert.rejects(callInstalled('nonexistent', {}, true), (e: unknown) => {
+        assert.ok(e instanceof XapiApiError)
+        assert.equal(e.code, 'UNKNOWN_XENAPI_PLUGIN_FUNCTION')
+        assert.deepEqual(e.params, ['nonexistent'])
+        return true
+      })
+      const value = JSON.parse(await callInstalled('status', {}, true)) as { hostUuid: string; configured: boolean }
       assert.equal(value.hostUuid, host.uuid)
       assert.equal(value.configured, false)
+      // Without the packaged runtime at its path the same call fails: the plugin never falls back
+      // to a node on PATH (this machine has one in /usr/bin).
+      await assert.rejects(callInstalled('status', {}, false), (e: unknown) => {
+        assert.ok(e instanceof XapiApiError)
+        assert.equal(e.code, 'XENAPI_PLUGIN_FAILURE')
+        assert.equal(e.params[0], 'non-zero exit')
+        assert.match(e.params[2] ?? '', /No such file or directory/)
+        return true
+      })
     })
 
-    test('the boot helper runs on Node 16 and on this Node: exit 0 for an XAPI bridge, 1 with a journal line when it is missing', async () => {
+    test("the boot helper runs on the packaged node (exec'd, as systemd does), Node 16 and this Node: exit 0 for an XAPI bridge, 1 with a journal line when it is missing", async () => {
       const helper = join(scratch.path, 'usr', 'libexec', 'xapi-ovn', 'ovn-wait-bridge')
       await host.vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi1')
       for (const node of [NODE16, process.execPath]) {
@@ -348,9 +365,11 @@ esac`,
           new RegExp(`bridge xapi1 is XAPI's \\(network ${OVN_NET}\\): starting ovn-controller\\n$`),
         )
       }
-      // Executed directly, as systemd does (its shebang is /usr/bin/node).
-      const direct = await host.exec(helper, ['--timeout', '5'], { check: false, env: { PATH: PLUGIN_PATH } })
+      // Executed directly, as systemd does: its #! line finds the packaged node.
+      const [cmd, ...args] = withPackagedRuntime(scratch, [helper, '--timeout', '5'])
+      const direct = await host.exec(cmd as string, args, { check: false, env: { PATH: PLUGIN_PATH } })
       assert.equal(direct.status, 0, direct.stderr)
+      assert.match(direct.stderr, /starting ovn-controller\n$/)
     })
   })
 })
