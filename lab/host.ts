@@ -12,7 +12,7 @@
  * | `plugVif()`           | xenopsd's vif script: del-port + add-port `vifD.N` (+ `tapD.N`)      |
  * | `unplugVif()`         | xenopsd's vif script on unplug: del-port, the device disappears     |
  * | `xapiSync()`          | one pass of XCP-ng 8.3's ovs-xapi-sync: bridge-id, neutron-port-uuid |
- * | `wipeBridgesAtBoot()` | `ovs-ctl --delete-bridges` at boot                                   |
+ * | `reboot()`            | a reboot: conf.db on tmpfs recreated empty, networkd's PIF bridges   |
  *
  * `plugVif`, `unplugVif` and `createBridge` run `xapiSync()` afterwards (ovs-xapi-sync is a
  * daemon reacting to every change) unless told `xapiSync: false`.
@@ -70,7 +70,7 @@
  * await host.destroy()
  * ```
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   createNetns,
@@ -81,6 +81,7 @@ import {
   removeDirSync,
   type Registration,
 } from './cleanup.js'
+import { ovsdbProbe } from '../plugin/boot-wait.js'
 import { LabDaemon } from './daemon.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
@@ -288,6 +289,9 @@ export class LabHost {
   #vswitchd: LabDaemon | undefined
   #ovnController: LabDaemon | undefined
   #hostAgent: LabHostAgent | undefined
+  #controllerBoot: Promise<void> | undefined
+  /** Bridge name -> its xs-network-uuids, as xcp-networkd knows them (to bring PIF bridges back at boot). */
+  readonly #bridgeNetworks = new Map<string, readonly string[]>()
   readonly #vifs = new Map<string, LabVif>()
   /** Bridge name -> fail mode of its XAPI network (what ovs-xapi-sync applies on first sight). */
   readonly #networkFailMode = new Map<string, FailMode>()
@@ -422,6 +426,7 @@ export class LabHost {
       `external_ids:system-id=${vsctlQuote(this.uuid)}`,
       `external_ids:hostname=${vsctlQuote(this.name)}`,
       `external_ids:rundir=${vsctlQuote(this.rundir)}`,
+      `external_ids:xs-system-uuid=${vsctlQuote(this.uuid)}`,
     )
   }
 
@@ -491,6 +496,7 @@ export class LabHost {
     if (opts.networkUuids.length === 0) throw new LabUsageError('createBridge needs at least one network uuid')
     const failMode = opts.failMode ?? 'standalone'
     this.#networkFailMode.set(name, failMode)
+    this.#bridgeNetworks.set(name, [...opts.networkUuids])
     await this.vsctl(
       '--',
       '--may-exist',
@@ -725,23 +731,74 @@ export class LabHost {
   // Boot
 
   /**
-   * What `ovs-ctl --delete-bridges` does at boot: ovs-vswitchd is stopped, every bridge is
-   * deleted from the database (with its ports), ovs-ctl's system ids are set again, and
-   * ovs-vswitchd starts on the empty configuration. The VIF devices go too (no guest survives a
-   * reboot); uplink NICs stay (they are hardware) but are no longer on any bridge. ovn-controller,
-   * if running, is left alone.
+   * A reboot of an XCP-ng 8.3 host, as far as Open vSwitch and our services see it
+   * (docs/platform.md, "conf.db lives on tmpfs"):
+   * 1. shutdown: the host agent and ovn-controller are stopped as systemd stops them
+   *    (ovn-controller `exit`: it removes its chassis), then ovs-vswitchd and ovsdb-server; every
+   *    VIF device goes (no guest survives);
+   * 2. boot: conf.db is created EMPTY (it lives on /run), ovs-ctl sets only its own keys
+   *    (system-id, xs-system-uuid, hostname, rundir), ovsdb-server and ovs-vswitchd start;
+   * 3. xcp-networkd brings back the bridges of attached PIFs (xenbr0 with its NIC — hardware,
+   *    still there — and the management address). Internal networks' bridges do NOT come back:
+   *    XAPI creates them when it attaches the network or plugs a VIF (the emulator's job);
+   * 4. systemd starts the host agent again if it ran (the RPM enables it), and ovn-controller
+   *    once the drop-in's ovn-wait-bridge says the integration bridge is XAPI's
+   *    (`ovnControllerBooted()` resolves then).
+   * Files under the rundir other than conf.db (the inventory, /etc/ovn, /etc/xapi-ovn) are
+   * persistent storage and stay.
    */
-  async wipeBridgesAtBoot(): Promise<void> {
+  async reboot(): Promise<void> {
+    const hadAgent = this.#hostAgent?.isRunning() === true
+    const hadController = this.#ovnController?.isRunning() === true
+    await this.stopHostAgent()
+    await this.stopOvnController({ cleanup: true })
     await this.#vswitchd?.stop()
-    const ops: string[] = []
-    for (const br of await this.bridges()) ops.push('--', '--if-exists', 'del-br', br)
-    if (ops.length > 0) await this.vsctl('--no-wait', ...ops)
-    await this.#setSystemIds()
+    await this.#ovsdb?.stop()
     for (const vif of this.vifs()) await this.#removeVifDevices(vif)
     this.#syncSeen.clear()
+    this.#networkFailMode.clear()
+    // /run is tmpfs: the database and every pidfile and control socket are gone at boot.
+    for (const dir of [this.rundir, this.ovnRundir]) {
+      for (const f of readdirSync(dir)) {
+        if (f === 'conf.db' || f === '.conf.db.~lock~' || f.endsWith('.pid') || f.endsWith('.ctl'))
+          rmSync(join(dir, f), { force: true })
+      }
+    }
+    await run('ovsdb-tool', ['create', this.dbPath, VSWITCH_SCHEMA])
+    await this.#startOvs()
+    const uplinks = this.uplinks.splice(0)
     this.managementIp = undefined
-    this.uplinks.length = 0
-    await this.#startVswitchd()
+    for (const u of uplinks) {
+      await this.createBridge(u.bridge, { networkUuids: this.#bridgeNetworks.get(u.bridge) ?? [] })
+      await this.vsctl('--', '--may-exist', 'add-port', u.bridge, u.device)
+      await disableTxOffload(this.netns, u.bridge)
+      await run('ip', ['addr', 'replace', u.ip, 'dev', u.bridge], { netns: this.netns })
+      await run('ip', ['link', 'set', u.bridge, 'up'], { netns: this.netns })
+      this.uplinks.push(u)
+      this.managementIp ??= u.ip.split('/')[0]
+    }
+    if (hadAgent) this.startHostAgent()
+    this.#controllerBoot = hadController ? this.#startOvnControllerWhenReady() : undefined
+  }
+
+  /**
+   * ovn-controller.service with our drop-in: ExecStartPre ovn-wait-bridge (plugin/boot-wait.ts,
+   * the same judgement) until the integration bridge is XAPI's, systemd restarting it without
+   * end; then ovn-controller.
+   */
+  async #startOvnControllerWhenReady(): Promise<void> {
+    const probe = ovsdbProbe(this.dbRemote)
+    for (;;) {
+      if (this.#destroyed) return
+      if ((await probe()).state === 'ready') break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    await this.startOvnController({ waitConnected: true })
+  }
+
+  /** Resolves once ovn-controller has started after the last reboot (if it ran before it). */
+  async ovnControllerBooted(): Promise<void> {
+    await this.#controllerBoot
   }
 
   // -------------------------------------------------------------------------------------------

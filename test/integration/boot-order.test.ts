@@ -2,13 +2,16 @@
  * The boot sequence of a configured chassis on an emulated host, with a real OVN central, real
  * Open vSwitch and a real ovn-controller started the way ovn-controller.service starts it:
  *
- * - without the RPM's drop-in, an ovn-controller that starts before XAPI has recreated the
- *   integration bridge (wiped by `ovs-ctl --delete-bridges`) makes a bare bridge of that name,
- *   and fn=verify flags it (bridge.xapi);
+ * A reboot of XCP-ng 8.3 starts with an EMPTY conf.db (tmpfs, docs/platform.md): every key
+ * configure wrote is gone, and the host agent re-applies the persisted chassis once XAPI has
+ * attached the OVN network (its bridge exists again).
+ * - without the RPM's drop-in, an ovn-controller started at boot sees no ovn-bridge and makes a
+ *   br-int of its own, which stays after the agent re-applies the chassis; fn=verify flags it;
  * - with the drop-in's ExecStartPre (the helper installed from the RPM, run with the arguments
  *   the installed drop-in gives it), ovn-controller starts only after XAPI has recreated the
- *   bridge: the final bridge is XAPI's own row (xs-network-uuids), fail_mode secure, the VIF
- *   bound, and there never was a second bridge.
+ *   bridge and the agent has re-applied the chassis: the final bridge is XAPI's own row
+ *   (xs-network-uuids), fail_mode secure, the VIF bound (iface-id from the agent), and there
+ *   never was a second bridge.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -18,7 +21,6 @@ import { createLabPool, managementIp, type LabPool } from '../../lab/pool.js'
 import type { LabHost } from '../../lab/host.js'
 import { isAlive, readPidfile } from '../../lab/cleanup.js'
 import { newUuid } from '../../lab/names.js'
-import { disableTxOffload } from '../../lab/underlay.js'
 import { waitFor } from '../../lab/wait.js'
 import { value } from './plugin-harness.js'
 import { buildRpm, installScratch, withPackagedRuntime, type BuiltRpm, type ScratchRoot } from './rpm-fixture.js'
@@ -110,39 +112,57 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
   }
 
   /**
-   * Shut down (ExecStop), then what the next boot does to Open vSwitch: every bridge wiped; then
-   * xcp-networkd brings back the persistent management bridge xenbr0 with its NIC (eth0, still
-   * there: hardware) and the management address. The OVN network's bridge stays gone.
+   * Shut down (ExecStop of our ovn-controller unit), then an XCP-ng 8.3 boot (LabHost.reboot):
+   * conf.db recreated empty (tmpfs), xcp-networkd's xenbr0 back with its NIC and address, the
+   * host agent started again. The OVN network's bridge stays gone until XAPI attaches it, and
+   * every key configure wrote is gone with the database.
    */
   async function reboot(): Promise<void> {
     await stopLikeService(host)
-    await host.wipeBridgesAtBoot()
-    await host.createBridge('xenbr0', { networkUuids: [pool.managementNetworkUuid] })
-    await host.vsctl('--may-exist', 'add-port', 'xenbr0', 'eth0')
-    await disableTxOffload(host.netns, 'xenbr0')
-    await host.exec('ip', ['addr', 'replace', `${managementIp(0)}/24`, 'dev', 'xenbr0'])
-    await host.exec('ip', ['link', 'set', 'xenbr0', 'up'])
+    await host.reboot()
     assert.deepEqual(await host.bridges(), ['xenbr0'])
+    assert.equal(
+      await host.vsctl('--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:ovn-remote'),
+      '',
+      'the OVN keys went with conf.db',
+    )
   }
 
-  test('without the drop-in: ovn-controller started early makes a bare bridge, and verify flags it', async () => {
+  /** XAPI attaches the OVN network on this host (a VM starts here): the bridge, then the VIF. */
+  async function xapiAttaches(domid: number): Promise<{ uuid: string; ids: string; failMode: string }> {
+    await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
+    const made = await bridgeRow('xapi1')
+    await host.plugVif({ domid, devid: 0, vifUuid: VIF, vmUuid: VM, networkUuid: OVN_NET, bridge: 'xapi1', mac: MAC })
+    return made
+  }
+
+  test('without the drop-in: ovn-controller started at boot, before the agent could re-apply the chassis, makes a br-int of its own', async () => {
     await reboot()
     await startLikeService(host, { optionsFile })
-    const bare = await waitFor(
-      'ovn-controller to create xapi1',
-      async () => ((await host.bridges()).includes('xapi1') ? bridgeRow('xapi1') : undefined),
+    await waitFor(
+      'ovn-controller to create br-int',
+      async () => (await host.bridges()).includes('br-int') || undefined,
+      {
+        timeoutMs: 60_000,
+      },
+    )
+    // XAPI attaches the network: the host agent re-applies the persisted chassis (ovn-bridge=xapi1)...
+    await xapiAttaches(6)
+    await waitFor(
+      'the host agent to re-apply the chassis',
+      async () =>
+        (await host.vsctl('--if-exists', 'get', 'Open_vSwitch', '.', 'external_ids:ovn-bridge')) === 'xapi1' ||
+        undefined,
       { timeoutMs: 60_000 },
     )
-    assert.doesNotMatch(bare.ids, /xs-network-uuids/, "not XAPI's")
-    assert.equal(bare.failMode, 'secure')
+    // ... but the br-int ovn-controller made stays, and verify flags it.
     const report = await value<{ ok: boolean; checks: Check[] }>(host, 'verify')
     assert.equal(report.ok, false)
-    const xapi = report.checks.find((c) => c.id === 'bridge.xapi')
-    assert.equal(xapi?.status, 'fail')
-    assert.match(xapi?.message ?? '', /xapi1 has no external_ids:xs-network-uuids: XAPI did not create it/)
-    // Clean up as verify's hint says: stop ovn-controller, delete the bridge.
+    assert.equal(report.checks.find((c) => c.id === 'bridge.no-stray-br-int')?.status === 'pass', false)
+    // Clean up as verify's hint says.
     await stopLikeService(host)
-    await host.vsctl('del-br', 'xapi1')
+    await value(host, 'repair')
+    assert.equal((await host.bridges()).includes('br-int'), false)
   })
 
   test("with the drop-in: ovn-controller waits for XAPI, then runs on XAPI's bridge with the VIF bound", async () => {
@@ -159,7 +179,7 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
         } catch {
           return undefined
         }
-        return /bridge xapi1 \(external_ids:ovn-bridge\) does not exist yet/.test(text) || undefined
+        return /ovn-bridge is not set/.test(text) || undefined
       },
       { timeoutMs: 60_000 },
     )
@@ -170,18 +190,10 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
     )
     assert.deepEqual(await host.bridges(), ['xenbr0'])
 
-    // XAPI attaches the network (a VM starts here): the bridge, then the VIF.
-    await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
-    const made = await bridgeRow('xapi1')
-    await host.plugVif({
-      domid: 6,
-      devid: 0,
-      vifUuid: VIF,
-      vmUuid: VM,
-      networkUuid: OVN_NET,
-      bridge: 'xapi1',
-      mac: MAC,
-    })
+    // XAPI attaches the network (a VM starts here): the bridge, then the VIF. The host agent
+    // re-applies the persisted chassis on XAPI's bridge, and only then does the helper let
+    // ovn-controller start. No operator action.
+    const made = await xapiAttaches(7)
     const pid = await started
     assert.ok(isAlive(pid))
     assert.match(
@@ -192,7 +204,7 @@ describe('boot ordering of ovn-controller on a configured chassis', () => {
     await waitFor(
       'VIF installed after the reboot',
       async () =>
-        (await host.vsctl('--if-exists', 'get', 'Interface', 'vif6.0', 'external_ids:ovn-installed')) === '"true"' ||
+        (await host.vsctl('--if-exists', 'get', 'Interface', 'vif7.0', 'external_ids:ovn-installed')) === '"true"' ||
         undefined,
       { timeoutMs: 60_000 },
     )

@@ -1,11 +1,12 @@
-// LabHost acts on Open vSwitch the way XAPI's daemons do (PLATFORM.md): xcp-networkd bridges,
-// xenopsd VIF plugs with ovs-xapi-sync's ids, ovs-ctl system-id and --delete-bridges.
+// LabHost acts on Open vSwitch the way XAPI's daemons on XCP-ng 8.3 do (docs/platform.md):
+// xcp-networkd bridges, xenopsd VIF plugs with their ids (no iface-id), ovs-ctl system-id, reboot.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { LabHost } from '../../lab/host.js'
 import { LabVm } from '../../lab/vm.js'
 import { newUuid } from '../../lab/names.js'
+import { Underlay } from '../../lab/underlay.js'
 
 let host: LabHost
 before(async () => {
@@ -182,14 +183,38 @@ test('dumpConfig is stable while nothing changes and sees a changed external id'
   assert.equal(await host.dumpConfig(), a)
 })
 
-test('wipeBridgesAtBoot removes every bridge, keeps system-id, and bridges can be recreated', async () => {
-  await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
-  assert.ok((await host.bridges()).length > 0)
-  await host.wipeBridgesAtBoot()
-  assert.deepEqual(await host.bridges(), [])
-  assert.equal(await host.vsctl('--columns=name', 'find', 'Interface'), '')
-  assert.equal(await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:system-id'), `"${host.uuid}"`)
-  assert.equal(host.vswitchd?.isRunning(), true)
-  await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
-  assert.deepEqual(await host.bridges(), ['xenbr0'])
+test('reboot: conf.db comes back empty but for ovs-ctl keys; xcp-networkd brings back the PIF bridge with its NIC and address', async () => {
+  await host.vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-remote=tcp:192.0.2.10:6642')
+  const underlay = await Underlay.create()
+  try {
+    await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
+    await host.addUplink('xenbr0', underlay, { ip: '192.0.2.41/24' })
+    await host.createBridge('xapi9', { networkUuids: [newUuid()] })
+    const before = host.managementIp
+    await host.reboot()
+    assert.equal(host.vswitchd?.isRunning(), true)
+    assert.deepEqual(await externalIds('Open_vSwitch', '.'), {
+      hostname: host.name,
+      rundir: host.rundir,
+      'system-id': host.uuid,
+      'xs-system-uuid': host.uuid,
+    })
+    // The internal network's bridge is XAPI's to bring back (when it attaches the network).
+    assert.equal((await host.bridges()).includes('xapi9'), false)
+    assert.equal(host.managementIp, before)
+    for (const u of host.uplinks) {
+      assert.ok((await host.bridges()).includes(u.bridge))
+      assert.equal(await host.vsctl('port-to-br', u.device), u.bridge)
+      assert.match(
+        (await host.exec('ip', ['-4', '-o', 'addr', 'show', u.bridge])).stdout,
+        new RegExp(u.ip.replace(/\./g, '\\.')),
+      )
+    }
+    assert.deepEqual(
+      host.uplinks.map((u) => u.bridge),
+      ['xenbr0'],
+    )
+  } finally {
+    await underlay.destroy()
+  }
 })
