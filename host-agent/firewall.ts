@@ -36,6 +36,8 @@ export class FirewallPortKeeper implements FirewallKeeper {
   readonly #log: Logger
   /** What this agent has opened (and not closed) since it started. */
   #open: readonly FirewallPort[] = []
+  /** The failures logged last: the same ones are not logged again at every database change. */
+  #lastFailures = ''
 
   constructor(plugin: string, log: Logger) {
     this.#plugin = plugin
@@ -78,6 +80,8 @@ export class FirewallPortKeeper implements FirewallKeeper {
       }
     }
     this.#open = nowOpen
-    for (const f of failures) this.#log.error('firewall-port failed', { error: f })
+    const text = failures.join('\n')
+    if (text !== this.#lastFailures) for (const f of failures) this.#log.error('firewall-port failed', { error: f })
+    this.#lastFailures = text
   }
 }

@@ -15,7 +15,7 @@ import { AlreadyRunningError, holdInstance } from './single-instance.js'
 export const EXIT_ALREADY_RUNNING = 3
 
 async function main(): Promise<number> {
-  const log = lineLogger((line) => process.stderr.write(line), {}, 'agent')
+  const log = lineLogger((line) => process.stderr.write(`${line}\n`), {}, 'agent')
   const paths = agentPathsFromEnv(process.env)
   let instance: Awaited<ReturnType<typeof holdInstance>>
   try {

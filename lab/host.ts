@@ -796,6 +796,16 @@ export class LabHost {
     await this.startOvnController({ waitConnected: true })
   }
 
+  /**
+   * `systemctl restart openvswitch` without a reboot: ovs-vswitchd and ovsdb-server stop and
+   * start again on the same conf.db (docs/platform.md: only a reboot empties it).
+   */
+  async restartOvs(): Promise<void> {
+    await this.#vswitchd?.stop()
+    await this.#ovsdb?.stop()
+    await this.#startOvs()
+  }
+
   /** Resolves once ovn-controller has started after the last reboot (if it ran before it). */
   async ovnControllerBooted(): Promise<void> {
     await this.#controllerBoot
