@@ -246,7 +246,13 @@ export class OverlayLab {
     const name = `vm${n}`
     const tenantIp = `198.18.10.${10 + n}`
     const guest = await LabVm.create({ name, ip: `${tenantIp}/24` })
-    const ref = this.xapi.emulator.addVm({ name_label: name, guest })
+    // auto_poweron (with the pool's, see rebootHost) and affinity: back on its host after a reboot.
+    const ref = this.xapi.emulator.addVm({
+      name_label: name,
+      guest,
+      affinity: this.xapi.host(host.uuid).ref,
+      other_config: { auto_poweron: 'true' },
+    })
     const uuid = (await session.call('VM.get_uuid', ref)) as string
     const entry: LabGuest = {
       name,
@@ -262,6 +268,29 @@ export class OverlayLab {
     this.guests.push(entry)
     await session.call('VM.start_on', ref, this.xapi.host(host.uuid).ref, false, false)
     return entry
+  }
+
+  /**
+   * Reboot `host` as XCP-ng 8.3 reboots (xapi-emulator rebootHost + LabHost.reboot): its VMs die,
+   * conf.db comes back empty, xapi starts the auto_poweron VMs again (the operator has set the
+   * pool's `other_config:auto_poweron=true`, as XCP-ng requires), their plugs re-create the OVN
+   * network's bridge; the host agent re-applies the chassis and writes iface-id, ovn-controller
+   * starts once the bridge is XAPI's. Nobody calls xapi-ovn. Resolves once the host's guests are
+   * bound to its chassis again.
+   */
+  async rebootHost(host: LabHost): Promise<LabGuest[]> {
+    const session = await this.session()
+    const [pool] = (await session.call('pool.get_all')) as string[]
+    await session.call('pool.remove_from_other_config', pool, 'auto_poweron')
+    await session.call('pool.add_to_other_config', pool, 'auto_poweron', 'true')
+    const started = new Set(await this.xapi.emulator.rebootHost(this.xapi.host(host.uuid).ref))
+    const back = this.guests.filter((g) => started.has(g.ref) && g.host === host)
+    // The guest OS configures its second NIC at boot, as it did the first time (addGuests).
+    for (const g of back)
+      if (g.providerVif !== null) await g.guest.exec('ip', ['addr', 'replace', `${g.providerIp}/24`, 'dev', 'eth1'])
+    await host.ovnControllerBooted()
+    await this.waitBound(back)
+    return back
   }
 
   /** lib/attach's attachVms with the lab's session and NB connection. */

@@ -252,6 +252,40 @@ export class XapiEmulator<Guest = unknown> {
     return this.db.field('host_metrics', metrics, 'live') === true
   }
 
+  /**
+   * The host reboots (`xe host-reboot`, or a power cut): every VM resident there dies with it
+   * (Halted, VIFs detached; nothing is unplugged through the backend, the devices die with the
+   * domains), the host is offline while its backend reboots (LabHost.reboot: empty conf.db,
+   * networkd's PIF bridges, systemd's services), then xapi starts and runs xapi-autostart-vms
+   * (xapi-project/xen-api scripts/xapi-autostart-vms): if the pool's other_config has
+   * `auto_poweron=true`, every halted VM whose other_config has `auto_poweron=true` is started
+   * (`xe vm-start ... --multiple`, placed as VM.start places it), plugging its VIFs, which makes
+   * XAPI create internal bridges again. Returns the refs of the VMs it started.
+   */
+  async rebootHost(host: string): Promise<string[]> {
+    const h = this.host(host)
+    for (const vm of this.db.refs('VM')) {
+      if (this.db.field('VM', vm, 'resident_on') !== h.ref || this.db.field('VM', vm, 'is_control_domain') === true)
+        continue
+      for (const vif of this.db.field('VM', vm, 'VIFs') as string[])
+        this.db.set('VIF', vif, { currently_attached: false })
+      this.db.set('VM', vm, { power_state: 'Halted', resident_on: NULL_REF, domid: -1 })
+    }
+    this.setHostLive(h.ref, false)
+    await h.backend.reboot?.()
+    this.setHostLive(h.ref, true)
+    const started: string[] = []
+    if (stringMap(this.db.field('pool', this.poolRef, 'other_config')).auto_poweron !== 'true') return started
+    for (const vm of this.db.refs('VM')) {
+      if (this.db.field('VM', vm, 'is_control_domain') === true) continue
+      if (this.db.field('VM', vm, 'power_state') !== 'Halted') continue
+      if (stringMap(this.db.field('VM', vm, 'other_config')).auto_poweron !== 'true') continue
+      await this.#startOn(vm, this.#chooseHost(vm))
+      started.push(vm)
+    }
+    return started
+  }
+
   /** Copy an executable into the host's plugins directory under `name` (mode 0755). */
   async installPlugin(host: string, name: string, sourceFile: string): Promise<string> {
     const dest = join(this.host(host).pluginsDir, name)

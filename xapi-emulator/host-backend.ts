@@ -53,6 +53,8 @@ export interface HostBackend<Guest = unknown> {
   plugVif(options: PlugVifRequest<Guest>): Promise<unknown>
   /** Remove the port (VIF unplug, VM shutdown). */
   unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void>
+  /** The host reboots: what Open vSwitch and the host's services go through (LabHost.reboot). */
+  reboot?(): Promise<void>
 }
 
 export interface MemoryPort extends PlugVifRequest {
@@ -106,6 +108,11 @@ export class MemoryHostBackend implements HostBackend {
   async unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void> {
     const name = `vif${vif.domid}.${vif.devid}`
     for (const b of this.bridges.values()) b.ports.delete(name)
+  }
+
+  /** A reboot: the OVS database is empty again (docs/platform.md, "conf.db lives on tmpfs"). */
+  async reboot(): Promise<void> {
+    this.bridges.clear()
   }
 
   /** The port `name` wherever it is, for assertions. */

@@ -9,6 +9,7 @@ import { attachVms, detachVms, VM_UUID_KEY } from '../../lib/attach/index.js'
 import { listPorts } from '../../lib/nb/index.js'
 import { XapiOvnError } from '../../lib/errors.js'
 import { sweepLeftovers } from '../../lab/cleanup.js'
+import type { LabHost } from '../../lab/host.js'
 import { OverlayLab, PROVIDER_SWITCH, TENANT_SWITCH, type LabGuest } from '../../lab/overlay-lab.js'
 import { pingsNow, pingsWithin, proveOverlay } from '../../lab/overlay-proof.js'
 import { sbChassis, sbPortBindings } from '../../lab/southbound-view.js'
@@ -285,5 +286,26 @@ describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
     assert.equal((await vifsOf(g.ref)).length, 2)
     await hypervisorsCaughtUp()
     assert.equal(await pingsNow(g, lab.gateway.address), false)
+  })
+
+  test('a host reboots: conf.db empty, XAPI re-attaches, the VM autostarts; the chassis comes back with no xapi-ovn call and the VM pings again', async () => {
+    const host = lab.pool.hosts[1] as LabHost
+    const peer = lab.guests.find((g) => g.host === lab.pool.hosts[0] && g.tenantVif !== null) as LabGuest
+    const back = (await lab.rebootHost(host)).filter((g) => g.tenantVif !== null && g.providerVif !== null)
+    assert.ok(back.length > 0, 'a VM of that host started again, attached')
+    // Every key configure wrote is back (by the host agent, from the persisted file).
+    assert.equal(
+      await host.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-bridge'),
+      lab.setupResult?.network.network?.bridge,
+    )
+    for (const g of back) {
+      assert.equal(
+        await pingsWithin(peer, g.tenantIp, WAIT_MS),
+        true,
+        `${peer.name} -> ${g.name} over Geneve after the reboot`,
+      )
+      assert.equal(await pingsWithin(g, lab.gateway.address, WAIT_MS), true, `${g.name} -> provider after the reboot`)
+    }
+    assert.deepEqual(await lab.strayBrInt(), [])
   })
 })
