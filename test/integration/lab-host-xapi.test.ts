@@ -1,4 +1,4 @@
-// LabHost acts on Open vSwitch the way XAPI's daemons do (PLATFORM.md): xcp-networkd bridges,
+// LabHost acts on Open vSwitch the way XAPI's daemons do (docs/platform.md): xcp-networkd bridges,
 // xenopsd VIF plugs with ovs-xapi-sync's ids, ovs-ctl system-id and --delete-bridges.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
