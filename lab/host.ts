@@ -2,7 +2,7 @@
  * `LabHost`: one emulated XCP-ng/XenServer pool host. A network namespace with its own rundir, a
  * real `ovsdb-server` and `ovs-vswitchd` (and on demand a real `ovn-controller`), an inventory
  * file like /etc/xensource-inventory, and methods that change OVS exactly the way XAPI's daemons
- * do (see /work/shared/PLATFORM.md):
+ * do (see docs/platform.md):
  *
  * | method                | acts like                                                           |
  * |-----------------------|---------------------------------------------------------------------|
@@ -48,7 +48,7 @@
  *   already `datapath_type=netdev`, ovn-controller keeps it; `ovn-bridge-datapath-type=netdev` is
  *   only needed if ovn-controller has to create the bridge itself (set it anyway: harmless).
  * - Order: the OVN keys (system-id, ovn-remote, ovn-encap-type/-ip, ovn-bridge) are set before
- *   ovn-controller starts, or it creates `br-int` (PLATFORM.md). ovn-controller turns the XAPI
+ *   ovn-controller starts, or it creates `br-int` (docs/platform.md). ovn-controller turns the XAPI
  *   bridge's fail_mode to secure and adds the `ovn-<chassis>-0` geneve ports to it.
  *
  * @example
@@ -845,7 +845,7 @@ export class LabHost {
   /**
    * Start the real /usr/bin/ovn-controller inside the namespace, on `unix:<rundir>/db.sock`, with
    * OVN_RUNDIR=<rundir>/ovn (pidfile `ovn-controller.pid`, log `ovn-controller.log`, unixctl
-   * `ovn-controller.<pid>.ctl` there). Set the Open_vSwitch OVN keys first (see PLATFORM.md).
+   * `ovn-controller.<pid>.ctl` there). Set the Open_vSwitch OVN keys first (see docs/platform.md).
    */
   async startOvnController(opts: StartOvnControllerOptions = {}): Promise<LabDaemon> {
     if (this.#ovnController?.isRunning() === true)

@@ -6,7 +6,7 @@
  * Why: at boot `ovs-ctl --delete-bridges` wipes every bridge, and an internal network's bridge
  * comes back only when XAPI attaches the network on this host (a VIF plugged, or
  * network.attach). An ovn-controller started before that creates the bridge itself: no
- * xs-network-uuids, not XAPI's (PLATFORM.md).
+ * xs-network-uuids, not XAPI's (docs/platform.md).
  *
  * It reads the local Open_vSwitch database (never writes it), once per `--interval` (1 s), until
  * the bridge named by `external_ids:ovn-bridge` exists and has `external_ids:xs-network-uuids`

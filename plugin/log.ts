@@ -93,7 +93,7 @@ export function lineLogger(sink: (line: string) => void, options: LineLoggerOpti
  *
  * The open must never block: opening a FIFO for writing waits until something opens it for
  * reading (fifo(7)), and a plugin stuck there never answers xapi, which has no timeout for
- * plugins (shared/PLATFORM.md). So it is opened O_NONBLOCK (a FIFO without a reader then fails at
+ * plugins (docs/platform.md). So it is opened O_NONBLOCK (a FIFO without a reader then fails at
  * once with ENXIO) and anything but a regular file (a FIFO with a reader, a device, a socket) is
  * refused after fstat. There is no fallback: stdout is the reply and xapi discards stderr when we
  * exit 0, so the log lines of this call are skipped.

@@ -94,7 +94,7 @@ export const REQUIRED_FOR_CHASSIS = ['system-id', 'ovn-remote', 'ovn-encap-type'
 export const SAVED_KEY = 'xapi-ovn-saved'
 /**
  * ovn-controller's chassis name (ovn-controller(8)); ovs-ctl sets it to the host's
- * INSTALLATION_UUID at every start (shared/PLATFORM.md). configure sets it only when it is absent
+ * INSTALLATION_UUID at every start (docs/platform.md). configure sets it only when it is absent
  * or when forced, and then owns it like any other key it set.
  */
 export const SYSTEM_ID_KEY = 'system-id'

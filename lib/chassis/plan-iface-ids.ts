@@ -20,7 +20,7 @@
  *   until its PV drivers connect, when xenopsd removes the tap. While both exist only the tap
  *   carries the guest's traffic, so only the tap gets the iface-id and the vif loses it; when the
  *   tap goes, the vif gets it. ovn-controller, given two interfaces with one iface-id, binds the
- *   newest and rebinds when it goes (docs/platform.md, seen on OVN 23.03): we never give it the
+ *   newest and rebinds when it goes (docs/platform.md, "Two interfaces with one iface-id"): we never give it the
  *   choice.
  * - An Interface whose xs-vif-uuid is not a UUID is left alone and reported.
  */

@@ -2,7 +2,7 @@
  * Pure: what `repair` may put right on this host by itself, and what it must leave to XAPI.
  *
  * - A `br-int` besides the configured integration bridge is ovn-controller's work (it started
- *   before `ovn-bridge` was set, PLATFORM.md). It is removed when it holds nothing but its own
+ *   before `ovn-bridge` was set, docs/platform.md). It is removed when it holds nothing but its own
  *   port and ports ovn-controller made (OVN patch and tunnel ports); one with a guest VIF or any
  *   other port is left alone and reported.
  * - An integration bridge without XAPI's ids (ovn-controller made it at boot before XAPI attached

@@ -1,6 +1,6 @@
 /**
  * fn=repair on a real Open vSwitch with a real ovn-controller: one started before the host was
- * configured makes br-int (PLATFORM.md); verify reports it, repair removes it (and only it), and a
+ * configured makes br-int (docs/platform.md); verify reports it, repair removes it (and only it), and a
  * br-int holding a guest VIF is left alone.
  */
 import { after, before, describe, test } from 'node:test'

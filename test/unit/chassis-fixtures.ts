@@ -1,6 +1,6 @@
 /**
  * Hand-built snapshots of a host's Open_vSwitch database, shaped the way xcp-networkd, xenopsd,
- * ovs-xapi-sync and ovn-controller leave it (shared/PLATFORM.md), for the pure chassis rules.
+ * ovs-xapi-sync and ovn-controller leave it (docs/platform.md), for the pure chassis rules.
  */
 import type { BridgeRow, ChassisSnapshot, InterfaceRow, PortRow } from '../../lib/chassis/model.js'
 
