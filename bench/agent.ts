@@ -120,7 +120,8 @@ interface Plug {
 /** The host, its agent and the bench's connection and monitor; what every figure works on. */
 class AgentBench {
   readonly host: LabHost
-  readonly agent: LabHostAgent
+  /** The running agent (a figure may restart it). */
+  agent: LabHostAgent
   readonly db: OvsdbClient
   readonly watch: InterfaceWatch
   readonly #bridge: Uuid
@@ -195,8 +196,12 @@ class AgentBench {
     const results = (await this.db.transact(DB, ops)) as unknown[]
     plugs.forEach((p, i) => {
       this.#ports.set(p.name, (results[portIndex[i] as number] as InsertResult).uuid)
+      this.vifUuids.set(p.name, p.vifUuid)
     })
   }
+
+  /** The VIF uuids of the ports of ours on the bridge now. */
+  readonly vifUuids = new Map<string, string>()
 
   /** Remove every port of ours from the bridge in one transaction. */
   async unplugAll(): Promise<void> {
@@ -205,6 +210,7 @@ class AgentBench {
       op.mutate('Bridge', [where('_uuid', '==', this.#bridge)], [['ports', 'delete', set(...this.#ports.values())]]),
     ])
     this.#ports.clear()
+    this.vifUuids.clear()
   }
 }
 
@@ -299,6 +305,8 @@ const fullBridge: AgentFigure = async (b) => {
 interface ProcStatus {
   readonly rssKb: number
   readonly hwmKb: number
+  /** The anonymous part of VmRSS (heap and stacks; the rest is the mapped node binary and libraries). */
+  readonly anonKb: number
 }
 
 function procStatus(pid: number): ProcStatus {
@@ -308,7 +316,7 @@ function procStatus(pid: number): ProcStatus {
     if (m === null) throw new Error(`/proc/${pid}/status has no ${key}`)
     return Number(m[1])
   }
-  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') }
+  return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM'), anonKb: kb('RssAnon') }
 }
 
 /** utime + stime of `pid` in clock ticks (/proc/<pid>/stat fields 14 and 15, proc(5)). */
@@ -372,7 +380,7 @@ const memoryAndCpu: AgentFigure = async (b) => {
     const aPct = pct(a1 - a0)
     const nPct = pct(n1 - n0)
     return [
-      `  RSS with ${b.portCount} VIF ports: VmRSS ${mb(a.rssKb)} (VmHWM ${mb(a.hwmKb)}) = ${(a.rssKb / n.rssKb).toFixed(2)}x a bare idle node (VmRSS ${mb(n.rssKb)}, VmHWM ${mb(n.hwmKb)}) (aim VmRSS <= 40 MB)`,
+      `  RSS with ${b.portCount} VIF ports: VmRSS ${mb(a.rssKb)} (VmHWM ${mb(a.hwmKb)}, anonymous ${mb(a.anonKb)}) = ${(a.rssKb / n.rssKb).toFixed(2)}x a bare idle node (VmRSS ${mb(n.rssKb)}, VmHWM ${mb(n.hwmKb)}, anonymous ${mb(n.anonKb)}) (aim VmRSS <= 40 MB)`,
       `  idle CPU over ${seconds.toFixed(1)} s with ${b.portCount} ports (${changes} Interface updates meanwhile): ${aPct.toFixed(2)}% of one core (${a1 - a0} ticks of 1/${hz} s) | bare node ${nPct.toFixed(2)}% (${n1 - n0} ticks)${n1 - n0 > 0 ? ` -> ${(aPct / nPct).toFixed(1)}x` : ''}`,
     ]
   } finally {
@@ -380,8 +388,35 @@ const memoryAndCpu: AgentFigure = async (b) => {
   }
 }
 
-/** The figures in order; each leaves the bench state the next one expects. */
-const AGENT_FIGURES: readonly AgentFigure[] = [sequentialPlugs, burst, fullBridge, memoryAndCpu]
+/**
+ * A fresh agent on a host whose ports all lack their iface-id (as at boot, conf.db on tmpfs, or
+ * after an upgrade): stop the agent, strip every iface-id, start it again. Its RSS then is the
+ * cost of the ports themselves, without the heap grown by the churn of the figures before.
+ */
+const freshAgent: AgentFigure = async (b) => {
+  await b.host.stopHostAgent()
+  await b.db.transact(DB, [op.mutate('Interface', [], [['external_ids', 'delete', set('iface-id')]])])
+  const vifs = [...b.vifUuids.values()]
+  for (const v of vifs) b.watch.set.delete(v)
+  const t0 = process.hrtime.bigint()
+  b.agent = b.host.startHostAgent()
+  await b.watch.allSet(vifs)
+  const all = Math.max(...vifs.map((v) => msBetween(t0, b.watch.set.get(v) as bigint)))
+  await new Promise((r) => setTimeout(r, 2000))
+  const a = procStatus(b.agent.pid)
+  return [
+    `  a fresh agent, ${vifs.length} ports without iface-id: all set ${all.toFixed(0)} ms after its start (Node 16 start-up included); then VmRSS ${mb(a.rssKb)} (VmHWM ${mb(a.hwmKb)}, anonymous ${mb(a.anonKb)})`,
+  ]
+}
+
+/** The figures in order, named for the agent's RSS line; each leaves the state the next one expects. */
+const AGENT_FIGURES: readonly (readonly [name: string, figure: AgentFigure])[] = [
+  ['sequential plugs', sequentialPlugs],
+  ['burst', burst],
+  [`${PORTS} ports`, fullBridge],
+  ['idle', memoryAndCpu],
+  ['restart', freshAgent],
+]
 
 export async function benchAgent(): Promise<void> {
   const host = await LabHost.create({ name: 'bench-agent' })
@@ -407,8 +442,14 @@ export async function benchAgent(): Promise<void> {
     const watch = new InterfaceWatch()
     await db.monitor(DB, { Interface: { columns: ['name', 'external_ids'] } }, (u) => watch.onUpdate(u))
     const bench = new AgentBench(host, agent, db, watch, bridge, networkUuid)
-    for (const figure of AGENT_FIGURES) lines.push(...(await figure(bench)))
-    if (!agent.isRunning()) throw new Error(`the host agent exited: ${agent.log()}`)
+    // The agent's RSS after each figure: where its memory grows (it never gives V8's heap back).
+    const rss = [`start ${mb(procStatus(agent.pid).rssKb)}`]
+    for (const [name, figure] of AGENT_FIGURES) {
+      lines.push(...(await figure(bench)))
+      rss.push(`after ${name} ${mb(procStatus(bench.agent.pid).rssKb)}`)
+    }
+    lines.push(`  agent VmRSS along the run: ${rss.join(', ')}`)
+    if (!bench.agent.isRunning()) throw new Error(`the host agent exited: ${bench.agent.log()}`)
   } catch (err) {
     lines.push(`  not measured further: ${errorText(err)}`)
   } finally {
