@@ -394,7 +394,14 @@ const memoryAndCpu: AgentFigure = async (b) => {
  * cost of the ports themselves, without the heap grown by the churn of the figures before.
  */
 const freshAgent: AgentFigure = async (b) => {
+  const logFile = b.agent.logFile
   await b.host.stopHostAgent()
+  // Its counters, logged on stop: how many passes (each a full read of four tables) all the
+  // figures before cost.
+  const stopped = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .reverse()
+    .find((l) => l.includes('stopped'))
   await b.db.transact(DB, [op.mutate('Interface', [], [['external_ids', 'delete', set('iface-id')]])])
   const vifs = [...b.vifUuids.values()]
   for (const v of vifs) b.watch.set.delete(v)
@@ -405,6 +412,7 @@ const freshAgent: AgentFigure = async (b) => {
   await new Promise((r) => setTimeout(r, 2000))
   const a = procStatus(b.agent.pid)
   return [
+    `  the agent until then: ${stopped === undefined ? 'no stop line logged' : stopped.slice(stopped.indexOf('stopped'))}`,
     `  a fresh agent, ${vifs.length} ports without iface-id: all set ${all.toFixed(0)} ms after its start (Node 16 start-up included); then VmRSS ${mb(a.rssKb)} (VmHWM ${mb(a.hwmKb)}, anonymous ${mb(a.anonKb)})`,
   ]
 }
