@@ -15,6 +15,10 @@
  *     Peer: a bare idle `node -e` on the same Node 16 in the same namespace. Aim: <= 40 MB.
  *   - CPU (utime + stime) over BENCH_AGENT_IDLE_S seconds (default 10) with nothing changing.
  *     Peer: the bare node over the same window.
+ *   - Then the agent is restarted on those ports with every iface-id stripped (a boot): the time
+ *     until all are set again and its RSS without the heap the churn before had grown; the first
+ *     agent's counters (passes, iface-ids set) from its stop line.
+ *   - The agent's VmRSS after each figure, to show where it grows.
  * Aim (issue 9): iface-id p99 <= 100 ms.
  *
  * The VIF devices are Linux taps created up front (outside any timing): the agent only counts
