@@ -9,9 +9,9 @@
  *   again after every plug, since xenopsd rewrites the port each time and nothing on 8.3 sets it;
  * - keep the encapsulation ports open in dom0's firewall (firewall.ts).
  *
- * Event-driven: an OVSDB monitor of the local database wakes it on every change of the
- * Open_vSwitch, Bridge, Port and Interface tables. Each pass reads ONE consistent snapshot,
- * plans purely and sends one guarded transaction; a lost race (OVN_CONCURRENT_CHANGE) plans again
+ * Event-driven: an OVSDB monitor of the local database keeps a replica of the Open_vSwitch,
+ * Bridge, Port and Interface tables (local-replica.ts) and wakes it on every change. Each pass
+ * plans purely from that snapshot and sends one guarded transaction; a lost race (OVN_CONCURRENT_CHANGE) plans again
  * from a fresh read. Passes never overlap: changes during a pass cause exactly one more. The
  * only timer is a slow re-check while the re-apply waits for something no OVSDB event announces
  * (the tunnel address appearing on an interface).
@@ -24,7 +24,7 @@ import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
 import { applyIfaceIds } from '../lib/chassis/iface-ids-io.js'
 import { DEFAULT_INTEGRATION_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
 import type { ChassisSnapshot } from '../lib/chassis/model.js'
-import { applyWrite, DB, readSnapshot } from '../lib/chassis/ovsdb-io.js'
+import { applyWrite, readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { readPersisted } from '../lib/chassis/persisted-config-io.js'
 import { planConfigure } from '../lib/chassis/plan-configure.js'
 import { planIfaceIds } from '../lib/chassis/plan-iface-ids.js'
@@ -34,19 +34,13 @@ import { OvsdbClient } from '../lib/ovsdb/client.js'
 import { withLock } from '../plugin/lock.js'
 import type { Logger } from '../plugin/log.js'
 import type { FirewallKeeper } from './firewall.js'
+import { LocalReplica } from './local-replica.js'
 import type { AgentPaths } from './paths.js'
 
 /** Re-check interval while the re-apply waits for the host (bridge, address) to be ready. */
 export const REAPPLY_RECHECK_MS = 1000
 /** Plans in a row that may lose a race before the agent backs off for a moment. */
 const MAX_RACES = 10
-
-const MONITORED = {
-  Open_vSwitch: { columns: ['external_ids', 'bridges'] },
-  Bridge: { columns: ['name', 'ports', 'external_ids'] },
-  Port: { columns: ['name', 'interfaces'] },
-  Interface: { columns: ['name', 'external_ids'] },
-} as const
 
 export interface AgentOptions {
   readonly paths: AgentPaths
@@ -69,6 +63,7 @@ export class HostAgent {
   readonly #opts: AgentOptions
   readonly #stop = new AbortController()
   #db: OvsdbClient | undefined
+  #replica: LocalReplica | undefined
   #running = false
   #dirty = false
   #recheckPending = false
@@ -118,7 +113,9 @@ export class HostAgent {
       this.#db = db
       const closed = new Promise<void>((resolve) => db.once('close', () => resolve()))
       try {
-        await db.monitor(DB, MONITORED, () => this.#schedule())
+        const replica = new LocalReplica()
+        this.#replica = replica
+        await replica.start(db, () => this.#schedule())
         this.#notice('ovsdb', 'info', `watching ${paths.ovsDbRemote}`)
         this.#schedule()
         await Promise.race([closed, new Promise<void>((r) => this.#stop.signal.addEventListener('abort', () => r()))])
@@ -128,6 +125,7 @@ export class HostAgent {
         })
       } finally {
         this.#db = undefined
+        this.#replica = undefined
         await db.close().catch(() => undefined)
       }
       if (!this.#stop.signal.aborted) await clock.sleep(backoffMs(0), this.#stop.signal)
@@ -172,7 +170,7 @@ export class HostAgent {
 
   async #pass(db: OvsdbClient): Promise<void> {
     this.counters.passes += 1
-    const snapshot = await readSnapshot(db)
+    const snapshot = this.#replica?.snapshot() ?? (await readSnapshot(db))
     if (await this.#reapply(db, snapshot)) {
       // The Open_vSwitch row changed (maybe ovn-bridge): plan the ports from a fresh read.
       this.#dirty = true

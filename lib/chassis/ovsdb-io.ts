@@ -20,15 +20,38 @@ export interface Transactor {
   transact(db: string, operations: readonly Operation[]): Promise<readonly unknown[]>
 }
 
+/** The tables and columns a ChassisSnapshot is made of (besides each row's _uuid). */
+export const SNAPSHOT_COLUMNS = {
+  Open_vSwitch: ['external_ids', 'ssl'],
+  Bridge: ['name', 'external_ids', 'fail_mode', 'datapath_type', 'ports'],
+  Port: ['name', 'interfaces', 'external_ids'],
+  Interface: ['name', 'type', 'external_ids', 'options'],
+} as const satisfies Record<string, readonly string[]>
+
+export type SnapshotTable = keyof typeof SNAPSHOT_COLUMNS
+export const SNAPSHOT_TABLES: readonly SnapshotTable[] = ['Open_vSwitch', 'Bridge', 'Port', 'Interface']
+
+/** Rows of the snapshot tables, each with its `_uuid`, as a select or a monitor gives them. */
+export type SnapshotRows = Readonly<Record<SnapshotTable, readonly Row[]>>
+
 export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot> {
-  const results = await client.transact(DB, [
-    op.select('Open_vSwitch', [], ['_uuid', 'external_ids', 'ssl']),
-    op.select('Bridge', [], ['_uuid', 'name', 'external_ids', 'fail_mode', 'datapath_type', 'ports']),
-    op.select('Port', [], ['_uuid', 'name', 'interfaces', 'external_ids']),
-    op.select('Interface', [], ['_uuid', 'name', 'type', 'external_ids', 'options']),
-  ])
+  const results = await client.transact(
+    DB,
+    SNAPSHOT_TABLES.map((t) => op.select(t, [], ['_uuid', ...SNAPSHOT_COLUMNS[t]])),
+  )
   const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map(selectedRows)
-  if (ovsRows?.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows?.length ?? 0}`)
+  return snapshotFromRows({
+    Open_vSwitch: ovsRows ?? [],
+    Bridge: bridgeRows ?? [],
+    Port: portRows ?? [],
+    Interface: ifaceRows ?? [],
+  })
+}
+
+/** The snapshot of these rows (one consistent read: a select, or a monitor's replica). */
+export function snapshotFromRows(rows: SnapshotRows): ChassisSnapshot {
+  const ovsRows = rows.Open_vSwitch
+  if (ovsRows.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows.length}`)
   const ovs = ovsRows[0] as Row
   return {
     ovs: {
@@ -36,9 +59,9 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
       externalIds: stringMap(ovs.external_ids),
       hasSslRow: setItems(ovs.ssl).length > 0,
     },
-    bridges: (bridgeRows ?? []).map(toBridge),
-    ports: (portRows ?? []).map(toPort),
-    interfaces: (ifaceRows ?? []).map(toInterface),
+    bridges: rows.Bridge.map(toBridge),
+    ports: rows.Port.map(toPort),
+    interfaces: rows.Interface.map(toInterface),
   }
 }
 

@@ -112,3 +112,35 @@ export function removeFile(path: string): boolean {
   fsyncDir(dirname(path))
   return true
 }
+
+/** What a file held (null: it did not exist), to put it back if a later step fails. */
+export interface FileState {
+  readonly path: string
+  readonly content: string | null
+  readonly mode: number
+}
+
+/** The current state of each file (for `restoreFiles`). */
+export function captureFiles(paths: readonly string[]): FileState[] {
+  return paths.map((path) => {
+    let fd: number | undefined
+    try {
+      fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW)
+      const mode = fstatSync(fd).mode & 0o7777
+      return { path, content: readFileSync(fd, 'utf8'), mode }
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return { path, content: null, mode: 0 }
+      throw err
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+    }
+  })
+}
+
+/** Put every file back as captured: rewritten atomically with its mode, or removed. */
+export function restoreFiles(states: readonly FileState[]): void {
+  for (const s of states) {
+    if (s.content === null) removeFile(s.path)
+    else writeFileAtomic(s.path, s.content, s.mode)
+  }
+}

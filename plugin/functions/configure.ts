@@ -10,9 +10,9 @@ import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot, retryOnConcurrentChange, WRITE_ATTEMPTS } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { serializePersisted } from '../../lib/chassis/persisted-config.js'
-import { persistedPath, removePersisted, writePersisted } from '../../lib/chassis/persisted-config-io.js'
+import { persistedPath, writePersisted } from '../../lib/chassis/persisted-config-io.js'
+import { captureFiles, restoreFiles } from '../../lib/fs/atomic-file-io.js'
 import type { ChassisChange } from '../../lib/chassis/replies.js'
-import { readFileSync } from 'node:fs'
 import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl/index.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
@@ -40,12 +40,18 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       // Filled by the try that writes the SSL files (an object: TypeScript does not follow a
       // variable assigned inside the callback).
       const applied: { ssl: SslApplyResult | null } = { ssl: null }
-      // Persisted before the OVSDB write and put back if that write fails: the host agent
-      // re-applies this file after every reboot (conf.db is on tmpfs), so it must never say
-      // something the database was not told. The agent takes the same lock before it re-applies.
-      const previous = request.dryRun ? null : readIfPresent(persistedPath(ctx.paths.stateDir))
+      // All or nothing: every file configure may write (the persisted configuration, the SSL
+      // material, ovn-controller's options) is captured first and put back if the guarded OVSDB
+      // write fails, so a refused configure leaves no new file behind. The persisted file is
+      // written before the OVSDB write (the host agent re-applies it after every reboot: conf.db
+      // is on tmpfs) and takes the same lock before it re-applies.
+      const files = [
+        persistedPath(ctx.paths.stateDir),
+        ...(sslModule !== null && sslPlan !== null ? sslModule.sslPlanFiles(sslPlan) : []),
+      ]
+      const before = request.dryRun ? [] : captureFiles(files)
       const next = serializePersisted(args)
-      if (!request.dryRun && previous !== next) writePersisted(ctx.paths.stateDir, next)
+      if (!request.dryRun && before[0]?.content !== next) writePersisted(ctx.paths.stateDir, next)
       let plan: Awaited<ReturnType<typeof planConfigure>>
       try {
         // Each try reads afresh and plans again: another writer of external_ids between our read
@@ -65,7 +71,7 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
           { attempts: WRITE_ATTEMPTS, sleep: ctx.sleep },
         )
       } catch (err) {
-        if (!request.dryRun && previous !== next) restorePersisted(ctx.paths.stateDir, previous)
+        if (!request.dryRun) restoreFiles(before)
         throw err
       }
       const ssl = applied.ssl
@@ -85,17 +91,4 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       }
     }),
   )
-}
-
-function readIfPresent(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch {
-    return null
-  }
-}
-
-function restorePersisted(stateDir: string, previous: string | null): void {
-  if (previous === null) removePersisted(stateDir)
-  else writePersisted(stateDir, previous)
 }

@@ -37,7 +37,13 @@
 export { SslMaterialError } from './errors.js'
 export { ensureDir, readSslFile, removeSslFile, writeSslFile } from './files-io.js'
 export { inspectSslMaterial, type SslFileState, type SslInspection } from './inspect-io.js'
-export { applySslPlan, removeSslMaterial, type SslApplyResult, type SslRemoveResult } from './material-io.js'
+export {
+  applySslPlan,
+  removeSslMaterial,
+  type SslApplyResult,
+  type SslRemoveResult,
+  sslPlanFiles,
+} from './material-io.js'
 export {
   controllerUser,
   nonRootProblem,

@@ -24,6 +24,11 @@ export interface SslApplyResult {
  * text is worked out first, so an options file we refuse to edit stops everything before any
  * file is written.
  */
+/** Every file `applySslPlan` may write (to capture them first and put them back on failure). */
+export function sslPlanFiles(plan: SslPlan): string[] {
+  return [...plan.files.map((f) => f.path), plan.paths.optionsFile]
+}
+
 export function applySslPlan(plan: SslPlan): SslApplyResult {
   const options = readOptionsFileEdit(plan.paths, plan.ovnCtlOptions)
   const changed: string[] = []
