@@ -15,7 +15,9 @@ import { AlreadyRunningError, holdInstance } from './single-instance.js'
 export const EXIT_ALREADY_RUNNING = 3
 
 async function main(): Promise<number> {
-  const log = lineLogger((line) => process.stderr.write(line), {}, 'agent')
+  // One line per write, newline-terminated: journald splits stderr on newlines (lineLogger gives
+  // the line without one, as openFileLogger adds its own).
+  const log = lineLogger((line) => process.stderr.write(`${line}\n`), {}, 'agent')
   const paths = agentPathsFromEnv(process.env)
   let instance: Awaited<ReturnType<typeof holdInstance>>
   try {

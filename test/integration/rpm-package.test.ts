@@ -529,8 +529,12 @@ describe('the xapi-ovn RPM', () => {
       } finally {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       }
-      assert.match(stderr, /\bstarted\b/)
-      assert.match(stderr, /\bstopped\b/)
+      // One journal line per event: each newline-terminated, in the log's line format.
+      assert.ok(stderr.endsWith('\n'), stderr)
+      const lines = stderr.slice(0, -1).split('\n')
+      for (const l of lines) assert.match(l, /^\S+Z pid=[0-9]+ fn=agent (info|warn|error) /, l)
+      assert.match(lines[0] ?? '', / info started \{/)
+      assert.match(lines.at(-1) ?? '', / info stopped \{/)
       assert.equal(stdout, '', 'the agent writes nothing to stdout')
     })
 
