@@ -1,7 +1,8 @@
 // Build the host RPM, dist/xapi-ovn-<version>-<release>.x86_64.rpm, from rpm/xapi-ovn.spec: the
-// host bundles (the plugin dist/ovn-chassis, built first by `npm run rpm`, and the boot helper
-// ovn-wait-bridge, bundled here from plugin/boot-wait.ts), the private Node.js runtime they run
-// on, the ovn-controller drop-in, the logrotate file and rpm/README.md. rpmbuild runs in a
+// host bundles (the plugin dist/ovn-chassis and the host agent dist/xapi-ovn-host-agent, built
+// first by `npm run rpm`, and the boot helper ovn-wait-bridge, bundled here from
+// plugin/boot-wait.ts), the private Node.js runtime they run on, the ovn-controller drop-in, the
+// agent's systemd unit, the logrotate file and rpm/README.md. rpmbuild runs in a
 // temporary _topdir that is always removed.
 //
 //   node build/rpm.mjs [--outdir DIR] [--runtime NODE_DIR]     (default DIR: dist/)
@@ -13,7 +14,7 @@
 // built: bin/node is an x86-64 ELF that runs and reports a version >= 16 (what
 // build/host-bundle.mjs targets) and needs nothing dom0 lacks (build/elf-needs.mjs); LICENSE is there.
 // Every host bundle's #! line is rewritten here, and only here, to that runtime: dist/ovn-chassis
-// as built for npm keeps "#!/usr/bin/env node".
+// and dist/xapi-ovn-host-agent as built for npm keep "#!/usr/bin/env node".
 //
 // Version: package.json's, with a pre-release dash made an rpm tilde (1.2.0-rc.1 -> 1.2.0~rc.1,
 // which sorts before 1.2.0). Release: $XAPI_OVN_RPM_RELEASE or 1. URL: package.json's homepage,
@@ -156,6 +157,9 @@ function inputs() {
     const plugin = join(root, 'dist', 'ovn-chassis')
     if (!existsSync(plugin))
       throw new Error(`${relative(root, plugin)} is missing: run \`node build/plugin.mjs\` first (npm run rpm does)`)
+    const agent = join(root, 'dist', 'xapi-ovn-host-agent')
+    if (!existsSync(agent))
+      throw new Error(`${relative(root, agent)} is missing: run \`node build/host-agent.mjs\` first (npm run rpm does)`)
     return {
       outdir: resolve(option('--outdir') ?? join(root, 'dist')),
       version: rpmVersion(pkg.version),
@@ -163,6 +167,7 @@ function inputs() {
       url,
       runtime,
       plugin,
+      agent,
     }
   } catch (err) {
     process.stderr.write(`build/rpm.mjs: ${err instanceof Error ? err.message : String(err)}\n`)
@@ -170,7 +175,7 @@ function inputs() {
   }
 }
 
-const { outdir, version, release, url, runtime, plugin } = inputs()
+const { outdir, version, release, url, runtime, plugin, agent } = inputs()
 mkdirSync(outdir, { recursive: true })
 
 const topdir = mkdtempSync(join(tmpdir(), 'xapi-ovn-rpm-'))
@@ -202,16 +207,18 @@ try {
 
   // The host bundles: every one runs on the private runtime, so every one gets its #! line
   // rewritten here (an absolute path: xapi's PATH has no node, and rpmlint refuses /usr/bin/env
-  // interpreters). Each is a Source of the spec under this name; the host agent will be one more.
+  // interpreters). Each is a Source of the spec under this name.
   const hostBundles = [
     { name: 'ovn-chassis', from: plugin },
     { name: 'ovn-wait-bridge', from: helper },
+    { name: 'xapi-ovn-host-agent', from: agent },
   ]
   for (const b of hostBundles) writeFileSync(source(b.name), withInterpreter(readFileSync(b.from, 'utf8'), b.name))
   const sources = {
     node: runtime.node,
     'node-LICENSE': runtime.license,
     'ovn-controller-xapi-ovn.conf': join(root, 'rpm', 'ovn-controller-xapi-ovn.conf'),
+    'xapi-ovn-agent.service': join(root, 'rpm', 'xapi-ovn-agent.service'),
     'xapi-ovn-plugin.logrotate': join(root, 'rpm', 'xapi-ovn-plugin.logrotate'),
     'README.md': join(root, 'rpm', 'README.md'),
   }

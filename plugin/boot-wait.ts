@@ -15,8 +15,12 @@
  * in the journal (and again whenever the reason changes):
  * - the bridge does not exist yet, or exists without XAPI's ids: XAPI has not attached the
  *   network on this host yet (exit 1 when the time is up);
- * - `ovn-bridge` is not set: this host is not configured yet; ovn-controller would create and
- *   use br-int (exit 3 when the time is up);
+ * - `ovn-bridge` is not set, but a persisted chassis configuration exists (/etc/xapi-ovn): after a
+ *   reboot conf.db is empty (tmpfs) until the host agent (xapi-ovn-agent.service, which the
+ *   drop-in wants and orders before ovn-controller) re-applies it, and it does so only once XAPI's
+ *   bridge and the tunnel address exist (exit 1 when the time is up, like any wait for XAPI);
+ * - `ovn-bridge` is not set and nothing is persisted: this host is simply not configured;
+ *   ovn-controller would create and use br-int (exit 3 when the time is up);
  * - the bridge belongs to another XAPI network than configure was told (exit 4 when the time is
  *   up).
  * After `--timeout` (default 120 s) it exits non-zero and systemd, told `Restart=on-failure` by
@@ -34,10 +38,12 @@
 import { NETWORK_KEY } from '../lib/chassis/keys.js'
 import { findBridge, type ChassisSnapshot } from '../lib/chassis/model.js'
 import { readSnapshot } from '../lib/chassis/ovsdb-io.js'
+import { persistedPath } from '../lib/chassis/persisted-config-io.js'
 import { xsNetworkUuids } from '../lib/chassis/plan-configure.js'
 import { OvsdbClient } from '../lib/ovsdb/client.js'
 import { pathsFromEnv, type Env } from './context.js'
 import { errorText } from '../lib/error-text.js'
+import { existsSync } from 'node:fs'
 
 export const EXIT_READY = 0
 export const EXIT_TIMEOUT = 1
@@ -52,6 +58,7 @@ const PROGRAM = 'ovn-wait-bridge'
 export type Readiness =
   | { readonly state: 'ready'; readonly bridge: string; readonly networks: readonly string[] }
   | { readonly state: 'unconfigured' }
+  | { readonly state: 'awaiting-agent'; readonly persisted: string }
   | { readonly state: 'missing'; readonly bridge: string }
   | { readonly state: 'not-xapi'; readonly bridge: string }
   | {
@@ -62,10 +69,13 @@ export type Readiness =
     }
   | { readonly state: 'unreadable'; readonly reason: string }
 
-/** Pure: is the integration bridge of this snapshot XAPI's? */
-export function judgeBridge(s: ChassisSnapshot): Readiness {
+/**
+ * Pure: is the integration bridge of this snapshot XAPI's? `persisted` is the path of the
+ * persisted chassis configuration when that file exists (the agent will re-apply it), else null.
+ */
+export function judgeBridge(s: ChassisSnapshot, persisted: string | null = null): Readiness {
   const name = s.ovs.externalIds.get('ovn-bridge') ?? ''
-  if (name === '') return { state: 'unconfigured' }
+  if (name === '') return persisted === null ? { state: 'unconfigured' } : { state: 'awaiting-agent', persisted }
   const bridge = findBridge(s, name)
   if (bridge === undefined) return { state: 'missing', bridge: name }
   const networks = xsNetworkUuids(bridge.externalIds)
@@ -83,6 +93,8 @@ export function describe(r: Readiness): string {
       return `bridge ${r.bridge} is XAPI's (network ${r.networks.join(';')}): starting ovn-controller`
     case 'unconfigured':
       return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis yet (fn=configure), and ovn-controller would create and use a br-int of its own'
+    case 'awaiting-agent':
+      return `Open_vSwitch external_ids:ovn-bridge is not set yet: the host agent re-applies the persisted chassis configuration (${r.persisted}) once XAPI's bridge and the tunnel address exist (systemctl status xapi-ovn-agent, journalctl -u xapi-ovn-agent)`
     case 'missing':
       return `bridge ${r.bridge} (external_ids:ovn-bridge) does not exist yet: XAPI creates it when a VIF on its network is plugged on this host or the network is attached (xe network-attach)`
     case 'not-xapi':
@@ -147,13 +159,18 @@ export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome>
   }
 }
 
-/** Probe the database at `remote`: one connection per probe (ovsdb-server may restart meanwhile). */
-export function ovsdbProbe(remote: string, timeoutMs = 5000): () => Promise<Readiness> {
+/**
+ * Probe the database at `remote`: one connection per probe (ovsdb-server may restart meanwhile).
+ * `stateDir` is where a persisted configuration would be; only its existence is looked at (the
+ * agent validates it before applying it, and `fn=verify` reports a bad one).
+ */
+export function ovsdbProbe(remote: string, stateDir: string, timeoutMs = 5000): () => Promise<Readiness> {
+  const persisted = persistedPath(stateDir)
   return async () => {
     let client: OvsdbClient | undefined
     try {
       client = await OvsdbClient.connect(remote, { timeoutMs, typedDecode: false })
-      return judgeBridge(await readSnapshot(client))
+      return judgeBridge(await readSnapshot(client), existsSync(persisted) ? persisted : null)
     } catch (err) {
       return { state: 'unreadable', reason: errorText(err) }
     } finally {
@@ -213,13 +230,14 @@ export async function bootWaitMain(
     write(`${PROGRAM}: ${(err as Error).message}`)
     return EXIT_USAGE
   }
-  const remote = args.db ?? pathsFromEnv(env).ovsDbRemote
+  const paths = pathsFromEnv(env)
+  const remote = args.db ?? paths.ovsDbRemote
   const log = (line: string): void => write(`${PROGRAM}: ${line}`)
   log(`waiting up to ${args.timeoutS}s for the integration bridge (external_ids:ovn-bridge in ${remote}) to be XAPI's`)
   const outcome = await waitForXapiBridge({
     timeoutMs: args.timeoutS * 1000,
     intervalMs: args.intervalS * 1000,
-    probe: ovsdbProbe(remote),
+    probe: ovsdbProbe(remote, paths.stateDir),
     log,
   })
   return outcome.exitCode

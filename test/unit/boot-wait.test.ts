@@ -72,6 +72,14 @@ test('judgeBridge: every state of the integration bridge', () => {
     ],
   ]
   for (const [name, s, expected] of cases) assert.deepEqual(judgeBridge(s), expected, name)
+  // After a reboot conf.db is empty until the host agent re-applies the persisted configuration:
+  // that is a wait for the agent, not an unconfigured host. A configured database wins.
+  const persisted = '/etc/xapi-ovn/chassis.json'
+  assert.deepEqual(judgeBridge(snapshot({ 'system-id': 'h' }, []), persisted), { state: 'awaiting-agent', persisted })
+  assert.deepEqual(judgeBridge(snapshot({ 'ovn-bridge': 'xapi1' }, []), persisted), {
+    state: 'missing',
+    bridge: 'xapi1',
+  })
 })
 
 test('describe says what is awaited and what to do', () => {
@@ -81,6 +89,10 @@ test('describe says what is awaited and what to do', () => {
   )
   assert.match(describe({ state: 'not-xapi', bridge: 'xapi1' }), /no external_ids:xs-network-uuids/)
   assert.match(describe({ state: 'unconfigured' }), /not configured as an OVN chassis yet \(fn=configure\).* br-int/)
+  assert.match(
+    describe({ state: 'awaiting-agent', persisted: '/etc/xapi-ovn/chassis.json' }),
+    /host agent re-applies the persisted chassis configuration \(\/etc\/xapi-ovn\/chassis\.json\).*systemctl status xapi-ovn-agent/,
+  )
   assert.match(
     describe({ state: 'wrong-network', bridge: 'xapi1', networks: [OTHER], expected: NET }),
     new RegExp(`${OTHER}.*${NET}`),
@@ -150,6 +162,7 @@ test('the wait gives up at the deadline, with an exit code saying what it was st
   // and the exit code tells `systemctl status` why.
   for (const [r, code] of [
     [{ state: 'unconfigured' }, EXIT_UNCONFIGURED],
+    [{ state: 'awaiting-agent', persisted: '/etc/xapi-ovn/chassis.json' }, EXIT_TIMEOUT],
     [{ state: 'wrong-network', bridge: 'xapi1', networks: [OTHER], expected: NET }, EXIT_WRONG_NETWORK],
     [{ state: 'not-xapi', bridge: 'xapi1' }, EXIT_TIMEOUT],
   ] as [Readiness, number][]) {
