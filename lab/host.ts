@@ -7,7 +7,8 @@
  * | method                | acts like                                                           |
  * |-----------------------|---------------------------------------------------------------------|
  * | `create()`            | ovs-ctl start: fresh conf.db, ovsdb-server, `system-id` = host UUID  |
- * | `createBridge()`      | xcp-networkd: `--may-exist add-br`, fail_mode, `xs-network-uuids`    |
+ * | `createBridge()`      | create_internal_bridge: a new bridge standalone + `xs-network-uuids` |
+ * | `destroyBridgeIfEmpty()` | deregister_vif: del-br when `list-ifaces` is empty               |
  * | `addUplink()`         | a physical NIC on xenbr0, management IP on the bridge's own port     |
  * | `plugVif()`           | xenopsd's vif script: del-port + add-port `vifD.N` (+ `tapD.N`)      |
  * | `unplugVif()`         | xenopsd's vif script on unplug: del-port, the device disappears     |
@@ -117,7 +118,11 @@ export interface LabHostOptions {
 export interface CreateBridgeOptions {
   /** XAPI network uuid(s) of the bridge (`xs-network-uuids`, joined with ';'). */
   readonly networkUuids: readonly string[]
-  /** Network other_config `vswitch-controller-fail-mode` (default standalone). */
+  /**
+   * The network's other_config `vswitch-controller-fail-mode`, as XAPI holds it. networkd never
+   * gets it (the bridge is created standalone); ovs-xapi-sync applies it when it first sees the
+   * bridge. Absent: ovs-xapi-sync leaves fail_mode alone.
+   */
   readonly failMode?: FailMode
   /** Run ovs-xapi-sync afterwards (default true). */
   readonly xapiSync?: boolean
@@ -487,36 +492,64 @@ export class LabHost {
   // xcp-networkd
 
   /**
-   * Create a bridge like xcp-networkd: one `ovs-vsctl --may-exist add-br` setting fail_mode
-   * (standalone unless told) and `external_ids:xs-network-uuids`. Lab deviation:
-   * `datapath_type=netdev`. The bridge's internal port is brought up. Then ovs-xapi-sync runs.
+   * Create a bridge as XAPI does for an internal network: xapi's `create_internal_bridge`
+   * (ocaml/xapi/xapi_network.ml) skips a bridge that exists, so an existing one (made earlier,
+   * or re-created by ovn-controller without XAPI's ids) is left exactly as it is; otherwise
+   * xcp-networkd's `Bridge.create` gets only `network-uuids` and makes it `fail_mode=standalone`
+   * with `external_ids:xs-network-uuids` (ocaml/networkd/bin/network_server.ml). Lab deviation:
+   * `datapath_type=netdev`. The bridge's internal port is brought up. Then ovs-xapi-sync runs,
+   * which applies the network's `vswitch-controller-fail-mode` (`opts.failMode`, what XAPI holds)
+   * to a bridge it sees for the first time; with `xapiSync: false` the bridge stays standalone,
+   * the window a real host has too.
    */
   async createBridge(name: string, opts: CreateBridgeOptions): Promise<void> {
     assertIfaceName(name)
     if (opts.networkUuids.length === 0) throw new LabUsageError('createBridge needs at least one network uuid')
-    const failMode = opts.failMode ?? 'standalone'
-    this.#networkFailMode.set(name, failMode)
+    // XAPI's network record, which ovs-xapi-sync reads by bridge name (patch 0003).
     this.#bridgeNetworks.set(name, [...opts.networkUuids])
-    await this.vsctl(
-      '--',
-      '--may-exist',
-      'add-br',
-      name,
-      '--',
-      'set',
-      'Bridge',
-      name,
-      `fail_mode=${failMode}`,
-      'datapath_type=netdev',
-      `external_ids:xs-network-uuids=${vsctlQuote(opts.networkUuids.join(';'))}`,
-    )
-    await waitFor(
-      `bridge ${name} device in ${this.name}`,
-      async () => (await run('ip', ['link', 'show', name], { netns: this.netns, check: false })).ok,
-      { timeoutMs: 10_000 },
-    )
-    await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
+    if (opts.failMode === undefined) this.#networkFailMode.delete(name)
+    else this.#networkFailMode.set(name, opts.failMode)
+    if (!(await this.#bridgeExists(name))) {
+      await this.vsctl(
+        '--',
+        'add-br',
+        name,
+        '--',
+        'set',
+        'Bridge',
+        name,
+        'fail_mode=standalone',
+        'datapath_type=netdev',
+        `external_ids:xs-network-uuids=${vsctlQuote(opts.networkUuids.join(';'))}`,
+      )
+      await waitFor(
+        `bridge ${name} device in ${this.name}`,
+        async () => (await run('ip', ['link', 'show', name], { netns: this.netns, check: false })).ok,
+        { timeoutMs: 10_000 },
+      )
+      await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
+    }
     if (opts.xapiSync !== false) await this.xapiSync()
+  }
+
+  /**
+   * xapi's `deregister_vif` -> `detach` after the last VIF of an internal network left this host
+   * (ocaml/xapi/xapi_network.ml): `ovs-vsctl list-ifaces NAME` (networkd's
+   * `Bridge.get_interfaces`); empty -> networkd's `Bridge.destroy` (del-br), true. Any interface
+   * left (ovn-controller's tunnel ports, a port someone added) or no such bridge: nothing, false.
+   * Then ovs-xapi-sync runs (it forgets the bridge, so a re-created one is new to it).
+   */
+  async destroyBridgeIfEmpty(name: string, opts: { xapiSync?: boolean } = {}): Promise<boolean> {
+    assertIfaceName(name)
+    if (!(await this.#bridgeExists(name))) return false
+    if ((await this.vsctl('list-ifaces', name)) !== '') return false
+    await this.vsctl('--', '--if-exists', 'del-br', name)
+    if (opts.xapiSync !== false) await this.xapiSync()
+    return true
+  }
+
+  async #bridgeExists(name: string): Promise<boolean> {
+    return (await this.bridges()).includes(name)
   }
 
   /** Names of all bridges (`ovs-vsctl list-br`). */
@@ -787,7 +820,7 @@ export class LabHost {
    * end; then ovn-controller.
    */
   async #startOvnControllerWhenReady(): Promise<void> {
-    const probe = ovsdbProbe(this.dbRemote)
+    const probe = ovsdbProbe(this.dbRemote, this.env().XAPI_OVN_STATE_DIR)
     for (;;) {
       if (this.#destroyed) return
       if ((await probe()).state === 'ready') break

@@ -44,6 +44,11 @@ export interface EmulatedHost<Guest = unknown> {
   readonly backend: HostBackend<Guest>
   readonly pluginsDir: string
   nextDomid: number
+  /**
+   * xapi's `active_vifs_to_networks` on this host (ocaml/xapi/xapi_network.ml): VIF ref ->
+   * network ref, registered when a VIF is attached here and removed when it goes.
+   */
+  readonly activeVifs: Map<string, string>
 }
 
 export interface EmulatorOptions {
@@ -228,7 +233,7 @@ export class XapiEmulator<Guest = unknown> {
       resident_on: ref,
     })
     this.db.set('host', ref, { control_domain: dom0 })
-    this.#hosts.set(ref, { ref, backend, pluginsDir, nextDomid: 1 })
+    this.#hosts.set(ref, { ref, backend, pluginsDir, nextDomid: 1, activeVifs: new Map() })
     if (this.db.field('pool', this.poolRef, 'master') === NULL_REF) this.db.set('pool', this.poolRef, { master: ref })
     return ref
   }
@@ -925,17 +930,47 @@ export class XapiEmulator<Guest = unknown> {
     return h
   }
 
-  #failMode(network: string): FailMode {
+  /**
+   * The network's `vswitch-controller-fail-mode` when it is one ovs-xapi-sync applies (patch
+   * 0003 takes only `standalone` or `secure`; anything else, or nothing, leaves fail_mode alone).
+   */
+  #failMode(network: string): FailMode | undefined {
     const mode = stringMap(this.db.field('network', network, 'other_config'))['vswitch-controller-fail-mode']
-    return mode === 'secure' ? 'secure' : 'standalone'
+    return mode === 'secure' || mode === 'standalone' ? mode : undefined
   }
 
-  /** xcp-networkd's bridge creation for `network` on a host. */
+  /**
+   * xapi's `attach_internal` for `network` on a host (ocaml/xapi/xapi_network.ml): a managed
+   * network gets its bridge through the backend, which, as `create_internal_bridge`, leaves an
+   * existing bridge alone (networkd's `Bridge.create` gets only `network-uuids`: standalone,
+   * then ovs-xapi-sync applies the fail mode). An unmanaged network's bridge is never made:
+   * xapi only checks that it exists (not modelled: no BRIDGE_NOT_AVAILABLE, see README.md).
+   * Networks with PIFs go the same way here, where xapi brings the PIF up instead: their
+   * bridge exists already (xenbr0) or is made once, and is never touched again either way.
+   */
   async #ensureBridge(h: EmulatedHost<Guest>, network: string): Promise<string> {
     const bridge = str(this.db.field('network', network, 'bridge'))
+    if (this.db.field('network', network, 'managed') === false) return bridge
     const uuid = str(this.db.field('network', network, 'uuid'))
-    await h.backend.createBridge(bridge, { networkUuids: [uuid], failMode: this.#failMode(network) })
+    const failMode = this.#failMode(network)
+    await h.backend.createBridge(bridge, { networkUuids: [uuid], ...(failMode !== undefined ? { failMode } : {}) })
     return bridge
+  }
+
+  /**
+   * xapi's `deregister_vif` (ocaml/xapi/xapi_network.ml): forget the VIF; when it was the last
+   * active VIF of an internal network (no PIF anywhere in the pool) on this host, `detach`
+   * destroys the bridge of a managed network if `ovs-vsctl list-ifaces` shows nothing on it
+   * (ovn-controller's tunnel ports keep it).
+   */
+  async #deregisterVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
+    const network = h.activeVifs.get(vif)
+    h.activeVifs.delete(vif)
+    if (network === undefined || !this.db.has('network', network)) return
+    if ((this.db.field('network', network, 'PIFs') as string[]).length > 0) return
+    if ([...h.activeVifs.values()].includes(network)) return
+    if (this.db.field('network', network, 'managed') === false) return
+    await h.backend.destroyBridgeIfEmpty(str(this.db.field('network', network, 'bridge')))
   }
 
   #requirePowerState(vm: string, expected: 'Running' | 'Halted'): void {
@@ -989,6 +1024,7 @@ export class XapiEmulator<Guest = unknown> {
       ...(neutron !== undefined ? { neutronPortUuid: neutron } : {}),
       ...(guest !== undefined ? { vm: guest } : {}),
     })
+    h.activeVifs.set(vif, network)
     this.db.set('VIF', vif, { currently_attached: true })
   }
 
@@ -999,5 +1035,7 @@ export class XapiEmulator<Guest = unknown> {
       devid: Number(str(this.db.field('VIF', vif, 'device'))),
     })
     this.db.set('VIF', vif, { currently_attached: false })
+    // xapi deregisters once xenopsd reports the VIF unplugged, i.e. after its port is gone.
+    await this.#deregisterVif(h, vif)
   }
 }

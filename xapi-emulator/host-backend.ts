@@ -12,8 +12,13 @@ export type FailMode = 'standalone' | 'secure'
 export interface CreateBridgeRequest {
   /** `external_ids:xs-network-uuids` (VLAN bridges carry two, joined with `;`). */
   readonly networkUuids: readonly string[]
-  /** From the network's other_config `vswitch-controller-fail-mode`; `standalone` otherwise. */
-  readonly failMode: FailMode
+  /**
+   * The network's other_config `vswitch-controller-fail-mode` as XAPI holds it (when it is
+   * `standalone` or `secure`): what ovs-xapi-sync applies when it first sees the bridge
+   * (XCP-ng's patch 0003). networkd never gets it (xapi passes only `network-uuids`), so the
+   * bridge is created `standalone` first.
+   */
+  readonly failMode?: FailMode
 }
 
 /** xenopsd's view of a VIF being plugged: port `vif<domid>.<devid>` (+ `tap...` for HVM). */
@@ -47,8 +52,19 @@ export interface HostBackend<Guest = unknown> {
   readonly rundir?: string | undefined
   /** The host's test override variables (OVS_RUNDIR, OVN_RUNDIR, XENSOURCE_INVENTORY, ...). */
   env(): Readonly<Record<string, string>>
-  /** `ovs-vsctl --may-exist add-br` as xcp-networkd does it. */
+  /**
+   * xapi's `create_internal_bridge` (ocaml/xapi/xapi_network.ml) + xcp-networkd's
+   * `Bridge.create` + ovs-xapi-sync: a bridge that exists is left exactly as it is; a new one is
+   * made `fail_mode=standalone` with `xs-network-uuids`, then gets the network's fail mode from
+   * ovs-xapi-sync.
+   */
   createBridge(name: string, options: CreateBridgeRequest): Promise<void>
+  /**
+   * xapi's `deregister_vif` -> `detach` when the last VIF of a managed internal network left the
+   * host: `ovs-vsctl list-ifaces NAME`; empty -> `Bridge.destroy` (del-br), true; any interface
+   * (ovn-controller's tunnel ports...) or no such bridge -> nothing, false.
+   */
+  destroyBridgeIfEmpty(name: string): Promise<boolean>
   /** Delete and re-add port `vif<domid>.<devid>` with xenopsd's external_ids (never iface-id). */
   plugVif(options: PlugVifRequest<Guest>): Promise<unknown>
   /** Remove the port (VIF unplug, VM shutdown). */
@@ -65,7 +81,10 @@ export interface MemoryBridge {
   readonly name: string
   readonly networkUuids: readonly string[]
   readonly failMode: FailMode
+  /** VIF ports, by name. */
   readonly ports: Map<string, MemoryPort>
+  /** Other interfaces a test puts on the bridge (an ovn-controller tunnel port, ...). */
+  readonly interfaces: Set<string>
 }
 
 /** A host with no Open vSwitch behind it: bridges and ports are kept in maps for assertions. */
@@ -90,9 +109,24 @@ export class MemoryHostBackend implements HostBackend {
   }
 
   async createBridge(name: string, options: CreateBridgeRequest): Promise<void> {
-    // --may-exist add-br, then `set Bridge` of fail_mode and xs-network-uuids; ports are kept.
-    const ports = this.bridges.get(name)?.ports ?? new Map<string, MemoryPort>()
-    this.bridges.set(name, { name, networkUuids: [...options.networkUuids], failMode: options.failMode, ports })
+    // create_internal_bridge skips a bridge that exists: nothing of it is set again.
+    if (this.bridges.has(name)) return
+    // networkd makes it standalone and ovs-xapi-sync applies the network's mode on first sight;
+    // without a switch behind it nothing can see the standalone window, so only the end state.
+    this.bridges.set(name, {
+      name,
+      networkUuids: [...options.networkUuids],
+      failMode: options.failMode ?? 'standalone',
+      ports: new Map(),
+      interfaces: new Set(),
+    })
+  }
+
+  async destroyBridgeIfEmpty(name: string): Promise<boolean> {
+    const bridge = this.bridges.get(name)
+    if (bridge === undefined || bridge.ports.size > 0 || bridge.interfaces.size > 0) return false
+    this.bridges.delete(name)
+    return true
   }
 
   async plugVif(options: PlugVifRequest): Promise<MemoryPort> {

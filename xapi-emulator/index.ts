@@ -3,7 +3,8 @@
  * the project needs (pool, host, host_metrics, PIF, PIF_metrics, Bond, VLAN, network, VM, VIF,
  * task), event.from/inject, Async tasks, and host.call_plugin exec'd the way xapi does, over host
  * backends (the lab's LabHost, or MemoryHostBackend). The unmodified `xen-api` client works
- * against it with events on. Where XAPI fails, it fails with XAPI's codes and params.
+ * against it with events on. Where XAPI fails, it fails with XAPI's codes and params. README.md
+ * lists the platform facts it models, their sources, and its simplifications.
  *
  * @example
  * ```ts

@@ -1,41 +1,48 @@
 /**
- * host.call_plugin as xapi runs it (ocaml/xapi/xapi_plugins.ml): the plugin is the file NAME in
- * the host's plugins directory (XENAPI_MISSING_PLUGIN [NAME] when no directory entry has that
- * name), exec'd directly with ONE argument, an XML-RPC methodCall written by xml-light
- * (`<methodCall><methodName>fn</methodName><params><param><value>SESSION</value></param>
- * <param><value><struct>...</struct></value></param></params></methodCall>`, no declaration,
- * untyped string values, an empty string as `<value/>`), nothing on stdin, an environment of
- * only PATH=/sbin:/usr/sbin:/bin:/usr/bin (plus the host fixture's test overrides), no timeout.
- * stdout is parsed as a methodResponse: Success -> the Value string; Failure -> that API error;
- * a fault -> XENAPI_PLUGIN_FAILURE ["fault", code, string]; a non-zero exit ->
- * XENAPI_PLUGIN_FAILURE ["non-zero exit", stdout, stderr]; unparseable ->
- * XENAPI_PLUGIN_FAILURE ["failed to parse plugin output", stdout, reason].
+ * host.call_plugin as xapi runs it (xapi-project/xen-api ocaml/xapi/xapi_plugins.ml): the plugin
+ * is the file NAME in the host's plugins directory (XENAPI_MISSING_PLUGIN [NAME] when no
+ * directory entry has that name), exec'd directly with ONE argument, an XML-RPC methodCall
+ * built by XMLRPC.To (ocaml/libs/http-lib/xMLRPC.ml) and printed by xml-light2's `to_string`
+ * (ocaml/libs/xml-light2/xml.ml): `<methodCall><methodName>fn</methodName><params><param>
+ * <value>SESSION</value></param><param><value><struct>...</struct></value></param></params>
+ * </methodCall>`, no declaration, untyped string values, an empty string as `<value/>`; nothing
+ * on stdin, an environment of only PATH=/sbin:/usr/sbin:/bin:/usr/bin (plus the host fixture's
+ * test overrides), no timeout. A non-zero exit -> XENAPI_PLUGIN_FAILURE ["non-zero exit",
+ * stdout, stderr]; stdout of an exit 0 is read by ./plugin-output.ts.
  */
 import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { decodeMethodResponse, type XmlRpcValue } from '../lib/xmlrpc/index.js'
+import { errorText } from '../lib/error-text.js'
 import { Codes, XapiApiError } from './api-error.js'
+import { readPluginOutput } from './plugin-output.js'
 
 /** Forkhelpers' default PATH: the only variable xapi gives a plugin. */
 export const PLUGIN_PATH = '/sbin:/usr/sbin:/bin:/usr/bin'
 
-/** xml-light's text escaping (note: an `&` followed by `#` is written as is). */
+/**
+ * xml-light2's `esc_pcdata`, byte by byte: `>` `<` `&` `"` as entities (`&` always, `'` never),
+ * bytes below 0x20 other than tab, LF and CR dropped (not XML characters), every other byte
+ * (0x7f and all of UTF-8's) as is. It works on bytes; on a JS string the same holds per UTF-16
+ * unit, since every unit below 0x20 is one byte in UTF-8 and nothing else is dropped.
+ */
 function xmlLightText(text: string): string {
   let out = ''
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string
+  for (const c of text) {
     if (c === '>') out += '&gt;'
     else if (c === '<') out += '&lt;'
-    else if (c === '&') out += text[i + 1] === '#' ? '&' : '&amp;'
-    else if (c === "'") out += '&apos;'
+    else if (c === '&') out += '&amp;'
     else if (c === '"') out += '&quot;'
-    else out += c
+    else if (c >= ' ' || c === '\t' || c === '\n' || c === '\r') out += c
   }
   return out
 }
 
-/** XMLRPC.To.string: `<value>text</value>`, or `<value/>` for the empty string. */
+/**
+ * XMLRPC.To.string: `""` is the childless `<value/>`; any other string is `<value>` with a text
+ * child, so a string of dropped bytes only is `<value></value>` (to_fct prints `<x/>` only for
+ * an element without children, and a text child counts even when it prints as nothing).
+ */
 function stringValue(text: string): string {
   return text === '' ? '<value/>' : `<value>${xmlLightText(text)}</value>`
 }
@@ -96,43 +103,12 @@ function exec(argv: readonly string[]): Promise<PluginExit> {
   })
 }
 
-function isStruct(v: XmlRpcValue | undefined): v is Readonly<Record<string, XmlRpcValue>> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype
-}
-
-/** Map a plugin's output to its result or the API error xapi raises. */
+/** Map a plugin's exit to its result or the API error xapi raises (xapi_plugins.ml). */
 export function interpretPluginOutput(result: PluginExit): string {
   const { stdout, stderr, status, signal } = result
   if (signal !== null) throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, [`signal: ${signal}`, stdout, stderr])
   if (status !== 0) throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['non-zero exit', stdout, stderr])
-  let response: ReturnType<typeof decodeMethodResponse>
-  try {
-    response = decodeMethodResponse(stdout)
-  } catch (err) {
-    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, [
-      'failed to parse plugin output',
-      stdout,
-      (err as Error).message,
-    ])
-  }
-  if (response.kind === 'fault') {
-    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['fault', String(response.faultCode), response.faultString])
-  }
-  const value = response.params[0]
-  if (isStruct(value)) {
-    const { Status, Value, ErrorDescription } = value
-    if (Status === 'Success' && typeof Value === 'string') return Value
-    if (
-      Status === 'Failure' &&
-      Array.isArray(ErrorDescription) &&
-      ErrorDescription.length > 0 &&
-      ErrorDescription.every((e) => typeof e === 'string')
-    ) {
-      const [code, ...params] = ErrorDescription as string[]
-      throw new XapiApiError(code as string, params)
-    }
-  }
-  throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['unexpected XMLRPC result', stdout])
+  return readPluginOutput(stdout)
 }
 
 /** Run `plugin`'s `fn` on a host as xapi does and return its Value string. */
@@ -156,7 +132,7 @@ export async function callPlugin(
     exit = await exec(argv)
   } catch (err) {
     // xapi's fork of a file it cannot exec: the child exits 127-ish; report it as xapi would.
-    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['non-zero exit', '', (err as Error).message])
+    throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['non-zero exit', '', errorText(err)])
   }
   return interpretPluginOutput(exit)
 }

@@ -40,18 +40,31 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
   assert.match(r.stdout, /ovs-vswitchd \(Open vSwitch\)/)
 })
 
-test('createBridge is xcp-networkd plus ovs-xapi-sync: fail_mode, xs-network-uuids, bridge-id, netdev', async () => {
+test('createBridge is create_internal_bridge + xcp-networkd + ovs-xapi-sync: standalone first, xs-network-uuids, bridge-id, netdev; never touched again', async () => {
   const [n1, n2] = [newUuid(), newUuid()]
   await host.createBridge('xapi7', { networkUuids: [n1, n2] })
   assert.equal(await host.vsctl('get', 'Bridge', 'xapi7', 'fail_mode'), 'standalone')
   assert.equal(await host.vsctl('get', 'Bridge', 'xapi7', 'datapath_type'), 'netdev')
   assert.deepEqual(await externalIds('Bridge', 'xapi7'), { 'xs-network-uuids': `${n1};${n2}`, 'bridge-id': n1 })
-  // --may-exist: creating it again changes nothing and keeps foreign ports.
+  // An existing bridge is skipped: another network's ids or fail mode change nothing on it,
+  // and foreign ports stay.
   await host.vsctl('add-port', 'xapi7', 'foreign0', '--', 'set', 'Interface', 'foreign0', 'type=internal')
-  await host.createBridge('xapi7', { networkUuids: [n1, n2] })
+  await host.createBridge('xapi7', { networkUuids: [newUuid()], failMode: 'secure' })
   assert.ok((await host.vsctl('list-ports', 'xapi7')).split('\n').includes('foreign0'))
-  await host.createBridge('xapi8', { networkUuids: [newUuid()], failMode: 'secure' })
+  assert.equal(await host.vsctl('get', 'Bridge', 'xapi7', 'fail_mode'), 'standalone')
+  assert.equal((await externalIds('Bridge', 'xapi7'))['xs-network-uuids'], `${n1};${n2}`)
+  // networkd makes it standalone whatever the network says; ovs-xapi-sync applies the mode.
+  await host.createBridge('xapi8', { networkUuids: [newUuid()], failMode: 'secure', xapiSync: false })
+  assert.equal(await host.vsctl('get', 'Bridge', 'xapi8', 'fail_mode'), 'standalone')
+  await host.xapiSync()
   assert.equal(await host.vsctl('get', 'Bridge', 'xapi8', 'fail_mode'), 'secure')
+  // deregister_vif's destruction: only when list-ifaces is empty
+  assert.equal(await host.destroyBridgeIfEmpty('xapi7'), false)
+  assert.ok((await host.bridges()).includes('xapi7'))
+  await host.vsctl('del-port', 'xapi7', 'foreign0')
+  assert.equal(await host.destroyBridgeIfEmpty('xapi7'), true)
+  assert.equal((await host.bridges()).includes('xapi7'), false)
+  assert.equal(await host.destroyBridgeIfEmpty('xapi7'), false)
 })
 
 test('a PV VIF plug gets every XAPI external id; its guest end lives in the VM namespace', async (t) => {

@@ -110,7 +110,7 @@ test('network.create + network.attach: the bridge on that lab host only, with xs
   assert.equal(ids['xs-network-uuids'], secureUuid)
   assert.equal(ids['bridge-id'], secureUuid) // ovs-xapi-sync
 
-  // attaching again is --may-exist; destroying the network leaves the bridge
+  // attaching again leaves the existing bridge alone; destroying the network leaves it too
   await xapi.call('network.attach', secure, pool.host(h1.uuid).ref)
   await xapi.call('network.destroy', plain)
   assert.ok((await h1.bridges()).includes('xapi1'))
@@ -176,15 +176,72 @@ test('VM start / VIF plug: port vif<domid>.<devid> on the resident host with XAP
 
   const ports = async (host: LabPool['hosts'][number]): Promise<string[]> =>
     (await host.vsctl('list-ports', 'xapi0')).split('\n').filter((p) => p !== '')
+  // 8.3's deregister_vif: the last VIF of the internal network on the host takes the bridge with
+  // it when `ovs-vsctl list-ifaces` is empty; the next plug makes it again, standalone, and
+  // ovs-xapi-sync turns it secure (the network's vswitch-controller-fail-mode).
   await xapi.call('VIF.unplug', pvVif)
-  assert.deepEqual(await ports(h1), [])
+  assert.deepEqual(await h1.bridges(), ['xenbr0'], 'the bridge went with its last VIF')
   await xapi.call('VIF.plug', pvVif)
   assert.deepEqual(await ports(h1), [port])
+  assert.equal(await h1.vsctl('get', 'Bridge', 'xapi0', 'fail_mode'), 'secure')
+  assert.equal((await externalIds(h1, 'Bridge', 'xapi0'))['xs-network-uuids'], netUuid)
   await xapi.call('VM.clean_shutdown', pv)
   await xapi.call('VM.hard_shutdown', hvm)
-  assert.deepEqual(await ports(h1), [])
-  assert.deepEqual(await ports(h2), [])
-  assert.ok((await h1.bridges()).includes('xapi0'), 'the bridge stays')
+  assert.deepEqual(await h1.bridges(), ['xenbr0'])
+  assert.deepEqual(await h2.bridges(), ['xenbr0'], 'vif and tap both gone: nothing left on it')
+})
+
+test('an internal bridge with other interfaces on it stays when its last VIF goes; a bridge that exists is never touched again', async (t) => {
+  const { lab, pool } = await fixture(t, [{ name_label: 'vm' }])
+  const h1 = lab.hosts[0] as LabPool['hosts'][number]
+  const [vm] = pool.vms as [string]
+  const xapi = await connectClient(t, pool, 'xml-rpc')
+  const net = (await xapi.call('network.create', {
+    name_label: 'ovn-int',
+    name_description: '',
+    MTU: 1500,
+    other_config: { 'vswitch-controller-fail-mode': 'secure' },
+  })) as string
+  const vif = (await xapi.call('VIF.create', {
+    device: '0',
+    network: net,
+    VM: vm,
+    MAC: '',
+    MTU: 1500,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+  })) as string
+  await xapi.call('VM.start_on', vm, pool.host(h1.uuid).ref, false, false)
+
+  // What ovn-controller does to its integration bridge: a tunnel port, and XAPI's ids lost.
+  await h1.vsctl(
+    '--',
+    'add-port',
+    'xapi0',
+    'ovn-peer-0',
+    '--',
+    'set',
+    'Interface',
+    'ovn-peer-0',
+    'type=geneve',
+    'options:remote_ip=192.0.2.99',
+  )
+  await h1.vsctl('remove', 'Bridge', 'xapi0', 'external_ids', 'xs-network-uuids')
+  await h1.vsctl('set', 'Bridge', 'xapi0', 'fail_mode=standalone')
+
+  await xapi.call('VIF.unplug', vif)
+  assert.ok((await h1.bridges()).includes('xapi0'), 'list-ifaces shows the tunnel port: the bridge stays')
+  // create_internal_bridge skips it: the plug adds the port and sets nothing on the bridge
+  await xapi.call('VIF.plug', vif)
+  await xapi.call('network.attach', net, pool.host(h1.uuid).ref)
+  assert.equal((await externalIds(h1, 'Bridge', 'xapi0'))['xs-network-uuids'], undefined)
+  assert.equal(await h1.vsctl('get', 'Bridge', 'xapi0', 'fail_mode'), 'standalone')
+
+  // with the tunnel port gone, the last VIF takes the bridge with it
+  await h1.vsctl('del-port', 'xapi0', 'ovn-peer-0')
+  await xapi.call('VM.hard_shutdown', vm)
+  assert.deepEqual(await h1.bridges(), ['xenbr0'])
 })
 
 for (const transport of TRANSPORTS) {

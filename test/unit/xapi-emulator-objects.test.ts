@@ -148,9 +148,11 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
   await rejectsWithXapiError(xapi.call('network.destroy', net), 'NETWORK_CONTAINS_VIF', [vif1, vif2])
   await xapi.call('VIF.unplug', vif1)
   assert.equal(h1.port('vif1.0'), undefined)
+  assert.equal(h1.bridges.has('xapi0'), false, "the internal bridge went with its last VIF (xapi's deregister_vif)")
   await rejectsWithXapiError(xapi.call('VIF.unplug', vif1), 'DEVICE_ALREADY_DETACHED', [vif1])
   await xapi.callAsync('VIF.plug', vif1)
   assert.ok(h1.port('vif1.0') !== undefined)
+  assert.equal(h1.bridges.get('xapi0')?.failMode, 'secure', 'made again, and ovs-xapi-sync applied the mode again')
 
   // a plug on an offline host fails; shutdown unplugs everything
   pool.setHostLive(pool.hosts[1]?.ref as string, false)
@@ -163,7 +165,8 @@ test('VIF plug on the resident host: port vif<domid>.<devid> with XAPI ids; unpl
   await xapi.call('VM.hard_shutdown', vm2)
   assert.equal(h1.port('vif1.0'), undefined)
   assert.equal(h2.port('vif1.1'), undefined)
-  assert.ok(h1.bridges.has('xapi0'), 'the bridge stays')
+  assert.equal(h1.bridges.has('xapi0'), false, 'shutdown deregisters the VIFs: the bridge goes')
+  assert.equal(h2.bridges.has('xapi0'), false)
   assert.equal(await xapi.call('VM.get_power_state', vm1), 'Halted')
   assert.equal(await xapi.call('VM.get_domid', vm1), '-1')
   await rejectsWithXapiError(xapi.call('VM.clean_shutdown', vm1), 'VM_BAD_POWER_STATE', [vm1, 'running', 'halted'])
@@ -317,4 +320,75 @@ test('transport PIF layouts: VLAN, bond master/slaves and unconfigured PIFs with
   const eth0 = byDevice('eth0')
   assert.equal(eth0.management, true)
   assert.equal(xapi.getObjectByRef(eth0.metrics as string).carrier, true)
+})
+
+test('internal bridges as 8.3 keeps them: never touched again once made; gone with the last VIF on the host unless list-ifaces shows something', async (t) => {
+  const hosts = memoryHosts(2)
+  const pool = await createEmulatedPool({
+    hosts,
+    password: PASSWORD,
+    vms: [{ name_label: 'a' }, { name_label: 'b' }, { name_label: 'c' }],
+  })
+  t.after(() => pool.close())
+  const xapi = await connectClient(t, pool, 'json-rpc', { watchEvents: false })
+  const [a, b, c] = pool.vms as [string, string, string]
+  const [h1, h2] = hosts as [MemoryHostBackend, MemoryHostBackend]
+  const [r1, r2] = pool.hosts.map((h) => h.ref) as [string, string]
+  const network = async (fields: Rec): Promise<string> =>
+    (await xapi.call('network.create', { name_description: '', MTU: 1500, other_config: {}, ...fields })) as string
+  const vif = async (vm: string, net: string, device = '0'): Promise<string> =>
+    (await xapi.call('VIF.create', {
+      device,
+      network: net,
+      VM: vm,
+      MAC: '',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    })) as string
+  const net = await network({ name_label: 'ovn-int', other_config: { 'vswitch-controller-fail-mode': 'secure' } })
+  const netUuid = (await xapi.call('network.get_uuid', net)) as string
+  await vif(a, net)
+  await vif(b, net)
+  await vif(c, net)
+
+  // create_internal_bridge skips an existing bridge: a changed network changes nothing on it
+  await xapi.call('network.attach', net, r1)
+  await xapi.call('network.set_other_config', net, { 'vswitch-controller-fail-mode': 'standalone' })
+  await xapi.call('network.attach', net, r1)
+  assert.equal(h1.bridges.get('xapi0')?.failMode, 'secure')
+  await xapi.call('network.set_other_config', net, { 'vswitch-controller-fail-mode': 'secure' })
+
+  // per host: the bridge goes when the host's last VIF on it goes, not before, not elsewhere
+  await xapi.call('VM.start_on', a, r1, false, false)
+  await xapi.call('VM.start_on', b, r1, false, false)
+  await xapi.call('VM.start_on', c, r2, false, false)
+  await xapi.call('VM.clean_shutdown', a)
+  assert.ok(h1.bridges.has('xapi0'), "b's VIF still uses it")
+  await xapi.call('VM.clean_shutdown', b)
+  assert.equal(h1.bridges.has('xapi0'), false)
+  assert.ok(h2.bridges.has('xapi0'), "c's host keeps its own")
+
+  // other interfaces on it (ovn-controller's tunnel ports) keep it
+  h2.bridges.get('xapi0')?.interfaces.add('ovn-abcdef-0')
+  await xapi.call('VM.hard_shutdown', c)
+  assert.deepEqual(h2.bridges.get('xapi0')?.networkUuids, [netUuid])
+
+  // networks with PIFs keep their bridge (it comes and goes with the PIF)
+  await vif(a, pool.managementNetwork, '1')
+  await xapi.call('VM.start_on', a, r1, false, false)
+  assert.ok(h1.bridges.has('xenbr0'))
+  await xapi.call('VM.clean_shutdown', a)
+  assert.ok(h1.bridges.has('xenbr0'))
+
+  // an unmanaged network's bridge is neither made nor destroyed by XAPI
+  await h1.createBridge('br-sdn', { networkUuids: ['sdn'] })
+  const sdn = await network({ name_label: 'sdn', managed: false, bridge: 'br-sdn' })
+  await vif(b, sdn, '1')
+  await xapi.call('VM.start_on', b, r1, false, false)
+  const domid = (await xapi.call('VM.get_domid', b)) as string
+  assert.equal(h1.port(`vif${domid}.1`)?.bridge, 'br-sdn')
+  await xapi.call('VM.clean_shutdown', b)
+  assert.deepEqual(h1.bridges.get('br-sdn')?.networkUuids, ['sdn'])
 })

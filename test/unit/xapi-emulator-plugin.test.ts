@@ -5,7 +5,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { decodeMethodCall } from '../../lib/xmlrpc/index.js'
-import { createEmulatedPool, formatPluginCall, PLUGIN_PATH } from '../../xapi-emulator/index.js'
+import { XapiApiError, createEmulatedPool, formatPluginCall, PLUGIN_PATH } from '../../xapi-emulator/index.js'
+import { readPluginOutput } from '../../xapi-emulator/plugin-output.js'
 import {
   PASSWORD,
   REPORTING_PLUGIN,
@@ -24,16 +25,192 @@ const OVERRIDES = {
   XAPI_OVN_PLUGIN_LOG: '/tmp/h/plugin.log',
 }
 
-test('formatPluginCall writes what xapi (xml-light) writes', () => {
-  assert.equal(
-    formatPluginCall('fn', 'OpaqueRef:s', { a: 'x<y & "z"', empty: '', ref: '&#65;' }),
+/** argv[1] of a call whose one argument `v` holds `value`. */
+function argOf(value: string): string {
+  return formatPluginCall('fn', 'OpaqueRef:s', { v: value })
+}
+
+function withArg(valueXml: string): string {
+  return (
     '<methodCall><methodName>fn</methodName><params><param><value>OpaqueRef:s</value></param>' +
-      '<param><value><struct><member><name>a</name><value>x&lt;y &amp; &quot;z&quot;</value></member>' +
-      '<member><name>empty</name><value/></member><member><name>ref</name><value>&#65;</value></member></struct></value></param></params></methodCall>',
+    `<param><value><struct><member><name>v</name>${valueXml}</member></struct></value></param></params></methodCall>`
+  )
+}
+
+// xml-light2's esc_pcdata (ocaml/libs/xml-light2/xml.ml) and XMLRPC.To.string (xMLRPC.ml).
+const ARGV_TABLE: ReadonlyArray<readonly [string, string, string]> = [
+  ['& always escaped', 'a & b', '<value>a &amp; b</value>'],
+  ['& before # too', '&#65;', '<value>&amp;#65;</value>'],
+  ['entity-looking text', '&amp;', '<value>&amp;amp;</value>'],
+  ["' as is", "it's", "<value>it's</value>"],
+  ['< > "', 'x<y>"z"', '<value>x&lt;y&gt;&quot;z&quot;</value>'],
+  ['control bytes dropped', 'a\u0000b\u0001c\u001bd\u001f', '<value>abcd</value>'],
+  ['tab LF CR kept', '\t\n\r', '<value>\t\n\r</value>'],
+  ['DEL and UTF-8 kept', '\u007f é 😀', '<value>\u007f é 😀</value>'],
+  ['empty string', '', '<value/>'],
+  ['only dropped bytes', '\u0001\u0002', '<value></value>'],
+]
+
+for (const [what, value, expected] of ARGV_TABLE) {
+  test(`formatPluginCall argv[1] as xml-light2 writes it: ${what}`, () => {
+    assert.equal(argOf(value), withArg(expected))
+  })
+}
+
+test('formatPluginCall: session, struct names, empty struct', () => {
+  assert.equal(
+    formatPluginCall('f&n', '', { "k'&": 'v' }),
+    '<methodCall><methodName>f&amp;n</methodName><params><param><value/></param>' +
+      "<param><value><struct><member><name>k'&amp;</name><value>v</value></member></struct></value></param></params></methodCall>",
   )
   assert.equal(
     formatPluginCall('fn', 'OpaqueRef:s', {}),
     '<methodCall><methodName>fn</methodName><params><param><value>OpaqueRef:s</value></param><param><value><struct/></value></param></params></methodCall>',
+  )
+})
+
+const member = (name: string, value: string): string => `<member><name>${name}</name>${value}</member>`
+const struct = (...members: string[]): string => `<value><struct>${members.join('')}</struct></value>`
+const reply = (...params: string[]): string =>
+  `<?xml version='1.0'?>\n<methodResponse>\n<params>\n${params.map((p) => `<param>\n${p}\n</param>\n`).join('')}</params>\n</methodResponse>\n`
+const faultReply = (...members: string[]): string =>
+  `<methodResponse><fault>${struct(...members)}</fault></methodResponse>`
+const ok = (value: string): string => reply(struct(member('Status', '<value>Success</value>'), member('Value', value)))
+const failure = (description: string): string =>
+  reply(struct(member('Status', '<value>Failure</value>'), member('ErrorDescription', description)))
+const rtte = (name: string): string[] => ['INTERNAL_ERROR', `XMLRPC.RunTimeTypeError(${name}, _)`]
+
+// What xapi_plugins.ml + XMLRPC.From.methodResponse (xMLRPC.ml) make of a plugin's stdout (exit 0):
+// a value, or [code, ...params]. The wrong shapes are INTERNAL_ERROR [Printexc.to_string exn].
+const OUTPUT_TABLE: ReadonlyArray<readonly [string, string, string | readonly string[]]> = [
+  ['Success, <string>', ok('<value><string>{"ok":true}</string></value>'), '{"ok":true}'],
+  ['Success, untyped', ok('<value>v</value>'), 'v'],
+  ['Success, <value/>', ok('<value/>'), ''],
+  ['Success, whitespace-only Value reads as ""', ok('<value>  \n</value>'), ''],
+  ['Success, whitespace-only <string> reads as ""', ok('<value><string> </string></value>'), ''],
+  [
+    'first Status wins',
+    reply(
+      struct(
+        member('Status', '<value>Success</value>'),
+        member('Status', '<value>x</value>'),
+        member('Value', '<value>1</value>'),
+      ),
+    ),
+    '1',
+  ],
+  [
+    'Failure',
+    failure('<value><array><data><value>OVN_X</value><value>a</value><value/></data></array></value>'),
+    ['OVN_X', 'a', ''],
+  ],
+  [
+    'fault',
+    faultReply(member('faultCode', '<value><int>42</int></value>'), member('faultString', '<value>boom</value>')),
+    ['XENAPI_PLUGIN_FAILURE', 'fault', '42', 'boom'],
+  ],
+  [
+    'fault code by Int32.of_string',
+    faultReply(member('faultCode', '<value><i4>0x10</i4></value>'), member('faultString', '<value/>')),
+    ['XENAPI_PLUGIN_FAILURE', 'fault', '16', ''],
+  ],
+  ['no Status', reply(struct(member('Value', '<value>v</value>'))), rtte('"Status"')],
+  [
+    'Status neither Success nor Failure',
+    reply(struct(member('Status', '<value>success</value>'), member('Value', '<value>v</value>'))),
+    rtte('"Status"'),
+  ],
+  [
+    'Status not a string',
+    reply(struct(member('Status', '<value><int>1</int></value>'))),
+    rtte(`"unbox: Element=int should contain 'string'"`),
+  ],
+  ['Success without Value', reply(struct(member('Status', '<value>Success</value>'))), rtte('"Status"')],
+  ['Value an int', ok('<value><int>1</int></value>'), rtte(`"unbox: Element=int should contain 'string'"`)],
+  ['Value a struct', ok(struct()), rtte(`"unbox: Element=struct should contain 'string'"`)],
+  [
+    'Value two children, escaped twice',
+    ok('<value>say "hi"<b/></value>'),
+    rtte('"singleton: {PCData=say \\\\\\"hi\\\\\\", Element=b} should be the singleton {value}"'),
+  ],
+  ['Failure without ErrorDescription', reply(struct(member('Status', '<value>Failure</value>'))), rtte('"Status"')],
+  ['ErrorDescription a string', failure('<value>OVN_X</value>'), rtte(`"unbox: PCData=OVN_X should contain 'array'"`)],
+  ['ErrorDescription empty', failure('<value><array><data/></array></value>'), rtte('"Empty array of error strings"')],
+  [
+    'ErrorDescription code not a string',
+    failure('<value><array><data><value><int>1</int></value></data></array></value>'),
+    rtte(`"unbox: Element=int should contain 'string'"`),
+  ],
+  [
+    'a bad param is seen before a bad code',
+    failure(
+      '<value><array><data><value><int>1</int></value><value><boolean>1</boolean></value></data></array></value>',
+    ),
+    rtte(`"unbox: Element=boolean should contain 'string'"`),
+  ],
+  [
+    'param not a struct',
+    reply('<value><string>x</string></value>'),
+    rtte(`"unbox: Element=string should contain 'struct'"`),
+  ],
+  [
+    'member without a value',
+    reply('<value><struct><member><name>Status</name></member></struct></value>'),
+    rtte('"pair "'),
+  ],
+  [
+    'member name not text',
+    reply('<value><struct><member><name><b/></name><value/></member></struct></value>'),
+    rtte('"From.name: should contain PCData"'),
+  ],
+  ['two params', reply(struct(), struct()), rtte('"Expected single return value (struct status)"')],
+  ['no params', '<methodResponse><params/></methodResponse>', rtte('"Expected single return value (struct status)"')],
+  ['empty methodResponse', '<methodResponse/>', rtte('"singleton: {} should be the singleton {methodResponse}"')],
+  [
+    'another root',
+    '<methodCall><methodName>x</methodName></methodCall>',
+    rtte(`"unbox: Element=methodCall should contain 'methodResponse'"`),
+  ],
+  ['neither params nor fault', '<methodResponse><result/></methodResponse>', rtte('"response"')],
+  [
+    'fault without faultString',
+    faultReply(member('faultCode', '<value><int>1</int></value>')),
+    ['INTERNAL_ERROR', 'Not_found'],
+  ],
+  [
+    'fault code not an int32',
+    faultReply(member('faultCode', '<value><int>2147483648</int></value>'), member('faultString', '<value/>')),
+    ['INTERNAL_ERROR', 'Failure("Int32.of_string")'],
+  ],
+  [
+    'fault code a string',
+    faultReply(member('faultCode', '<value>1</value>'), member('faultString', '<value/>')),
+    rtte(`"unbox: PCData=1 should contain 'i4'"`),
+  ],
+]
+
+for (const [what, stdout, expected] of OUTPUT_TABLE) {
+  test(`plugin output read as xapi reads it: ${what}`, () => {
+    if (typeof expected === 'string') {
+      assert.equal(readPluginOutput(stdout), expected)
+      return
+    }
+    assert.throws(
+      () => readPluginOutput(stdout),
+      (err: unknown) => err instanceof XapiApiError && assert.deepEqual(err.description, [...expected]) === undefined,
+    )
+  })
+}
+
+test('plugin output that is not XML: XENAPI_PLUGIN_FAILURE ["failed to parse plugin output", stdout, reason]', () => {
+  assert.throws(
+    () => readPluginOutput('hello\n'),
+    (err: unknown) =>
+      err instanceof XapiApiError &&
+      err.code === 'XENAPI_PLUGIN_FAILURE' &&
+      err.params[0] === 'failed to parse plugin output' &&
+      err.params[1] === 'hello\n' &&
+      err.params.length === 3,
   )
 })
 
