@@ -7,7 +7,9 @@
  *   tunnel address exist, so ovn-controller (held back by ovn-wait-bridge) starts on XAPI's bridge;
  * - own `iface-id` on every VIF port of the integration bridge (lib/chassis/plan-iface-ids.ts),
  *   again after every plug, since xenopsd rewrites the port each time and nothing on 8.3 sets it;
- * - keep the encapsulation ports open in dom0's firewall (firewall.ts).
+ * - keep the encapsulation ports open in dom0's firewall (firewall.ts);
+ * - give XAPI's ids back to an integration bridge ovn-controller re-created after XAPI removed it
+ *   with its last VIF (lib/chassis/plan-bridge-ids.ts).
  *
  * Event-driven: an OVSDB monitor of the local database keeps a replica of the Open_vSwitch,
  * Bridge, Port and Interface tables (local-replica.ts) and wakes it on every change. Each pass
@@ -21,7 +23,8 @@
  */
 import { errorText } from '../lib/error-text.js'
 import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
-import { applyIfaceIds } from '../lib/chassis/iface-ids-io.js'
+import { applyBridgeIds, applyIfaceIds } from '../lib/chassis/agent-writes-io.js'
+import { planBridgeIds } from '../lib/chassis/plan-bridge-ids.js'
 import { DEFAULT_INTEGRATION_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
 import type { ChassisSnapshot } from '../lib/chassis/model.js'
 import { applyWrite, readSnapshot } from '../lib/chassis/ovsdb-io.js'
@@ -56,10 +59,18 @@ export interface AgentCounters {
   ifaceIdsRemoved: number
   reapplied: number
   races: number
+  bridgeIdsRestored: number
 }
 
 export class HostAgent {
-  readonly counters: AgentCounters = { passes: 0, ifaceIdsSet: 0, ifaceIdsRemoved: 0, reapplied: 0, races: 0 }
+  readonly counters: AgentCounters = {
+    passes: 0,
+    ifaceIdsSet: 0,
+    ifaceIdsRemoved: 0,
+    reapplied: 0,
+    races: 0,
+    bridgeIdsRestored: 0,
+  }
   readonly #opts: AgentOptions
   readonly #stop = new AbortController()
   #db: OvsdbClient | undefined
@@ -175,6 +186,14 @@ export class HostAgent {
       // The Open_vSwitch row changed (maybe ovn-bridge): plan the ports from a fresh read.
       this.#dirty = true
       return
+    }
+    const bridgeIds = planBridgeIds(snapshot)
+    if (bridgeIds !== null) {
+      await applyBridgeIds(db, bridgeIds, 'xapi-ovn-host-agent: XAPI ids of the integration bridge')
+      this.counters.bridgeIdsRestored += 1
+      this.#opts.log.warn(
+        `bridge ${bridgeIds.bridge} was re-created without XAPI's ids (XAPI removed it with its last VIF, ovn-controller made it again); gave it back network ${bridgeIds.set['xs-network-uuids'] ?? ''}`,
+      )
     }
     const plan = planIfaceIds(snapshot, { defaultBridge: DEFAULT_INTEGRATION_BRIDGE })
     for (const s of plan.skipped) this.#notice(`skip ${s.name}`, 'warn', `leaving ${s.name} alone: ${s.reason}`)

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, existsSync, openSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { AGENT_NODE_FLAGS } from '../host-agent/node-flags.js'
 import { isAlive, killPids, killPidsSync, registerTeardown, type Registration } from './cleanup.js'
 import { logTail } from './daemon.js'
 import { DaemonError } from './errors.js'
@@ -54,7 +55,7 @@ export class LabHostAgent {
     const fd = openSync(spec.logFile, 'a', 0o640)
     try {
       // `ip netns exec` execs the program after setns: the child's pid is the agent's.
-      const child = spawn('ip', ['netns', 'exec', spec.netns, hostNode(), HOST_AGENT_BUNDLE], {
+      const child = spawn('ip', ['netns', 'exec', spec.netns, hostNode(), ...AGENT_NODE_FLAGS, HOST_AGENT_BUNDLE], {
         env: { PATH: '/sbin:/usr/sbin:/bin:/usr/bin', ...spec.env },
         stdio: ['ignore', fd, fd],
         detached: true,

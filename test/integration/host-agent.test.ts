@@ -201,6 +201,26 @@ describe('the host agent on an XCP-ng 8.3 host', () => {
     )
   })
 
+  test("XAPI removed the bridge with its last VIF and ovn-controller made it again without XAPI's ids: the agent gives them back", async () => {
+    // What ovn-controller does when the bridge its ovn-bridge names is gone (ovn-controller.c
+    // create_br_int): a bare bridge of that name, secure, no xs-network-uuids.
+    await host.vsctl('del-br', 'xapi1')
+    await host.vsctl('add-br', 'xapi1', '--', 'set', 'Bridge', 'xapi1', 'fail_mode=secure', 'datapath_type=netdev')
+    await waitFor(
+      "the agent to give xapi1 XAPI's ids back",
+      async () =>
+        (await host.vsctl('--if-exists', 'get', 'Bridge', 'xapi1', 'external_ids:xs-network-uuids')).replace(
+          /"/g,
+          '',
+        ) === OVN_NET,
+      { timeoutMs: 20_000 },
+    )
+    assert.equal((await host.vsctl('get', 'Bridge', 'xapi1', 'external_ids:bridge-id')).replace(/"/g, ''), OVN_NET)
+    const verify = await value<{ checks: { id: string; status: string }[] }>(host, 'verify')
+    assert.equal(verify.checks.find((c) => c.id === 'bridge.xapi')?.status, 'pass')
+    assert.match(readFileSync(join(host.rundir, 'xapi-ovn-agent.log'), 'utf8'), /was re-created without XAPI's ids/)
+  })
+
   test('a persisted file that is corrupt, or readable by others, is refused with a clear log line and nothing is applied', async () => {
     const file = join(host.env().XAPI_OVN_STATE_DIR, 'chassis.json')
     const good = readFileSync(file, 'utf8')

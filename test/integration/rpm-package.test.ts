@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { AGENT_NODE_FLAGS } from '../../host-agent/node-flags.js'
 import { SAVED_KEY } from '../../lib/chassis/keys.js'
 import { ovnCtlSslOptions, sslPaths } from '../../lib/chassis/ssl/index.js'
 import { LabHost } from '../../lab/host.js'
@@ -329,7 +330,7 @@ describe('the xapi-ovn RPM', () => {
       },
       Service: {
         Type: ['simple'],
-        ExecStart: [AGENT],
+        ExecStart: [['/usr/libexec/xapi-ovn/node/bin/node', ...AGENT_NODE_FLAGS, AGENT].join(' ')],
         Restart: ['always'],
         RestartSec: ['3'],
         RestartPreventExitStatus: ['3'],
