@@ -11,24 +11,13 @@
  * set changes, not on every database event.
  */
 import { errorText } from '../lib/error-text.js'
-import { execFile } from 'node:child_process'
-import { encapPortsOf, type FirewallPort, portLabel } from '../lib/chassis/encap-ports.js'
-import { SAVED_KEY } from '../lib/chassis/keys.js'
+import { type FirewallPort, portLabel, wantedFirewallPorts } from '../lib/chassis/encap-ports.js'
+import { runFirewallPort } from '../lib/chassis/firewall-port-io.js'
 import type { ChassisSnapshot } from '../lib/chassis/model.js'
 import type { Logger } from '../plugin/log.js'
 
 export interface FirewallKeeper {
   sync(snapshot: ChassisSnapshot): Promise<void>
-}
-
-/** Run `firewall-port ACTION PORT PROTO`; rejects with its stderr on a non-zero exit. */
-export function runFirewallPort(plugin: string, action: 'open' | 'close', p: FirewallPort): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(plugin, [action, String(p.port), p.protocol], { timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err === null) resolve()
-      else reject(new Error(`${plugin} ${action} ${portLabel(p)}: ${stderr.trim() || err.message}`))
-    })
-  })
 }
 
 export class FirewallPortKeeper implements FirewallKeeper {
@@ -47,8 +36,7 @@ export class FirewallPortKeeper implements FirewallKeeper {
   }
 
   async sync(snapshot: ChassisSnapshot): Promise<void> {
-    const ext = snapshot.ovs.externalIds
-    const want = ext.has(SAVED_KEY) ? encapPortsOf(ext) : []
+    const want = wantedFirewallPorts(snapshot.ovs.externalIds)
     const key = (p: FirewallPort): string => portLabel(p)
     const have = new Set(this.#open.map(key))
     const wanted = new Set(want.map(key))
