@@ -82,6 +82,7 @@ import {
   type Registration,
 } from './cleanup.js'
 import { LabDaemon } from './daemon.js'
+import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
@@ -103,6 +104,7 @@ export interface HostPluginEnv {
   readonly XAPI_OVN_PLUGIN_LOG: string
   readonly XAPI_OVN_ETC_DIR: string
   readonly XAPI_OVN_STATE_DIR: string
+  readonly XAPI_OVN_FIREWALL_PORT: string
   readonly [key: string]: string
 }
 
@@ -324,6 +326,7 @@ export class LabHost {
     try {
       await createNetns(ns)
       host = new LabHost(opts, ns, rundir)
+      await installDom0Firewall(host)
       mkdirSync(host.ovnRundir)
       mkdirSync(join(host.ovnRundir, 'etc'))
       host.#writeInventory()
@@ -384,6 +387,8 @@ export class LabHost {
       XAPI_OVN_ETC_DIR: join(this.rundir, 'etc-ovn'),
       // /etc/xapi-ovn: the persisted chassis configuration; like /etc it survives reboot().
       XAPI_OVN_STATE_DIR: join(this.rundir, 'etc-xapi-ovn'),
+      // xapi's firewall-port plugin, emulated by lab/dom0-firewall.ts.
+      XAPI_OVN_FIREWALL_PORT: firewallPortPath(this.rundir),
     }
   }
 
