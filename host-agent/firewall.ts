@@ -25,6 +25,13 @@ export class FirewallPortKeeper implements FirewallKeeper {
   readonly #log: Logger
   /** What this agent has opened (and not closed) since it started. */
   #open: readonly FirewallPort[] = []
+  /**
+   * Closes that failed, tried again on the next sync. Not counted as open: a close can fail
+   * because the rule is already gone (unconfigure closes the same ports on the same OVSDB change,
+   * and xapi's firewall-port checks then deletes, so one of two racing closes fails), and a port
+   * wanted again must then be opened for real, not skipped as "still open".
+   */
+  #closing: readonly FirewallPort[] = []
 
   constructor(plugin: string, log: Logger) {
     this.#plugin = plugin
@@ -42,12 +49,14 @@ export class FirewallPortKeeper implements FirewallKeeper {
     const wanted = new Set(want.map(key))
     const failures: string[] = []
     const nowOpen: FirewallPort[] = []
+    const nowClosing: FirewallPort[] = []
     for (const p of want) {
       if (have.has(key(p))) {
         nowOpen.push(p)
         continue
       }
       try {
+        // Idempotent: firewall-port inserts nothing when the rule is there (iptables -C).
         await runFirewallPort(this.#plugin, 'open', p)
         nowOpen.push(p)
         this.#log.info('firewall port opened', { port: portLabel(p) })
@@ -55,17 +64,19 @@ export class FirewallPortKeeper implements FirewallKeeper {
         failures.push(errorText(err))
       }
     }
-    for (const p of this.#open) {
+    const toClose = [...this.#open, ...this.#closing.filter((c) => !have.has(key(c)))]
+    for (const p of toClose) {
       if (wanted.has(key(p))) continue
       try {
         await runFirewallPort(this.#plugin, 'close', p)
         this.#log.info('firewall port closed', { port: portLabel(p) })
       } catch (err) {
-        nowOpen.push(p)
+        nowClosing.push(p)
         failures.push(errorText(err))
       }
     }
     this.#open = nowOpen
+    this.#closing = nowClosing
     for (const f of failures) this.#log.error('firewall-port failed', { error: f })
   }
 }
