@@ -11,24 +11,13 @@
  * set changes, not on every database event.
  */
 import { errorText } from '../lib/error-text.js'
-import { execFile } from 'node:child_process'
-import { encapPortsOf, type FirewallPort, portLabel } from '../lib/chassis/encap-ports.js'
-import { SAVED_KEY } from '../lib/chassis/keys.js'
+import { type FirewallPort, portLabel, wantedFirewallPorts } from '../lib/chassis/encap-ports.js'
+import { runFirewallPort } from '../lib/chassis/firewall-port-io.js'
 import type { ChassisSnapshot } from '../lib/chassis/model.js'
 import type { Logger } from '../plugin/log.js'
 
 export interface FirewallKeeper {
   sync(snapshot: ChassisSnapshot): Promise<void>
-}
-
-/** Run `firewall-port ACTION PORT PROTO`; rejects with its stderr on a non-zero exit. */
-export function runFirewallPort(plugin: string, action: 'open' | 'close', p: FirewallPort): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(plugin, [action, String(p.port), p.protocol], { timeout: 30_000 }, (err, _stdout, stderr) => {
-      if (err === null) resolve()
-      else reject(new Error(`${plugin} ${action} ${portLabel(p)}: ${stderr.trim() || err.message}`))
-    })
-  })
 }
 
 export class FirewallPortKeeper implements FirewallKeeper {
@@ -38,6 +27,13 @@ export class FirewallPortKeeper implements FirewallKeeper {
   #open: readonly FirewallPort[] = []
   /** The failures logged last: the same ones are not logged again at every database change. */
   #lastFailures = ''
+  /**
+   * Closes that failed, tried again on the next sync. Not counted as open: a close can fail
+   * because the rule is already gone (unconfigure closes the same ports on the same OVSDB change,
+   * and xapi's firewall-port checks then deletes, so one of two racing closes fails), and a port
+   * wanted again must then be opened for real, not skipped as "still open".
+   */
+  #closing: readonly FirewallPort[] = []
 
   constructor(plugin: string, log: Logger) {
     this.#plugin = plugin
@@ -49,19 +45,20 @@ export class FirewallPortKeeper implements FirewallKeeper {
   }
 
   async sync(snapshot: ChassisSnapshot): Promise<void> {
-    const ext = snapshot.ovs.externalIds
-    const want = ext.has(SAVED_KEY) ? encapPortsOf(ext) : []
+    const want = wantedFirewallPorts(snapshot.ovs.externalIds)
     const key = (p: FirewallPort): string => portLabel(p)
     const have = new Set(this.#open.map(key))
     const wanted = new Set(want.map(key))
     const failures: string[] = []
     const nowOpen: FirewallPort[] = []
+    const nowClosing: FirewallPort[] = []
     for (const p of want) {
       if (have.has(key(p))) {
         nowOpen.push(p)
         continue
       }
       try {
+        // Idempotent: firewall-port inserts nothing when the rule is there (iptables -C).
         await runFirewallPort(this.#plugin, 'open', p)
         nowOpen.push(p)
         this.#log.info('firewall port opened', { port: portLabel(p) })
@@ -69,17 +66,19 @@ export class FirewallPortKeeper implements FirewallKeeper {
         failures.push(errorText(err))
       }
     }
-    for (const p of this.#open) {
+    const toClose = [...this.#open, ...this.#closing.filter((c) => !have.has(key(c)))]
+    for (const p of toClose) {
       if (wanted.has(key(p))) continue
       try {
         await runFirewallPort(this.#plugin, 'close', p)
         this.#log.info('firewall port closed', { port: portLabel(p) })
       } catch (err) {
-        nowOpen.push(p)
+        nowClosing.push(p)
         failures.push(errorText(err))
       }
     }
     this.#open = nowOpen
+    this.#closing = nowClosing
     const text = failures.join('\n')
     if (text !== this.#lastFailures) for (const f of failures) this.#log.error('firewall-port failed', { error: f })
     this.#lastFailures = text

@@ -84,6 +84,7 @@ import {
 } from './cleanup.js'
 import { ovsdbProbe } from '../plugin/boot-wait.js'
 import { LabDaemon } from './daemon.js'
+import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
@@ -105,6 +106,7 @@ export interface HostPluginEnv {
   readonly XAPI_OVN_PLUGIN_LOG: string
   readonly XAPI_OVN_ETC_DIR: string
   readonly XAPI_OVN_STATE_DIR: string
+  readonly XAPI_OVN_FIREWALL_PORT: string
   readonly [key: string]: string
 }
 
@@ -333,6 +335,7 @@ export class LabHost {
     try {
       await createNetns(ns)
       host = new LabHost(opts, ns, rundir)
+      await installDom0Firewall(host)
       mkdirSync(host.ovnRundir)
       mkdirSync(join(host.ovnRundir, 'etc'))
       host.#writeInventory()
@@ -393,6 +396,8 @@ export class LabHost {
       XAPI_OVN_ETC_DIR: join(this.rundir, 'etc-ovn'),
       // /etc/xapi-ovn: the persisted chassis configuration; like /etc it survives reboot().
       XAPI_OVN_STATE_DIR: join(this.rundir, 'etc-xapi-ovn'),
+      // xapi's firewall-port plugin, emulated by lab/dom0-firewall.ts.
+      XAPI_OVN_FIREWALL_PORT: firewallPortPath(this.rundir),
     }
   }
 

@@ -28,7 +28,15 @@ export interface PluginPaths {
    * configuration the host agent re-applies after a reboot (lib/chassis/persisted-config.ts).
    */
   readonly stateDir: string
+  /**
+   * xapi's firewall-port plugin ($XAPI_OVN_FIREWALL_PORT, default DEFAULT_FIREWALL_PORT), which
+   * opens and closes dom0 ports (xapi-project/xen-api scripts/plugins/firewall-port): the host
+   * agent opens the encapsulation ports with it, unconfigure closes them.
+   */
+  readonly firewallPort: string
 }
+
+export const DEFAULT_FIREWALL_PORT = '/etc/xapi.d/plugins/firewall-port'
 
 export interface PluginContext {
   readonly paths: PluginPaths
@@ -64,6 +72,7 @@ export function pathsFromEnv(env: Env): PluginPaths {
     inventory: fromEnv(env, 'XENSOURCE_INVENTORY', '/etc/xensource-inventory'),
     ovnEtcDir: fromEnv(env, 'XAPI_OVN_ETC_DIR', '/etc/ovn'),
     stateDir: fromEnv(env, 'XAPI_OVN_STATE_DIR', DEFAULT_STATE_DIR),
+    firewallPort: fromEnv(env, 'XAPI_OVN_FIREWALL_PORT', DEFAULT_FIREWALL_PORT),
   }
 }
 

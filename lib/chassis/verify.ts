@@ -8,6 +8,8 @@ import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisS
 import { xsNetworkUuids, type HostFacts } from './plan-configure.js'
 import { planIfaceIds } from './plan-iface-ids.js'
 import { parseMappings } from './validators.js'
+import { effectiveRules, isAcceptRule, portLabel, wantedFirewallPorts, XAPI_INPUT_CHAIN } from './encap-ports.js'
+import type { XapiChainFacts } from './firewall-port-io.js'
 
 export type CheckStatus = 'pass' | 'warn' | 'fail'
 
@@ -46,6 +48,8 @@ export interface VerifyFacts extends HostFacts {
   readonly ssl: SslFacts
   /** xapi-ovn's systemd drop-in for ovn-controller is loaded; null where the host has no systemd. */
   readonly bootWait: boolean | null
+  /** dom0's `iptables -S xapi-INPUT` (lib/chassis/firewall-port-io.ts readXapiChain). */
+  readonly firewall: XapiChainFacts
 }
 
 export const CHECK_IDS = [
@@ -59,6 +63,7 @@ export const CHECK_IDS = [
   'bridge.no-stray-br-int',
   'mappings.bridges',
   'encap-ip.local',
+  'firewall.encap',
   'vifs.iface-id',
   'vifs.hvm-pairs',
   'controller.running',
@@ -90,6 +95,7 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkStrayBrInt(s, bridgeName),
     checkMappings(s, ext.get('ovn-bridge-mappings'), bridgeName),
     checkEncapIp(ext.get('ovn-encap-ip'), facts.localAddresses),
+    checkFirewall(ext, facts.firewall),
     checkIfaceIds(s, ports),
     checkHvmPairs(ports),
     checkControllerRunning(facts.controller),
@@ -264,6 +270,36 @@ function checkEncapIp(ip: string | undefined, addresses: readonly string[]): Che
     'fail',
     `ovn-encap-ip ${ip} is not an address of this host (${addresses.join(', ') || 'none'})`,
     "use the IP of this host's transport PIF (by default the management interface)",
+  )
+}
+
+/**
+ * dom0's firewall rejects what RH-Firewall-1-INPUT does not list, Geneve included (PLATFORM.md,
+ * "dom0 has a firewall"); the host agent opens each encap port in xapi-INPUT with xapi's
+ * firewall-port (host-agent/firewall.ts). With the kernel datapath tunnel packets pass INPUT, so
+ * a missing rule means no tunnel from another chassis reaches this one.
+ */
+function checkFirewall(ext: ReadonlyMap<string, string>, fw: XapiChainFacts): Check {
+  const want = wantedFirewallPorts(ext)
+  if (want.length === 0)
+    return check('firewall.encap', 'pass', 'no encapsulation configured by xapi-ovn: no firewall port needed')
+  const labels = want.map(portLabel).join(', ')
+  if (!fw.available)
+    return check(
+      'firewall.encap',
+      'warn',
+      `cannot read dom0's firewall (${fw.error}): the encap ports ${labels} may be closed`,
+      `check that iptables works as root (iptables -S ${XAPI_INPUT_CHAIN}) and that the xapi-ovn host agent runs (systemctl status xapi-ovn-agent)`,
+    )
+  const rules = effectiveRules(fw.rules)
+  const missing = want.filter((p) => !rules.some((r) => isAcceptRule(r, p)))
+  if (missing.length === 0)
+    return check('firewall.encap', 'pass', `${XAPI_INPUT_CHAIN} accepts the encap ports ${labels}`)
+  return check(
+    'firewall.encap',
+    'fail',
+    `${XAPI_INPUT_CHAIN} does not accept ${missing.map(portLabel).join(', ')}: dom0's firewall rejects tunnels from other chassis`,
+    "the xapi-ovn host agent opens them with xapi's firewall-port: check it runs (systemctl status xapi-ovn-agent), or open by hand: /etc/xapi.d/plugins/firewall-port open PORT PROTO",
   )
 }
 

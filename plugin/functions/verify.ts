@@ -31,12 +31,14 @@ export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<
   const controller = await probeController(ctx.paths.ovnRundir)
   const sslMaterial = await import('../../lib/chassis/ssl/index.js')
   const ssl = sslMaterial.inspectSslMaterial(sslMaterial.sslPaths(ctx.paths.ovnEtcDir), ctx.now())
+  const { readXapiChain } = await import('../../lib/chassis/firewall-port-io.js')
   return verifyChassis(snapshot, {
     hostUuid,
     localAddresses: localAddresses(),
     controller,
     ssl,
     bootWait: await bootWaitLoaded(),
+    firewall: await readXapiChain(),
   })
 }
 

@@ -7,6 +7,8 @@ import {
   type SslFacts,
   type VerifyReport,
 } from '../../lib/chassis/verify.js'
+import type { XapiChainFacts } from '../../lib/chassis/firewall-port-io.js'
+import { SAVED_KEY } from '../../lib/chassis/keys.js'
 import { FACTS, HOST_UUID, NET_UUID, SnapshotBuilder, VIF_UUID, xapiHost } from './chassis-fixtures.js'
 
 const RUNNING: ControllerState = { running: true, pid: 42, connection: 'connected', error: null }
@@ -16,7 +18,15 @@ const KEYS = {
   'ovn-encap-ip': '192.0.2.21',
   'ovn-bridge': 'xapi3',
   'ovn-bridge-mappings': 'physnet:xenbr0',
+  // configure's record: xapi-ovn configured this chassis, so its encap ports must be open.
+  [SAVED_KEY]: '{}',
 }
+
+/** `iptables -S xapi-INPUT` after the host agent opened Geneve with firewall-port. */
+const GENEVE_RULE = '-A xapi-INPUT -p udp -m conntrack --ctstate NEW -m udp --dport 6081 -j ACCEPT'
+const VXLAN_RULE = '-A xapi-INPUT -p udp -m conntrack --ctstate NEW -m udp --dport 4789 -j ACCEPT'
+const CHAIN_END = '-A xapi-INPUT -j RETURN'
+const OPEN: XapiChainFacts = { available: true, rules: ['-N xapi-INPUT', GENEVE_RULE, CHAIN_END] }
 
 /** A chassis as it should be: configured, XAPI bridge in secure mode, one installed VIF. */
 function healthy(): SnapshotBuilder {
@@ -33,7 +43,7 @@ function run(
   b: SnapshotBuilder,
   controller: ControllerState = RUNNING,
   localAddresses = FACTS.localAddresses,
-  more: { ssl?: SslFacts; bootWait?: boolean | null } = {},
+  more: { ssl?: SslFacts; bootWait?: boolean | null; firewall?: XapiChainFacts } = {},
 ): VerifyReport {
   return verifyChassis(b.build(), {
     hostUuid: HOST_UUID,
@@ -41,6 +51,7 @@ function run(
     controller,
     ssl: more.ssl ?? NO_SSL,
     bootWait: more.bootWait === undefined ? true : more.bootWait,
+    firewall: more.firewall ?? OPEN,
   })
 }
 
@@ -205,13 +216,35 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
       const s = b.build()
       return verifyChassis(
         { ...s, ovs: { ...s.ovs, hasSslRow: true } },
-        { hostUuid: HOST_UUID, localAddresses: FACTS.localAddresses, controller: RUNNING, ssl: NO_SSL, bootWait: true },
+        {
+          hostUuid: HOST_UUID,
+          localAddresses: FACTS.localAddresses,
+          controller: RUNNING,
+          ssl: NO_SSL,
+          bootWait: true,
+          firewall: OPEN,
+        },
       )
     },
     'ssl.ovs-table',
     'warn',
   ],
   ['boot.drop-in', () => run(healthy(), RUNNING, FACTS.localAddresses, { bootWait: false }), 'boot.drop-in', 'warn'],
+  [
+    'firewall.encap (no rule)',
+    () => run(healthy(), RUNNING, FACTS.localAddresses, { firewall: { available: true, rules: [CHAIN_END] } }),
+    'firewall.encap',
+    'fail',
+  ],
+  [
+    'firewall.encap (iptables unavailable)',
+    () =>
+      run(healthy(), RUNNING, FACTS.localAddresses, {
+        firewall: { available: false, error: 'iptables is not installed (not on PATH)' },
+      }),
+    'firewall.encap',
+    'warn',
+  ],
 ]
 
 for (const [name, make, id, expected] of FAILING) {
@@ -245,4 +278,51 @@ test('a stray br-int hint depends on whether it holds ports', () => {
   )
   assert.match(empty?.hint ?? '', /del-br br-int/)
   assert.match(empty?.message ?? '', /0 ports/)
+})
+
+/** firewall.encap over the rules `iptables -S xapi-INPUT` may show, for each encap type. */
+const FIREWALL: [string, Record<string, string>, readonly string[], 'pass' | 'fail'][] = [
+  ['geneve open', {}, [GENEVE_RULE, CHAIN_END], 'pass'],
+  ['geneve closed', {}, [CHAIN_END], 'fail'],
+  ['no chain yet (firewall-port never opened a port)', {}, [], 'fail'],
+  ['geneve rule after the RETURN (never reached)', {}, [CHAIN_END, GENEVE_RULE], 'fail'],
+  ['geneve accepted for tcp only', {}, [GENEVE_RULE.replaceAll('udp', 'tcp'), CHAIN_END], 'fail'],
+  ['a REJECT of 6081 is not an ACCEPT', {}, [GENEVE_RULE.replace('ACCEPT', 'REJECT'), CHAIN_END], 'fail'],
+  ['geneve,vxlan both open', { 'ovn-encap-type': 'geneve,vxlan' }, [VXLAN_RULE, GENEVE_RULE, CHAIN_END], 'pass'],
+  ['geneve,vxlan without 4789', { 'ovn-encap-type': 'geneve,vxlan' }, [GENEVE_RULE, CHAIN_END], 'fail'],
+  ['vxlan open', { 'ovn-encap-type': 'vxlan' }, [VXLAN_RULE, CHAIN_END], 'pass'],
+]
+
+for (const [name, ext, rules, expected] of FIREWALL) {
+  test(`firewall.encap: ${name} -> ${expected}`, () => {
+    const r = run(healthy().ext(ext), RUNNING, FACTS.localAddresses, { firewall: { available: true, rules } })
+    assert.equal(status(r, 'firewall.encap'), expected)
+  })
+}
+
+test('firewall.encap: a chassis xapi-ovn did not configure needs no port, even without iptables', () => {
+  const s = healthy().build()
+  const ext = new Map(s.ovs.externalIds)
+  ext.delete(SAVED_KEY)
+  const r = verifyChassis(
+    { ...s, ovs: { ...s.ovs, externalIds: ext } },
+    {
+      ...FACTS,
+      controller: RUNNING,
+      ssl: NO_SSL,
+      bootWait: true,
+      firewall: { available: false, error: 'iptables is not installed (not on PATH)' },
+    },
+  )
+  assert.equal(status(r, 'firewall.encap'), 'pass')
+})
+
+test('firewall.encap: a missing port names it and the host agent', () => {
+  const r = run(healthy().ext({ 'ovn-encap-type': 'geneve,vxlan' }), RUNNING, FACTS.localAddresses, {
+    firewall: { available: true, rules: [GENEVE_RULE, CHAIN_END] },
+  })
+  const c = r.checks.find((x) => x.id === 'firewall.encap')
+  assert.match(c?.message ?? '', /4789\/udp/)
+  assert.doesNotMatch(c?.message ?? '', /6081/)
+  assert.match(c?.hint ?? '', /systemctl status xapi-ovn-agent/)
 })

@@ -26,6 +26,7 @@ beforeEach(() => {
       inventory: '/nonexistent',
       ovnEtcDir: dir,
       stateDir: dir,
+      firewallPort: join(dir, 'firewall-port'),
     },
     log: m.log,
     now: () => new Date(),

@@ -108,6 +108,7 @@ describe('plugin context', () => {
       inventory: '/etc/xensource-inventory',
       ovnEtcDir: '/etc/ovn',
       stateDir: '/etc/xapi-ovn',
+      firewallPort: '/etc/xapi.d/plugins/firewall-port',
     })
   })
 
@@ -119,6 +120,7 @@ describe('plugin context', () => {
         XENSOURCE_INVENTORY: '/lab/h1/inventory',
         XAPI_OVN_ETC_DIR: '/lab/h1/etc',
         XAPI_OVN_STATE_DIR: '/lab/h1/state',
+        XAPI_OVN_FIREWALL_PORT: '/lab/h1/xapi.d/plugins/firewall-port',
       }),
       {
         ovsRundir: '/lab/h1/ovs',
@@ -127,6 +129,7 @@ describe('plugin context', () => {
         inventory: '/lab/h1/inventory',
         ovnEtcDir: '/lab/h1/etc',
         stateDir: '/lab/h1/state',
+        firewallPort: '/lab/h1/xapi.d/plugins/firewall-port',
       },
     )
   })

@@ -25,6 +25,7 @@ function context(): { ctx: PluginContext; lines: string[] } {
       inventory: '/nonexistent/inventory',
       ovnEtcDir: '/nonexistent/etc',
       stateDir: '/nonexistent/etc',
+      firewallPort: '/nonexistent/firewall-port',
     },
     log,
     now: () => new Date('2026-01-02T03:04:05Z'),

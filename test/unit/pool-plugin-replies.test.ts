@@ -48,6 +48,7 @@ test('a verify answer built by the real checks reads back whole', () => {
     ...FACTS,
     controller: { running: false, pid: null, connection: null, error: 'no socket' },
     ssl: { configured: false, problems: [], certificateDaysLeft: null },
+    firewall: { available: true, rules: [] },
     bootWait: null,
   })
   const text = JSON.stringify({ ...report, hostUuid: HOST_UUID, waited: 0.5 })
