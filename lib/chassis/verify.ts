@@ -3,7 +3,14 @@
  * stable id, a status (pass, warn, fail), a message saying what was found, and a hint saying what
  * to do when it is not a pass. `ok` is true when nothing failed.
  */
-import { DEFAULT_INTEGRATION_BRIDGE, KEY_BY_NAME, NETWORK_KEY, REQUIRED_FOR_CHASSIS, XS_VIF_UUID_KEY } from './keys.js'
+import {
+  DEFAULT_INTEGRATION_BRIDGE,
+  KEY_BY_NAME,
+  NETWORK_KEY,
+  REQUIRED_FOR_CHASSIS,
+  SAVED_KEY,
+  XS_VIF_UUID_KEY,
+} from './keys.js'
 import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisSnapshot } from './model.js'
 import { xsNetworkUuids, type HostFacts } from './plan-configure.js'
 import { planIfaceIds } from './plan-iface-ids.js'
@@ -50,7 +57,15 @@ export interface VerifyFacts extends HostFacts {
   readonly bootWait: boolean | null
   /** dom0's `iptables -S xapi-INPUT` (lib/chassis/firewall-port-io.ts readXapiChain). */
   readonly firewall: XapiChainFacts
+  /** The persisted chassis configuration the host agent re-applies at boot (persisted-config-io.ts). */
+  readonly persisted: PersistedFacts
 }
+
+/** What `readPersisted` found: nothing, a usable file, or a file it refuses (with why). */
+export type PersistedFacts =
+  | { readonly state: 'absent' }
+  | { readonly state: 'ok' }
+  | { readonly state: 'invalid'; readonly message: string }
 
 export const CHECK_IDS = [
   'keys.required',
@@ -72,6 +87,7 @@ export const CHECK_IDS = [
   'ssl.material',
   'ssl.ovs-table',
   'boot.drop-in',
+  'chassis.persisted',
 ] as const
 export type CheckId = (typeof CHECK_IDS)[number]
 
@@ -102,8 +118,9 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkControllerConnected(facts.controller, ext.get('ovn-remote')),
     checkInstalled(ports, facts.controller),
     checkSslMaterial(ext.get('ovn-remote'), facts.ssl),
-    checkOvsSslTable(s.ovs.hasSslRow === true),
+    checkOvsSslTable(s.ovs.hasSslRow === true, ext.get('ovn-remote')),
     checkBootDropIn(facts.bootWait),
+    checkPersisted(ext.has(SAVED_KEY), facts.persisted),
   ]
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
@@ -274,7 +291,7 @@ function checkEncapIp(ip: string | undefined, addresses: readonly string[]): Che
 }
 
 /**
- * dom0's firewall rejects what RH-Firewall-1-INPUT does not list, Geneve included (PLATFORM.md,
+ * dom0's firewall rejects what RH-Firewall-1-INPUT does not list, Geneve included (docs/platform.md,
  * "dom0 has a firewall"); the host agent opens each encap port in xapi-INPUT with xapi's
  * firewall-port (host-agent/firewall.ts). With the kernel datapath tunnel packets pass INPUT, so
  * a missing rule means no tunnel from another chassis reaches this one.
@@ -440,14 +457,58 @@ function checkSslMaterial(remote: string | undefined, ssl: SslFacts): Check {
   )
 }
 
-function checkOvsSslTable(hasSslRow: boolean): Check {
+/**
+ * An Open_vSwitch SSL row: Xen Orchestra's SDN controller makes xapi write one (xapi-ssl.pem and
+ * sdn-controller-ca.pem, docs/platform.md), and ovn-controller then uses it instead of its
+ * command-line material for every ssl: connection (ovn-org/ovn controller/ovn-controller.c). With
+ * ssl: southbound remotes our key, certificate and CA are ignored: fail.
+ */
+function checkOvsSslTable(hasSslRow: boolean, remote: string | undefined): Check {
   if (!hasSslRow) return check('ssl.ovs-table', 'pass', 'the Open_vSwitch SSL table is not used')
+  if ((remote ?? '').split(',').some((r) => r.trim().startsWith('ssl:')))
+    return check(
+      'ssl.ovs-table',
+      'fail',
+      "Open_vSwitch has an SSL row (Xen Orchestra's SDN controller makes xapi write one): ovn-controller uses it, not xapi-ovn's material, for its ssl: southbound connection, so it presents XAPI's host certificate and trusts only the SDN controller's CA",
+      "run OVN's southbound over tcp: on a trusted management network while XO's SDN controller manages this pool, or remove the pool's SDN controller in Xen Orchestra (README, \"Xen Orchestra's SDN controller\")",
+    )
   return check(
     'ssl.ovs-table',
     'warn',
-    "Open_vSwitch has an SSL row: ovn-controller prefers it to its command line, and xapi's start-of-day reset (emer-reset) clears it",
-    'remove it (ovs-vsctl del-ssl) and give the material to configure instead',
+    "Open_vSwitch has an SSL row (Xen Orchestra's SDN controller makes xapi write one): unused while the southbound remotes are tcp:, but an ssl: remote would use it instead of xapi-ovn's material",
+    'keep tcp: southbound remotes while XO\'s SDN controller manages this pool (README, "Xen Orchestra\'s SDN controller")',
   )
+}
+
+/**
+ * The persisted chassis configuration: what the host agent re-applies after a reboot (conf.db is
+ * on tmpfs, docs/platform.md). Configured but not persisted means the next reboot loses the chassis.
+ */
+function checkPersisted(configured: boolean, p: PersistedFacts): Check {
+  if (p.state === 'invalid')
+    return check(
+      'chassis.persisted',
+      'fail',
+      p.message,
+      'run xapi-ovn setup again (configure rewrites the file), or xapi-ovn teardown to remove it',
+    )
+  if (p.state === 'absent')
+    return configured
+      ? check(
+          'chassis.persisted',
+          'warn',
+          'configured, but nothing is persisted: after a reboot the host agent has nothing to re-apply and the chassis is gone',
+          'run xapi-ovn setup again (configure persists its arguments)',
+        )
+      : check('chassis.persisted', 'pass', 'not configured, and nothing persisted')
+  return configured
+    ? check('chassis.persisted', 'pass', 'the configuration is persisted for the host agent to re-apply after a reboot')
+    : check(
+        'chassis.persisted',
+        'warn',
+        'a configuration is persisted but not applied: the host agent applies it once the bridge, the mapped bridges and the tunnel address exist',
+        'systemctl status xapi-ovn-agent; journalctl -u xapi-ovn-agent says what it waits for',
+      )
 }
 
 function checkBootDropIn(bootWait: boolean | null): Check {

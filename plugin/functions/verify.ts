@@ -6,7 +6,9 @@
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { probeController } from '../../lib/chassis/controller-probe.js'
-import { verifyChassis, type VerifyReport } from '../../lib/chassis/verify.js'
+import { type PersistedFacts, verifyChassis, type VerifyReport } from '../../lib/chassis/verify.js'
+import { readPersisted } from '../../lib/chassis/persisted-config-io.js'
+import { PersistedConfigError } from '../../lib/errors.js'
 import type { ChassisVerify } from '../../lib/chassis/replies.js'
 import type { PluginContext, PluginFunction } from '../context.js'
 import { onlyArgs, seconds } from './args.js'
@@ -39,7 +41,17 @@ export async function verifyOnce(ctx: PluginContext, hostUuid: string): Promise<
     ssl,
     bootWait: await bootWaitLoaded(),
     firewall: await readXapiChain(),
+    persisted: persistedFacts(ctx.paths.stateDir),
   })
+}
+
+function persistedFacts(stateDir: string): PersistedFacts {
+  try {
+    return readPersisted(stateDir) === null ? { state: 'absent' } : { state: 'ok' }
+  } catch (err) {
+    if (err instanceof PersistedConfigError) return { state: 'invalid', message: err.message }
+    throw err
+  }
 }
 
 export const verify: PluginFunction = async (args, ctx): Promise<ChassisVerify> => {

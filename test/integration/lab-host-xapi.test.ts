@@ -30,6 +30,7 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
     'OVN_RUNDIR',
     'OVS_RUNDIR',
     'XAPI_OVN_ETC_DIR',
+    'XAPI_OVN_FIREWALL_PORT',
     'XAPI_OVN_PLUGIN_LOG',
     'XAPI_OVN_STATE_DIR',
     'XENSOURCE_INVENTORY',

@@ -185,10 +185,17 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
       vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-bridge=xapi1'),
     ],
     [
+      // With the host agent stopped; running, it gives the ids back (the next test proves it).
       'bridge.xapi',
       'fail',
-      vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'xs-network-uuids'),
-      vsctl('set', 'Bridge', 'xapi1', `external_ids:xs-network-uuids=${OVN_NET}`),
+      async () => {
+        await (hosts[0] as LabHost).stopHostAgent()
+        await vsctl('remove', 'Bridge', 'xapi1', 'external_ids', 'xs-network-uuids')()
+      },
+      async () => {
+        await vsctl('set', 'Bridge', 'xapi1', `external_ids:xs-network-uuids=${OVN_NET}`)()
+        ;(hosts[0] as LabHost).startHostAgent()
+      },
     ],
     [
       'bridge.xapi',

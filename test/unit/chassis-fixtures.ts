@@ -82,6 +82,12 @@ export class SnapshotBuilder {
     })
   }
 
+  /** Take keys out of the Open_vSwitch external_ids. */
+  dropExt(...keys: string[]): this {
+    for (const k of keys) this.ovsExt.delete(k)
+    return this
+  }
+
   ext(values: Record<string, string>): this {
     for (const [k, v] of Object.entries(values)) this.ovsExt.set(k, v)
     return this

@@ -4,6 +4,7 @@ import {
   CHECK_IDS,
   verifyChassis,
   type ControllerState,
+  type PersistedFacts,
   type SslFacts,
   type VerifyReport,
 } from '../../lib/chassis/verify.js'
@@ -39,11 +40,28 @@ function healthy(): SnapshotBuilder {
 
 const NO_SSL: SslFacts = { configured: false, problems: [], certificateDaysLeft: null }
 
+/** The snapshot with an Open_vSwitch SSL row, as xapi writes it for Xen Orchestra's SDN controller. */
+function runWithSslRow(b: SnapshotBuilder): VerifyReport {
+  const s = b.build()
+  return verifyChassis(
+    { ...s, ovs: { ...s.ovs, hasSslRow: true } },
+    {
+      ...FACTS,
+      hostUuid: HOST_UUID,
+      controller: RUNNING,
+      ssl: NO_SSL,
+      bootWait: true,
+      firewall: OPEN,
+      persisted: { state: 'ok' },
+    },
+  )
+}
+
 function run(
   b: SnapshotBuilder,
   controller: ControllerState = RUNNING,
   localAddresses = FACTS.localAddresses,
-  more: { ssl?: SslFacts; bootWait?: boolean | null; firewall?: XapiChainFacts } = {},
+  more: { ssl?: SslFacts; bootWait?: boolean | null; firewall?: XapiChainFacts; persisted?: PersistedFacts } = {},
 ): VerifyReport {
   return verifyChassis(b.build(), {
     hostUuid: HOST_UUID,
@@ -52,6 +70,7 @@ function run(
     ssl: more.ssl ?? NO_SSL,
     bootWait: more.bootWait === undefined ? true : more.bootWait,
     firewall: more.firewall ?? OPEN,
+    persisted: more.persisted ?? { state: 'ok' },
   })
 }
 
@@ -223,6 +242,7 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
           ssl: NO_SSL,
           bootWait: true,
           firewall: OPEN,
+          persisted: { state: 'ok' },
         },
       )
     },
@@ -230,6 +250,33 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
     'warn',
   ],
   ['boot.drop-in', () => run(healthy(), RUNNING, FACTS.localAddresses, { bootWait: false }), 'boot.drop-in', 'warn'],
+  [
+    "ssl.ovs-table (XO's SDN controller's SSL row with ssl: remotes)",
+    () => runWithSslRow(healthy().ext({ 'ovn-remote': 'tcp:192.0.2.11:6642,ssl:192.0.2.10:6642' })),
+    'ssl.ovs-table',
+    'fail',
+  ],
+  [
+    'chassis.persisted (configured, nothing persisted)',
+    () => run(healthy(), RUNNING, FACTS.localAddresses, { persisted: { state: 'absent' } }),
+    'chassis.persisted',
+    'warn',
+  ],
+  [
+    'chassis.persisted (refused file)',
+    () =>
+      run(healthy(), RUNNING, FACTS.localAddresses, {
+        persisted: { state: 'invalid', message: 'mode 644 lets others read or write it' },
+      }),
+    'chassis.persisted',
+    'fail',
+  ],
+  [
+    'chassis.persisted (persisted, not applied)',
+    () => run(healthy().dropExt(SAVED_KEY), RUNNING, FACTS.localAddresses),
+    'chassis.persisted',
+    'warn',
+  ],
   [
     'firewall.encap (no rule)',
     () => run(healthy(), RUNNING, FACTS.localAddresses, { firewall: { available: true, rules: [CHAIN_END] } }),
@@ -309,6 +356,7 @@ test('firewall.encap: a chassis xapi-ovn did not configure needs no port, even w
     {
       ...FACTS,
       controller: RUNNING,
+      persisted: { state: 'absent' },
       ssl: NO_SSL,
       bootWait: true,
       firewall: { available: false, error: 'iptables is not installed (not on PATH)' },

@@ -46,6 +46,7 @@ test('a configure answer built by the real plan reads back whole', () => {
 test('a verify answer built by the real checks reads back whole', () => {
   const report = verifyChassis(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).vif('xapi3', 'vif1.0', VIF_UUID).build(), {
     ...FACTS,
+    persisted: { state: 'absent' },
     controller: { running: false, pid: null, connection: null, error: 'no socket' },
     ssl: { configured: false, problems: [], certificateDaysLeft: null },
     firewall: { available: true, rules: [] },
