@@ -29,28 +29,8 @@
  *   and `ovn-appctl -t ovn-controller` work inside the host once those variables are set, and
  *   nothing touches /var/run/openvswitch or /etc.
  *
- * ## What OVN + Geneve over the userspace datapath needs (found by the lab-geneve spike)
- * Verified one variation at a time against test/integration/lab-geneve.test.ts's topology:
- * - The underlay address must be on an OVS bridge's internal port (xenbr0, exactly like the
- *   management interface of a real host) with the physical NIC (veth `eth0`) as a port of that
- *   bridge. With the address on a plain kernel veth instead, chassis register and ports bind
- *   (the control plane is fine) but not one Geneve packet gets through: the userspace datapath
- *   routes tunnels itself (`ovs-appctl ovs/route/show`, learnt from the namespace's kernel
- *   routes), resolves the next hop itself (`tnl/arp/show`), and can only send out of a bridge
- *   that owns the route's source address.
- * - `ethtool -K DEV tx off` on every veth end. With TX offload back on the guests' veths, ping
- *   still works but TCP between guests hangs; back on the underlay veths, a host can no longer
- *   open a TCP connection to the central (ovn-controller's SB session). Frames read by OVS
- *   through AF_PACKET carry partial checksums that nobody completes.
- * - Guest MTU at most 1442 on a 1500-byte underlay (Geneve with OVN's option adds 58 bytes;
- *   encapsulated frames that are too big are dropped without an ICMP error: DF pings of 1415
- *   bytes and bulk TCP fail at MTU 1443). vm.ts uses 1400.
- * - Nothing else: no `ovn-encap-csum` change, no static ARP, no route. With the XAPI bridge
- *   already `datapath_type=netdev`, ovn-controller keeps it; `ovn-bridge-datapath-type=netdev` is
- *   only needed if ovn-controller has to create the bridge itself (set it anyway: harmless).
- * - Order: the OVN keys (system-id, ovn-remote, ovn-encap-type/-ip, ovn-bridge) are set before
- *   ovn-controller starts, or it creates `br-int` (docs/platform.md). ovn-controller turns the XAPI
- *   bridge's fail_mode to secure and adds the `ovn-<chassis>-0` geneve ports to it.
+ * What OVN and Geneve over the userspace datapath need here (addresses on a bridge, TX offload
+ * off, guest MTU, key order) is written down in lab/README.md.
  *
  * @example
  * ```ts
@@ -84,6 +64,14 @@ import {
 } from './cleanup.js'
 import { ovsdbProbe } from '../plugin/boot-wait.js'
 import { LabDaemon } from './daemon.js'
+import {
+  atomText,
+  canonicalDump,
+  type DumpTable,
+  parseJsonDump,
+  VOLATILE_COLUMNS,
+  VOLATILE_EXTERNAL_ID_KEYS,
+} from './ovsdb-dump.js'
 import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
@@ -208,57 +196,7 @@ export interface StopOvnControllerOptions {
   readonly cleanup?: boolean
 }
 
-/** Columns whose values change on their own in a running switch; `dumpConfig()` leaves them out. */
-export const VOLATILE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  Open_vSwitch: [
-    'cur_cfg',
-    'next_cfg',
-    'statistics',
-    'iface_types',
-    'datapath_types',
-    'dpdk_initialized',
-    'dpdk_version',
-  ],
-  Bridge: ['datapath_id', 'datapath_version', 'status', 'rstp_status'],
-  Port: ['statistics', 'status', 'rstp_statistics', 'rstp_status', 'bond_active_slave', 'lacp_status'],
-  Interface: [
-    'admin_state',
-    'link_state',
-    'link_resets',
-    'link_speed',
-    'duplex',
-    'mtu',
-    'mac_in_use',
-    'ifindex',
-    'ofport',
-    'statistics',
-    'status',
-    'error',
-    'lacp_current',
-    'bfd_status',
-    'cfm_fault',
-    'cfm_fault_status',
-    'cfm_health',
-    'cfm_flap_count',
-    'cfm_remote_mpids',
-    'cfm_remote_opstate',
-  ],
-  Controller: ['is_connected', 'role', 'status'],
-  Manager: ['is_connected', 'status'],
-  Mirror: ['statistics'],
-  Datapath: ['capabilities'],
-}
-
-/**
- * external_ids keys that ovn-controller rewrites on its own clock (timestamps of nb_cfg and of
- * port installation); `dumpConfig()` leaves them out too.
- */
-export const VOLATILE_EXTERNAL_ID_KEYS: readonly string[] = [
-  'ovn-nb-cfg',
-  'ovn-nb-cfg-ts',
-  'ovn-installed-ts',
-  'ovn-startup-ts',
-]
+export { VOLATILE_COLUMNS, VOLATILE_EXTERNAL_ID_KEYS } from './ovsdb-dump.js'
 
 let hostCounter = 0
 
@@ -1016,89 +954,4 @@ function decodeVsctlJson(cell: unknown): string | Map<string, string> | string[]
   if (tag === 'map') return new Map((body as [unknown, unknown][]).map(([k, v]) => [String(k), String(atomText(v))]))
   if (tag === 'set') return (body as unknown[]).map((v) => String(atomText(v)))
   return String(atomText(cell))
-}
-
-function atomText(v: unknown): unknown {
-  return Array.isArray(v) && (v[0] === 'uuid' || v[0] === 'named-uuid') ? v[1] : v
-}
-
-interface DumpTable {
-  readonly caption: string
-  readonly headings: string[]
-  readonly data: unknown[][]
-}
-
-/** `ovsdb-client --format=json dump` prints one JSON object per table, concatenated. */
-function parseJsonDump(text: string): DumpTable[] {
-  const tables: DumpTable[] = []
-  let depth = 0
-  let start = -1
-  let inString = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-      continue
-    }
-    if (c === '"') inString = true
-    else if (c === '{') {
-      if (depth === 0) start = i
-      depth++
-    } else if (c === '}') {
-      depth--
-      if (depth === 0) tables.push(JSON.parse(text.slice(start, i + 1)) as DumpTable)
-    }
-  }
-  return tables
-}
-
-/** Canonical JSON of an OVSDB value: sets and maps sorted. */
-function canonicalValue(v: unknown, dropKeys: readonly string[]): unknown {
-  if (!Array.isArray(v)) return v
-  const [tag, body] = v as [string, unknown]
-  if (tag === 'set') {
-    return ['set', (body as unknown[]).map((x) => canonicalValue(x, dropKeys)).sort(compareJson)]
-  }
-  if (tag === 'map') {
-    const pairs = (body as [unknown, unknown][])
-      .filter(([k]) => !(typeof k === 'string' && dropKeys.includes(k)))
-      .map(([k, val]) => [canonicalValue(k, dropKeys), canonicalValue(val, dropKeys)] as [unknown, unknown])
-    return ['map', pairs.sort((a, b) => compareJson(a[0], b[0]))]
-  }
-  return v
-}
-
-function compareJson(a: unknown, b: unknown): number {
-  const x = JSON.stringify(a)
-  const y = JSON.stringify(b)
-  return x < y ? -1 : x > y ? 1 : 0
-}
-
-function canonicalDump(
-  tables: DumpTable[],
-  dropColumn: (table: string, column: string) => boolean,
-  dropKeys: readonly string[] = [],
-): string {
-  const lines: string[] = []
-  const named = tables
-    .map((t) => ({ ...t, name: t.caption.replace(/ table$/, '') }))
-    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  for (const t of named) {
-    const uuidIndex = t.headings.indexOf('_uuid')
-    const columns = t.headings
-      .map((h, i) => ({ h, i }))
-      .filter(({ h }) => h !== '_uuid' && h !== '_version' && !dropColumn(t.name, h))
-      .sort((a, b) => (a.h < b.h ? -1 : a.h > b.h ? 1 : 0))
-    const rows = t.data.map((row) => {
-      const uuid = String(atomText(row[uuidIndex]))
-      const body = columns.map(
-        ({ h, i }) =>
-          `${JSON.stringify(h)}:${JSON.stringify(canonicalValue(row[i], h === 'external_ids' ? dropKeys : []))}`,
-      )
-      return `${t.name} ${uuid} {${body.join(',')}}`
-    })
-    lines.push(...rows.sort())
-  }
-  return `${lines.join('\n')}\n`
 }
