@@ -121,6 +121,38 @@ describe('a VIF on the XAPI bridge binds to the chassis, and verify sees it', ()
     await waitFor('VM1 pings VM2', () => (vms[0] as LabVm).ping('198.18.10.2'), { timeoutMs: 30_000 })
   })
 
+  test("an HVM guest's vif+tap: the real ovn-controller installs the port on the tap (the host agent's choice), then on the vif once the tap goes", async () => {
+    const host = hosts[0] as LabHost
+    const vifUuid = newUuid()
+    await central.nbctl('lsp-add', 'tenant-a', vifUuid)
+    await central.nbctl('lsp-set-addresses', vifUuid, '02:00:00:00:09:00 198.18.10.9')
+    const installed = async (iface: string): Promise<boolean> =>
+      (await host.vsctl('--if-exists', 'get', 'Interface', iface, 'external_ids:ovn-installed')).replace(/"/g, '') ===
+      'true'
+    const hvm = await host.plugVif({
+      domid: 9,
+      devid: 0,
+      vifUuid,
+      vmUuid: newUuid(),
+      networkUuid: OVN_NET,
+      bridge: 'xapi1',
+      mac: '02:00:00:00:09:00',
+      hvm: true,
+    })
+    await waitFor('ovn-controller installs the port on tap9.0', () => installed('tap9.0'), { timeoutMs: 30_000 })
+    assert.equal(await installed('vif9.0'), false, 'the vif has no iface-id, so nothing is installed on it')
+    const chassis = (await central.sbctl('--bare', '--columns=_uuid', 'find', 'Chassis', `name=${host.uuid}`)).trim()
+    const bound = async (): Promise<string> =>
+      (await central.sbctl('--bare', '--columns=chassis', 'find', 'Port_Binding', `logical_port=${vifUuid}`)).trim()
+    assert.equal(await bound(), chassis)
+    // The guest's PV drivers take over: xenopsd removes the tap, the agent moves the iface-id.
+    const pv = await host.unplugTap(hvm)
+    await waitFor('ovn-controller installs the port on vif9.0', () => installed('vif9.0'), { timeoutMs: 30_000 })
+    assert.equal(await bound(), chassis)
+    await host.unplugVif(pv)
+    await central.nbctl('lsp-del', vifUuid)
+  })
+
   test('status shows the bridge, the VIF and its binding', async () => {
     const s = await value<{
       configured: boolean
