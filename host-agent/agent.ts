@@ -25,8 +25,8 @@ import { errorText } from '../lib/error-text.js'
 import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
 import { applyBridgeIds, applyIfaceIds } from '../lib/chassis/agent-writes-io.js'
 import { planBridgeIds } from '../lib/chassis/plan-bridge-ids.js'
-import { DEFAULT_INTEGRATION_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
-import type { ChassisSnapshot } from '../lib/chassis/model.js'
+import { DEFAULT_INTEGRATION_BRIDGE, KEY_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
+import { type ChassisSnapshot, findBridge } from '../lib/chassis/model.js'
 import { applyWrite, readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { readPersisted } from '../lib/chassis/persisted-config-io.js'
 import { planConfigure } from '../lib/chassis/plan-configure.js'
@@ -195,6 +195,7 @@ export class HostAgent {
         `bridge ${bridgeIds.bridge} was re-created without XAPI's ids (XAPI removed it with its last VIF, ovn-controller made it again); gave it back network ${bridgeIds.set['xs-network-uuids'] ?? ''}`,
       )
     }
+    this.#reportTraps(snapshot)
     const plan = planIfaceIds(snapshot, { defaultBridge: DEFAULT_INTEGRATION_BRIDGE })
     for (const s of plan.skipped) this.#notice(`skip ${s.name}`, 'warn', `leaving ${s.name} alone: ${s.reason}`)
     if (plan.changes.length > 0) {
@@ -262,6 +263,26 @@ export class HostAgent {
       this.#recheckLater()
       return false
     }
+  }
+
+  /**
+   * What the agent sees but must not mend alone: a br-int besides the integration bridge (an
+   * ovn-controller started before the chassis was configured made it; fn=repair removes it when
+   * it holds only ovn-controller's ports). Said once per change.
+   */
+  #reportTraps(s: ChassisSnapshot): void {
+    const integration = s.ovs.externalIds.get(KEY_BRIDGE) ?? ''
+    const stray =
+      integration !== '' &&
+      integration !== DEFAULT_INTEGRATION_BRIDGE &&
+      findBridge(s, DEFAULT_INTEGRATION_BRIDGE) !== undefined
+    this.#notice(
+      'br-int',
+      stray ? 'warn' : 'info',
+      stray
+        ? `a ${DEFAULT_INTEGRATION_BRIDGE} exists besides the integration bridge ${integration} (an ovn-controller started before the chassis was configured made it): remove it with the plugin's fn=repair`
+        : `no stray ${DEFAULT_INTEGRATION_BRIDGE}`,
+    )
   }
 
   #recheckLater(): void {

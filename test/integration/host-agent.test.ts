@@ -221,6 +221,24 @@ describe('the host agent on an XCP-ng 8.3 host', () => {
     assert.match(readFileSync(join(host.rundir, 'xapi-ovn-agent.log'), 'utf8'), /was re-created without XAPI's ids/)
   })
 
+  test('a stray br-int besides the integration bridge is reported once, and left alone', async () => {
+    await host.vsctl('add-br', 'br-int', '--', 'set', 'Bridge', 'br-int', 'datapath_type=netdev')
+    const log = (): string => readFileSync(join(host.rundir, 'xapi-ovn-agent.log'), 'utf8')
+    await waitFor(
+      'the agent to report br-int',
+      () => /a br-int exists besides the integration bridge xapi1/.test(log()),
+      {
+        timeoutMs: 20_000,
+      },
+    )
+    assert.ok((await host.bridges()).includes('br-int'), 'the agent does not remove it')
+    await host.vsctl('del-br', 'br-int')
+    await waitFor('the agent to see it gone', () => /no stray br-int/.test(log().split('a br-int exists')[1] ?? ''), {
+      timeoutMs: 20_000,
+    })
+    assert.equal(log().match(/a br-int exists besides/g)?.length, 1)
+  })
+
   test('a persisted file that is corrupt, or readable by others, is refused with a clear log line and nothing is applied', async () => {
     const file = join(host.env().XAPI_OVN_STATE_DIR, 'chassis.json')
     const good = readFileSync(file, 'utf8')
