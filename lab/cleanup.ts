@@ -228,12 +228,17 @@ export interface SweepReport {
 /**
  * Remove the namespaces (with every process in them) and temp dirs named `<prefix><pid36>-...`
  * whose owning pid is dead. Names of live runs (including this one) are left alone, so it is
- * safe to call while other test files run.
+ * safe to call while other test files run. With `owners`, only the leftovers of those pids (a
+ * lab's own keeper): another user's dead lab is not ours to sweep unless asked.
  */
-export async function sweepLeftovers(prefix: string = LAB_PREFIX): Promise<SweepReport> {
+export async function sweepLeftovers(
+  prefix: string = LAB_PREFIX,
+  options: { readonly owners?: readonly number[] } = {},
+): Promise<SweepReport> {
   const orphan = (name: string): boolean => {
     const pid = ownerPid(name, prefix)
-    return pid !== undefined && pid !== process.pid && !isAlive(pid)
+    if (pid === undefined || pid === process.pid || isAlive(pid)) return false
+    return options.owners === undefined || options.owners.includes(pid)
   }
   const netns = (await listNetns()).filter(orphan)
   for (const name of netns) await killNetns(name)
@@ -246,4 +251,20 @@ export async function sweepLeftovers(prefix: string = LAB_PREFIX): Promise<Sweep
     }
   }
   return { netns, dirs }
+}
+
+/** Pids of the processes whose command line names something of `tag` (`xo<pid36>-`): a lab's daemons. */
+export function processesTagged(tag: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue
+    const pid = Number(entry)
+    if (pid === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(tag)) found.push(pid)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found
 }

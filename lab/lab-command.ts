@@ -5,9 +5,12 @@
  *   npm run lab                    build a 3-host lab, prove it, leave it running
  *   npm run lab -- --hosts 5       more hosts (1..200)
  *   npm run lab -- --standalone    a standalone OVN central instead of 3-member RAFT
- *   npm run lab -- --json          the report as JSON on stdout (progress on stderr)
- *   npm run lab -- status          what is up (from the state file), exit 1 when nothing is
- *   npm run lab -- down            remove every namespace, process and file the lab made
+ *   npm run lab -- --json          build it, then print the lab as JSON on stdout (progress on stderr)
+ *   npm run lab -- status [--json] what is up (from the state file), exit 1 when nothing is;
+ *                                  --json prints the same object as up --json
+ *   npm run lab -- down            remove every namespace, process and file this lab made, and
+ *                                  return once its daemons are gone
+ *   npm run lab -- down --leftovers   also sweep what dead lab runs (of anyone) left behind
  *
  * How it stays up: the lab's namespaces and daemons belong to the process that made them (their
  * names carry its pid, cleanup.ts tears them down when it exits), and the XAPI emulator is an
@@ -25,13 +28,12 @@ import { spawn } from 'node:child_process'
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { listNetns, sweepLeftovers } from './cleanup.js'
+import { listNetns, processesTagged, sweepLeftovers } from './cleanup.js'
 import { describeLab, formatReport } from './lab-report.js'
 import {
   KEEPER_ARG,
   ensureLabDir,
   keeperAlive,
-  labDir,
   logPath,
   readState,
   removeLabDir,
@@ -56,23 +58,26 @@ interface Args {
   readonly hosts: number
   readonly clustered: boolean
   readonly json: boolean
+  readonly leftovers: boolean
 }
 
 class UsageError extends Error {}
 
-const USAGE = `usage: npm run lab [-- [up] [--hosts N] [--standalone] [--json] | status | down]`
+const USAGE = `usage: npm run lab [-- [up] [--hosts N] [--standalone] [--json] | status [--json] | down [--leftovers]]`
 
 function parseArgs(argv: readonly string[]): Args {
   let command: Args['command'] = 'up'
   let hosts = DEFAULT_HOSTS
   let clustered = true
   let json = false
+  let leftovers = false
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string
     if (a === 'up' || a === 'down' || a === 'status' || a === KEEPER_ARG) command = a === KEEPER_ARG ? 'keeper' : a
     else if (a === '--help' || a === '-h' || a === 'help') command = 'help'
     else if (a === '--standalone') clustered = false
     else if (a === '--json') json = true
+    else if (a === '--leftovers') leftovers = true
     else if (a === '--hosts' || a.startsWith('--hosts=')) {
       const v = a === '--hosts' ? argv[++i] : a.slice('--hosts='.length)
       if (v === undefined || !/^[0-9]{1,3}$/.test(v) || Number(v) < 1 || Number(v) > 200)
@@ -80,7 +85,8 @@ function parseArgs(argv: readonly string[]): Args {
       hosts = Number(v)
     } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`)
   }
-  return { command, hosts, clustered, json }
+  if (leftovers && command !== 'down') throw new UsageError('--leftovers goes with down')
+  return { command, hosts, clustered, json, leftovers }
 }
 
 /** Messages the keeper sends the command that started it. */
@@ -137,7 +143,10 @@ async function keeper(args: Args): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // down / status
 
-async function down(quiet = false): Promise<boolean> {
+/** How long `down` waits for a lab's daemons to be reaped after its keeper is gone. */
+const REAP_DEADLINE_MS = 30_000
+
+async function down(quiet = false, leftovers = false): Promise<boolean> {
   const say = (line: string): void => {
     if (!quiet) process.stdout.write(`${line}\n`)
   }
@@ -156,18 +165,23 @@ async function down(quiet = false): Promise<boolean> {
   } else if (state !== null) {
     say(`the lab keeper (pid ${state.keeperPid}) is gone: sweeping what it left`)
   }
-  const swept = await sweepLeftovers()
-  if (swept.netns.length + swept.dirs.length > 0)
-    say(`swept leftovers of dead lab runs: ${[...swept.netns, ...swept.dirs].join(' ')}`)
+  // Only this lab's own leftovers, unless asked: another user's dead lab is not ours to sweep.
+  const swept = await sweepLeftovers(LAB_PREFIX, leftovers ? {} : { owners: state === null ? [] : [state.keeperPid] })
+  if (swept.netns.length + swept.dirs.length > 0) say(`swept leftovers: ${[...swept.netns, ...swept.dirs].join(' ')}`)
   if (state !== null) {
     const tag = `${LAB_PREFIX}${state.keeperPid.toString(36)}-`
+    // The keeper is gone, but the daemons it stopped may still be being reaped: wait for them.
+    const deadline = Date.now() + REAP_DEADLINE_MS
+    while (processesTagged(tag).length > 0 && Date.now() < deadline) await sleep(50)
     const remaining = (await listNetns()).filter((n) => n.startsWith(tag))
-    if (remaining.length > 0) {
+    const processes = processesTagged(tag)
+    if (remaining.length > 0 || processes.length > 0) {
       clean = false
-      say(`namespaces still there: ${remaining.join(' ')}`)
+      if (remaining.length > 0) say(`namespaces still there: ${remaining.join(' ')}`)
+      if (processes.length > 0) say(`processes still there: ${processes.join(' ')}`)
     }
   }
-  if (existsSync(labDir())) removeLabDir()
+  removeLabDir()
   say(
     state === null
       ? 'no lab was up; nothing of ours remains'
@@ -176,11 +190,34 @@ async function down(quiet = false): Promise<boolean> {
   return clean
 }
 
+/** The one JSON shape of `up --json` and `status --json`. */
+export interface LabJson {
+  readonly up: boolean
+  readonly keeperPid: number | null
+  readonly startedAt: string | null
+  readonly hosts: number | null
+  readonly status: LabState['status'] | null
+  readonly log: string
+  readonly report: LabState['report']
+}
+
+function labJson(state: LabState | null, up: boolean): LabJson {
+  return {
+    up,
+    keeperPid: state?.keeperPid ?? null,
+    startedAt: state?.startedAt ?? null,
+    hosts: state?.hosts ?? null,
+    status: state?.status ?? null,
+    log: logPath(),
+    report: state?.report ?? null,
+  }
+}
+
 function status(json: boolean): boolean {
   const state = readState()
   const alive = state !== null && keeperAlive(state.keeperPid)
   if (json) {
-    process.stdout.write(`${JSON.stringify({ up: alive, state }, null, 2)}\n`)
+    process.stdout.write(`${JSON.stringify(labJson(state, alive), null, 2)}\n`)
     return alive
   }
   if (state === null) process.stdout.write('no lab is up\n')
@@ -267,7 +304,7 @@ async function up(args: Args): Promise<boolean> {
   }
   const report = outcome.state.report
   if (report === null) return false
-  if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+  if (args.json) process.stdout.write(`${JSON.stringify(labJson(outcome.state, true), null, 2)}\n`)
   else process.stdout.write(`\n${formatReport(report, { pid: outcome.state.keeperPid, log: logPath() })}\n`)
   if (!report.proof.ok)
     process.stderr.write(
@@ -298,7 +335,7 @@ async function main(): Promise<number> {
       await keeper(args)
       return -1
     case 'down':
-      return (await down()) ? 0 : 1
+      return (await down(false, args.leftovers)) ? 0 : 1
     case 'status':
       return status(args.json) ? 0 : 1
     case 'up':

@@ -10,8 +10,8 @@
  * the XAPI emulator (see cli.ts). `keeperAlive` checks the pid is still that keeper (its command
  * line), so a recycled pid is never signalled.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import type { LabReport } from './lab-report.js'
 
 export const DEFAULT_LAB_DIR = '/run/xapi-ovn-lab'
@@ -67,9 +67,29 @@ export function writeState(state: LabState, dir = labDir()): void {
   renameSync(tmp, statePath(dir))
 }
 
-/** Remove the lab directory and everything in it. */
+/**
+ * Remove what the lab put in its directory (state.json, its temporary copies, keeper.log), then
+ * the directory if that leaves it empty. Nothing else in it is touched: XAPI_OVN_LAB_DIR may
+ * name a directory that holds other files.
+ */
 export function removeLabDir(dir = labDir()): void {
-  rmSync(dir, { recursive: true, force: true })
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  const state = basename(statePath(dir))
+  const log = basename(logPath(dir))
+  for (const n of names) {
+    if (n === state || n === log || (n.startsWith(`${state}.`) && n.endsWith('.tmp')))
+      rmSync(join(dir, n), { force: true })
+  }
+  try {
+    rmdirSync(dir)
+  } catch {
+    // not empty (someone else's files), or already gone: leave it
+  }
 }
 
 /** True while `pid` runs and is a lab keeper (its argv has the keeper marker). */

@@ -4,11 +4,13 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { isAlive, listNetns } from '../../lab/cleanup.js'
+import { isAlive, listNetns, processesTagged } from '../../lab/cleanup.js'
+import { run } from '../../lab/exec.js'
+import type { LabJson } from '../../lab/lab-command.js'
 import type { LabReport } from '../../lab/lab-report.js'
 import { readState } from '../../lab/lab-state.js'
 import { LAB_PREFIX } from '../../lab/names.js'
@@ -106,20 +108,41 @@ describe('npm run lab', () => {
     const r = await lab('--hosts', '2', '--standalone', '--json')
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, new RegExp(`a lab is already up \\(keeper pid ${first.keeperPid}\\): tearing it down first`))
-    const report = JSON.parse(r.stdout) as LabReport
+    const printed = JSON.parse(r.stdout) as LabJson
+    const report = printed.report as LabReport
     assert.equal(report.central.clustered, false)
     assert.equal(report.proof.ok, true)
+    // status --json prints the same object.
+    const status = JSON.parse((await lab('status', '--json')).stdout) as LabJson
+    assert.deepEqual(status, printed)
+    assert.equal(status.up, true)
     assert.equal(isAlive(first.keeperPid), false)
     assert.deepEqual(await namespacesOf(first.keeperPid), [])
 
     const second = readState(dir)
     assert.ok(second !== null && second.keeperPid !== first.keeperPid)
-    const down = await lab('down')
-    assert.equal(down.code, 0, down.stderr)
-    assert.match(down.stdout, /lab removed/)
-    assert.equal(isAlive(second.keeperPid), false)
-    assert.deepEqual(await namespacesOf(second.keeperPid), [])
-    assert.equal(existsSync(dir), false)
+    // A file of someone else's in the lab directory, and a dead lab's leftover namespace of
+    // another owner: down removes neither.
+    writeFileSync(join(dir, 'not-the-labs.txt'), 'keep me\n')
+    const foreign = `${LAB_PREFIX}${(0x3fffffff).toString(36)}-x1`
+    await run('ip', ['netns', 'add', foreign])
+    try {
+      const down = await lab('down')
+      assert.equal(down.code, 0, down.stderr)
+      assert.match(down.stdout, /lab removed/)
+      assert.equal(isAlive(second.keeperPid), false)
+      assert.deepEqual(await namespacesOf(second.keeperPid), [])
+      // Returned only once its daemons were gone.
+      assert.deepEqual(processesTagged(`${LAB_PREFIX}${second.keeperPid.toString(36)}-`), [])
+      assert.deepEqual(readdirSync(dir), ['not-the-labs.txt'])
+      assert.ok((await listNetns()).includes(foreign), "another owner's leftover is not swept by default")
+      const swept = await lab('down', '--leftovers')
+      assert.equal(swept.code, 0, swept.stderr)
+      assert.equal((await listNetns()).includes(foreign), false, 'down --leftovers sweeps it')
+    } finally {
+      await run('ip', ['netns', 'del', foreign], { check: false })
+      rmSync(join(dir, 'not-the-labs.txt'), { force: true })
+    }
     assert.equal((await lab('status')).code, 1)
     const again = await lab('down')
     assert.equal(again.code, 0)
