@@ -280,9 +280,14 @@ export class OvsdbClient extends EventEmitter {
     ops: Ops,
     options: RequestOptions = {},
   ): Promise<ResultsOf<Ops>> {
-    const params = encodeTransact(db, ops)
-    const schema =
-      this.typedDecode && ops.some((o) => o.op === 'select') ? await this.getSchema(db, options) : undefined
+    // With the schema (typedDecode, the default) values are encoded as their columns say: a real
+    // column takes numbers beyond 2^53 (operations.ts ColumnTypes), results decode with set types.
+    const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
+    const params = encodeTransact(
+      db,
+      ops,
+      schema === undefined ? undefined : (table, column) => schema.tables.get(table)?.columns.get(column)?.type,
+    )
     const raw = await this.request('transact', params, options)
     try {
       return decodeTransactResults(ops, raw, schema, `${this.remote} transact on ${db}`)

@@ -269,9 +269,21 @@ export function decodeValue(wire: unknown, type?: ColumnType): Value {
       throw new OvsdbValueError('expected a set or an atom, got a map', wire)
     }
     const map: OvsdbMap = new Map()
+    // RFC 7047 5.1: the keys of a <map> are unique. A duplicate is refused, never resolved by
+    // keeping one of the pairs (uuids compare by value: two Uuid objects are two Map keys).
+    const seen = new Set<string>()
     for (const pair of pairs) {
       if (!Array.isArray(pair) || pair.length !== 2) throw new OvsdbValueError('a map pair must be [key, value]', wire)
-      map.set(decodeAtom(pair[0], type?.key), decodeAtom(pair[1], type?.value))
+      const key = decodeAtom(pair[0], type?.key)
+      const identity =
+        key instanceof Uuid
+          ? `uuid:${key.value}`
+          : key instanceof NamedUuid
+            ? `named-uuid:${key.name}`
+            : `${typeof key}:${String(key)}`
+      if (seen.has(identity)) throw new OvsdbValueError('a map has the same key twice', wire)
+      seen.add(identity)
+      map.set(key, decodeAtom(pair[1], type?.value))
     }
     return map
   }
@@ -287,6 +299,12 @@ export function decodeAtom(wire: unknown, base?: BaseType): Atom {
   if (typeof wire === 'string' || typeof wire === 'boolean') {
     atom = wire
   } else if (typeof wire === 'number') {
+    // ovsdb-server prints reals with 15 significant digits (openvswitch/ovs lib/json.c,
+    // json_serialize: "%.*g", DBL_DIG), so a stored DBL_MAX comes back as 1.79769313486232e+308,
+    // just above DBL_MAX: parsed, Infinity. For a real column that can only have been +-DBL_MAX.
+    if (!Number.isFinite(wire) && base?.type === 'real' && !Number.isNaN(wire)) {
+      return wire > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE
+    }
     if (!Number.isFinite(wire)) throw new OvsdbValueError('numbers must be finite', String(wire))
     if (Number.isInteger(wire) && !Number.isSafeInteger(wire) && base?.type !== 'real')
       throw new OvsdbIntegerRangeError(wire, 'decode')

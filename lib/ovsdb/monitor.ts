@@ -54,7 +54,7 @@ export function encodeMonitorRequests(
     wireRequests[table] = list.map((r) => ({
       ...(r.columns ? { columns: [...r.columns] } : {}),
       ...(r.select ? { select: { ...r.select } } : {}),
-      ...(r.where ? { where: r.where.map(encodeCondition) } : {}),
+      ...(r.where ? { where: r.where.map((c) => encodeCondition(c)) } : {}),
     }))
   }
   return wireRequests

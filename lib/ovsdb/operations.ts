@@ -8,8 +8,8 @@
  * almost always a precondition. Pass `{ timeoutMs: null }` to omit the timeout (the server then
  * blocks the transaction until the condition holds, RFC default).
  */
-import { encodeValue } from './codec.js'
-import type { NamedUuid, Uuid, Value, WireValue } from './codec.js'
+import { encodeAtom, encodeValue, OvsdbSet } from './codec.js'
+import type { ColumnType, NamedUuid, Uuid, Value, WireAtom, WireValue } from './codec.js'
 import type { Row } from './schema.js'
 import { OvsdbValueError } from './errors.js'
 
@@ -230,36 +230,68 @@ export function byUuid(id: Uuid | NamedUuid): Condition {
 const CONDITION_FUNCTIONS: readonly string[] = ['<', '<=', '==', '!=', '>=', '>', 'includes', 'excludes']
 const MUTATORS: readonly string[] = ['+=', '-=', '*=', '/=', '%=', 'insert', 'delete']
 
-export function encodeCondition(c: Condition): [string, string, WireValue] {
+/**
+ * The column types of a database, when the caller knows its schema: with them, numbers are
+ * encoded as their column says. Without them an integer-valued number beyond 2^53 is refused,
+ * since it could be meant for an integer column and would lose precision; with them, a `real`
+ * column takes 1e37 or Number.MAX_VALUE as it is (RFC 7047 3.1: reals are JSON numbers).
+ */
+export type ColumnTypes = (table: string, column: string) => ColumnType | undefined
+
+/**
+ * A condition's or mutation's value with its atoms checked against the column's atomic types
+ * only: its shape may legitimately differ from the column's (`includes` a set in a map column,
+ * `delete` a set of keys from a map, `+=` a scalar on a set column).
+ */
+function encodeAtomsOf(value: Value, type: ColumnType | undefined): WireValue {
+  if (type === undefined) return encodeValue(value)
+  if (value instanceof OvsdbSet) {
+    const items = value.items.map((a) => encodeAtom(a, type.key))
+    return items.length === 1 ? (items[0] as WireAtom) : ['set', items]
+  }
+  if (value instanceof Map) {
+    const pairs: [WireAtom, WireAtom][] = []
+    for (const [k, v] of value) pairs.push([encodeAtom(k, type.key), encodeAtom(v, type.value ?? type.key)])
+    return ['map', pairs]
+  }
+  return encodeAtom(value, type.key)
+}
+
+export function encodeCondition(c: Condition, type?: ColumnType): [string, string, WireValue] {
   if (!Array.isArray(c) || c.length !== 3) throw new OvsdbValueError('a condition is [column, function, value]', c)
   const [column, fn, value] = c
   if (typeof column !== 'string') throw new OvsdbValueError('condition column must be a string', column)
   if (!CONDITION_FUNCTIONS.includes(fn)) throw new OvsdbValueError('unknown condition function', fn)
-  return [column, fn, encodeValue(value)]
+  return [column, fn, encodeAtomsOf(value, type)]
 }
 
-export function encodeMutation(m: Mutation): [string, string, WireValue] {
+export function encodeMutation(m: Mutation, type?: ColumnType): [string, string, WireValue] {
   if (!Array.isArray(m) || m.length !== 3) throw new OvsdbValueError('a mutation is [column, mutator, value]', m)
   const [column, mutator, value] = m
   if (typeof column !== 'string') throw new OvsdbValueError('mutation column must be a string', column)
   if (!MUTATORS.includes(mutator)) throw new OvsdbValueError('unknown mutator', mutator)
-  return [column, mutator, encodeValue(value)]
+  return [column, mutator, encodeAtomsOf(value, type)]
 }
 
-export function encodeRow(row: RowInput): Record<string, WireValue> {
+/** A row; with the table's column types, each value must be of its column's type. */
+export function encodeRow(row: RowInput, table?: string, types?: ColumnTypes): Record<string, WireValue> {
   const out: Record<string, WireValue> = {}
-  for (const [column, value] of Object.entries(row)) out[column] = encodeValue(value)
+  for (const [column, value] of Object.entries(row)) {
+    out[column] = encodeValue(value, table === undefined ? undefined : types?.(table, column))
+  }
   return out
 }
 
 /** The JSON object of one operation, as it goes into the `transact` params. */
-export function encodeOperation(o: Operation): Record<string, unknown> {
+export function encodeOperation(o: Operation, types?: ColumnTypes): Record<string, unknown> {
+  const table = 'table' in o ? o.table : ''
+  const cond = (c: Condition): [string, string, WireValue] => encodeCondition(c, types?.(table, c[0]))
   switch (o.op) {
     case 'insert':
       return {
         op: 'insert',
         table: o.table,
-        row: encodeRow(o.row),
+        row: encodeRow(o.row, o.table, types),
         ...(o.uuidName !== undefined ? { 'uuid-name': o.uuidName } : {}),
         ...(o.uuid !== undefined ? { uuid: o.uuid.value } : {}),
       }
@@ -267,28 +299,28 @@ export function encodeOperation(o: Operation): Record<string, unknown> {
       return {
         op: 'select',
         table: o.table,
-        where: o.where.map(encodeCondition),
+        where: o.where.map(cond),
         ...(o.columns ? { columns: [...o.columns] } : {}),
       }
     case 'update':
-      return { op: 'update', table: o.table, where: o.where.map(encodeCondition), row: encodeRow(o.row) }
+      return { op: 'update', table: o.table, where: o.where.map(cond), row: encodeRow(o.row, o.table, types) }
     case 'mutate':
       return {
         op: 'mutate',
         table: o.table,
-        where: o.where.map(encodeCondition),
-        mutations: o.mutations.map(encodeMutation),
+        where: o.where.map(cond),
+        mutations: o.mutations.map((m) => encodeMutation(m, types?.(o.table, m[0]))),
       }
     case 'delete':
-      return { op: 'delete', table: o.table, where: o.where.map(encodeCondition) }
+      return { op: 'delete', table: o.table, where: o.where.map(cond) }
     case 'wait':
       return {
         op: 'wait',
         table: o.table,
-        where: o.where.map(encodeCondition),
+        where: o.where.map(cond),
         columns: [...o.columns],
         until: o.until,
-        rows: o.rows.map(encodeRow),
+        rows: o.rows.map((r) => encodeRow(r, o.table, types)),
         ...(o.timeoutMs !== undefined ? { timeout: o.timeoutMs } : {}),
       }
     case 'commit':
@@ -305,6 +337,6 @@ export function encodeOperation(o: Operation): Record<string, unknown> {
 }
 
 /** The full `transact` params: `[db, op...]`. */
-export function encodeTransact(db: string, ops: readonly Operation[]): unknown[] {
-  return [db, ...ops.map(encodeOperation)]
+export function encodeTransact(db: string, ops: readonly Operation[], types?: ColumnTypes): unknown[] {
+  return [db, ...ops.map((o) => encodeOperation(o, types))]
 }

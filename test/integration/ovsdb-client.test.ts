@@ -226,7 +226,7 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
       },
       {
         name: 'mutate an immutable column',
-        ops: [op.mutate('Bridge', [], [['name', '+=', 1]])],
+        ops: [op.mutate('Bridge', [], [['name', '+=', 'x']])],
         code: 'OVN_OVSDB_CONSTRAINT_VIOLATION',
         index: 0,
         op: 'mutate',

@@ -22,7 +22,7 @@ test("a br-int holding only ovn-controller's ports is removed, with a guard on i
   assert.deepEqual(plan.remove[0]?.ports, ['ovn-peer-0'])
   assert.deepEqual(plan.left, [])
   const brInt = s.bridges.find((b) => b.name === 'br-int')
-  const ops = removeBridgeOperations(s.ovs.uuid, plan.remove, 'x').map(encodeOperation)
+  const ops = removeBridgeOperations(s.ovs.uuid, plan.remove, 'x').map((o) => encodeOperation(o))
   assert.deepEqual(ops[0], {
     op: 'wait',
     table: 'Bridge',

@@ -51,7 +51,7 @@ export function lport(name: string, uuid: string, o: Partial<Omit<NbPortRow, 'na
 
 /** The wire JSON of operations: what the tests compare (plain data, set order as emitted). */
 export function wire(ops: readonly Operation[]): unknown[] {
-  return JSON.parse(JSON.stringify(ops.map(encodeOperation))) as unknown[]
+  return JSON.parse(JSON.stringify(ops.map((o) => encodeOperation(o)))) as unknown[]
 }
 
 let counter = 0

@@ -220,6 +220,51 @@ describe('big integers', () => {
       assert.throws(() => encodeValue(ovsdbMap([['k', n]])), OvsdbIntegerRangeError)
     })
   }
+  it('a map with the same key twice is refused, not resolved (RFC 7047 5.1)', () => {
+    for (const wire of [
+      [
+        'map',
+        [
+          ['k', 'a'],
+          ['k', 'b'],
+        ],
+      ],
+      [
+        'map',
+        [
+          [['uuid', U1], 'a'],
+          [['uuid', U1], 'b'],
+        ],
+      ],
+      [
+        'map',
+        [
+          [1, 2],
+          [1, 3],
+        ],
+      ],
+    ]) {
+      assert.throws(() => decodeValue(wire), OvsdbValueError, JSON.stringify(wire))
+    }
+    assert.deepEqual(
+      decodeValue([
+        'map',
+        [
+          ['1', 'a'],
+          [1, 'b'],
+        ],
+      ]),
+      new Map<unknown, unknown>([
+        ['1', 'a'],
+        [1, 'b'],
+      ]),
+    )
+  })
+  it("ovsdb-server's 15-digit DBL_MAX (which parses as Infinity) decodes as DBL_MAX in a real column only", () => {
+    assert.equal(decodeValue(JSON.parse('1.79769313486232e+308'), real), Number.MAX_VALUE)
+    assert.equal(decodeValue(JSON.parse('-1.79769313486232e+308'), real), -Number.MAX_VALUE)
+    assert.throws(() => decodeValue(JSON.parse('1.79769313486232e+308')), OvsdbValueError)
+  })
   it('a large real is accepted for a real column', () => {
     assert.equal(encodeValue(1e20, real), 1e20)
   })

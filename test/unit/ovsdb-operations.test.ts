@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { NamedUuid, Uuid, ovsdbMap, set } from '../../lib/ovsdb/codec.js'
-import { OvsdbValueError } from '../../lib/ovsdb/errors.js'
+import { NamedUuid, Uuid, ovsdbMap, parseColumnType, set } from '../../lib/ovsdb/codec.js'
+import type { ColumnType } from '../../lib/ovsdb/codec.js'
+import { OvsdbIntegerRangeError, OvsdbValueError } from '../../lib/ovsdb/errors.js'
 import { byUuid, encodeOperation, encodeTransact, mutation, op, where } from '../../lib/ovsdb/operations.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
 
@@ -209,4 +210,47 @@ describe('builders refuse malformed input', () => {
   for (const c of cases) {
     it(c.name, () => assert.throws(c.build, OvsdbValueError))
   }
+})
+
+describe('numbers encoded as their columns say (column types from the schema)', () => {
+  const types = (table: string, column: string): ColumnType | undefined =>
+    table !== 'Sample'
+      ? undefined
+      : column === 'value'
+        ? parseColumnType('real')
+        : column === 'weights'
+          ? parseColumnType({ key: 'string', value: 'real', min: 0, max: 'unlimited' })
+          : column === 'count'
+            ? parseColumnType('integer')
+            : undefined
+  const big = [1e37, Number.MAX_VALUE, 2 ** 53]
+  for (const n of big) {
+    it(`a real column takes ${n} in rows, conditions, mutations and waits`, () => {
+      const ops = [
+        op.insert('Sample', { value: n, weights: ovsdbMap([['w', n]]) }),
+        op.select('Sample', [where('value', '==', n)]),
+        op.mutate('Sample', [], [mutation('value', '+=', n), mutation('weights', 'insert', ovsdbMap([['x', n]]))]),
+        op.wait('Sample', [], ['value'], '==', [{ value: n }]),
+      ]
+      const wire = JSON.stringify(encodeTransact('Lab', ops, types))
+      assert.equal(wire.split(String(n)).length - 1, 6)
+    })
+  }
+  it('without the column types, or on an integer column, an integer-valued number beyond 2^53 is still refused', () => {
+    assert.throws(() => encodeOperation(op.insert('Sample', { value: 1e37 })), OvsdbIntegerRangeError)
+    assert.throws(() => encodeOperation(op.insert('Sample', { count: 1e37 }), types), OvsdbIntegerRangeError)
+    assert.throws(
+      () => encodeOperation(op.mutate('Sample', [], [mutation('count', '+=', 2 ** 60)]), types),
+      OvsdbIntegerRangeError,
+    )
+  })
+  it('with the column types, a value of the wrong atomic type is refused before sending (a number for a string column)', () => {
+    const named = (_t: string, column: string): ColumnType | undefined =>
+      column === 'name' ? parseColumnType('string') : undefined
+    assert.throws(() => encodeOperation(op.mutate('Bridge', [], [mutation('name', '+=', 1)]), named), OvsdbValueError)
+  })
+  it('a mutation deleting a set of keys from a map column is not a type error', () => {
+    const m = op.mutate('Sample', [], [mutation('weights', 'delete', set('w'))])
+    assert.deepEqual(encodeOperation(m, types).mutations, [['weights', 'delete', 'w']])
+  })
 })
