@@ -367,6 +367,29 @@ export class OvsdbClient extends EventEmitter {
     }
   }
 
+  /**
+   * lock (RFC 7047 4.1.8): `{locked: true}` when this session now owns `id`; `{locked: false}`
+   * when another session owns it, in which case the server sends `locked` when ours becomes the
+   * owner (the client emits `'locked', id`). One writer among several agents on one database
+   * uses this: the server arbitrates, nobody elects. Lock ids follow the <id> syntax.
+   */
+  async lock(id: string, options: RequestOptions = {}): Promise<{ locked: boolean }> {
+    return lockReply('lock', await this.request('lock', [checkLockId(id)], options))
+  }
+
+  /**
+   * steal (RFC 7047 4.1.9): take `id` from whoever holds it (that session is sent `stolen`, and
+   * this client emits `'stolen', id` when it is the one robbed). Always `{locked: true}`.
+   */
+  async steal(id: string, options: RequestOptions = {}): Promise<{ locked: boolean }> {
+    return lockReply('steal', await this.request('steal', [checkLockId(id)], options))
+  }
+
+  /** unlock (RFC 7047 4.1.10): give `id` up, or stop waiting for it. */
+  async unlock(id: string, options: RequestOptions = {}): Promise<void> {
+    await this.request('unlock', [checkLockId(id)], options)
+  }
+
   /** monitor_cancel. Updates for the monitor stop being delivered at once. */
   async monitorCancel(id: string, options: RequestOptions = {}): Promise<void> {
     this.monitors.delete(id)
@@ -488,6 +511,11 @@ export class OvsdbClient extends EventEmitter {
       }
       return
     }
+    if ((method === 'locked' || method === 'stolen') && typeof params[0] === 'string') {
+      // RFC 7047 4.1.11/4.1.12: our queued lock was granted, or another session stole it.
+      this.emit(method, params[0])
+      return
+    }
     this.logger.debug('ovsdb: notification', { remote: this.remote, method })
     this.emit('notification', method, params)
   }
@@ -552,4 +580,20 @@ export class OvsdbClient extends EventEmitter {
 function reasonOf(err: unknown): string {
   if (err instanceof OvsdbUnavailableError) return err.params[1] ?? err.message
   return errorText(err)
+}
+
+const LOCK_ID = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+function checkLockId(id: string): string {
+  if (typeof id !== 'string' || !LOCK_ID.test(id)) {
+    throw new InvalidArgumentError('lock', String(id), 'a lock id is an <id>: [A-Za-z_][A-Za-z0-9_]*')
+  }
+  return id
+}
+
+function lockReply(method: string, reply: unknown): { locked: boolean } {
+  if (typeof reply === 'object' && reply !== null && 'locked' in reply && typeof reply.locked === 'boolean') {
+    return { locked: reply.locked }
+  }
+  throw new OvsdbProtocolError(`${method}: the reply is not {"locked": true|false}`)
 }
