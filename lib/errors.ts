@@ -42,7 +42,8 @@ export class MissingArgumentError extends XapiOvnError {
 
 /**
  * The codes that mean the caller's input was wrong rather than the pool: a bad value, an unknown
- * or missing key, an OVN network that cannot be used (unknown, ambiguous, with a PIF). The CLI
+ * or missing key, an OVN network that cannot be used (unknown, ambiguous, with a PIF), a selected
+ * host without its SSL certificate. The CLI
  * exits 2 on them like on any usage error; setupPools refuses every pool before touching one.
  */
 export const ARGUMENT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -50,6 +51,7 @@ export const ARGUMENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'OVN_UNKNOWN_ARGUMENT',
   'OVN_MISSING_ARGUMENT',
   'OVN_NETWORK_UNUSABLE',
+  'OVN_SSL_CERT_MISSING',
 ])
 
 export function isArgumentErrorCode(code: string): boolean {
