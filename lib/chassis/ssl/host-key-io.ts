@@ -7,7 +7,8 @@
  *
  * Node's crypto makes keys but has no CSR builder, so `openssl req -new -key FILE -subj /CN=...`
  * makes the CSR (openssl-req(1)); dom0 has openssl, and xapi gives plugins
- * PATH=/sbin:/usr/sbin:/bin:/usr/bin (docs/platform.md). node:child_process is loaded on use:
+ * PATH=/sbin:/usr/sbin:/bin:/usr/bin and puts every argument in argv, which any local user can
+ * read (docs/platform.md "How xapi runs our plugin"). node:child_process is loaded on use:
  * every module loaded at start-up costs every plugin call.
  */
 import { generateKeyPairSync } from 'node:crypto'
@@ -16,7 +17,7 @@ import { OpensslFailedError, OpensslMissingError } from '../../errors.js'
 import { ensureDir, readSslFile, writeSslFile } from './files-io.js'
 import { PEM_FILE_MODE, type SslPaths } from './plan-paths.js'
 
-/** What xapi gives a plugin, and what we fall back to when PATH is unset (docs/platform.md). */
+/** What xapi gives a plugin, and what we fall back to when PATH is unset (docs/platform.md "How xapi runs our plugin"). */
 export const DEFAULT_PATH = '/sbin:/usr/sbin:/bin:/usr/bin'
 const OPENSSL = 'openssl'
 const OPENSSL_TIMEOUT_MS = 30_000
