@@ -42,7 +42,8 @@ export class MissingArgumentError extends XapiOvnError {
 
 /**
  * The codes that mean the caller's input was wrong rather than the pool: a bad value, an unknown
- * or missing key, an OVN network that cannot be used (unknown, ambiguous, with a PIF). The CLI
+ * or missing key, an OVN network that cannot be used (unknown, ambiguous, with a PIF), a selected
+ * host without its SSL certificate. The CLI
  * exits 2 on them like on any usage error; setupPools refuses every pool before touching one.
  */
 export const ARGUMENT_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -50,6 +51,7 @@ export const ARGUMENT_ERROR_CODES: ReadonlySet<string> = new Set([
   'OVN_UNKNOWN_ARGUMENT',
   'OVN_MISSING_ARGUMENT',
   'OVN_NETWORK_UNUSABLE',
+  'OVN_SSL_CERT_MISSING',
 ])
 
 export function isArgumentErrorCode(code: string): boolean {
@@ -299,5 +301,53 @@ export class VifConflictError extends XapiOvnError {
       truncate(vif),
       reason,
     ])
+  }
+}
+
+/**
+ * configure was given a private key (ovn-ssl-key). Refused before anything else is looked at:
+ * a private key that travels ends up in argv, logs and debug output (issue 9). The key is made
+ * on the host by fn=ssl-request, and configure takes a certificate signed for it. params: [argument]
+ */
+export class SslKeyRefusedError extends XapiOvnError {
+  constructor(argument: string) {
+    super(
+      'OVN_SSL_KEY_REFUSED',
+      `${argument} is refused: private keys must not travel (they would show in argv, logs and debug output); ` +
+        'make the key on the host with fn=ssl-request (xapi-ovn ssl request), have its CSR signed by your CA, ' +
+        'and pass only ovn-ssl-cert and ovn-ssl-ca-cert',
+      [argument],
+    )
+  }
+}
+
+/** openssl, which makes the CSR (Node has no CSR builder), is not on PATH. params: [program, PATH] */
+export class OpensslMissingError extends XapiOvnError {
+  constructor(program: string, path: string) {
+    super('OVN_OPENSSL_MISSING', `${program} is not on PATH (${path}): it makes the certificate request`, [
+      program,
+      path,
+    ])
+  }
+}
+
+/** openssl failed or answered something that is not what was asked. params: [command, detail] */
+export class OpensslFailedError extends XapiOvnError {
+  constructor(command: string, detail: string) {
+    super('OVN_OPENSSL_FAILED', `${command} failed: ${truncate(detail)}`, [command, truncate(detail)])
+  }
+}
+
+/**
+ * setup with SSL has no certificate for a selected host (`<dir>/<host uuid>.pem`); found before
+ * anything is touched. params: [host uuid, where it was looked for]
+ */
+export class SslCertificateMissingError extends XapiOvnError {
+  constructor(hostUuid: string, where: string) {
+    super(
+      'OVN_SSL_CERT_MISSING',
+      `no certificate for host ${hostUuid} (${where}): run xapi-ovn ssl request, sign the host's CSR with your CA and put the certificate there`,
+      [hostUuid, where],
+    )
   }
 }

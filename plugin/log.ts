@@ -27,14 +27,21 @@ export function logPathFromEnv(env: Readonly<Record<string, string | undefined>>
   return v !== undefined && v !== '' ? v : DEFAULT_LOG_PATH
 }
 
-/** Argument names whose values never reach the log. */
-const SECRET_KEY = /ssl-key|private|password|secret/i
+/**
+ * Argument names whose values never reach the log: every SSL argument whatever its name
+ * (ovn-ssl-cert and ovn-ssl-ca-cert too: a private key pasted into the wrong one must not land
+ * here, issue 9), and anything named like a key, password or secret.
+ */
+const SECRET_KEY = /ssl|cert|pem|csr|key|private|password|secret|passphrase|token/i
+/** Values that are never logged whatever their argument's name: PEM blocks of any kind. */
+const SECRET_VALUE = /-----BEGIN |PRIVATE KEY/
 
 /** Copy of `args` fit for the log: secret values replaced by `<redacted>`, long values cut. */
 export function redactArgs(args: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const key of Object.keys(args)) {
-    const value = SECRET_KEY.test(key) ? '<redacted>' : truncate(String(args[key]))
+    const raw = String(args[key])
+    const value = SECRET_KEY.test(key) || SECRET_VALUE.test(raw) ? '<redacted>' : truncate(raw)
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true })
   }
   return out

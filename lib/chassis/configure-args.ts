@@ -2,12 +2,18 @@
  * Turn the string arguments of `configure` (plugin args, or what the pool driver is about to
  * send) into a typed request, or throw a coded error naming the first bad argument. Pure.
  */
-import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../errors.js'
+import { InvalidArgumentError, MissingArgumentError, SslKeyRefusedError, UnknownArgumentError } from '../errors.js'
 import { CHASSIS_KEYS, KEY_BY_NAME } from './keys.js'
 import { bridgeMappings, parseMappings, printable, uuid } from './validators.js'
 
-export const SSL_ARGS = ['ovn-ssl-key', 'ovn-ssl-cert', 'ovn-ssl-ca-cert'] as const
+/**
+ * The SSL arguments: the host's certificate and the CA, both public. The private key is made on
+ * the host by fn=ssl-request and never passed (issue 9).
+ */
+export const SSL_ARGS = ['ovn-ssl-cert', 'ovn-ssl-ca-cert'] as const
 export type SslArgName = (typeof SSL_ARGS)[number]
+/** Refused with OVN_SSL_KEY_REFUSED: a private key passed here would sit in argv and logs. */
+export const REFUSED_SSL_ARGS: readonly string[] = ['ovn-ssl-key']
 
 export interface ConfigureRequest {
   /** ovn-controller keys to set, validated, with defaults filled in. */
@@ -18,7 +24,7 @@ export interface ConfigureRequest {
   readonly forceSystemId: boolean
   /** Compute and return the plan, write nothing. */
   readonly dryRun: boolean
-  /** PEM text for ssl: remotes, all three or none. */
+  /** PEM text for ssl: remotes (certificate and CA), both or none. */
   readonly ssl: Readonly<Record<SslArgName, string>> | null
 }
 
@@ -34,6 +40,8 @@ export function parseFlag(key: string, value: string | undefined): boolean {
 }
 
 export function parseConfigureArgs(args: Readonly<Record<string, string>>): ConfigureRequest {
+  // First of all: a private key is refused whatever else is wrong, and its value is never echoed.
+  for (const key of REFUSED_SSL_ARGS) if (Object.hasOwn(args, key)) throw new SslKeyRefusedError(key)
   for (const key of Object.keys(args).sort()) {
     if (!KEY_BY_NAME.has(key) && !CONTROL_ARGS.has(key)) throw new UnknownArgumentError(key)
   }
@@ -89,7 +97,6 @@ function parseSslArgs(args: Readonly<Record<string, string>>): Record<SslArgName
     if (value.length > MAX_PEM) throw new InvalidArgumentError(k, '<redacted>', `longer than ${MAX_PEM} characters`)
   }
   return {
-    'ovn-ssl-key': args['ovn-ssl-key'] ?? '',
     'ovn-ssl-cert': args['ovn-ssl-cert'] ?? '',
     'ovn-ssl-ca-cert': args['ovn-ssl-ca-cert'] ?? '',
   }

@@ -3,6 +3,7 @@
  * checking what can be checked before anything connects (a typo in --ovn-remote fails at once).
  * Every mistake is a UsageError (exit status 2).
  */
+import { join } from 'node:path'
 import { errorText } from '../error-text.js'
 import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
@@ -28,6 +29,10 @@ export interface CliEnv {
   /** Ask for a password on the terminal without echoing it. */
   promptPassword(prompt: string): Promise<string>
   readFile(path: string): Promise<string>
+  /** The names in a directory. */
+  readDir(path: string): Promise<string[]>
+  /** Write a whole file with `mode` (replacing it). */
+  writeFile(path: string, content: string, mode: number): Promise<void>
 }
 
 /** --ovn-remote, checked here already so a typo fails before any connection is made. */
@@ -85,29 +90,51 @@ export function chassisKeysOption(values: OptionValues): Record<string, string> 
   return keys
 }
 
-/** --ssl-key, --ssl-cert, --ssl-ca-cert: all three or none, read now so a bad path is a usage error. */
+const UUID_PEM = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.pem$/i
+
+/**
+ * --ssl-cert-dir DIR and --ssl-ca-cert FILE, both or neither: each host's certificate is
+ * DIR/<host-uuid>.pem (signed by the operator's CA from the CSR of `xapi-ovn ssl request`). Read
+ * now, so a bad path is a usage error. Never a private key (issue 9): a file that holds one is
+ * refused without showing it, and nothing else in DIR is read.
+ */
 export async function sslOption(
   values: OptionValues,
   cli: CliEnv,
-): Promise<{ privateKey: string; certificate: string; caCertificate: string } | undefined> {
-  const privateKey = stringOption(values, 'ssl-key')
-  const certificate = stringOption(values, 'ssl-cert')
+): Promise<{ certificates: Record<string, string>; caCertificate: string; source: string } | undefined> {
+  const dir = stringOption(values, 'ssl-cert-dir')
   const caCertificate = stringOption(values, 'ssl-ca-cert')
-  if (privateKey === undefined && certificate === undefined && caCertificate === undefined) return undefined
-  if (privateKey === undefined || certificate === undefined || caCertificate === undefined)
-    throw new UsageError('--ssl-key, --ssl-cert and --ssl-ca-cert go together')
+  if (dir === undefined && caCertificate === undefined) return undefined
+  if (dir === undefined || caCertificate === undefined)
+    throw new UsageError('--ssl-cert-dir and --ssl-ca-cert go together')
   const read = async (path: string, name: string): Promise<string> => {
+    let text: string
     try {
-      return await cli.readFile(path)
+      text = await cli.readFile(path)
     } catch (err) {
       throw new UsageError(`--${name} ${path}: ${errorText(err)}`)
     }
+    if (text.includes('PRIVATE KEY'))
+      throw new UsageError(
+        `--${name} ${path} holds a private key: private keys never leave their host; give only certificates`,
+      )
+    return text
   }
-  return {
-    privateKey: await read(privateKey, 'ssl-key'),
-    certificate: await read(certificate, 'ssl-cert'),
-    caCertificate: await read(caCertificate, 'ssl-ca-cert'),
+  let names: string[]
+  try {
+    names = await cli.readDir(dir)
+  } catch (err) {
+    throw new UsageError(`--ssl-cert-dir ${dir}: ${errorText(err)}`)
   }
+  const certificates: Record<string, string> = {}
+  for (const name of names.sort()) {
+    const m = UUID_PEM.exec(name)
+    if (m?.[1] === undefined) continue
+    certificates[m[1].toLowerCase()] = await read(join(dir, name), 'ssl-cert-dir')
+  }
+  if (Object.keys(certificates).length === 0)
+    throw new UsageError(`--ssl-cert-dir ${dir}: no <host-uuid>.pem certificate in it`)
+  return { certificates, caCertificate: await read(caCertificate, 'ssl-ca-cert'), source: dir }
 }
 
 /** --network, --host, --concurrency: which part of the pool a pool command works on. */

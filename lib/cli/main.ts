@@ -3,7 +3,7 @@
  * Entry of the `xapi-ovn` command (package.json bin). Everything but the process lives in
  * program.ts; this file only wires it to argv, stdio and the terminal.
  */
-import { readFile } from 'node:fs/promises'
+import { chmod, readdir, readFile, writeFile } from 'node:fs/promises'
 import { runProgram } from './program.js'
 import { promptPassword } from './prompt.js'
 
@@ -12,6 +12,12 @@ const code = await runProgram(process.argv.slice(2), {
   interactive: process.stdin.isTTY === true,
   promptPassword: (prompt) => promptPassword(prompt),
   readFile: (path) => readFile(path, 'utf8'),
+  readDir: (path) => readdir(path),
+  // chmod after: writeFile's mode applies only to a new file, and through the umask.
+  writeFile: async (path, content, mode) => {
+    await writeFile(path, content, { encoding: 'utf8', mode })
+    await chmod(path, mode)
+  },
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
 })

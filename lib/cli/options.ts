@@ -77,23 +77,30 @@ export const OPTIONS = {
     group: 'command',
     description: 'another ovn-controller key, e.g. ovn-remote-probe-interval=5000',
   },
-  'ssl-key': {
+  'ssl-cert-dir': {
     type: 'string',
-    value: 'FILE',
+    value: 'DIR',
     group: 'command',
-    description: 'PEM private key for ssl: remotes, handed to ovn-controller (with --ssl-cert, --ssl-ca-cert)',
-  },
-  'ssl-cert': {
-    type: 'string',
-    value: 'FILE',
-    group: 'command',
-    description: 'PEM certificate of that key (with --ssl-key, --ssl-ca-cert)',
+    description:
+      "for ssl: remotes, each host's certificate as DIR/<host-uuid>.pem, signed by your CA from the CSR of 'xapi-ovn ssl request' (with --ssl-ca-cert)",
   },
   'ssl-ca-cert': {
     type: 'string',
     value: 'FILE',
     group: 'command',
-    description: 'PEM CA certificate the OVN central is checked against (with --ssl-key, --ssl-cert)',
+    description: 'PEM CA certificate the OVN central is checked against (with --ssl-cert-dir)',
+  },
+  // ssl request
+  dir: {
+    type: 'string',
+    value: 'DIR',
+    group: 'command',
+    description: "where each host's CSR is written, as DIR/<host-uuid>.csr",
+  },
+  renew: {
+    type: 'boolean',
+    group: 'command',
+    description: 'make a new private key on each host (its old certificate no longer fits)',
   },
   'force-system-id': {
     type: 'boolean',

@@ -7,6 +7,7 @@ import { type Command, commandList, isHelpWord } from './command.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { setupCommand } from './commands/setup.js'
+import { sslCommand } from './commands/ssl.js'
 import { statusCommand } from './commands/status.js'
 import { switchCommand } from './commands/switch.js'
 import { teardownCommand } from './commands/teardown.js'
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   switchCommand,
   portCommand,
   localnetCommand,
+  sslCommand,
 ]
 
 export function generalUsage(commands: readonly Command[] = COMMANDS): string {

@@ -8,6 +8,7 @@ import type { Check } from '../chassis/verify.js'
 import type { SwitchInfo } from '../nb/index.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
+import type { SslRequestResult } from '../pool/ssl-request.js'
 import type {
   HostOutcome,
   ProgressEvent,
@@ -328,4 +329,36 @@ export function renderPorts(ports: readonly VmPortInfo[]): string {
     p.xapi?.host ?? '-',
   ])
   return renderTable(['SWITCH', 'PORT', 'TYPE', 'ADDRESSES', 'STATE', 'VM', 'HOST'], rows)
+}
+
+/** `ssl request`: one row per host (its key, its CSR file), then the next steps. */
+export function renderSslRequest(
+  r: SslRequestResult & { readonly dir: string; readonly files: Readonly<Record<string, string>> },
+): string {
+  const out: string[] = [poolLine(r.dryRun ? 'ssl request (dry run)' : 'ssl request', r)]
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.uuid, 'FAILED', h.error.code]
+    const key = h.value.keyCreated ? (r.dryRun ? 'would be made' : 'made') : 'kept'
+    return [
+      h.host.name,
+      h.host.uuid,
+      key,
+      r.files[h.host.uuid] ?? (h.value.csr === null ? '-' : 'not written (dry run)'),
+    ]
+  })
+  out.push('', renderTable(['HOST', 'UUID', 'KEY', 'CSR'], rows))
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const okCount = r.hosts.filter((h) => h.ok).length
+  out.push(
+    '',
+    r.ok
+      ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} answered`
+      : `FAILED on ${r.hosts.length - okCount} of ${plural(r.hosts.length, 'host')}`,
+  )
+  if (!r.dryRun && okCount > 0)
+    out.push(
+      `next: sign each ${r.dir}/<host-uuid>.csr with your CA into ${r.dir}/<host-uuid>.pem, then run xapi-ovn setup --ssl-cert-dir ${r.dir} --ssl-ca-cert CA.pem`,
+    )
+  return out.join('\n')
 }

@@ -5,6 +5,8 @@ export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAIT_SECONDS } from './run.js
 export type { RunOptions } from './run.js'
 export { setup, prepareSetup, runSetup, setupPools } from './setup.js'
 export type { PoolTarget, PreparedSetup, SetupOptions } from './setup.js'
+export { sslRequest, parseSslRequestReply, SSL_REQUEST_FN } from './ssl-request.js'
+export type { SslRequestHost, SslRequestOptions, SslRequestResult } from './ssl-request.js'
 export { verify } from './verify.js'
 export type { VerifyOptions } from './verify.js'
 export { status } from './status.js'
@@ -15,7 +17,15 @@ export { toFailure, failureFromCode, hintFor } from './failures.js'
 export type { Failure } from './failures.js'
 export { selectNetwork, findNetwork, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY } from './ovn-network.js'
 export type { NetworkSelection } from './ovn-network.js'
-export { chassisArgs, checkChassisOptions, planHosts, selectHosts, DRIVER_KEYS } from './plan-setup.js'
+export {
+  certificateFor,
+  chassisArgs,
+  checkChassisOptions,
+  checkSslMaterial,
+  planHosts,
+  selectHosts,
+  DRIVER_KEYS,
+} from './plan-setup.js'
 export type { ChassisOptions, HostInfo, HostPlan, SslMaterial } from './plan-setup.js'
 export { PLUGIN, parseChassisChange, parseChassisStatus, parseChassisVerify } from './plugin-replies.js'
 export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from './plugin-replies.js'

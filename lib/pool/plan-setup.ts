@@ -8,7 +8,7 @@
 import { parseConfigureArgs, SSL_ARGS } from '../chassis/configure-args.js'
 import { KEY_BY_NAME } from '../chassis/keys.js'
 import { bridgeMappings as validateMappings, parseMappings } from '../chassis/validators.js'
-import { InvalidArgumentError } from '../errors.js'
+import { InvalidArgumentError, SslCertificateMissingError } from '../errors.js'
 import type { PoolState } from './connection.js'
 import { toFailure, type Failure } from './failures.js'
 import type { HostRecord } from './records.js'
@@ -19,11 +19,46 @@ import {
   type TransportEndpoint,
 } from './transport-pif.js'
 
-/** PEM material for `ssl:` remotes, passed to the plugin (never stored in the OVS SSL table). */
+/**
+ * Certificates for `ssl:` remotes, passed to the plugin (never stored in the OVS SSL table). No
+ * private key: each host made its own (fn=ssl-request, lib/pool/ssl-request.ts) and the
+ * operator's CA signed its CSR; a key never travels (issue 9).
+ */
 export interface SslMaterial {
-  readonly privateKey: string
-  readonly certificate: string
+  /** Each host's certificate (PEM), signed for the key on that host, by host uuid. */
+  readonly certificates: Readonly<Record<string, string>>
+  /** The CA certificate(s) (PEM) the OVN central's certificate is checked against. */
   readonly caCertificate: string
+  /** Where the certificates come from, named in OVN_SSL_CERT_MISSING (e.g. the --ssl-cert-dir). */
+  readonly source?: string
+}
+
+/** The certificate of `hostUuid`, or undefined. */
+export function certificateFor(ssl: SslMaterial, hostUuid: string): string | undefined {
+  return Object.hasOwn(ssl.certificates, hostUuid) ? ssl.certificates[hostUuid] : undefined
+}
+
+/**
+ * Every selected host has its certificate, and no PEM given holds a private key: checked before
+ * anything is touched (a host without one would otherwise be configured without SSL material).
+ */
+export function checkSslMaterial(ssl: SslMaterial | undefined, hosts: readonly { readonly uuid: string }[]): void {
+  if (ssl === undefined) return
+  for (const [uuid, pem] of [...Object.entries(ssl.certificates), ['ssl.caCertificate', ssl.caCertificate]]) {
+    if (pem?.includes('PRIVATE KEY') === true)
+      throw new InvalidArgumentError(
+        uuid === 'ssl.caCertificate' ? uuid : `ssl.certificates.${uuid}`,
+        '<redacted>',
+        'contains a private key: private keys never travel; pass only certificates',
+      )
+  }
+  for (const h of hosts) {
+    if (certificateFor(ssl, h.uuid) === undefined)
+      throw new SslCertificateMissingError(
+        h.uuid,
+        ssl.source === undefined ? 'ssl.certificates' : `${ssl.source.replace(/\/+$/, '')}/${h.uuid}.pem`,
+      )
+  }
 }
 
 /** What every chassis of the pool gets. */
@@ -102,12 +137,16 @@ export function selectHosts(state: PoolState, only?: readonly string[]): HostRec
   return all.filter((h) => picked.has(h))
 }
 
-/** The configure arguments of one host. */
+/**
+ * The configure arguments of one host. `hostUuid` picks its certificate; null (the pool-wide
+ * check) takes any of them, the shape being the same.
+ */
 export function chassisArgs(
   options: ChassisOptions,
   bridge: string,
   encapIp: string,
   networkUuid: string | null,
+  hostUuid: string | null,
 ): Record<string, string> {
   const args: Record<string, string> = { ...options.chassisKeys }
   args['ovn-remote'] = options.ovnRemote
@@ -119,8 +158,11 @@ export function chassisArgs(
   if (networkUuid !== null) args['network-uuid'] = networkUuid
   if (options.forceSystemId === true) args['force-system-id'] = 'true'
   if (options.ssl !== undefined) {
-    args['ovn-ssl-key'] = options.ssl.privateKey
-    args['ovn-ssl-cert'] = options.ssl.certificate
+    const cert =
+      hostUuid === null ? (Object.values(options.ssl.certificates)[0] ?? '') : certificateFor(options.ssl, hostUuid)
+    if (cert === undefined)
+      throw new SslCertificateMissingError(hostUuid ?? '', options.ssl.source ?? 'ssl.certificates')
+    args['ovn-ssl-cert'] = cert
     args['ovn-ssl-ca-cert'] = options.ssl.caCertificate
   }
   return args
@@ -144,7 +186,7 @@ export function checkChassisOptions(options: ChassisOptions, state: PoolState, b
       throw new InvalidArgumentError(key, value, 'set by xapi-ovn itself: use its own option')
     if (!KEY_BY_NAME.has(key)) throw new InvalidArgumentError(key, value, 'not an ovn-controller key xapi-ovn manages')
   }
-  parseConfigureArgs(chassisArgs(options, bridge ?? PENDING_BRIDGE, PLACEHOLDER_IP, PLACEHOLDER_UUID))
+  parseConfigureArgs(chassisArgs(options, bridge ?? PENDING_BRIDGE, PLACEHOLDER_IP, PLACEHOLDER_UUID, null))
   const mappings = options.bridgeMappings ?? ''
   if (mappings !== '' && validateMappings(mappings) === null) {
     const known = new Set([...state.networks.values()].map((n) => n.bridge).filter((b) => b !== ''))
@@ -182,7 +224,7 @@ export function planHosts(
     const host = hostInfo(state, h)
     try {
       const transport = chooseTransportPif(h, state.pifs.values(), choice, family)
-      const args = chassisArgs(options, bridge ?? PENDING_BRIDGE, transport.ip, networkUuid ?? PLACEHOLDER_UUID)
+      const args = chassisArgs(options, bridge ?? PENDING_BRIDGE, transport.ip, networkUuid ?? PLACEHOLDER_UUID, h.uuid)
       parseConfigureArgs(args)
       if (networkUuid === null) delete args['network-uuid']
       return { host, ok: true, transport, args }

@@ -18,6 +18,7 @@ import {
 import {
   chassisArgs,
   checkChassisOptions,
+  checkSslMaterial,
   planHosts,
   rejectSharedEncapIps,
   selectHosts,
@@ -62,6 +63,8 @@ export async function prepareSetup(pool: XapiPool, options: SetupOptions): Promi
   checkChassisOptions(options, state, network?.bridge ?? null)
   const choice = resolveTransportChoice(options.transport ?? MANAGEMENT, state.networks)
   const hosts = selectHosts(state, options.hosts)
+  // Every selected host needs its own certificate: none missing before anything is touched.
+  checkSslMaterial(options.ssl, hosts)
   const plans = planHosts(
     state,
     hosts,
@@ -144,7 +147,7 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
           pending: `network ${nameLabel} does not exist yet: setup creates it and attaches it to this host first`,
         }
       }
-      const args = chassisArgs(options, net.bridge, plan.transport.ip, net.uuid)
+      const args = chassisArgs(options, net.bridge, plan.transport.ip, net.uuid, plan.host.uuid)
       parseConfigureArgs(args)
       if (dryRun) {
         try {

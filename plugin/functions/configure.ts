@@ -1,9 +1,10 @@
 /**
  * fn=configure: make this host an OVN chassis on the XAPI bridge named by ovn-bridge.
- * Validates every argument (SSL material included) before any I/O, then reads the local OVSDB,
- * plans, writes the SSL material (when given) and then the owned Open_vSwitch external_ids keys
- * in one guarded transaction, so ssl: never names files that are not there. dry-run=true writes
- * nothing.
+ * Validates every argument before any I/O (ovn-ssl-key is refused: OVN_SSL_KEY_REFUSED), then,
+ * under the chassis lock, checks the SSL certificate (when given) against the private key
+ * fn=ssl-request made on this host, reads the local OVSDB, plans, writes the certificate and CA
+ * and then the owned Open_vSwitch external_ids keys in one guarded transaction, so ssl: never
+ * names files that are not there. dry-run=true writes nothing.
  */
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
@@ -32,10 +33,15 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
   const request = parseConfigureArgs(args)
   // node:crypto and the PEM checks are loaded only when SSL material is given.
   const sslModule = request.ssl === null ? null : await import('../../lib/chassis/ssl/index.js')
-  const sslPlan = sslModule?.planSslMaterial(args, sslModule.sslPaths(ctx.paths.ovnEtcDir), ctx.now()) ?? null
   const hostUuid = await readHostUuid(ctx.paths.inventory)
-  return withLock(ctx, 'chassis', () =>
-    withLocalDb(ctx, async (db) => {
+  return withLock(ctx, 'chassis', () => {
+    // Under the lock that fn=ssl-request also takes, so the key checked is the key kept.
+    const paths = sslModule?.sslPaths(ctx.paths.ovnEtcDir) ?? null
+    const sslPlan =
+      sslModule === null || paths === null
+        ? null
+        : sslModule.planSslMaterial(args, paths, ctx.now(), sslModule.readSslFile(paths.privateKey))
+    return withLocalDb(ctx, async (db) => {
       const facts = { hostUuid, localAddresses: localAddresses() }
       // Filled by the try that writes the SSL files (an object: TypeScript does not follow a
       // variable assigned inside the callback).
@@ -89,6 +95,6 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
         changes: plan.changes,
         ...sslResult,
       }
-    }),
-  )
+    })
+  })
 }

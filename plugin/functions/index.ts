@@ -1,8 +1,9 @@
 /**
  * The plugin's functions, by the name callers pass as fn. The dispatch table,
  * declared once here; plugin/main.ts dispatches on it.
- * `service` is loaded on first use: it needs node:child_process, which the chassis functions do
- * not, and every module loaded at start-up costs every call.
+ * `service` and `ssl-request` are loaded on first use: they need node:child_process (and
+ * ssl-request node:crypto's key generation), which the chassis functions do not, and every module
+ * loaded at start-up costs every call.
  */
 import type { PluginFunction } from '../context.js'
 import { configure } from './configure.js'
@@ -12,6 +13,7 @@ import { unconfigure } from './unconfigure.js'
 import { verify } from './verify.js'
 
 const service: PluginFunction = async (args, ctx) => (await import('./service.js')).service(args, ctx)
+const sslRequest: PluginFunction = async (args, ctx) => (await import('./ssl-request.js')).sslRequest(args, ctx)
 
 export const functions: Readonly<Record<string, PluginFunction>> = {
   configure,
@@ -20,4 +22,5 @@ export const functions: Readonly<Record<string, PluginFunction>> = {
   unconfigure,
   repair,
   service,
+  'ssl-request': sslRequest,
 }

@@ -31,6 +31,8 @@ async function cli(argv: readonly string[], env: Record<string, string> = {}): P
     interactive: false,
     promptPassword: () => Promise.reject(new Error('no terminal')),
     readFile: () => Promise.reject(new Error('no files here')),
+    readDir: () => Promise.reject(new Error('no files here')),
+    writeFile: () => Promise.reject(new Error('no files here')),
     stdout: (t) => {
       stdout += t
     },

@@ -2,8 +2,10 @@
  * The SSL material configure writes, used for real: a southbound ovsdb-server (OVN SB schema)
  * listening on pssl: with a CA made here, and a real ovn-controller on a lab host started the
  * way OVN's ovn-controller.service starts it (the options file sourced, then
- * `ovn-ctl start_controller $OVN_CONTROLLER_OPTS`). The chassis appears in the SB Chassis table
- * only with the right material; with a certificate from another CA, or a CA that does not know
+ * `ovn-ctl start_controller $OVN_CONTROLLER_OPTS`). The material comes the CSR way: the host's
+ * key is made on the host (ensureHostKey, as fn=ssl-request does), its CSR (openssl req) is
+ * signed by a CA here as the operator's would, and only the certificate and the CA are planned.
+ * The chassis appears in the SB Chassis table only with the right material; with a certificate from another CA, or a CA that does not know
  * the server, it never connects; after removal the options are gone from its command line.
  */
 import { after, before, describe, test } from 'node:test'
@@ -17,7 +19,11 @@ import { newUuid } from '../../lab/names.js'
 import { waitFor } from '../../lab/wait.js'
 import {
   applySslPlan,
+  chassisSubject,
+  ensureHostKey,
+  makeCsr,
   planSslMaterial,
+  readSslFile,
   removeSslMaterial,
   sslPaths,
   type SslPaths,
@@ -40,8 +46,9 @@ describe('SSL material against a real southbound database on pssl:', () => {
   let centralCa: Credential
   let rogueCa: Credential
   let server: Credential
-  let chassis: Credential
-  let rogue: Credential
+  /** The host's certificate from the central CA, and one from the rogue CA, both for the host's own key. */
+  let chassis: string
+  let rogue: string
   let host: LabHost
   let sb: LabDaemon
   let sbSock: string
@@ -53,10 +60,14 @@ describe('SSL material against a real southbound database on pssl:', () => {
     centralCa = pki.ca('central-ca')
     rogueCa = pki.ca('rogue-ca')
     server = pki.issue(centralCa, 'ovn-sb', { eku: 'serverAuth' })
-    chassis = pki.issue(centralCa, 'chassis-ssl1', { eku: 'clientAuth' })
-    rogue = pki.issue(rogueCa, 'rogue-chassis', { eku: 'clientAuth' })
 
     host = await LabHost.create({ name: 'ssl1' })
+    paths = sslPaths(join(host.rundir, 'etc-ovn'))
+    // The host makes its key and a CSR for CN=<host uuid>; the CAs sign it.
+    assert.equal(ensureHostKey(paths, { renew: false, dryRun: false }).created, true)
+    const csr = await makeCsr(paths.privateKey, chassisSubject(host.uuid))
+    chassis = pki.sign(centralCa, 'chassis-ssl1', csr, { eku: 'clientAuth' }).certPem
+    rogue = pki.sign(rogueCa, 'rogue-chassis', csr, { eku: 'clientAuth' }).certPem
     const sbDir = join(host.rundir, 'sb')
     mkdirSync(sbDir)
     const sbDb = join(sbDir, 'ovnsb_db.db')
@@ -93,7 +104,6 @@ describe('SSL material against a real southbound database on pssl:', () => {
       'external_ids:ovn-encap-ip=127.0.0.1',
       'external_ids:ovn-bridge=xapi1',
     )
-    paths = sslPaths(join(host.rundir, 'etc-ovn'))
   })
 
   after(async () => {
@@ -111,8 +121,13 @@ describe('SSL material against a real southbound database on pssl:', () => {
       .filter((l) => l !== '')
   }
 
-  function material(cred: Credential, ca: Credential): Record<string, string> {
-    return { 'ovn-ssl-key': cred.keyPem, 'ovn-ssl-cert': cred.certPem, 'ovn-ssl-ca-cert': ca.certPem }
+  function material(cert: string, ca: Credential): Record<string, string> {
+    return { 'ovn-ssl-cert': cert, 'ovn-ssl-ca-cert': ca.certPem }
+  }
+
+  /** Plan as configure does: against the key on the host, read from its file now. */
+  function planFor(cert: string, ca: Credential): ReturnType<typeof planSslMaterial> {
+    return planSslMaterial(material(cert, ca), paths, new Date(), readSslFile(paths.privateKey))
   }
 
   function controllerCmdline(): string[] {
@@ -147,7 +162,7 @@ describe('SSL material against a real southbound database on pssl:', () => {
   }
 
   test('with the material configure writes, the chassis registers over ssl:', async () => {
-    const plan = planSslMaterial(material(chassis, centralCa), paths)
+    const plan = planFor(chassis, centralCa)
     assert.ok(plan !== null)
     applySslPlan(plan)
     await startLikeService(host, { optionsFile: paths.optionsFile })
@@ -169,7 +184,7 @@ describe('SSL material against a real southbound database on pssl:', () => {
   })
 
   test('with a certificate from another CA it never connects', async () => {
-    const plan = planSslMaterial(material(rogue, centralCa), paths)
+    const plan = planFor(rogue, centralCa)
     assert.ok(plan !== null)
     assert.equal(plan.summary.certificateIssuedByCa, false)
     applySslPlan(plan)
@@ -184,7 +199,7 @@ describe('SSL material against a real southbound database on pssl:', () => {
   })
 
   test('with a CA that did not issue the server certificate it never connects', async () => {
-    const plan = planSslMaterial(material(chassis, rogueCa), paths)
+    const plan = planFor(chassis, rogueCa)
     assert.ok(plan !== null)
     applySslPlan(plan)
     const ctlBase = logLines(controllerLog(host)).length
@@ -197,7 +212,7 @@ describe('SSL material against a real southbound database on pssl:', () => {
   })
 
   test('run as a non-root user (OVN_USER_ID), ovn-controller cannot read the root-only files: apply warns, it never connects', async () => {
-    const plan = planSslMaterial(material(chassis, centralCa), paths)
+    const plan = planFor(chassis, centralCa)
     assert.ok(plan !== null)
     mkdirSync(dirname(paths.ovnSysconfigFile), { recursive: true })
     writeFileSync(paths.ovnSysconfigFile, 'OPTIONS=""\nOVN_USER_ID="nobody:nogroup"\n')
@@ -219,11 +234,11 @@ describe('SSL material against a real southbound database on pssl:', () => {
   })
 
   test('after removal the service starts ovn-controller without SSL options, and it cannot connect', async () => {
-    const plan = planSslMaterial(material(chassis, centralCa), paths)
+    const plan = planFor(chassis, centralCa)
     assert.ok(plan !== null)
     applySslPlan(plan)
     const removed = removeSslMaterial(paths)
-    assert.equal(removed.removed.length, 3)
+    assert.deepEqual(removed.removed, [paths.certificate, paths.caCert])
     const ctlBase = logLines(controllerLog(host)).length
     await startLikeService(host, { optionsFile: paths.optionsFile })
     const argv = controllerCmdline()

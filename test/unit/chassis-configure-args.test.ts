@@ -98,7 +98,9 @@ const HOSTILE: [string, Record<string, string>, string[]?][] = [
   ['binary', { ...GOOD, 'ovn-bridge': '\u00ff\u00fe' }],
   ['dry-run not boolean', { ...GOOD, 'dry-run': '1' }],
   ['network-uuid not a uuid', { ...GOOD, 'network-uuid': 'xapi3' }],
-  ['partial SSL material', { ...GOOD, 'ovn-ssl-key': 'x' }],
+  ['partial SSL material', { ...GOOD, 'ovn-ssl-cert': 'x' }],
+  // Private keys never travel (issue 9): refused first, whatever else is wrong, never echoed.
+  ['a private key', { ...GOOD, 'ovn-ssl-key': 'KEY', bogus: '1' }, ['OVN_SSL_KEY_REFUSED', 'ovn-ssl-key']],
   ['datapath type', { ...GOOD, 'ovn-bridge-datapath-type': 'dpdk' }],
 ]
 

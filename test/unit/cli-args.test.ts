@@ -39,6 +39,8 @@ function cli(
       return typed
     },
     readFile: async () => '',
+    readDir: async () => [],
+    writeFile: async () => assert.fail('no file written'),
   }
 }
 

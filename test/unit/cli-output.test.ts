@@ -20,6 +20,8 @@ function capture(): CommandIo & { out: string; err: string } {
     interactive: false,
     promptPassword: async () => assert.fail('no prompt expected'),
     readFile: async () => assert.fail('no file expected'),
+    readDir: async () => assert.fail('no directory expected'),
+    writeFile: async () => assert.fail('no file expected'),
     stdout: (t: string) => {
       c.out += t
     },

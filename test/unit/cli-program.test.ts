@@ -8,18 +8,32 @@ import { COMMANDS, runProgram } from '../../lib/cli/program.js'
 interface Captured extends CommandIo {
   out: string
   err: string
+  /** Files under certs/ that readFile and readDir see. */
+  files: Record<string, string>
 }
 
 function io(env: Record<string, string> = {}): Captured {
   const c: Captured = {
     out: '',
     err: '',
+    files: {
+      'certs/0f0f0f0f-0000-4000-8000-000000000001.pem':
+        '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+      'certs/ca.pem': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+    },
     env,
     interactive: false,
     promptPassword: async () => assert.fail('no prompt expected'),
     readFile: async (path) => {
+      if (path.endsWith('.pem') && path.startsWith('certs/')) return c.files[path] ?? '-----BEGIN CERTIFICATE-----\n'
       throw new Error(`ENOENT: no such file ${path}`)
     },
+    readDir: async (path) => {
+      if (path === 'certs') return Object.keys(c.files).map((f) => f.slice('certs/'.length))
+      if (path === 'empty') return ['README', 'notes.csr']
+      throw new Error(`ENOENT: no such directory ${path}`)
+    },
+    writeFile: async () => assert.fail('no file written'),
     stdout: (t) => {
       c.out += t
     },
@@ -112,11 +126,28 @@ test('usage errors are found before any connection: missing or bad ovn-remote, b
       ['status', '--concurrency', '0', '--url', 'http://127.0.0.1:9', '--password', 'x'],
       /--concurrency expects a whole number from 1 to 64/,
     ],
-    [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k.pem'], /go together/],
+    [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'certs'], /go together/],
+    [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-ca-cert', 'ca.pem'], /go together/],
+    // The key options are gone: a private key is never read by the CLI.
+    [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k.pem'], /--ssl-key/],
     [
-      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-key', 'k', '--ssl-cert', 'c', '--ssl-ca-cert', 'ca'],
-      /--ssl-key k: ENOENT/,
+      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'nodir', '--ssl-ca-cert', 'ca'],
+      /--ssl-cert-dir nodir: ENOENT/,
     ],
+    [
+      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'empty', '--ssl-ca-cert', 'ca'],
+      /no <host-uuid>.pem/,
+    ],
+    [
+      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'certs', '--ssl-ca-cert', 'certs/ca.key'],
+      /--ssl-ca-cert certs\/ca.key: ENOENT/,
+    ],
+    [
+      ['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'certs', '--ssl-ca-cert', 'certs/ca.pem'],
+      /holds a private key: private keys never leave their host/,
+    ],
+    [['ssl', 'request'], /--dir is required/],
+    [['ssl', 'request', '--dir', 'nodir'], /--dir nodir: ENOENT/],
     [['teardown'], /no pool master/],
     [['teardown', '--url', 'https://pool'], /no password/],
   ]

@@ -29,6 +29,15 @@ const SAMPLES: [string, () => errors.XapiOvnError, string, number][] = [
     2,
   ],
   ['InternalError', () => new errors.InternalError('why'), 'OVN_INTERNAL', 1],
+  ['SslKeyRefusedError', () => new errors.SslKeyRefusedError('ovn-ssl-key'), 'OVN_SSL_KEY_REFUSED', 1],
+  ['OpensslMissingError', () => new errors.OpensslMissingError('openssl', '/bin'), 'OVN_OPENSSL_MISSING', 2],
+  ['OpensslFailedError', () => new errors.OpensslFailedError('openssl req', 'why'), 'OVN_OPENSSL_FAILED', 2],
+  [
+    'SslCertificateMissingError',
+    () => new errors.SslCertificateMissingError('00000000-0000-4000-8000-000000000000', '/d/x.pem'),
+    'OVN_SSL_CERT_MISSING',
+    2,
+  ],
 ]
 
 for (const [name, make, code, params] of SAMPLES) {

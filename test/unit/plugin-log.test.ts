@@ -66,7 +66,9 @@ describe('plugin log', () => {
     assert.equal(logPathFromEnv({ XAPI_OVN_PLUGIN_LOG: '/tmp/x.log' }), '/tmp/x.log')
   })
 
-  test('redaction hides secret-looking keys and cuts long values', () => {
+  test('redaction hides every SSL argument and secret-looking keys, any PEM value, and cuts long values', () => {
+    const key =
+      '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n'
     assert.deepEqual(
       redactArgs({
         'ssl-key': 'k',
@@ -74,8 +76,16 @@ describe('plugin log', () => {
         private: 'p',
         'admin-password': 'p',
         'client-secret': 's',
+        // Every SSL argument, whatever it is called: a key pasted into the wrong one stays out.
+        'ovn-ssl-cert': key,
+        'ovn-ssl-ca-cert': 'c',
+        'ovn-ssl-anything': 'x',
+        cert: 'c',
+        // A PEM value under an innocent name.
+        'ovn-cms-options': key,
+        note: '-----BEGIN CERTIFICATE-----',
         bridge: 'xapi1',
-        cert: 'c'.repeat(300),
+        'ovn-remote': 'r'.repeat(300),
       }),
       {
         'ssl-key': '<redacted>',
@@ -83,8 +93,14 @@ describe('plugin log', () => {
         private: '<redacted>',
         'admin-password': '<redacted>',
         'client-secret': '<redacted>',
+        'ovn-ssl-cert': '<redacted>',
+        'ovn-ssl-ca-cert': '<redacted>',
+        'ovn-ssl-anything': '<redacted>',
+        cert: '<redacted>',
+        'ovn-cms-options': '<redacted>',
+        note: '<redacted>',
         bridge: 'xapi1',
-        cert: `${'c'.repeat(256)}…(300 chars)`,
+        'ovn-remote': `${'r'.repeat(256)}…(300 chars)`,
       },
     )
   })

@@ -1,8 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { XapiOvnError } from '../../lib/errors.js'
+import { isArgumentErrorCode, XapiOvnError } from '../../lib/errors.js'
 import {
   checkChassisOptions,
+  checkSslMaterial,
   planHosts,
   rejectSharedEncapIps,
   selectHosts,
@@ -169,9 +170,10 @@ test('shared addresses are found across pools too', () => {
   )
 })
 
-test('SSL material is sent but never shown', () => {
+test('each host is sent its own certificate (never a key), and SSL values are never shown', () => {
   const { state, hosts } = laidOutPool(1, undefined, [OVN_NET])
-  const ssl = { privateKey: '-----BEGIN PRIVATE KEY-----\nsecret', certificate: 'cert', caCertificate: 'ca' }
+  const uuid = hosts[0]?.uuid ?? ''
+  const ssl = { certificates: { [uuid]: 'cert-secret-looking', other: 'not this one' }, caCertificate: 'ca' }
   const [plan] = planHosts(
     state,
     hosts,
@@ -182,10 +184,40 @@ test('SSL material is sent but never shown', () => {
     OVN_NET.uuid,
   )
   assert.ok(plan?.ok)
-  assert.equal(plan.args['ovn-ssl-key'], ssl.privateKey)
+  assert.equal(plan.args['ovn-ssl-cert'], 'cert-secret-looking')
+  assert.equal(plan.args['ovn-ssl-ca-cert'], 'ca')
+  assert.equal(plan.args['ovn-ssl-key'], undefined)
   const shown = shownArgs(plan.args)
-  assert.equal(shown['ovn-ssl-key'], '<redacted>')
+  assert.equal(shown['ovn-ssl-cert'], '<redacted>')
   assert.ok(!JSON.stringify(shown).includes('secret'))
+})
+
+test('a selected host without its certificate, or a PEM with a private key, stops setup before anything', () => {
+  const { hosts } = laidOutPool(2, undefined, [OVN_NET])
+  const [h1, h2] = [hosts[0]?.uuid ?? '', hosts[1]?.uuid ?? '']
+  assert.throws(
+    () => checkSslMaterial({ certificates: { [h1]: 'c' }, caCertificate: 'ca', source: '/certs/' }, hosts),
+    (e: unknown) =>
+      e instanceof XapiOvnError &&
+      e.code === 'OVN_SSL_CERT_MISSING' &&
+      e.params[0] === h2 &&
+      e.params[1] === `/certs/${h2}.pem`,
+  )
+  assert.ok(isArgumentErrorCode('OVN_SSL_CERT_MISSING'), 'setupPools refuses every pool before touching one')
+  assert.throws(
+    () =>
+      checkSslMaterial(
+        { certificates: { [h1]: 'c', [h2]: '-----BEGIN PRIVATE KEY-----\nx' }, caCertificate: 'ca' },
+        hosts,
+      ),
+    (e: unknown) =>
+      e instanceof XapiOvnError &&
+      e.code === 'OVN_INVALID_ARGUMENT' &&
+      e.params[1] === '<redacted>' &&
+      /private keys never travel/.test(e.params[2] ?? ''),
+  )
+  checkSslMaterial({ certificates: { [h1]: 'c', [h2]: 'c' }, caCertificate: 'ca' }, hosts)
+  checkSslMaterial(undefined, hosts)
 })
 
 test('hosts can be picked by name or uuid; an unknown one is an argument error', () => {

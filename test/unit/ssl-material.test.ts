@@ -14,13 +14,15 @@ import {
   sslOptionsIn,
   sslPaths,
   writeSslFile,
+  ensureDir,
+  readSslFile,
   MAX_PEM_CHARS,
   REDACTED,
   SslMaterialError,
   SslPlan,
   type SslPaths,
 } from '../../lib/chassis/ssl/index.js'
-import { XapiOvnError } from '../../lib/errors.js'
+import { SslKeyRefusedError, XapiOvnError } from '../../lib/errors.js'
 import { registerTeardown } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'
 import { createPki, type Credential, type Pki } from './ssl-pki-fixture.js'
@@ -52,7 +54,17 @@ const PATHS = sslPaths('/etc/ovn')
 const DAY = 86_400_000
 
 function args(cred: Credential, caCert = ca.certPem): Record<string, string> {
-  return { 'ovn-ssl-key': cred.keyPem, 'ovn-ssl-cert': cred.certPem, 'ovn-ssl-ca-cert': caCert }
+  return { 'ovn-ssl-cert': cred.certPem, 'ovn-ssl-ca-cert': caCert }
+}
+
+/** planSslMaterial with the host's key being `key` (by default the credential's: client's). */
+function planFor(
+  a: Record<string, string>,
+  paths: SslPaths = PATHS,
+  key: string | null = client.keyPem,
+  now: Date = new Date(),
+): SslPlan | null {
+  return planSslMaterial(a, paths, now, key)
 }
 
 /** Assert the call throws OVN_INVALID_ARGUMENT [key, <redacted>, reason~pattern] and leaks no PEM. */
@@ -77,18 +89,85 @@ function rejects(fn: () => unknown, key: string, pattern: RegExp, given: Record<
   }
 }
 
-test('no SSL argument: no plan', () => {
-  assert.equal(planSslMaterial({ 'ovn-remote': 'ssl:192.0.2.1:6642' }, PATHS), null)
+test('no SSL argument: no plan (and no host key needed)', () => {
+  assert.equal(planFor({ 'ovn-remote': 'ssl:192.0.2.1:6642' }, PATHS, null), null)
+})
+
+/** Assert `fn` throws `code` with params[0] `first` and params[1]~pattern, and leaks no key line. */
+function rejectsWith(fn: () => unknown, code: string, first: string, pattern: RegExp): void {
+  let caught: unknown
+  try {
+    fn()
+  } catch (err) {
+    caught = err
+  }
+  assert.ok(caught instanceof XapiOvnError, `expected an XapiOvnError, got ${String(caught)}`)
+  assert.equal(caught.code, code)
+  assert.equal(caught.params[0], first)
+  assert.match(caught.params[1] ?? caught.message, pattern)
+  const everything = `${caught.message} ${caught.params.join(' ')} ${inspect(caught)}`
+  assert.doesNotMatch(everything, /PRIVATE KEY/)
+  for (const line of client.keyPem.split('\n'))
+    if (line.length >= 16 && !line.startsWith('-----'))
+      assert.ok(!everything.includes(line), 'no key text in the error')
+}
+
+test('ovn-ssl-key is refused whatever else is given, without its value', () => {
+  for (const a of [{ 'ovn-ssl-key': client.keyPem }, { ...args(client), 'ovn-ssl-key': client.keyPem }]) {
+    assert.throws(
+      () => planFor(a),
+      (e: unknown) =>
+        e instanceof SslKeyRefusedError &&
+        e.code === 'OVN_SSL_KEY_REFUSED' &&
+        e.params.length === 1 &&
+        e.params[0] === 'ovn-ssl-key' &&
+        /private keys must not travel/.test(e.message) &&
+        /ssl-request/.test(e.message) &&
+        !e.message.includes('PRIVATE KEY'),
+    )
+  }
+})
+
+test("the certificate must be for the host's own key: none, garbage, or another key is OVN_SSL_MATERIAL", () => {
+  rejectsWith(
+    () => planFor(args(client), PATHS, null),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /no private key on this host.*ssl-request/,
+  )
+  rejectsWith(
+    () => planFor(args(client), PATHS, noEku.keyPem),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /not for this host's private key/,
+  )
+  rejectsWith(
+    () => planFor(args(client), PATHS, '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n'),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /does not parse/,
+  )
+  rejectsWith(
+    () => planFor(args(client), PATHS, 'not a key'),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /exactly one PEM private key/,
+  )
+  // An encrypted key on the host cannot be read by ovn-controller either.
+  rejectsWith(
+    () => planFor(args(client), PATHS, pki.key('enc8', 'encrypted-pkcs8')),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /does not parse/,
+  )
 })
 
 test('every validation failure has its own reason, names the argument, and redacts the value', () => {
   const good = args(client)
   const now = new Date()
   const cases: [string, Record<string, string>, string, RegExp, Date?][] = [
-    ['key alone', { 'ovn-ssl-key': good['ovn-ssl-key'] as string }, 'ovn-ssl-cert', /together/],
-    ['no CA', { 'ovn-ssl-key': client.keyPem, 'ovn-ssl-cert': client.certPem }, 'ovn-ssl-ca-cert', /together/],
-    ['CA alone', { 'ovn-ssl-ca-cert': ca.certPem }, 'ovn-ssl-key', /together/],
-    ['empty key', { ...good, 'ovn-ssl-key': '' }, 'ovn-ssl-key', /^empty$/],
+    ['cert alone', { 'ovn-ssl-cert': client.certPem }, 'ovn-ssl-ca-cert', /together/],
+    ['CA alone', { 'ovn-ssl-ca-cert': ca.certPem }, 'ovn-ssl-cert', /together/],
     ['empty cert', { ...good, 'ovn-ssl-cert': '' }, 'ovn-ssl-cert', /^empty$/],
     [
       'huge CA',
@@ -96,33 +175,12 @@ test('every validation failure has its own reason, names the argument, and redac
       'ovn-ssl-ca-cert',
       /longer than 65536/,
     ],
-    ['binary key', { ...good, 'ovn-ssl-key': `${client.keyPem}\u0000` }, 'ovn-ssl-key', /not PEM text/],
     ['non-ASCII cert', { ...good, 'ovn-ssl-cert': `é${client.certPem}` }, 'ovn-ssl-cert', /not PEM text/],
-    ['no PEM at all', { ...good, 'ovn-ssl-key': 'just some text' }, 'ovn-ssl-key', /no PEM block/],
-    ['certificate given as key', { ...good, 'ovn-ssl-key': client.certPem }, 'ovn-ssl-key', /no PEM private key block/],
-    ['two keys', { ...good, 'ovn-ssl-key': client.keyPem + noEku.keyPem }, 'ovn-ssl-key', /more than one private key/],
-    [
-      'encrypted PKCS#8 key',
-      { ...good, 'ovn-ssl-key': pki.key('enc8', 'encrypted-pkcs8') },
-      'ovn-ssl-key',
-      /encrypted/,
-    ],
-    [
-      'encrypted traditional RSA key',
-      { ...good, 'ovn-ssl-key': pki.key('encrsa', 'encrypted-traditional-rsa') },
-      'ovn-ssl-key',
-      /encrypted/,
-    ],
-    [
-      'key block of garbage',
-      { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' },
-      'ovn-ssl-key',
-      /does not parse/,
-    ],
+    ['no PEM at all', { ...good, 'ovn-ssl-cert': 'just some text' }, 'ovn-ssl-cert', /no PEM block/],
     [
       'BEGIN/END mismatch',
-      { ...good, 'ovn-ssl-key': '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n' },
-      'ovn-ssl-key',
+      { ...good, 'ovn-ssl-cert': '-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n' },
+      'ovn-ssl-cert',
       /ends with END/,
     ],
     [
@@ -167,12 +225,6 @@ test('every validation failure has its own reason, names the argument, and redac
       'ovn-ssl-ca-cert',
       /CA certificate 2 does not parse/,
     ],
-    [
-      'key of another certificate',
-      { ...good, 'ovn-ssl-key': noEku.keyPem },
-      'ovn-ssl-key',
-      /does not match the certificate/,
-    ],
     ['expired certificate', good, 'ovn-ssl-cert', /expired on 20/, new Date(now.getTime() + 60 * DAY)],
     ['certificate not yet valid', good, 'ovn-ssl-cert', /not valid before 20/, new Date(now.getTime() - 2 * DAY)],
     ['server-only certificate', args(serverOnly), 'ovn-ssl-cert', /clientAuth/],
@@ -185,18 +237,17 @@ test('every validation failure has its own reason, names the argument, and redac
     ],
   ]
   for (const [name, a, key, pattern, when] of cases) {
-    rejects(() => planSslMaterial(a, PATHS, when ?? now), key, pattern, a)
+    rejects(() => planFor(a, PATHS, client.keyPem, when ?? now), key, pattern, a)
     assert.ok(true, name)
   }
 })
 
-test('a valid set plans three files and the ovn-ctl options, and shows only its summary', () => {
-  const plan = planSslMaterial(args(client), PATHS)
+test('a valid set plans the certificate and CA files (never the key) and the ovn-ctl options, and shows only its summary', () => {
+  const plan = planFor(args(client))
   assert.ok(plan instanceof SslPlan)
   assert.deepEqual(
     plan.files.map((f) => [f.path, f.mode, f.secret]),
     [
-      ['/etc/ovn/xapi-ovn-privkey.pem', 0o600, true],
       ['/etc/ovn/xapi-ovn-cert.pem', 0o600, false],
       ['/etc/ovn/xapi-ovn-cacert.pem', 0o600, false],
     ],
@@ -230,20 +281,18 @@ test('a valid set plans three files and the ovn-ctl options, and shows only its 
     inspect(plan.files),
   ]
   for (const text of shown) assert.doesNotMatch(text, /PRIVATE KEY|BEGIN/)
-  // The written content is the PEM blocks themselves, normalised.
-  assert.equal(plan.files[0]?.reveal(), client.keyPem)
-  assert.equal(plan.files[1]?.reveal(), client.certPem)
+  // The written content is the PEM blocks themselves, normalised; no file holds a key.
+  assert.equal(plan.files[0]?.reveal(), client.certPem)
+  assert.equal(plan.files[1]?.reveal(), ca.certPem)
+  for (const f of plan.files) assert.doesNotMatch(f.reveal(), /PRIVATE KEY/)
 })
 
 test('CRLF text, surrounding prose, an RSA key, a chain and a foreign CA are accepted', () => {
   const crlf = (s: string): string => `Bag Attributes\r\n${s.replace(/\n/g, '\r\n')}trailing words\r\n`
-  const plan = planSslMaterial(
-    {
-      'ovn-ssl-key': crlf(rsaClient.keyPem),
-      'ovn-ssl-cert': crlf(rsaClient.certPem + ca.certPem),
-      'ovn-ssl-ca-cert': crlf(otherCa.certPem),
-    },
+  const plan = planFor(
+    { 'ovn-ssl-cert': crlf(rsaClient.certPem + ca.certPem), 'ovn-ssl-ca-cert': crlf(otherCa.certPem) },
     PATHS,
+    rsaClient.keyPem,
   )
   assert.ok(plan !== null)
   assert.equal(plan.summary.keyType, 'rsa')
@@ -253,15 +302,15 @@ test('CRLF text, surrounding prose, an RSA key, a chain and a foreign CA are acc
     false,
     'our certificate is from ca1, the CA given is ca2: allowed (server may trust ca1), reported',
   )
-  assert.equal(plan.files[0]?.reveal(), rsaClient.keyPem)
-  assert.equal(plan.files[1]?.reveal(), rsaClient.certPem + ca.certPem)
+  assert.equal(plan.files[0]?.reveal(), rsaClient.certPem + ca.certPem)
   // A certificate without extended key usage may be used for anything.
-  assert.ok(planSslMaterial(args(noEku), PATHS) !== null)
-  // A traditional (PKCS#1) unencrypted RSA key parses too (ownership is checked separately).
-  rejects(
-    () => planSslMaterial({ ...args(client), 'ovn-ssl-key': pki.key('trad', 'traditional-rsa') }, PATHS),
-    'ovn-ssl-key',
-    /does not match/,
+  assert.ok(planFor(args(noEku), PATHS, noEku.keyPem) !== null)
+  // A traditional (PKCS#1) unencrypted RSA key on the host parses too (ownership is checked separately).
+  rejectsWith(
+    () => planFor(args(client), PATHS, pki.key('trad', 'traditional-rsa')),
+    'OVN_SSL_MATERIAL',
+    PATHS.privateKey,
+    /not for this host's private key/,
   )
 })
 
@@ -385,9 +434,12 @@ function mode(path: string): number {
   return statSync(path).mode & 0o7777
 }
 
-test('apply writes 0600 files whatever the umask, then the options file; again changes nothing; remove undoes it', (t) => {
+test('apply writes 0600 files whatever the umask, then the options file; again changes nothing; remove undoes it (the host key stays)', (t) => {
   const { root, paths } = scratch(t)
-  const plan = planSslMaterial(args(client), paths)
+  // The host's key, as fn=ssl-request leaves it; configure reads it and never writes it.
+  ensureDir(paths.dir)
+  writeSslFile(paths.privateKey, client.keyPem, 0o600)
+  const plan = planFor(args(client), paths, readSslFile(paths.privateKey))
   assert.ok(plan !== null)
   const oldUmask = process.umask(0)
   let first: ReturnType<typeof applySslPlan>
@@ -396,7 +448,7 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
   } finally {
     process.umask(oldUmask)
   }
-  assert.deepEqual(first.changed, [paths.privateKey, paths.certificate, paths.caCert, paths.optionsFile])
+  assert.deepEqual(first.changed, [paths.certificate, paths.caCert, paths.optionsFile])
   assert.equal(first.restartNeeded, true)
   assert.deepEqual(first.warnings, [])
   assert.doesNotMatch(JSON.stringify(first), /BEGIN/)
@@ -425,13 +477,17 @@ test('apply writes 0600 files whatever the umask, then the options file; again c
     ['0600', '0600', '0600'],
   )
 
-  // A new set replaces only what differs.
-  const plan2 = planSslMaterial(args(rsaClient), paths)
+  // A new set (after `ssl-request renew=true` made another key) replaces only what differs.
+  writeSslFile(paths.privateKey, rsaClient.keyPem, 0o600)
+  assert.match(inspectSslMaterial(paths).problems.join('\n'), /is not for the private key/)
+  const plan2 = planFor(args(rsaClient), paths, readSslFile(paths.privateKey))
   assert.ok(plan2 !== null)
-  assert.deepEqual(applySslPlan(plan2).changed, [paths.privateKey, paths.certificate])
+  assert.deepEqual(applySslPlan(plan2).changed, [paths.certificate])
+  assert.deepEqual(inspectSslMaterial(paths).problems, [])
 
   const removed = removeSslMaterial(paths)
-  assert.deepEqual(removed.removed, [paths.privateKey, paths.certificate, paths.caCert])
+  assert.deepEqual(removed.removed, [paths.certificate, paths.caCert])
+  assert.equal(readFileSync(paths.privateKey, 'utf8'), rsaClient.keyPem, "the host's key stays")
   assert.equal(removed.optionsChanged, true)
   assert.equal(existsSync(paths.optionsFile), false, 'the options file we created is gone')
   assert.deepEqual(removeSslMaterial(paths), { removed: [], optionsChanged: false, restartNeeded: false })
@@ -444,7 +500,7 @@ test('apply keeps an existing options file, its other lines and its mode; remove
   mkdirSync(join(paths.dir, 'sysconfig'), { recursive: true })
   const original = '# site\nOVN_CONTROLLER_OPTS="--ovn-controller-priority=-5"\nFOO=bar\n'
   writeFileSync(paths.optionsFile, original, { mode: 0o640 })
-  const plan = planSslMaterial(args(client), paths)
+  const plan = planFor(args(client), paths)
   assert.ok(plan !== null)
   applySslPlan(plan)
   assert.equal(mode(paths.optionsFile), 0o640)
@@ -460,7 +516,7 @@ test('a foreign SSL option in the options file stops apply before any file is wr
   const { paths } = scratch(t)
   mkdirSync(join(paths.dir, 'sysconfig'), { recursive: true })
   writeFileSync(paths.optionsFile, 'OVN_CONTROLLER_OPTS="--ovn-controller-ssl-key=/root/mine.pem"\n')
-  const plan = planSslMaterial(args(client), paths)
+  const plan = planFor(args(client), paths)
   assert.ok(plan !== null)
   assert.throws(
     () => applySslPlan(plan),
@@ -471,7 +527,7 @@ test('a foreign SSL option in the options file stops apply before any file is wr
     'OVN_CONTROLLER_OPTS="--ovn-controller-ssl-key=/root/mine.pem"\n',
     'options file untouched',
   )
-  assert.equal(existsSync(paths.privateKey), false, 'no PEM file written')
+  assert.equal(existsSync(paths.certificate), false, 'no PEM file written')
   const seen = inspectSslMaterial(paths)
   assert.equal(seen.configured, false)
   assert.match(seen.problems.join('\n'), /not xapi-ovn's: --ovn-controller-ssl-key=\/root\/mine.pem/)
@@ -479,7 +535,7 @@ test('a foreign SSL option in the options file stops apply before any file is wr
 
 test('inspect reports a key file with a loose mode and an expired certificate', (t) => {
   const { paths } = scratch(t)
-  const plan = planSslMaterial(args(client), paths)
+  const plan = planFor(args(client), paths)
   assert.ok(plan !== null)
   applySslPlan(plan)
   writeSslFile(paths.privateKey, client.keyPem, 0o644)
@@ -506,7 +562,7 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
   // The directory of the PEM files cannot be created: a file is in the way.
   writeFileSync(join(root, 'blocker'), '')
   const paths = sslPaths(join(root, 'blocker', 'ovn'), join(root, 'ovn-controller'))
-  const plan = planSslMaterial(args(client), paths)
+  const plan = planFor(args(client), paths)
   assert.ok(plan !== null)
   assert.throws(
     () => applySslPlan(plan),
@@ -515,7 +571,7 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
   assert.deepEqual(readdirSync(root).sort(), ['blocker'])
   // An options file we cannot even read stops everything before the first write.
   const unreadable = sslPaths(join(root, 'ovn'), join(root, 'blocker', 'opts'))
-  const plan2 = planSslMaterial(args(client), unreadable)
+  const plan2 = planFor(args(client), unreadable)
   assert.ok(plan2 !== null)
   assert.throws(
     () => applySslPlan(plan2),
@@ -527,7 +583,9 @@ test('write failures are OVN_SSL_MATERIAL [path, reason] and leave no temp file'
 
 test('a non-root ovn-controller (OVN_USER_ID, --ovn-user) is reported: it cannot read root-only files', (t) => {
   const { paths } = scratch(t)
-  const plan = planSslMaterial(args(client), paths)
+  ensureDir(paths.dir)
+  writeSslFile(paths.privateKey, client.keyPem, 0o600)
+  const plan = planFor(args(client), paths)
   assert.ok(plan !== null)
   mkdirSync(join(paths.dir, 'sysconfig'), { recursive: true })
   // OVN's rpm, built with libcap-ng, uncomments this line in /etc/sysconfig/ovn.

@@ -39,6 +39,10 @@ export interface Pki {
   readonly dir: string
   ca(name: string, options?: { days?: number }): Credential
   issue(ca: Credential, name: string, options?: IssueOptions): Credential
+  /** Sign a CSR made elsewhere (a host's fn=ssl-request) with `ca`, as the operator's CA would. */
+  sign(ca: Credential, name: string, csrPem: string, options?: IssueOptions): { certPath: string; certPem: string }
+  /** `openssl req -verify -noout -subject` of a CSR: throws when its self-signature is bad. */
+  verifyCsr(csrPem: string): string
   /** A fresh private key only (PEM), optionally in another format. */
   key(name: string, format?: 'pkcs8' | 'encrypted-pkcs8' | 'encrypted-traditional-rsa' | 'traditional-rsa'): string
   /** `openssl x509 -fingerprint -sha256` of a certificate file, as colon hex. */
@@ -58,6 +62,34 @@ export function createPki(): Pki {
   const dir = mkdtempSync(tempDirPrefix('pki'))
   const registration = registerTeardown(`pki ${dir}`, () => rmSync(dir, { recursive: true, force: true }))
   let serial = 1000
+  /** Sign `<dir>/<name>.csr` with `ca` into `<dir>/<name>.crt`, as the operator's CA does. */
+  const signCsr = (ca: Credential, name: string, options: IssueOptions): void => {
+    const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment']
+    if (options.eku !== undefined) ext.push(`extendedKeyUsage=${options.eku}`)
+    writeFileSync(join(dir, `${name}.ext`), `${ext.join('\n')}\n`)
+    serial += 1
+    openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        ca.certPath,
+        '-CAkey',
+        ca.keyPath,
+        '-set_serial',
+        String(serial),
+        '-days',
+        String(options.days ?? 30),
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      ],
+      dir,
+    )
+  }
   const load = (name: string): Credential => {
     const keyPath = join(dir, `${name}.key`)
     const certPath = join(dir, `${name}.crt`)
@@ -104,32 +136,23 @@ export function createPki(): Pki {
         ],
         dir,
       )
-      const ext = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment']
-      if (options.eku !== undefined) ext.push(`extendedKeyUsage=${options.eku}`)
-      writeFileSync(join(dir, `${name}.ext`), `${ext.join('\n')}\n`)
-      serial += 1
-      openssl(
-        [
-          'x509',
-          '-req',
-          '-in',
-          `${name}.csr`,
-          '-CA',
-          ca.certPath,
-          '-CAkey',
-          ca.keyPath,
-          '-set_serial',
-          String(serial),
-          '-days',
-          String(options.days ?? 30),
-          '-extfile',
-          `${name}.ext`,
-          '-out',
-          `${name}.crt`,
-        ],
-        dir,
-      )
+      signCsr(ca, name, options)
       return load(name)
+    },
+    sign(ca, name, csrPem, options = {}) {
+      writeFileSync(join(dir, `${name}.csr`), csrPem)
+      signCsr(ca, name, options)
+      const certPath = join(dir, `${name}.crt`)
+      return { certPath, certPem: readFileSync(certPath, 'utf8') }
+    },
+    verifyCsr(csrPem) {
+      serial += 1
+      const path = join(dir, `verify-${serial}.csr`)
+      writeFileSync(path, csrPem)
+      return execFileSync('openssl', ['req', '-in', path, '-verify', '-noout', '-subject', '-nameopt', 'RFC2253'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     },
     key(name, format = 'pkcs8') {
       const out = `${name}.key`

@@ -1,11 +1,14 @@
 /**
- * Re-exports only. SSL material for `ssl:` OVN southbound remotes: validate the PEM text a
- * caller passes to `configure` (ovn-ssl-key, ovn-ssl-cert, ovn-ssl-ca-cert), plan where it goes, write it, and
- * point ovn-controller's service at it.
+ * Re-exports only. SSL material for `ssl:` OVN southbound remotes. The private key is made on
+ * the host and never travels (issue 9): fn=ssl-request creates it (host-key-io.ts) and returns a
+ * CSR; the operator's CA signs it; `configure` takes the certificate and the CA (ovn-ssl-cert,
+ * ovn-ssl-ca-cert; ovn-ssl-key is refused), checks the certificate is for the host's key, plans
+ * where they go, writes them, and points ovn-controller's service at the three files.
  *
  * Where it goes, and why there:
  * - Three root-only (0600) files under the OVN etc dir (default /etc/ovn, `ovnEtcDir` of the
- *   plugin context): xapi-ovn-privkey.pem, xapi-ovn-cert.pem, xapi-ovn-cacert.pem.
+ *   plugin context): xapi-ovn-privkey.pem (written by ssl-request only), xapi-ovn-cert.pem,
+ *   xapi-ovn-cacert.pem (written by configure).
  * - ovn-ctl's options `--ovn-controller-ssl-key=... --ovn-controller-ssl-cert=...
  *   --ovn-controller-ssl-ca-cert=...` in `OVN_CONTROLLER_OPTS` of /etc/sysconfig/ovn-controller,
  *   the EnvironmentFile that OVN's ovn-controller.service reads and passes to
@@ -21,7 +24,10 @@
  * @example
  * ```ts
  * const paths = sslPaths(ctx.paths.ovnEtcDir)
- * const plan = planSslMaterial(args, paths, ctx.now())   // throws OVN_INVALID_ARGUMENT on bad PEM
+ * ensureHostKey(paths, { renew: false, dryRun: false })  // fn=ssl-request
+ * const csr = await makeCsr(paths.privateKey, chassisSubject(hostUuid))
+ * // configure, once the CA signed it:
+ * const plan = planSslMaterial(args, paths, ctx.now(), readSslFile(paths.privateKey)) // throws on bad PEM
  * if (plan !== null && !dryRun) {
  *   const applied = applySslPlan(plan)                   // files first, then the options file
  *   if (applied.restartNeeded) ... // ovn-controller reads them when it starts
@@ -36,6 +42,14 @@
  */
 export { SslMaterialError } from './errors.js'
 export { ensureDir, readSslFile, removeSslFile, writeSslFile } from './files-io.js'
+export {
+  DEFAULT_PATH,
+  chassisSubject,
+  ensureHostKey,
+  makeCsr,
+  newPrivateKeyPem,
+  type HostKeyState,
+} from './host-key-io.js'
 export { inspectSslMaterial, type SslFileState, type SslInspection } from './inspect-io.js'
 export {
   applySslPlan,
@@ -77,10 +91,12 @@ export {
   MAX_CERTS,
   MAX_PEM_CHARS,
   REDACTED,
+  REFUSED_KEY_ARG,
   SSL_ARG_NAMES,
   certificateSummary,
   validateSslArgs,
   type CertificateSummary,
+  type HostKey,
   type SslArgName,
   type ValidSslMaterial,
 } from './validate-pem.js'

@@ -3,7 +3,7 @@
  * options file's SSL options, the files and their modes, what the certificate says. Changes
  * nothing, and never reads out the key.
  */
-import { X509Certificate } from 'node:crypto'
+import { X509Certificate, createPrivateKey } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { XapiOvnError } from '../../errors.js'
 import { readSslFile } from './files-io.js'
@@ -78,9 +78,24 @@ export function inspectSslMaterial(paths: SslPaths, now: Date = new Date()): Ssl
       if (!Number.isNaN(to)) certificateDaysLeft = Math.floor((to - now.getTime()) / 86_400_000)
       if (validity(cert, now) === 'expired')
         problems.push(`the certificate ${paths.certificate} expired on ${certificate.validTo}`)
+      // The key is the host's (fn=ssl-request); after `renew=true` the old certificate no longer fits it.
+      const keyText = key.exists ? readSslFile(paths.privateKey) : null
+      if (keyText !== null && !certificateFits(cert, keyText))
+        problems.push(
+          `the certificate ${paths.certificate} is not for the private key ${paths.privateKey}: sign the CSR of fn=ssl-request and configure again`,
+        )
     } catch {
       problems.push(`${paths.certificate} does not parse as a certificate`)
     }
   }
   return { configured, options, files, certificate, certificateDaysLeft, problems }
+}
+
+/** Whether `cert` is for the PEM private key `keyText` (read here, never returned). */
+function certificateFits(cert: X509Certificate, keyText: string): boolean {
+  try {
+    return cert.checkPrivateKey(createPrivateKey(keyText))
+  } catch {
+    return false
+  }
 }

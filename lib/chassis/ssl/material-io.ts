@@ -1,6 +1,9 @@
 /**
- * Apply and remove SSL material: the three PEM files and our options in the options file, in
- * the order that never lets the options name a missing file.
+ * Apply and remove SSL material: the certificate and CA files and our options in the options
+ * file, in the order that never lets the options name a missing file. The private key is not
+ * written here: fn=ssl-request made it on the host (./host-key-io.ts), and it stays when the
+ * material is removed (it is the host's identity, which the operator's CA signed; `ssl-request
+ * renew=true` replaces it).
  */
 import { fileHolds } from '../../fs/atomic-file-io.js'
 import { ensureDir, removeSslFile, writeSslFile } from './files-io.js'
@@ -10,7 +13,7 @@ import type { SslPaths } from './plan-paths.js'
 
 export interface SslApplyResult {
   readonly summary: SslSummary
-  /** The paths whose content or mode changed (the three PEM files, the options file). */
+  /** The paths whose content or mode changed (the certificate and CA files, the options file). */
   readonly changed: readonly string[]
   /** ovn-controller reads its material and options when it starts: restart it if anything changed. */
   readonly restartNeeded: boolean
@@ -19,7 +22,7 @@ export interface SslApplyResult {
 }
 
 /**
- * Write a plan: the three PEM files (0600, atomically; unchanged files are left alone), then the
+ * Write a plan: the two PEM files (0600, atomically; unchanged files are left alone), then the
  * options file, so the options never name a file that is not there yet. The options file's new
  * text is worked out first, so an options file we refuse to edit stops everything before any
  * file is written.
@@ -50,7 +53,7 @@ export function applySslPlan(plan: SslPlan): SslApplyResult {
 }
 
 export interface SslRemoveResult {
-  /** The PEM files that were there and are gone. */
+  /** The PEM files (certificate, CA) that were there and are gone; the host's key stays. */
   readonly removed: readonly string[]
   /** Whether our options were taken out of the options file. */
   readonly optionsChanged: boolean
@@ -59,10 +62,11 @@ export interface SslRemoveResult {
 
 /**
  * Undo `applySslPlan`: take our options out of the options file first (so it never names a
- * missing file), then remove the three PEM files. Idempotent; touches nothing that is not ours.
+ * missing file), then remove the certificate and CA files. The host's key stays (see above).
+ * Idempotent; touches nothing that is not ours.
  */
 export function removeSslMaterial(paths: SslPaths): SslRemoveResult {
   const optionsChanged = writeOptionsFile(readOptionsFileEdit(paths, null))
-  const removed = [paths.privateKey, paths.certificate, paths.caCert].filter(removeSslFile)
+  const removed = [paths.certificate, paths.caCert].filter(removeSslFile)
   return { removed, optionsChanged, restartNeeded: optionsChanged || removed.length > 0 }
 }

@@ -1,11 +1,13 @@
 /**
- * Plan SSL material (pure: reads nothing, the clock is a parameter): validated PEM text and the
- * paths it goes to, as an `SslPlan` that serialises (JSON, util.inspect) to its summary only.
- * Written by applySslPlan (./material-io.ts).
+ * Plan SSL material (pure: reads nothing, the clock and the host's key are parameters): the
+ * validated certificates and the paths they go to, as an `SslPlan` that serialises (JSON,
+ * util.inspect) to its summary only. Written by applySslPlan (./material-io.ts). The private key
+ * is not in the plan: fn=ssl-request made it on the host (./host-key-io.ts) and configure only
+ * checks that the certificate is for it.
  */
 import { inspect } from 'node:util'
 import { PEM_FILE_MODE, controllerSslArgs, ovnCtlSslOptions, type SslPaths } from './plan-paths.js'
-import { certificateSummary, issuedBy, validateSslArgs, type CertificateSummary } from './validate-pem.js'
+import { certificateSummary, issuedBy, validateSslArgs, type CertificateSummary, type HostKey } from './validate-pem.js'
 
 /** Everything about planned material that may be shown or logged. */
 export interface SslSummary {
@@ -43,16 +45,13 @@ export class SslPlan {
   readonly controllerArgs: readonly string[]
   readonly files: readonly PlannedFile[]
 
-  constructor(paths: SslPaths, summary: SslSummary, contents: { key: string; cert: string; ca: string }) {
+  constructor(paths: SslPaths, summary: SslSummary, contents: { cert: string; ca: string }) {
     this.paths = paths
     this.summary = summary
     this.ovnCtlOptions = ovnCtlSslOptions(paths)
     this.controllerArgs = controllerSslArgs(paths)
-    this.files = [
-      plannedFile(paths.privateKey, contents.key, true),
-      plannedFile(paths.certificate, contents.cert, false),
-      plannedFile(paths.caCert, contents.ca, false),
-    ]
+    // No private key here: it is already on the host (fn=ssl-request) and configure never writes it.
+    this.files = [plannedFile(paths.certificate, contents.cert, false), plannedFile(paths.caCert, contents.ca, false)]
   }
 
   toJSON(): SslSummary {
@@ -72,25 +71,30 @@ function plannedFile(path: string, content: string, secret: boolean): PlannedFil
 }
 
 /**
- * Validate the SSL arguments of a configure call and plan where they go. Returns null when none
- * of the three is given; throws `OVN_INVALID_ARGUMENT [key, "<redacted>", reason]` when any check
- * fails: one or two of three given, empty, too long, not PEM, key encrypted or unparseable or not
- * the certificate's, certificate unparseable or outside its validity period or not for TLS client
- * use, CA unparseable or all expired. Extra keys in `args` are ignored (configure checks those).
+ * Validate the SSL arguments of a configure call against the host's key and plan where they go.
+ * Returns null when neither ovn-ssl-cert nor ovn-ssl-ca-cert is given; throws
+ * `OVN_SSL_KEY_REFUSED` when ovn-ssl-key is given, `OVN_INVALID_ARGUMENT [key, "<redacted>",
+ * reason]` when a certificate check fails (one of two given, empty, too long, not PEM, a private
+ * key in it, unparseable, outside its validity period, not for TLS client use, CA all expired),
+ * and `OVN_SSL_MATERIAL [key path, reason]` when the host has no key or the certificate is not for
+ * it. Extra keys in `args` are ignored (configure checks those). `hostKey` is the content of
+ * `paths.privateKey` as read now (readSslFile).
  */
 export function planSslMaterial(
   args: Readonly<Record<string, string | undefined>>,
   paths: SslPaths,
-  now: Date = new Date(),
+  now: Date,
+  hostKey: string | null,
 ): SslPlan | null {
-  const valid = validateSslArgs(args, now)
+  const key: HostKey = { path: paths.privateKey, pem: hostKey }
+  const valid = validateSslArgs(args, now, key)
   if (valid === null) return null
-  const { key, leaf, chain, cas } = valid
+  const { leaf, chain, cas } = valid
   const summary: SslSummary = {
     certificate: certificateSummary(leaf),
     chain: chain.map(certificateSummary),
     caCertificates: cas.map(certificateSummary),
-    keyType: key.asymmetricKeyType ?? 'unknown',
+    keyType: valid.key.asymmetricKeyType ?? 'unknown',
     certificateIssuedByCa: [leaf, ...chain].some((c) => cas.some((ca) => issuedBy(c, ca))),
     files: { privateKey: paths.privateKey, certificate: paths.certificate, caCert: paths.caCert },
     optionsFile: paths.optionsFile,

@@ -1,14 +1,25 @@
 /**
- * Validation of the PEM text given to configure (pure: the clock is a parameter): one private
- * key, certificates that parse, validity periods. Every failure is
- * `OVN_INVALID_ARGUMENT [key, "<redacted>", reason]`, never the value.
+ * Validation of the PEM text given to configure (pure: the clock and the host's key are
+ * parameters): certificates that parse, validity periods, and a certificate for the private key
+ * already on the host (made there by fn=ssl-request; private keys never travel, issue 9). A bad
+ * argument is `OVN_INVALID_ARGUMENT [key, "<redacted>", reason]`, never the value; a host key that
+ * is missing, unreadable or not the certificate's is `OVN_SSL_MATERIAL [key path, reason]`.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
-import { InvalidArgumentError } from '../../errors.js'
+import { InvalidArgumentError, SslKeyRefusedError } from '../../errors.js'
+import { SslMaterialError } from './errors.js'
 
-/** The configure arguments that carry SSL material, always all three together. */
-export const SSL_ARG_NAMES = ['ovn-ssl-key', 'ovn-ssl-cert', 'ovn-ssl-ca-cert'] as const
+/** The configure arguments that carry SSL material, always both together. */
+export const SSL_ARG_NAMES = ['ovn-ssl-cert', 'ovn-ssl-ca-cert'] as const
 export type SslArgName = (typeof SSL_ARG_NAMES)[number]
+/** The argument that used to carry the private key: refused (OVN_SSL_KEY_REFUSED). */
+export const REFUSED_KEY_ARG = 'ovn-ssl-key'
+
+/** The private key on the host, as read from its file (null: no file). */
+export interface HostKey {
+  readonly path: string
+  readonly pem: string | null
+}
 
 /** What errors show instead of a value of an SSL argument. */
 export const REDACTED = '<redacted>'
@@ -74,22 +85,24 @@ function isPrivateKeyBlock(b: PemBlock): boolean {
   return PRIVATE_KEY_LABELS.has(b.label) || b.label.endsWith('PRIVATE KEY')
 }
 
-function parseKey(value: string): { key: KeyObject; pem: string } {
-  const blocks = pemBlocks('ovn-ssl-key', value).filter(isPrivateKeyBlock)
-  if (blocks.length === 0) fail('ovn-ssl-key', 'no PEM private key block (-----BEGIN PRIVATE KEY-----) found')
-  if (blocks.length > 1) fail('ovn-ssl-key', 'more than one private key')
-  const block = blocks[0] as PemBlock
-  if (block.label === 'ENCRYPTED PRIVATE KEY' || /ENCRYPTED/.test(block.headers)) {
-    fail('ovn-ssl-key', 'the private key is encrypted; ovn-controller cannot ask for a passphrase: pass it unencrypted')
+const RUN_SSL_REQUEST = 'run fn=ssl-request (xapi-ovn ssl request) and have its CSR signed'
+
+/** The host's own key file, parsed; its failures name the file, never its content. */
+function parseHostKey(hostKey: HostKey): KeyObject {
+  const keyFail = (reason: string): never => {
+    throw new SslMaterialError(hostKey.path, reason)
   }
-  let key: KeyObject
+  if (hostKey.pem === null) return keyFail(`no private key on this host: ${RUN_SSL_REQUEST}`)
+  const blocks = [...hostKey.pem.replace(/\r\n?/g, '\n').matchAll(PEM_BLOCK)].filter((m) =>
+    (m[1] ?? '').endsWith('PRIVATE KEY'),
+  )
+  if (blocks.length !== 1) return keyFail(`does not hold exactly one PEM private key: ${RUN_SSL_REQUEST} renew=true`)
   try {
-    key = createPrivateKey({ key: block.text, format: 'pem' })
+    return createPrivateKey({ key: blocks[0]?.[0] ?? '', format: 'pem' })
   } catch {
     // The crypto error says nothing secret, but it says nothing useful either.
-    fail('ovn-ssl-key', 'the private key does not parse')
+    return keyFail(`the private key does not parse: ${RUN_SSL_REQUEST} renew=true`)
   }
-  return { key, pem: block.text }
 }
 
 function parseCerts(argName: SslArgName, value: string, what: string): { certs: X509Certificate[]; pem: string } {
@@ -152,45 +165,38 @@ export function issuedBy(cert: X509Certificate, ca: X509Certificate): boolean {
 
 /** Material that passed every check: the parsed objects for the summary, the PEM text to write. */
 export interface ValidSslMaterial {
+  /** The host's own key (read there, never written by configure). */
   readonly key: KeyObject
-  /** The first certificate of ovn-ssl-cert, the one the key belongs to. */
+  /** The first certificate of ovn-ssl-cert, the one the host's key belongs to. */
   readonly leaf: X509Certificate
   /** The certificates given after the leaf in ovn-ssl-cert. */
   readonly chain: readonly X509Certificate[]
   readonly cas: readonly X509Certificate[]
-  readonly pem: { readonly key: string; readonly cert: string; readonly ca: string }
+  readonly pem: { readonly cert: string; readonly ca: string }
 }
 
 /**
- * The checks of planSslMaterial (./plan-material.ts), in order; null when none of the three
- * arguments is given.
+ * The checks of planSslMaterial (./plan-material.ts), in order; null when neither argument is
+ * given. ovn-ssl-key is refused (OVN_SSL_KEY_REFUSED) whatever else is given. The certificate
+ * must be for `hostKey`, the key fn=ssl-request made on this host.
  */
 export function validateSslArgs(
   args: Readonly<Record<string, string | undefined>>,
   now: Date,
+  hostKey: HostKey,
 ): ValidSslMaterial | null {
+  if (Object.hasOwn(args, REFUSED_KEY_ARG)) throw new SslKeyRefusedError(REFUSED_KEY_ARG)
   const given = SSL_ARG_NAMES.filter((k) => Object.hasOwn(args, k) && args[k] !== undefined)
   if (given.length === 0) return null
   const missing = SSL_ARG_NAMES.find((k) => !given.includes(k))
   if (missing !== undefined)
     fail(missing, `SSL material comes as ${SSL_ARG_NAMES.join(', ')} together: ${missing} is missing`)
-  const keyText = args['ovn-ssl-key'] as string
-  const certText = args['ovn-ssl-cert'] as string
-  const caText = args['ovn-ssl-ca-cert'] as string
+  const certText = args['ovn-ssl-cert'] ?? ''
+  const caText = args['ovn-ssl-ca-cert'] ?? ''
 
-  const { key, pem: keyPem } = parseKey(keyText)
   const { certs, pem: certPem } = parseCerts('ovn-ssl-cert', certText, 'certificate')
   const { certs: cas, pem: caPem } = parseCerts('ovn-ssl-ca-cert', caText, 'CA certificate')
   const leaf = certs[0] as X509Certificate
-
-  let matches = false
-  try {
-    matches = leaf.checkPrivateKey(key)
-  } catch {
-    matches = false
-  }
-  if (!matches) fail('ovn-ssl-key', 'the private key does not match the certificate in ovn-ssl-cert')
-
   const state = validity(leaf, now)
   if (state === 'unknown') fail('ovn-ssl-cert', 'the certificate validity dates cannot be read')
   if (state === 'not-yet-valid') fail('ovn-ssl-cert', `the certificate is not valid before ${isoOrRaw(leaf.validFrom)}`)
@@ -202,5 +208,20 @@ export function validateSslArgs(
   if (!cas.some((c) => validity(c, now) === 'valid'))
     fail('ovn-ssl-ca-cert', 'no CA certificate is within its validity period')
 
-  return { key, leaf, chain: certs.slice(1), cas, pem: { key: keyPem, cert: certPem, ca: caPem } }
+  // Last, once the arguments are known good: the certificate must be for the host's own key.
+  const key = parseHostKey(hostKey)
+
+  let matches = false
+  try {
+    matches = leaf.checkPrivateKey(key)
+  } catch {
+    matches = false
+  }
+  if (!matches)
+    throw new SslMaterialError(
+      hostKey.path,
+      `the certificate in ovn-ssl-cert is not for this host's private key (a key renewed since needs a new certificate): ${RUN_SSL_REQUEST}`,
+    )
+
+  return { key, leaf, chain: certs.slice(1), cas, pem: { cert: certPem, ca: caPem } }
 }

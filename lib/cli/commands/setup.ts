@@ -18,14 +18,16 @@ export const setupCommand = new Command('setup', {
   description: `Find or create the OVN network (default ovn-int) with vswitch-controller-fail-mode=secure, attach
 it on every host, and set each host's ovn-controller keys through the ovn-chassis plugin, the
 tunnel endpoint being the host's transport PIF. Everything is checked before anything is touched.
-Running it again changes nothing.`,
+Running it again changes nothing. For ssl: remotes, run 'xapi-ovn ssl request --dir DIR' first,
+have your CA sign each DIR/<host-uuid>.csr into DIR/<host-uuid>.pem, then pass --ssl-cert-dir DIR
+and --ssl-ca-cert FILE: private keys stay on their hosts. A selected host without its certificate
+stops setup before anything is touched.`,
   options: [
     'ovn-remote',
     'encap-type',
     'bridge-mappings',
     'set',
-    'ssl-key',
-    'ssl-cert',
+    'ssl-cert-dir',
     'ssl-ca-cert',
     'force-system-id',
     'dry-run',
