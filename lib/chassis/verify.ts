@@ -108,8 +108,13 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
 
-const CONFIGURE_HINT =
-  'run: xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=configure args:ovn-remote=... args:ovn-encap-ip=... args:ovn-bridge=<xapiN>'
+// The CLI configures every host of the pool with the arguments it works out itself (the OVN
+// network's bridge, each host's transport IP): nobody should have to spell fn=configure's args.
+const CONFIGURE_HINT = 'run xapi-ovn setup: it configures every host of the pool as an OVN chassis'
+
+// fn=repair does what a hint used to ask for by hand (removing a stray br-int, and saying what XAPI
+// must do for a bridge without its ids): one command, which checks the bridge before it touches it.
+const REPAIR = 'xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair'
 
 function checkRequiredKeys(ext: ReadonlyMap<string, string>): Check {
   const missing = [...REQUIRED_FOR_CHASSIS, 'ovn-bridge'].filter((k) => (ext.get(k) ?? '') === '')
@@ -171,7 +176,7 @@ function checkBridgeIsXapi(
       'bridge.xapi',
       'fail',
       `${name} has no external_ids:xs-network-uuids: XAPI did not create it (ovn-controller made it, probably because it started before XAPI attached the network)`,
-      `stop ovn-controller, delete the bridge (ovs-vsctl del-br ${name}), let XAPI attach the network again (xe network-attach), then start ovn-controller`,
+      `attach the network again (xe network-attach, or xapi-ovn setup): XAPI gives ${name} its ids (${REPAIR} says the same)`,
     )
   }
   if (networkUuid !== undefined && !networks.includes(networkUuid)) {
@@ -237,8 +242,8 @@ function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined): Ch
     'fail',
     `a br-int bridge exists besides ${bridgeName ?? 'the integration bridge'} (${count} ports besides its own): ovn-controller made it before ovn-bridge was set`,
     count === 0
-      ? 'remove it: ovs-vsctl del-br br-int'
-      : 'move what is on it back to XAPI, then ovs-vsctl del-br br-int',
+      ? `remove it: ${REPAIR}`
+      : `run ${REPAIR}: it removes br-int when it holds only ovn-controller's ports, and names the others to move back to XAPI`,
   )
 }
 
