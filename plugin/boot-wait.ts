@@ -43,6 +43,7 @@ import { xsNetworkUuids } from '../lib/chassis/plan-configure.js'
 import { OvsdbClient } from '../lib/ovsdb/client.js'
 import { pathsFromEnv, type Env } from './context.js'
 import { errorText } from '../lib/error-text.js'
+import { systemClock } from '../lib/clock.js'
 import { existsSync } from 'node:fs'
 
 export const EXIT_READY = 0
@@ -135,8 +136,8 @@ export function exitCodeFor(r: Readiness): number {
  * state, every change of state and the outcome, never one line per probe.
  */
 export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome> {
-  const now = opts.now ?? Date.now
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const now = opts.now ?? systemClock.now
+  const sleep = opts.sleep ?? ((ms: number) => systemClock.sleep(ms))
   const deadline = now() + opts.timeoutMs
   let probes = 0
   let lastText = ''
