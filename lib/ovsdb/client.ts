@@ -52,6 +52,7 @@ import type { Remote, SslOptions } from './remote.js'
 import { decodeTransactResults } from './results.js'
 import { parseDatabaseSchema } from './schema.js'
 import type { DatabaseSchema } from './schema.js'
+import { isRecord } from '../shape.js'
 import {
   WATCHED_SERVER_COLUMNS,
   selectServerDatabase,
@@ -433,7 +434,7 @@ export class OvsdbClient extends EventEmitter {
   }
 
   private onMessage(m: unknown): void {
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) throw this.protocol('a message must be a JSON object')
+    if (!isRecord(m)) throw this.protocol('a message must be a JSON object')
     const msg = m as { method?: unknown; params?: unknown; id?: unknown; result?: unknown; error?: unknown }
     if (typeof msg.method === 'string') {
       const params = Array.isArray(msg.params) ? msg.params : []

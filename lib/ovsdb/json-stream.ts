@@ -14,6 +14,7 @@
  */
 import { TextDecoder } from 'node:util'
 import { OvsdbProtocolError } from './errors.js'
+import { isRecord } from '../shape.js'
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -212,8 +213,8 @@ export class JsonStreamDecoder {
 }
 
 function reviveBigInt(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const o = value as Record<string, unknown>
+  if (isRecord(value)) {
+    const o = value
     const digits = o[BIGINT_KEY]
     if (typeof digits === 'string' && Object.keys(o).length === 1) return BigInt(digits)
   }

@@ -5,6 +5,7 @@
 import { decodeValue, parseColumnType } from './codec.js'
 import type { ColumnType, Value } from './codec.js'
 import { OvsdbValueError } from './errors.js'
+import { isRecord } from '../shape.js'
 
 export interface ColumnSchema {
   readonly name: string
@@ -93,8 +94,7 @@ export function decodeRow(wire: unknown, table?: TableSchema): Row {
   return row
 }
 
-function asObject(json: unknown, what: string): Record<string, unknown> {
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new OvsdbValueError(`${what} must be a JSON object`, json)
-  return json as Record<string, unknown>
+function asObject(json: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (!isRecord(json)) throw new OvsdbValueError(`${what} must be a JSON object`, json)
+  return json
 }

@@ -14,6 +14,7 @@ import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UnixctlError, UnixctlUnavailableError } from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
+import { isRecord } from '../shape.js'
 
 export interface UnixctlOptions {
   /** Give up after this many ms, connect included (default 10000). */
@@ -65,7 +66,7 @@ export function unixctlCall(
         return
       }
       for (const m of messages) {
-        if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+        if (!isRecord(m)) {
           done(new UnixctlUnavailableError(socketPath, 'reply is not a JSON object'))
           return
         }

@@ -8,6 +8,7 @@ import type { PortKind } from '../chassis/model.js'
 import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
 import type { Check, CheckStatus } from '../chassis/verify.js'
 import { PluginReplyError } from '../errors.js'
+import { field, isBoolean, isFiniteNumber, isRecord, isString } from '../shape.js'
 
 export const PLUGIN = 'ovn-chassis'
 
@@ -29,14 +30,12 @@ class Reply {
   }
 
   object(v: unknown, path: string): Obj {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'is not an object')
-    return v as Obj
+    if (!isRecord(v)) this.fail(path, 'is not an object')
+    return v
   }
 
   string(o: Obj, key: string, path: string): string {
-    const v = o[key]
-    if (typeof v !== 'string') this.fail(`${path}.${key}`, 'is not a string')
-    return v
+    return field(o, key, isString, () => this.fail(`${path}.${key}`, 'is not a string'))
   }
 
   nullableString(o: Obj, key: string, path: string): string | null {
@@ -47,21 +46,15 @@ class Reply {
   }
 
   bool(o: Obj, key: string, path: string): boolean {
-    const v = o[key]
-    if (typeof v !== 'boolean') this.fail(`${path}.${key}`, 'is not a boolean')
-    return v
+    return field(o, key, isBoolean, () => this.fail(`${path}.${key}`, 'is not a boolean'))
   }
 
   number(o: Obj, key: string, path: string): number {
-    const v = o[key]
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${path}.${key}`, 'is not a number')
-    return v
+    return field(o, key, isFiniteNumber, () => this.fail(`${path}.${key}`, 'is not a number'))
   }
 
   array(o: Obj, key: string, path: string): readonly unknown[] {
-    const v = o[key]
-    if (!Array.isArray(v)) this.fail(`${path}.${key}`, 'is not a list')
-    return v
+    return field(o, key, Array.isArray, () => this.fail(`${path}.${key}`, 'is not a list'))
   }
 
   strings(o: Obj, key: string, path: string): string[] {
