@@ -35,7 +35,7 @@
  * The decision (`judgeBridge`) and the loop (`waitForXapiBridge`, clock and sleep injected) are
  * pure enough to test without a switch; `bootWaitMain` is the program.
  */
-import { NETWORK_KEY } from '../lib/chassis/keys.js'
+import { KEY_BRIDGE, NETWORK_KEY } from '../lib/chassis/keys.js'
 import { findBridge, type ChassisSnapshot } from '../lib/chassis/model.js'
 import { readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { persistedPath } from '../lib/chassis/persisted-config-io.js'
@@ -75,7 +75,7 @@ export type Readiness =
  * persisted chassis configuration when that file exists (the agent will re-apply it), else null.
  */
 export function judgeBridge(s: ChassisSnapshot, persisted: string | null = null): Readiness {
-  const name = s.ovs.externalIds.get('ovn-bridge') ?? ''
+  const name = s.ovs.externalIds.get(KEY_BRIDGE) ?? ''
   if (name === '') return persisted === null ? { state: 'unconfigured' } : { state: 'awaiting-agent', persisted }
   const bridge = findBridge(s, name)
   if (bridge === undefined) return { state: 'missing', bridge: name }

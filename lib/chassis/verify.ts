@@ -3,7 +3,20 @@
  * stable id, a status (pass, warn, fail), a message saying what was found, and a hint saying what
  * to do when it is not a pass. `ok` is true when nothing failed.
  */
-import { DEFAULT_INTEGRATION_BRIDGE, KEY_BY_NAME, NETWORK_KEY, REQUIRED_FOR_CHASSIS, XS_VIF_UUID_KEY } from './keys.js'
+import {
+  BRIDGE_ID_KEY,
+  DEFAULT_INTEGRATION_BRIDGE,
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
+  KEY_BY_NAME,
+  KEY_ENCAP_IP,
+  KEY_REMOTE,
+  NETWORK_KEY,
+  OVN_INSTALLED_KEY,
+  REQUIRED_FOR_CHASSIS,
+  SYSTEM_ID_KEY,
+  XS_VIF_UUID_KEY,
+} from './keys.js'
 import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisSnapshot } from './model.js'
 import { xsNetworkUuids, type HostFacts } from './plan-configure.js'
 import { planIfaceIds } from './plan-iface-ids.js'
@@ -81,7 +94,7 @@ function check(id: CheckId, status: CheckStatus, message: string, hint: string |
 
 export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyReport {
   const ext = s.ovs.externalIds
-  const bridgeName = ext.get('ovn-bridge') || undefined
+  const bridgeName = ext.get(KEY_BRIDGE) || undefined
   const bridge = bridgeName === undefined ? undefined : findBridge(s, bridgeName)
   const ports = bridge === undefined ? [] : bridgePorts(s, bridge)
   const checks: Check[] = [
@@ -93,15 +106,15 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkBridgePorts(bridge, ports),
     checkFailMode(bridge),
     checkStrayBrInt(s, bridgeName),
-    checkMappings(s, ext.get('ovn-bridge-mappings'), bridgeName),
-    checkEncapIp(ext.get('ovn-encap-ip'), facts.localAddresses),
+    checkMappings(s, ext.get(KEY_BRIDGE_MAPPINGS), bridgeName),
+    checkEncapIp(ext.get(KEY_ENCAP_IP), facts.localAddresses),
     checkFirewall(ext, facts.firewall),
     checkIfaceIds(s, ports),
     checkHvmPairs(ports),
     checkControllerRunning(facts.controller),
-    checkControllerConnected(facts.controller, ext.get('ovn-remote')),
+    checkControllerConnected(facts.controller, ext.get(KEY_REMOTE)),
     checkInstalled(ports, facts.controller),
-    checkSslMaterial(ext.get('ovn-remote'), facts.ssl),
+    checkSslMaterial(ext.get(KEY_REMOTE), facts.ssl),
     checkOvsSslTable(s.ovs.hasSslRow === true),
     checkBootDropIn(facts.bootWait),
   ]
@@ -117,7 +130,7 @@ const CONFIGURE_HINT = 'run xapi-ovn setup: it configures every host of the pool
 const REPAIR = 'xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair'
 
 function checkRequiredKeys(ext: ReadonlyMap<string, string>): Check {
-  const missing = [...REQUIRED_FOR_CHASSIS, 'ovn-bridge'].filter((k) => (ext.get(k) ?? '') === '')
+  const missing = [...REQUIRED_FOR_CHASSIS, KEY_BRIDGE].filter((k) => (ext.get(k) ?? '') === '')
   if (missing.length === 0)
     return check('keys.required', 'pass', 'system-id, ovn-remote, ovn-encap-type, ovn-encap-ip and ovn-bridge are set')
   return check('keys.required', 'fail', `missing in Open_vSwitch external_ids: ${missing.join(', ')}`, CONFIGURE_HINT)
@@ -136,7 +149,7 @@ function checkKeyFormats(ext: ReadonlyMap<string, string>): Check {
 }
 
 function checkSystemId(ext: ReadonlyMap<string, string>, hostUuid: string): Check {
-  const id = ext.get('system-id')
+  const id = ext.get(SYSTEM_ID_KEY)
   if (id === hostUuid) return check('system-id.host', 'pass', `system-id is the host UUID ${hostUuid}`)
   return check(
     'system-id.host',
@@ -187,7 +200,7 @@ function checkBridgeIsXapi(
       'configure with the bridge of the OVN network (xe network-list uuid=<uuid> params=bridge)',
     )
   }
-  const bridgeId = bridge.externalIds.get('bridge-id')
+  const bridgeId = bridge.externalIds.get(BRIDGE_ID_KEY)
   if (bridgeId !== networks[0]) {
     return check(
       'bridge.xapi',
@@ -384,10 +397,10 @@ function checkControllerConnected(c: ControllerState, remote: string | undefined
 function checkInstalled(ports: readonly BridgePort[], c: ControllerState): Check {
   const guests = ports.filter(isGuestPort)
   const installed = guests
-    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') === 'true')
+    .filter((p) => p.interfaces[0]?.externalIds.get(OVN_INSTALLED_KEY) === 'true')
     .map((p) => p.port.name)
   const waiting = guests
-    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') !== 'true')
+    .filter((p) => p.interfaces[0]?.externalIds.get(OVN_INSTALLED_KEY) !== 'true')
     .map((p) => p.port.name)
   if (waiting.length === 0)
     return check(
