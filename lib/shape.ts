@@ -30,6 +30,11 @@ export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v)
 }
 
+/** One of `values` (an enum's members): narrows to their union. */
+export function isOneOf<T extends string>(values: readonly T[], v: unknown): v is T {
+  return (values as readonly unknown[]).includes(v)
+}
+
 /** A list of strings (XAPI's `string set`, a list of refs). */
 export function isStringArray(v: unknown): v is readonly string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string')

@@ -15,6 +15,7 @@
 import { TextDecoder } from 'node:util'
 import { OvsdbProtocolError } from './errors.js'
 import { isRecord } from '../shape.js'
+import { errorText } from '../error-text.js'
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -207,7 +208,7 @@ export class JsonStreamDecoder {
     try {
       return hasBig ? JSON.parse(text, reviveBigInt) : JSON.parse(text)
     } catch (err) {
-      throw new OvsdbProtocolError(`message is not valid JSON: ${(err as Error).message}`)
+      throw new OvsdbProtocolError(`message is not valid JSON: ${errorText(err)}`)
     }
   }
 }

@@ -46,7 +46,7 @@ export function decodeTransactResults<const Ops extends readonly Operation[]>(
       case 'select': {
         if (!Array.isArray(r.rows)) throw new OvsdbProtocolError(`${where}: select result ${i} has no rows`)
         const table = schema?.tables.get(o.table)
-        return { rows: (r.rows as unknown[]).map((row) => decodeRow(row, table)) }
+        return { rows: r.rows.map((row) => decodeRow(row, table)) }
       }
       case 'update':
       case 'mutate':

@@ -56,9 +56,9 @@ export function parseDatabaseSchema(json: unknown): DatabaseSchema {
       })
     }
     const indexes = Array.isArray(t.indexes)
-      ? (t.indexes as unknown[])
-          .filter(Array.isArray)
-          .map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string'))
+      ? t.indexes
+          .filter((i): i is unknown[] => Array.isArray(i))
+          .map((i) => i.filter((x): x is string => typeof x === 'string'))
       : []
     const table: TableSchema = {
       name: tname,

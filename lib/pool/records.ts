@@ -8,7 +8,7 @@
  * `OpaqueRef:NULL` (read as null).
  */
 import { XapiRecordError } from '../errors.js'
-import { isRecord, isStringArray } from '../shape.js'
+import { isOneOf, isRecord, isStringArray } from '../shape.js'
 
 export const NULL_REF = 'OpaqueRef:NULL'
 
@@ -143,9 +143,8 @@ class FieldReader {
 
   enumOf<T extends string>(field: string, values: readonly T[]): T {
     const v = this.string(field)
-    if (!(values as readonly string[]).includes(v))
-      this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
-    return v as T
+    if (!isOneOf(values, v)) this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
+    return v
   }
 
   /** A reference; `OpaqueRef:NULL` is null. */

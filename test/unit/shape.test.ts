@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { isMac } from '../../lib/chassis/validators.js'
 import { parseMac } from '../../lib/nb/validate-inputs.js'
-import { field, isPlainRecord, isRecord, isStringArray } from '../../lib/shape.js'
+import { field, isOneOf, isPlainRecord, isRecord, isStringArray } from '../../lib/shape.js'
 
 class Box {
   readonly x = 1
@@ -51,6 +51,14 @@ test('field returns the typed value, or calls the caller’s error with what it 
       }),
     /^Error: b is 2$/,
   )
+})
+
+test('isOneOf: a member of the list, nothing else', () => {
+  const STATUSES = ['pass', 'warn', 'fail'] as const
+  assert.equal(isOneOf(STATUSES, 'warn'), true)
+  assert.equal(isOneOf(STATUSES, 'WARN'), false)
+  assert.equal(isOneOf(STATUSES, 1), false)
+  assert.equal(isOneOf(STATUSES, undefined), false)
 })
 
 // value, whether it is a MAC (six hex pairs, either case)
