@@ -42,8 +42,8 @@ export interface ConnectOptions {
   readonly sessionId?: string
   /** Accept a TLS certificate that does not verify. Default false. */
   readonly allowUnauthorized?: boolean
-  /** Wire protocol; default `auto` (JSON-RPC, XML-RPC on old hosts). */
-  readonly transport?: 'auto' | 'json-rpc' | 'xml-rpc'
+  /** Wire protocol; default (absent or undefined) `auto`: JSON-RPC, XML-RPC on old hosts. */
+  readonly transport?: 'auto' | 'json-rpc' | 'xml-rpc' | undefined
   /** Timeout of ordinary calls, ms (default 60 s). */
   readonly callTimeoutMs?: number
   /** Timeout of a host plugin call, ms, on top of any `wait` it is given (default 5 min). */
