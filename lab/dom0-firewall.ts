@@ -1,5 +1,5 @@
 /**
- * dom0's firewall on an emulated host (docs: shared PLATFORM.md, "dom0 has a firewall").
+ * dom0's firewall on an emulated host (docs/platform.md, "dom0 has a firewall").
  *
  * The host namespace gets the iptables filter table an XCP-ng 8.3 host boots with:
  * - `RH-Firewall-1-INPUT` as xcp-ng-rpms/xcp-ng-release `SPECS/xcp-ng-release.spec` writes it
@@ -19,9 +19,10 @@
  *
  * In this lab OVS runs the userspace datapath (datapath_type=netdev): ovs-vswitchd reads the
  * uplink's frames itself and decapsulates Geneve in userspace, so tunnel packets never reach
- * the namespace's IP stack and INPUT does not see them (PLATFORM.md). The rules are kept exactly
- * as dom0's all the same: whatever in the lab does go through the kernel (ovn-controller's TCP to
- * the central, ping, the management address) meets the real chains.
+ * the namespace's IP stack and INPUT does not see them (docs/platform.md#dom0-has-a-firewall).
+ * The rules are kept exactly as dom0's all the same: whatever in the lab does go through the
+ * kernel (ovn-controller's TCP to the central, ping, the management address) meets the real
+ * chains.
  */
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'

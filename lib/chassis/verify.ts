@@ -292,7 +292,7 @@ function checkEncapIp(ip: string | undefined, addresses: readonly string[]): Che
 }
 
 /**
- * dom0's firewall rejects what RH-Firewall-1-INPUT does not list, Geneve included (PLATFORM.md,
+ * dom0's firewall rejects what RH-Firewall-1-INPUT does not list, Geneve included (docs/platform.md,
  * "dom0 has a firewall"); the host agent opens each encap port in xapi-INPUT with xapi's
  * firewall-port (host-agent/firewall.ts). With the kernel datapath tunnel packets pass INPUT, so
  * a missing rule means no tunnel from another chassis reaches this one.
