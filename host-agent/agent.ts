@@ -25,7 +25,7 @@ import { errorText } from '../lib/error-text.js'
 import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
 import { applyBridgeIds, applyIfaceIds } from '../lib/chassis/agent-writes-io.js'
 import { planBridgeIds } from '../lib/chassis/plan-bridge-ids.js'
-import { DEFAULT_INTEGRATION_BRIDGE, KEY_BRIDGE, SAVED_KEY } from '../lib/chassis/keys.js'
+import { DEFAULT_INTEGRATION_BRIDGE, KEY_BRIDGE, SAVED_KEY, XS_NETWORK_UUIDS_KEY } from '../lib/chassis/keys.js'
 import { type ChassisSnapshot, findBridge } from '../lib/chassis/model.js'
 import { applyWrite, readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { readPersisted } from '../lib/chassis/persisted-config-io.js'
@@ -192,7 +192,7 @@ export class HostAgent {
       await applyBridgeIds(db, bridgeIds, 'xapi-ovn-host-agent: XAPI ids of the integration bridge')
       this.counters.bridgeIdsRestored += 1
       this.#opts.log.warn(
-        `bridge ${bridgeIds.bridge} was re-created without XAPI's ids (XAPI removed it with its last VIF, ovn-controller made it again); gave it back network ${bridgeIds.set['xs-network-uuids'] ?? ''}`,
+        `bridge ${bridgeIds.bridge} was re-created without XAPI's ids (XAPI removed it with its last VIF, ovn-controller made it again); gave it back network ${bridgeIds.set[XS_NETWORK_UUIDS_KEY] ?? ''}`,
       )
     }
     this.#reportTraps(snapshot)

@@ -41,8 +41,8 @@ export interface DaemonSpec {
   readonly env?: Readonly<Record<string, string>>
   /** Label for errors and cleanup (default: program basename). */
   readonly label?: string
-  /** How long `--detach` may take to return (default 30 s). */
-  readonly timeoutMs?: number
+  /** How long `--detach` may take to return (default, also for undefined: 30 s). */
+  readonly timeoutMs?: number | undefined
 }
 
 /** Last `lines` lines of a log file ('' when unreadable). */

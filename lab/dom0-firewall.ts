@@ -19,9 +19,10 @@
  *
  * In this lab OVS runs the userspace datapath (datapath_type=netdev): ovs-vswitchd reads the
  * uplink's frames itself and decapsulates Geneve in userspace, so tunnel packets never reach
- * the namespace's IP stack and INPUT does not see them (docs/platform.md, "dom0 has a firewall"). The rules are kept exactly
- * as dom0's all the same: whatever in the lab does go through the kernel (ovn-controller's TCP to
- * the central, ping, the management address) meets the real chains.
+ * the namespace's IP stack and INPUT does not see them (docs/platform.md#dom0-has-a-firewall).
+ * The rules are kept exactly as dom0's all the same: whatever in the lab does go through the
+ * kernel (ovn-controller's TCP to the central, ping, the management address) meets the real
+ * chains.
  */
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'

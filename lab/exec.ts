@@ -23,10 +23,10 @@ import { CommandError, SpawnError, type CommandResult } from './errors.js'
 export type { CommandResult } from './errors.js'
 
 export interface RunOptions {
-  /** Run inside this network namespace (`ip netns exec NS ...`). */
-  readonly netns?: string
+  /** Run inside this network namespace (`ip netns exec NS ...`); absent or undefined: here. */
+  readonly netns?: string | undefined
   /** Variables added to (or overriding) this process's environment. */
-  readonly env?: Readonly<Record<string, string>>
+  readonly env?: Readonly<Record<string, string>> | undefined
   /** Replace the environment entirely instead of extending process.env. */
   readonly replaceEnv?: boolean
   /** Kill the command (SIGKILL) after this many ms. Default 30000. */

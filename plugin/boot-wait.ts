@@ -35,7 +35,7 @@
  * The decision (`judgeBridge`) and the loop (`waitForXapiBridge`, clock and sleep injected) are
  * pure enough to test without a switch; `bootWaitMain` is the program.
  */
-import { NETWORK_KEY } from '../lib/chassis/keys.js'
+import { KEY_BRIDGE, NETWORK_KEY } from '../lib/chassis/keys.js'
 import { findBridge, type ChassisSnapshot } from '../lib/chassis/model.js'
 import { readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { persistedPath } from '../lib/chassis/persisted-config-io.js'
@@ -43,6 +43,7 @@ import { xsNetworkUuids } from '../lib/chassis/plan-configure.js'
 import { OvsdbClient } from '../lib/ovsdb/client.js'
 import { pathsFromEnv, type Env } from './context.js'
 import { errorText } from '../lib/error-text.js'
+import { systemClock } from '../lib/clock.js'
 import { existsSync } from 'node:fs'
 
 export const EXIT_READY = 0
@@ -74,7 +75,7 @@ export type Readiness =
  * persisted chassis configuration when that file exists (the agent will re-apply it), else null.
  */
 export function judgeBridge(s: ChassisSnapshot, persisted: string | null = null): Readiness {
-  const name = s.ovs.externalIds.get('ovn-bridge') ?? ''
+  const name = s.ovs.externalIds.get(KEY_BRIDGE) ?? ''
   if (name === '') return persisted === null ? { state: 'unconfigured' } : { state: 'awaiting-agent', persisted }
   const bridge = findBridge(s, name)
   if (bridge === undefined) return { state: 'missing', bridge: name }
@@ -135,8 +136,8 @@ export function exitCodeFor(r: Readiness): number {
  * state, every change of state and the outcome, never one line per probe.
  */
 export async function waitForXapiBridge(opts: WaitOptions): Promise<WaitOutcome> {
-  const now = opts.now ?? Date.now
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const now = opts.now ?? systemClock.now
+  const sleep = opts.sleep ?? ((ms: number) => systemClock.sleep(ms))
   const deadline = now() + opts.timeoutMs
   let probes = 0
   let lastText = ''

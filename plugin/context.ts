@@ -5,6 +5,7 @@
  * lab (emulated hosts in network namespaces, each with its own run directories) and tests.
  */
 import { statSync } from 'node:fs'
+import { systemClock } from '../lib/clock.js'
 import { DEFAULT_STATE_DIR } from '../lib/chassis/persisted-config-io.js'
 import { OvsdbUnavailableError } from '../lib/errors.js'
 import { openFileLogger, logPathFromEnv } from './log.js'
@@ -89,12 +90,8 @@ export function contextFromEnv(
     paths: pathsFromEnv(env),
     log: overrides.log ?? openFileLogger(logPathFromEnv(env), { now }),
     now,
-    sleep: overrides.sleep ?? realSleep,
+    sleep: overrides.sleep ?? ((ms) => systemClock.sleep(ms)),
   }
-}
-
-function realSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /**

@@ -15,7 +15,7 @@
  * | fn not in the table                       | Failure [UNKNOWN_XENAPI_PLUGIN_FUNCTION, fn] |
  * | argv[1] missing / not a valid request     | Failure [OVN_INVALID_REQUEST, reason]    |
  */
-import { XmlRpcDouble, decodeMethodCall, encodeMethodResponse } from '../lib/xmlrpc/index.js'
+import { XmlRpcDouble, decodeMethodCall, encodeMethodResponse, isStruct } from '../lib/xmlrpc/index.js'
 import type { XmlRpcValue } from '../lib/xmlrpc/index.js'
 import { InvalidRequestError, XapiOvnError, truncate } from '../lib/errors.js'
 import { redactArgs, safeLogger } from './log.js'
@@ -52,10 +52,6 @@ function typeName(v: XmlRpcValue): string {
   if (v instanceof Date) return 'dateTime.iso8601'
   if (v instanceof XmlRpcDouble) return 'double'
   return 'struct'
-}
-
-function isStruct(v: XmlRpcValue): v is Readonly<Record<string, XmlRpcValue>> {
-  return typeName(v) === 'struct'
 }
 
 /** Decode and check argv[1]. Throws InvalidRequestError with the precise reason. */

@@ -6,6 +6,7 @@
  */
 import { isUuid, printable } from '../chassis/validators.js'
 import { InvalidArgumentError } from '../errors.js'
+import { isRecord } from '../shape.js'
 import { parseIp, parseMac, parseSwitchRef, parseVifUuids } from '../nb/validate-inputs.js'
 
 /** One VM to put on a logical switch. */
@@ -85,12 +86,10 @@ function safeJson(value: unknown): string {
   }
 }
 
-function object(key: string, value: unknown, fields: readonly string[]): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    bad(key, value, `expected an object {${fields.join(', ')}}`)
-  const o = value as Record<string, unknown>
-  for (const f of Object.keys(o)) if (!fields.includes(f)) bad(key, f, `unknown field (${fields.join(', ')})`)
-  return o
+function object(key: string, value: unknown, fields: readonly string[]): Readonly<Record<string, unknown>> {
+  if (!isRecord(value)) bad(key, value, `expected an object {${fields.join(', ')}}`)
+  for (const f of Object.keys(value)) if (!fields.includes(f)) bad(key, f, `unknown field (${fields.join(', ')})`)
+  return value
 }
 
 /** A VM reference: uuid, OpaqueRef or name_label; printable, 1-256 characters. */

@@ -4,6 +4,7 @@
  * exist). Pure: `diffExternalIds` computes it, `write-operations.ts` turns it into OVSDB operations.
  */
 import { StateCorruptError } from '../errors.js'
+import { isRecord } from '../shape.js'
 import { SAVED_KEY } from './keys.js'
 import { byCodePoint, type SavedValues } from './model.js'
 
@@ -113,10 +114,9 @@ export function readSaved(externalIds: ReadonlyMap<string, string>): SavedValues
   } catch {
     throw new StateCorruptError(`external_ids:${SAVED_KEY} is not JSON`)
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new StateCorruptError(`external_ids:${SAVED_KEY} is not an object`)
+  if (!isRecord(parsed)) throw new StateCorruptError(`external_ids:${SAVED_KEY} is not an object`)
   const saved: SavedValues = {}
-  for (const [k, value] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [k, value] of Object.entries(parsed)) {
     if (value !== null && typeof value !== 'string')
       throw new StateCorruptError(`external_ids:${SAVED_KEY} has a non-string value for ${k}`)
     saved[k] = value

@@ -9,7 +9,10 @@ import { type FirewallPort, portLabel, XAPI_INPUT_CHAIN } from './encap-ports.js
 
 export { XAPI_INPUT_CHAIN }
 
-/** The PATH xapi gives a plugin (forkexecd, docs/platform.md "How xapi runs our plugin"): iptables is /sbin/iptables on dom0. */
+/**
+ * The PATH xapi gives a plugin (forkexecd, docs/platform.md#how-xapi-runs-our-plugin): iptables
+ * is /sbin/iptables on dom0.
+ */
 const XAPI_PATH = '/sbin:/usr/sbin:/bin:/usr/bin'
 
 interface ExecOutcome {

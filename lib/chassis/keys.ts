@@ -5,6 +5,59 @@
  */
 import * as v from './validators.js'
 
+// ---- key names, defined once (ovn-controller's keys are also configure's argument names) ----
+
+// Open_vSwitch external_ids keys of ovn-controller(8) that the rules read by name.
+/** The southbound remote(s) ovn-controller connects to (`ssl:`/`tcp:`/`unix:`, comma-separated). */
+export const KEY_REMOTE = 'ovn-remote'
+/** The integration bridge: for xapi-ovn always the XAPI bridge of the OVN network. */
+export const KEY_BRIDGE = 'ovn-bridge'
+/** Tunnel encapsulation(s) of this chassis (`geneve`, `vxlan`, `stt`, comma-separated). */
+export const KEY_ENCAP_TYPE = 'ovn-encap-type'
+/** The tunnel endpoint address of this chassis: one of the host's own addresses. */
+export const KEY_ENCAP_IP = 'ovn-encap-ip'
+/** `physnet:bridge` pairs, comma-separated: where a localnet port of each physnet goes out. */
+export const KEY_BRIDGE_MAPPINGS = 'ovn-bridge-mappings'
+
+/**
+ * Bridge external_ids of a bridge XAPI made for a network: `xs-network-uuids`, the network
+ * UUID(s) `;`-separated (a bridge without it is not XAPI's: ovn-controller made it), and
+ * `bridge-id`, the first of them, which ovs-xapi-sync sets (docs/platform.md).
+ */
+export const XS_NETWORK_UUIDS_KEY = 'xs-network-uuids'
+export const BRIDGE_ID_KEY = 'bridge-id'
+
+/**
+ * Where xapi-ovn records, in Open_vSwitch external_ids, what it owns: a JSON object mapping each
+ * key it has set to the value that key had before xapi-ovn first set it (null: absent), so
+ * unconfigure can restore it.
+ */
+export const SAVED_KEY = 'xapi-ovn-saved'
+/**
+ * ovn-controller's chassis name (ovn-controller(8)); ovs-ctl sets it to the host's
+ * INSTALLATION_UUID at every start (docs/platform.md). configure sets it only when it is absent
+ * or when forced, and then owns it like any other key it set.
+ */
+export const SYSTEM_ID_KEY = 'system-id'
+/** The XAPI network the integration bridge must belong to, when configure was told. */
+export const NETWORK_KEY = 'xapi-ovn-network-uuid'
+
+/**
+ * Interface external_ids on a VIF's port. xenopsd writes the `xs-*` keys and `attached-mac` at
+ * every plug (ocaml/xenopsd/scripts/common.py); on XCP-ng 8.3 nobody writes `iface-id`
+ * (docs/platform.md, "Nothing sets iface-id"): the host agent does, and ovn-controller binds
+ * the logical switch port of that name (ovn-controller(8)).
+ */
+export const IFACE_ID_KEY = 'iface-id'
+export const XS_VIF_UUID_KEY = 'xs-vif-uuid'
+export const XS_VM_UUID_KEY = 'xs-vm-uuid'
+/** The VIF's MAC as xenopsd plugged it (the guest's address, XAPI `VIF.MAC`). */
+export const ATTACHED_MAC_KEY = 'attached-mac'
+/** Set by ovn-controller once a port's flows are installed. */
+export const OVN_INSTALLED_KEY = 'ovn-installed'
+/** ovn-controller's default integration bridge, used when `ovn-bridge` is not set. */
+export const DEFAULT_INTEGRATION_BRIDGE = 'br-int'
+
 export interface ChassisKey {
   readonly name: string
   readonly validate: v.Validator
@@ -15,25 +68,25 @@ export interface ChassisKey {
 
 export const CHASSIS_KEYS: readonly ChassisKey[] = [
   {
-    name: 'ovn-remote',
+    name: KEY_REMOTE,
     validate: v.ovsdbRemoteList,
     required: true,
     description: 'OVN southbound database remote(s), comma-separated',
   },
   {
-    name: 'ovn-encap-type',
+    name: KEY_ENCAP_TYPE,
     validate: v.encapTypes,
     default: 'geneve',
     description: 'tunnel encapsulation(s): geneve, vxlan, stt',
   },
-  { name: 'ovn-encap-ip', validate: v.ipAddress, required: true, description: 'tunnel endpoint address of this host' },
+  { name: KEY_ENCAP_IP, validate: v.ipAddress, required: true, description: 'tunnel endpoint address of this host' },
   {
-    name: 'ovn-bridge',
+    name: KEY_BRIDGE,
     validate: v.bridgeName,
     required: true,
     description: 'the XAPI bridge used as the integration bridge',
   },
-  { name: 'ovn-bridge-mappings', validate: v.bridgeMappings, description: 'physnet:bridge pairs for localnet ports' },
+  { name: KEY_BRIDGE_MAPPINGS, validate: v.bridgeMappings, description: 'physnet:bridge pairs for localnet ports' },
   {
     name: 'ovn-bridge-datapath-type',
     validate: v.datapathType,
@@ -84,36 +137,4 @@ export const CHASSIS_KEYS: readonly ChassisKey[] = [
 export const KEY_BY_NAME: ReadonlyMap<string, ChassisKey> = new Map(CHASSIS_KEYS.map((k) => [k.name, k]))
 
 /** Keys that must be present for ovn-controller to register a chassis (ovn-controller(8)). */
-export const REQUIRED_FOR_CHASSIS = ['system-id', 'ovn-remote', 'ovn-encap-type', 'ovn-encap-ip'] as const
-
-/**
- * Where xapi-ovn records, in Open_vSwitch external_ids, what it owns: a JSON object mapping each
- * key it has set to the value that key had before xapi-ovn first set it (null: absent), so
- * unconfigure can restore it.
- */
-export const SAVED_KEY = 'xapi-ovn-saved'
-/**
- * ovn-controller's chassis name (ovn-controller(8)); ovs-ctl sets it to the host's
- * INSTALLATION_UUID at every start (docs/platform.md). configure sets it only when it is absent
- * or when forced, and then owns it like any other key it set.
- */
-export const SYSTEM_ID_KEY = 'system-id'
-/** The XAPI network the integration bridge must belong to, when configure was told. */
-export const NETWORK_KEY = 'xapi-ovn-network-uuid'
-
-/**
- * Interface external_ids on a VIF's port. xenopsd writes the `xs-*` keys and `attached-mac` at
- * every plug (ocaml/xenopsd/scripts/common.py); on XCP-ng 8.3 nobody writes `iface-id`
- * (docs/platform.md, "Nothing sets iface-id"): the host agent does, and ovn-controller binds
- * the logical switch port of that name (ovn-controller(8)).
- */
-export const IFACE_ID_KEY = 'iface-id'
-export const XS_VIF_UUID_KEY = 'xs-vif-uuid'
-export const XS_VM_UUID_KEY = 'xs-vm-uuid'
-/** Set by ovn-controller once a port's flows are installed. */
-export const OVN_INSTALLED_KEY = 'ovn-installed'
-/** ovn-controller's default integration bridge, used when `ovn-bridge` is not set. */
-export const DEFAULT_INTEGRATION_BRIDGE = 'br-int'
-/** Open_vSwitch external_ids keys of ovn-controller(8) that the rules read by name. */
-export const KEY_BRIDGE = 'ovn-bridge'
-export const KEY_ENCAP_TYPE = 'ovn-encap-type'
+export const REQUIRED_FOR_CHASSIS = [SYSTEM_ID_KEY, KEY_REMOTE, KEY_ENCAP_TYPE, KEY_ENCAP_IP] as const

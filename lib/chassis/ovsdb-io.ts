@@ -5,9 +5,9 @@
  */
 import { ConcurrentChangeError, InternalError } from '../errors.js'
 import { ovsdbMap, set, setItems, stringMap, Uuid } from '../ovsdb/codec.js'
-import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
+import { optionalValue, uuidValue, uuidValues } from '../ovsdb/row-values.js'
 import { OvsdbWaitFailedError } from '../ovsdb/errors.js'
-import { op, where, type Operation } from '../ovsdb/operations.js'
+import { op, where, type Operation, type ResultsOf } from '../ovsdb/operations.js'
 import type { Row } from '../ovsdb/schema.js'
 import type { ExternalIdsWrite } from './external-ids-write.js'
 import type { BridgeRemoval } from './plan-repair.js'
@@ -15,9 +15,13 @@ import type { BridgeRow, ChassisSnapshot, InterfaceRow, PortRow } from './model.
 
 export const DB = 'Open_vSwitch'
 
-/** What the chassis code needs of an OVSDB client (OvsdbClient satisfies it). */
+/**
+ * What the chassis code needs of an OVSDB client (OvsdbClient satisfies it): its `transact`, with
+ * the same signature, so each result keeps the type of its operation (a select's rows, an
+ * insert's uuid) and no caller casts it back.
+ */
 export interface Transactor {
-  transact(db: string, operations: readonly Operation[]): Promise<readonly unknown[]>
+  transact<const Ops extends readonly Operation[]>(db: string, operations: Ops): Promise<ResultsOf<Ops>>
 }
 
 /** The tables and columns a ChassisSnapshot is made of (besides each row's _uuid). */
@@ -39,7 +43,7 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
     DB,
     SNAPSHOT_TABLES.map((t) => op.select(t, [], ['_uuid', ...SNAPSHOT_COLUMNS[t]])),
   )
-  const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map(selectedRows)
+  const [ovsRows, bridgeRows, portRows, ifaceRows] = results.map((r) => r.rows)
   return snapshotFromRows({
     Open_vSwitch: ovsRows ?? [],
     Bridge: bridgeRows ?? [],
@@ -51,8 +55,9 @@ export async function readSnapshot(client: Transactor): Promise<ChassisSnapshot>
 /** The snapshot of these rows (one consistent read: a select, or a monitor's replica). */
 export function snapshotFromRows(rows: SnapshotRows): ChassisSnapshot {
   const ovsRows = rows.Open_vSwitch
-  if (ovsRows.length !== 1) throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows.length}`)
-  const ovs = ovsRows[0] as Row
+  const [ovs] = ovsRows
+  if (ovs === undefined || ovsRows.length !== 1)
+    throw new InternalError(`expected one Open_vSwitch row, found ${ovsRows.length}`)
   return {
     ovs: {
       uuid: uuidValue(ovs._uuid),

@@ -12,6 +12,7 @@
  *   {"format": "xapi-ovn-chassis/1", "args": {"ovn-remote": "...", ...}}
  */
 import { PersistedConfigError, XapiOvnError } from '../errors.js'
+import { isRecord } from '../shape.js'
 import { type ConfigureRequest, parseConfigureArgs, SSL_ARGS } from './configure-args.js'
 
 export const PERSISTED_FORMAT = 'xapi-ovn-chassis/1'
@@ -39,10 +40,6 @@ export function persistableArgs(args: Readonly<Record<string, string>>): Record<
 
 export function serializePersisted(args: Readonly<Record<string, string>>): string {
   return `${JSON.stringify({ format: PERSISTED_FORMAT, args: persistableArgs(args) }, null, 2)}\n`
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /**

@@ -13,7 +13,7 @@
  * uuid there (and `bridge-id`, as ovs-xapi-sync would) — the ids xcp-networkd would have given it.
  * A bridge that carries another network's ids is never touched: that is an operator's mistake.
  */
-import { KEY_BRIDGE, NETWORK_KEY } from './keys.js'
+import { BRIDGE_ID_KEY, KEY_BRIDGE, NETWORK_KEY, XS_NETWORK_UUIDS_KEY } from './keys.js'
 import { type ChassisSnapshot, findBridge } from './model.js'
 import { xsNetworkUuids } from './plan-configure.js'
 
@@ -35,6 +35,6 @@ export function planBridgeIds(s: ChassisSnapshot): BridgeIdsRepair | null {
     bridgeUuid: bridge.uuid,
     bridge: name,
     expected: bridge.externalIds,
-    set: { 'xs-network-uuids': network, 'bridge-id': network },
+    set: { [XS_NETWORK_UUIDS_KEY]: network, [BRIDGE_ID_KEY]: network },
   }
 }

@@ -10,7 +10,15 @@
 import { BridgeMissingError, BridgeNotXapiError, InvalidArgumentError, SystemIdMismatchError } from '../errors.js'
 import type { ConfigureRequest } from './configure-args.js'
 import { planExternalIds, readSaved, serializeSaved, type ExternalIdsPlan } from './external-ids-write.js'
-import { NETWORK_KEY, SAVED_KEY, SYSTEM_ID_KEY } from './keys.js'
+import {
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
+  KEY_ENCAP_IP,
+  NETWORK_KEY,
+  SAVED_KEY,
+  SYSTEM_ID_KEY,
+  XS_NETWORK_UUIDS_KEY,
+} from './keys.js'
 import { findBridge, type ChassisSnapshot, type SavedValues } from './model.js'
 import { parseMappings } from './validators.js'
 
@@ -25,15 +33,15 @@ export type ConfigurePlan = ExternalIdsPlan
 
 export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureRequest, host: HostFacts): ConfigurePlan {
   const ext = snapshot.ovs.externalIds
-  const bridgeName = request.keys.get('ovn-bridge') ?? ''
+  const bridgeName = request.keys.get(KEY_BRIDGE) ?? ''
   checkIntegrationBridge(snapshot, bridgeName, request.networkUuid)
-  const mappedBridges = parseMappings(request.keys.get('ovn-bridge-mappings') ?? '').map((m) => m.bridge)
+  const mappedBridges = parseMappings(request.keys.get(KEY_BRIDGE_MAPPINGS) ?? '').map((m) => m.bridge)
   for (const name of mappedBridges) {
     if (findBridge(snapshot, name) === undefined) throw new BridgeMissingError(name)
   }
-  const encapIp = request.keys.get('ovn-encap-ip') ?? ''
+  const encapIp = request.keys.get(KEY_ENCAP_IP) ?? ''
   if (!host.localAddresses.some((a) => sameAddress(a, encapIp))) {
-    throw new InvalidArgumentError('ovn-encap-ip', encapIp, 'not an address of this host')
+    throw new InvalidArgumentError(KEY_ENCAP_IP, encapIp, 'not an address of this host')
   }
 
   const saved = readSaved(ext)
@@ -84,7 +92,7 @@ export function checkIntegrationBridge(snapshot: ChassisSnapshot, name: string, 
 }
 
 export function xsNetworkUuids(externalIds: ReadonlyMap<string, string>): string[] {
-  return (externalIds.get('xs-network-uuids') ?? '').split(';').filter((u) => u !== '')
+  return (externalIds.get(XS_NETWORK_UUIDS_KEY) ?? '').split(';').filter((u) => u !== '')
 }
 
 function sameAddress(a: string, b: string): boolean {

@@ -1,7 +1,7 @@
 /**
  * Pure: which `external_ids:iface-id` every VIF port of the integration bridge should carry, and
  * the changes that get it there. The host agent runs this after every change of the local
- * Open_vSwitch database (host-agent/iface-id-keeper.ts).
+ * Open_vSwitch database (host-agent/agent.ts).
  *
  * Why we write it at all: on XCP-ng 8.3 ovs-xapi-sync no longer sets iface-id and nothing in
  * xen-api does (docs/platform.md, "Nothing sets iface-id"); without it no VIF ever binds to its

@@ -12,6 +12,7 @@
  */
 import { bridgePorts, findBridge, type ChassisSnapshot } from './model.js'
 import { xsNetworkUuids } from './plan-configure.js'
+import { KEY_BRIDGE } from './keys.js'
 
 export interface BridgeRemoval {
   readonly name: string
@@ -33,7 +34,7 @@ const OVN_MADE = new Set(['local', 'ovn-patch', 'ovn-tunnel'])
 export function planRepair(s: ChassisSnapshot): RepairPlan {
   const remove: BridgeRemoval[] = []
   const left: string[] = []
-  const integration = s.ovs.externalIds.get('ovn-bridge') || undefined
+  const integration = s.ovs.externalIds.get(KEY_BRIDGE) || undefined
   const stray = integration === 'br-int' ? undefined : findBridge(s, 'br-int')
   if (stray !== undefined) {
     const ports = bridgePorts(s, stray)

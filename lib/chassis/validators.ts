@@ -11,10 +11,16 @@ const BRIDGE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/
 const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
-const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/
+// Either case: OVS, OVN and XAPI all accept and keep upper-case hex digits.
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i
 
 export function isUuid(value: string): boolean {
   return UUID.test(value)
+}
+
+/** An Ethernet address written as six colon-separated hex pairs, in either case. */
+export function isMac(value: string): boolean {
+  return MAC.test(value)
 }
 
 /** An OVS bridge name that is also a valid Linux interface name (IFNAMSIZ 16, so 15 chars). */

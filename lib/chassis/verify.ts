@@ -4,11 +4,18 @@
  * to do when it is not a pass. `ok` is true when nothing failed.
  */
 import {
+  BRIDGE_ID_KEY,
   DEFAULT_INTEGRATION_BRIDGE,
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
   KEY_BY_NAME,
+  KEY_ENCAP_IP,
+  KEY_REMOTE,
   NETWORK_KEY,
+  OVN_INSTALLED_KEY,
   REQUIRED_FOR_CHASSIS,
   SAVED_KEY,
+  SYSTEM_ID_KEY,
   XS_VIF_UUID_KEY,
 } from './keys.js'
 import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisSnapshot } from './model.js'
@@ -97,7 +104,7 @@ function check(id: CheckId, status: CheckStatus, message: string, hint: string |
 
 export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyReport {
   const ext = s.ovs.externalIds
-  const bridgeName = ext.get('ovn-bridge') || undefined
+  const bridgeName = ext.get(KEY_BRIDGE) || undefined
   const bridge = bridgeName === undefined ? undefined : findBridge(s, bridgeName)
   const ports = bridge === undefined ? [] : bridgePorts(s, bridge)
   const checks: Check[] = [
@@ -109,27 +116,32 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkBridgePorts(bridge, ports),
     checkFailMode(bridge),
     checkStrayBrInt(s, bridgeName),
-    checkMappings(s, ext.get('ovn-bridge-mappings'), bridgeName),
-    checkEncapIp(ext.get('ovn-encap-ip'), facts.localAddresses),
+    checkMappings(s, ext.get(KEY_BRIDGE_MAPPINGS), bridgeName),
+    checkEncapIp(ext.get(KEY_ENCAP_IP), facts.localAddresses),
     checkFirewall(ext, facts.firewall),
     checkIfaceIds(s, ports),
     checkHvmPairs(ports),
     checkControllerRunning(facts.controller),
-    checkControllerConnected(facts.controller, ext.get('ovn-remote')),
+    checkControllerConnected(facts.controller, ext.get(KEY_REMOTE)),
     checkInstalled(ports, facts.controller),
-    checkSslMaterial(ext.get('ovn-remote'), facts.ssl),
-    checkOvsSslTable(s.ovs.hasSslRow === true, ext.get('ovn-remote')),
+    checkSslMaterial(ext.get(KEY_REMOTE), facts.ssl),
+    checkOvsSslTable(s.ovs.hasSslRow === true, ext.get(KEY_REMOTE)),
     checkBootDropIn(facts.bootWait),
     checkPersisted(ext.has(SAVED_KEY), facts.persisted),
   ]
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
 
-const CONFIGURE_HINT =
-  'run: xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=configure args:ovn-remote=... args:ovn-encap-ip=... args:ovn-bridge=<xapiN>'
+// The CLI configures every host of the pool with the arguments it works out itself (the OVN
+// network's bridge, each host's transport IP): nobody should have to spell fn=configure's args.
+const CONFIGURE_HINT = 'run xapi-ovn setup: it configures every host of the pool as an OVN chassis'
+
+// fn=repair does what a hint used to ask for by hand (removing a stray br-int, and saying what XAPI
+// must do for a bridge without its ids): one command, which checks the bridge before it touches it.
+const REPAIR = 'xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair'
 
 function checkRequiredKeys(ext: ReadonlyMap<string, string>): Check {
-  const missing = [...REQUIRED_FOR_CHASSIS, 'ovn-bridge'].filter((k) => (ext.get(k) ?? '') === '')
+  const missing = [...REQUIRED_FOR_CHASSIS, KEY_BRIDGE].filter((k) => (ext.get(k) ?? '') === '')
   if (missing.length === 0)
     return check('keys.required', 'pass', 'system-id, ovn-remote, ovn-encap-type, ovn-encap-ip and ovn-bridge are set')
   return check('keys.required', 'fail', `missing in Open_vSwitch external_ids: ${missing.join(', ')}`, CONFIGURE_HINT)
@@ -148,7 +160,7 @@ function checkKeyFormats(ext: ReadonlyMap<string, string>): Check {
 }
 
 function checkSystemId(ext: ReadonlyMap<string, string>, hostUuid: string): Check {
-  const id = ext.get('system-id')
+  const id = ext.get(SYSTEM_ID_KEY)
   if (id === hostUuid) return check('system-id.host', 'pass', `system-id is the host UUID ${hostUuid}`)
   return check(
     'system-id.host',
@@ -188,7 +200,7 @@ function checkBridgeIsXapi(
       'bridge.xapi',
       'fail',
       `${name} has no external_ids:xs-network-uuids: XAPI did not create it (ovn-controller made it, probably because it started before XAPI attached the network)`,
-      `stop ovn-controller, delete the bridge (ovs-vsctl del-br ${name}), let XAPI attach the network again (xe network-attach), then start ovn-controller`,
+      `attach the network again (xe network-attach, or xapi-ovn setup): XAPI gives ${name} its ids (${REPAIR} says the same)`,
     )
   }
   if (networkUuid !== undefined && !networks.includes(networkUuid)) {
@@ -199,7 +211,7 @@ function checkBridgeIsXapi(
       'configure with the bridge of the OVN network (xe network-list uuid=<uuid> params=bridge)',
     )
   }
-  const bridgeId = bridge.externalIds.get('bridge-id')
+  const bridgeId = bridge.externalIds.get(BRIDGE_ID_KEY)
   if (bridgeId !== networks[0]) {
     return check(
       'bridge.xapi',
@@ -254,8 +266,8 @@ function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined): Ch
     'fail',
     `a br-int bridge exists besides ${bridgeName ?? 'the integration bridge'} (${count} ports besides its own): ovn-controller made it before ovn-bridge was set`,
     count === 0
-      ? 'remove it: ovs-vsctl del-br br-int'
-      : 'move what is on it back to XAPI, then ovs-vsctl del-br br-int',
+      ? `remove it: ${REPAIR}`
+      : `run ${REPAIR}: it removes br-int when it holds only ovn-controller's ports, and names the others to move back to XAPI`,
   )
 }
 
@@ -396,10 +408,10 @@ function checkControllerConnected(c: ControllerState, remote: string | undefined
 function checkInstalled(ports: readonly BridgePort[], c: ControllerState): Check {
   const guests = ports.filter(isGuestPort)
   const installed = guests
-    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') === 'true')
+    .filter((p) => p.interfaces[0]?.externalIds.get(OVN_INSTALLED_KEY) === 'true')
     .map((p) => p.port.name)
   const waiting = guests
-    .filter((p) => p.interfaces[0]?.externalIds.get('ovn-installed') !== 'true')
+    .filter((p) => p.interfaces[0]?.externalIds.get(OVN_INSTALLED_KEY) !== 'true')
     .map((p) => p.port.name)
   if (waiting.length === 0)
     return check(

@@ -18,6 +18,7 @@ import type {
   TransportInfo,
   VerifyResult,
 } from '../pool/results.js'
+import { KEY_ENCAP_IP } from '../chassis/keys.js'
 
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -186,7 +187,7 @@ export function renderStatus(r: StatusResult): string {
       h.host.address,
       c.configured ? 'configured' : 'not configured',
       bridge,
-      c.keys['ovn-encap-ip'] ?? '-',
+      c.keys[KEY_ENCAP_IP] ?? '-',
       controller,
       `${installed}/${ports.length} VIFs bound`,
     ]

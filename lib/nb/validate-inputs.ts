@@ -5,7 +5,8 @@
  * naming the exact field, e.g. `ports[3].mac`. Pure; nothing here looks at the database.
  */
 import { InvalidArgumentError } from '../errors.js'
-import { ipv4, ipv6, isUuid, nameList, printable } from '../chassis/validators.js'
+import { ipv4, ipv6, isMac, isUuid, nameList, printable } from '../chassis/validators.js'
+import { isRecord } from '../shape.js'
 
 /** A VIF to attach, as the pool side knows it from XAPI: the VIF's UUID and MAC. */
 export interface VifPortSpec {
@@ -60,7 +61,6 @@ export interface ParsedSwitchOptions {
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/
 const MAX_EXTERNAL_ID = 256
 
 function bad(key: string, value: unknown, reason: string): never {
@@ -120,9 +120,8 @@ export function parseSubnet(value: unknown, key = 'subnet'): string {
 export function parseExternalIds(value: unknown, key = 'externalIds'): Map<string, string> {
   const out = new Map<string, string>()
   if (value === undefined) return out
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    bad(key, value, 'expected an object of strings')
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  if (!isRecord(value)) bad(key, value, 'expected an object of strings')
+  for (const [k, v] of Object.entries(value)) {
     if (k.length === 0 || k.length > MAX_EXTERNAL_ID || printable(k) !== null)
       bad(key, k, `keys must be 1-${MAX_EXTERNAL_ID} printable characters`)
     const s = str(`${key}.${k}`, v)
@@ -136,8 +135,8 @@ export function parseExternalIds(value: unknown, key = 'externalIds'): Map<strin
 
 export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
   if (value === undefined) return { subnet: null, externalIds: new Map() }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) bad('options', value, 'expected an object')
-  const o = value as Record<string, unknown>
+  if (!isRecord(value)) bad('options', value, 'expected an object')
+  const o = value
   for (const k of Object.keys(o))
     if (k !== 'subnet' && k !== 'externalIds') bad('options', k, 'unknown option (subnet, externalIds)')
   return {
@@ -149,7 +148,7 @@ export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
 /** A unicast Ethernet address, normalised to lower case. */
 export function parseMac(value: unknown, key = 'mac'): string {
   const v = str(key, value).toLowerCase()
-  if (!MAC.test(v)) bad(key, v, 'expected a MAC address like 02:00:00:00:00:01')
+  if (!isMac(v)) bad(key, v, 'expected a MAC address like 02:00:00:00:00:01')
   if (parseInt(v.slice(0, 2), 16) & 1) bad(key, v, 'a port address must be unicast (multicast bit set)')
   if (v === '00:00:00:00:00:00') bad(key, v, 'the all-zero MAC is not a port address')
   return v
@@ -182,8 +181,8 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
   const seenIp = new Map<string, number>()
   return value.map((item: unknown, i: number): VifPort => {
     const k = `${key}[${i}]`
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) bad(k, item, 'expected {vifUuid, mac, ips}')
-    const o = item as Record<string, unknown>
+    if (!isRecord(item)) bad(k, item, 'expected {vifUuid, mac, ips}')
+    const o = item
     for (const f of Object.keys(o))
       if (!['vifUuid', 'mac', 'ips', 'externalIds'].includes(f))
         bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds)')
@@ -250,9 +249,8 @@ export function parseNetworkName(value: unknown, key = 'networkName'): string {
 }
 
 export function parseLocalnetPort(value: unknown): LocalnetPort {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    bad('port', value, 'expected {name, networkName, vlan?}')
-  const o = value as Record<string, unknown>
+  if (!isRecord(value)) bad('port', value, 'expected {name, networkName, vlan?}')
+  const o = value
   for (const f of Object.keys(o))
     if (!['name', 'networkName', 'vlan'].includes(f)) bad('port', f, 'unknown field (name, networkName, vlan)')
   const name = str('name', o.name)

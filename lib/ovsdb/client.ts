@@ -52,6 +52,7 @@ import type { Remote, SslOptions } from './remote.js'
 import { decodeTransactResults } from './results.js'
 import { parseDatabaseSchema } from './schema.js'
 import type { DatabaseSchema } from './schema.js'
+import { isRecord, isStringArray } from '../shape.js'
 import {
   WATCHED_SERVER_COLUMNS,
   selectServerDatabase,
@@ -254,9 +255,8 @@ export class OvsdbClient extends EventEmitter {
   /** list_dbs */
   async listDbs(options: RequestOptions = {}): Promise<string[]> {
     const result = await this.request('list_dbs', [], options)
-    if (!Array.isArray(result) || !result.every((x) => typeof x === 'string'))
-      throw this.protocol('list_dbs result is not an array of strings')
-    return result as string[]
+    if (!isStringArray(result)) throw this.protocol('list_dbs result is not an array of strings')
+    return [...result]
   }
 
   /** get_schema, parsed; cached per database for the life of the connection. */
@@ -461,8 +461,8 @@ export class OvsdbClient extends EventEmitter {
   }
 
   private onMessage(m: unknown): void {
-    if (m === null || typeof m !== 'object' || Array.isArray(m)) throw this.protocol('a message must be a JSON object')
-    const msg = m as { method?: unknown; params?: unknown; id?: unknown; result?: unknown; error?: unknown }
+    if (!isRecord(m)) throw this.protocol('a message must be a JSON object')
+    const msg = m
     if (typeof msg.method === 'string') {
       const params = Array.isArray(msg.params) ? msg.params : []
       if (msg.id !== null && msg.id !== undefined) {

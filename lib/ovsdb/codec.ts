@@ -22,6 +22,7 @@
  *   on the server too).
  */
 import { OvsdbIntegerRangeError, OvsdbValueError } from './errors.js'
+import { isRecord } from '../shape.js'
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 const ID_RE = /^[_a-zA-Z][_a-zA-Z0-9]*$/
@@ -348,9 +349,8 @@ export function parseBaseType(json: unknown): BaseType {
     if (!ATOMIC_TYPES.includes(json)) throw new OvsdbValueError('unknown atomic type', json)
     return { type: json as AtomicType }
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new OvsdbValueError('a base type must be a string or an object', json)
-  const o = json as Record<string, unknown>
+  if (!isRecord(json)) throw new OvsdbValueError('a base type must be a string or an object', json)
+  const o = json
   const type = o.type
   if (typeof type !== 'string' || !ATOMIC_TYPES.includes(type)) throw new OvsdbValueError('unknown atomic type', json)
   const base: { -readonly [K in keyof BaseType]: BaseType[K] } = { type: type as AtomicType }
@@ -370,9 +370,8 @@ export function parseBaseType(json: unknown): BaseType {
 /** Parse a schema column <type>. */
 export function parseColumnType(json: unknown): ColumnType {
   if (typeof json === 'string') return { key: parseBaseType(json), min: 1, max: 1 }
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new OvsdbValueError('a column type must be a string or an object', json)
-  const o = json as Record<string, unknown>
+  if (!isRecord(json)) throw new OvsdbValueError('a column type must be a string or an object', json)
+  const o = json
   const key = parseBaseType(o.key)
   const value = o.value === undefined ? undefined : parseBaseType(o.value)
   const min = o.min === undefined ? 1 : o.min

@@ -14,6 +14,7 @@
  * - Connection problems are `OvsdbUnavailableError` from lib/errors.ts.
  */
 import { XapiOvnError, truncate } from '../errors.js'
+import { isRecord } from '../shape.js'
 
 /** An error reported by ovsdb-server. params: [error, details] */
 export class OvsdbError extends XapiOvnError {
@@ -130,17 +131,15 @@ export function ovsdbErrorFromWire(wire: unknown): OvsdbError {
   let syntax: string | undefined
   if (typeof wire === 'string') {
     error = wire
-  } else if (
-    wire !== null &&
-    typeof wire === 'object' &&
-    !Array.isArray(wire) &&
-    typeof (wire as { error?: unknown }).error === 'string'
-  ) {
-    const w = wire as { error: string; details?: unknown; syntax?: unknown }
-    error = w.error
+  } else if (isRecord(wire) && typeof wire.error === 'string') {
+    error = wire.error
     details =
-      typeof w.details === 'string' ? w.details : w.details === undefined ? undefined : JSON.stringify(w.details)
-    syntax = typeof w.syntax === 'string' ? w.syntax : undefined
+      typeof wire.details === 'string'
+        ? wire.details
+        : wire.details === undefined
+          ? undefined
+          : JSON.stringify(wire.details)
+    syntax = typeof wire.syntax === 'string' ? wire.syntax : undefined
   } else {
     error = 'ovsdb error'
     details = truncate(JSON.stringify(wire) ?? String(wire), 1024)

@@ -14,6 +14,8 @@
  */
 import { TextDecoder } from 'node:util'
 import { OvsdbProtocolError } from './errors.js'
+import { isRecord } from '../shape.js'
+import { errorText } from '../error-text.js'
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -206,14 +208,14 @@ export class JsonStreamDecoder {
     try {
       return hasBig ? JSON.parse(text, reviveBigInt) : JSON.parse(text)
     } catch (err) {
-      throw new OvsdbProtocolError(`message is not valid JSON: ${(err as Error).message}`)
+      throw new OvsdbProtocolError(`message is not valid JSON: ${errorText(err)}`)
     }
   }
 }
 
 function reviveBigInt(_key: string, value: unknown): unknown {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const o = value as Record<string, unknown>
+  if (isRecord(value)) {
+    const o = value
     const digits = o[BIGINT_KEY]
     if (typeof digits === 'string' && Object.keys(o).length === 1) return BigInt(digits)
   }

@@ -8,6 +8,7 @@ import { encodeCondition } from './operations.js'
 import type { Condition } from './operations.js'
 import { decodeRow } from './schema.js'
 import type { DatabaseSchema, Row, TableSchema } from './schema.js'
+import { isRecord } from '../shape.js'
 
 export interface MonitorSelect {
   readonly initial?: boolean
@@ -71,17 +72,15 @@ export function decodeTableUpdates(
   remote: string,
 ): TableUpdates | TableUpdates2 {
   const protocol = (reason: string): OvsdbProtocolError => new OvsdbProtocolError(`${remote}: ${reason}`)
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw protocol('table updates must be an object')
+  if (!isRecord(raw)) throw protocol('table updates must be an object')
   const out: Record<string, Record<string, Record<string, unknown>>> = {}
-  for (const [tableName, rows] of Object.entries(raw as Record<string, unknown>)) {
-    if (rows === null || typeof rows !== 'object' || Array.isArray(rows))
-      throw protocol(`updates of table ${tableName} must be an object`)
+  for (const [tableName, rows] of Object.entries(raw)) {
+    if (!isRecord(rows)) throw protocol(`updates of table ${tableName} must be an object`)
     const table: TableSchema | undefined = schema?.tables.get(tableName)
     const tableOut: Record<string, Record<string, unknown>> = {}
-    for (const [rowUuid, update] of Object.entries(rows as Record<string, unknown>)) {
-      if (update === null || typeof update !== 'object' || Array.isArray(update))
-        throw protocol(`update of ${tableName} ${rowUuid} must be an object`)
-      const u = update as Record<string, unknown>
+    for (const [rowUuid, update] of Object.entries(rows)) {
+      if (!isRecord(update)) throw protocol(`update of ${tableName} ${rowUuid} must be an object`)
+      const u = update
       const decoded: Record<string, unknown> = {}
       const members = version === 1 ? ['old', 'new'] : ['initial', 'insert', 'modify']
       for (const m of members) if (u[m] !== undefined) decoded[m] = decodeRow(u[m], table)

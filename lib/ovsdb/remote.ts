@@ -12,6 +12,7 @@
 import net from 'node:net'
 import type tls from 'node:tls'
 import { InvalidArgumentError, OvsdbUnavailableError } from '../errors.js'
+import { errorText } from '../error-text.js'
 
 export const DEFAULT_OVSDB_PORT = 6640
 
@@ -134,9 +135,7 @@ export async function openSocket(remote: Remote, options: OpenSocketOptions = {}
       }
     } catch (err) {
       reject(
-        err instanceof InvalidArgumentError
-          ? err
-          : new OvsdbUnavailableError(name, (err as Error).message, { cause: err }),
+        err instanceof InvalidArgumentError ? err : new OvsdbUnavailableError(name, errorText(err), { cause: err }),
       )
       return
     }

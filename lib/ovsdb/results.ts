@@ -10,9 +10,10 @@ import { OvsdbProtocolError, OvsdbWaitFailedError, TransactionError, ovsdbErrorF
 import type { Operation, ResultsOf } from './operations.js'
 import { decodeRow } from './schema.js'
 import type { DatabaseSchema } from './schema.js'
+import { isRecord } from '../shape.js'
 
 function isErrorResult(r: unknown): boolean {
-  return r !== null && typeof r === 'object' && !Array.isArray(r) && (r as { error?: unknown }).error != null
+  return isRecord(r) && r.error != null
 }
 
 /**
@@ -37,16 +38,15 @@ export function decodeTransactResults<const Ops extends readonly Operation[]>(
   if (raw.length !== ops.length)
     throw new OvsdbProtocolError(`${where}: ${raw.length} results for ${ops.length} operations and no error`)
   return ops.map((o, i) => {
-    const r = raw[i] as Record<string, unknown> | null
-    if (r === null || typeof r !== 'object' || Array.isArray(r))
-      throw new OvsdbProtocolError(`${where}: result ${i} is not an object`)
+    const r: unknown = raw[i]
+    if (!isRecord(r)) throw new OvsdbProtocolError(`${where}: result ${i} is not an object`)
     switch (o.op) {
       case 'insert':
         return { uuid: decodeValue(r.uuid, { key: { type: 'uuid' }, min: 1, max: 1 }) as Uuid }
       case 'select': {
         if (!Array.isArray(r.rows)) throw new OvsdbProtocolError(`${where}: select result ${i} has no rows`)
         const table = schema?.tables.get(o.table)
-        return { rows: (r.rows as unknown[]).map((row) => decodeRow(row, table)) }
+        return { rows: r.rows.map((row) => decodeRow(row, table)) }
       }
       case 'update':
       case 'mutate':

@@ -5,6 +5,7 @@
 import { decodeValue, parseColumnType } from './codec.js'
 import type { ColumnType, Value } from './codec.js'
 import { OvsdbValueError } from './errors.js'
+import { isRecord } from '../shape.js'
 
 export interface ColumnSchema {
   readonly name: string
@@ -55,9 +56,9 @@ export function parseDatabaseSchema(json: unknown): DatabaseSchema {
       })
     }
     const indexes = Array.isArray(t.indexes)
-      ? (t.indexes as unknown[])
-          .filter(Array.isArray)
-          .map((i) => (i as unknown[]).filter((x): x is string => typeof x === 'string'))
+      ? t.indexes
+          .filter((i): i is unknown[] => Array.isArray(i))
+          .map((i) => i.filter((x): x is string => typeof x === 'string'))
       : []
     const table: TableSchema = {
       name: tname,
@@ -93,8 +94,7 @@ export function decodeRow(wire: unknown, table?: TableSchema): Row {
   return row
 }
 
-function asObject(json: unknown, what: string): Record<string, unknown> {
-  if (json === null || typeof json !== 'object' || Array.isArray(json))
-    throw new OvsdbValueError(`${what} must be a JSON object`, json)
-  return json as Record<string, unknown>
+function asObject(json: unknown, what: string): Readonly<Record<string, unknown>> {
+  if (!isRecord(json)) throw new OvsdbValueError(`${what} must be a JSON object`, json)
+  return json
 }

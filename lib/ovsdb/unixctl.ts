@@ -14,6 +14,8 @@ import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UnixctlError, UnixctlUnavailableError } from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
+import { isRecord } from '../shape.js'
+import { errorText } from '../error-text.js'
 
 export interface UnixctlOptions {
   /** Give up after this many ms, connect included (default 10000). */
@@ -61,15 +63,15 @@ export function unixctlCall(
       try {
         messages = decoder.push(chunk)
       } catch (err) {
-        done(new UnixctlUnavailableError(socketPath, (err as Error).message, { cause: err }))
+        done(new UnixctlUnavailableError(socketPath, errorText(err), { cause: err }))
         return
       }
       for (const m of messages) {
-        if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+        if (!isRecord(m)) {
           done(new UnixctlUnavailableError(socketPath, 'reply is not a JSON object'))
           return
         }
-        const msg = m as { id?: unknown; result?: unknown; error?: unknown }
+        const msg = m
         if (msg.id !== id) continue
         if (msg.error !== null && msg.error !== undefined) {
           done(new UnixctlError(command, typeof msg.error === 'string' ? msg.error : JSON.stringify(msg.error)))
@@ -101,7 +103,7 @@ export async function findUnixctlSocket(rundir: string, name: string): Promise<s
   try {
     text = await readFile(pidFile, 'utf8')
   } catch (err) {
-    throw new UnixctlUnavailableError(pidFile, `cannot read pid file: ${(err as Error).message}`, { cause: err })
+    throw new UnixctlUnavailableError(pidFile, `cannot read pid file: ${errorText(err)}`, { cause: err })
   }
   const pid = text.trim()
   if (!/^[1-9][0-9]{0,9}$/.test(pid))
@@ -110,11 +112,9 @@ export async function findUnixctlSocket(rundir: string, name: string): Promise<s
   try {
     await access(socketPath)
   } catch (err) {
-    throw new UnixctlUnavailableError(
-      socketPath,
-      `no control socket (is ${name} running?): ${(err as Error).message}`,
-      { cause: err },
-    )
+    throw new UnixctlUnavailableError(socketPath, `no control socket (is ${name} running?): ${errorText(err)}`, {
+      cause: err,
+    })
   }
   return socketPath
 }

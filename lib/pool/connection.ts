@@ -9,6 +9,7 @@
  */
 import { createClient, type Xapi } from 'xen-api'
 import { errorText } from '../error-text.js'
+import { isRecord } from '../shape.js'
 import {
   InvalidArgumentError,
   TimeoutError,
@@ -41,8 +42,8 @@ export interface ConnectOptions {
   readonly sessionId?: string
   /** Accept a TLS certificate that does not verify. Default false. */
   readonly allowUnauthorized?: boolean
-  /** Wire protocol; default `auto` (JSON-RPC, XML-RPC on old hosts). */
-  readonly transport?: 'auto' | 'json-rpc' | 'xml-rpc'
+  /** Wire protocol; default (absent or undefined) `auto`: JSON-RPC, XML-RPC on old hosts. */
+  readonly transport?: 'auto' | 'json-rpc' | 'xml-rpc' | undefined
   /** Timeout of ordinary calls, ms (default 60 s). */
   readonly callTimeoutMs?: number
   /** Timeout of a host plugin call, ms, on top of any `wait` it is given (default 5 min). */
@@ -271,7 +272,7 @@ function callTimeoutMs(method: string, args: readonly unknown[], callMs: number,
 
 function pluginWaitMs(args: readonly unknown[]): number {
   const map = args[args.length - 1]
-  if (typeof map !== 'object' || map === null) return 0
-  const wait = (map as Record<string, unknown>).wait
+  if (!isRecord(map)) return 0
+  const wait = map.wait
   return typeof wait === 'string' && /^[0-9]{1,6}$/.test(wait) ? Number(wait) * 1000 : 0
 }

@@ -73,7 +73,7 @@ const HINTS: Readonly<Record<string, string>> = {
     'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP (xe pif-reconfigure-ip)',
   OVN_BRIDGE_MISSING: 'XAPI did not create the bridge on this host: check xcp-networkd there, then xe network-attach',
   OVN_BRIDGE_NOT_XAPI:
-    'use the bridge of the OVN network (xe network-list params=bridge) and remove any bridge ovn-controller made by itself',
+    'use the bridge of the OVN network (xe network-list params=bridge); if ovn-controller made it by itself, attach the network again (xe network-attach) and XAPI gives it its ids (xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair says what is left)',
   OVN_SYSTEM_ID_MISMATCH:
     'if this host really replaces the chassis of that system-id, run setup with --force-system-id',
   OVN_INVENTORY_UNREADABLE: 'check /etc/xensource-inventory on the host',

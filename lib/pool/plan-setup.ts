@@ -6,7 +6,14 @@
  * an encap IP another host already uses) is that host's failure and leaves the others alone.
  */
 import { parseConfigureArgs, SSL_ARGS } from '../chassis/configure-args.js'
-import { KEY_BY_NAME } from '../chassis/keys.js'
+import {
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
+  KEY_BY_NAME,
+  KEY_ENCAP_IP,
+  KEY_ENCAP_TYPE,
+  KEY_REMOTE,
+} from '../chassis/keys.js'
 import { bridgeMappings as validateMappings, parseMappings } from '../chassis/validators.js'
 import { InvalidArgumentError, SslCertificateMissingError } from '../errors.js'
 import type { PoolState } from './connection.js'
@@ -96,11 +103,11 @@ export type HostPlan =
 
 /** Keys the pool driver sets itself; chassisKeys may not name them. */
 export const DRIVER_KEYS: readonly string[] = [
-  'ovn-remote',
-  'ovn-encap-type',
-  'ovn-encap-ip',
-  'ovn-bridge',
-  'ovn-bridge-mappings',
+  KEY_REMOTE,
+  KEY_ENCAP_TYPE,
+  KEY_ENCAP_IP,
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
 ]
 
 /** Stands for the bridge of a network not created yet (never a real XAPI bridge name). */
@@ -149,12 +156,12 @@ export function chassisArgs(
   hostUuid: string | null,
 ): Record<string, string> {
   const args: Record<string, string> = { ...options.chassisKeys }
-  args['ovn-remote'] = options.ovnRemote
-  args['ovn-encap-type'] = options.encapType ?? 'geneve'
-  args['ovn-encap-ip'] = encapIp
-  args['ovn-bridge'] = bridge
+  args[KEY_REMOTE] = options.ovnRemote
+  args[KEY_ENCAP_TYPE] = options.encapType ?? 'geneve'
+  args[KEY_ENCAP_IP] = encapIp
+  args[KEY_BRIDGE] = bridge
   if (options.bridgeMappings !== undefined && options.bridgeMappings !== '')
-    args['ovn-bridge-mappings'] = options.bridgeMappings
+    args[KEY_BRIDGE_MAPPINGS] = options.bridgeMappings
   if (networkUuid !== null) args['network-uuid'] = networkUuid
   if (options.forceSystemId === true) args['force-system-id'] = 'true'
   if (options.ssl !== undefined) {
@@ -193,13 +200,13 @@ export function checkChassisOptions(options: ChassisOptions, state: PoolState, b
     for (const m of parseMappings(mappings)) {
       if (m.bridge === bridge)
         throw new InvalidArgumentError(
-          'ovn-bridge-mappings',
+          KEY_BRIDGE_MAPPINGS,
           mappings,
           `maps ${m.network} onto the OVN integration bridge ${m.bridge}; map it onto a bridge with the physical network (e.g. xenbr0)`,
         )
       if (!known.has(m.bridge))
         throw new InvalidArgumentError(
-          'ovn-bridge-mappings',
+          KEY_BRIDGE_MAPPINGS,
           mappings,
           `${m.bridge} is not the bridge of any network of this pool`,
         )
@@ -248,7 +255,7 @@ export function rejectSharedEncapIps<T extends HostPlan>(plans: readonly T[]): (
     const sharing = (byIp.get(p.transport.ip.toLowerCase()) ?? []).filter((h) => h !== p.host)
     if (sharing.length === 0) return p
     const err = new InvalidArgumentError(
-      'ovn-encap-ip',
+      KEY_ENCAP_IP,
       p.transport.ip,
       `also the transport address of ${sharing.map((h) => h.name).join(', ')}; each chassis needs its own`,
     )

@@ -8,6 +8,7 @@ import type { PortKind } from '../chassis/model.js'
 import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
 import type { Check, CheckStatus } from '../chassis/verify.js'
 import { PluginReplyError } from '../errors.js'
+import { field, isBoolean, isFiniteNumber, isOneOf, isRecord, isString } from '../shape.js'
 
 export const PLUGIN = 'ovn-chassis'
 
@@ -29,14 +30,12 @@ class Reply {
   }
 
   object(v: unknown, path: string): Obj {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(path, 'is not an object')
-    return v as Obj
+    if (!isRecord(v)) this.fail(path, 'is not an object')
+    return v
   }
 
   string(o: Obj, key: string, path: string): string {
-    const v = o[key]
-    if (typeof v !== 'string') this.fail(`${path}.${key}`, 'is not a string')
-    return v
+    return field(o, key, isString, () => this.fail(`${path}.${key}`, 'is not a string'))
   }
 
   nullableString(o: Obj, key: string, path: string): string | null {
@@ -47,20 +46,21 @@ class Reply {
   }
 
   bool(o: Obj, key: string, path: string): boolean {
-    const v = o[key]
-    if (typeof v !== 'boolean') this.fail(`${path}.${key}`, 'is not a boolean')
-    return v
+    return field(o, key, isBoolean, () => this.fail(`${path}.${key}`, 'is not a boolean'))
   }
 
   number(o: Obj, key: string, path: string): number {
-    const v = o[key]
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(`${path}.${key}`, 'is not a number')
-    return v
+    return field(o, key, isFiniteNumber, () => this.fail(`${path}.${key}`, 'is not a number'))
   }
 
   array(o: Obj, key: string, path: string): readonly unknown[] {
-    const v = o[key]
-    if (!Array.isArray(v)) this.fail(`${path}.${key}`, 'is not a list')
+    return field(o, key, Array.isArray, () => this.fail(`${path}.${key}`, 'is not a list'))
+  }
+
+  /** A string that must be one of `values`. */
+  oneOf<T extends string>(o: Obj, key: string, path: string, values: readonly T[]): T {
+    const v = this.string(o, key, path)
+    if (!isOneOf(values, v)) this.fail(`${path}.${key}`, `is ${JSON.stringify(v)}`)
     return v
   }
 
@@ -119,12 +119,10 @@ export function parseChassisVerify(host: string, text: unknown): ChassisVerify {
   const checks = r.array(o, 'checks', 'reply').map((c, i): Check => {
     const path = `checks[${i}]`
     const co = r.object(c, path)
-    const status = r.string(co, 'status', path)
-    if (!(CHECK_STATUSES as readonly string[]).includes(status))
-      r.fail(`${path}.status`, `is ${JSON.stringify(status)}`)
+    const status = r.oneOf(co, 'status', path, CHECK_STATUSES)
     return {
       id: r.string(co, 'id', path),
-      status: status as CheckStatus,
+      status,
       message: r.string(co, 'message', path),
       hint: r.nullableString(co, 'hint', path),
     }
@@ -156,11 +154,10 @@ export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
   const ports = r.array(o, 'ports', 'reply').map((x, i): ChassisPort => {
     const path = `ports[${i}]`
     const po = r.object(x, path)
-    const kind = r.string(po, 'kind', path)
-    if (!(PORT_KINDS as readonly string[]).includes(kind)) r.fail(`${path}.kind`, `is ${JSON.stringify(kind)}`)
+    const kind = r.oneOf(po, 'kind', path, PORT_KINDS)
     return {
       name: r.string(po, 'name', path),
-      kind: kind as PortKind,
+      kind,
       type: r.string(po, 'type', path),
       ifaceId: r.nullableString(po, 'ifaceId', path),
       vifUuid: r.nullableString(po, 'vifUuid', path),
@@ -171,9 +168,12 @@ export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
     }
   })
   const c = r.object(o.controller, 'reply.controller')
-  const pid = c.pid
-  if (pid !== null && (typeof pid !== 'number' || !Number.isInteger(pid)))
-    r.fail('controller.pid', 'is not an integer or null')
+  const pid = field(
+    c,
+    'pid',
+    (v): v is number | null => v === null || Number.isInteger(v),
+    () => r.fail('controller.pid', 'is not an integer or null'),
+  )
   const keys: Record<string, string> = {}
   for (const [k, v] of Object.entries(r.stringMap(o, 'keys', 'reply', false))) if (v !== null) keys[k] = v
   return {
@@ -187,7 +187,7 @@ export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
     ports,
     controller: {
       running: r.bool(c, 'running', 'controller'),
-      pid: pid as number | null,
+      pid,
       connection: r.nullableString(c, 'connection', 'controller'),
       error: r.nullableString(c, 'error', 'controller'),
     },

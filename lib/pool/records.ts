@@ -8,6 +8,7 @@
  * `OpaqueRef:NULL` (read as null).
  */
 import { XapiRecordError } from '../errors.js'
+import { isOneOf, isRecord, isStringArray } from '../shape.js'
 
 export const NULL_REF = 'OpaqueRef:NULL'
 
@@ -107,9 +108,8 @@ class FieldReader {
     readonly recordRef: string,
     raw: unknown,
   ) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-      throw new XapiRecordError(cls, recordRef, '(record)', `is ${describe(raw)}, not a record`)
-    this.#raw = raw as Record<string, unknown>
+    if (!isRecord(raw)) throw new XapiRecordError(cls, recordRef, '(record)', `is ${describe(raw)}, not a record`)
+    this.#raw = raw
   }
 
   #fail(field: string, reason: string): never {
@@ -143,9 +143,8 @@ class FieldReader {
 
   enumOf<T extends string>(field: string, values: readonly T[]): T {
     const v = this.string(field)
-    if (!(values as readonly string[]).includes(v))
-      this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
-    return v as T
+    if (!isOneOf(values, v)) this.#fail(field, `is ${JSON.stringify(v)}, expected one of ${values.join(', ')}`)
+    return v
   }
 
   /** A reference; `OpaqueRef:NULL` is null. */
@@ -164,9 +163,8 @@ class FieldReader {
 
   strings(field: string): string[] {
     const v = this.#get(field)
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-      this.#fail(field, `is ${describe(v)}, expected a list of strings`)
-    return [...(v as string[])]
+    if (!isStringArray(v)) this.#fail(field, `is ${describe(v)}, expected a list of strings`)
+    return [...v]
   }
 
   refs(field: string): string[] {
@@ -178,9 +176,9 @@ class FieldReader {
 
   stringMap(field: string): Record<string, string> {
     const v = this.#get(field)
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.#fail(field, `is ${describe(v)}, expected a map`)
+    if (!isRecord(v)) this.#fail(field, `is ${describe(v)}, expected a map`)
     const out: Record<string, string> = {}
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    for (const [k, x] of Object.entries(v)) {
       if (typeof x !== 'string') this.#fail(field, `has key ${JSON.stringify(k)} = ${describe(x)}, expected a string`)
       out[k] = x
     }
@@ -297,7 +295,7 @@ export function parseVif(ref: string, raw: unknown): VifRecord {
  * server's order. Anything but a map of records is a XapiRecordError.
  */
 export function parseAllRecords<T>(cls: string, raw: unknown, parse: (ref: string, raw: unknown) => T): Map<string, T> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+  if (!isRecord(raw)) {
     throw new XapiRecordError(
       cls,
       '(all)',
@@ -306,7 +304,7 @@ export function parseAllRecords<T>(cls: string, raw: unknown, parse: (ref: strin
     )
   }
   const out = new Map<string, T>()
-  for (const [ref, record] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [ref, record] of Object.entries(raw)) {
     if (!ref.startsWith('OpaqueRef:')) throw new XapiRecordError(cls, ref, '(ref)', 'is not an OpaqueRef')
     out.set(ref, parse(ref, record))
   }

@@ -19,6 +19,7 @@ import {
   type AddressFamily,
   type TransportChoice,
 } from './transport-pif.js'
+import { KEY_BRIDGE } from '../chassis/keys.js'
 
 export interface StatusOptions extends RunOptions {
   /** The transport choice to report per host (default the management PIF). */
@@ -53,7 +54,7 @@ export async function status(pool: XapiPool, options: StatusOptions = {}): Promi
         chassis,
         transport,
         transportProblem,
-        onOvnNetwork: network !== null && chassis.keys['ovn-bridge'] === network.bridge,
+        onOvnNetwork: network !== null && chassis.keys[KEY_BRIDGE] === network.bridge,
       }
     },
     () => ({ changed: null, passed: null }),

@@ -39,6 +39,13 @@
  * The folder: values.ts (the model above), xml-tokenizer.ts (the XML), decode.ts, encode.ts.
  */
 export { DEFAULT_LIMITS, type DecodeLimits } from './xml-tokenizer.js'
-export { XmlRpcDouble, type MethodCall, type MethodResponse, type XmlRpcStruct, type XmlRpcValue } from './values.js'
+export {
+  XmlRpcDouble,
+  isStruct,
+  type MethodCall,
+  type MethodResponse,
+  type XmlRpcStruct,
+  type XmlRpcValue,
+} from './values.js'
 export { decodeMethodCall, decodeMethodResponse } from './decode.js'
 export { encodeFault, encodeMethodCall, encodeMethodResponse, escapeText } from './encode.js'

@@ -1,5 +1,6 @@
 // The XML-RPC value model both directions share (the table in ./index.ts): what decode.ts
 // gives and encode.ts accepts.
+import { isPlainRecord } from '../shape.js'
 
 /** A `<double>`: kept apart from integers so a decoded 1.0 is written back as a double. */
 export class XmlRpcDouble {
@@ -39,7 +40,5 @@ export const INT32_MAX = 0x7fffffff
 
 /** A plain object (own data properties): what `<struct>` is. Class instances are not. */
 export function isStruct(v: unknown): v is XmlRpcStruct {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-  const proto: unknown = Object.getPrototypeOf(v)
-  return proto === Object.prototype || proto === null
+  return isPlainRecord(v)
 }

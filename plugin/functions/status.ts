@@ -4,7 +4,17 @@
  */
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { readSaved } from '../../lib/chassis/external-ids-write.js'
-import { CHASSIS_KEYS } from '../../lib/chassis/keys.js'
+import {
+  ATTACHED_MAC_KEY,
+  BRIDGE_ID_KEY,
+  CHASSIS_KEYS,
+  IFACE_ID_KEY,
+  KEY_BRIDGE,
+  OVN_INSTALLED_KEY,
+  SYSTEM_ID_KEY,
+  XS_VIF_UUID_KEY,
+  XS_VM_UUID_KEY,
+} from '../../lib/chassis/keys.js'
 import { bridgePorts, findBridge } from '../../lib/chassis/model.js'
 import { readSnapshot } from '../../lib/chassis/ovsdb-io.js'
 import { probeController } from '../../lib/chassis/controller-probe.js'
@@ -20,17 +30,17 @@ export const status: PluginFunction = async (args, ctx): Promise<ChassisStatus> 
   const s = await withLocalDb(ctx, readSnapshot)
   const ext = s.ovs.externalIds
   const keys: Record<string, string> = {}
-  for (const k of ['system-id', ...CHASSIS_KEYS.map((c) => c.name)]) {
+  for (const k of [SYSTEM_ID_KEY, ...CHASSIS_KEYS.map((c) => c.name)]) {
     const v = ext.get(k)
     if (v !== undefined) keys[k] = v
   }
   const owned = Object.keys(readSaved(ext)).sort()
-  const name = ext.get('ovn-bridge') || null
+  const name = ext.get(KEY_BRIDGE) || null
   const bridge = name === null ? undefined : findBridge(s, name)
   const ports = bridge === undefined ? [] : bridgePorts(s, bridge).filter((p) => p.kind !== 'local')
   return {
     hostUuid,
-    systemId: ext.get('system-id') ?? null,
+    systemId: ext.get(SYSTEM_ID_KEY) ?? null,
     configured: owned.length > 0,
     keys,
     owned,
@@ -42,7 +52,7 @@ export const status: PluginFunction = async (args, ctx): Promise<ChassisStatus> 
             name,
             exists: bridge !== undefined,
             networkUuids: bridge ? xsNetworkUuids(bridge.externalIds) : [],
-            bridgeId: bridge?.externalIds.get('bridge-id') ?? null,
+            bridgeId: bridge?.externalIds.get(BRIDGE_ID_KEY) ?? null,
             failMode: bridge?.failMode ?? null,
             datapathType: bridge?.datapathType ?? null,
           },
@@ -52,12 +62,12 @@ export const status: PluginFunction = async (args, ctx): Promise<ChassisStatus> 
         name: p.port.name,
         kind: p.kind,
         type: p.interfaces[0]?.type ?? '',
-        ifaceId: ids.get('iface-id') ?? null,
-        vifUuid: ids.get('xs-vif-uuid') ?? null,
-        vmUuid: ids.get('xs-vm-uuid') ?? null,
-        mac: ids.get('attached-mac') ?? null,
+        ifaceId: ids.get(IFACE_ID_KEY) ?? null,
+        vifUuid: ids.get(XS_VIF_UUID_KEY) ?? null,
+        vmUuid: ids.get(XS_VM_UUID_KEY) ?? null,
+        mac: ids.get(ATTACHED_MAC_KEY) ?? null,
         ifaceStatus: ids.get('iface-status') ?? null,
-        ovnInstalled: ids.get('ovn-installed') === 'true',
+        ovnInstalled: ids.get(OVN_INSTALLED_KEY) === 'true',
       }
     }),
     controller: await probeController(ctx.paths.ovnRundir),

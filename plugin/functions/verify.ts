@@ -54,15 +54,30 @@ function persistedFacts(stateDir: string): PersistedFacts {
   }
 }
 
+/**
+ * Judge with `once` until every check passes or `waitS` seconds are up, pausing POLL_MS between
+ * looks. Time goes through the context's clock (`now`, `sleep`), so a test drives the loop
+ * without waiting.
+ */
+export async function verifyUntil(
+  ctx: Pick<PluginContext, 'now' | 'sleep'>,
+  waitS: number,
+  once: () => Promise<VerifyReport>,
+): Promise<VerifyReport & { readonly waited: number }> {
+  const start = ctx.now().getTime()
+  for (;;) {
+    const report = await once()
+    const elapsed = ctx.now().getTime() - start
+    const waited = Math.round(elapsed / 100) / 10
+    if (report.ok || elapsed >= waitS * 1000) return { ...report, waited }
+    await ctx.sleep(POLL_MS)
+  }
+}
+
 export const verify: PluginFunction = async (args, ctx): Promise<ChassisVerify> => {
   onlyArgs(args, ['wait'])
   const wait = seconds(args, 'wait', MAX_WAIT_S, 0)
   const hostUuid = await readHostUuid(ctx.paths.inventory)
-  const start = Date.now()
-  for (;;) {
-    const report = await verifyOnce(ctx, hostUuid)
-    const waited = Math.round((Date.now() - start) / 100) / 10
-    if (report.ok || Date.now() - start >= wait * 1000) return { ...report, hostUuid, waited }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
-  }
+  const { waited, ...report } = await verifyUntil(ctx, wait, () => verifyOnce(ctx, hostUuid))
+  return { ...report, hostUuid, waited }
 }

@@ -114,7 +114,7 @@ test('two hosts run OVN on the XAPI bridge xapi1 and their guests talk over Gene
 
   for (const host of hosts) {
     // The userspace datapath decapsulates in ovs-vswitchd: no Geneve packet met INPUT, so the
-    // closed port did not stop the tunnel (docs/platform.md, "dom0 has a firewall"). With the kernel datapath it would.
+    // closed port did not stop the tunnel (docs/platform.md#dom0-has-a-firewall). With the kernel datapath it would.
     const probe = (await host.exec('iptables', ['-w', '-v', '-S', 'INPUT'])).stdout
       .split('\n')
       .find((l) => l.includes('--dport 6081'))

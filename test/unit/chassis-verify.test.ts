@@ -323,7 +323,11 @@ test('a stray br-int hint depends on whether it holds ports', () => {
   const empty = run(healthy().bridge('br-int', { failMode: 'secure' })).checks.find(
     (c) => c.id === 'bridge.no-stray-br-int',
   )
-  assert.match(empty?.hint ?? '', /del-br br-int/)
+  assert.equal(empty?.hint, 'remove it: xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair')
+  const held = run(healthy().bridge('br-int', { failMode: 'secure' }).port('br-int', 'vif9.0', '')).checks.find(
+    (c) => c.id === 'bridge.no-stray-br-int',
+  )
+  assert.match(held?.hint ?? '', /^run xe host-call-plugin .* fn=repair: it removes br-int when/)
   assert.match(empty?.message ?? '', /0 ports/)
 })
 

@@ -15,7 +15,7 @@ import {
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { OvsdbSet, Uuid, type Atom } from '../../lib/ovsdb/codec.js'
 import { OvsdbError, OvsdbWaitFailedError } from '../../lib/ovsdb/errors.js'
-import type { Operation } from '../../lib/ovsdb/operations.js'
+import type { Operation, ResultsOf } from '../../lib/ovsdb/operations.js'
 import { OvsdbUnavailableError, XapiOvnError } from '../../lib/errors.js'
 import { FACTS, xapiHost } from './chassis-fixtures.js'
 
@@ -38,7 +38,13 @@ class RacingDb implements Transactor {
     this.ext = new Map(snapshot.ovs.externalIds)
   }
 
-  async transact(_db: string, operations: readonly Operation[]): Promise<readonly unknown[]> {
+  // The fake stands where ovsdb-server's reply is decoded: it builds the results itself, so it is
+  // the one place that vouches for their types (OvsdbClient's decoder does it for the real one).
+  async transact<const Ops extends readonly Operation[]>(_db: string, operations: Ops): Promise<ResultsOf<Ops>> {
+    return (await this.#answer(operations)) as ResultsOf<Ops>
+  }
+
+  async #answer(operations: readonly Operation[]): Promise<unknown> {
     const first = operations[0]
     if (first?.op === 'select') {
       const result = this.#select()
