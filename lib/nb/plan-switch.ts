@@ -4,7 +4,7 @@
  * restate what the plan assumed, so if the database changed since the snapshot the server
  * refuses the whole transaction (OvsdbWaitFailedError) and nothing is written.
  */
-import { Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
+import { OvsdbSet, Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Mutation, type Operation } from '../ovsdb/operations.js'
 import { NbSwitchNotEmptyError } from './errors.js'
 import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
@@ -36,7 +36,8 @@ export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] =
     'Logical_Switch',
     [
       where('_uuid', '==', new Uuid(sw.uuid)),
-      ...(alsoHolds.length > 0 ? [where('ports', 'includes', set(...alsoHolds.map((u) => new Uuid(u))))] : []),
+      // `_uuid ==` first: ovsdb-server looks that row up instead of scanning the table.
+      ...(alsoHolds.length > 0 ? [where('ports', 'includes', new OvsdbSet(alsoHolds.map((u) => new Uuid(u))))] : []),
     ],
     ['name'],
     '==',
