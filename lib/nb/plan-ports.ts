@@ -132,7 +132,10 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
       inserts.push(
         op.insert(
           'Logical_Switch_Port',
-          { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) },
+          // Empty external_ids is the column's default: not sent (a Map and 25 bytes less per port).
+          port.externalIds.size === 0
+            ? { name: port.name, addresses: set(port.address) }
+            : { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) },
           uuidName,
         ),
       )
@@ -213,16 +216,14 @@ export function planDetachPorts(s: NbSnapshot, vifUuids: readonly string[]): Det
   }
   if (removed.length === 0) return { operations: [], removed, absent, changed: false }
   const operations: Operation[] = []
-  for (const { sw, uuids } of bySwitch.values()) operations.push(switchStillThere(sw, uuids))
+  const mutations: Operation[] = []
   for (const { sw, uuids } of bySwitch.values()) {
-    operations.push(
-      op.mutate(
-        'Logical_Switch',
-        [where('_uuid', '==', new Uuid(sw.uuid))],
-        [['ports', 'delete', new OvsdbSet(uuids.map((u) => new Uuid(u)))]],
-      ),
-    )
+    // One set of the UUIDs for both the wait and the mutate (20,000 of them in a bulk detach).
+    const gone = new OvsdbSet(uuids.map((u) => new Uuid(u)))
+    operations.push(switchStillThere(sw, gone))
+    mutations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'delete', gone]]))
   }
+  operations.push(...mutations)
   operations.push(op.comment(`xapi-ovn: detach ${removed.length} VIF port(s)`))
   return { operations, removed, absent, changed: true }
 }

@@ -30,14 +30,18 @@ export interface DeleteSwitchPlan {
   readonly portCount: number
 }
 
-/** `wait` that the switch row still exists under the name we read. */
-export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] = []): Operation {
+/**
+ * `wait` that the switch row still exists under the name we read (and, given `alsoHolds`, that its
+ * `ports` still include those port UUIDs).
+ */
+export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] | OvsdbSet = []): Operation {
+  const held = alsoHolds instanceof OvsdbSet ? alsoHolds : new OvsdbSet(alsoHolds.map((u) => new Uuid(u)))
   return op.wait(
     'Logical_Switch',
     [
-      where('_uuid', '==', new Uuid(sw.uuid)),
       // `_uuid ==` first: ovsdb-server looks that row up instead of scanning the table.
-      ...(alsoHolds.length > 0 ? [where('ports', 'includes', new OvsdbSet(alsoHolds.map((u) => new Uuid(u))))] : []),
+      where('_uuid', '==', new Uuid(sw.uuid)),
+      ...(held.size > 0 ? [where('ports', 'includes', held)] : []),
     ],
     ['name'],
     '==',

@@ -36,7 +36,7 @@ test('attaching new ports: one transaction of the switch wait, inserts with name
     {
       op: 'insert',
       table: 'Logical_Switch_Port',
-      row: { name: VIF1, addresses: '02:00:00:00:00:01 192.0.2.11', external_ids: ['map', []] },
+      row: { name: VIF1, addresses: '02:00:00:00:00:01 192.0.2.11' },
       'uuid-name': 'new_lsp0',
     },
     {
