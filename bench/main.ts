@@ -1,12 +1,18 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|nb runs one.
  */
 import { benchAgent } from './agent.js'
+import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 
-const benches: Record<string, () => Promise<void>> = { plugin: benchPlugin, pool: benchPool, agent: benchAgent }
+const benches: Record<string, () => Promise<void>> = {
+  plugin: benchPlugin,
+  pool: benchPool,
+  agent: benchAgent,
+  nb: benchNb,
+}
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
   if (only !== undefined && only !== name) continue
