@@ -133,9 +133,10 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
         op.insert(
           'Logical_Switch_Port',
           // Empty external_ids is the column's default: not sent (a Map and 25 bytes less per port).
+          // The one address as a bare atom: the wire form of a one-element set, without the set.
           port.externalIds.size === 0
-            ? { name: port.name, addresses: set(port.address) }
-            : { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) },
+            ? { name: port.name, addresses: port.address }
+            : { name: port.name, addresses: port.address, external_ids: ovsdbMap(port.externalIds) },
           uuidName,
         ),
       )
