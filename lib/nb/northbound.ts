@@ -4,7 +4,8 @@
  * and sends it. If a precondition fails because someone wrote the same rows meanwhile (a `wait`,
  * or the port name index refusing a name taken since the read, see plan-ports.ts), the whole
  * read-plan-write is redone (up to 3 attempts) and then OVN_CONCURRENT_CHANGE is thrown; nothing
- * is ever half-written. Each call reads each table once and costs O(N) in the ports it names. A plan with nothing to do sends nothing, so every write is idempotent.
+ * is ever half-written. A plan with nothing to do sends nothing, so every write is idempotent.
+ * Each call reads each table once (one select per table) and costs O(N) in the ports it names.
  *
  *   const nb = await connectNorthbound(['unix:/run/ovn/ovnnb_db.sock'])
  *   await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' })
