@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb runs one.
  */
 import { benchAgent } from './agent.js'
+import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 import { benchReboot } from './reboot.js'
@@ -12,6 +13,7 @@ const benches: Record<string, () => Promise<void>> = {
   pool: benchPool,
   agent: benchAgent,
   reboot: benchReboot,
+  nb: benchNb,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

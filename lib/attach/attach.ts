@@ -23,7 +23,7 @@
  * destroys the VIFs (unless `keepVifs`).
  */
 import { NbSwitchNoSubnetError } from '../nb/errors.js'
-import { findSwitch, portOwners } from '../nb/model.js'
+import { findPortByName, findSwitch, portOwners } from '../nb/model.js'
 import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import type { VifPortSpec } from '../nb/validate-inputs.js'
@@ -158,8 +158,7 @@ export async function attachVms(
     const vm = await resolveVm(xapi, spec.vm)
     items.push({ spec, vm, vifs: await readVmVifs(xapi, vm) })
   }
-  const candidateUuids = items.flatMap((i) => i.vifs.filter((v) => v.network === network.ref).map((v) => v.uuid))
-  const snapshot = await readSnapshot(nb, candidateUuids)
+  const snapshot = await readSnapshot(nb, 'vif')
   const target = findSwitch(snapshot, o.switch)
   if (
     o.vms.some((v) => v.ips === 'dynamic') &&
@@ -170,7 +169,7 @@ export async function attachVms(
   }
   const owners = portOwners(snapshot)
   const portSwitch = (vifUuid: string): PortSwitch | null => {
-    const port = snapshot.ports.find((p) => p.name === vifUuid)
+    const port = findPortByName(snapshot, vifUuid)
     const sw = port === undefined ? undefined : owners.get(port.uuid)
     return sw === undefined ? null : { uuid: sw.uuid, name: sw.name }
   }
@@ -207,6 +206,7 @@ export async function attachVms(
     throw err
   }
 
+  const createdSet = new Set(created)
   const attachments: VmAttachment[] = []
   for (const [i, c] of choices.entries()) {
     const vif = vifs[i] as VifRecord
@@ -221,7 +221,7 @@ export async function attachVms(
     attachments.push({
       vm: vmSummary(c.vm),
       vif: vifSummary(vif),
-      vifAction: created.includes(vif) ? 'created' : 'found',
+      vifAction: createdSet.has(vif) ? 'created' : 'found',
       plug,
       port: written.ports[i] as AttachedPort,
     })
@@ -267,12 +267,12 @@ export async function detachVms(
     targets.set(uuid, { vif, vm, explicit: true })
   }
 
-  const snapshot = await readSnapshot(nb, [...targets.keys()])
+  const snapshot = await readSnapshot(nb, 'detach')
   const owners = portOwners(snapshot)
   if (o.switch !== undefined) {
     const sw = findSwitch(snapshot, o.switch)
     for (const [uuid, t] of [...targets]) {
-      const port = snapshot.ports.find((p) => p.name === uuid)
+      const port = findPortByName(snapshot, uuid)
       const owner = port === undefined ? undefined : owners.get(port.uuid)
       if (owner?.uuid === sw.uuid) continue
       if (t.explicit && owner !== undefined) {
@@ -289,9 +289,10 @@ export async function detachVms(
 
   const removed =
     targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
+  const removedByVif = new Map(removed.removed.map((r) => [r.vifUuid, r]))
   const detached: VifDetachment[] = []
   for (const [uuid, t] of targets) {
-    const port = removed.removed.find((r) => r.vifUuid === uuid)
+    const port = removedByVif.get(uuid)
     let outcome = { unplugged: false, destroyed: false }
     if (!o.keepVifs && t.vif !== null) outcome = await removeVif(xapi, t.vif)
     detached.push({
@@ -320,11 +321,11 @@ export async function listVmPorts(nb: NbTransactor, xapi: XapiCalls | null, swit
     xapi.call('VM.get_all_records'),
     xapi.call('host.get_all_records'),
   ])
-  const vifs = [...parseAllRecords('VIF', vifRecords, parseVif).values()]
+  const vifs = new Map([...parseAllRecords('VIF', vifRecords, parseVif).values()].map((v) => [v.uuid, v]))
   const vms = parseAllRecords('VM', vmRecords, parseVm)
   const hosts = parseAllRecords('host', hostRecords, parseHost)
   return ports.map((p): VmPortInfo => {
-    const vif = p.type === '' ? vifs.find((v) => v.uuid === p.name) : undefined
+    const vif = p.type === '' ? vifs.get(p.name) : undefined
     const vm = vif === undefined ? undefined : vms.get(vif.vm)
     if (vif === undefined || vm === undefined) return { ...p, xapi: null }
     const host = vm.residentOn === null ? undefined : hosts.get(vm.residentOn)

@@ -1,8 +1,9 @@
 /**
  * The northbound planners work on a plain snapshot of OVN_Northbound rows: every Logical_Switch
- * (name, ports, other_config, external_ids) and the Logical_Switch_Port rows the operation looks
- * at (all of them for listings, only the named ones for attach/detach). `snapshot.ts` reads it
- * in one transaction, so it is consistent; tests build one by hand.
+ * (name, ports, other_config, external_ids) and, when the operation looks at ports, every
+ * Logical_Switch_Port. `snapshot.ts` reads it in one transaction, so it is consistent; tests
+ * build one by hand. Lookups by port name and by port UUID go through indexes built once per
+ * snapshot (`portsByName`, `portOwners`): an attach or detach of N ports is O(N), not O(N^2).
  *
  * Facts of the OVN_Northbound schema the planners rely on:
  * - Logical_Switch is a root table without a name index: two switches may share a name.
@@ -41,7 +42,7 @@ export interface NbPortRow {
 
 export interface NbSnapshot {
   readonly switches: readonly NbSwitchRow[]
-  /** The ports read; possibly only some of the database's (see readSnapshot). */
+  /** Every port of the database, or none when the operation does not look at ports (see readSnapshot). */
   readonly ports: readonly NbPortRow[]
 }
 
@@ -68,13 +69,33 @@ export function lookupSwitch(s: NbSnapshot, ref: string): NbSwitchRow | undefine
   return byName[0]
 }
 
+// Indexes of a snapshot, built on first use and kept as long as the snapshot's arrays live. A
+// snapshot is immutable (readonly arrays of readonly rows), so an index never goes stale.
+const ownerIndexes = new WeakMap<readonly NbSwitchRow[], ReadonlyMap<string, NbSwitchRow>>()
+const nameIndexes = new WeakMap<readonly NbPortRow[], ReadonlyMap<string, NbPortRow>>()
+
 /** Port row UUID -> the switch whose `ports` holds it (at most one: ports are not shared). */
-export function portOwners(s: NbSnapshot): Map<string, NbSwitchRow> {
-  const owners = new Map<string, NbSwitchRow>()
-  for (const sw of s.switches) for (const p of sw.portUuids) owners.set(p, sw)
+export function portOwners(s: NbSnapshot): ReadonlyMap<string, NbSwitchRow> {
+  let owners = ownerIndexes.get(s.switches)
+  if (owners === undefined) {
+    const m = new Map<string, NbSwitchRow>()
+    for (const sw of s.switches) for (const p of sw.portUuids) m.set(p, sw)
+    owners = m
+    ownerIndexes.set(s.switches, owners)
+  }
   return owners
 }
 
+/** Port name -> its row (names are unique in the database: Logical_Switch_Port's index). */
+export function portsByName(s: NbSnapshot): ReadonlyMap<string, NbPortRow> {
+  let byName = nameIndexes.get(s.ports)
+  if (byName === undefined) {
+    byName = new Map(s.ports.map((p) => [p.name, p]))
+    nameIndexes.set(s.ports, byName)
+  }
+  return byName
+}
+
 export function findPortByName(s: NbSnapshot, name: string): NbPortRow | undefined {
-  return s.ports.find((p) => p.name === name)
+  return portsByName(s).get(name)
 }

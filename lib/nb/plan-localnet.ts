@@ -35,7 +35,8 @@ export function planLocalnetPort(s: NbSnapshot, switchRef: string, port: Localne
     return {
       operations: [
         switchStillThere(sw),
-        op.wait('Logical_Switch_Port', [where('name', '==', port.name)], ['name'], '==', []),
+        // That the name is still free is not a wait (a scan of the port table): the name index
+        // refuses a duplicate at commit, and northbound.ts re-reads and re-plans (plan-ports.ts).
         op.insert(
           'Logical_Switch_Port',
           {

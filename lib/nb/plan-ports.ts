@@ -3,14 +3,32 @@
  * UUID (the iface-id XAPI's Open vSwitch integration writes), has type "" and one addresses
  * entry "<mac> <ip>..." or "<mac> dynamic".
  *
- * Attaching N ports is ONE transaction: waits (the switch is still there; each new name is still
- * free; each port we update is as we read it), the inserts with named UUIDs, and one mutate that
- * adds them all to the switch's `ports`. Logical_Switch_Port is not a root table, so an insert
- * without that mutate would be garbage-collected at commit: they go together or not at all.
+ * Attaching N ports is ONE transaction: the guards, the inserts with named UUIDs, and one mutate
+ * that adds them all to the switch's `ports`. Logical_Switch_Port is not a root table, so an
+ * insert without that mutate would be garbage-collected at commit: they go together or not at all.
  *
  * Detaching removes the ports from their switch's `ports`; ovsdb-server then deletes the rows.
+ *
+ * The guards, and why they still catch a concurrent writer. Every guard is a `wait` whose first
+ * condition is `_uuid == U`, the one condition ovsdb-server answers by lookup; a condition on
+ * anything else is a scan of the table, and one per port made a bulk call O(N^2) on the server
+ * (issue 13). Between our read and our commit another client may:
+ *   - delete, rename or re-create the target switch: the wait on its `_uuid` and `name` fails;
+ *   - remove (detach, move) a port we update or detach: that wait also says the switch's `ports`
+ *     still `includes` every such port's UUID, so it fails;
+ *   - change a port we update (addresses, external_ids, type, name): the wait on that port's
+ *     `_uuid` compares every column we based the update on, so it fails;
+ *   - create a port with a name we are about to insert, on any switch: no wait states "this name
+ *     is free" (that would be `where name == X`, the scan). Logical_Switch_Port's unique index on
+ *     `name` does: ovsdb-server refuses our whole transaction at commit with a constraint
+ *     violation, which northbound.ts treats like a failed wait (read, plan, write again; the new
+ *     plan then sees the port: the same port on this switch is left alone or updated, one
+ *     elsewhere is an NbPortConflictError);
+ *   - attach or detach OTHER ports on the same switch: nothing we planned depends on them, and
+ *     the `ports` mutations insert or delete only our UUIDs, so both writes stand.
+ * Either the whole plan commits on rows exactly as it read them, or nothing is written.
  */
-import { Uuid, namedUuid, ovsdbMap, set, type Value } from '../ovsdb/codec.js'
+import { OvsdbSet, Uuid, namedUuid, ovsdbMap, set, type Value } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import { NbPortConflictError, NbSwitchNoSubnetError } from './errors.js'
 import { findPortByName, findSwitch, portOwners, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
@@ -110,11 +128,15 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
     const existing = findPortByName(s, port.name)
     if (existing === undefined) {
       const uuidName = newPortName(inserts.length)
-      waits.push(op.wait('Logical_Switch_Port', [where('name', '==', port.name)], ['name'], '==', []))
+      // No wait that the name is still free: the name index refuses a duplicate at commit (above).
       inserts.push(
         op.insert(
           'Logical_Switch_Port',
-          { name: port.name, addresses: set(port.address), external_ids: ovsdbMap(port.externalIds) },
+          // Empty external_ids is the column's default: not sent (a Map and 25 bytes less per port).
+          // The one address as a bare atom: the wire form of a one-element set, without the set.
+          port.externalIds.size === 0
+            ? { name: port.name, addresses: port.address }
+            : { name: port.name, addresses: port.address, external_ids: ovsdbMap(port.externalIds) },
           uuidName,
         ),
       )
@@ -152,7 +174,11 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
   if (inserts.length > 0) {
     const names = plans.flatMap((p) => (p.uuidName === null ? [] : [namedUuid(p.uuidName)]))
     operations.push(
-      op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'insert', set(...names)]]),
+      op.mutate(
+        'Logical_Switch',
+        [where('_uuid', '==', new Uuid(sw.uuid))],
+        [['ports', 'insert', new OvsdbSet(names)]],
+      ),
     )
   }
   operations.push(
@@ -191,16 +217,14 @@ export function planDetachPorts(s: NbSnapshot, vifUuids: readonly string[]): Det
   }
   if (removed.length === 0) return { operations: [], removed, absent, changed: false }
   const operations: Operation[] = []
-  for (const { sw, uuids } of bySwitch.values()) operations.push(switchStillThere(sw, uuids))
+  const mutations: Operation[] = []
   for (const { sw, uuids } of bySwitch.values()) {
-    operations.push(
-      op.mutate(
-        'Logical_Switch',
-        [where('_uuid', '==', new Uuid(sw.uuid))],
-        [['ports', 'delete', set(...uuids.map((u) => new Uuid(u)))]],
-      ),
-    )
+    // One set of the UUIDs for both the wait and the mutate (20,000 of them in a bulk detach).
+    const gone = new OvsdbSet(uuids.map((u) => new Uuid(u)))
+    operations.push(switchStillThere(sw, gone))
+    mutations.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(sw.uuid))], [['ports', 'delete', gone]]))
   }
+  operations.push(...mutations)
   operations.push(op.comment(`xapi-ovn: detach ${removed.length} VIF port(s)`))
   return { operations, removed, absent, changed: true }
 }

@@ -4,7 +4,7 @@
  * restate what the plan assumed, so if the database changed since the snapshot the server
  * refuses the whole transaction (OvsdbWaitFailedError) and nothing is written.
  */
-import { Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
+import { OvsdbSet, Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Mutation, type Operation } from '../ovsdb/operations.js'
 import { NbSwitchNotEmptyError } from './errors.js'
 import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
@@ -30,13 +30,18 @@ export interface DeleteSwitchPlan {
   readonly portCount: number
 }
 
-/** `wait` that the switch row still exists under the name we read. */
-export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] = []): Operation {
+/**
+ * `wait` that the switch row still exists under the name we read (and, given `alsoHolds`, that its
+ * `ports` still include those port UUIDs).
+ */
+export function switchStillThere(sw: NbSwitchRow, alsoHolds: readonly string[] | OvsdbSet = []): Operation {
+  const held = alsoHolds instanceof OvsdbSet ? alsoHolds : new OvsdbSet(alsoHolds.map((u) => new Uuid(u)))
   return op.wait(
     'Logical_Switch',
     [
+      // `_uuid ==` first: ovsdb-server looks that row up instead of scanning the table.
       where('_uuid', '==', new Uuid(sw.uuid)),
-      ...(alsoHolds.length > 0 ? [where('ports', 'includes', set(...alsoHolds.map((u) => new Uuid(u))))] : []),
+      ...(held.size > 0 ? [where('ports', 'includes', held)] : []),
     ],
     ['name'],
     '==',

@@ -6,8 +6,12 @@
  *
  * TLS certificates are verified unless the caller sets `allowUnauthorized`. The client watches no
  * events: the driver reads what it needs when it needs it.
+ *
+ * `xen-api` (and what it pulls in: ~170 ms of start-up) is loaded by `connect`, not by importing
+ * this module: the package entry and the CLI import the pool side statically, and a northbound-only
+ * process (`xapi-ovn switch ...`, `--help`, `import { nb } from 'xapi-ovn'`) never talks to XAPI.
  */
-import { createClient, type Xapi } from 'xen-api'
+import type { Xapi } from 'xen-api'
 import { errorText } from '../error-text.js'
 import { isRecord } from '../shape.js'
 import {
@@ -186,6 +190,7 @@ export class XapiPool {
       throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
     const callMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     const pluginMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+    const { createClient } = await import('xen-api')
     let client: Xapi
     try {
       client = createClient({

@@ -19,6 +19,7 @@ import {
   listPorts,
 } from '../../lib/nb/index.js'
 import { waitFor } from '../../lab/wait.js'
+import type { NbTransactor } from '../../lib/nb/snapshot.js'
 import { NbDatabase } from './nb-server.js'
 import { rejectionCode as code } from '../unit/error-code.js'
 
@@ -294,4 +295,37 @@ test('with ovn-northd running: dynamic addresses are assigned from the subnet an
   assert.equal(up.up, false)
   // Idempotence holds with northd's columns filled in.
   assert.equal((await attachPorts(nb, 'tenant-a', [{ vifUuid: vif(1), mac: mac(1), ips: 'dynamic' }])).changed, false)
+})
+
+test('a port of the same name added by ovn-nbctl between our read and our write: the server refuses ours, the re-read refuses the attach', async (t) => {
+  const { db, nb } = await setup(t)
+  await ensureLogicalSwitch(nb, 'tenant-a')
+  await ensureLogicalSwitch(nb, 'tenant-b')
+  const tenantB = unquote(await db.nbctl(['get', 'Logical_Switch', 'tenant-b', '_uuid']))
+  // Our plan has no wait saying the name is free (that would scan the port table per name):
+  // the Logical_Switch_Port name index must refuse the insert at commit.
+  let raced = false
+  const racing: NbTransactor = {
+    transact: async (database, ops) => {
+      if (!raced && ops.some((o) => o.op === 'insert')) {
+        raced = true
+        await db.nbctl(['lsp-add', 'tenant-b', vif(1)])
+      }
+      return nb.transact(database, ops)
+    },
+  }
+  const records = (await db.showLog()).length
+  assert.equal(
+    await code(
+      attachPorts(racing, 'tenant-a', [
+        { vifUuid: vif(0), mac: mac(0) },
+        { vifUuid: vif(1), mac: mac(1) },
+      ]),
+    ),
+    `OVN_NB_PORT_CONFLICT ${vif(1)}|tenant-b|it is on another logical switch (${tenantB}); detach it first`,
+  )
+  assert.equal(raced, true)
+  assert.equal((await db.showLog()).length, records + 1, "only ovn-nbctl's lsp-add was committed")
+  assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim(), '')
+  assert.match(await db.nbctl(['lsp-list', 'tenant-b']), new RegExp(`\\(${vif(1)}\\)`))
 })

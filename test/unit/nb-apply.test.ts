@@ -6,7 +6,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Uuid, setItems } from '../../lib/ovsdb/codec.js'
-import { OvsdbError, OvsdbWaitFailedError } from '../../lib/ovsdb/errors.js'
+import {
+  OvsdbConstraintViolationError,
+  OvsdbError,
+  OvsdbWaitFailedError,
+  TransactionError,
+} from '../../lib/ovsdb/errors.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
 import type { Row } from '../../lib/ovsdb/schema.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
@@ -21,7 +26,7 @@ import {
   listLogicalSwitches,
   listPorts,
 } from '../../lib/nb/northbound.js'
-import { LSP1, SW_A, VIF1, VIF2, applyToSnapshot, lport, lswitch, snapshotRows } from './nb-fixtures.js'
+import { LSP1, SW_A, SW_B, VIF1, VIF2, applyToSnapshot, lport, lswitch, snapshotRows } from './nb-fixtures.js'
 import { rejectionCode as code } from './error-code.js'
 
 /** A fake OVN_Northbound: selects read `state`, writes go through applyToSnapshot. */
@@ -48,7 +53,11 @@ class FakeNb implements NbTransactor {
     try {
       applied = applyToSnapshot(this.state, ops)
     } catch (e) {
-      if ((e as Error).message === 'wait failed') throw new OvsdbWaitFailedError(0, new OvsdbError('timed out'), [])
+      const message = e instanceof Error ? e.message : ''
+      if (message === 'wait failed') throw new OvsdbWaitFailedError(0, new OvsdbError('timed out'), [])
+      // As ovsdb-server reports a unique index violated at commit: the extra result element.
+      if (message.startsWith('constraint violation'))
+        throw new TransactionError(ops.length, 'commit', new OvsdbConstraintViolationError(message), [])
       throw e
     }
     this.state = applied.snapshot
@@ -141,7 +150,7 @@ test('ensure, attach, list, detach, delete through the public API; re-runs send 
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-a')), 'OVN_NB_SWITCH_MISSING tenant-a')
 })
 
-test('attach reads only the switches and the named ports, in one transaction', async () => {
+test('attach reads the switches and the ports in one transaction, one select per table (not one per name)', async () => {
   const nb = new FakeNb({ switches: [lswitch('tenant-a', SW_A)], ports: [] })
   const seen: Operation[][] = []
   const inner = nb.transact.bind(nb)
@@ -152,7 +161,7 @@ test('attach reads only the switches and the named ports, in one transaction', a
   await attachPorts(nb, 'tenant-a', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01' }])
   assert.deepEqual(
     seen[0]?.map((o) => (o.op === 'select' ? `${o.table} ${JSON.stringify(o.where)}` : o.op)),
-    ['Logical_Switch []', `Logical_Switch_Port [["name","==","${VIF1}"]]`],
+    ['Logical_Switch []', 'Logical_Switch_Port []'],
   )
 })
 
@@ -218,4 +227,58 @@ test('invalid input is refused before anything is read', async () => {
     'OVN_INVALID_ARGUMENT networkName|x:y|"x:y" is not a name (letters, digits, "_", ".", "-") (it must match a physnet of ovn-bridge-mappings)',
   )
   assert.equal(nb.reads, 0)
+})
+
+test('a port of the same name created elsewhere between read and write: the name index refuses, the re-read refuses it too', async () => {
+  const nb = new FakeNb({ switches: [lswitch('tenant-a', SW_A), lswitch('tenant-b', SW_B)], ports: [] })
+  let interfered = false
+  nb.beforeWrite = (fake) => {
+    if (interfered) return
+    interfered = true
+    // Another client attaches VIF1 to tenant-b; our plan had it free (no wait says so).
+    fake.state = {
+      switches: [lswitch('tenant-a', SW_A), lswitch('tenant-b', SW_B, { ports: [LSP1] })],
+      ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01'] })],
+    }
+  }
+  assert.equal(
+    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01' }])),
+    `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-b|it is on another logical switch (${SW_B}); detach it first`,
+  )
+  assert.equal(nb.reads, 2)
+  assert.deepEqual(
+    nb.state.switches.map((s) => s.portUuids),
+    [[], [LSP1]],
+    'nothing of ours was written',
+  )
+})
+
+test('a constraint violation the same plan meets again is no race: thrown as it is, not retried', async () => {
+  const nb = new FakeNb({ switches: [lswitch('tenant-a', SW_A)], ports: [] })
+  let writes = 0
+  const inner = nb.transact.bind(nb)
+  nb.transact = async (db, ops) => {
+    if (ops.every((o) => o.op === 'select')) return inner(db, ops)
+    writes += 1
+    throw new TransactionError(ops.length, 'commit', new OvsdbConstraintViolationError('something else'), [])
+  }
+  assert.equal(
+    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01' }])),
+    'OVN_OVSDB_CONSTRAINT_VIOLATION 4|commit|constraint violation|something else',
+  )
+  assert.equal(writes, 2)
+})
+
+test('detach: duplicate VIFs are one, a bad one is named by its own index', async () => {
+  const nb = new FakeNb({
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1] })],
+    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01'] })],
+  })
+  assert.equal(
+    await code(detachPorts(nb, [VIF1, VIF1, 'bad'])),
+    'OVN_INVALID_ARGUMENT vifUuids[2]|bad|expected the lower-case UUID of a XAPI VIF',
+  )
+  assert.equal(nb.reads, 0)
+  const r = await detachPorts(nb, [VIF1, VIF2, VIF1])
+  assert.deepEqual([r.removed.map((p) => p.vifUuid), r.absent], [[VIF1], [VIF2]])
 })

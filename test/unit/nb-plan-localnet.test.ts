@@ -26,15 +26,6 @@ test('a new localnet port: type localnet, addresses unknown, options:network_nam
       timeout: 0,
     },
     {
-      op: 'wait',
-      table: 'Logical_Switch_Port',
-      where: [['name', '==', 'provnet-mgmt']],
-      columns: ['name'],
-      until: '==',
-      rows: [],
-      timeout: 0,
-    },
-    {
       op: 'insert',
       table: 'Logical_Switch_Port',
       row: {
@@ -62,7 +53,9 @@ test('a new localnet port: type localnet, addresses unknown, options:network_nam
 test('a flat network has no tag_request, and re-planning after apply changes nothing', () => {
   const port = parseLocalnetPort({ name: 'provnet', networkName: 'physnet' })
   const plan = planLocalnetPort(onlyA, 'tenant-a', port)
-  const insert = wire(plan.operations)[2] as { row: Record<string, unknown> }
+  const insert = wire(plan.operations).find((o) => (o as { op: string }).op === 'insert') as {
+    row: Record<string, unknown>
+  }
   assert.deepEqual(insert.row.tag_request, ['set', []])
   const after = applyToSnapshot(onlyA, plan.operations).snapshot
   const again = planLocalnetPort(after, 'tenant-a', port)
