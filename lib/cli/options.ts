@@ -152,7 +152,7 @@ export const OPTIONS = {
       'other_config:subnet, e.g. 198.18.10.0/24: ovn-northd hands out addresses from it to ports attached with --ip dynamic',
   },
   force: { type: 'boolean', group: 'command', description: 'delete the switch with its ports' },
-  'if-exists': { type: 'boolean', group: 'command', description: 'a missing switch is not an error' },
+  'if-exists': { type: 'boolean', group: 'command', description: 'a missing switch or port is not an error' },
   vm: {
     type: 'string',
     multiple: true,

@@ -5,7 +5,7 @@
  */
 import type { AttachVmsResult, DetachVmsResult, VmPortInfo } from '../attach/index.js'
 import type { Check } from '../chassis/verify.js'
-import type { SwitchInfo } from '../nb/index.js'
+import type { LocalnetInfo, SwitchInfo } from '../nb/index.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
 import type { SslRequestResult } from '../pool/ssl-request.js'
@@ -280,6 +280,14 @@ export function renderProgress(e: ProgressEvent, done: number, total: number, dr
 
 // ---------------------------------------------------------------------------------------------
 // northbound: switch, port
+
+export function renderLocalnets(ports: readonly LocalnetInfo[]): string {
+  if (ports.length === 0) return 'no localnet port'
+  return renderTable(
+    ['SWITCH', 'PORT', 'NETWORK', 'VLAN', 'UUID'],
+    ports.map((p) => [p.switchName, p.name, p.networkName, p.vlan === null ? 'untagged' : String(p.vlan), p.uuid]),
+  )
+}
 
 export function renderSwitches(switches: readonly SwitchInfo[]): string {
   if (switches.length === 0) return 'no logical switch'

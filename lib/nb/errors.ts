@@ -53,6 +53,30 @@ export class NbPortConflictError extends XapiOvnError {
   }
 }
 
+/**
+ * A second localnet port on one physical network (and VLAN) was asked for. Every chassis that maps
+ * that network would patch its integration bridge to the provider bridge twice: an L2 loop, a
+ * broadcast storm that takes down overlay and provider traffic alike. params: [network, vlan or
+ * "untagged", existing port, its switch]
+ */
+export class NbLocalnetLoopError extends XapiOvnError {
+  constructor(network: string, vlan: number | null, existing: string, onSwitch: string) {
+    const where = vlan === null ? 'untagged' : `VLAN ${vlan}`
+    super(
+      'OVN_NB_LOCALNET_LOOP',
+      `physical network ${JSON.stringify(truncate(network))} (${where}) already has localnet port ${JSON.stringify(truncate(existing))} on switch ${JSON.stringify(truncate(onSwitch))}: a second localnet port on it would loop every chassis's integration bridge to the provider bridge twice (a broadcast storm); nothing was written (use that port, remove it first, or give another VLAN)`,
+      [truncate(network), vlan === null ? 'untagged' : String(vlan), truncate(existing), truncate(onSwitch)],
+    )
+  }
+}
+
+/** No logical switch port of that name. params: [port] */
+export class NbPortMissingError extends XapiOvnError {
+  constructor(port: string) {
+    super('OVN_NB_PORT_MISSING', `no logical switch port named ${JSON.stringify(truncate(port))}`, [truncate(port)])
+  }
+}
+
 /** Dynamic addresses were asked for on a switch that has no other_config:subnet or ipv6_prefix. params: [switch] */
 export class NbSwitchNoSubnetError extends XapiOvnError {
   constructor(ref: string) {
@@ -71,4 +95,6 @@ export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbSwitchNotEmptyError', 'OVN_NB_SWITCH_NOT_EMPTY'],
   ['NbPortConflictError', 'OVN_NB_PORT_CONFLICT'],
   ['NbSwitchNoSubnetError', 'OVN_NB_SWITCH_NO_SUBNET'],
+  ['NbLocalnetLoopError', 'OVN_NB_LOCALNET_LOOP'],
+  ['NbPortMissingError', 'OVN_NB_PORT_MISSING'],
 ])

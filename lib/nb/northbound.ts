@@ -20,9 +20,15 @@ import { OvsdbClient, type OvsdbClientOptions } from '../ovsdb/client.js'
 import { Uuid } from '../ovsdb/codec.js'
 import { OvsdbConstraintViolationError, OvsdbWaitFailedError, TransactionError } from '../ovsdb/errors.js'
 import { encodeOperation, type Operation } from '../ovsdb/operations.js'
-import { NbSwitchMissingError } from './errors.js'
+import { NbPortMissingError, NbSwitchMissingError } from './errors.js'
 import { NB_DB, findSwitch, portOwners, type NbSnapshot } from './model.js'
-import { planLocalnetPort, NEW_LOCALNET } from './plan-localnet.js'
+import {
+  type LocalnetInfo,
+  localnetInfos,
+  NEW_LOCALNET,
+  planDeleteLocalnet,
+  planLocalnetPort,
+} from './plan-localnet.js'
 import { planAttachPorts, planDetachPorts, type PortAction } from './plan-ports.js'
 import { NEW_SWITCH, planDeleteSwitch, planEnsureSwitch } from './plan-switch.js'
 import { readSnapshot, type NbTransactor, type SnapshotPorts } from './snapshot.js'
@@ -36,6 +42,7 @@ import {
   type LocalnetPortSpec,
   type SwitchOptions,
   type VifPortSpec,
+  parsePortName,
 } from './validate-inputs.js'
 
 /** How many times a write is re-read and re-planned when its preconditions fail. */
@@ -271,10 +278,35 @@ export async function addLocalnetPort(
   )
   return {
     uuid: plan.uuid ?? insertedUuid(plan.operations, results, NEW_LOCALNET),
-    name: port.name,
+    name: plan.name ?? port.name,
     switchUuid: plan.switchUuid,
     action: plan.action,
   }
+}
+
+/** Every localnet port: its switch, physical network and VLAN; sorted by switch and name. */
+export async function listLocalnetPorts(nb: NbTransactor): Promise<LocalnetInfo[]> {
+  return localnetInfos(await readSnapshot(nb, 'all'))
+}
+
+export interface LocalnetDeleteResult {
+  /** The port removed; null when none had that name. */
+  readonly removed: LocalnetInfo | null
+}
+
+/**
+ * Remove localnet port `name` (ONE guarded transaction). None of that name: `removed: null`, or
+ * OVN_NB_PORT_MISSING unless `ifExists`. A port of that name that is not a localnet port is refused.
+ */
+export async function deleteLocalnetPort(
+  nb: NbTransactor,
+  name: string,
+  options: { readonly ifExists?: boolean } = {},
+): Promise<LocalnetDeleteResult> {
+  const portName = parsePortName(name)
+  const { plan } = await planAndApply(nb, 'all', (s) => planDeleteLocalnet(s, portName), `localnet port ${portName}`)
+  if (plan.removed === null && options.ifExists !== true) throw new NbPortMissingError(portName)
+  return { removed: plan.removed }
 }
 
 // ---------------------------------------------------------------------------------------------

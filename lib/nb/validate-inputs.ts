@@ -34,8 +34,11 @@ export interface VifPort {
 }
 
 export interface LocalnetPortSpec {
-  /** The logical switch port's name, e.g. "provnet-mgmt". */
-  readonly name: string
+  /**
+   * The logical switch port's name, e.g. "provnet-mgmt". Omitted: `provnet-<networkName>`, and a
+   * localnet port the switch already has for that network is taken as the one meant.
+   */
+  readonly name?: string
   /** options:network_name: a physical network name as used in ovn-bridge-mappings (physnet:bridge). */
   readonly networkName: string
   /** VLAN of the provider network (tag_request), 1-4094; omit for an untagged (flat) network. */
@@ -44,6 +47,8 @@ export interface LocalnetPortSpec {
 
 export interface LocalnetPort {
   readonly name: string
+  /** The caller named the port (false: the default name). */
+  readonly nameGiven: boolean
   readonly networkName: string
   readonly vlan: number | null
 }
@@ -248,15 +253,22 @@ export function parseNetworkName(value: unknown, key = 'networkName'): string {
   return v
 }
 
+/** A localnet (non-VIF) logical switch port name. */
+export function parsePortName(value: unknown, key = 'name'): string {
+  const name = str(key, value)
+  if (!NAME.test(name)) bad(key, name, 'port names are 1-64 letters, digits, "_", ".", ":" or "-"')
+  if (isUuid(name.toLowerCase())) bad(key, name, 'UUID-shaped port names are reserved for VIF ports')
+  return name
+}
+
 export function parseLocalnetPort(value: unknown): LocalnetPort {
   if (!isRecord(value)) bad('port', value, 'expected {name, networkName, vlan?}')
   const o = value
   for (const f of Object.keys(o))
     if (!['name', 'networkName', 'vlan'].includes(f)) bad('port', f, 'unknown field (name, networkName, vlan)')
-  const name = str('name', o.name)
-  if (!NAME.test(name)) bad('name', name, 'port names are 1-64 letters, digits, "_", ".", ":" or "-"')
-  if (isUuid(name.toLowerCase())) bad('name', name, 'UUID-shaped port names are reserved for VIF ports')
   const networkName = parseNetworkName(o.networkName)
+  const nameGiven = o.name !== undefined
+  const name = parsePortName(nameGiven ? o.name : `provnet-${networkName}`)
   let vlan: number | null = null
   if (o.vlan !== undefined) {
     const v = o.vlan
@@ -264,5 +276,5 @@ export function parseLocalnetPort(value: unknown): LocalnetPort {
       bad('vlan', v, 'expected a VLAN id from 1 to 4094')
     vlan = v
   }
-  return { name, networkName, vlan }
+  return { name, nameGiven, networkName, vlan }
 }

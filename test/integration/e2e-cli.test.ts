@@ -182,20 +182,45 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
     assert.equal((await ok(['port', 'detach', '--vif', vif.uuid])).code, 0)
   })
 
-  test('localnet add', async () => {
+  test('localnet add | list | del: the lab already reaches physnet-mgmt, so a second localnet port on it is refused (no storm)', async () => {
+    // The README's command as a new user runs it on the lab: provider has provnet-mgmt already.
+    const again = await ok(['localnet', 'add', '--switch', 'provider', '--network-name', PHYSNET])
+    assert.match(again.stdout, /localnet port provnet-mgmt .* unchanged/)
     await ok(['switch', 'add', '--switch', 'cli-prov'])
+    const before = await listPorts(await lab.nb())
+    const refused = await cli(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])
+    assert.equal(refused.code, 1, refused.stderr)
     assert.match(
-      (await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout,
-      new RegExp(`localnet port provnet-${PHYSNET} .* created`),
+      refused.stderr,
+      /OVN_NB_LOCALNET_LOOP: physical network "physnet-mgmt" \(untagged\) already has localnet port "provnet-mgmt"/,
     )
-    assert.match((await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET])).stdout, /unchanged/)
+    assert.deepEqual(await listPorts(await lab.nb()), before, 'nothing was written')
+    // Another VLAN of that network is another broadcast domain.
+    assert.match(
+      (await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '100'])).stdout,
+      new RegExp(`localnet port provnet-${PHYSNET} .* VLAN 100: created`),
+    )
     const port = (await listPorts(await lab.nb(), 'cli-prov')).find((p) => p.name === `provnet-${PHYSNET}`)
     assert.equal(port?.type, 'localnet')
     assert.deepEqual(port?.options, { network_name: PHYSNET })
-    assert.match(
-      (await ok(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '100'])).stdout,
-      /VLAN 100: updated/,
+    const listed = JSON.parse((await ok(['localnet', 'list', '--json'])).stdout) as {
+      name: string
+      vlan: number | null
+    }[]
+    assert.deepEqual(
+      listed.map((l) => [l.name, l.vlan]),
+      [
+        [`provnet-${PHYSNET}`, 100],
+        ['provnet-mgmt', null],
+      ],
     )
+    assert.match((await ok(['localnet', 'del', '--name', `provnet-${PHYSNET}`])).stdout, /removed from cli-prov/)
+    assert.match(
+      (await ok(['localnet', 'del', '--name', `provnet-${PHYSNET}`, '--if-exists'])).stdout,
+      /nothing to remove/,
+    )
+    // The lab's own provider port is still there, and the overlay still reaches the gateway.
+    assert.ok((await listPorts(await lab.nb(), 'provider')).some((p) => p.name === 'provnet-mgmt'))
   })
 
   test('port detach removes the ports, then the VIFs', async () => {

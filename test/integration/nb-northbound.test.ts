@@ -10,6 +10,8 @@ import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { TableUpdates2 } from '../../lib/ovsdb/monitor.js'
 import {
   addLocalnetPort,
+  deleteLocalnetPort,
+  listLocalnetPorts,
   attachPorts,
   connectNorthbound,
   deleteLogicalSwitch,
@@ -328,4 +330,41 @@ test('a port of the same name added by ovn-nbctl between our read and our write:
   assert.equal((await db.showLog()).length, records + 1, "only ovn-nbctl's lsp-add was committed")
   assert.equal((await db.nbctl(['lsp-list', 'tenant-a'])).trim(), '')
   assert.match(await db.nbctl(['lsp-list', 'tenant-b']), new RegExp(`\\(${vif(1)}\\)`))
+})
+
+test('the localnet storm guard on a real NB: a second localnet port on one physical network writes nothing; list and del', async (t) => {
+  const { db, nb } = await setup(t)
+  await ensureLogicalSwitch(nb, 'provider')
+  await ensureLogicalSwitch(nb, 'tenant-b')
+  await addLocalnetPort(nb, 'provider', { name: 'provnet-mgmt', networkName: 'physnet-mgmt' })
+  const records = (await db.showLog()).length
+  // The README's command, run where that port already exists: nothing changes, and it says which.
+  const same = await addLocalnetPort(nb, 'provider', { networkName: 'physnet-mgmt' })
+  assert.deepEqual([same.action, same.name], ['unchanged', 'provnet-mgmt'])
+  for (const [sw, spec] of [
+    ['provider', { name: 'ln-second', networkName: 'physnet-mgmt' }],
+    ['tenant-b', { networkName: 'physnet-mgmt' }],
+  ] as const) {
+    assert.equal(
+      await code(addLocalnetPort(nb, sw, spec)),
+      'OVN_NB_LOCALNET_LOOP physnet-mgmt|untagged|provnet-mgmt|provider',
+    )
+  }
+  assert.equal((await db.showLog()).length, records, 'nothing was written')
+  // Another VLAN of the same network is another broadcast domain: allowed.
+  await addLocalnetPort(nb, 'tenant-b', { name: 'provnet-v20', networkName: 'physnet-mgmt', vlan: 20 })
+  assert.deepEqual(
+    (await listLocalnetPorts(nb)).map((l) => [l.switchName, l.name, l.networkName, l.vlan]),
+    [
+      ['provider', 'provnet-mgmt', 'physnet-mgmt', null],
+      ['tenant-b', 'provnet-v20', 'physnet-mgmt', 20],
+    ],
+  )
+  const removed = await deleteLocalnetPort(nb, 'provnet-mgmt')
+  assert.equal(removed.removed?.switchName, 'provider')
+  assert.equal((await db.nbctl(['lsp-list', 'provider'])).trim(), '')
+  assert.equal(await code(deleteLocalnetPort(nb, 'provnet-mgmt')), 'OVN_NB_PORT_MISSING provnet-mgmt')
+  assert.deepEqual(await deleteLocalnetPort(nb, 'provnet-mgmt', { ifExists: true }), { removed: null })
+  // Now the switch may reach the network again.
+  assert.equal((await addLocalnetPort(nb, 'provider', { networkName: 'physnet-mgmt' })).action, 'created')
 })

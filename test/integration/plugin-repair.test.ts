@@ -43,6 +43,8 @@ describe('repair after ovn-controller started too early', () => {
     await host.createBridge('xenbr0', { networkUuids: [newUuid()] })
     await host.addUplink('xenbr0', underlay, { ip: '192.0.2.21/24' })
     await host.createBridge('xapi1', { networkUuids: [OVN_NET], failMode: 'secure' })
+    // The RPM's host agent, as systemd runs it: it opens Geneve in dom0's firewall once configured.
+    host.startHostAgent()
   })
   after(async () => {
     await host?.destroy()

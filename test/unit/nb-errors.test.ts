@@ -4,6 +4,8 @@ import { XapiOvnError } from '../../lib/errors.js'
 import * as nbErrors from '../../lib/nb/errors.js'
 import {
   NB_ERROR_CODES,
+  NbLocalnetLoopError,
+  NbPortMissingError,
   NbPortConflictError,
   NbSwitchAmbiguousError,
   NbSwitchMissingError,
@@ -22,6 +24,12 @@ const TABLE: [XapiOvnError, string, string[]][] = [
     ['p', 'tenant-b', 'it is on another logical switch'],
   ],
   [new NbSwitchNoSubnetError('plain'), 'OVN_NB_SWITCH_NO_SUBNET', ['plain']],
+  [
+    new NbLocalnetLoopError('physnet-mgmt', null, 'provnet-mgmt', 'provider'),
+    'OVN_NB_LOCALNET_LOOP',
+    ['physnet-mgmt', 'untagged', 'provnet-mgmt', 'provider'],
+  ],
+  [new NbPortMissingError('ln'), 'OVN_NB_PORT_MISSING', ['ln']],
 ]
 
 test('every NB error is a XapiOvnError with its stable code, its own name and string params', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { planLocalnetPort } from '../../lib/nb/plan-localnet.js'
+import { localnetInfos, planDeleteLocalnet, planLocalnetPort } from '../../lib/nb/plan-localnet.js'
 import { parseLocalnetPort } from '../../lib/nb/validate-inputs.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
 import { LSP1, LSP2, SW_A, SW_B, VIF1, applyToSnapshot, lport, lswitch, wire } from './nb-fixtures.js'
@@ -165,5 +165,110 @@ test('localnet names that look like VIF UUIDs are refused (they are reserved for
   assert.equal(
     code(() => parseLocalnetPort({ name: VIF1, networkName: 'p' })),
     `OVN_INVALID_ARGUMENT name|${VIF1}|UUID-shaped port names are reserved for VIF ports`,
+  )
+})
+
+// The storm guard (issue 14): one physical network and VLAN, at most one localnet port.
+const provider: NbSnapshot = {
+  switches: [lswitch('provider', SW_A, { ports: [LSP1] }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
+  ports: [
+    lport('provnet-mgmt', LSP1, {
+      type: 'localnet',
+      addresses: ['unknown'],
+      options: new Map([['network_name', 'physnet-mgmt']]),
+    }),
+    lport(VIF1, LSP2, { addresses: ['02:00:00:00:00:01 198.18.10.1'] }),
+  ],
+}
+
+const STORM_CASES: [string, Record<string, unknown>, string, 'refused' | 'unchanged' | 'created'][] = [
+  [
+    'the README command on the lab: no name, the switch already reaches that network',
+    { networkName: 'physnet-mgmt' },
+    'provider',
+    'unchanged',
+  ],
+  ['another name on the same switch and network', { name: 'ln2', networkName: 'physnet-mgmt' }, 'provider', 'refused'],
+  ['the same network on another switch', { networkName: 'physnet-mgmt' }, 'tenant-b', 'refused'],
+  ['the same network on another switch, named', { name: 'ln-b', networkName: 'physnet-mgmt' }, 'tenant-b', 'refused'],
+  [
+    'the same network on another VLAN: another broadcast domain',
+    { networkName: 'physnet-mgmt', vlan: 20 },
+    'tenant-b',
+    'created',
+  ],
+  ['another network', { networkName: 'physnet-data' }, 'tenant-b', 'created'],
+]
+
+for (const [name, spec, sw, outcome] of STORM_CASES) {
+  test(`localnet storm guard: ${name} -> ${outcome}`, () => {
+    const run = (): ReturnType<typeof planLocalnetPort> => planLocalnetPort(provider, sw, parseLocalnetPort(spec))
+    if (outcome === 'refused') {
+      assert.equal(code(run), 'OVN_NB_LOCALNET_LOOP physnet-mgmt|untagged|provnet-mgmt|provider')
+      return
+    }
+    const plan = run()
+    assert.equal(plan.action, outcome)
+    if (outcome === 'unchanged') {
+      assert.deepEqual(plan.operations, [])
+      assert.equal(plan.name, 'provnet-mgmt', 'says which port it is')
+      assert.equal(plan.uuid, LSP1)
+    }
+  })
+}
+
+test('localnet storm guard: moving an existing localnet port onto a network another one holds is refused', () => {
+  const two: NbSnapshot = {
+    switches: [lswitch('provider', SW_A, { ports: [LSP1] }), lswitch('tenant-b', SW_B, { ports: [LSP2] })],
+    ports: [
+      lport('provnet-mgmt', LSP1, {
+        type: 'localnet',
+        addresses: ['unknown'],
+        options: new Map([['network_name', 'physnet-mgmt']]),
+      }),
+      lport('ln-data', LSP2, {
+        type: 'localnet',
+        addresses: ['unknown'],
+        options: new Map([['network_name', 'physnet-data']]),
+      }),
+    ],
+  }
+  assert.equal(
+    code(() => planLocalnetPort(two, 'tenant-b', parseLocalnetPort({ name: 'ln-data', networkName: 'physnet-mgmt' }))),
+    'OVN_NB_LOCALNET_LOOP physnet-mgmt|untagged|provnet-mgmt|provider',
+  )
+})
+
+test('localnet del: removes a localnet port from its switch (guarded), refuses a VIF port, nothing for an absent name', () => {
+  const plan = planDeleteLocalnet(provider, 'provnet-mgmt')
+  assert.equal(plan.removed?.switchName, 'provider')
+  assert.deepEqual(wire(plan.operations).slice(0, 2), [
+    {
+      op: 'wait',
+      table: 'Logical_Switch',
+      where: [
+        ['_uuid', '==', ['uuid', SW_A]],
+        ['ports', 'includes', ['uuid', LSP1]],
+      ],
+      columns: ['name'],
+      until: '==',
+      rows: [{ name: 'provider' }],
+      timeout: 0,
+    },
+    {
+      op: 'mutate',
+      table: 'Logical_Switch',
+      where: [['_uuid', '==', ['uuid', SW_A]]],
+      mutations: [['ports', 'delete', ['uuid', LSP1]]],
+    },
+  ])
+  assert.equal(
+    code(() => planDeleteLocalnet(provider, VIF1)),
+    `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-b|it is a VIF port, not a localnet port`,
+  )
+  assert.deepEqual(planDeleteLocalnet(provider, 'nope'), { operations: [], removed: null })
+  assert.deepEqual(
+    localnetInfos(provider).map((l) => [l.switchName, l.name, l.networkName, l.vlan]),
+    [['provider', 'provnet-mgmt', 'physnet-mgmt', null]],
   )
 })

@@ -173,11 +173,20 @@ test('switch names, references, subnets and options', () => {
 test('localnet ports: physnet names follow the ovn-bridge-mappings rule, VLAN 1-4094', () => {
   assert.deepEqual(parseLocalnetPort({ name: 'provnet', networkName: 'physnet-mgmt', vlan: 4094 }), {
     name: 'provnet',
+    nameGiven: true,
     networkName: 'physnet-mgmt',
     vlan: 4094,
   })
   assert.deepEqual(parseLocalnetPort({ name: 'provnet', networkName: 'physnet' }), {
     name: 'provnet',
+    nameGiven: true,
+    networkName: 'physnet',
+    vlan: null,
+  })
+  // Without a name: provnet-<network>, and the planner may take the switch's existing port.
+  assert.deepEqual(parseLocalnetPort({ networkName: 'physnet' }), {
+    name: 'provnet-physnet',
+    nameGiven: false,
     networkName: 'physnet',
     vlan: null,
   })
