@@ -272,6 +272,19 @@ export class HostAgent {
    */
   #reportTraps(s: ChassisSnapshot): void {
     const integration = s.ovs.externalIds.get(KEY_BRIDGE) ?? ''
+    // XAPI creates internal bridges fail_mode=standalone (docs/platform.md, "XAPI re-creates its
+    // bridges only on demand"); ovn-controller makes its integration bridge secure. Until then
+    // the bridge floods like a plain learning switch; if it lasts, ovn-controller is not running.
+    const bridge = integration === '' ? undefined : findBridge(s, integration)
+    const configured = s.ovs.externalIds.has(SAVED_KEY)
+    const notSecure = configured && bridge !== undefined && bridge.failMode !== 'secure'
+    this.#notice(
+      'fail-mode',
+      notSecure ? 'warn' : 'info',
+      notSecure
+        ? `integration bridge ${integration} is fail_mode=${bridge?.failMode ?? 'unset'}, not secure: it floods like a plain switch until ovn-controller takes it (is ovn-controller running? systemctl status ovn-controller)`
+        : 'integration bridge secure (or not configured)',
+    )
     const stray =
       integration !== '' &&
       integration !== DEFAULT_INTEGRATION_BRIDGE &&

@@ -239,6 +239,32 @@ describe('the host agent on an XCP-ng 8.3 host', () => {
     assert.equal(log().match(/a br-int exists besides/g)?.length, 1)
   })
 
+  test('an integration bridge left standalone is reported once (it floods until ovn-controller takes it)', async () => {
+    const log = (): string => readFileSync(join(host.rundir, 'xapi-ovn-agent.log'), 'utf8')
+    await host.vsctl('set', 'Bridge', 'xapi1', 'fail_mode=standalone')
+    await waitFor(
+      'the agent to report the fail mode',
+      () => /integration bridge xapi1 is fail_mode=standalone, not secure/.test(log()),
+      {
+        timeoutMs: 20_000,
+      },
+    )
+    assert.equal(
+      await host.vsctl('get', 'Bridge', 'xapi1', 'fail_mode'),
+      'standalone',
+      "reported, not changed: that is ovn-controller's",
+    )
+    await host.vsctl('set', 'Bridge', 'xapi1', 'fail_mode=secure')
+    await waitFor(
+      'the agent to see it secure',
+      () => /integration bridge secure/.test(log().split('is fail_mode=standalone')[1] ?? ''),
+      {
+        timeoutMs: 20_000,
+      },
+    )
+    assert.equal(log().match(/is fail_mode=standalone, not secure/g)?.length, 1)
+  })
+
   test('a persisted file that is corrupt, or readable by others, is refused with a clear log line and nothing is applied', async () => {
     const file = join(host.env().XAPI_OVN_STATE_DIR, 'chassis.json')
     const good = readFileSync(file, 'utf8')
