@@ -234,7 +234,7 @@ export async function attachPorts(
 
 /** Remove the ports of these VIFs from whatever switch holds them; VIFs without a port are reported as absent. */
 export async function detachPorts(nb: NbTransactor, vifUuids: readonly string[]): Promise<DetachResult> {
-  const names = vifUuidList(vifUuids)
+  const names = parseVifUuids(vifUuids)
   const { plan } = await planAndApply(nb, 'detach', (s) => planDetachPorts(s, names), 'VIF ports')
   return {
     changed: plan.changed,
@@ -336,27 +336,6 @@ export function portInfos(s: NbSnapshot): PortInfo[] {
     })
   }
   return out
-}
-
-/**
- * parseVifUuids's answer (and its error, naming the first bad `vifUuids[i]`) in O(N): it drops
- * duplicates with Array.includes, O(N^2) (7.8 s for 20,000 VIFs), and validate-inputs.ts is
- * being reworked elsewhere. Each element is checked alone by parseVifUuids itself, duplicates are
- * dropped by a Set; if any element fails alone, the whole list goes to parseVifUuids, which then
- * throws its own error for the first bad one (slow, but only on a refusal).
- */
-function vifUuidList(value: readonly string[]): string[] {
-  if (!Array.isArray(value)) return parseVifUuids(value)
-  const out = new Set<string>()
-  try {
-    // forEach skips holes exactly as parseVifUuids's own loop does.
-    value.forEach((v: unknown) => {
-      for (const u of parseVifUuids([v])) out.add(u)
-    })
-  } catch {
-    return parseVifUuids(value)
-  }
-  return [...out]
 }
 
 /**

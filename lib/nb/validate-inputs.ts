@@ -233,13 +233,15 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
 /** A list of VIF UUIDs (for detach): lower-case UUIDs, duplicates dropped. */
 export function parseVifUuids(value: unknown, key = 'vifUuids'): string[] {
   if (!Array.isArray(value)) bad(key, value, 'expected an array of VIF UUIDs')
-  const out: string[] = []
+  // A Set keeps first-seen order and drops duplicates in O(1) each (issue 13: an array's
+  // `includes` made 20,000 VIFs cost 7.8 s).
+  const out = new Set<string>()
   value.forEach((v: unknown, i: number) => {
     const s = str(`${key}[${i}]`, v)
     if (!isUuid(s)) bad(`${key}[${i}]`, s, 'expected the lower-case UUID of a XAPI VIF')
-    if (!out.includes(s)) out.push(s)
+    out.add(s)
   })
-  return out
+  return [...out]
 }
 
 /**
