@@ -77,6 +77,20 @@ export class NbPortMissingError extends XapiOvnError {
   }
 }
 
+/**
+ * An IP an attach asked for cannot be used on that switch: outside its subnet, or another port's
+ * (or twice in one request). Nothing is written. params: [ip, switch, reason]
+ */
+export class NbAddressConflictError extends XapiOvnError {
+  constructor(ip: string, onSwitch: string, reason: string) {
+    super(
+      'OVN_NB_ADDRESS_CONFLICT',
+      `address ${truncate(ip)} on logical switch ${JSON.stringify(truncate(onSwitch))}: ${reason}; nothing was written`,
+      [truncate(ip), truncate(onSwitch), reason],
+    )
+  }
+}
+
 /** Dynamic addresses were asked for on a switch that has no other_config:subnet or ipv6_prefix. params: [switch] */
 export class NbSwitchNoSubnetError extends XapiOvnError {
   constructor(ref: string) {
@@ -97,4 +111,5 @@ export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbSwitchNoSubnetError', 'OVN_NB_SWITCH_NO_SUBNET'],
   ['NbLocalnetLoopError', 'OVN_NB_LOCALNET_LOOP'],
   ['NbPortMissingError', 'OVN_NB_PORT_MISSING'],
+  ['NbAddressConflictError', 'OVN_NB_ADDRESS_CONFLICT'],
 ])

@@ -34,6 +34,7 @@ import { NbPortConflictError, NbSwitchNoSubnetError } from './errors.js'
 import { findPortByName, findSwitch, portOwners, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
 import { changedEntries, switchStillThere } from './plan-switch.js'
 import type { VifPort } from './validate-inputs.js'
+import { checkAttachAddresses } from './plan-addresses.js'
 
 export type PortAction = 'created' | 'updated' | 'unchanged'
 
@@ -119,6 +120,12 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
     throw new NbSwitchNoSubnetError(switchRef)
   }
   const owners = portOwners(s)
+  const byUuid = new Map(s.ports.map((p) => [p.uuid, p]))
+  checkAttachAddresses(
+    sw,
+    ports,
+    sw.portUuids.flatMap((u) => byUuid.get(u) ?? []),
+  )
   const waits: Operation[] = []
   const updates: Operation[] = []
   const inserts: Operation[] = []

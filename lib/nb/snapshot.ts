@@ -40,7 +40,8 @@ export const PORT_COLUMNS = [
  * what identifies a port, its kind, and what an attach compares. A bulk detach reads every port
  * of the database, so each column left out is N values fewer to send, parse and hold.
  */
-export const VIF_PORT_COLUMNS = ['_uuid', 'name', 'type', 'addresses', 'external_ids'] as const
+// dynamic_addresses: the IP ovn-northd gave a port counts as taken (plan-addresses.ts).
+export const VIF_PORT_COLUMNS = ['_uuid', 'name', 'type', 'addresses', 'dynamic_addresses', 'external_ids'] as const
 
 /** The port columns a detach reads (planDetachPorts, lib/attach's detach): which port, of what kind. */
 export const DETACH_PORT_COLUMNS = ['_uuid', 'name', 'type'] as const

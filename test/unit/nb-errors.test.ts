@@ -4,6 +4,7 @@ import { XapiOvnError } from '../../lib/errors.js'
 import * as nbErrors from '../../lib/nb/errors.js'
 import {
   NB_ERROR_CODES,
+  NbAddressConflictError,
   NbLocalnetLoopError,
   NbPortMissingError,
   NbPortConflictError,
@@ -30,6 +31,11 @@ const TABLE: [XapiOvnError, string, string[]][] = [
     ['physnet-mgmt', 'untagged', 'provnet-mgmt', 'provider'],
   ],
   [new NbPortMissingError('ln'), 'OVN_NB_PORT_MISSING', ['ln']],
+  [
+    new NbAddressConflictError('198.18.10.5', 'tenant-a', 'port p already has it'),
+    'OVN_NB_ADDRESS_CONFLICT',
+    ['198.18.10.5', 'tenant-a', 'port p already has it'],
+  ],
 ]
 
 test('every NB error is a XapiOvnError with its stable code, its own name and string params', () => {

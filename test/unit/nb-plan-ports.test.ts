@@ -312,3 +312,46 @@ test('detach refuses to remove a port that is not a VIF port', () => {
     `OVN_NB_PORT_CONFLICT ${VIF1}|tenant-a|it is a localnet port, not a VIF port`,
   )
 })
+
+// Issue 14's rails: an IP outside the switch's subnet, or another port's, is refused before any write.
+const subnetA: NbSnapshot = {
+  switches: [lswitch('tenant-a', SW_A, { ports: [LSP1, LSP2], otherConfig: { subnet: '198.18.10.0/24' } })],
+  ports: [
+    lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 198.18.10.11'] }),
+    lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02 dynamic'], dynamicAddresses: '02:00:00:00:00:02 198.18.10.2' }),
+  ],
+}
+const ADDRESS_CASES: [string, unknown[], string | null][] = [
+  [
+    "another port's static IP",
+    [{ vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.10.11'] }],
+    `OVN_NB_ADDRESS_CONFLICT 198.18.10.11|tenant-a|port ${VIF1} already has it`,
+  ],
+  [
+    'the IP ovn-northd gave another port',
+    [{ vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.10.2'] }],
+    `OVN_NB_ADDRESS_CONFLICT 198.18.10.2|tenant-a|port ${VIF2} already has it`,
+  ],
+  [
+    'outside the subnet',
+    [{ vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.11.3'] }],
+    "OVN_NB_ADDRESS_CONFLICT 198.18.11.3|tenant-a|it is outside the switch's subnet 198.18.10.0/24",
+  ],
+  [
+    'the same IP twice in one request (refused by the input check, before planning)',
+    [
+      { vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.10.30'] },
+      { vifUuid: '44444444-4444-4444-8444-444444444444', mac: '02:00:00:00:00:04', ips: ['198.18.10.30'] },
+    ],
+    'OVN_INVALID_ARGUMENT ports[1].ips[0]|198.18.10.30|also given for ports[0]',
+  ],
+  ['a port re-attached keeps its own IP', [{ vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['198.18.10.11'] }], null],
+  ['a free IP in the subnet', [{ vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.10.12'] }], null],
+]
+for (const [name, ports, refused] of ADDRESS_CASES) {
+  test(`attach addresses: ${name} -> ${refused === null ? 'planned' : 'refused'}`, () => {
+    const plan = (): ReturnType<typeof planAttachPorts> => planAttachPorts(subnetA, 'tenant-a', parseVifPorts(ports))
+    if (refused === null) assert.ok(plan().ports.length === ports.length)
+    else assert.equal(code(plan), refused)
+  })
+}

@@ -1,0 +1,61 @@
+/**
+ * Pure: the address checks of an attach, before any write (issue 14's safety rails).
+ * - A static IPv4 address must lie in the switch's `other_config:subnet` when it has one: ovn-northd
+ *   hands out dynamic addresses from that subnet, and a port outside it is unreachable through the
+ *   switch's router port and DHCP.
+ * - No IP twice on one switch: another port's static addresses or the dynamic address ovn-northd
+ *   gave it (`dynamic_addresses`), nor twice in one request. Two ports with one IP on one L2
+ *   segment answer ARP for each other. A port that is re-attached keeps its own IP.
+ */
+import { NbAddressConflictError } from './errors.js'
+import type { NbPortRow, NbSwitchRow } from './model.js'
+import type { VifPort } from './validate-inputs.js'
+
+function ipv4ToInt(ip: string): number | null {
+  const parts = ip.split('.')
+  if (parts.length !== 4) return null
+  let n = 0
+  for (const p of parts) {
+    if (!/^[0-9]{1,3}$/.test(p) || Number(p) > 255) return null
+    n = n * 256 + Number(p)
+  }
+  return n
+}
+
+/** Whether IPv4 `ip` is inside `cidr` (a.b.c.d/len); null when either is not IPv4. */
+export function inIpv4Subnet(ip: string, cidr: string): boolean | null {
+  const [base, lenText] = cidr.split('/')
+  const len = Number(lenText)
+  const a = ipv4ToInt(ip)
+  const b = base === undefined ? null : ipv4ToInt(base)
+  if (a === null || b === null || !Number.isInteger(len) || len < 0 || len > 32) return null
+  const size = 2 ** (32 - len)
+  return Math.floor(a / size) === Math.floor(b / size)
+}
+
+/** The IPs a port holds: its static addresses ("mac ip ...") and ovn-northd's dynamic one. */
+export function portIps(p: NbPortRow): string[] {
+  const entries = [...p.addresses, ...(p.dynamicAddresses === null ? [] : [p.dynamicAddresses])]
+  return entries.flatMap((e) => e.split(/\s+/).slice(1)).filter((x) => x !== '' && x !== 'dynamic')
+}
+
+export function checkAttachAddresses(sw: NbSwitchRow, ports: readonly VifPort[], onSwitch: readonly NbPortRow[]): void {
+  const subnet = sw.otherConfig.get('subnet')
+  const asked = new Set(ports.map((p) => p.name))
+  const used = new Map<string, string>()
+  for (const p of onSwitch) {
+    if (asked.has(p.name)) continue
+    for (const ip of portIps(p)) used.set(ip, p.name)
+  }
+  for (const port of ports) {
+    if (port.ips === 'dynamic') continue
+    for (const ip of port.ips) {
+      if (subnet !== undefined && inIpv4Subnet(ip, subnet) === false) {
+        throw new NbAddressConflictError(ip, sw.name, `it is outside the switch's subnet ${subnet}`)
+      }
+      const holder = used.get(ip)
+      if (holder !== undefined) throw new NbAddressConflictError(ip, sw.name, `port ${holder} already has it`)
+      used.set(ip, port.name)
+    }
+  }
+}
