@@ -15,6 +15,18 @@
  */
 export * from './pool/index.js'
 export * from './errors.js'
+export { VifConflictError, VifNotFoundError, VmAmbiguousError, VmNotFoundError } from './attach/errors.js'
+export {
+  BridgeMissingError,
+  BridgeNotXapiError,
+  InventoryError,
+  OpensslFailedError,
+  OpensslMissingError,
+  PersistedConfigError,
+  SslKeyRefusedError,
+  StateCorruptError,
+  SystemIdMismatchError,
+} from './chassis/errors.js'
 export type { Check, CheckStatus, ControllerState } from './chassis/verify.js'
 export type { KeyChange } from './chassis/external-ids-write.js'
 export { attachVms, detachVms, listVmPorts, VM_UUID_KEY } from './attach/index.js'

@@ -27,7 +27,7 @@ import { findPortByName, findSwitch, portOwners } from '../nb/model.js'
 import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import type { VifPortSpec } from '../nb/validate-inputs.js'
-import { VifConflictError } from '../errors.js'
+import { VifConflictError } from './errors.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
 import {
   parseAllRecords,

@@ -1,4 +1,5 @@
 // Re-exports only: attach VMs to OVN logical switches through XAPI VIFs (lib/attach).
+export * from './errors.js'
 export * from './validate-attach.js'
 export * from './xapi-vifs.js'
 export * from './plan-attach.js'

@@ -11,7 +11,7 @@
  *   new VIF on the lowest device number the VM does not use.
  * A VM named twice in one request (with different devices) never gets the same VIF twice.
  */
-import { VifConflictError } from '../errors.js'
+import { VifConflictError } from './errors.js'
 import type { NetworkRecord, VifRecord, VmRecord } from '../pool/records.js'
 import type { ParsedVmAttach } from './validate-attach.js'
 

@@ -4,7 +4,9 @@
  * record read is validated (lib/pool/records.ts); every failure is coded (XapiCallError keeps
  * XAPI's own code, e.g. VM_BAD_POWER_STATE, HOST_OFFLINE, DEVICE_ALREADY_EXISTS).
  */
-import { InvalidArgumentError, OvnNetworkError, VmAmbiguousError, VmNotFoundError, XapiCallError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import { OvnNetworkError, XapiCallError } from '../pool/errors.js'
+import { VmAmbiguousError, VmNotFoundError } from './errors.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import {
   parseAllRecords,

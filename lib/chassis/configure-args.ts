@@ -2,7 +2,8 @@
  * Turn the string arguments of `configure` (plugin args, or what the pool driver is about to
  * send) into a typed request, or throw a coded error naming the first bad argument. Pure.
  */
-import { InvalidArgumentError, MissingArgumentError, SslKeyRefusedError, UnknownArgumentError } from '../errors.js'
+import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../errors.js'
+import { SslKeyRefusedError } from './errors.js'
 import { CHASSIS_KEYS, KEY_BY_NAME } from './keys.js'
 import { bridgeMappings, parseMappings, printable, uuid } from './validators.js'
 

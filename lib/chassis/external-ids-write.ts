@@ -3,7 +3,7 @@
  * on the condition that external_ids is still exactly what we read (and that named bridges still
  * exist). Pure: `diffExternalIds` computes it, `write-operations.ts` turns it into OVSDB operations.
  */
-import { StateCorruptError } from '../errors.js'
+import { StateCorruptError } from './errors.js'
 import { isRecord } from '../shape.js'
 import { SAVED_KEY } from './keys.js'
 import { byCodePoint, type SavedValues } from './model.js'

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { networkInterfaces } from 'node:os'
-import { InventoryError } from '../errors.js'
+import { InventoryError } from './errors.js'
 import { isUuid } from './validators.js'
 import { errnoOf } from '../error-text.js'
 

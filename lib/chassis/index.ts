@@ -1,5 +1,6 @@
 // Re-exports only: the chassis rules the plugin applies to a host's OVSDB and the pool driver
 // applies before touching a host (validation) and to what hosts report.
+export * from './errors.js'
 export * from './keys.js'
 export * from './validators.js'
 export * from './configure-args.js'

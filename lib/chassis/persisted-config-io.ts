@@ -12,7 +12,7 @@
 import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { errnoOf } from '../error-text.js'
-import { PersistedConfigError } from '../errors.js'
+import { PersistedConfigError } from './errors.js'
 import { removeFile, writeFileAtomic } from '../fs/atomic-file-io.js'
 import { MAX_PERSISTED_BYTES, PERSISTED_FILE, type PersistedConfig, parsePersisted } from './persisted-config.js'
 

@@ -11,7 +11,8 @@
  * The file (`<state dir>/chassis.json`, root-only) is
  *   {"format": "xapi-ovn-chassis/1", "args": {"ovn-remote": "...", ...}}
  */
-import { PersistedConfigError, XapiOvnError } from '../errors.js'
+import { XapiOvnError } from '../errors.js'
+import { PersistedConfigError } from './errors.js'
 import { isRecord } from '../shape.js'
 import { type ConfigureRequest, parseConfigureArgs, SSL_ARGS } from './configure-args.js'
 

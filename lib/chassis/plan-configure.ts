@@ -7,7 +7,8 @@
  * xapi-ovn set earlier but not given now goes back to the value it had before xapi-ovn first set
  * it. The first value of every owned key is kept in external_ids:xapi-ovn-saved for unconfigure.
  */
-import { BridgeMissingError, BridgeNotXapiError, InvalidArgumentError, SystemIdMismatchError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import { BridgeMissingError, BridgeNotXapiError, SystemIdMismatchError } from './errors.js'
 import type { ConfigureRequest } from './configure-args.js'
 import { planExternalIds, readSaved, serializeSaved, type ExternalIdsPlan } from './external-ids-write.js'
 import {

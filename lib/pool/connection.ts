@@ -14,14 +14,8 @@
 import type { Xapi } from 'xen-api'
 import { errorText } from '../error-text.js'
 import { isRecord } from '../shape.js'
-import {
-  InvalidArgumentError,
-  TimeoutError,
-  XapiAuthError,
-  XapiCallError,
-  XapiCertificateError,
-  XapiUnreachableError,
-} from '../errors.js'
+import { InvalidArgumentError, TimeoutError } from '../errors.js'
+import { XapiAuthError, XapiCallError, XapiCertificateError, XapiUnreachableError } from './errors.js'
 import {
   parseAllRecords,
   parseHost,

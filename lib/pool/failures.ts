@@ -5,22 +5,24 @@
  * refused (OVN_BRIDGE_MISSING, ...), ours otherwise. Pure.
  */
 import {
-  BridgeMissingError,
-  BridgeNotXapiError,
   BusyError,
   ConcurrentChangeError,
   InternalError,
   InvalidArgumentError,
-  InventoryError,
   MissingArgumentError,
   OvsdbUnavailableError,
-  StateCorruptError,
-  SystemIdMismatchError,
   TimeoutError,
   UnknownArgumentError,
-  XapiCallError,
   XapiOvnError,
 } from '../errors.js'
+import { XapiCallError } from './errors.js'
+import {
+  BridgeMissingError,
+  BridgeNotXapiError,
+  InventoryError,
+  StateCorruptError,
+  SystemIdMismatchError,
+} from '../chassis/errors.js'
 import { apiErrorOf } from './connection.js'
 import { errorText } from '../error-text.js'
 

@@ -1,4 +1,5 @@
 /** The pool driver's public surface (re-exports only). */
+export * from './errors.js'
 export { XapiPool, normalizeXapiUrl, redactUrl } from './connection.js'
 export type { ConnectOptions, PoolState, XapiCaller } from './connection.js'
 export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAIT_SECONDS } from './run.js'

@@ -7,7 +7,7 @@
  * Only that one other_config key is ever written (remove_from/add_to_other_config), so keys set
  * by others are never clobbered.
  */
-import { OvnNetworkError } from '../errors.js'
+import { OvnNetworkError } from './errors.js'
 import { bridgeName, isUuid } from '../chassis/validators.js'
 import type { XapiPool } from './connection.js'
 import { parseNetwork, parseRef, type NetworkRecord } from './records.js'

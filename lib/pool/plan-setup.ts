@@ -15,7 +15,8 @@ import {
   KEY_REMOTE,
 } from '../chassis/keys.js'
 import { bridgeMappings as validateMappings, parseMappings } from '../chassis/validators.js'
-import { InvalidArgumentError, SslCertificateMissingError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import { SslCertificateMissingError } from './errors.js'
 import type { PoolState } from './connection.js'
 import { toFailure, type Failure } from './failures.js'
 import type { HostRecord } from './records.js'

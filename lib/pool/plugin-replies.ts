@@ -7,7 +7,7 @@
 import type { PortKind } from '../chassis/model.js'
 import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
 import type { Check, CheckStatus } from '../chassis/verify.js'
-import { PluginReplyError } from '../errors.js'
+import { PluginReplyError } from './errors.js'
 import { field, isBoolean, isFiniteNumber, isOneOf, isRecord, isString } from '../shape.js'
 
 export const PLUGIN = 'ovn-chassis'

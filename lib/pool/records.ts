@@ -7,7 +7,7 @@
  * Wire quirks handled here: over XML-RPC XAPI sends integers as strings; a null reference is
  * `OpaqueRef:NULL` (read as null).
  */
-import { XapiRecordError } from '../errors.js'
+import { XapiRecordError } from './errors.js'
 import { isOneOf, isRecord, isStringArray } from '../shape.js'
 
 export const NULL_REF = 'OpaqueRef:NULL'

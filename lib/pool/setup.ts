@@ -4,7 +4,8 @@
  * touched; a host's own problem is that host's outcome.
  */
 import { parseConfigureArgs } from '../chassis/configure-args.js'
-import { isArgumentErrorCode, XapiCallError, XapiOvnError } from '../errors.js'
+import { isArgumentErrorCode, XapiOvnError } from '../errors.js'
+import { XapiCallError } from './errors.js'
 import { XapiPool, type ConnectOptions } from './connection.js'
 import { toFailure } from './failures.js'
 import {

@@ -7,7 +7,7 @@
  * The driver never writes files: the CLI (`xapi-ovn ssl request --dir`) does.
  */
 import { isUuid } from '../chassis/validators.js'
-import { PluginReplyError } from '../errors.js'
+import { PluginReplyError } from './errors.js'
 import type { XapiPool } from './connection.js'
 import { hostInfo, selectHosts } from './plan-setup.js'
 import type { HostOutcome, PoolInfo } from './results.js'

@@ -2,7 +2,7 @@
  * status: every host's chassis as its plugin reports it, where setup would put its tunnel, and
  * the VIFs on the OVN network with whether ovn-controller installed their port. Changes nothing.
  */
-import { XapiCallError } from '../errors.js'
+import { XapiCallError } from './errors.js'
 import { mapBounded } from './bounded.js'
 import type { PoolState, XapiPool } from './connection.js'
 import { toFailure } from './failures.js'

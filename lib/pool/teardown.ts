@@ -2,7 +2,8 @@
  * teardown: give back every Open vSwitch key setup set, on every host (the plugin's unconfigure
  * restores the values they had), and destroy the OVN network only when asked and every host is done.
  */
-import { InvalidArgumentError, OvnNetworkError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import { OvnNetworkError } from './errors.js'
 import type { XapiPool } from './connection.js'
 import { toFailure } from './failures.js'
 import { findNetwork, DEFAULT_NETWORK_NAME } from './ovn-network.js'

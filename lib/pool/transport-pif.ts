@@ -11,7 +11,8 @@
  * family; `IPv4`/`IPv6` insist on one. IPv6 addresses come from the PIF's `IPv6` list (with their
  * prefix length, which is dropped); link-local addresses (fe80::/10) are never used.
  */
-import { InvalidArgumentError, NoTransportPifError } from '../errors.js'
+import { InvalidArgumentError } from '../errors.js'
+import { NoTransportPifError } from './errors.js'
 import { ipv4, ipv6, isUuid } from '../chassis/validators.js'
 import type { HostRecord, NetworkRecord, PifRecord } from './records.js'
 

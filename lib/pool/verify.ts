@@ -3,7 +3,7 @@
  * network's own checks (it exists, its bridge is fail-mode secure).
  */
 import type { Check } from '../chassis/verify.js'
-import { OvnNetworkError } from '../errors.js'
+import { OvnNetworkError } from './errors.js'
 import type { PoolState, XapiPool } from './connection.js'
 import { findNetwork, hasSecureFailMode, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY } from './ovn-network.js'
 import { hostInfo, selectHosts } from './plan-setup.js'

@@ -1,13 +1,8 @@
 // The error classes lib/attach raises, from one table: code, name, string params, message.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  VifConflictError,
-  VifNotFoundError,
-  VmAmbiguousError,
-  VmNotFoundError,
-  XapiOvnError,
-} from '../../lib/errors.js'
+import { XapiOvnError } from '../../lib/errors.js'
+import { VifConflictError, VifNotFoundError, VmAmbiguousError, VmNotFoundError } from '../../lib/attach/errors.js'
 
 const SAMPLES: [string, () => XapiOvnError, string, readonly string[]][] = [
   ['VmNotFoundError', () => new VmNotFoundError('web1'), 'OVN_VM_NOT_FOUND', ['web1']],

@@ -9,7 +9,8 @@ import {
   type PortSwitch,
   type VmContext,
 } from '../../lib/attach/index.js'
-import { InvalidArgumentError, VifConflictError } from '../../lib/errors.js'
+import { InvalidArgumentError } from '../../lib/errors.js'
+import { VifConflictError } from '../../lib/attach/errors.js'
 import type { ParsedVmAttach } from '../../lib/attach/index.js'
 import { parseVif, parseVm, type NetworkRecord, type VifRecord, type VmRecord } from '../../lib/pool/records.js'
 import { network, ref, uuid } from './pool-fixtures.js'

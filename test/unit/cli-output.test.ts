@@ -1,13 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  InvalidArgumentError,
-  MissingArgumentError,
-  OvnNetworkError,
-  UnknownArgumentError,
-  XapiAuthError,
-  XapiUnreachableError,
-} from '../../lib/errors.js'
+import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../../lib/errors.js'
+import { OvnNetworkError, XapiAuthError, XapiUnreachableError } from '../../lib/pool/errors.js'
 import { UsageError } from '../../lib/cli/options.js'
 import { Output, type CommandIo } from '../../lib/cli/output.js'
 import { PromptAborted } from '../../lib/cli/prompt.js'

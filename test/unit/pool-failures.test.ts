@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { XapiOvnError } from '../../lib/errors.js'
 import {
   NoTransportPifError,
   OvnNetworkError,
@@ -7,10 +8,9 @@ import {
   XapiAuthError,
   XapiCallError,
   XapiCertificateError,
-  XapiOvnError,
   XapiRecordError,
   XapiUnreachableError,
-} from '../../lib/errors.js'
+} from '../../lib/pool/errors.js'
 import { normalizeXapiUrl, redactUrl } from '../../lib/pool/connection.js'
 import { failureFromCode, toFailure } from '../../lib/pool/failures.js'
 

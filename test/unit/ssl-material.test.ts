@@ -22,7 +22,8 @@ import {
   SslPlan,
   type SslPaths,
 } from '../../lib/chassis/ssl/index.js'
-import { SslKeyRefusedError, XapiOvnError } from '../../lib/errors.js'
+import { XapiOvnError } from '../../lib/errors.js'
+import { SslKeyRefusedError } from '../../lib/chassis/errors.js'
 import { registerTeardown } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'
 import { createPki, type Credential, type Pki } from './ssl-pki-fixture.js'

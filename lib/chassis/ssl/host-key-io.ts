@@ -13,7 +13,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { errnoOf, errorText } from '../../error-text.js'
-import { OpensslFailedError, OpensslMissingError } from '../../errors.js'
+import { OpensslFailedError, OpensslMissingError } from '../errors.js'
 import { ensureDir, readSslFile, writeSslFile } from './files-io.js'
 import { PEM_FILE_MODE, type SslPaths } from './plan-paths.js'
 

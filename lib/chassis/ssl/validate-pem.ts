@@ -6,7 +6,8 @@
  * is missing, unreadable or not the certificate's is `OVN_SSL_MATERIAL [key path, reason]`.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
-import { InvalidArgumentError, SslKeyRefusedError } from '../../errors.js'
+import { InvalidArgumentError } from '../../errors.js'
+import { SslKeyRefusedError } from '../errors.js'
 import { SslMaterialError } from './errors.js'
 
 /** The configure arguments that carry SSL material, always both together. */

@@ -1,0 +1,44 @@
+/** The errors of VM attachment (lib/attach): which VM, which VIF. */
+import { XapiOvnError, truncate } from '../errors.js'
+
+/** No VM of the pool has this uuid, ref or name_label. params: [vm] */
+export class VmNotFoundError extends XapiOvnError {
+  constructor(vm: string) {
+    super(
+      'OVN_VM_NOT_FOUND',
+      `no VM of this pool is ${JSON.stringify(truncate(vm))} (give its uuid, name_label or OpaqueRef)`,
+      [truncate(vm)],
+    )
+  }
+}
+
+/** Several VMs carry this name_label. params: [vm, count] */
+export class VmAmbiguousError extends XapiOvnError {
+  constructor(vm: string, count: number) {
+    super('OVN_VM_AMBIGUOUS', `${count} VMs are named ${JSON.stringify(truncate(vm))}; name the VM by its uuid`, [
+      truncate(vm),
+      String(count),
+    ])
+  }
+}
+
+/** No VIF of the pool has this uuid. params: [vif] */
+export class VifNotFoundError extends XapiOvnError {
+  constructor(vif: string) {
+    super('OVN_VIF_NOT_FOUND', `no VIF of this pool has uuid ${JSON.stringify(truncate(vif))}`, [truncate(vif)])
+  }
+}
+
+/**
+ * A VIF cannot serve this attachment: the asked device is on another network, the VIF belongs to
+ * another VM, or its MAC is not the one asked for. params: [vm, vif or device, reason]
+ */
+export class VifConflictError extends XapiOvnError {
+  constructor(vm: string, vif: string, reason: string) {
+    super('OVN_VIF_CONFLICT', `VM ${truncate(vm)}, VIF ${truncate(vif)}: ${reason}`, [
+      truncate(vm),
+      truncate(vif),
+      reason,
+    ])
+  }
+}
