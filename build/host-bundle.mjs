@@ -1,5 +1,13 @@
-// esbuild options shared by every file that runs on a pool host (the plugin, the boot helper):
-// one self-contained CommonJS file for Node 16, with only Node's built-ins outside it.
+// One way to bundle a file that runs on a pool host (the plugin, the host agent; the RPM's boot
+// helper uses HOST_BUNDLE too): one self-contained CommonJS file for Node 16, with only Node's
+// built-ins outside it, executable, `#!/usr/bin/env node` (the RPM rewrites that line).
+import { build } from 'esbuild'
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+
 export const HOST_BUNDLE = Object.freeze({
   bundle: true,
   platform: 'node',
@@ -9,3 +17,28 @@ export const HOST_BUNDLE = Object.freeze({
   legalComments: 'none',
   logLevel: 'warning',
 })
+
+/**
+ * Bundle `entry` (relative to the repository) into `outfile` (likewise). `forbidden(path)` names
+ * inputs that must not be in it (npm packages: a host has no node_modules).
+ */
+export async function bundleHostFile(entry, outfile, forbidden) {
+  const out = join(ROOT, outfile)
+  mkdirSync(dirname(out), { recursive: true })
+  const result = await build({
+    entryPoints: [join(ROOT, entry)],
+    outfile: out,
+    ...HOST_BUNDLE,
+    banner: { js: '#!/usr/bin/env node' },
+    metafile: true,
+  })
+  const bad = Object.keys(result.metafile.inputs).filter(forbidden)
+  if (bad.length > 0) throw new Error(`${outfile} must not bundle: ${bad.join(', ')}`)
+  chmodSync(out, 0o755)
+  // Our package.json says "type": "module", and Node loads an extensionless file under it as ESM.
+  // Installed hosts have no package.json above these files, so the bundles are CommonJS; this
+  // marker keeps them runnable in place in dist/ too (dist/lib has its own, ESM).
+  writeFileSync(join(ROOT, 'dist', 'package.json'), '{ "type": "commonjs" }\n')
+  const size = statSync(out).size
+  console.error(`${relative(ROOT, out)}: ${size} bytes (${(size / 1024).toFixed(1)} KiB)`)
+}
