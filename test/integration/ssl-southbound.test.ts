@@ -28,7 +28,7 @@ import {
   sslPaths,
   type SslPaths,
 } from '../../lib/chassis/ssl/index.js'
-import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
+import { createPki, type Credential, type Pki } from '../fixtures/pki.js'
 import {
   controllerAppctl,
   controllerLog,
