@@ -10,12 +10,12 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { NB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
 import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
 
 const run = promisify(execFile)
 
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
-export const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 
 /** Poll `check` until it returns a value other than undefined; bounded, for readiness only. */
 export async function waitFor<T>(
@@ -183,7 +183,7 @@ export async function startCluster(size = 3): Promise<Cluster> {
     const ports: number[] = []
     for (let i = 0; i < size; i++) ports.push(await freePort())
     const raft = (i: number): string => `tcp:127.0.0.1:${ports[i]}`
-    await run('ovsdb-tool', ['create-cluster', join(dir, 's0.db'), NB_SCHEMA, raft(0)])
+    await run('ovsdb-tool', ['create-cluster', join(dir, 's0.db'), NB_SCHEMA_PATH, raft(0)])
     for (let i = 1; i < size; i++) {
       await run('ovsdb-tool', ['join-cluster', join(dir, `s${i}.db`), 'OVN_Northbound', raft(i), raft(0)])
     }
