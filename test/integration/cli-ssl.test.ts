@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, wr
 import { join } from 'node:path'
 import type { LabHost } from '../../lab/host.js'
 import { tempDirPrefix } from '../../lab/names.js'
-import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
+import { createPki, type Credential, type Pki } from '../fixtures/pki.js'
 import { assertNoKey } from './no-key.js'
 import { createPoolFixture, PASSWORD, runCli, xapiKeys, type CliRun, type PoolFixture } from './pool-fixture.js'
 

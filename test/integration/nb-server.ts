@@ -1,6 +1,7 @@
 /**
  * A real OVN_Northbound database for the lib/nb integration tests: `ovsdb-server` over a database
- * made by `ovsdb-tool` from /usr/share/ovn/ovn-nb.ovsschema, in a temp dir, on unix sockets.
+ * made by `ovsdb-tool` from /usr/share/ovn/ovn-nb.ovsschema (test/fixtures/ovn-schema.ts), in a temp
+ * dir, on unix sockets.
  * Either standalone (one server) or a RAFT cluster (`create-cluster` on member 0, `join-cluster`
  * on the others, RAFT over loopback TCP). Optionally an SB database and ovn-northd, so that
  * what northd writes back (dynamic_addresses, up) can be observed.
@@ -16,9 +17,7 @@ import { run } from '../../lab/exec.js'
 import { removeDir } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'
 import { waitFor } from '../../lab/wait.js'
-
-export const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
-export const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema'
+import { NB_SCHEMA_PATH, SB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
 
 export interface NbMember {
   readonly index: number
@@ -66,7 +65,7 @@ export class NbDatabase {
     const nb = new NbDatabase(mkdtempSync(tempDirPrefix('nb')), false)
     try {
       const db = join(nb.dir, 'nb0.db')
-      await run('ovsdb-tool', ['create', db, NB_SCHEMA])
+      await run('ovsdb-tool', ['create', db, NB_SCHEMA_PATH])
       await nb.startMember(0, db, null)
       // ovn-nbctl inserts the NB_Global row on its first write if it is missing (any command
       // that changes something); make it now, so later transaction counts see only our writes.
@@ -87,7 +86,7 @@ export class NbDatabase {
       const raft = (i: number): string => `tcp:127.0.0.1:${ports[i]}`
       for (let i = 0; i < size; i++) {
         const db = join(nb.dir, `nb${i}.db`)
-        if (i === 0) await run('ovsdb-tool', ['create-cluster', db, NB_SCHEMA, raft(0)])
+        if (i === 0) await run('ovsdb-tool', ['create-cluster', db, NB_SCHEMA_PATH, raft(0)])
         else await run('ovsdb-tool', ['join-cluster', db, 'OVN_Northbound', raft(i), raft(0)])
         await nb.startMember(i, db, ports[i] ?? null)
       }
@@ -204,7 +203,7 @@ export class NbDatabase {
   /** Start an SB database and ovn-northd over this NB (standalone NB only). */
   async startNorthd(): Promise<void> {
     const sbDb = join(this.dir, 'sb.db')
-    await run('ovsdb-tool', ['create', sbDb, SB_SCHEMA])
+    await run('ovsdb-tool', ['create', sbDb, SB_SCHEMA_PATH])
     this.sbRemote = `unix:${join(this.dir, 'sb.sock')}`
     this.extra.push(
       await LabDaemon.start({

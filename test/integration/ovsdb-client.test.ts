@@ -483,7 +483,7 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   })
 
   it('connects over ssl, verifying the server against the CA', async (t) => {
-    const ssl = { key: srv.pki.clientKey, cert: srv.pki.clientCert, ca: srv.pki.caCert }
+    const ssl = { key: srv.pki.client.keyPem, cert: srv.pki.client.certPem, ca: srv.pki.ca.certPem }
     const client = await OvsdbClient.connect(`ssl:127.0.0.1:${srv.sslPort}`, { ssl })
     t.after(() => client.destroy())
     assert.ok((await client.listDbs()).includes(DB))
@@ -492,7 +492,7 @@ describe('OvsdbClient against a standalone ovsdb-server', () => {
   })
 
   it('refuses an ssl server whose certificate does not chain to our CA', async () => {
-    const ssl = { key: srv.pki.clientKey, cert: srv.pki.clientCert, ca: srv.pki.otherCaCert }
+    const ssl = { key: srv.pki.client.keyPem, cert: srv.pki.client.certPem, ca: srv.pki.otherCa.certPem }
     await assert.rejects(
       OvsdbClient.connect(`ssl:127.0.0.1:${srv.sslPort}`, { ssl }),
       (e: unknown) => e instanceof OvsdbUnavailableError,

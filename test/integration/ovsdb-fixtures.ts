@@ -1,6 +1,6 @@
 /**
  * Real ovsdb-server processes for the OVSDB client tests: a standalone server on unix, tcp and
- * ssl remotes (certificates made with openssl), and RAFT clusters. Every process is started by
+ * ssl remotes (certificates from test/fixtures/pki.ts), and RAFT clusters. Every process is started by
  * us (spawn, never --detach) and stopped by its pid; every temp dir is removed by `cleanup()`.
  */
 import { spawn, execFile } from 'node:child_process'
@@ -10,11 +10,12 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { NB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
+import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
 
 const run = promisify(execFile)
 
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
-export const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema'
 
 /** Poll `check` until it returns a value other than undefined; bounded, for readiness only. */
 export async function waitFor<T>(
@@ -49,93 +50,6 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port))
     })
   })
-}
-
-export interface Pki {
-  readonly dir: string
-  readonly caCert: string
-  readonly serverKey: string
-  readonly serverCert: string
-  readonly clientKey: string
-  readonly clientCert: string
-  /** A second CA and a client pair signed by it: must be refused. */
-  readonly otherCaCert: string
-}
-
-async function openssl(cwd: string, ...args: string[]): Promise<void> {
-  await run('openssl', args, { cwd })
-}
-
-async function makeCa(dir: string, name: string): Promise<void> {
-  await openssl(
-    dir,
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-  )
-}
-
-async function makeLeaf(dir: string, name: string, ca: string): Promise<void> {
-  await openssl(
-    dir,
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}`,
-  )
-  await openssl(
-    dir,
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '2',
-  )
-}
-
-export async function makePki(dir: string): Promise<Pki> {
-  await makeCa(dir, 'ca')
-  await makeCa(dir, 'otherca')
-  await makeLeaf(dir, 'server', 'ca')
-  await makeLeaf(dir, 'client', 'ca')
-  const read = (f: string): Promise<string> => readFile(join(dir, f), 'utf8')
-  return {
-    dir,
-    caCert: await read('ca.crt'),
-    serverKey: join(dir, 'server.key'),
-    serverCert: join(dir, 'server.crt'),
-    clientKey: await read('client.key'),
-    clientCert: await read('client.crt'),
-    otherCaCert: await read('otherca.crt'),
-  }
 }
 
 export interface ServerProcess {
@@ -183,7 +97,7 @@ export interface Standalone {
   readonly sock: string
   readonly tcpPort: number
   readonly sslPort: number
-  readonly pki: Pki
+  readonly pki: ServerClientPki
   readonly server: ServerProcess
   /** The control socket, found from the rundir like a daemon's user would. */
   readonly ctl: string
@@ -195,12 +109,14 @@ export interface Standalone {
 export async function startStandalone(): Promise<Standalone> {
   const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-ovsdb-'))
   let server: ServerProcess | undefined
+  let pki: ServerClientPki | undefined
   const cleanup = async (): Promise<void> => {
     await server?.kill('SIGKILL')
+    pki?.destroy()
     await rm(dir, { recursive: true, force: true })
   }
   try {
-    const pki = await makePki(dir)
+    pki = createServerClientPki()
     await run('ovsdb-tool', ['create', join(dir, 'conf.db'), VSWITCH_SCHEMA])
     const tcpPort = await freePort()
     const sslPort = await freePort()
@@ -215,9 +131,9 @@ export async function startStandalone(): Promise<Standalone> {
         `--remote=ptcp:${tcpPort}:127.0.0.1`,
         `--remote=pssl:${sslPort}:127.0.0.1`,
         '--remote=db:Open_vSwitch,Open_vSwitch,manager_options',
-        `--private-key=${pki.serverKey}`,
-        `--certificate=${pki.serverCert}`,
-        `--ca-cert=${join(dir, 'ca.crt')}`,
+        `--private-key=${pki.server.keyPath}`,
+        `--certificate=${pki.server.certPath}`,
+        `--ca-cert=${pki.ca.certPath}`,
         '--pidfile',
         `--log-file=${join(dir, 'ovsdb-server.log')}`,
         '--no-chdir',
@@ -267,7 +183,7 @@ export async function startCluster(size = 3): Promise<Cluster> {
     const ports: number[] = []
     for (let i = 0; i < size; i++) ports.push(await freePort())
     const raft = (i: number): string => `tcp:127.0.0.1:${ports[i]}`
-    await run('ovsdb-tool', ['create-cluster', join(dir, 's0.db'), NB_SCHEMA, raft(0)])
+    await run('ovsdb-tool', ['create-cluster', join(dir, 's0.db'), NB_SCHEMA_PATH, raft(0)])
     for (let i = 1; i < size; i++) {
       await run('ovsdb-tool', ['join-cluster', join(dir, `s${i}.db`), 'OVN_Northbound', raft(i), raft(0)])
     }

@@ -44,9 +44,9 @@ it('the OVSDB client bundled for Node 16 talks to ovsdb-server on Node 16', asyn
     target: 'node16',
     logLevel: 'silent',
   })
-  await writeFile(join(dir, 'client.key'), srv.pki.clientKey)
-  await writeFile(join(dir, 'client.crt'), srv.pki.clientCert)
-  await writeFile(join(dir, 'ca.crt'), srv.pki.caCert)
+  await writeFile(join(dir, 'client.key'), srv.pki.client.keyPem)
+  await writeFile(join(dir, 'client.crt'), srv.pki.client.certPem)
+  await writeFile(join(dir, 'ca.crt'), srv.pki.ca.certPem)
   const { stdout } = await run(
     NODE16,
     [

@@ -15,7 +15,7 @@ import { LabHost } from '../../lab/host.js'
 import { Underlay } from '../../lab/underlay.js'
 import { newUuid } from '../../lab/names.js'
 import { formatPluginCall, pluginArgv } from '../../xapi-emulator/plugin-runner.js'
-import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
+import { createPki, type Credential, type Pki } from '../fixtures/pki.js'
 import { assertNoKey } from './no-key.js'
 import { call, DIST_DIR, type Outcome } from './plugin-harness.js'
 

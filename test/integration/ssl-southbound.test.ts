@@ -28,7 +28,8 @@ import {
   sslPaths,
   type SslPaths,
 } from '../../lib/chassis/ssl/index.js'
-import { createPki, type Credential, type Pki } from '../unit/ssl-pki-fixture.js'
+import { SB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
+import { createPki, type Credential, type Pki } from '../fixtures/pki.js'
 import {
   controllerAppctl,
   controllerLog,
@@ -38,7 +39,6 @@ import {
 } from './ovn-controller-service.js'
 import { readPidfile } from '../../lab/cleanup.js'
 
-const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema'
 const OVN_NET = newUuid()
 
 describe('SSL material against a real southbound database on pssl:', () => {
@@ -73,7 +73,7 @@ describe('SSL material against a real southbound database on pssl:', () => {
     const sbDb = join(sbDir, 'ovnsb_db.db')
     sbSock = join(sbDir, 'ovnsb_db.sock')
     sbLog = join(sbDir, 'ovsdb-server-sb.log')
-    await run('ovsdb-tool', ['create', sbDb, SB_SCHEMA])
+    await run('ovsdb-tool', ['create', sbDb, SB_SCHEMA_PATH])
     sb = await LabDaemon.start({
       program: 'ovsdb-server',
       label: 'ssl1 SB ovsdb-server',

@@ -37,12 +37,14 @@ test('lib/, plugin/ and host-agent/ import nothing from lab/, xapi-emulator/, te
   assert.deepEqual(offending, [])
 })
 
-test('the top-level homes exist and test/ holds only tests and their fixtures', () => {
+// test/fixtures/ holds what unit and integration tests share (one PKI maker, one NB schema), so
+// neither kind imports the other's folder for it; nothing else may appear beside the two kinds.
+test('the top-level homes exist and test/ holds only tests and their shared fixtures', () => {
   for (const dir of [...SHIPPED, ...NOT_SHIPPED]) assert.ok(statSync(join(ROOT, dir)).isDirectory(), dir)
   assert.deepEqual(
     readdirSync(join(ROOT, 'test'))
       .filter((n) => statSync(join(ROOT, 'test', n)).isDirectory())
       .sort(),
-    ['integration', 'unit'],
+    ['fixtures', 'integration', 'unit'],
   )
 })

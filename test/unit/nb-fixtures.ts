@@ -4,11 +4,28 @@
  * update, mutate of sets and string maps, delete, wait, comment) to a snapshot, including the
  * garbage collection of ports no switch refers to. It lets a test check "plan, apply, plan again
  * gives nothing". The integration tests do the same against the real server.
+ *
+ * The fake knows OVN_Northbound only through the real schema (test/fixtures/ovn-schema.ts): the
+ * shape of every column value it returns (map, set - an optional column is a set of 0 or 1 - or
+ * bare atom), the columns a transaction may name, the unique indexes an insert must respect, and
+ * which tables are garbage-collected (not root) all come from /usr/share/ovn/ovn-nb.ovsschema.
  */
 import assert from 'node:assert/strict'
-import { NamedUuid, OvsdbSet, Uuid, setItems, stringMap, type Atom, type Value } from '../../lib/ovsdb/codec.js'
+import {
+  NamedUuid,
+  OvsdbSet,
+  Uuid,
+  isMapType,
+  isSetType,
+  setItems,
+  stringMap,
+  type Atom,
+  type Value,
+} from '../../lib/ovsdb/codec.js'
 import { encodeOperation, type Condition, type Operation } from '../../lib/ovsdb/operations.js'
+import { columnType, type TableSchema } from '../../lib/ovsdb/schema.js'
 import type { NbPortRow, NbSnapshot, NbSwitchRow } from '../../lib/nb/model.js'
+import { NB_SCHEMA_PATH, nbTable } from '../fixtures/ovn-schema.js'
 
 export const SW_A = 'aaaaaaaa-0000-4000-8000-00000000000a'
 export const SW_B = 'bbbbbbbb-0000-4000-8000-00000000000b'
@@ -63,29 +80,60 @@ function freshUuid(): string {
 type Table = 'Logical_Switch' | 'Logical_Switch_Port'
 type AnyRow = Record<string, Value>
 
+/** What a snapshot field holds, before the schema gives it its wire shape (null: no value). */
+type Field = Atom | readonly Atom[] | ReadonlyMap<string, string> | null
+
+/** The column's type in the real NB schema; a column the schema lacks fails the test. */
+function typeOf(table: TableSchema, column: string): NonNullable<ReturnType<typeof columnType>> {
+  return columnType(table, column) ?? assert.fail(`fake: ${table.name}.${column} is not in ${NB_SCHEMA_PATH}`)
+}
+
+/** A column's value as ovsdb-server returns it, shaped by the column's type in the schema. */
+function columnValue(table: TableSchema, column: string, field: Field): Value {
+  const type = typeOf(table, column)
+  if (isMapType(type)) {
+    assert.ok(field instanceof Map, `fake: ${table.name}.${column} is a map`)
+    return new Map(field)
+  }
+  const items: Atom[] = field === null ? [] : Array.isArray(field) ? [...field] : [field as Atom]
+  if (isSetType(type)) return new OvsdbSet(items)
+  assert.equal(items.length, 1, `fake: ${table.name}.${column} holds exactly one value`)
+  return items[0] as Atom
+}
+
+function schemaRow(table: TableSchema, fields: Record<string, Field>): AnyRow {
+  return Object.fromEntries(Object.entries(fields).map(([c, f]) => [c, columnValue(table, c, f)]))
+}
+
 /** A snapshot as the rows ovsdb-server would return (Logical_Switch, Logical_Switch_Port). */
 export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
+  const ls = nbTable('Logical_Switch')
+  const lsp = nbTable('Logical_Switch_Port')
   return {
-    ls: s.switches.map((sw) => ({
-      _uuid: new Uuid(sw.uuid),
-      name: sw.name,
-      ports: new OvsdbSet(sw.portUuids.map((u) => new Uuid(u))),
-      other_config: new Map(sw.otherConfig),
-      external_ids: new Map(sw.externalIds),
-    })),
-    lsp: s.ports.map((p) => ({
-      _uuid: new Uuid(p.uuid),
-      name: p.name,
-      type: p.type,
-      addresses: new OvsdbSet(p.addresses),
-      options: new Map(p.options),
-      external_ids: new Map(p.externalIds),
-      tag_request: new OvsdbSet(p.tagRequest === null ? [] : [p.tagRequest]),
-      tag: new OvsdbSet(p.tag === null ? [] : [p.tag]),
-      up: new OvsdbSet(p.up === null ? [] : [p.up]),
-      enabled: new OvsdbSet(p.enabled === null ? [] : [p.enabled]),
-      dynamic_addresses: new OvsdbSet(p.dynamicAddresses === null ? [] : [p.dynamicAddresses]),
-    })),
+    ls: s.switches.map((sw) =>
+      schemaRow(ls, {
+        _uuid: new Uuid(sw.uuid),
+        name: sw.name,
+        ports: sw.portUuids.map((u) => new Uuid(u)),
+        other_config: sw.otherConfig,
+        external_ids: sw.externalIds,
+      }),
+    ),
+    lsp: s.ports.map((p) =>
+      schemaRow(lsp, {
+        _uuid: new Uuid(p.uuid),
+        name: p.name,
+        type: p.type,
+        addresses: p.addresses,
+        options: p.options,
+        external_ids: p.externalIds,
+        tag_request: p.tagRequest,
+        tag: p.tag,
+        up: p.up,
+        enabled: p.enabled,
+        dynamic_addresses: p.dynamicAddresses,
+      }),
+    ),
   }
 }
 
@@ -128,6 +176,12 @@ export function applyToSnapshot(
     if (o.op === 'commit' || o.op === 'abort' || o.op === 'assert') throw new Error(`fake: op ${o.op}`)
     const table = tables[o.table as Table]
     assert.ok(table, `fake: table ${o.table}`)
+    const schema = nbTable(o.table)
+    // Every column the operation names must exist, as ovsdb-server would refuse it otherwise.
+    if ('where' in o) for (const [column] of o.where) typeOf(schema, column)
+    if ('row' in o) for (const column of Object.keys(o.row)) typeOf(schema, column)
+    if (o.op === 'mutate') for (const [column] of o.mutations) typeOf(schema, column)
+    if (o.op === 'wait') for (const column of o.columns) typeOf(schema, column)
     switch (o.op) {
       case 'wait': {
         const rows = table.filter((r) => matches(r, o.where))
@@ -140,8 +194,10 @@ export function applyToSnapshot(
       case 'insert': {
         const uuid = freshUuid()
         if (o.uuidName) inserted.set(o.uuidName, uuid)
-        if (o.table === 'Logical_Switch_Port' && table.some((r) => r.name === o.row.name))
-          throw new Error('constraint violation: duplicate name')
+        // The schema's unique indexes (Logical_Switch_Port: name), checked as at commit.
+        for (const index of schema.indexes)
+          if (table.some((r) => index.every((c) => valueKey(r[c]) === valueKey(o.row[c]))))
+            throw new Error(`constraint violation: duplicate ${index.join(',')}`)
         table.push({ _uuid: new Uuid(uuid), ...o.row })
         break
       }
@@ -155,7 +211,7 @@ export function applyToSnapshot(
         for (const r of table.filter((x) => matches(x, o.where))) {
           for (const [column, mutator, value] of o.mutations) {
             const cur = r[column]
-            if (cur instanceof Map || value instanceof Map) {
+            if (isMapType(typeOf(schema, column))) {
               const m = stringMap(cur)
               if (mutator === 'delete') for (const k of setItems(value as Value)) m.delete(String(k))
               else if (mutator === 'insert') for (const [k, v] of stringMap(value)) if (!m.has(k)) m.set(k, v)
@@ -181,7 +237,9 @@ export function applyToSnapshot(
   }
   // Garbage-collect ports no switch refers to (Logical_Switch_Port is not a root table).
   const referenced = new Set(tables.Logical_Switch.flatMap((r) => setItems(r.ports).map((a) => atomKey(resolve(a)))))
-  const ports = tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r._uuid as Uuid)))
+  const ports = nbTable('Logical_Switch_Port').isRoot
+    ? tables.Logical_Switch_Port
+    : tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r._uuid as Uuid)))
   const one = <T>(v: Value | undefined): T | null => (setItems(v)[0] as T | undefined) ?? null
   return {
     inserted,

@@ -8,13 +8,9 @@ import {
   OvsdbError,
   OvsdbIntegerRangeError,
   OvsdbProtocolError,
-  OvsdbRequestTimeoutError,
-  OvsdbTimedOutError,
   OvsdbValueError,
   OvsdbWaitFailedError,
   TransactionError,
-  UnixctlError,
-  UnixctlUnavailableError,
   ovsdbErrorFromWire,
 } from '../../lib/ovsdb/errors.js'
 import { op } from '../../lib/ovsdb/operations.js'
@@ -94,47 +90,8 @@ describe('one class per ovsdb-server error string', () => {
   })
 })
 
+// Code, name and params of every class, these included: test/unit/errors.test.ts (one table).
 describe('errors the client raises itself', () => {
-  const cases: [string, () => XapiOvnError, string, number][] = [
-    [
-      'OvsdbRequestTimeoutError',
-      () => new OvsdbRequestTimeoutError('transact', 100, 'unix:/x'),
-      'OVN_OVSDB_REQUEST_TIMEOUT',
-      2,
-    ],
-    ['OvsdbProtocolError', () => new OvsdbProtocolError('why'), 'OVN_OVSDB_PROTOCOL_ERROR', 1],
-    ['OvsdbValueError', () => new OvsdbValueError('why', { a: 1 }), 'OVN_OVSDB_INVALID_VALUE', 2],
-    [
-      'OvsdbIntegerRangeError',
-      () => new OvsdbIntegerRangeError(2n ** 63n, 'decode'),
-      'OVN_OVSDB_INTEGER_OUT_OF_RANGE',
-      2,
-    ],
-    ['UnixctlUnavailableError', () => new UnixctlUnavailableError('/run/x.ctl', 'why'), 'OVN_UNIXCTL_UNAVAILABLE', 2],
-    ['UnixctlError', () => new UnixctlError('version', 'why'), 'OVN_UNIXCTL_ERROR', 2],
-    [
-      'TransactionError',
-      () => new TransactionError(1, 'insert', new OvsdbConstraintViolationError('d'), []),
-      'OVN_OVSDB_CONSTRAINT_VIOLATION',
-      4,
-    ],
-    [
-      'OvsdbWaitFailedError',
-      () => new OvsdbWaitFailedError(0, new OvsdbTimedOutError('d'), []),
-      'OVN_OVSDB_WAIT_FAILED',
-      4,
-    ],
-  ]
-  for (const [name, make, code, n] of cases) {
-    it(`${name} has code ${code}, its name and ${n} string params`, () => {
-      const e = make()
-      assert.ok(e instanceof XapiOvnError)
-      assert.equal(e.name, name)
-      assert.equal(e.code, code)
-      assert.equal(e.params.length, n)
-      for (const p of e.params) assert.equal(typeof p, 'string')
-    })
-  }
   it('OvsdbIntegerRangeError keeps the exact digits', () => {
     assert.equal(new OvsdbIntegerRangeError(18446744073709551615n, 'decode').params[1], '18446744073709551615')
   })

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { chassisSubject, ensureHostKey, makeCsr, sslPaths, writeSslFile } from '../../lib/chassis/ssl/index.js'
 import { XapiOvnError } from '../../lib/errors.js'
 import { tempDirPrefix } from '../../lab/names.js'
-import { createPki, type Pki } from './ssl-pki-fixture.js'
+import { createPki, type Pki } from '../fixtures/pki.js'
 
 const UUID = '6a1f3e2b-0c4d-4e5f-8a9b-0c1d2e3f4a5b'
 let pki: Pki

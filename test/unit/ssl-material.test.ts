@@ -26,7 +26,7 @@ import { XapiOvnError } from '../../lib/errors.js'
 import { SslKeyRefusedError } from '../../lib/chassis/errors.js'
 import { registerTeardown } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'
-import { createPki, type Credential, type Pki } from './ssl-pki-fixture.js'
+import { createPki, type Credential, type Pki } from '../fixtures/pki.js'
 
 let pki: Pki
 let ca: Credential
