@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../errors.js'
 import { SslKeyRefusedError } from './errors.js'
-import { CHASSIS_KEYS, KEY_BY_NAME } from './keys.js'
+import { CHASSIS_KEYS, KEY_BRIDGE, KEY_BRIDGE_MAPPINGS, KEY_BY_NAME } from './keys.js'
 import { bridgeMappings, parseMappings, printable, uuid } from './validators.js'
 
 /**
@@ -60,13 +60,13 @@ export function parseConfigureArgs(args: Readonly<Record<string, string>>): Conf
     if (reason !== null) throw new InvalidArgumentError(spec.name, value, reason)
     keys.set(spec.name, value)
   }
-  const bridge = keys.get('ovn-bridge') ?? ''
-  const mappings = keys.get('ovn-bridge-mappings')
+  const bridge = keys.get(KEY_BRIDGE) ?? ''
+  const mappings = keys.get(KEY_BRIDGE_MAPPINGS)
   if (mappings !== undefined && bridgeMappings(mappings) === null) {
     for (const m of parseMappings(mappings)) {
       if (m.bridge === bridge) {
         throw new InvalidArgumentError(
-          'ovn-bridge-mappings',
+          KEY_BRIDGE_MAPPINGS,
           mappings,
           `maps ${m.network} onto the integration bridge ${bridge}; map provider networks onto another bridge`,
         )
