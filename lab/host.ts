@@ -511,6 +511,7 @@ export class LabHost {
     const device = assertIfaceName(opts.device ?? `eth${this.uplinks.length}`)
     const link = await underlay.attach(this.netns, device, opts.mtu === undefined ? {} : { mtu: opts.mtu })
     await this.vsctl('--', '--may-exist', 'add-port', bridge, device)
+    await this.#bridgeTakesNicMac(bridge, device)
     await disableTxOffload(this.netns, bridge)
     if (opts.mtu !== undefined) await run('ip', ['link', 'set', bridge, 'mtu', String(opts.mtu)], { netns: this.netns })
     await run('ip', ['addr', 'add', opts.ip, 'dev', bridge], { netns: this.netns })
@@ -519,6 +520,20 @@ export class LabHost {
     this.uplinks.push(uplink)
     this.managementIp ??= opts.ip.split('/')[0]
     return uplink
+  }
+
+  /**
+   * xcp-networkd gives a PIF's bridge the PIF's MAC (xapi-project/xen-api ocaml/xapi/nm.ml passes
+   * `bridge_mac = PIF.MAC`; ocaml/networkd/lib/network_utils.ml `Ovs.create_bridge` sets
+   * `other-config:hwaddr`), so the management address keeps its MAC across reboots and the other
+   * chassis' tunnel neighbour entries stay right. (A random MAC per boot left the userspace
+   * datapath's tnl/arp cache of the other hosts stale until the rebooted host spoke first.)
+   */
+  async #bridgeTakesNicMac(bridge: string, device: string): Promise<void> {
+    const link = await run('ip', ['-o', 'link', 'show', device], { netns: this.netns })
+    const mac = /link\/ether ([0-9a-f:]{17})/.exec(link.stdout)?.[1]
+    if (mac === undefined) throw new LabUsageError(`no MAC on ${device} in ${this.name}`)
+    await this.vsctl('set', 'Bridge', bridge, `other_config:hwaddr=${vsctlQuote(mac)}`)
   }
 
   // -------------------------------------------------------------------------------------------
@@ -747,6 +762,7 @@ export class LabHost {
     for (const u of uplinks) {
       await this.createBridge(u.bridge, { networkUuids: this.#bridgeNetworks.get(u.bridge) ?? [] })
       await this.vsctl('--', '--may-exist', 'add-port', u.bridge, u.device)
+      await this.#bridgeTakesNicMac(u.bridge, u.device)
       await disableTxOffload(this.netns, u.bridge)
       await run('ip', ['addr', 'replace', u.ip, 'dev', u.bridge], { netns: this.netns })
       await run('ip', ['link', 'set', u.bridge, 'up'], { netns: this.netns })

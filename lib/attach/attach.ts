@@ -197,6 +197,7 @@ export async function attachVms(
     mac: (vifs[i] as VifRecord).mac,
     ips: c.spec.ips,
     externalIds: { [VM_UUID_KEY]: c.vm.uuid },
+    portSecurity: o.portSecurity,
   }))
   let written: Awaited<ReturnType<typeof attachPorts>>
   try {

@@ -33,6 +33,8 @@ export interface AttachVmsOptions {
   readonly network?: string
   /** Plug VIFs of running VMs (default true). */
   readonly plug?: boolean
+  /** port_security from each port's MAC and static IPs (default true; lib/nb VifPortSpec). */
+  readonly portSecurity?: boolean
 }
 
 export interface DetachVmsOptions {
@@ -59,6 +61,7 @@ export interface ParsedAttach {
   readonly vms: readonly ParsedVmAttach[]
   readonly network: string | undefined
   readonly plug: boolean
+  readonly portSecurity: boolean
 }
 
 export interface ParsedDetach {
@@ -131,7 +134,7 @@ function parseNetworkSelector(value: unknown): string | undefined {
 }
 
 export function parseAttachOptions(value: unknown): ParsedAttach {
-  const o = object('options', value, ['switch', 'vms', 'network', 'plug'])
+  const o = object('options', value, ['switch', 'vms', 'network', 'plug', 'portSecurity'])
   const sw = parseSwitchRef(o.switch, 'switch')
   const rawVms = o.vms
   if (!Array.isArray(rawVms) || rawVms.length === 0)
@@ -162,7 +165,16 @@ export function parseAttachOptions(value: unknown): ParsedAttach {
   })
   const plug = o.plug
   if (plug !== undefined && typeof plug !== 'boolean') bad('plug', plug, 'expected true or false')
-  return { switch: sw, vms, network: parseNetworkSelector(o.network), plug: plug !== false }
+  const portSecurity = o.portSecurity
+  if (portSecurity !== undefined && typeof portSecurity !== 'boolean')
+    bad('portSecurity', portSecurity, 'expected true or false')
+  return {
+    switch: sw,
+    vms,
+    network: parseNetworkSelector(o.network),
+    plug: plug !== false,
+    portSecurity: portSecurity !== false,
+  }
 }
 
 export function parseDetachOptions(value: unknown): ParsedDetach {

@@ -182,6 +182,11 @@ export const OPTIONS = {
     description: 'the MAC of a new VIF; without it, XAPI generates one',
   },
   'no-plug': { type: 'boolean', group: 'command', description: 'do not plug VIFs of running VMs' },
+  'no-port-security': {
+    type: 'boolean',
+    group: 'command',
+    description: "no port_security (by default each port may send only from its VIF's MAC and IPs)",
+  },
   vif: {
     type: 'string',
     multiple: true,

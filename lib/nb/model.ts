@@ -30,6 +30,7 @@ export interface NbPortRow {
   /** '' for a VIF port, 'localnet', 'router', ... */
   readonly type: string
   readonly addresses: readonly string[]
+  readonly portSecurity: readonly string[]
   readonly options: ReadonlyMap<string, string>
   readonly externalIds: ReadonlyMap<string, string>
   readonly tagRequest: number | null

@@ -85,13 +85,14 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 /** `wait` that a port row is still exactly as read in these columns. */
 export function portStillAsRead(
   p: NbPortRow,
-  columns: readonly ('name' | 'type' | 'addresses' | 'external_ids' | 'options' | 'tag_request')[],
+  columns: readonly ('name' | 'type' | 'addresses' | 'port_security' | 'external_ids' | 'options' | 'tag_request')[],
 ): Operation {
   const row: Record<string, Value> = {}
   for (const c of columns) {
     if (c === 'name') row[c] = p.name
     else if (c === 'type') row[c] = p.type
     else if (c === 'addresses') row[c] = set(...p.addresses)
+    else if (c === 'port_security') row[c] = set(...p.portSecurity)
     else if (c === 'external_ids') row[c] = ovsdbMap(p.externalIds)
     else if (c === 'options') row[c] = ovsdbMap(p.options)
     else row[c] = p.tagRequest === null ? set() : set(p.tagRequest)
@@ -141,9 +142,12 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
           'Logical_Switch_Port',
           // Empty external_ids is the column's default: not sent (a Map and 25 bytes less per port).
           // The one address as a bare atom: the wire form of a one-element set, without the set.
-          port.externalIds.size === 0
-            ? { name: port.name, addresses: port.address }
-            : { name: port.name, addresses: port.address, external_ids: ovsdbMap(port.externalIds) },
+          {
+            name: port.name,
+            addresses: port.address,
+            ...(port.portSecurity === null ? {} : { port_security: port.portSecurity }),
+            ...(port.externalIds.size === 0 ? {} : { external_ids: ovsdbMap(port.externalIds) }),
+          },
           uuidName,
         ),
       )
@@ -154,7 +158,12 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
     if (existing.type !== '')
       throw new NbPortConflictError(port.name, sw.name, `it is a ${existing.type} port, not a VIF port`)
     const extChanges = changedEntries(existing.externalIds, port.externalIds)
-    if (sameStrings(existing.addresses, [port.address]) && extChanges.size === 0) {
+    const wantedSecurity = port.portSecurity === null ? [] : [port.portSecurity]
+    if (
+      sameStrings(existing.addresses, [port.address]) &&
+      sameStrings(existing.portSecurity, wantedSecurity) &&
+      extChanges.size === 0
+    ) {
       plans.push({
         vifUuid: port.name,
         uuid: existing.uuid,
@@ -164,10 +173,11 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
       })
       return
     }
-    waits.push(portStillAsRead(existing, ['name', 'type', 'addresses', 'external_ids']))
+    waits.push(portStillAsRead(existing, ['name', 'type', 'addresses', 'port_security', 'external_ids']))
     updates.push(
       op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(existing.uuid))], {
         addresses: set(port.address),
+        port_security: set(...wantedSecurity),
         external_ids: ovsdbMap(new Map([...existing.externalIds, ...extChanges])),
       }),
     )

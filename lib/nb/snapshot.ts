@@ -26,6 +26,7 @@ export const PORT_COLUMNS = [
   'name',
   'type',
   'addresses',
+  'port_security',
   'options',
   'external_ids',
   'tag_request',
@@ -41,7 +42,15 @@ export const PORT_COLUMNS = [
  * of the database, so each column left out is N values fewer to send, parse and hold.
  */
 // dynamic_addresses: the IP ovn-northd gave a port counts as taken (plan-addresses.ts).
-export const VIF_PORT_COLUMNS = ['_uuid', 'name', 'type', 'addresses', 'dynamic_addresses', 'external_ids'] as const
+export const VIF_PORT_COLUMNS = [
+  '_uuid',
+  'name',
+  'type',
+  'addresses',
+  'port_security',
+  'dynamic_addresses',
+  'external_ids',
+] as const
 
 /** The port columns a detach reads (planDetachPorts, lib/attach's detach): which port, of what kind. */
 export const DETACH_PORT_COLUMNS = ['_uuid', 'name', 'type'] as const
@@ -106,6 +115,7 @@ export function toPort(r: Row): NbPortRow {
     name: String(setItems(r.name)[0] ?? ''),
     type: String(setItems(r.type)[0] ?? ''),
     addresses: stringsOrNone(r.addresses),
+    portSecurity: stringsOrNone(r.port_security),
     options: entriesOrNone(r.options),
     externalIds: entriesOrNone(r.external_ids),
     tagRequest: optionalValue<number>(r.tag_request, 'number'),

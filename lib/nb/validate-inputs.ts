@@ -10,7 +10,7 @@ import { isRecord } from '../shape.js'
 
 /** A VIF to attach, as the pool side knows it from XAPI: the VIF's UUID and MAC. */
 export interface VifPortSpec {
-  /** XAPI VIF UUID (lower case): the logical switch port's name, and the iface-id XAPI's OVS sets. */
+  /** XAPI VIF UUID (lower case): the logical switch port's name, and the iface-id the host agent sets. */
   readonly vifUuid: string
   /** The VIF's MAC (XAPI `VIF.MAC`), any case. */
   readonly mac: string
@@ -21,6 +21,13 @@ export interface VifPortSpec {
   readonly ips?: readonly string[] | 'dynamic'
   /** external_ids to set on the port (e.g. the VM's UUID); keys not given are left alone. */
   readonly externalIds?: Readonly<Record<string, string>>
+  /**
+   * Anti-spoofing (default true): port_security = the port's MAC and static IPs (the MAC alone
+   * for dynamic or no addresses), so the VM can send from nothing else. XAPI's own locking_mode
+   * is OpenFlow on the bridge, which ovn-controller replaces (docs/platform.md): on an OVN port
+   * only OVN enforces it. false: no port_security.
+   */
+  readonly portSecurity?: boolean
 }
 
 /** A validated VifPortSpec. */
@@ -31,6 +38,8 @@ export interface VifPort {
   /** The one `addresses` entry: "<mac> <ip>..." or "<mac> dynamic". */
   readonly address: string
   readonly externalIds: ReadonlyMap<string, string>
+  /** The one `port_security` entry ("<mac> <ip>..." or "<mac>"), or null for none. */
+  readonly portSecurity: string | null
 }
 
 export interface LocalnetPortSpec {
@@ -189,8 +198,8 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
     if (!isRecord(item)) bad(k, item, 'expected {vifUuid, mac, ips}')
     const o = item
     for (const f of Object.keys(o))
-      if (!['vifUuid', 'mac', 'ips', 'externalIds'].includes(f))
-        bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds)')
+      if (!['vifUuid', 'mac', 'ips', 'externalIds', 'portSecurity'].includes(f))
+        bad(k, f, 'unknown field (vifUuid, mac, ips, externalIds, portSecurity)')
     const name = str(`${k}.vifUuid`, o.vifUuid)
     if (!isUuid(name)) bad(`${k}.vifUuid`, name, 'expected the lower-case UUID of a XAPI VIF')
     const mac = parseMac(o.mac, `${k}.mac`)
@@ -220,12 +229,15 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
         dupe(seenIp, ip, `${k}.ips[${j}]`)
       })
     }
+    if (o.portSecurity !== undefined && typeof o.portSecurity !== 'boolean')
+      bad(`${k}.portSecurity`, o.portSecurity, 'expected true or false')
     return {
       name,
       mac,
       ips,
       address: formatAddress(mac, ips),
       externalIds: parseExternalIds(o.externalIds, `${k}.externalIds`),
+      portSecurity: o.portSecurity === false ? null : formatAddress(mac, ips === 'dynamic' ? [] : ips),
     }
   })
 }

@@ -205,7 +205,12 @@ test('reboot: conf.db comes back empty but for ovs-ctl keys; xcp-networkd brings
     await host.addUplink('xenbr0', underlay, { ip: '192.0.2.41/24' })
     await host.createBridge('xapi9', { networkUuids: [newUuid()] })
     const before = host.managementIp
+    const macOf = async (): Promise<string> =>
+      (await host.exec('ip', ['-o', 'link', 'show', 'xenbr0'])).stdout.match(/link\/ether (\S+)/)?.[1] ?? ''
+    const nicMac = (await host.exec('ip', ['-o', 'link', 'show', 'eth0'])).stdout.match(/link\/ether (\S+)/)?.[1] ?? ''
+    assert.equal(await macOf(), nicMac, "networkd gives the PIF's bridge the PIF's MAC")
     await host.reboot()
+    assert.equal(await macOf(), nicMac, 'and it is the same after the reboot')
     assert.equal(host.vswitchd?.isRunning(), true)
     assert.deepEqual(await externalIds('Open_vSwitch', '.'), {
       hostname: host.name,

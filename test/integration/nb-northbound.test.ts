@@ -152,7 +152,20 @@ test('50 ports attached in one call are ONE transaction; ovn-nbctl sees every ad
 test('updating a port ovn-nbctl made, and leaving alone one that already matches', async (t) => {
   const { db, nb } = await setup(t)
   await ensureLogicalSwitch(nb, 'tenant-a')
-  await db.nbctl(['lsp-add', 'tenant-a', vif(1), '--', 'lsp-set-addresses', vif(1), `${mac(1)} 192.0.2.11`])
+  // The one that already matches has its port_security too (attach sets it by default).
+  await db.nbctl([
+    'lsp-add',
+    'tenant-a',
+    vif(1),
+    '--',
+    'lsp-set-addresses',
+    vif(1),
+    `${mac(1)} 192.0.2.11`,
+    '--',
+    'lsp-set-port-security',
+    vif(1),
+    `${mac(1)} 192.0.2.11`,
+  ])
   await db.nbctl(['lsp-add', 'tenant-a', vif(2), '--', 'lsp-set-addresses', vif(2), `${mac(2)} 192.0.2.99`])
   const records = (await db.showLog()).length
   const r = await attachPorts(nb, 'tenant-a', [
@@ -166,6 +179,8 @@ test('updating a port ovn-nbctl made, and leaving alone one that already matches
   assert.equal((await db.showLog()).length, records + 1)
   assert.equal((await db.nbctl(['lsp-get-addresses', vif(1)])).trim(), `${mac(1)} 192.0.2.11`)
   assert.equal((await db.nbctl(['lsp-get-addresses', vif(2)])).trim(), `${mac(2)} 192.0.2.12 2001:db8::12`)
+  // ovn-nbctl sees the anti-spoofing attach wrote: only that MAC and those IPs may send.
+  assert.equal((await db.nbctl(['lsp-get-port-security', vif(2)])).trim(), `${mac(2)} 192.0.2.12 2001:db8::12`)
   assert.equal(unquote(await db.nbctl(['get', 'Logical_Switch_Port', vif(2), 'external_ids:xapi-vm-uuid'])), vif(9))
 })
 

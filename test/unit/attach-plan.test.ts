@@ -37,6 +37,7 @@ test('attach options: normalised, with defaults', () => {
     switch: 'tenant-a',
     network: undefined,
     plug: true,
+    portSecurity: true,
     vms: [
       { vm: 'web1', ips: ['198.18.10.11', 'fd00::1'], device: null, mac: null },
       { vm: 'web2', ips: 'dynamic', device: '1', mac: '02:aa:00:00:00:01' },

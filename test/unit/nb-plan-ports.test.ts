@@ -36,13 +36,19 @@ test('attaching new ports: one transaction of the switch wait, inserts with name
     {
       op: 'insert',
       table: 'Logical_Switch_Port',
-      row: { name: VIF1, addresses: '02:00:00:00:00:01 192.0.2.11' },
+      row: { name: VIF1, addresses: '02:00:00:00:00:01 192.0.2.11', port_security: '02:00:00:00:00:01 192.0.2.11' },
       'uuid-name': 'new_lsp0',
     },
     {
       op: 'insert',
       table: 'Logical_Switch_Port',
-      row: { name: VIF2, addresses: '02:00:00:00:00:02 dynamic', external_ids: ['map', [['xapi-vm-uuid', VIF3]]] },
+      // A dynamic address: port_security holds the MAC alone (the IP is ovn-northd's to give).
+      row: {
+        name: VIF2,
+        addresses: '02:00:00:00:00:02 dynamic',
+        port_security: '02:00:00:00:00:02',
+        external_ids: ['map', [['xapi-vm-uuid', VIF3]]],
+      },
       'uuid-name': 'new_lsp1',
     },
     {
@@ -131,10 +137,16 @@ test('a port already on the switch with another address is updated in place, gua
       op: 'wait',
       table: 'Logical_Switch_Port',
       where: [['_uuid', '==', ['uuid', LSP1]]],
-      columns: ['name', 'type', 'addresses', 'external_ids'],
+      columns: ['name', 'type', 'addresses', 'port_security', 'external_ids'],
       until: '==',
       rows: [
-        { name: VIF1, type: '', addresses: '02:00:00:00:00:01 192.0.2.99', external_ids: ['map', [['other', 'kept']]] },
+        {
+          name: VIF1,
+          type: '',
+          addresses: '02:00:00:00:00:01 192.0.2.99',
+          port_security: ['set', []],
+          external_ids: ['map', [['other', 'kept']]],
+        },
       ],
       timeout: 0,
     },
@@ -142,7 +154,11 @@ test('a port already on the switch with another address is updated in place, gua
       op: 'update',
       table: 'Logical_Switch_Port',
       where: [['_uuid', '==', ['uuid', LSP1]]],
-      row: { addresses: '02:00:00:00:00:01 192.0.2.11', external_ids: ['map', [['other', 'kept']]] },
+      row: {
+        addresses: '02:00:00:00:00:01 192.0.2.11',
+        port_security: '02:00:00:00:00:01 192.0.2.11',
+        external_ids: ['map', [['other', 'kept']]],
+      },
     },
     { op: 'comment', comment: 'xapi-ovn: attach 0 new and 1 updated VIF port(s) on logical switch tenant-a' },
   ])
@@ -154,7 +170,10 @@ test('a mix of unchanged, updated and new ports', () => {
   const s: NbSnapshot = {
     switches: [lswitch('tenant-a', SW_A, { ports: [LSP1, LSP2], otherConfig: SUBNET })],
     ports: [
-      lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.11'] }),
+      lport(VIF1, LSP1, {
+        addresses: ['02:00:00:00:00:01 192.0.2.11'],
+        portSecurity: ['02:00:00:00:00:01 192.0.2.11'],
+      }),
       lport(VIF2, LSP2, { addresses: ['02:00:00:00:00:02 dynamic'] }),
     ],
   }
@@ -355,3 +374,35 @@ for (const [name, ports, refused] of ADDRESS_CASES) {
     else assert.equal(code(plan), refused)
   })
 }
+
+test('port_security follows the addresses by default; a port without it gains it on re-attach; portSecurity:false takes it off', () => {
+  const s: NbSnapshot = {
+    switches: [lswitch('tenant-a', SW_A, { ports: [LSP1], otherConfig: SUBNET })],
+    ports: [lport(VIF1, LSP1, { addresses: ['02:00:00:00:00:01 192.0.2.11'] })],
+  }
+  const secured = planAttachPorts(
+    s,
+    'tenant-a',
+    parseVifPorts([{ vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['192.0.2.11'] }]),
+  )
+  assert.deepEqual(
+    secured.ports.map((p) => p.action),
+    ['updated'],
+  )
+  const after = applyToSnapshot(s, secured.operations).snapshot
+  assert.deepEqual(after.ports[0]?.portSecurity, ['02:00:00:00:00:01 192.0.2.11'])
+  const open = planAttachPorts(
+    after,
+    'tenant-a',
+    parseVifPorts([{ vifUuid: VIF1, mac: '02:00:00:00:00:01', ips: ['192.0.2.11'], portSecurity: false }]),
+  )
+  assert.deepEqual(
+    open.ports.map((p) => p.action),
+    ['updated'],
+  )
+  assert.deepEqual(applyToSnapshot(after, open.operations).snapshot.ports[0]?.portSecurity, [])
+  assert.equal(
+    code(() => parseVifPorts([{ vifUuid: VIF1, mac: '02:00:00:00:00:01', portSecurity: 'yes' }])),
+    'OVN_INVALID_ARGUMENT ports[0].portSecurity|yes|expected true or false',
+  )
+})

@@ -97,7 +97,7 @@ test('VIF port input errors name the exact field', () => {
     ],
     [
       [{ vifUuid: VIF1, mac: MAC1, ip: '192.0.2.1' }],
-      'OVN_INVALID_ARGUMENT ports[0]|unknown field (vifUuid, mac, ips, externalIds)',
+      'OVN_INVALID_ARGUMENT ports[0]|unknown field (vifUuid, mac, ips, externalIds, portSecurity)',
     ],
     [
       [{ vifUuid: VIF1, mac: MAC1, externalIds: { k: 'a\nb' } }],

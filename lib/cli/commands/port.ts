@@ -22,7 +22,19 @@ port named after the VIF UUID (in the northbound database).`,
 after the VIF UUID with the VIF's MAC and the addresses (all VMs in ONE northbound transaction),
 then plug the VIF if the VM runs. The port binds on whatever host runs the VM. The switch must
 exist. Running it again changes nothing.`,
-      options: ['switch', 'vm', 'ip', 'device', 'mac', 'no-plug', 'network', 'nb', ...CONNECTION_OPTIONS, 'json'],
+      options: [
+        'switch',
+        'vm',
+        'ip',
+        'device',
+        'mac',
+        'no-plug',
+        'no-port-security',
+        'network',
+        'nb',
+        ...CONNECTION_OPTIONS,
+        'json',
+      ],
       required: ['switch'],
       async run(cx) {
         const sw = requiredString(cx.values, 'switch')
@@ -39,6 +51,7 @@ exist. Running it again changes nothing.`,
             vms,
             ...(network !== undefined ? { network } : {}),
             plug: !flag(cx.values, 'no-plug'),
+            portSecurity: !flag(cx.values, 'no-port-security'),
           })
           cx.out.result(r, () => renderAttach(r))
           return EXIT_OK
