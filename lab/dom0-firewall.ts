@@ -18,11 +18,11 @@
  * `<rundir>/iptables` (`savedRulesPath`), standing for /etc/sysconfig/iptables.
  *
  * In this lab OVS runs the userspace datapath (datapath_type=netdev): ovs-vswitchd reads the
- * uplink's frames itself and decapsulates Geneve in userspace, so tunnel packets never reach
- * the namespace's IP stack and INPUT does not see them (docs/platform.md#dom0-has-a-firewall).
- * The rules are kept exactly as dom0's all the same: whatever in the lab does go through the
- * kernel (ovn-controller's TCP to the central, ping, the management address) meets the real
- * chains.
+ * uplink's frames itself (AF_PACKET) and decapsulates Geneve in userspace. The kernel also takes
+ * the frames addressed to the NIC's MAC (the bridge's, as networkd sets it) into its IP stack, so
+ * INPUT does see the tunnel packets, as on dom0 (docs/platform.md#dom0-has-a-firewall), but a
+ * REJECT there cannot stop ovs-vswitchd's copy. The rules are kept exactly as dom0's: whatever
+ * goes through the kernel (ovn-controller's TCP to the central, ping) meets the real chains.
  */
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
