@@ -22,12 +22,15 @@
  * Detach removes the ports first (ONE transaction: traffic stops at once), then unplugs and
  * destroys the VIFs (unless `keepVifs`).
  */
-import { NbSwitchNoSubnetError } from '../nb/errors.js'
+import { errorText } from '../error-text.js'
+import { ConcurrentChangeError, isArgumentErrorCode, XapiOvnError } from '../errors.js'
+import { OvsdbWaitFailedError, TransactionError } from '../ovsdb/errors.js'
+import { NB_ERROR_CODES, NbSwitchNoSubnetError } from '../nb/errors.js'
 import { findPortByName, findSwitch, portOwners } from '../nb/model.js'
 import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
-import type { VifPortSpec } from '../nb/validate-inputs.js'
-import { VifConflictError } from './errors.js'
+import { parseVifPorts, type VifPortSpec } from '../nb/validate-inputs.js'
+import { AttachInDoubtError, VifConflictError } from './errors.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
 import {
   parseAllRecords,
@@ -137,6 +140,45 @@ function vifSummary(v: VifRecord): VifSummary {
 }
 
 /** Destroy VIFs this call created, best effort (the original failure is what the caller sees). */
+/** The northbound planners' refusals (lib/nb/errors.ts): raised before anything is sent. */
+const NB_REFUSALS: ReadonlySet<string> = new Set(NB_ERROR_CODES.values())
+
+/**
+ * The server answered: the transaction did not commit (a refused operation, a failed wait, a
+ * refusal before sending). Anything else (a timeout, a dropped connection) leaves it in doubt.
+ */
+function answeredByServer(err: unknown): boolean {
+  if (err instanceof TransactionError || err instanceof OvsdbWaitFailedError) return true
+  return (
+    err instanceof XapiOvnError &&
+    (NB_REFUSALS.has(err.code) || isArgumentErrorCode(err.code) || err instanceof ConcurrentChangeError)
+  )
+}
+
+/**
+ * After a write without an answer: read the switch back. Its one transaction is atomic, so either
+ * every port is on the switch as planned (written) or the write did not commit.
+ */
+async function readBack(
+  nb: NbTransactor,
+  switchUuid: string,
+  specs: readonly VifPortSpec[],
+): Promise<'written' | 'not-written' | { readonly unreadable: string }> {
+  let s: Awaited<ReturnType<typeof readSnapshot>>
+  try {
+    s = await readSnapshot(nb, 'vif')
+  } catch (err) {
+    return { unreadable: errorText(err) }
+  }
+  const owners = portOwners(s)
+  const planned = parseVifPorts(specs)
+  const all = planned.every((p) => {
+    const row = findPortByName(s, p.name)
+    return row !== undefined && owners.get(row.uuid)?.uuid === switchUuid && row.addresses.join('\n') === p.address
+  })
+  return all ? 'written' : 'not-written'
+}
+
 async function rollback(xapi: XapiCalls, created: readonly VifRecord[]): Promise<void> {
   for (const vif of [...created].reverse()) await removeVif(xapi, vif).catch(() => undefined)
 }
@@ -203,8 +245,16 @@ export async function attachVms(
   try {
     written = await attachPorts(nb, target.uuid, ports)
   } catch (err) {
-    await rollback(xapi, created)
-    throw err
+    // A refusal wrote nothing. A write that got no answer may have committed: read back, never
+    // guess (destroying the VIFs of committed ports would orphan them).
+    const outcome = answeredByServer(err) ? 'not-written' : await readBack(nb, target.uuid, ports)
+    if (outcome === 'not-written') {
+      await rollback(xapi, created)
+      throw err
+    }
+    if (outcome !== 'written') throw new AttachInDoubtError(outcome.unreadable)
+    // It committed: plan again (nothing to change) for the ports' rows.
+    written = await attachPorts(nb, target.uuid, ports)
   }
 
   const createdSet = new Set(created)

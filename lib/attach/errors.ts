@@ -42,3 +42,18 @@ export class VifConflictError extends XapiOvnError {
     ])
   }
 }
+
+/**
+ * The northbound write of an attach got no answer and the state could not be read back: the ports
+ * may or may not be there. The VIFs are kept (never guess: destroying them could orphan committed
+ * ports); running the same attach again settles it, since attach is idempotent. params: [reason]
+ */
+export class AttachInDoubtError extends XapiOvnError {
+  constructor(reason: string) {
+    super(
+      'OVN_ATTACH_IN_DOUBT',
+      `the northbound write got no answer and could not be read back (${reason}): the ports may or may not be written; the VIFs were kept; run the same attach again`,
+      [reason],
+    )
+  }
+}

@@ -10,6 +10,7 @@ import { attachPorts, connectNorthbound, ensureLogicalSwitch, listPorts } from '
 import type { NbTransactor } from '../../lib/nb/snapshot.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
+import { OvsdbRequestTimeoutError } from '../../lib/ovsdb/errors.js'
 import { XapiPool } from '../../lib/pool/index.js'
 import { createEmulatedPool, type EmulatedPool, type MemoryHostBackend } from '../../xapi-emulator/index.js'
 import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
@@ -50,6 +51,31 @@ const dyingNb: NbTransactor = {
     isWrite(ops)
       ? Promise.reject(new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset'))
       : nbClient.transact(db, ops),
+}
+
+/** The write reaches the server and commits, but its reply is lost (a timeout). */
+const lostReplyNb: NbTransactor = {
+  transact: async (db, ops) => {
+    if (!isWrite(ops)) return nbClient.transact(db, ops)
+    log.push('NB write')
+    await nbClient.transact(db, ops)
+    throw new OvsdbRequestTimeoutError('transact', 10_000, nbDb.remotes[0] as string)
+  },
+}
+
+/** The write commits, then the connection is gone for good: nothing can be read back. */
+function deadAfterWriteNb(): NbTransactor {
+  let dead = false
+  return {
+    transact: async (db, ops) => {
+      if (dead) throw new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset')
+      if (!isWrite(ops)) return nbClient.transact(db, ops)
+      log.push('NB write')
+      await nbClient.transact(db, ops)
+      dead = true
+      throw new OvsdbUnavailableError(nbDb.remotes[0] as string, 'connection reset')
+    },
+  }
 }
 
 function vm(name: string): string {
@@ -164,6 +190,39 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     )
     assert.deepEqual(log, ['VIF.create', 'VIF.create', 'VIF.destroy', 'VIF.destroy'])
     assert.deepEqual(await vifsOf('web1'), before)
+  })
+
+  test('a write whose reply is lost after it committed: read back, the ports are there, the VIFs are kept and plugged', async () => {
+    await ensureLogicalSwitch(nbClient, 'tenant-lost')
+    const r = await attachVms(xapi, lostReplyNb, { switch: 'tenant-lost', vms: [{ vm: 'web1' }] })
+    assert.equal(log.includes('VIF.destroy'), false, 'no rollback of a committed write')
+    const ports = await listPorts(nbClient, 'tenant-lost')
+    assert.deepEqual(
+      ports.map((p) => p.name),
+      [r.attachments[0]?.vif.uuid],
+    )
+    // Again: nothing new, no duplicate.
+    const again = await attachVms(xapi, nb, { switch: 'tenant-lost', vms: [{ vm: 'web1' }] })
+    assert.equal(again.changed, false)
+    assert.equal((await listPorts(nbClient, 'tenant-lost')).length, 1)
+    await detachVms(xapi, nb, { vms: ['web1'], switch: 'tenant-lost' })
+  })
+
+  test('a write that committed, then nothing can be read back: OVN_ATTACH_IN_DOUBT, the VIF is kept, a re-run settles it', async () => {
+    await ensureLogicalSwitch(nbClient, 'tenant-doubt')
+    await rejectsWithCode(
+      attachVms(xapi, deadAfterWriteNb(), { switch: 'tenant-doubt', vms: [{ vm: 'web2' }] }),
+      'OVN_ATTACH_IN_DOUBT',
+    )
+    assert.equal(log.includes('VIF.destroy'), false, 'never guessed: the VIF stays')
+    const port = (await listPorts(nbClient, 'tenant-doubt'))[0]
+    assert.ok(port !== undefined, 'the write had committed')
+    const vifRef = (await session.call('VIF.get_by_uuid', port.name)) as string
+    assert.ok((await vifsOf('web2')).includes(vifRef), 'its VIF is still there: no orphan port')
+    const settled = await attachVms(xapi, nb, { switch: 'tenant-doubt', vms: [{ vm: 'web2' }] })
+    assert.equal(settled.attachments[0]?.vif.uuid, port.name)
+    assert.equal((await listPorts(nbClient, 'tenant-doubt')).length, 1)
+    await detachVms(xapi, nb, { vms: ['web2'], switch: 'tenant-doubt' })
   })
 
   test('refusals come before any write', async () => {

@@ -165,6 +165,7 @@ const SAMPLES: Record<string, Sample> = {
   VmNotFoundError: { args: ['web1'], code: 'OVN_VM_NOT_FOUND', params: ['web1'] },
   VmAmbiguousError: { args: ['web', 2], code: 'OVN_VM_AMBIGUOUS', params: ['web', '2'] },
   VifNotFoundError: { args: [UUID], code: 'OVN_VIF_NOT_FOUND', params: [UUID] },
+  AttachInDoubtError: { args: ['connection reset'], code: 'OVN_ATTACH_IN_DOUBT', params: ['connection reset'] },
   VifConflictError: {
     args: ['web1', 'device 0', 'on another network'],
     code: 'OVN_VIF_CONFLICT',
