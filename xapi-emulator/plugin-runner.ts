@@ -80,7 +80,8 @@ export function pluginArgv(host: PluginHost, plugin: string, call: string): stri
   return host.netns === undefined ? inner : ['ip', 'netns', 'exec', host.netns, ...inner]
 }
 
-function exec(argv: readonly string[]): Promise<PluginExit> {
+/** Run a plugin's argv as forkexecd does (PATH only, no stdin) and collect its exit. */
+export function execPlugin(argv: readonly string[]): Promise<PluginExit> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0] as string, argv.slice(1), {
       env: { PATH: PLUGIN_PATH },
@@ -129,7 +130,7 @@ export async function callPlugin(
   const argv = pluginArgv(host, plugin, formatPluginCall(fn, sessionRef, args))
   let exit: PluginExit
   try {
-    exit = await exec(argv)
+    exit = await execPlugin(argv)
   } catch (err) {
     // xapi's fork of a file it cannot exec: the child exits 127-ish; report it as xapi would.
     throw new XapiApiError(Codes.XENAPI_PLUGIN_FAILURE, ['non-zero exit', '', errorText(err)])

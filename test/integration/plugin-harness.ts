@@ -6,14 +6,7 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LabHost } from '../../lab/host.js'
-import { spawn } from 'node:child_process'
-import {
-  callPlugin,
-  interpretPluginOutput,
-  pluginArgv,
-  PLUGIN_PATH,
-  type PluginExit,
-} from '../../xapi-emulator/plugin-runner.js'
+import { callPlugin, execPlugin, interpretPluginOutput, pluginArgv } from '../../xapi-emulator/plugin-runner.js'
 import { XapiApiError } from '../../xapi-emulator/api-error.js'
 
 /** The repository's dist/, where `node build/plugin.mjs` (run by npm test) puts the bundle. */
@@ -51,26 +44,7 @@ export async function value<T = Record<string, unknown>>(
 /** Run the plugin with a raw argv[1] (not necessarily a valid methodCall), as xapi would exec it. */
 export async function callRaw(host: LabHost, argv1: string): Promise<Outcome> {
   const argv = pluginArgv({ pluginsDir: DIST_DIR, netns: host.netns, env: host.env() }, 'ovn-chassis', argv1)
-  const exit = await new Promise<PluginExit>((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), {
-      env: { PATH: PLUGIN_PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', reject)
-    child.on('close', (status, signal) =>
-      resolve({
-        argv,
-        status,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    )
-  })
+  const exit = await execPlugin(argv)
   try {
     return { ok: true, value: JSON.parse(interpretPluginOutput(exit)) as unknown }
   } catch (e) {
