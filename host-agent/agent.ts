@@ -38,7 +38,7 @@ import { withLock } from '../plugin/lock.js'
 import type { Logger } from '../plugin/log.js'
 import type { FirewallKeeper } from './firewall.js'
 import { LocalReplica } from './local-replica.js'
-import type { AgentPaths } from './paths.js'
+import type { PluginPaths } from '../plugin/context.js'
 
 /** Re-check interval while the re-apply waits for the host (bridge, address) to be ready. */
 export const REAPPLY_RECHECK_MS = 1000
@@ -46,7 +46,7 @@ export const REAPPLY_RECHECK_MS = 1000
 const MAX_RACES = 10
 
 export interface AgentOptions {
-  readonly paths: AgentPaths
+  readonly paths: PluginPaths
   readonly log: Logger
   readonly clock: Clock
   readonly firewall?: FirewallKeeper
@@ -218,6 +218,12 @@ export class HostAgent {
    */
   async #reapply(db: OvsdbClient, snapshot: ChassisSnapshot): Promise<boolean> {
     const { paths } = this.#opts
+    // Configured (configure always writes xapi-ovn-saved): nothing to re-apply, and no file read
+    // at every database change. verify's chassis.persisted judges the file itself.
+    if (snapshot.ovs.externalIds.has(SAVED_KEY)) {
+      this.#notice('persisted', 'info', 'chassis configured')
+      return false
+    }
     let persisted: ReturnType<typeof readPersisted>
     try {
       persisted = readPersisted(paths.stateDir)
@@ -227,12 +233,8 @@ export class HostAgent {
       else throw err
       return false
     }
-    if (persisted === null || snapshot.ovs.externalIds.has(SAVED_KEY)) {
-      this.#notice(
-        'persisted',
-        'info',
-        persisted === null ? 'no persisted chassis configuration' : 'chassis configured',
-      )
+    if (persisted === null) {
+      this.#notice('persisted', 'info', 'no persisted chassis configuration')
       return false
     }
     this.#hostUuid ??= await readHostUuid(paths.inventory)

@@ -9,14 +9,15 @@ import { systemClock } from '../lib/clock.js'
 import { lineLogger } from '../plugin/log.js'
 import { HostAgent } from './agent.js'
 import { FirewallPortKeeper } from './firewall.js'
-import { agentPathsFromEnv } from './paths.js'
+import { pathsFromEnv } from '../plugin/context.js'
 import { AlreadyRunningError, holdInstance } from './single-instance.js'
 
 export const EXIT_ALREADY_RUNNING = 3
 
 async function main(): Promise<number> {
   const log = lineLogger((line) => process.stderr.write(`${line}\n`), {}, 'agent')
-  const paths = agentPathsFromEnv(process.env)
+  // The plugin's own paths (plugin/context.ts): one set of variables for both host programs.
+  const paths = pathsFromEnv(process.env)
   let instance: Awaited<ReturnType<typeof holdInstance>>
   try {
     instance = await holdInstance(paths.ovsRundir)
