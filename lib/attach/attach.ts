@@ -31,6 +31,7 @@ import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo }
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import { parseVifPorts, type VifPortSpec } from '../nb/validate-inputs.js'
 import { AttachInDoubtError, VifConflictError } from './errors.js'
+import { VM_UUID_KEY } from '../agent/keys.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
 import {
   parseAllRecords,
@@ -60,8 +61,7 @@ import {
   type XapiCalls,
 } from './xapi-vifs.js'
 
-/** external_ids key of a VM port: the uuid of the VM the VIF belongs to. */
-export const VM_UUID_KEY = 'xapi-ovn:vm-uuid'
+export { VM_UUID_KEY } from '../agent/keys.js'
 
 export interface NetworkSummary {
   readonly uuid: string

@@ -1,0 +1,24 @@
+/**
+ * The names the pool agent (`xapi-ovn agent`) and `xapi-ovn port attach` agree on: the XAPI
+ * other_config keys that say where a VIF's logical port lives, and the external_ids the ports
+ * they write carry. Said once, here, so the CLI and the agent never disagree (DESIGN.md
+ * "The pool agent").
+ */
+
+/**
+ * other_config key naming the logical switch (name or UUID) of a VIF's port. Looked up on the
+ * VIF, then its VM, then its network: the first one set wins (docs/agent.md "Which switch").
+ */
+export const SWITCH_KEY = 'xapi-ovn-switch'
+
+/**
+ * VIF other_config key: `dynamic` asks ovn-northd for an address from the switch's subnet;
+ * absent, the port's addresses are the VIF's MAC plus XAPI's own ipv4_allowed/ipv6_allowed.
+ */
+export const ADDRESSES_KEY = 'xapi-ovn-addresses'
+export const DYNAMIC_ADDRESSES = 'dynamic'
+
+/** Port external_ids: the pool (its uuid) whose XAPI the port follows. The agent owns exactly these. */
+export const POOL_UUID_KEY = 'xapi-ovn:pool-uuid'
+/** Port external_ids: the VM the VIF belongs to. */
+export const VM_UUID_KEY = 'xapi-ovn:vm-uuid'
