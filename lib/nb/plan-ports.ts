@@ -85,7 +85,16 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 /** `wait` that a port row is still exactly as read in these columns. */
 export function portStillAsRead(
   p: NbPortRow,
-  columns: readonly ('name' | 'type' | 'addresses' | 'port_security' | 'external_ids' | 'options' | 'tag_request')[],
+  columns: readonly (
+    | 'name'
+    | 'type'
+    | 'addresses'
+    | 'port_security'
+    | 'external_ids'
+    | 'options'
+    | 'tag_request'
+    | 'enabled'
+  )[],
 ): Operation {
   const row: Record<string, Value> = {}
   for (const c of columns) {
@@ -95,6 +104,7 @@ export function portStillAsRead(
     else if (c === 'port_security') row[c] = set(...p.portSecurity)
     else if (c === 'external_ids') row[c] = ovsdbMap(p.externalIds)
     else if (c === 'options') row[c] = ovsdbMap(p.options)
+    else if (c === 'enabled') row[c] = p.enabled === null ? set() : set(p.enabled)
     else row[c] = p.tagRequest === null ? set() : set(p.tagRequest)
   }
   return op.wait('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], columns, '==', [row])

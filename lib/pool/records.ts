@@ -73,7 +73,12 @@ export interface NetworkRecord {
   readonly pifs: readonly string[]
   readonly vifs: readonly string[]
   readonly otherConfig: Readonly<Record<string, string>>
+  /** What a VIF's `network_default` locking mode means on this network. */
+  readonly defaultLockingMode: NetworkLockingMode
 }
+
+export type NetworkLockingMode = 'unlocked' | 'disabled'
+export type VifLockingMode = 'network_default' | 'locked' | 'unlocked' | 'disabled'
 
 export type PowerState = 'Halted' | 'Paused' | 'Running' | 'Suspended'
 
@@ -86,6 +91,11 @@ export interface VmRecord {
   readonly isATemplate: boolean
   readonly residentOn: string | null
   readonly vifs: readonly string[]
+  readonly otherConfig: Readonly<Record<string, string>>
+  /** The operations running on the VM (task ref -> operation name, e.g. `pool_migrate`). */
+  readonly currentOperations: readonly string[]
+  /** Where a starting or migrating VM is going (xapi sets it while the operation runs). */
+  readonly scheduledToBeResidentOn: string | null
 }
 
 export interface VifRecord {
@@ -97,6 +107,9 @@ export interface VifRecord {
   readonly mac: string
   readonly currentlyAttached: boolean
   readonly otherConfig: Readonly<Record<string, string>>
+  readonly lockingMode: VifLockingMode
+  readonly ipv4Allowed: readonly string[]
+  readonly ipv6Allowed: readonly string[]
 }
 
 /** Reads typed fields of one raw record, naming the class, ref and field in every error. */
@@ -259,6 +272,7 @@ export function parseNetwork(ref: string, raw: unknown): NetworkRecord {
     pifs: r.refs('PIFs'),
     vifs: r.refs('VIFs'),
     otherConfig: r.stringMap('other_config'),
+    defaultLockingMode: r.enumOf('default_locking_mode', ['unlocked', 'disabled'] as const),
   }
 }
 
@@ -273,6 +287,9 @@ export function parseVm(ref: string, raw: unknown): VmRecord {
     isATemplate: r.bool('is_a_template'),
     residentOn: r.ref('resident_on'),
     vifs: r.refs('VIFs'),
+    otherConfig: r.stringMap('other_config'),
+    currentOperations: Object.values(r.stringMap('current_operations')),
+    scheduledToBeResidentOn: r.ref('scheduled_to_be_resident_on'),
   }
 }
 
@@ -287,6 +304,9 @@ export function parseVif(ref: string, raw: unknown): VifRecord {
     mac: r.string('MAC'),
     currentlyAttached: r.bool('currently_attached'),
     otherConfig: r.stringMap('other_config'),
+    lockingMode: r.enumOf('locking_mode', ['network_default', 'locked', 'unlocked', 'disabled'] as const),
+    ipv4Allowed: r.strings('ipv4_allowed'),
+    ipv6Allowed: r.strings('ipv6_allowed'),
   }
 }
 

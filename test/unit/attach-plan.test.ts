@@ -13,7 +13,7 @@ import { InvalidArgumentError } from '../../lib/errors.js'
 import { VifConflictError } from '../../lib/attach/errors.js'
 import type { ParsedVmAttach } from '../../lib/attach/index.js'
 import { parseVif, parseVm, type NetworkRecord, type VifRecord, type VmRecord } from '../../lib/pool/records.js'
-import { network, ref, uuid } from './pool-fixtures.js'
+import { network, rawVif, rawVm, ref } from './pool-fixtures.js'
 
 function rejects(fn: () => unknown, key: string, reason?: RegExp): void {
   assert.throws(fn, (e: unknown) => {
@@ -130,15 +130,7 @@ const TARGET: PortSwitch = { uuid: 'aaaaaaaa-0000-4000-8000-00000000000a', name:
 const ELSEWHERE: PortSwitch = { uuid: 'bbbbbbbb-0000-4000-8000-00000000000b', name: 'tenant-b' }
 
 function vm(name: string): VmRecord {
-  return parseVm(ref(), {
-    uuid: uuid(),
-    name_label: name,
-    power_state: 'Running',
-    is_control_domain: false,
-    is_a_template: false,
-    resident_on: 'OpaqueRef:NULL',
-    VIFs: [],
-  })
+  return parseVm(ref(), rawVm({ name_label: name }))
 }
 
 function vif(
@@ -147,15 +139,7 @@ function vif(
   net: NetworkRecord,
   mac = `02:00:00:00:00:${device.padStart(2, '0')}`,
 ): VifRecord {
-  return parseVif(ref(), {
-    uuid: uuid(),
-    device,
-    network: net.ref,
-    VM: owner.ref,
-    MAC: mac,
-    currently_attached: true,
-    other_config: {},
-  })
+  return parseVif(ref(), rawVif({ device, network: net.ref, VM: owner.ref, MAC: mac, currently_attached: true }))
 }
 
 function spec(o: Partial<ParsedVmAttach> = {}): ParsedVmAttach {

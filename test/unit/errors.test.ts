@@ -161,6 +161,28 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_PLUGIN_REPLY_INVALID',
     params: ['h1', 'configure', 'why'],
   },
+  // agent
+  AgentNoSwitchError: { args: [UUID], code: 'OVN_AGENT_NO_SWITCH', params: [UUID] },
+  AgentSwitchMissingError: {
+    args: [UUID, 'tenant-a', 'does not exist'],
+    code: 'OVN_AGENT_SWITCH_MISSING',
+    params: [UUID, 'tenant-a', 'does not exist'],
+  },
+  AgentVifInvalidError: {
+    args: [UUID, 'MAC', 'zz', 'is not a MAC'],
+    code: 'OVN_AGENT_VIF_INVALID',
+    params: [UUID, 'MAC', 'zz', 'is not a MAC'],
+  },
+  AgentDuplicateAddressError: {
+    args: [UUID, '198.18.0.1', 'p2'],
+    code: 'OVN_AGENT_DUPLICATE_ADDRESS',
+    params: [UUID, '198.18.0.1', 'p2'],
+  },
+  AgentPortForeignError: {
+    args: [UUID, 'is a router port'],
+    code: 'OVN_AGENT_PORT_FOREIGN',
+    params: [UUID, 'is a router port'],
+  },
   // attach
   VmNotFoundError: { args: ['web1'], code: 'OVN_VM_NOT_FOUND', params: ['web1'] },
   VmAmbiguousError: { args: ['web', 2], code: 'OVN_VM_AMBIGUOUS', params: ['web', '2'] },

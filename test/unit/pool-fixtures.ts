@@ -76,6 +76,7 @@ export function rawNetwork(fields: Record<string, unknown> = {}): Record<string,
     PIFs: [],
     VIFs: [],
     other_config: {},
+    default_locking_mode: 'unlocked',
     ...fields,
   }
 }
@@ -166,5 +167,39 @@ export function laidOutPool(
     hosts,
     management,
     storage,
+  }
+}
+
+/** A VM record as XAPI sends it (every field the parser reads). */
+export function rawVm(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    uuid: uuid(),
+    name_label: 'vm',
+    power_state: 'Running',
+    is_control_domain: false,
+    is_a_template: false,
+    resident_on: 'OpaqueRef:NULL',
+    scheduled_to_be_resident_on: 'OpaqueRef:NULL',
+    current_operations: {},
+    VIFs: [],
+    other_config: {},
+    ...fields,
+  }
+}
+
+/** A VIF record as XAPI sends it (every field the parser reads). */
+export function rawVif(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    uuid: uuid(),
+    device: '0',
+    network: 'OpaqueRef:NULL',
+    VM: 'OpaqueRef:NULL',
+    MAC: '02:00:00:00:00:01',
+    currently_attached: false,
+    other_config: {},
+    locking_mode: 'network_default',
+    ipv4_allowed: [],
+    ipv6_allowed: [],
+    ...fields,
   }
 }

@@ -1,0 +1,184 @@
+/**
+ * Pure: what the northbound should hold for a pool, read from XAPI only (the VIFs, their VMs and
+ * networks, the hosts). One DesiredPort per VIF on the OVN network, or one finding saying why that
+ * VIF gets none. Nothing here looks at the northbound: plan-sync.ts compares.
+ *
+ * The rules (docs/agent.md says them for operators):
+ * - Which VIFs: every VIF whose network is the OVN network, of every VM that is not a template
+ *   (snapshots are templates too). A halted VM keeps its port, as a VIF keeps existing.
+ * - Which switch: other_config `xapi-ovn-switch` (keys.ts) of the VIF, else of its VM, else of the
+ *   network: the first one set wins, so one network-wide default can be overridden per VM and per
+ *   VIF. `xapi-ovn port attach` writes the VIF's key, so the CLI and the agent agree.
+ * - Addresses: the VIF's MAC plus XAPI's own ipv4_allowed and ipv6_allowed, or `<mac> dynamic`
+ *   when the VIF's other_config `xapi-ovn-addresses` is `dynamic`.
+ * - Anti-spoofing, from XAPI's own locking_mode. XAPI enforces it with OpenFlow rules that
+ *   xenopsd's setup-vif-rules puts on the VIF's bridge (docs/platform.md "VIF locking"), and
+ *   ovn-controller owns the flows of the integration bridge, so OVN must enforce it instead:
+ *     locked   -> port_security "<mac> <allowed IPs>"; with no allowed IP XAPI lets only DHCP and
+ *                 ARP probes out, which "<mac> 0.0.0.0" gives in OVN (ovn-nb(5) port_security);
+ *                 a dynamic port is held to its MAC (its IP is ovn-northd's to choose);
+ *     unlocked -> no port_security;
+ *     disabled -> the port is disabled (XAPI does not even put the VIF on the bridge);
+ *     network_default -> the network's default_locking_mode (unlocked or disabled).
+ * - Where it may bind: options:requested-chassis = the host the VM runs on (chassis name = host
+ *   UUID, lib/chassis), so no other chassis can claim it; while XAPI migrates the VM
+ *   (current_operations holds pool_migrate or migrate_send and scheduled_to_be_resident_on names
+ *   another host), "src,dst" so both may; a halted VM's port names none.
+ */
+import { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from './keys.js'
+import { AgentNoSwitchError, AgentVifInvalidError } from './errors.js'
+import { XapiOvnError } from '../errors.js'
+import { formatAddress, parseIp, parseMac, parseSwitchRef } from '../nb/validate-inputs.js'
+import type { HostRecord, NetworkRecord, VifRecord, VmRecord } from '../pool/records.js'
+
+/** The XAPI objects the agent plans from, keyed by ref. */
+export interface XapiView {
+  readonly poolUuid: string
+  readonly hosts: ReadonlyMap<string, HostRecord>
+  readonly networks: ReadonlyMap<string, NetworkRecord>
+  readonly vms: ReadonlyMap<string, VmRecord>
+  readonly vifs: ReadonlyMap<string, VifRecord>
+}
+
+export type PortLock = 'none' | 'locked'
+
+export interface DesiredPort {
+  /** The port name: the VIF uuid (what the host agent writes as iface-id). */
+  readonly name: string
+  readonly vmUuid: string
+  /** The switch as XAPI names it (name or UUID) and where the name came from. */
+  readonly switchRef: string
+  readonly switchFrom: 'VIF' | 'VM' | 'network'
+  readonly mac: string
+  /** Static IPs, or 'dynamic'. */
+  readonly ips: readonly string[] | 'dynamic'
+  /** The Logical_Switch_Port addresses entry. */
+  readonly address: string
+  readonly portSecurity: readonly string[]
+  readonly enabled: boolean
+  /** options:requested-chassis, or null for none. */
+  readonly requestedChassis: string | null
+  readonly externalIds: ReadonlyMap<string, string>
+}
+
+export interface VifFinding {
+  /** The VIF uuid (= the port name it would have). */
+  readonly vif: string
+  readonly error: XapiOvnError
+}
+
+export interface DesiredState {
+  /** Sorted by name, so every plan from the same XAPI state is the same plan. */
+  readonly ports: readonly DesiredPort[]
+  /** VIFs on the OVN network that get no port; their existing ports are left alone. */
+  readonly findings: readonly VifFinding[]
+}
+
+const MIGRATING = new Set(['pool_migrate', 'migrate_send'])
+
+/** The VIFs of `network` and what their ports should be. */
+export function planDesired(view: XapiView, networkRef: string): DesiredState {
+  const network = view.networks.get(networkRef)
+  const ports: DesiredPort[] = []
+  const findings: VifFinding[] = []
+  if (network === undefined) return { ports, findings }
+  for (const vif of view.vifs.values()) {
+    if (vif.network !== networkRef) continue
+    const vm = view.vms.get(vif.vm)
+    if (vm === undefined || vm.isATemplate || vm.isControlDomain) continue
+    try {
+      ports.push(desiredPort(view, network, vm, vif))
+    } catch (err) {
+      if (!(err instanceof XapiOvnError)) throw err
+      findings.push({ vif: vif.uuid, error: err })
+    }
+  }
+  ports.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return { ports, findings }
+}
+
+function chooseSwitch(
+  network: NetworkRecord,
+  vm: VmRecord,
+  vif: VifRecord,
+): { ref: string; from: DesiredPort['switchFrom'] } {
+  for (const [from, config] of [
+    ['VIF', vif.otherConfig],
+    ['VM', vm.otherConfig],
+    ['network', network.otherConfig],
+  ] as const) {
+    const value = config[SWITCH_KEY]
+    if (value === undefined) continue
+    try {
+      return { ref: parseSwitchRef(value, SWITCH_KEY), from }
+    } catch {
+      throw new AgentVifInvalidError(
+        vif.uuid,
+        `${from} other_config ${SWITCH_KEY}`,
+        value,
+        'is not a switch name or UUID',
+      )
+    }
+  }
+  throw new AgentNoSwitchError(vif.uuid)
+}
+
+function checked<T>(vif: string, field: string, value: string, parse: () => T): T {
+  try {
+    return parse()
+  } catch (err) {
+    const reason = err instanceof XapiOvnError ? (err.params[2] ?? err.message) : 'is not valid'
+    throw new AgentVifInvalidError(vif, field, value, reason)
+  }
+}
+
+function desiredPort(view: XapiView, network: NetworkRecord, vm: VmRecord, vif: VifRecord): DesiredPort {
+  const sw = chooseSwitch(network, vm, vif)
+  const mac = checked(vif.uuid, 'MAC', vif.mac, () => parseMac(vif.mac))
+  const wantsDynamic = vif.otherConfig[ADDRESSES_KEY]
+  if (wantsDynamic !== undefined && wantsDynamic !== DYNAMIC_ADDRESSES)
+    throw new AgentVifInvalidError(
+      vif.uuid,
+      `other_config ${ADDRESSES_KEY}`,
+      wantsDynamic,
+      `is not "${DYNAMIC_ADDRESSES}"`,
+    )
+  const ips: readonly string[] | 'dynamic' =
+    wantsDynamic === DYNAMIC_ADDRESSES
+      ? 'dynamic'
+      : [
+          ...vif.ipv4Allowed.map((ip) => checked(vif.uuid, 'ipv4_allowed', ip, () => parseIp(ip))),
+          ...vif.ipv6Allowed.map((ip) => checked(vif.uuid, 'ipv6_allowed', ip, () => parseIp(ip))),
+        ]
+  const mode = vif.lockingMode === 'network_default' ? network.defaultLockingMode : vif.lockingMode
+  return {
+    name: vif.uuid,
+    vmUuid: vm.uuid,
+    switchRef: sw.ref,
+    switchFrom: sw.from,
+    mac,
+    ips,
+    address: formatAddress(mac, ips),
+    portSecurity: mode === 'locked' ? [lockedSecurity(mac, ips)] : [],
+    enabled: mode !== 'disabled',
+    requestedChassis: requestedChassis(view, vm),
+    externalIds: new Map([
+      [POOL_UUID_KEY, view.poolUuid],
+      [VM_UUID_KEY, vm.uuid],
+    ]),
+  }
+}
+
+function lockedSecurity(mac: string, ips: readonly string[] | 'dynamic'): string {
+  if (ips === 'dynamic') return mac
+  return ips.length === 0 ? `${mac} 0.0.0.0` : [mac, ...ips].join(' ')
+}
+
+function requestedChassis(view: XapiView, vm: VmRecord): string | null {
+  if (vm.powerState === 'Halted' || vm.powerState === 'Suspended' || vm.residentOn === null) return null
+  const here = view.hosts.get(vm.residentOn)?.uuid
+  if (here === undefined) return null
+  const to = vm.scheduledToBeResidentOn === null ? undefined : view.hosts.get(vm.scheduledToBeResidentOn)?.uuid
+  if (to !== undefined && to !== here && vm.currentOperations.some((o) => MIGRATING.has(o))) return `${here},${to}`
+  return here
+}
