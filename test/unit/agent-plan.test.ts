@@ -41,9 +41,9 @@ function pool(
     const vmRef = ref()
     const vr = parseVm(vmRef, rawVm({ resident_on: hosts[0]?.ref, ...vm }))
     vmRecords.push(vr)
-    vifs.forEach((v, i) =>
-      vifRecords.push(parseVif(ref(), rawVif({ device: String(i), network: net.ref, VM: vmRef, ...v }))),
-    )
+    vifs.forEach((v, i) => {
+      vifRecords.push(parseVif(ref(), rawVif({ device: String(i), network: net.ref, VM: vmRef, ...v })))
+    })
   }
   return {
     view: {

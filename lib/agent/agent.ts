@@ -1,0 +1,378 @@
+/**
+ * The pool agent (`xapi-ovn agent`, `startAgent`): the northbound follows XAPI by itself. XAPI is
+ * the system of record; every VIF on the OVN network gets its logical switch port, kept in step as
+ * VIFs are made, changed, moved, migrated and destroyed — through Xen Orchestra, xe or anything.
+ *
+ *   const agent = await startAgent({ xapi: { url, password }, nb: 'tcp:192.0.2.10:6641,tcp:...' })
+ *   agent.status()      // what a human (or /healthz) needs
+ *   await agent.stop()
+ *
+ * Three loops, one writer:
+ * - XAPI: `event.from` on pool, host, network, VM and VIF (xapi-events-io.ts). The first call
+ *   of a session, and the first after EVENTS_LOST or any reconnect, reads everything; a new copy
+ *   replaces the old one only once complete, so a pass never plans from half a pool.
+ * - Northbound: one connection to the leader (lib/nb connectNorthbound), then the OVSDB lock
+ *   `xapi_ovn_agent_<pool uuid>` (lockName) (RFC 7047 4.1.8). Only the holder writes; other agents of the
+ *   same pool are standbys that take over when the holder's connection ends (ovsdb-server hands
+ *   the lock on). The lock lives on the server the client talks to, which for a cluster is the
+ *   leader (leader-only connections, the way ovn-northd's HA works). No home-made election.
+ *   Connection lost: back off, reconnect, lock again, reconcile.
+ * - Passes: each one reads the whole northbound once, plans purely (plan-desired.ts, then
+ *   plan-sync.ts) and sends ONE guarded transaction, or nothing when nothing differs. A pass
+ *   runs after XAPI events (coalesced: events during a pass cause exactly one more), after every
+ *   (re)connection, and every `resyncIntervalMs` (this catches hand edits of the northbound). A lost
+ *   race is re-planned from a fresh read (lib/nb planAndApply); a lost reply is settled by the
+ *   next pass reading the northbound back, never by guessing.
+ */
+import { EventEmitter } from 'node:events'
+import { backoffMs, systemClock, type Clock } from '../clock.js'
+import { errorText } from '../error-text.js'
+import { ConcurrentChangeError, XapiOvnError } from '../errors.js'
+import { connectNorthbound, planAndApply, type NorthboundConnectOptions } from '../nb/northbound.js'
+import type { OvsdbClient, OvsdbLogger } from '../ovsdb/client.js'
+import { XapiPool, type ConnectOptions } from '../pool/connection.js'
+import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
+import { OvnNetworkError } from '../pool/errors.js'
+import { planDesired, type DesiredState, type VifFinding } from './plan-desired.js'
+import { planSync, type SyncPlan } from './plan-sync.js'
+import { followXapi } from './xapi-events-io.js'
+import type { XapiReplica } from './xapi-replica.js'
+
+export const DEFAULT_RESYNC_INTERVAL_MS = 60_000
+/** The OVSDB lock of a pool's agents: an RFC 7047 <id> ([A-Za-z_][A-Za-z0-9_]*), so the uuid's dashes become "_". */
+export function lockName(poolUuid: string): string {
+  return `xapi_ovn_agent_${poolUuid.replace(/-/g, '_')}`
+}
+
+export interface AgentOptions {
+  /** The pool master and credentials (as for every pool command). */
+  readonly xapi: ConnectOptions
+  /** OVN_Northbound remotes: one, comma-separated, or an array. */
+  readonly nb: string | readonly string[]
+  readonly nbOptions?: NorthboundConnectOptions
+  /** The OVN network (uuid or name_label), default `ovn-int`. */
+  readonly network?: string
+  /** Full reconcile period, ms (default 60 s); 0 disables the periodic pass. */
+  readonly resyncIntervalMs?: number
+  /** event.from's long-poll timeout, s (default 30). */
+  readonly eventTimeoutS?: number
+  readonly clock?: Clock
+  readonly log?: OvsdbLogger
+}
+
+export interface PassSummary {
+  readonly reason: string
+  readonly at: number
+  readonly durationMs: number
+  readonly created: number
+  readonly updated: number
+  readonly deleted: number
+  readonly unchanged: number
+  readonly findings: number
+}
+
+export interface AgentStatus {
+  readonly ok: boolean
+  readonly pool: string | null
+  readonly xapi: {
+    readonly connected: boolean
+    readonly url: string
+    readonly events: number
+    readonly fullReads: number
+  }
+  readonly nb: {
+    readonly connected: boolean
+    readonly remote: string | null
+    readonly lock: 'held' | 'waiting' | 'none'
+  }
+  /** Whether this agent is the one writing (it holds the lock). */
+  readonly active: boolean
+  readonly passes: number
+  readonly lastPass: PassSummary | null
+  readonly lastError: { readonly code: string; readonly message: string } | null
+  readonly managedPorts: number
+  readonly findings: readonly { readonly vif: string; readonly code: string; readonly message: string }[]
+  readonly errorsByCode: Readonly<Record<string, number>>
+}
+
+const NOOP_LOG: OvsdbLogger = { debug() {}, info() {}, warn() {}, error() {} }
+
+export class PoolAgent extends EventEmitter {
+  readonly #o: AgentOptions
+  readonly #clock: Clock
+  readonly #log: OvsdbLogger
+  readonly #stop = new AbortController()
+  #replica: XapiReplica | null = null
+  #xapiConnected = false
+  #events = 0
+  #fullReads = 0
+  #nb: OvsdbClient | null = null
+  #lock: 'held' | 'waiting' | 'none' = 'none'
+  #passes = 0
+  #lastPass: PassSummary | null = null
+  #lastError: { code: string; message: string } | null = null
+  #managed = 0
+  #findings: readonly VifFinding[] = []
+  readonly #errors = new Map<string, number>()
+  #passRunning = false
+  #passAgain: string | null = null
+  #wake: (() => void) | null = null
+  readonly done: Promise<void>
+
+  constructor(options: AgentOptions) {
+    super()
+    this.#o = options
+    this.#clock = options.clock ?? systemClock
+    this.#log = options.log ?? NOOP_LOG
+    this.done = Promise.all([this.#xapiLoop(), this.#nbLoop(), this.#resyncLoop()]).then(() => undefined)
+  }
+
+  // -- XAPI ------------------------------------------------------------------------------------
+
+  async #xapiLoop(): Promise<void> {
+    const signal = this.#stop.signal
+    for (let attempt = 0; !signal.aborted; ) {
+      let pool: XapiPool | null = null
+      try {
+        pool = await XapiPool.connect(this.#o.xapi)
+        this.#xapiConnected = true
+        attempt = 0
+        this.#log.info('XAPI connected', { url: pool.url })
+        await followXapi(pool, {
+          signal,
+          timeoutS: this.#o.eventTimeoutS ?? 30,
+          onFullRead: (replica) => {
+            this.#replica = replica
+            this.#fullReads++
+            this.#schedule('full read of XAPI')
+          },
+          onEvents: (n, lagS) => {
+            this.#events += n
+            this.emit('xapi-events', n, lagS)
+            this.#schedule('XAPI events')
+          },
+          log: this.#log,
+        })
+      } catch (err) {
+        if (signal.aborted) break
+        this.#error(err)
+        this.#log.warn('XAPI connection lost; reconnecting', { error: errorText(err) })
+      } finally {
+        this.#xapiConnected = false
+        await pool?.close()
+      }
+      if (!signal.aborted) await this.#clock.sleep(backoffMs(attempt++), signal)
+    }
+  }
+
+  // -- Northbound ------------------------------------------------------------------------------
+
+  async #nbLoop(): Promise<void> {
+    const signal = this.#stop.signal
+    for (let attempt = 0; !signal.aborted; ) {
+      try {
+        const pool = await this.#poolUuid(signal)
+        if (pool === null) break
+        const nb = await connectNorthbound(this.#o.nb, this.#o.nbOptions ?? {})
+        const closed = new Promise<unknown>((resolve) => nb.once('close', resolve))
+        this.#nb = nb
+        attempt = 0
+        this.#log.info('northbound connected', { remote: nb.remote })
+        const lock = lockName(pool)
+        nb.on('locked', (id: string) => {
+          if (id !== lock) return
+          this.#lock = 'held'
+          this.#log.info('lock acquired: this agent is active', { lock })
+          this.emit('active')
+          this.#schedule('became active')
+        })
+        nb.on('stolen', (id: string) => {
+          if (id !== lock) return
+          this.#lock = 'waiting'
+          this.#log.warn('lock stolen: this agent is a standby now', { lock })
+        })
+        this.#lock = 'waiting'
+        const { locked } = await nb.lock(lock)
+        if (locked) nb.emit('locked', lock)
+        else this.#log.info('another agent holds the lock: standing by', { lock })
+        const aborted = new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        )
+        const why = await Promise.race([closed, aborted])
+        if (why !== undefined && why !== null) throw why
+        if (signal.aborted) await nb.close()
+      } catch (err) {
+        if (signal.aborted) break
+        this.#error(err)
+        this.#log.warn('northbound unavailable; reconnecting', { error: errorText(err) })
+      } finally {
+        const nb = this.#nb
+        this.#nb = null
+        this.#lock = 'none'
+        await nb?.destroy()
+      }
+      if (!signal.aborted) await this.#clock.sleep(backoffMs(attempt++), signal)
+    }
+  }
+
+  /** The pool's uuid, once XAPI has been read (the lock is per pool). */
+  async #poolUuid(signal: AbortSignal): Promise<string | null> {
+    for (;;) {
+      const uuid = this.#replica?.pool?.uuid
+      if (uuid !== undefined) return uuid
+      if (signal.aborted) return null
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve
+        signal.addEventListener('abort', () => resolve(), { once: true })
+      })
+    }
+  }
+
+  // -- Passes ----------------------------------------------------------------------------------
+
+  async #resyncLoop(): Promise<void> {
+    const every = this.#o.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS
+    if (every <= 0) return
+    const signal = this.#stop.signal
+    while (!signal.aborted) {
+      await this.#clock.sleep(every, signal)
+      if (!signal.aborted) this.#schedule('periodic resync')
+    }
+  }
+
+  #schedule(reason: string): void {
+    const wake = this.#wake
+    this.#wake = null
+    wake?.()
+    if (this.#stop.signal.aborted) return
+    if (this.#passRunning) {
+      this.#passAgain ??= reason
+      return
+    }
+    this.#passRunning = true
+    // Let the events of one XAPI batch, and the callbacks of one connection, land first.
+    setImmediate(() => void this.#runPasses(reason))
+  }
+
+  async #runPasses(first: string): Promise<void> {
+    let reason: string | null = first
+    try {
+      while (reason !== null && !this.#stop.signal.aborted) {
+        this.#passAgain = null
+        await this.#pass(reason)
+        reason = this.#passAgain
+      }
+    } finally {
+      this.#passRunning = false
+    }
+  }
+
+  async #pass(reason: string): Promise<void> {
+    const nb = this.#nb
+    const replica = this.#replica
+    if (nb === null || this.#lock !== 'held' || replica === null) return
+    const view = replica.view()
+    if (view === null) return
+    const started = this.#clock.now()
+    try {
+      const network = findNetwork(view.networks, this.#o.network)
+      if (network === null) {
+        const name = this.#o.network ?? DEFAULT_NETWORK_NAME
+        this.#error(new OvnNetworkError(name, 'no network of this pool has this name: run xapi-ovn setup first'))
+        return
+      }
+      const desired = withReplicaProblems(planDesired(view, network.ref), replica)
+      const { plan } = await planAndApply(
+        nb,
+        'all',
+        (s) => planSync(desired, s, view.poolUuid),
+        `the ports of pool ${view.poolUuid}`,
+      )
+      this.#record(reason, started, plan)
+    } catch (err) {
+      this.#error(err)
+      if (err instanceof ConcurrentChangeError) {
+        this.#passAgain ??= 'lost a race'
+        await this.#clock.sleep(backoffMs(1), this.#stop.signal)
+      } else this.#log.warn('pass failed', { reason, error: errorText(err) })
+    }
+  }
+
+  #record(reason: string, started: number, plan: SyncPlan): void {
+    this.#passes++
+    this.#managed = plan.managed
+    const before = new Set(this.#findings.map((f) => `${f.vif} ${f.error.code}`))
+    for (const f of plan.findings) {
+      const key = `${f.vif} ${f.error.code}`
+      if (!before.has(key)) {
+        this.#log.warn(f.error.message, { vif: f.vif, code: f.error.code })
+        this.#errors.set(f.error.code, (this.#errors.get(f.error.code) ?? 0) + 1)
+      }
+    }
+    this.#findings = plan.findings
+    const summary: PassSummary = {
+      reason,
+      at: started,
+      durationMs: this.#clock.now() - started,
+      created: plan.created.length,
+      updated: plan.updated.length,
+      deleted: plan.deleted.length,
+      unchanged: plan.unchanged,
+      findings: plan.findings.length,
+    }
+    this.#lastPass = summary
+    if (plan.operations.length > 0) this.#log.info('northbound synced', { ...summary })
+    this.emit('pass', summary)
+  }
+
+  #error(err: unknown): void {
+    const code = err instanceof XapiOvnError ? err.code : 'OVN_INTERNAL'
+    this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1)
+    this.#lastError = { code, message: errorText(err) }
+  }
+
+  status(): AgentStatus {
+    const nbConnected = this.#nb !== null
+    return {
+      ok: this.#xapiConnected && nbConnected && this.#lock !== 'none' && this.#replica !== null,
+      pool: this.#replica?.pool?.uuid ?? null,
+      xapi: { connected: this.#xapiConnected, url: this.#o.xapi.url, events: this.#events, fullReads: this.#fullReads },
+      nb: { connected: nbConnected, remote: this.#nb?.remote ?? null, lock: this.#lock },
+      active: this.#lock === 'held',
+      passes: this.#passes,
+      lastPass: this.#lastPass,
+      lastError: this.#lastError,
+      managedPorts: this.#managed,
+      findings: this.#findings.map((f) => ({ vif: f.vif, code: f.error.code, message: f.error.message })),
+      errorsByCode: Object.fromEntries(this.#errors),
+    }
+  }
+
+  /** Stop every loop, release the lock (the connection closes), log out. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stop.abort()
+    const wake = this.#wake
+    this.#wake = null
+    wake?.()
+    await this.done
+  }
+}
+
+/** VIFs whose XAPI record did not parse: a finding each, so their ports are left alone. */
+function withReplicaProblems(d: DesiredState, replica: XapiReplica): DesiredState {
+  const badVms = new Map(replica.problems.filter((p) => p.cls === 'vm').map((p) => [p.ref, p.error]))
+  const extra: VifFinding[] = replica.problems.flatMap((p) =>
+    p.cls === 'vif' && p.uuid !== null ? [{ vif: p.uuid, error: p.error }] : [],
+  )
+  // A VM that did not parse is missing from the view: its VIFs' ports must not look stale.
+  for (const vif of badVms.size === 0 ? [] : replica.vifs()) {
+    const error = badVms.get(vif.vm)
+    if (error !== undefined) extra.push({ vif: vif.uuid, error })
+  }
+  return extra.length === 0 ? d : { ports: d.ports, findings: [...d.findings, ...extra] }
+}
+
+/** Start an agent; it runs until `stop()`. */
+export function startAgent(options: AgentOptions): PoolAgent {
+  return new PoolAgent(options)
+}
