@@ -33,6 +33,8 @@ export interface CliEnv {
   readDir(path: string): Promise<string[]>
   /** Write a whole file with `mode` (replacing it). */
   writeFile(path: string, content: string, mode: number): Promise<void>
+  /** Resolves with the signal's name when the process is asked to stop (SIGTERM, SIGINT): long-running commands. */
+  untilStopped?(): Promise<string>
 }
 
 /** --ovn-remote, checked here already so a typo fails before any connection is made. */

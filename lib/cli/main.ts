@@ -18,6 +18,10 @@ const code = await runProgram(process.argv.slice(2), {
     await writeFile(path, content, { encoding: 'utf8', mode })
     await chmod(path, mode)
   },
+  untilStopped: () =>
+    new Promise((resolve) => {
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => resolve(signal))
+    }),
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
 })

@@ -273,6 +273,14 @@ export const OPTIONS = {
     description: 'auto, json-rpc or xml-rpc',
     default: 'auto',
   },
+  // agent's own
+  'resync-interval': {
+    type: 'string',
+    value: 'SECONDS',
+    group: 'command',
+    description: 'full reconcile period (catches hand edits of the northbound), 0 for none',
+    default: '60',
+  },
   json: { type: 'boolean', group: 'output', description: 'print the result as JSON on stdout' },
   quiet: { type: 'boolean', short: 'q', group: 'output', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', group: 'output', description: 'this help' },

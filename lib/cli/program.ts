@@ -4,6 +4,7 @@
  * rest of argv. Each command is one file of commands/ on the base of command.ts.
  */
 import { type Command, commandList, isHelpWord } from './command.js'
+import { agentCommand } from './commands/agent.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { setupCommand } from './commands/setup.js'
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   portCommand,
   localnetCommand,
   sslCommand,
+  agentCommand,
 ]
 
 export function generalUsage(commands: readonly Command[] = COMMANDS): string {
