@@ -481,8 +481,17 @@ export class OvsdbSession extends EventEmitter {
       e.first.reject(closed)
       e.first.promise.catch(() => undefined)
     }
+    // Lost before the connection ends: the server may hand the lock on as soon as it sees our EOF.
+    this.loseLocks()
     await this.attempt?.close()
     await this.loop
+  }
+
+  private loseLocks(): void {
+    for (const id of [...this.heldLocks]) {
+      this.heldLocks.delete(id)
+      this.emit('lock-lost', id)
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -673,10 +682,7 @@ export class OvsdbSession extends EventEmitter {
     client.off('locked', onLocked)
     client.off('stolen', onStolen)
     this.client = undefined
-    for (const id of [...this.heldLocks]) {
-      this.heldLocks.delete(id)
-      this.emit('lock-lost', id)
-    }
+    this.loseLocks()
     for (const e of this.monitors.values()) {
       if (e.monitor.state.client === client) e.monitor.state.handle = undefined
     }
