@@ -573,6 +573,7 @@ export class OvsdbSession extends EventEmitter {
   private async restoreOrDrop(client: OvsdbClient, entry: MonitorEntry): Promise<void> {
     try {
       await this.restore(client, entry)
+      if (entry.monitor.state.handle) entry.first.resolve()
     } catch (err) {
       if (isConnectionError(err)) return // the next connection restores it
       if (entry.monitor.state.established === 0) {
@@ -642,7 +643,6 @@ export class OvsdbSession extends EventEmitter {
     const early = held
     held = undefined
     for (const h of early) onUpdate(h.updates, h.txnId)
-    entry.first.resolve()
   }
 
   private deliver(entry: MonitorEntry, event: SessionMonitorEvent): void {
@@ -673,6 +673,9 @@ export class OvsdbSession extends EventEmitter {
     this.emit('connected', client.remote)
     for (const w of this.waiters) w.resolve(client)
     this.waiters.clear()
+    // monitor() resolves once its session is connected, not while the connection is set up.
+    for (const e of this.monitors.values())
+      if (e.monitor.state.client === client && e.monitor.state.handle) e.first.resolve()
     for (const id of this.wantedLocks) this.requestLock(client, id)
     const probing = new AbortController()
     const probes = this.probeIntervalMs > 0 ? this.probe(client, probing.signal) : Promise.resolve()
