@@ -555,7 +555,12 @@ export class OvsdbSession extends EventEmitter {
       try {
         await this.restore(client, entry)
       } catch (err) {
-        if (isConnectionError(err) || entry.monitor.state.established > 0) throw err
+        if (isConnectionError(err)) throw err
+        if (entry.monitor.state.established > 0) {
+          // It ran before and the server refuses it now: say so, drop this connection, retry later.
+          entry.onError(err)
+          throw err
+        }
         // Never established: the server refuses it (unknown table...). It is the caller's error.
         this.refuse(entry, err)
       }

@@ -188,3 +188,34 @@ test('standalone: lock "x" is held by exactly one of two sessions, and passes on
   await waitFor('a to hold x again', () => a.hasLock('x'))
   assert.deepEqual(log, ['a+x', 'a-x', 'b+x', 'b-x', 'a+x'])
 })
+
+test('standalone: a monitor condition changed in place (monitor_cond_change) stays changed after a reconnect', async (t) => {
+  const db = await NbDatabase.standalone()
+  t.after(() => db.destroy())
+  await db.nbctl(['ls-add', 'sw-a'])
+  await db.nbctl(['ls-add', 'sw-b'])
+  const session = new OvsdbSession(db.member(0).remote, { database: NB, backoffBaseMs: 50 })
+  t.after(() => session.close())
+  let connections = 0
+  session.on('connected', () => connections++)
+  const replica = new SwitchReplica()
+  const mon = await session.monitor(
+    NB,
+    { Logical_Switch: { columns: ['name'], where: [['name', '==', 'sw-a']] } },
+    replica.handler,
+  )
+  assert.deepEqual([...replica.names.values()], ['sw-a'])
+
+  // The server sends the difference: sw-a deleted, sw-b inserted, as an update.
+  await mon.change({ Logical_Switch: { where: [['name', '==', 'sw-b']] } })
+  await waitFor('the changed condition to apply', () => replica.has('sw-b') && !replica.has('sw-a'))
+  assert.equal(replica.events.at(-1)?.kind, 'update')
+
+  await crashAndRestart(db)
+  await waitFor('the session to reconnect', () => connections === 2)
+  assert.deepEqual([...replica.names.values()], ['sw-b'], 'the restored monitor uses the new condition')
+  await db.nbctl(['ls-add', 'sw-c'])
+  await db.nbctl(['set', 'Logical_Switch', 'sw-b', 'external_ids:k=v'])
+  await session.transact(NB, [op.comment('a round trip after the writes above')])
+  assert.deepEqual([...replica.names.values()], ['sw-b'])
+})
