@@ -28,9 +28,10 @@
  *   'connected', also at close(); 'lock-acquired' (id), 'lock-lost' (id).
  * - `current()`: the connected client or undefined; `ready(signal?)` waits for one.
  * - `transact` is sent once, never resent by the session: a connection lost (or a request timed
- *   out) after the request was written is OvsdbTransactInDoubtError, and the caller resolves an
- *   in-doubt commit by reading back (as lib/attach/attach.ts does); before it was written, it is
- *   OvsdbUnavailableError and nothing was sent. Waits at most `timeoutMs` for a connection.
+ *   out, or the server answered "canceled") after the request was written is
+ *   OvsdbTransactInDoubtError, and the caller resolves an in-doubt commit by reading back (as
+ *   lib/attach/attach.ts does); before it was written, it is OvsdbUnavailableError and nothing
+ *   was sent. Waits at most `timeoutMs` for a connection.
  * - Monitors that survive reconnects: `monitor(db, requests, handler)` uses monitor_cond_since
  *   (ovsdb-server(7)) with the last transaction id seen, so a reconnect to a cluster member that
  *   still has that transaction in its history resumes with only the missed changes ('resumed');
@@ -59,7 +60,12 @@ import {
   type OvsdbLogger,
   type RequestOptions,
 } from './client.js'
-import { OvsdbRequestTimeoutError, OvsdbTransactInDoubtError, OvsdbUnknownMethodError } from './errors.js'
+import {
+  OvsdbCanceledError,
+  OvsdbRequestTimeoutError,
+  OvsdbTransactInDoubtError,
+  OvsdbUnknownMethodError,
+} from './errors.js'
 import { encodeMonitorCondChanges, encodeMonitorRequests } from './monitor.js'
 import type { MonitorCondChange, MonitorCondRequest, TableUpdates2 } from './monitor.js'
 import type { Operation, ResultsOf } from './operations.js'
@@ -305,7 +311,13 @@ export class OvsdbSession extends EventEmitter {
     this.schedule = { baseMs, maxMs: Math.max(baseMs, maxMs), jitter: j }
     this.random = random ?? Math.random
     // Started on the next turn, so listeners attached right after `new` see every event.
-    this.loop = Promise.resolve().then(() => this.run())
+    this.loop = Promise.resolve()
+      .then(() => this.run())
+      .catch((err: unknown) => {
+        // A bug, not a server's doing: say it, and end like close() would.
+        this.logger.error('ovsdb session: the connection loop failed', { error: errorText(err) })
+        this.stop.abort()
+      })
   }
 
   /** The connected client, or undefined while (re)connecting. */
@@ -377,7 +389,9 @@ export class OvsdbSession extends EventEmitter {
     try {
       return await client.transact(db, ops, { ...options, onSent: () => (sent = true) })
     } catch (err) {
-      if (sent && isConnectionError(err)) {
+      // "canceled" too: ovsdb-server stops tracking the transaction, which "still might complete
+      // asynchronously" (ovsdb/trigger.c ovsdb_trigger_cancel).
+      if (sent && (isConnectionError(err) || err instanceof OvsdbCanceledError)) {
         throw new OvsdbTransactInDoubtError(client.remote, db, errorText(err), { cause: err })
       }
       throw err
