@@ -23,7 +23,12 @@
  *   `database`, the client keeps monitoring that row and drops the connection (OvsdbUnavailableError,
  *   'close' event) when the server stops being usable — e.g. the leader lost its leadership — so
  *   callers reconnect rather than keep talking to a stale server. There is no automatic reconnect.
- * - The server's `echo` requests (inactivity probes) are answered; `echo()` probes the server.
+ * - The server's `echo` requests (inactivity probes) are answered; `echo()` probes the server;
+ *   `messagesReceived` counts what arrived, so a caller can tell an idle connection (session.ts).
+ * - `monitorCondSince` (ovsdb-server(7) "monitor_cond_since", `update3` with the last transaction
+ *   id) lets a reconnect resume a monitor without a full dump; `monitorCondChange` changes a
+ *   monitor's conditions in place. Automatic reconnect, monitors that survive it, inactivity
+ *   probes and locks kept across reconnects are lib/ovsdb/session.ts (`OvsdbSession`).
  * - Every request has a timeout (default 10 s, `timeoutMs` per client or per call):
  *   OvsdbRequestTimeoutError; the connection stays usable and a late reply is dropped.
  * - `close()` rejects pending requests, flushes and ends the connection; `destroy(err)` rejects
@@ -43,8 +48,8 @@ import {
   ovsdbErrorFromWire,
 } from './errors.js'
 import { JsonStreamDecoder, encodeMessage } from './json-stream.js'
-import { decodeTableUpdates, encodeMonitorRequests } from './monitor.js'
-import type { MonitorCondRequest, MonitorRequest, TableUpdates, TableUpdates2 } from './monitor.js'
+import { decodeTableUpdates, encodeMonitorCondChanges, encodeMonitorRequests } from './monitor.js'
+import type { MonitorCondChange, MonitorCondRequest, MonitorRequest, TableUpdates, TableUpdates2 } from './monitor.js'
 import { encodeTransact } from './operations.js'
 import type { Operation, ResultsOf } from './operations.js'
 import { formatRemote, openSocket, parseRemotes } from './remote.js'
@@ -94,6 +99,14 @@ export interface RequestOptions {
   readonly timeoutMs?: number
 }
 
+export interface TransactOptions extends RequestOptions {
+  /**
+   * Called once the transact request itself was written to the connection: from then on a lost
+   * connection leaves the commit in doubt (lib/ovsdb/session.ts tells the two apart with it).
+   */
+  readonly onSent?: () => void
+}
+
 export interface MonitorOptions extends RequestOptions {
   /** Called if a notification cannot be decoded or the update handler throws (default: log). */
   readonly onError?: (err: unknown) => void
@@ -109,6 +122,20 @@ export interface Monitor<U> {
   cancel(options?: RequestOptions): Promise<void>
 }
 
+/**
+ * A monitor_cond_since monitor (ovsdb-server(7)): `found` says whether the server still had the
+ * transaction `lastTxnId` we passed, in which case `initial` holds only the changes since then
+ * (insert/modify/delete); otherwise `initial` is the full contents (`initial` members).
+ */
+export interface MonitorSince extends Monitor<TableUpdates2> {
+  readonly found: boolean
+  /** The id of the last transaction `initial` reflects (all zeros: the server keeps no history). */
+  readonly lastTxnId: string
+}
+
+/** monitor_cond_since's `last-txn-id` when there is none: asks for the full contents. */
+export const ZERO_TXN_ID = '00000000-0000-0000-0000-000000000000'
+
 interface Pending {
   readonly method: string
   readonly resolve: (result: unknown) => void
@@ -118,8 +145,9 @@ interface Pending {
 
 interface MonitorEntry {
   readonly db: string
-  readonly version: 1 | 2
-  readonly onUpdate: (updates: never) => void
+  readonly version: 1 | 2 | 3
+  /** `txnId`: update3's last-txn-id, already checked to be a UUID string. */
+  readonly onUpdate: (updates: never, txnId: string | undefined) => void
   readonly onError: (err: unknown) => void
 }
 
@@ -138,6 +166,7 @@ export class OvsdbClient extends EventEmitter {
   private readonly schemas = new Map<string, Promise<DatabaseSchema>>()
   private nextId = 1
   private nextMonitor = 1
+  private received = 0
   private state: 'open' | 'closed' = 'open'
   private closePromise: Promise<void> | undefined
   private socketClosed: Promise<void>
@@ -249,6 +278,11 @@ export class OvsdbClient extends EventEmitter {
     return this.state === 'closed'
   }
 
+  /** How many messages (replies, notifications, requests) arrived so far: traffic, for idle checks. */
+  get messagesReceived(): number {
+    return this.received
+  }
+
   // ---------------------------------------------------------------------------------------------
   // RFC 7047 methods
 
@@ -278,11 +312,12 @@ export class OvsdbClient extends EventEmitter {
   async transact<const Ops extends readonly Operation[]>(
     db: string,
     ops: Ops,
-    options: RequestOptions = {},
+    options: TransactOptions = {},
   ): Promise<ResultsOf<Ops>> {
     // With the schema (typedDecode, the default) values are encoded as their columns say: a real
     // column takes numbers beyond 2^53 (operations.ts ColumnTypes), results decode with set types.
-    const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
+    const schemaOptions: RequestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }
+    const schema = this.typedDecode ? await this.getSchema(db, schemaOptions) : undefined
     const params = encodeTransact(
       db,
       ops,
@@ -304,7 +339,8 @@ export class OvsdbClient extends EventEmitter {
     onUpdate: (updates: TableUpdates) => void,
     options: MonitorOptions = {},
   ): Promise<Monitor<TableUpdates>> {
-    return this.startMonitor('monitor', 1, db, requests, onUpdate, options)
+    const m = await this.startMonitor('monitor', 1, db, requests, onUpdate, undefined, options)
+    return m.monitor
   }
 
   /** monitor_cond (RFC 7047bis / ovsdb-server(7)): `update2` notifications go to `onUpdate`. */
@@ -314,48 +350,115 @@ export class OvsdbClient extends EventEmitter {
     onUpdate: (updates: TableUpdates2) => void,
     options: MonitorOptions = {},
   ): Promise<Monitor<TableUpdates2>> {
-    return this.startMonitor('monitor_cond', 2, db, requests, onUpdate, options)
+    const m = await this.startMonitor('monitor_cond', 2, db, requests, onUpdate, undefined, options)
+    return m.monitor
+  }
+
+  /**
+   * monitor_cond_since (ovsdb-server(7)): like monitor_cond, but passes `lastTxnId` (the last
+   * transaction id an earlier monitor of ours saw; ZERO_TXN_ID for none). If the server still has
+   * it in its history (clustered databases only keep one; a standalone server always answers
+   * `found: false`), `initial` holds just the changes since. `update3` notifications go to
+   * `onUpdate` with the id of the transaction they bring. A server that does not know the method
+   * answers OvsdbUnknownMethodError (callers fall back to monitorCond).
+   */
+  async monitorCondSince(
+    db: string,
+    requests: Readonly<Record<string, MonitorCondRequest | readonly MonitorCondRequest[]>>,
+    lastTxnId: string,
+    onUpdate: (updates: TableUpdates2, lastTxnId: string) => void,
+    options: MonitorOptions = {},
+  ): Promise<MonitorSince> {
+    if (!TXN_ID.test(lastTxnId)) throw new InvalidArgumentError('lastTxnId', lastTxnId, 'a transaction id is a UUID')
+    const {
+      monitor,
+      found,
+      lastTxnId: last,
+    } = await this.startMonitor<TableUpdates2>(
+      'monitor_cond_since',
+      3,
+      db,
+      requests,
+      (u, txnId) => onUpdate(u, txnId ?? ZERO_TXN_ID),
+      lastTxnId,
+      options,
+    )
+    return { ...monitor, found: found ?? false, lastTxnId: last ?? ZERO_TXN_ID }
+  }
+
+  /**
+   * monitor_cond_change (RFC 7047 extension, ovsdb-server(7)): replace the conditions of a
+   * monitor_cond / monitor_cond_since monitor of this connection, table by table (only tables the
+   * monitor has; columns cannot change). The monitor keeps its id. The server sends the difference
+   * (rows that now match: insert; rows that no longer do: delete) as an ordinary update to the
+   * monitor's handler, before it replies.
+   */
+  async monitorCondChange(
+    id: string,
+    changes: Readonly<Record<string, MonitorCondChange | readonly MonitorCondChange[]>>,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    if (!this.monitors.has(id)) throw new InvalidArgumentError('monitor', id, 'no such monitor on this connection')
+    const result = await this.request('monitor_cond_change', [id, id, encodeMonitorCondChanges(changes)], options)
+    if (!isRecord(result)) throw this.protocol('monitor_cond_change result is not an object')
   }
 
   private async startMonitor<U>(
-    method: 'monitor' | 'monitor_cond',
-    version: 1 | 2,
+    method: 'monitor' | 'monitor_cond' | 'monitor_cond_since',
+    version: 1 | 2 | 3,
     db: string,
     requests: Readonly<Record<string, MonitorCondRequest | readonly MonitorCondRequest[]>>,
-    onUpdate: (updates: U) => void,
+    onUpdate: (updates: U, txnId: string | undefined) => void,
+    lastTxnId: string | undefined,
     options: MonitorOptions,
-  ): Promise<Monitor<U>> {
+  ): Promise<{ monitor: Monitor<U>; found?: boolean; lastTxnId?: string }> {
     const wireRequests = encodeMonitorRequests(requests)
     const schema = this.typedDecode ? await this.getSchema(db, options) : undefined
     const id = `m${this.nextMonitor++}`
+    // update3 carries <table-updates2>: the same decoding as monitor_cond's update2.
+    const shape = version === 1 ? 1 : 2
     const onError =
       options.onError ??
       ((err: unknown) => this.logger.error('ovsdb: monitor update failed', { monitor: id, db, error: reasonOf(err) }))
     const entry: MonitorEntry = {
       db,
       version,
-      onUpdate: (raw: never) => onUpdate(decodeTableUpdates(raw, version, schema, this.remote) as U),
+      onUpdate: (raw: never, txnId) => onUpdate(decodeTableUpdates(raw, shape, schema, this.remote) as U, txnId),
       onError,
     }
     // Registered before sending, so no notification that follows the reply can be missed.
     this.monitors.set(id, entry)
     let initialRaw: unknown
     try {
-      initialRaw = await this.request(method, [db, id, wireRequests], options)
+      const params = lastTxnId === undefined ? [db, id, wireRequests] : [db, id, wireRequests, lastTxnId]
+      initialRaw = await this.request(method, params, options)
     } catch (err) {
       this.monitors.delete(id)
       throw err
     }
     let initial: U
+    let since: { found: boolean; lastTxnId: string } | undefined
     try {
-      initial = decodeTableUpdates(initialRaw, version, schema, this.remote) as U
+      if (version === 3) {
+        // The reply is [found, last-txn-id, table-updates2].
+        if (!Array.isArray(initialRaw) || initialRaw.length !== 3) {
+          throw this.protocol('monitor_cond_since result is not [found, last-txn-id, updates]')
+        }
+        const [found, last, updates] = initialRaw
+        if (typeof found !== 'boolean' || typeof last !== 'string' || !TXN_ID.test(last)) {
+          throw this.protocol('monitor_cond_since result: found must be a boolean, last-txn-id a UUID')
+        }
+        since = { found, lastTxnId: last }
+        initialRaw = updates
+      }
+      initial = decodeTableUpdates(initialRaw, shape, schema, this.remote) as U
     } catch (err) {
       // Do not leave a monitor running that nobody can cancel.
       this.monitorCancel(id).catch(() => undefined)
       throw err
     }
     let cancelled: Promise<void> | undefined
-    return {
+    const monitor: Monitor<U> = {
       id,
       db,
       initial,
@@ -365,6 +468,7 @@ export class OvsdbClient extends EventEmitter {
         return cancelled
       },
     }
+    return { monitor, ...since }
   }
 
   /**
@@ -414,7 +518,7 @@ export class OvsdbClient extends EventEmitter {
    * Send any JSON-RPC request and resolve with its `result` (raw JSON). A JSON-RPC `error` is
    * thrown as the matching OvsdbError subclass. Prefer the typed methods above.
    */
-  request(method: string, params: readonly unknown[], options: RequestOptions = {}): Promise<unknown> {
+  request(method: string, params: readonly unknown[], options: TransactOptions = {}): Promise<unknown> {
     if (this.state !== 'open') return Promise.reject(new OvsdbUnavailableError(this.remote, 'the client is closed'))
     const id = this.nextId++
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
@@ -434,6 +538,7 @@ export class OvsdbClient extends EventEmitter {
       this.pending.set(id, { method, resolve, reject, timer })
       this.logger.debug('ovsdb: send', { remote: this.remote, method, id })
       this.socket.write(text)
+      options.onSent?.()
     })
   }
 
@@ -451,6 +556,7 @@ export class OvsdbClient extends EventEmitter {
     }
     for (const m of messages) {
       if (this.state !== 'open') return
+      this.received++
       try {
         this.onMessage(m)
       } catch (err) {
@@ -500,8 +606,15 @@ export class OvsdbClient extends EventEmitter {
         this.logger.debug('ovsdb: update for unknown monitor', { remote: this.remote, monitor: monitorId })
         return
       }
+      let txnId: string | undefined
+      if (method === 'update3') {
+        // [monitor-id, last-txn-id, table-updates2]: the id is what a resumed monitor passes back.
+        const last = params[1]
+        if (typeof last !== 'string' || !TXN_ID.test(last)) throw this.protocol('update3: last-txn-id is not a UUID')
+        txnId = last
+      }
       try {
-        entry.onUpdate(updates as never)
+        entry.onUpdate(updates as never, txnId)
       } catch (err) {
         try {
           entry.onError(err)
@@ -583,8 +696,10 @@ function reasonOf(err: unknown): string {
 }
 
 const LOCK_ID = /^[A-Za-z_][A-Za-z0-9_]*$/
+const TXN_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/
 
-function checkLockId(id: string): string {
+/** A lock id as RFC 7047 wants it (an <id>), or InvalidArgumentError; shared with session.ts. */
+export function checkLockId(id: string): string {
   if (typeof id !== 'string' || !LOCK_ID.test(id)) {
     throw new InvalidArgumentError('lock', String(id), 'a lock id is an <id>: [A-Za-z_][A-Za-z0-9_]*')
   }

@@ -194,6 +194,22 @@ export class OvsdbRequestTimeoutError extends XapiOvnError {
   }
 }
 
+/**
+ * A transaction was sent but its answer never came: the connection was lost (or the request timed
+ * out) after the request was written, so it may or may not have committed. Never resent blindly
+ * (lib/ovsdb/session.ts): the caller reads back to know. params: [remote, db, reason]
+ */
+export class OvsdbTransactInDoubtError extends XapiOvnError {
+  constructor(remote: string, db: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'OVN_OVSDB_IN_DOUBT',
+      `a transaction on ${db} was sent to ${remote} but got no answer (${reason}): it may or may not have committed`,
+      [remote, db, reason],
+      options,
+    )
+  }
+}
+
 /** The peer sent something that is not valid JSON-RPC / OVSDB. params: [reason] */
 export class OvsdbProtocolError extends XapiOvnError {
   constructor(reason: string) {

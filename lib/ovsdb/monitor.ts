@@ -1,6 +1,7 @@
 /**
- * The wire shapes of monitor and monitor_cond (RFC 7047 4.1.5, RFC 7047bis / ovsdb-server(7)):
- * the requests we send and the table updates we get back, initial or notified. Pure; the client
+ * The wire shapes of monitor, monitor_cond, monitor_cond_since and monitor_cond_change (RFC 7047
+ * 4.1.5, RFC 7047bis / ovsdb-server(7)): the requests we send and the table updates we get back,
+ * initial or notified (update3 carries the same <table-updates2> as update2). Pure; the client
  * (lib/ovsdb/client.ts) owns the monitor ids and the connection.
  */
 import { OvsdbProtocolError } from './errors.js'
@@ -26,6 +27,14 @@ export interface MonitorRequest {
 /** `<monitor-cond-request>`: a monitor request with a condition on the rows. */
 export interface MonitorCondRequest extends MonitorRequest {
   readonly where?: readonly Condition[]
+}
+
+/**
+ * `<monitor-cond-update-request>` of monitor_cond_change: the new condition of one table
+ * (ovsdb-server refuses a change of columns, ovsdb/jsonrpc-server.c, so only `where` is offered).
+ */
+export interface MonitorCondChange {
+  readonly where: readonly Condition[]
 }
 
 /** `update` notification: per table, per row UUID, old and/or new row. */
@@ -59,6 +68,18 @@ export function encodeMonitorRequests(
     }))
   }
   return wireRequests
+}
+
+/** The `<monitor-cond-update-requests>` object of monitor_cond_change: per table, a list. */
+export function encodeMonitorCondChanges(
+  changes: Readonly<Record<string, MonitorCondChange | readonly MonitorCondChange[]>>,
+): Record<string, unknown> {
+  const wire: Record<string, unknown> = {}
+  for (const [table, change] of Object.entries(changes)) {
+    const list = (Array.isArray(change) ? change : [change]) as readonly MonitorCondChange[]
+    wire[table] = list.map((c) => ({ where: c.where.map((cond) => encodeCondition(cond)) }))
+  }
+  return wire
 }
 
 /**

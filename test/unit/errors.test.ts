@@ -276,6 +276,11 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_OVSDB_REQUEST_TIMEOUT',
     params: ['transact', '100'],
   },
+  OvsdbTransactInDoubtError: {
+    args: ['unix:/x', 'OVN_Northbound', 'why'],
+    code: 'OVN_OVSDB_IN_DOUBT',
+    params: ['unix:/x', 'OVN_Northbound', 'why'],
+  },
   OvsdbProtocolError: { args: ['why'], code: 'OVN_OVSDB_PROTOCOL_ERROR', params: ['why'] },
   OvsdbValueError: { args: ['why', { a: 1 }], code: 'OVN_OVSDB_INVALID_VALUE', params: ['why', '{"a":1}'] },
   OvsdbIntegerRangeError: {
