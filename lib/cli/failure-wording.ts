@@ -41,26 +41,43 @@ function ordinal(n: number): string {
   return `${n}${suffix}`
 }
 
+/** The option a library field path stands for, and which occurrence of a repeated one. */
+export interface OptionRef {
+  /** `--ip` */
+  readonly option: string
+  /** `the 2nd --vm` (the option itself is that one), `of the 2nd --vm` (it belongs to it), or null. */
+  readonly which: string | null
+}
+
 /**
- * `vms[1].ips[0]` -> `--ip of the 2nd --vm`; `vms[0]` -> `the 1st --vm`; `switch` -> `--switch`;
+ * `vms[1].ips[0]` -> --ip, of the 2nd --vm; `vms[0]` -> --vm, the 1st --vm; `switch` -> --switch;
  * null when the path names no option of the command line (then the text is left alone).
  */
-export function optionPhrase(path: string): string | null {
+export function optionRef(path: string): OptionRef | null {
   const m = /^(\w+)(?:\[(\d+)\])?(?:\.(\w+)(?:\[\d+\])?)?$/.exec(path)
   if (m === null) return null
   const [, head = '', index, field] = m
   const headOption = FIELD_OPTIONS[head]
   if (headOption === undefined) return null
-  if (index === undefined) return field === undefined ? headOption : null
+  if (index === undefined) return field === undefined ? { option: headOption, which: null } : null
   const nth = `the ${ordinal(Number(index) + 1)} ${headOption}`
-  if (field === undefined || FIELD_OPTIONS[field] === headOption) return nth
+  if (field === undefined || FIELD_OPTIONS[field] === headOption) return { option: headOption, which: nth }
   const fieldOption = FIELD_OPTIONS[field]
-  return fieldOption === undefined ? null : `${fieldOption} of ${nth}`
+  return fieldOption === undefined ? null : { option: fieldOption, which: `of ${nth}` }
+}
+
+/** The path as running text says it: `the 1st --vm`, `--ip of the 2nd --vm`, `--switch`. */
+function phrase(ref: OptionRef): string {
+  if (ref.which === null) return ref.option
+  return ref.which.startsWith('of ') ? `${ref.option} ${ref.which}` : ref.which
 }
 
 /** Every field path in a sentence said as its option. */
 export function rewordText(text: string): string {
-  let out = text.replace(/\b[a-zA-Z]+\[\d+\](?:\.[a-zA-Z]+(?:\[\d+\])?)?/g, (path) => optionPhrase(path) ?? path)
+  let out = text.replace(/\b[a-zA-Z]+\[\d+\](?:\.[a-zA-Z]+(?:\[\d+\])?)?/g, (path) => {
+    const ref = optionRef(path)
+    return ref === null ? path : phrase(ref)
+  })
   for (const [pattern, flag] of CHOICES) out = out.replace(pattern, flag)
   return out
 }
@@ -69,8 +86,11 @@ export function rewordText(text: string): string {
 export function rewordFailure(f: Failure): Failure {
   if (f.code === 'OVN_INVALID_ARGUMENT') {
     const [key = '', value = '', reason = ''] = f.params
-    const option = optionPhrase(key)
-    if (option !== null) return { ...f, message: `invalid ${option} ${JSON.stringify(value)}: ${rewordText(reason)}` }
+    const ref = optionRef(key)
+    if (ref !== null) {
+      const which = ref.which === null ? '' : ` (${ref.which})`
+      return { ...f, message: `invalid ${ref.option} ${JSON.stringify(value)}${which}: ${rewordText(reason)}` }
+    }
   }
   return { ...f, message: rewordText(f.message), hint: f.hint === null ? null : rewordText(f.hint) }
 }
