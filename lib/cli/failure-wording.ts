@@ -28,6 +28,18 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   keepVifs: '--keep-vif',
 }
 
+/**
+ * The plugin's argument names (lib/chassis/keys.ts) that setup fills from an option of its own:
+ * setup checks its values with the plugin's parser, which names them so.
+ */
+const ARGUMENT_OPTIONS: Readonly<Record<string, string>> = {
+  'ovn-remote': '--ovn-remote',
+  'ovn-encap-type': '--encap-type',
+  'ovn-bridge-mappings': '--bridge-mappings',
+  'force-system-id': '--force-system-id',
+  host: '--host',
+}
+
 /** The plugin's and the library's way of naming a choice, and the flag that makes it. */
 const CHOICES: readonly (readonly [RegExp, string])[] = [
   [/\bpass force-system-id=true\b/g, 'give --force-system-id'],
@@ -54,6 +66,8 @@ export interface OptionRef {
  * null when the path names no option of the command line (then the text is left alone).
  */
 export function optionRef(path: string): OptionRef | null {
+  const argument = ARGUMENT_OPTIONS[path]
+  if (argument !== undefined) return { option: argument, which: null }
   const m = /^(\w+)(?:\[(\d+)\])?(?:\.(\w+)(?:\[\d+\])?)?$/.exec(path)
   if (m === null) return null
   const [, head = '', index, field] = m

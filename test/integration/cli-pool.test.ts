@@ -125,7 +125,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.equal(m.code, 2)
     assert.match(
       m.stderr,
-      /OVN_INVALID_ARGUMENT: invalid ovn-bridge-mappings=.*xenbr9 is not the bridge of any network of this pool/,
+      /OVN_INVALID_ARGUMENT: invalid --bridge-mappings "physnet:xenbr9": xenbr9 is not the bridge of any network of this pool/,
     )
     assert.ok(
       f.xapi.server.calls

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseAttachOptions, parseDetachOptions } from '../../lib/attach/validate-attach.js'
 import { SystemIdMismatchError } from '../../lib/chassis/errors.js'
+import { InvalidArgumentError } from '../../lib/errors.js'
 import { optionRef, rewordFailure } from '../../lib/cli/failure-wording.js'
 import { Output, type CommandIo } from '../../lib/cli/output.js'
 import { NbSwitchNotEmptyError } from '../../lib/nb/errors.js'
@@ -49,6 +50,9 @@ test('field paths name the option, and which --vm it belongs to', () => {
   assert.deepEqual(optionRef('vms[2].mac'), { option: '--mac', which: 'of the 3rd --vm' })
   assert.deepEqual(optionRef('switch'), { option: '--switch', which: null })
   assert.deepEqual(optionRef('vifs[0]'), { option: '--vif', which: 'the 1st --vif' })
+  assert.deepEqual(optionRef('ovn-bridge-mappings'), { option: '--bridge-mappings', which: null })
+  assert.deepEqual(optionRef('ovn-encap-type'), { option: '--encap-type', which: null })
+  assert.equal(optionRef('ovn-encap-ip'), null)
   assert.equal(optionRef('externalIds.foo'), null)
   assert.equal(optionRef('reply.changes[0]'), null)
 })
@@ -70,6 +74,12 @@ test('a bad address of the second VM: --ip of the 2nd --vm, params unchanged', (
   assert.deepEqual(f.params, raw.params)
   assert.match(f.message, /^invalid --ip "198\.18\.0\.999" \(of the 2nd --vm\): /)
   assert.doesNotMatch(f.message, /vms\[/)
+})
+
+test("setup's values checked by the plugin's parser are named by setup's options", () => {
+  const f = rewordFailure(toFailure(new InvalidArgumentError('ovn-encap-type', 'gre', 'expected geneve, vxlan or stt')))
+  assert.equal(f.message, 'invalid --encap-type "gre": expected geneve, vxlan or stt')
+  assert.deepEqual(f.params, ['ovn-encap-type', 'gre', 'expected geneve, vxlan or stt'])
 })
 
 test('a reason that names another field names it as an option too', () => {
