@@ -4,7 +4,7 @@
  * as the text `npm run lab` prints (`formatReport`).
  */
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { delimiter, join } from 'node:path'
 import { listLogicalSwitches, listPorts } from '../lib/nb/index.js'
 import type { OverlayLab } from './overlay-lab.js'
 import { REPO_ROOT } from './overlay-lab.js'
@@ -164,10 +164,19 @@ export function table(rows: readonly (readonly string[])[], indent = '  '): stri
     .join('\n')
 }
 
-/** The CLI's entry of the xapi-ovn command line, when it is built. */
-function cliCommand(): string | null {
+/**
+ * How to run the xapi-ovn command line here: `xapi-ovn` when it is installed on PATH (README
+ * "Install": npm pack, npm install -g), else the checkout's build, with the line that installs it.
+ */
+function cliCommand(path = process.env.PATH ?? ''): { run: string; install: string | null } | null {
+  const onPath = path.split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'xapi-ovn')))
+  if (onPath) return { run: 'xapi-ovn', install: null }
   const main = join(REPO_ROOT, '.build', 'lib', 'cli', 'main.js')
-  return existsSync(main) ? `node ${main}` : null
+  if (!existsSync(main)) return null
+  return {
+    run: `node ${main}`,
+    install: `(cd ${REPO_ROOT} && npm pack && npm install -g ./xapi-ovn-*.tgz)   # then: xapi-ovn instead of node ...`,
+  }
 }
 
 export function formatReport(r: LabReport, keeper: { pid: number; log: string }): string {
@@ -243,8 +252,10 @@ export function formatReport(r: LabReport, keeper: { pid: number; log: string })
     out.push(`  ip netns exec ${vm.netns} ping -c3 ${other.nics[0]?.ip.split('/')[0] ?? ''}`)
   out.push(`  ovn-sbctl --db=${c.sbSockets.join(',')} show`)
   out.push(`  ovn-nbctl --db=${c.nbSockets.join(',')} show`)
-  const cli = cliCommand()
-  if (cli !== null) {
+  const found = cliCommand()
+  if (found !== null) {
+    const cli = found.run
+    if (found.install !== null) out.push(`  ${found.install}`)
     out.push(`  export XAPI_URL=${r.xapi.url} XAPI_PASSWORD=${r.xapi.password} OVN_NB_DB=${c.nbSockets.join(',')}`)
     out.push(`  ${cli} verify`)
     out.push(`  ${cli} port list`)

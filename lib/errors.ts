@@ -7,12 +7,29 @@ export class XapiOvnError extends Error {
   readonly code: string
   readonly params: readonly string[]
 
+  /**
+   * What to do about it, when known (the same sentence the CLI and the pool results give): looked
+   * up by code in the table of lib/pool/failures.ts, which the package entry (lib/index.ts)
+   * installs with useHints. Not imported here: the plugin bundle carries this file without the
+   * pool driver, and failures.ts imports this file.
+   */
+  get hint(): string | null {
+    return hintLookup(this.code)
+  }
+
   constructor(code: string, message: string, params: readonly string[] = [], options?: { cause?: unknown }) {
     super(message, options)
     this.name = new.target.name
     this.code = code
     this.params = params
   }
+}
+
+let hintLookup: (code: string) => string | null = () => null
+
+/** Where XapiOvnError#hint comes from (lib/index.ts passes lib/pool/failures.ts's hintFor). */
+export function useHints(lookup: (code: string) => string | null): void {
+  hintLookup = lookup
 }
 
 /** A caller-supplied value is malformed. params: [key, value, reason] */

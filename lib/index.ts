@@ -13,9 +13,67 @@
  * }
  * ```
  */
-export * from './pool/index.js'
-export * from './errors.js'
-export { VifConflictError, VifNotFoundError, VmAmbiguousError, VmNotFoundError } from './attach/errors.js'
+// The public API, named one by one: what a program driving a pool needs, not the driver's
+// internals (its record parsers, its planners, NULL_REF, truncate); those stay inside, or in the
+// namespaces below for the building blocks.
+import { hintFor } from './pool/failures.js'
+import { useHints } from './errors.js'
+
+// XapiOvnError#hint answers from the driver's hint table (lib/errors.ts says why it is wired here).
+useHints(hintFor)
+
+export { XapiPool } from './pool/connection.js'
+export type { ConnectOptions, PoolState, XapiCaller } from './pool/connection.js'
+export { DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MAX_WAIT_SECONDS } from './pool/run.js'
+export type { RunOptions } from './pool/run.js'
+export { setup, setupPools } from './pool/setup.js'
+export type { PoolTarget, SetupOptions } from './pool/setup.js'
+export { sslRequest } from './pool/ssl-request.js'
+export type { SslRequestHost, SslRequestOptions, SslRequestResult } from './pool/ssl-request.js'
+export { verify } from './pool/verify.js'
+export type { VerifyOptions } from './pool/verify.js'
+export { status } from './pool/status.js'
+export type { StatusOptions } from './pool/status.js'
+export { teardown } from './pool/teardown.js'
+export type { TeardownOptions } from './pool/teardown.js'
+export { toFailure, hintFor } from './pool/failures.js'
+export type { Failure } from './pool/failures.js'
+export { DEFAULT_NETWORK_NAME } from './pool/ovn-network.js'
+export type { ChassisOptions, SslMaterial } from './pool/plan-setup.js'
+export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from './pool/plugin-replies.js'
+export type * from './pool/results.js'
+export { chooseTransportPif } from './pool/transport-pif.js'
+export type { AddressFamily, TransportChoice, TransportEndpoint } from './pool/transport-pif.js'
+export {
+  XapiOvnError,
+  InvalidArgumentError,
+  UnknownArgumentError,
+  MissingArgumentError,
+  InvalidRequestError,
+  OvsdbUnavailableError,
+  ConcurrentChangeError,
+  BusyError,
+  TimeoutError,
+  InternalError,
+} from './errors.js'
+export {
+  NoTransportPifError,
+  XapiRecordError,
+  XapiUnreachableError,
+  XapiCertificateError,
+  XapiAuthError,
+  XapiCallError,
+  OvnNetworkError,
+  PluginReplyError,
+  SslCertificateMissingError,
+} from './pool/errors.js'
+export {
+  AttachInDoubtError,
+  VifConflictError,
+  VifNotFoundError,
+  VmAmbiguousError,
+  VmNotFoundError,
+} from './attach/errors.js'
 export {
   BridgeMissingError,
   BridgeNotXapiError,

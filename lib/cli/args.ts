@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { errorText } from '../error-text.js'
 import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
+import { parseIp } from '../nb/validate-inputs.js'
 import type { ConnectOptions } from '../pool/connection.js'
 import { MAX_CONCURRENCY } from '../pool/driver.js'
 import type { AddressFamily, TransportChoice } from '../pool/transport-pif.js'
@@ -163,6 +164,8 @@ export function vmSpecs(
 ): VmAttachSpec[] {
   const [first, ...others] = vms
   if (first === undefined) throw new UsageError('--vm is required (repeat it for several VMs)')
+  // Each address checked now (OVN_INVALID_ARGUMENT, exit 2), before XAPI or the NB is connected.
+  for (const ip of ips) if (ip !== 'dynamic') parseIp(ip, 'ip')
   if ((device !== undefined || mac !== undefined) && others.length > 0)
     throw new UsageError('--device and --mac apply to one VM: give a single --vm with them')
   const extra = { ...(device !== undefined ? { device } : {}), ...(mac !== undefined ? { mac } : {}) }

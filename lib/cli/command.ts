@@ -16,7 +16,7 @@ import {
   type OptionValues,
   type StringName,
 } from './options.js'
-import { Output, type CommandIo } from './output.js'
+import { jsonAsked, Output, type CommandIo } from './output.js'
 import { passwordInArgv } from './secrets.js'
 
 /** What a running command gets: its parsed options, the process, the printer. */
@@ -34,7 +34,7 @@ export interface Action {
   readonly synopsis?: string
   /** What it does, as it reads in --help (lines of at most 100 columns). */
   readonly description: string
-  /** The options it takes (--help is always taken). */
+  /** The options it takes (--json, -q/--quiet and --help are always taken: EVERYWHERE_OPTIONS). */
   readonly options: readonly OptionName[]
   /** Options that must be given: checked before `run`, marked in --help. */
   readonly required?: readonly StringName[]
@@ -64,8 +64,11 @@ function synopsis(label: string, action: Action): string {
   return `xapi-ovn ${label} ${line}`
 }
 
+/** Every command and verb takes these: the JSON envelope, no progress, its help. */
+export const EVERYWHERE_OPTIONS: readonly OptionName[] = ['json', 'quiet', 'help']
+
 function optionNames(action: Action): OptionName[] {
-  return [...action.options, 'help']
+  return [...new Set([...action.options, ...EVERYWHERE_OPTIONS])]
 }
 
 function actionHelp(label: string, action: Action): string {
@@ -87,7 +90,8 @@ function list(entries: readonly (readonly [string, string])[]): string[] {
 
 /** Parse, answer --help, check required options, run; whatever is thrown goes to the printer. */
 async function runAction(label: string, action: Action, argv: readonly string[], io: CommandIo): Promise<number> {
-  const text = new Output(io, label, [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+  // --json is honoured before parsing: a command line that does not parse is answered in JSON too.
+  const text = new Output(io, label, [passwordInArgv(argv), io.env.XAPI_PASSWORD], { json: jsonAsked(argv) })
   let out = text
   try {
     const values = parseOptions(argv, optionNames(action))
@@ -151,10 +155,11 @@ export class Command {
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
     const body = this.#body
     if (!('verbs' in body)) return runAction(this.name, body, argv, io)
-    const out = new Output(io, this.name, [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+    const out = new Output(io, this.name, [passwordInArgv(argv), io.env.XAPI_PASSWORD], { json: jsonAsked(argv) })
     const [verb, ...rest] = argv
-    if (verb === undefined) return out.failure(new UsageError('', this.help()))
-    if (isHelpWord(verb)) return out.help(this.help())
+    if (verb !== undefined && isHelpWord(verb)) return out.help(this.help())
+    if (verb === undefined || verb.startsWith('-'))
+      return out.failure(new UsageError(`a verb comes first: ${Object.keys(body.verbs).join(', ')}`, this.help()))
     const action = Object.hasOwn(body.verbs, verb) ? body.verbs[verb] : undefined
     if (action === undefined) return out.failure(new UsageError(`unknown verb ${JSON.stringify(verb)}`, this.help()))
     return runAction(`${this.name} ${verb}`, action, rest, io)

@@ -44,7 +44,7 @@ export async function onPool<R extends { readonly ok: boolean }>(
   const pool = await openPool(cx)
   try {
     const result = await work(pool, flag(cx.values, 'quiet') ? undefined : progress(cx))
-    cx.out.result(result, () => render(result))
+    cx.out.result(result, () => render(result), result.ok)
     return result.ok ? EXIT_OK : EXIT_FAILED
   } finally {
     await pool.close()

@@ -304,6 +304,29 @@ function isOptionName(name: string): name is OptionName {
   return Object.hasOwn(OPTIONS, name)
 }
 
+/** node:util parseArgs's complaints, said the way every other usage error is said. */
+const PARSE_ARGS_TEXTS: readonly (readonly [RegExp, (m: RegExpExecArray) => string])[] = [
+  [/^Unknown option '([^']*)'/, (m) => `unknown option ${m[1]}`],
+  [/^Option '(?:-\w, )?(--[\w-]+)(?: <value>)?' argument missing/, (m) => `${m[1]} needs a value`],
+  [
+    /^Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/,
+    (m) => `${m[1]} needs a value (write ${m[1]}=-VALUE for one starting with -)`,
+  ],
+  [/^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/, (m) => `${m[1]} takes no value`],
+  [
+    /^Unexpected argument '([^']*)'/,
+    (m) => `unexpected word ${JSON.stringify(m[1])}: every value follows its option (--name VALUE)`,
+  ],
+]
+
+function parseArgsText(text: string): string {
+  for (const [pattern, say] of PARSE_ARGS_TEXTS) {
+    const m = pattern.exec(text)
+    if (m !== null) return say(m)
+  }
+  return text
+}
+
 /**
  * parseArgs in strict mode over the named options: an unknown flag, a stray word or a missing
  * value is a UsageError, without the password parseArgs may have quoted.
@@ -322,7 +345,7 @@ export function parseOptions(argv: readonly string[], names: readonly OptionName
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values
   } catch (err) {
-    throw new UsageError(redact(errorText(err), [passwordInArgv(argv)]))
+    throw new UsageError(redact(parseArgsText(errorText(err)), [passwordInArgv(argv)]))
   }
   const values: Partial<Record<OptionName, string | boolean | (string | boolean)[]>> = {}
   for (const [name, value] of Object.entries(parsed))

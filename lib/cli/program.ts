@@ -14,8 +14,9 @@ import { switchCommand } from './commands/switch.js'
 import { teardownCommand } from './commands/teardown.js'
 import { verifyCommand } from './commands/verify.js'
 import { UsageError } from './options.js'
-import { Output, type CommandIo } from './output.js'
+import { EXIT_OK, jsonAsked, Output, type CommandIo } from './output.js'
 import { passwordInArgv } from './secrets.js'
+import { packageVersion } from './version.js'
 
 export const COMMANDS: readonly Command[] = [
   setupCommand,
@@ -38,9 +39,20 @@ export function generalUsage(commands: readonly Command[] = COMMANDS): string {
     'Commands:',
     ...commandList(commands),
     '',
-    "Run 'xapi-ovn <command> --help' for a command's options.",
+    "Run 'xapi-ovn <command> --help' for a command's options; 'xapi-ovn --version' for the version.",
     'Exit status: 0 all good, 1 some host (or the pool) failed, 2 usage error.',
   ].join('\n')
+}
+
+/** `xapi-ovn --version [--json]`: the installed package's version. */
+function showVersion(out: Output): number {
+  try {
+    const v = packageVersion()
+    out.result(v, () => v.version)
+    return EXIT_OK
+  } catch (err) {
+    return out.failure(err)
+  }
 }
 
 /** `xapi-ovn <command> ...`, `xapi-ovn --help`, `xapi-ovn help <command>`: the exit status. */
@@ -49,13 +61,15 @@ export async function runProgram(
   io: CommandIo,
   commands: readonly Command[] = COMMANDS,
 ): Promise<number> {
-  const out = new Output(io, '', [passwordInArgv(argv), io.env.XAPI_PASSWORD])
+  const out = new Output(io, '', [passwordInArgv(argv), io.env.XAPI_PASSWORD], { json: jsonAsked(argv) })
   const usage = generalUsage(commands)
   const find = (name: string): Command | undefined => commands.find((c) => c.name === name)
   const unknown = (name: string): number =>
     out.failure(new UsageError(`unknown command ${JSON.stringify(name)}`, usage))
   const [name, ...rest] = argv
-  if (name === undefined) return out.failure(new UsageError('', usage))
+  const isVersion = (w: string): boolean => w === '--version' || w === '-V'
+  if (argv.some(isVersion) && argv.every((w) => isVersion(w) || w === '--json')) return showVersion(out)
+  if (name === undefined || name === '--json') return out.failure(new UsageError('no command given', usage))
   if (isHelpWord(name)) {
     const topic = name === 'help' ? rest[0] : undefined
     if (topic === undefined) return out.help(usage)

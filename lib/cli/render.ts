@@ -19,6 +19,7 @@ import type {
   VerifyResult,
 } from '../pool/results.js'
 import { KEY_ENCAP_IP } from '../chassis/keys.js'
+import { rewordFailure } from './failure-wording.js'
 
 /** Columns padded to their widest cell, two spaces apart, no trailing blanks. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -47,7 +48,7 @@ function plural(n: number, word: string): string {
 function failureLines<T>(hosts: readonly HostOutcome<T>[]): string[] {
   return hosts
     .filter((h): h is Extract<HostOutcome<T>, { ok: false }> => !h.ok)
-    .map((h) => renderFailure(h.host.name, h.error))
+    .map((h) => renderFailure(h.host.name, rewordFailure(h.error)))
 }
 
 function poolLine(operation: string, r: { pool: { name: string; url: string; uuid: string } }): string {

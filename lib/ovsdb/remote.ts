@@ -9,7 +9,7 @@
  * certificate against the CA only) the host name is not compared with the certificate unless
  * `verifyHostname: true` — OVS PKI certificates name a role, not an address.
  */
-import net from 'node:net'
+import * as net from 'node:net'
 import type tls from 'node:tls'
 import { InvalidArgumentError, OvsdbUnavailableError } from '../errors.js'
 import { errorText } from '../error-text.js'

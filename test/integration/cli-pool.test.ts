@@ -35,12 +35,33 @@ function runOnTerminal(args: readonly string[], waitFor: string, typed: string):
   })
 }
 
-function json<T>(r: CliRun): T {
+interface Envelope {
+  readonly apiVersion: number
+  readonly ok: boolean
+  readonly command: string
+  readonly result?: unknown
+  readonly error?: { readonly code: string }
+}
+
+/** stdout as the one JSON envelope of every command (README "JSON output"), checked against the exit status. */
+function envelope(r: CliRun, command: string): Envelope {
+  let e: Envelope
   try {
-    return JSON.parse(r.stdout) as T
+    e = JSON.parse(r.stdout) as Envelope
   } catch {
     assert.fail(`stdout is not JSON (exit ${String(r.code)}):\n${r.stdout}\n${r.stderr}`)
   }
+  assert.equal(e.apiVersion, 1)
+  assert.equal(e.command, command)
+  assert.equal(e.ok, r.code === 0, `ok is ${String(e.ok)} with exit ${String(r.code)}`)
+  return e
+}
+
+/** The command's result out of its envelope. */
+function json<T>(r: CliRun, command: string): T {
+  const e = envelope(r, command)
+  assert.ok('result' in e, `no result in ${r.stdout}`)
+  return e.result as T
 }
 
 function noPassword(r: CliRun, ...secrets: string[]): void {
@@ -82,7 +103,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     noPassword(r, 'wrong-password-123')
     const j = await runCli(['status', '--json', '--url', f.xapi.url], { XAPI_PASSWORD: 'wrong-password-123' })
     assert.equal(j.code, 1)
-    assert.equal(json<{ error: { code: string } }>(j).error.code, 'OVN_XAPI_AUTH_FAILED')
+    assert.equal(envelope(j, 'status').error?.code, 'OVN_XAPI_AUTH_FAILED')
     noPassword(j, 'wrong-password-123')
   })
 
@@ -104,7 +125,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.equal(m.code, 2)
     assert.match(
       m.stderr,
-      /OVN_INVALID_ARGUMENT: invalid ovn-bridge-mappings=.*xenbr9 is not the bridge of any network of this pool/,
+      /OVN_INVALID_ARGUMENT: invalid --bridge-mappings "physnet:xenbr9": xenbr9 is not the bridge of any network of this pool/,
     )
     assert.ok(
       f.xapi.server.calls
@@ -118,7 +139,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
   test('setup --dry-run --json: every host planned, exit 0, nothing created', async () => {
     const r = await runCli(['setup', ...conn, ...setupArgs, '--dry-run', '--json'])
     assert.equal(r.code, 0, r.stderr)
-    const result = json<SetupResult>(r)
+    const result = json<SetupResult>(r, 'setup')
     assert.equal(result.dryRun, true)
     assert.equal(result.network.action, 'would-create')
     assert.deepEqual(
@@ -155,7 +176,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     })
     assert.equal(r.code, 0, r.stdout + r.stderr)
     assert.equal(r.stderr, '')
-    const result = json<SetupResult>(r)
+    const result = json<SetupResult>(r, 'setup')
     assert.deepEqual(
       result.hosts.map((h) => [h.host.name, h.ok && h.value.chassis?.changed]),
       [
@@ -178,7 +199,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     await (hosts[2] as LabHost).startOvnController({ waitConnected: true })
     const r = await runCli(['verify', ...conn, '--wait', '30', '--json'])
     assert.equal(r.code, 0, r.stdout)
-    const result = json<VerifyResult>(r)
+    const result = json<VerifyResult>(r, 'verify')
     assert.equal(result.ok, true)
     for (const h of result.hosts) assert.ok(h.ok && h.value.checks.every((c) => c.status === 'pass'))
     const text = await runCli(['verify', ...conn])
@@ -198,7 +219,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
           'm',
         ),
       )
-    const j = json<StatusResult>(await runCli(['status', ...conn, '--json', '--host', 'host2']))
+    const j = json<StatusResult>(await runCli(['status', ...conn, '--json', '--host', 'host2']), 'status')
     assert.deepEqual(
       j.hosts.map((h) => h.host.name),
       ['host2'],
@@ -217,7 +238,7 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     for (const h of hosts) await h.stopOvnController({ cleanup: true })
     const r = await runCli(['teardown', ...conn, '--json'])
     assert.equal(r.code, 0, r.stdout + r.stderr)
-    const result = json<TeardownResult>(r)
+    const result = json<TeardownResult>(r, 'teardown')
     assert.equal(result.network.action, 'kept')
     for (const h of hosts) assert.deepEqual((await xapiKeys(h)).ovs, keysBefore.get(h.name)?.ovs)
     const again = await runCli(['teardown', ...conn])

@@ -44,6 +44,17 @@ async function cli(argv: readonly string[], env: Record<string, string> = {}): P
   return { code, stdout, stderr }
 }
 
+/**
+ * The result out of the one JSON envelope of every command (README "JSON output"): apiVersion 1,
+ * ok with exit 0, and the command's full path.
+ */
+function result<T>(r: Ran, command: string): T {
+  const e = JSON.parse(r.stdout) as { apiVersion: number; ok: boolean; command: string; result: T }
+  assert.deepEqual([e.apiVersion, e.ok, e.command], [1, r.code === 0, command])
+  assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', 'result'])
+  return e.result
+}
+
 async function ok(argv: readonly string[]): Promise<Ran> {
   const r = await cli(argv)
   assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}${r.stdout}`)
@@ -64,15 +75,16 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   })
 
   test('switch add / list / del', async () => {
-    const created = JSON.parse(
-      (await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24', '--json'])).stdout,
-    ) as { created: boolean; uuid: string }
+    const created = result<{ created: boolean; uuid: string }>(
+      await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24', '--json']),
+      'switch add',
+    )
     assert.equal(created.created, true)
     assert.match((await ok(['switch', 'add', '--switch', 'cli-net', '--subnet', '198.18.10.0/24'])).stdout, /unchanged/)
-    const listed = JSON.parse((await ok(['switch', 'list', '--json'])).stdout) as {
-      name: string
-      subnet: string | null
-    }[]
+    const listed = result<{ name: string; subnet: string | null }[]>(
+      await ok(['switch', 'list', '--json']),
+      'switch list',
+    )
     assert.deepEqual(listed.find((s) => s.name === 'cli-net')?.subnet, '198.18.10.0/24')
     assert.match((await ok(['switch', 'list'])).stdout, /^SWITCH\s+UUID\s+SUBNET\s+PORTS\n(.*\n)*cli-net\s/m)
 
@@ -82,6 +94,19 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
     const missing = await cli(['switch', 'del', '--switch', 'scratch'])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /OVN_NB_SWITCH_MISSING/)
+    const missingJson = await cli(['switch', 'del', '--switch', 'scratch', '--json'])
+    assert.equal(missingJson.code, 1)
+    const failed = JSON.parse(missingJson.stdout) as { ok: boolean; command: string; error: { code: string } }
+    assert.deepEqual([failed.ok, failed.command, failed.error.code], [false, 'switch del', 'OVN_NB_SWITCH_MISSING'])
+    assert.equal(missingJson.stderr, '')
+    // A switch with ports is refused in the command line's words (--force), not the library's.
+    await ok(['switch', 'add', '--switch', 'scratch'])
+    await ok(['localnet', 'add', '--switch', 'scratch', '--network-name', 'physnet-scratch'])
+    const busy = await cli(['switch', 'del', '--switch', 'scratch'])
+    assert.equal(busy.code, 1)
+    assert.match(busy.stderr, /OVN_NB_SWITCH_NOT_EMPTY: .*give --force to delete them/)
+    assert.doesNotMatch(busy.stderr, /pass force/)
+    assert.match((await ok(['switch', 'del', '--switch', 'scratch', '--force'])).stdout, /deleted with 1 port/)
   })
 
   test('port attach: two VMs on two hosts in one call, bound where they run, pinging over Geneve', async () => {
@@ -101,7 +126,7 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
       b.tenantIp,
       '--json',
     ])
-    const result = JSON.parse(r.stdout) as {
+    const attached = result<{
       attachments: {
         vm: { uuid: string }
         vif: { uuid: string; device: string }
@@ -109,16 +134,16 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
         plug: string
         port: { action: string }
       }[]
-    }
+    }>(r, 'port attach')
     assert.deepEqual(
-      result.attachments.map((x) => [x.vm.uuid, x.vif.device, x.vifAction, x.plug, x.port.action]),
+      attached.attachments.map((x) => [x.vm.uuid, x.vif.device, x.vifAction, x.plug, x.port.action]),
       [
         [a.uuid, '0', 'created', 'plugged', 'created'],
         [b.uuid, '0', 'created', 'plugged', 'created'],
       ],
     )
-    a.tenantVif = result.attachments[0]?.vif.uuid ?? null
-    b.tenantVif = result.attachments[1]?.vif.uuid ?? null
+    a.tenantVif = attached.attachments[0]?.vif.uuid ?? null
+    b.tenantVif = attached.attachments[1]?.vif.uuid ?? null
     await waitFor(
       'both ports bound',
       async () => {
@@ -171,7 +196,7 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
       'dynamic',
       '--json',
     ])
-    const vif = (JSON.parse(r.stdout) as { attachments: { vif: { uuid: string; mac: string } }[] }).attachments[0]?.vif
+    const vif = result<{ attachments: { vif: { uuid: string; mac: string } }[] }>(r, 'port attach').attachments[0]?.vif
     assert.ok(vif !== undefined)
     const assigned = await waitFor(
       'a dynamic address',
@@ -203,10 +228,10 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
     const port = (await listPorts(await lab.nb(), 'cli-prov')).find((p) => p.name === `provnet-${PHYSNET}`)
     assert.equal(port?.type, 'localnet')
     assert.deepEqual(port?.options, { network_name: PHYSNET })
-    const listed = JSON.parse((await ok(['localnet', 'list', '--json'])).stdout) as {
-      name: string
-      vlan: number | null
-    }[]
+    const listed = result<{ name: string; vlan: number | null }[]>(
+      await ok(['localnet', 'list', '--json']),
+      'localnet list',
+    )
     assert.deepEqual(
       listed.map((l) => [l.name, l.vlan]),
       [
@@ -226,9 +251,9 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   test('port detach removes the ports, then the VIFs', async () => {
     const [a, b] = guests as [LabGuest, LabGuest]
     const r = await ok(['port', 'detach', '--vm', a.name, '--vm', b.name, '--json'])
-    const result = JSON.parse(r.stdout) as { detached: { vifUuid: string; destroyed: boolean; port: unknown }[] }
-    assert.deepEqual(result.detached.map((d) => d.vifUuid).sort(), [a.tenantVif, b.tenantVif].sort())
-    assert.ok(result.detached.every((d) => d.destroyed && d.port !== null))
+    const detached = result<{ detached: { vifUuid: string; destroyed: boolean; port: unknown }[] }>(r, 'port detach')
+    assert.deepEqual(detached.detached.map((d) => d.vifUuid).sort(), [a.tenantVif, b.tenantVif].sort())
+    assert.ok(detached.detached.every((d) => d.destroyed && d.port !== null))
     const session = await lab.session()
     assert.deepEqual(await session.call('VM.get_VIFs', a.ref), [])
     assert.equal((await listPorts(await lab.nb(), 'cli-net')).length, 0)
@@ -261,6 +286,17 @@ describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
       /OVN_INVALID_ARGUMENT/,
     )
     await usage(['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--bogus'], {}, /bogus/)
+    // Field paths of the library never reach the user: the flag and which --vm it belongs to.
+    await usage(
+      ['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--vm', 'vm1'],
+      {},
+      /OVN_INVALID_ARGUMENT: invalid --vm "vm1" \(the 2nd --vm\): also given as the 1st --vm/,
+    )
+    await usage(
+      ['port', 'attach', '--switch', 'cli-net', '--vm', 'vm1', '--ip', '198.18.10.999', '--json'],
+      {},
+      /"code": "OVN_INVALID_ARGUMENT",[\s\S]*"message": "invalid --ip /,
+    )
     await usage(['localnet', 'add', '--switch', 'cli-prov', '--network-name', PHYSNET, '--vlan', '5000'], {}, /--vlan/)
 
     const notFound = await cli(['port', 'attach', '--switch', 'cli-net', '--vm', 'no-such-vm'])

@@ -49,9 +49,45 @@ test('a failure: text on stderr naming the command, or {ok: false, error} on std
   assert.equal(text.out, '')
   const json = capture()
   new Output(json, 'status', [], { json: true }).failure(new XapiUnreachableError('https://pool', 'down'))
-  const parsed = JSON.parse(json.out) as { ok: boolean; error: { code: string } }
-  assert.deepEqual([parsed.ok, parsed.error.code], [false, 'OVN_XAPI_UNREACHABLE'])
+  const parsed = JSON.parse(json.out) as { apiVersion: number; ok: boolean; command: string; error: { code: string } }
+  assert.deepEqual(
+    [parsed.apiVersion, parsed.ok, parsed.command, parsed.error.code],
+    [1, false, 'status', 'OVN_XAPI_UNREACHABLE'],
+  )
   assert.equal(json.err, '')
+})
+
+test('with --json a usage mistake and an aborted prompt are envelopes too, with their codes and exits', () => {
+  const usage = capture()
+  assert.equal(new Output(usage, 'verify', [], { json: true }).failure(new UsageError('--wait needs a value')), 2)
+  assert.deepEqual(JSON.parse(usage.out), {
+    apiVersion: 1,
+    ok: false,
+    command: 'verify',
+    error: {
+      code: 'OVN_USAGE',
+      params: ['--wait needs a value'],
+      message: '--wait needs a value',
+      hint: "run 'xapi-ovn verify --help' for its options",
+    },
+  })
+  const aborted = capture()
+  assert.equal(new Output(aborted, 'setup', [], { json: true }).failure(new PromptAborted()), 1)
+  const e = JSON.parse(aborted.out) as { ok: boolean; error: { code: string } }
+  assert.deepEqual([e.ok, e.error.code], [false, 'OVN_ABORTED'])
+  const text = capture()
+  new Output(text, 'setup', []).failure(new PromptAborted())
+  assert.equal(text.err, 'xapi-ovn setup: aborted\n')
+})
+
+test('a result with --json: the envelope, ok as the caller says (a pool result with a failed host)', () => {
+  const c = capture()
+  const out = new Output(c, 'switch list', [], { json: true })
+  out.result([{ name: 'net' }], () => assert.fail('no text with --json'))
+  assert.deepEqual(JSON.parse(c.out), { apiVersion: 1, ok: true, command: 'switch list', result: [{ name: 'net' }] })
+  const failed = capture()
+  new Output(failed, 'verify', [], { json: true }).result({ ok: false }, () => '', false)
+  assert.deepEqual(JSON.parse(failed.out), { apiVersion: 1, ok: false, command: 'verify', result: { ok: false } })
 })
 
 test('a usage error points to the command help, or shows the usage it carries', () => {

@@ -1,0 +1,131 @@
+/**
+ * The JSON envelope of success, as a user's shell sees it: the built `xapi-ovn` (a spawned `node
+ * .build/lib/cli/main.js`) against a real standalone OVN_Northbound ovsdb-server, for every
+ * command that needs only the northbound database (switch, localnet, port list). Each answer is
+ * one envelope on stdout, `ok` agreeing with the exit status, `command` the full path, nothing on
+ * stderr; the results are what the database then holds. The pool commands' envelopes are checked
+ * in cli-pool.test.ts, port attach/detach in e2e-cli.test.ts, usage errors of every command in
+ * test/unit/cli-contract.test.ts.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { NbDatabase } from './nb-server.js'
+
+const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli', 'main.js')
+
+interface Ran {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+interface Envelope {
+  readonly apiVersion: number
+  readonly ok: boolean
+  readonly command: string | null
+  readonly result?: unknown
+  readonly error?: { readonly code: string; readonly params: readonly string[]; readonly message: string }
+}
+
+let db: NbDatabase
+
+function xapiOvn(argv: readonly string[]): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    // No pool: XAPI_URL empty; the northbound database from OVN_NB_DB, as the README exports it.
+    const env = { PATH: process.env.PATH ?? '', OVN_NB_DB: db.remotes.join(','), XAPI_URL: '' }
+    const child = spawn(process.execPath, [MAIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Run with --json; the one envelope on stdout, checked against the exit status and the command path. */
+async function envelope(argv: readonly string[], command: string, exit: number): Promise<Envelope> {
+  const r = await xapiOvn([...argv, '--json'])
+  assert.equal(r.code, exit, `${argv.join(' ')}: ${r.stdout}${r.stderr}`)
+  assert.equal(r.stderr, '')
+  const e = JSON.parse(r.stdout) as Envelope
+  assert.equal(e.apiVersion, 1)
+  assert.equal(e.command, command)
+  assert.equal(e.ok, exit === 0)
+  assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', exit === 0 ? 'result' : 'error'].sort())
+  return e
+}
+
+async function result<T>(argv: readonly string[], command: string): Promise<T> {
+  return (await envelope(argv, command, 0)).result as T
+}
+
+describe('xapi-ovn --json against a real northbound database', () => {
+  before(async () => {
+    db = await NbDatabase.standalone()
+  })
+  after(async () => {
+    await db?.destroy()
+  })
+
+  test('switch add | list | del: ok envelopes with the results, then a refusal as an error envelope', async () => {
+    const added = await result<{ name: string; uuid: string; created: boolean }>(
+      ['switch', 'add', '--switch', 'env-net', '--subnet', '198.18.20.0/24'],
+      'switch add',
+    )
+    assert.deepEqual([added.name, added.created], ['env-net', true])
+    const again = await result<{ created: boolean; changed: boolean }>(
+      ['switch', 'add', '--switch', 'env-net', '--subnet', '198.18.20.0/24', '-q'],
+      'switch add',
+    )
+    assert.deepEqual([again.created, again.changed], [false, false])
+    const listed = await result<{ name: string; uuid: string; subnet: string | null }[]>(
+      ['switch', 'list'],
+      'switch list',
+    )
+    assert.deepEqual(
+      listed.map((s) => [s.name, s.uuid, s.subnet]),
+      [['env-net', added.uuid, '198.18.20.0/24']],
+    )
+    const missing = await envelope(['switch', 'del', '--switch', 'no-such-switch'], 'switch del', 1)
+    assert.equal(missing.error?.code, 'OVN_NB_SWITCH_MISSING')
+    const gone = await result<{ deleted: boolean }>(
+      ['switch', 'del', '--switch', 'no-such-switch', '--if-exists'],
+      'switch del',
+    )
+    assert.equal(gone.deleted, false)
+  })
+
+  test('localnet add | list | del, port list: ok envelopes; a switch with ports is refused in the CLI words', async () => {
+    const added = await result<{ name: string; action: string }>(
+      ['localnet', 'add', '--switch', 'env-net', '--network-name', 'physnet-env', '--vlan', '20'],
+      'localnet add',
+    )
+    assert.deepEqual([added.name, added.action], ['provnet-physnet-env', 'created'])
+    const listed = await result<{ name: string; vlan: number | null }[]>(['localnet', 'list'], 'localnet list')
+    assert.deepEqual(
+      listed.map((l) => [l.name, l.vlan]),
+      [['provnet-physnet-env', 20]],
+    )
+    const ports = await result<{ name: string }[]>(['port', 'list', '--switch', 'env-net'], 'port list')
+    assert.deepEqual(
+      ports.map((p) => p.name),
+      ['provnet-physnet-env'],
+    )
+    const busy = await envelope(['switch', 'del', '--switch', 'env-net'], 'switch del', 1)
+    assert.equal(busy.error?.code, 'OVN_NB_SWITCH_NOT_EMPTY')
+    assert.deepEqual(busy.error?.params, ['env-net', '1'])
+    assert.match(busy.error?.message ?? '', /give --force to delete them with it/)
+    const removed = await result<{ removed: { name: string } | null }>(
+      ['localnet', 'del', '--name', 'provnet-physnet-env'],
+      'localnet del',
+    )
+    assert.equal(removed.removed?.name, 'provnet-physnet-env')
+    const deleted = await result<{ deleted: boolean }>(['switch', 'del', '--switch', 'env-net'], 'switch del')
+    assert.equal(deleted.deleted, true)
+    assert.deepEqual(await result<unknown[]>(['switch', 'list'], 'switch list'), [])
+  })
+})
