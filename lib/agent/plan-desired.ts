@@ -15,7 +15,7 @@
  *   xenopsd's setup-vif-rules puts on the VIF's bridge (docs/platform.md "VIF locking"), and
  *   ovn-controller owns the flows of the integration bridge, so OVN must enforce it instead:
  *     locked   -> port_security "<mac> <allowed IPs>"; with no allowed IP XAPI lets only DHCP and
- *                 ARP probes out, which "<mac> 0.0.0.0" gives in OVN (ovn-nb(5) port_security);
+ *                 ARP probes out, which "<mac> 0.0.0.0" gives in OVN (docs/platform.md "VIF locking");
  *                 a dynamic port is held to its MAC (its IP is ovn-northd's to choose);
  *     unlocked -> no port_security;
  *     disabled -> the port is disabled (XAPI does not even put the VIF on the bridge);
