@@ -11,12 +11,14 @@
  * - XAPI: `event.from` on pool, host, network, VM and VIF (xapi-events-io.ts). The first call
  *   of a session, and the first after EVENTS_LOST or any reconnect, reads everything; a new copy
  *   replaces the old one only once complete, so a pass never plans from half a pool.
- * - Northbound: one connection to the leader (lib/nb connectNorthbound), then the OVSDB lock
+ * - Northbound: an OvsdbSession (lib/ovsdb/session.ts: reconnect with backoff, the RAFT leader,
+ *   inactivity probes that leave a frozen leader), asking on every connection for the OVSDB lock
  *   `xapi_ovn_agent_<pool uuid>` (lockName) (RFC 7047 4.1.8). Only the holder writes; other agents of the
  *   same pool are standbys that take over when the holder's connection ends (ovsdb-server hands
  *   the lock on). The lock lives on the server the client talks to, which for a cluster is the
  *   leader (leader-only connections, the way ovn-northd's HA works). No home-made election.
- *   Connection lost: back off, reconnect, lock again, reconcile.
+ *   Every write carries `assert` of the lock, so a server that has handed it on refuses the write.
+ *   Connection lost: the session reconnects and asks again; the pass after 'lock-acquired' reconciles.
  * - Passes: each one reads the whole northbound once, plans purely (plan-desired.ts, then
  *   plan-sync.ts) and sends ONE guarded transaction, or nothing when nothing differs. A pass
  *   runs after XAPI events (coalesced: events during a pass cause exactly one more), after every
@@ -28,8 +30,12 @@ import { EventEmitter } from 'node:events'
 import { backoffMs, systemClock, type Clock } from '../clock.js'
 import { errorText } from '../error-text.js'
 import { ConcurrentChangeError, XapiOvnError } from '../errors.js'
-import { connectNorthbound, planAndApply, type NorthboundConnectOptions } from '../nb/northbound.js'
-import type { OvsdbClient, OvsdbLogger } from '../ovsdb/client.js'
+import { NB_DB } from '../nb/model.js'
+import { planAndApply, type NorthboundConnectOptions } from '../nb/northbound.js'
+import type { NbTransactor } from '../nb/snapshot.js'
+import type { OvsdbLogger } from '../ovsdb/client.js'
+import { op } from '../ovsdb/operations.js'
+import { OvsdbSession } from '../ovsdb/session.js'
 import { XapiPool, type ConnectOptions } from '../pool/connection.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import { OvnNetworkError } from '../pool/errors.js'
@@ -106,7 +112,8 @@ export class PoolAgent extends EventEmitter {
   #xapiConnected = false
   #events = 0
   #fullReads = 0
-  #nb: OvsdbClient | null = null
+  #session: OvsdbSession | null = null
+  #lockId: string | null = null
   #lock: 'held' | 'waiting' | 'none' = 'none'
   #passes = 0
   #lastPass: PassSummary | null = null
@@ -169,50 +176,52 @@ export class PoolAgent extends EventEmitter {
 
   async #nbLoop(): Promise<void> {
     const signal = this.#stop.signal
-    for (let attempt = 0; !signal.aborted; ) {
-      try {
-        const pool = await this.#poolUuid(signal)
-        if (pool === null) break
-        const nb = await connectNorthbound(this.#o.nb, this.#o.nbOptions ?? {})
-        const closed = new Promise<unknown>((resolve) => nb.once('close', resolve))
-        this.#nb = nb
-        attempt = 0
-        this.#log.info('northbound connected', { remote: nb.remote })
-        const lock = lockName(pool)
-        nb.on('locked', (id: string) => {
-          if (id !== lock) return
-          this.#lock = 'held'
-          this.#log.info('lock acquired: this agent is active', { lock })
-          this.emit('active')
-          this.#schedule('became active')
-        })
-        nb.on('stolen', (id: string) => {
-          if (id !== lock) return
-          this.#lock = 'waiting'
-          this.#log.warn('lock stolen: this agent is a standby now', { lock })
-        })
-        this.#lock = 'waiting'
-        const { locked } = await nb.lock(lock)
-        if (locked) nb.emit('locked', lock)
-        else this.#log.info('another agent holds the lock: standing by', { lock })
-        const aborted = new Promise<void>((resolve) =>
-          signal.addEventListener('abort', () => resolve(), { once: true }),
-        )
-        const why = await Promise.race([closed, aborted])
-        if (why !== undefined && why !== null) throw why
-        if (signal.aborted) await nb.close()
-      } catch (err) {
-        if (signal.aborted) break
-        this.#error(err)
-        this.#log.warn('northbound unavailable; reconnecting', { error: errorText(err) })
-      } finally {
-        const nb = this.#nb
-        this.#nb = null
-        this.#lock = 'none'
-        await nb?.destroy()
-      }
-      if (!signal.aborted) await this.#clock.sleep(backoffMs(attempt++), signal)
-    }
+    const pool = await this.#poolUuid(signal)
+    if (pool === null) return
+    const lock = lockName(pool)
+    this.#lockId = lock
+    const session = new OvsdbSession(this.#o.nb, {
+      ...(this.#o.nbOptions ?? {}),
+      database: NB_DB,
+      clock: this.#clock,
+      logger: this.#log,
+    })
+    this.#session = session
+    session.on('connected', (remote: string) => {
+      this.#lock = session.hasLock(lock) ? 'held' : 'waiting'
+      this.#log.info('northbound connected', { remote })
+    })
+    session.on('disconnected', (err: unknown) => {
+      this.#lock = 'none'
+      if (signal.aborted) return
+      this.#error(err)
+      this.#log.warn('northbound unavailable; reconnecting', { error: errorText(err) })
+    })
+    session.on('lock-acquired', (id: string) => {
+      if (id !== lock) return
+      this.#lock = 'held'
+      this.#log.info('lock acquired: this agent is active', { lock })
+      this.emit('active')
+      this.#schedule('became active')
+    })
+    session.on('lock-lost', (id: string) => {
+      if (id !== lock) return
+      this.#lock = session.current() === undefined ? 'none' : 'waiting'
+      this.#log.warn('lock lost: this agent is a standby now', { lock })
+    })
+    session.lock(lock)
+    // Standing by is only worth a line when someone else holds the lock once connected.
+    void session.ready(signal).then(
+      async () => {
+        await this.#clock.sleep(1000, signal)
+        if (!signal.aborted && !session.hasLock(lock))
+          this.#log.info('another agent holds the lock: standing by', { lock })
+      },
+      () => undefined,
+    )
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+    this.#lock = 'none'
+    await session.close()
   }
 
   /** The pool's uuid, once XAPI has been read (the lock is per pool). */
@@ -268,9 +277,18 @@ export class PoolAgent extends EventEmitter {
   }
 
   async #pass(reason: string): Promise<void> {
-    const nb = this.#nb
+    const session = this.#session
+    const lock = this.#lockId
     const replica = this.#replica
-    if (nb === null || this.#lock !== 'held' || replica === null) return
+    if (session === null || lock === null || !session.hasLock(lock) || replica === null) return
+    // Every write asserts the lock (RFC 7047 5.2.10): if the server has handed it on, it refuses.
+    const nb: NbTransactor = {
+      transact: (db, ops) =>
+        session.transact(
+          db,
+          ops.some((o) => o.op !== 'select' && o.op !== 'comment') ? [op.assert(lock), ...ops] : ops,
+        ),
+    }
     const view = replica.view()
     if (view === null) return
     const started = this.#clock.now()
@@ -332,12 +350,13 @@ export class PoolAgent extends EventEmitter {
   }
 
   status(): AgentStatus {
-    const nbConnected = this.#nb !== null
+    const nbClient = this.#session?.current()
+    const nbConnected = nbClient !== undefined
     return {
       ok: this.#xapiConnected && nbConnected && this.#lock !== 'none' && this.#replica !== null,
       pool: this.#replica?.pool?.uuid ?? null,
       xapi: { connected: this.#xapiConnected, url: this.#o.xapi.url, events: this.#events, fullReads: this.#fullReads },
-      nb: { connected: nbConnected, remote: this.#nb?.remote ?? null, lock: this.#lock },
+      nb: { connected: nbConnected, remote: nbClient?.remote ?? null, lock: this.#lock },
       active: this.#lock === 'held',
       passes: this.#passes,
       lastPass: this.#lastPass,

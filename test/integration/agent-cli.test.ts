@@ -124,7 +124,13 @@ describe('xapi-ovn agent, two processes for one pool', () => {
     await until('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))
     p.child.kill('SIGTERM')
     assert.equal(await p.exited, 0)
-    const status = JSON.parse(p.stdout) as { active: boolean; managedPorts: number; pool: string }
+    const envelope = JSON.parse(p.stdout) as {
+      ok: boolean
+      command: string
+      result: { active: boolean; managedPorts: number; pool: string }
+    }
+    assert.deepEqual([envelope.ok, envelope.command], [true, 'agent'])
+    const status = envelope.result
     assert.equal(typeof status.pool, 'string')
     assert.equal(status.managedPorts, 2)
   })
