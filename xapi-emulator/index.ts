@@ -28,9 +28,12 @@ export type {
   MemoryBridge,
   MemoryPort,
   PlugVifRequest,
+  VifLockingMode,
 } from './host-backend.js'
 export { createEmulatedPool, seedTransportPifs } from './pool.js'
 export type { EmulatedPool, EmulatedPoolOptions, PoolHost, SeedContext } from './pool.js'
 export { serveEmulator } from './server.js'
 export type { EmulatorServer, ServerOptions } from './server.js'
+export { MIGRATION_PHASES } from './vm-migration.js'
+export type { MigrationHold, MigrationPhase, MigrationPoint } from './vm-migration.js'
 export { PLUGIN_PATH, formatPluginCall, pluginArgv } from './plugin-runner.js'

@@ -215,6 +215,7 @@ export const CLASSES: Readonly<Record<string, ClassSpec>> = {
       is_a_template: bool(false),
       is_control_domain: bool(false),
       resident_on: ref('host'),
+      scheduled_to_be_resident_on: ref('host'),
       affinity: ref('host', true),
       domid: int(-1),
       domain_type: enm(['hvm', 'pv', 'pv_in_pvh', 'pvh', 'unspecified'], 'pv'),
