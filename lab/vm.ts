@@ -104,8 +104,8 @@ export class LabVm {
    * After a live migration the guest's netfront reconnects to the destination's backend
    * (LabHost.resumeIncomingVif): the old `eth<devid>` (the source's device, which the source
    * removes later) loses its address, goes down and is renamed `eth<devid>o`; `staged` (the
-   * destination's end) becomes `eth<devid>` with the same MAC, address and MTU; then one
-   * gratuitous ARP (`arping -U`, iputils-arping), as Linux netfront announces itself
+   * destination's end) becomes `eth<devid>` with the same MAC, address and MTU (and no IPv6:
+   * see below); then one gratuitous ARP (`arping -U`, iputils-arping), as Linux netfront announces itself
    * (docs/platform.md, "Live migration (VM.pool_migrate)"). Returns the NIC's name.
    */
   async adoptNic(
@@ -122,6 +122,10 @@ export class LabVm {
       await run('ip', ['link', 'set', dev, 'name', old], ns)
     }
     await run('ip', ['link', 'set', staged, 'name', dev], ns)
+    // A real netfront's link does not flap on resume, so the GARP is all it sends. A Linux link
+    // coming up here would also send IPv6 DAD and MLD from the guest's MAC, which teaches every
+    // switch the new port by itself and would hide a missing announcement: no IPv6 on it.
+    await run('sysctl', ['-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`], ns)
     await this.configureNic(dev, opts)
     const address = opts.ip?.split('/')[0]
     if (address !== undefined) await run('arping', ['-q', '-U', '-c', '1', '-I', dev, address], ns)
