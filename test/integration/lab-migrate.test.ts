@@ -134,6 +134,20 @@ test('pool_migrate between two lab hosts: destination port first, source port go
   // Its gratuitous ARP moved it in the underlay's learning bridge: reachable from host1 again.
   assert.ok(await peer.ping(mover.address as string), 'peer on host1 reaches the migrated guest on host2')
   assert.ok(await mover.ping(peer.address as string))
+
+  // And back (synchronous call): a third domain, on host1 beside peer; still one NIC, still reachable.
+  await xapi.call('VM.pool_migrate', vm, h1Ref, {})
+  await xapi.barrier()
+  assert.equal(xapi.getObjectByRef(vm).resident_on, h1Ref)
+  assert.equal(xapi.getObjectByRef(vm).domid, 3)
+  assert.deepEqual((await ports(h1)).sort(), ['vif1.0', 'vif3.0'])
+  assert.deepEqual(await ports(h2), [])
+  assert.deepEqual(
+    (await mover.exec('ip', ['-o', 'link', 'show'])).stdout.match(/eth0\w*/g),
+    ['eth0'],
+    'one NIC in the guest',
+  )
+  assert.ok(await peer.ping(mover.address as string), 'peer reaches it beside it on host1 again')
 })
 
 test('locking_mode disabled on a lab host: the VIF is attached in XAPI, its device exists, no port on any bridge', async (t) => {
