@@ -28,7 +28,7 @@
 import { Codes, XapiApiError } from './api-error.js'
 import type { Database } from './database.js'
 import type { EmulatedHost } from './emulator.js'
-import { str, stringMap } from './methods/registry.js'
+import { num, str, stringMap } from './methods/registry.js'
 import { NULL_REF, type XapiRecord } from './values.js'
 import type { HostDirectory, VmDevices } from './vm-devices.js'
 
@@ -49,7 +49,7 @@ export interface MigrationPoint {
   readonly task: string
   readonly source: string
   readonly destination: string
-  /** The VM's domid on the source, and the destination domain's. */
+  /** The VM's domid on the source, and the destination domain's (-1 before it exists). */
   readonly sourceDomid: number
   readonly destinationDomid: number
 }
@@ -179,19 +179,20 @@ export class VmMigration<Guest> {
     const db = this.#db
     const src = this.#devices.liveHost(sourceRef)
     const dst = this.#devices.liveHost(destinationRef)
-    const sourceDomid = Number(db.field('VM', vm, 'domid'))
+    const sourceDomid = num(db.field('VM', vm, 'domid'))
     const vifs = (db.field('VM', vm, 'VIFs') as string[]).filter(
       (v) => db.field('VIF', v, 'currently_attached') === true,
     )
-    await this.#pass('reserved', { vm, task, sourceRef, destinationRef, sourceDomid, destinationDomid: -1 })
+    const at = { vm, task, source: sourceRef, destination: destinationRef, sourceDomid }
+    await this.#holds.pass({ phase: 'reserved', ...at, destinationDomid: -1 })
     // with_networks_attached_for_vm ~host:destination (Network.attach_for_vm there).
     for (const vif of vifs) await this.#devices.attachForVif(dst, vif)
     // xenopsd, destination: VM_create (a new domain), VM_restore_vifs, before the memory copy.
     const destinationDomid = dst.nextDomid++
-    const point = { vm, task, sourceRef, destinationRef, sourceDomid, destinationDomid }
+    const pass = (phase: MigrationPhase): Promise<void> => this.#holds.pass({ phase, ...at, destinationDomid })
     try {
       for (const vif of vifs) await this.#devices.plugVifDevice(dst, vif, { domid: destinationDomid, incoming: true })
-      await this.#pass('destination-plugged', point)
+      await pass('destination-plugged')
       // VM_save (the memory copy, the source paused at its end), VM_restore_devices, VM_unpause.
       for (const vif of vifs) await this.#resume(dst, vif, destinationDomid)
     } catch (err) {
@@ -203,44 +204,22 @@ export class VmMigration<Guest> {
       }
       throw err
     }
-    await this.#pass('destination-running', point)
+    await pass('destination-running')
     // xenopsd, source: the temporary source domain's VM_shutdown unplugs its VIFs.
     for (const vif of vifs) await this.#devices.unplugVifDevice(src, vif, sourceDomid)
     // detach_local_network_for_vm (a localhost migration keeps its networks).
     if (sourceRef !== destinationRef) for (const vif of vifs) await this.#devices.deregisterVif(src, vif)
-    await this.#pass('source-removed', point)
+    await pass('source-removed')
     // pool_migrate_complete on the destination: atomic_set_resident_on (two writes), refresh_vm.
     db.set('VM', vm, { resident_on: destinationRef })
     db.set('VM', vm, { scheduled_to_be_resident_on: NULL_REF })
     db.set('VM', vm, { domid: destinationDomid })
-    await this.#pass('resident', point)
+    await pass('resident')
   }
 
   async #resume(h: EmulatedHost<Guest>, vif: string, domid: number): Promise<void> {
     const devid = Number(str(this.#db.field('VIF', vif, 'device')))
     await h.backend.resumeIncomingVif?.({ domid, devid })
-  }
-
-  #pass(
-    phase: MigrationPhase,
-    p: {
-      vm: string
-      task: string
-      sourceRef: string
-      destinationRef: string
-      sourceDomid: number
-      destinationDomid: number
-    },
-  ): Promise<void> {
-    return this.#holds.pass({
-      phase,
-      vm: p.vm,
-      task: p.task,
-      source: p.sourceRef,
-      destination: p.destinationRef,
-      sourceDomid: p.sourceDomid,
-      destinationDomid: p.destinationDomid,
-    })
   }
 
   /** `current_operations[task] = op`, or the task removed (undefined). */
