@@ -302,3 +302,26 @@ test('locking_mode disabled (itself or by the network default): attached in XAPI
   assert.equal(src.port('vif2.0'), undefined)
   assert.ok(src.offBridge.has('vif2.0'))
 })
+
+test('a destination that fails to plug: the task fails, the VM stays on the source, nothing of it is left on the destination', async (t) => {
+  const { pool, xapi, hosts, refs, vm, vif } = await fixture(t)
+  const [src, dst] = hosts
+  const [srcRef, dstRef] = refs
+  const plugVif = dst.plugVif.bind(dst)
+  dst.plugVif = async (options) => {
+    if (options.incoming === true) throw new Error('no room for vif2.0')
+    return plugVif(options)
+  }
+  await rejectsWithXapiError(xapi.callAsync('VM.pool_migrate', vm, dstRef, {}), 'INTERNAL_ERROR', [
+    'no room for vif2.0',
+  ])
+  await xapi.barrier()
+  const rec = xapi.getObjectByRef(vm)
+  assert.equal(rec.resident_on, srcRef)
+  assert.equal(rec.scheduled_to_be_resident_on, NULL_REF)
+  assert.deepEqual(rec.current_operations, {})
+  assert.deepEqual(xapi.getObjectByRef(dstRef).current_operations, {})
+  assert.equal(src.port('vif1.0')?.vifUuid, xapi.getObjectByRef(vif).uuid, 'the guest keeps its port')
+  assert.equal(dst.port('vif2.0'), undefined)
+  assert.equal(pool.emulator.host(dstRef).activeVifs.has(vif), false, 'deregistered on the destination')
+})
