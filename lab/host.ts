@@ -12,6 +12,7 @@
  * | `addUplink()`         | a physical NIC on xenbr0, management IP on the bridge's own port     |
  * | `plugVif()`           | xenopsd's vif script: del-port + add-port `vifD.N` (+ `tapD.N`)      |
  * | `unplugVif()`         | xenopsd's vif script on unplug: del-port, the device disappears     |
+ * | `resumeIncomingVif()` | a migrated domain unpaused: the guest's NIC moves here, GARP         |
  * | `xapiSync()`          | one pass of XCP-ng 8.3's ovs-xapi-sync: bridge-id, neutron-port-uuid |
  * | `reboot()`            | a reboot: conf.db on tmpfs recreated empty, networkd's PIF bridges   |
  *
@@ -158,6 +159,16 @@ export interface PlugVifOptions {
   readonly mtu?: number
   /** Run ovs-xapi-sync afterwards (default true). */
   readonly xapiSync?: boolean
+  /**
+   * setup-vif-rules' `handle_vswitch`: `disabled` makes the device but adds no port to the bridge
+   * (default `unlocked`; `locked`'s OpenFlow rules are not modelled).
+   */
+  readonly lockingMode?: 'locked' | 'unlocked' | 'disabled'
+  /**
+   * A live migration's destination: the device and port are made, but the guest end waits in
+   * the VM namespace as `eth<devid>n`, down, until `resumeIncomingVif` (the domain unpaused).
+   */
+  readonly incoming?: boolean
 }
 
 /** A plugged VIF. */
@@ -178,6 +189,8 @@ export interface LabVif {
   readonly vm: LabVm | undefined
   /** The guest end's name (in the VM namespace, or in the host namespace when there is no VM). */
   readonly peer: string
+  /** False when its locking mode is `disabled`: the device exists, no port on the bridge. */
+  readonly onBridge: boolean
 }
 
 export interface StartOvnControllerOptions {
@@ -238,6 +251,8 @@ export class LabHost {
   /** Bridge name -> its xs-network-uuids, as xcp-networkd knows them (to bring PIF bridges back at boot). */
   readonly #bridgeNetworks = new Map<string, readonly string[]>()
   readonly #vifs = new Map<string, LabVif>()
+  /** Incoming VIFs (a migration's destination) whose guest end waits: what it gets on resume. */
+  readonly #incoming = new Map<string, { mac: string; ip: string | undefined; mtu: number | undefined }>()
   /** Bridge name -> fail mode of its XAPI network (what ovs-xapi-sync applies on first sight). */
   readonly #networkFailMode = new Map<string, FailMode>()
   /** Bridges ovs-xapi-sync has seen. */
@@ -554,7 +569,12 @@ export class LabHost {
     if (this.#vifs.has(name)) await this.#removeVifDevices(this.#vifs.get(name) as LabVif)
 
     // The device, as the backend creates it: host end 'vifD.N' (Xen's fe:ff:ff:ff:ff:ff MAC).
-    const peer = opts.vm !== undefined ? `eth${opts.devid}` : assertIfaceName(`${name}p`)
+    // An incoming one's guest end waits beside the guest's current NIC (resumeIncomingVif).
+    const incoming = opts.incoming === true && opts.vm !== undefined
+    const peer =
+      opts.vm === undefined
+        ? assertIfaceName(`${name}p`)
+        : assertIfaceName(incoming ? `eth${opts.devid}n` : `eth${opts.devid}`)
     const peerArgs = opts.vm !== undefined ? ['netns', opts.vm.netns] : []
     await run('ip', ['link', 'add', name, 'type', 'veth', 'peer', 'name', peer, ...peerArgs], { netns: this.netns })
     await run('ip', ['link', 'set', name, 'address', 'fe:ff:ff:ff:ff:ff'], { netns: this.netns })
@@ -562,7 +582,8 @@ export class LabHost {
     await run('ip', ['link', 'set', name, 'up'], { netns: this.netns })
     if (opts.vm !== undefined) {
       const ip = opts.ip ?? (opts.devid === 0 ? opts.vm.ip : undefined)
-      await opts.vm.configureNic(peer, { mac, ip, mtu: opts.mtu })
+      if (incoming) this.#incoming.set(name, { mac, ip, mtu: opts.mtu })
+      else await opts.vm.configureNic(peer, { mac, ip, mtu: opts.mtu })
     } else {
       await disableTxOffload(this.netns, peer)
       await run('ip', ['link', 'set', peer, 'address', mac, 'up'], { netns: this.netns })
@@ -587,10 +608,16 @@ export class LabHost {
       ifaceId,
       vm: opts.vm,
       peer,
+      onBridge: opts.lockingMode !== 'disabled',
     }
     this.#vifs.set(name, vif)
 
     for (const dev of tap === undefined ? [name] : [name, tap]) {
+      // setup-vif-rules `handle_vswitch`: a `disabled` VIF is not added to the bridge at all.
+      if (!vif.onBridge) {
+        await this.vsctl('--', '--if-exists', 'del-port', dev)
+        continue
+      }
       await this.vsctl(
         '--',
         '--if-exists',
@@ -612,6 +639,23 @@ export class LabHost {
     }
     if (opts.xapiSync !== false) await this.xapiSync()
     return vif
+  }
+
+  /**
+   * A live migration's destination domain is unpaused: the guest's netfront moves to this host's
+   * `vif<domid>.<devid>` (plugged `incoming`): its old NIC (the source's device, removed later by
+   * the source's unplug) loses its address and goes down, the waiting end becomes
+   * `eth<devid>` with the same MAC, address and MTU, and the guest sends a gratuitous ARP, as
+   * Linux netfront does (docs/platform.md, "Live migration (VM.pool_migrate)").
+   */
+  async resumeIncomingVif(vif: { readonly domid: number; readonly devid: number }): Promise<void> {
+    const name = vifDevice(vif.domid, vif.devid, 'vif')
+    const known = this.#vifs.get(name)
+    const nic = this.#incoming.get(name)
+    if (known?.vm === undefined || nic === undefined) return
+    this.#incoming.delete(name)
+    const dev = await known.vm.adoptNic(known.peer, vif.devid, nic)
+    this.#vifs.set(name, { ...known, peer: dev })
   }
 
   /** The VIFs plugged on this host now. */
@@ -651,6 +695,7 @@ export class LabHost {
   }
 
   async #removeVifDevices(vif: LabVif): Promise<void> {
+    this.#incoming.delete(vif.name)
     await run('ip', ['link', 'del', vif.name], { netns: this.netns, check: false })
     if (vif.tap !== undefined) await run('ip', ['link', 'del', vif.tap], { netns: this.netns, check: false })
     this.#vifs.delete(vif.name)

@@ -100,6 +100,38 @@ export class LabVm {
     await run('ip', ['link', 'set', dev, 'up'], { netns: this.netns })
   }
 
+  /**
+   * After a live migration the guest's netfront reconnects to the destination's backend
+   * (LabHost.resumeIncomingVif): the old `eth<devid>` (the source's device, which the source
+   * removes later) loses its address, goes down and is renamed `eth<devid>o`; `staged` (the
+   * destination's end) becomes `eth<devid>` with the same MAC, address and MTU (and no IPv6:
+   * see below); then one gratuitous ARP (`arping -U`, iputils-arping), as Linux netfront announces itself
+   * (docs/platform.md, "Live migration (VM.pool_migrate)"). Returns the NIC's name.
+   */
+  async adoptNic(
+    staged: string,
+    devid: number,
+    opts: { mac: string; ip?: string | undefined; mtu?: number | undefined },
+  ): Promise<string> {
+    const dev = `eth${devid}`
+    const old = `eth${devid}o`
+    const ns = { netns: this.netns }
+    if ((await run('ip', ['link', 'show', dev], { ...ns, check: false })).ok) {
+      await run('ip', ['addr', 'flush', 'dev', dev], ns)
+      await run('ip', ['link', 'set', dev, 'down'], ns)
+      await run('ip', ['link', 'set', dev, 'name', old], ns)
+    }
+    await run('ip', ['link', 'set', staged, 'name', dev], ns)
+    // A real netfront's link does not flap on resume, so the GARP is all it sends. A Linux link
+    // coming up here would also send IPv6 DAD and MLD from the guest's MAC, which teaches every
+    // switch the new port by itself and would hide a missing announcement: no IPv6 on it.
+    await run('sysctl', ['-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`], ns)
+    await this.configureNic(dev, opts)
+    const address = opts.ip?.split('/')[0]
+    if (address !== undefined) await run('arping', ['-q', '-U', '-c', '1', '-I', dev, address], ns)
+    return dev
+  }
+
   /** Run a command inside the VM. */
   exec(file: string, args: readonly string[] = [], opts: RunOptions = {}): Promise<CommandResult> {
     return run(file, args, { ...opts, netns: this.netns })

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openvswitch-switch openvswitch-common ovn-central ovn-host ovn-common rpm rpmlint iproute2 ethtool iputils-ping iptables openssl python3 procps)
+packages=(openvswitch-switch openvswitch-common ovn-central ovn-host ovn-common rpm rpmlint iproute2 ethtool iputils-ping iputils-arping iptables openssl python3 procps)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

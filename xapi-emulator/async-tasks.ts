@@ -20,8 +20,8 @@ export class AsyncTasks {
     this.#residentOn = residentOn
   }
 
-  /** The task's ref, at once; `work` runs on the next turn. */
-  start(method: string, work: () => MethodResult | Promise<MethodResult>): string {
+  /** The task's ref, at once; `work` (given that ref) runs on the next turn. */
+  start(method: string, work: (task: string) => MethodResult | Promise<MethodResult>): string {
     const db = this.#db
     const task = db.create('task', {
       name_label: `Async.${method}`,
@@ -37,7 +37,7 @@ export class AsyncTasks {
       // Let the caller get the task ref before anything happens, as with XAPI's thread.
       await new Promise((r) => setImmediate(r))
       try {
-        const result = await work()
+        const result = await work(task)
         finish({ status: 'success', result: taskResultText(result ?? undefined) })
       } catch (err) {
         const e =

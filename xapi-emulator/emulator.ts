@@ -15,20 +15,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Codes, XapiApiError } from './api-error.js'
 import { AsyncTasks } from './async-tasks.js'
-import { Database } from './database.js'
+import { Database, newRef } from './database.js'
 import type { HostBackend } from './host-backend.js'
 import { registerClassMethods } from './methods/class-fields.js'
 import { registerEventMethods, type ChangeFeed } from './methods/event.js'
 import { registerHostMethods } from './methods/host.js'
 import { registerNetworkMethods } from './methods/network.js'
-import {
-  str,
-  stringMap,
-  type CallContext,
-  type MethodDef,
-  type MethodRegistry,
-  type SessionControl,
-} from './methods/registry.js'
+import { str, stringMap, type MethodDef, type MethodRegistry, type SessionControl } from './methods/registry.js'
 import { registerSessionMethods } from './methods/session.js'
 import { registerTaskMethods } from './methods/task.js'
 import { registerVifMethods } from './methods/vif.js'
@@ -47,6 +40,7 @@ import {
 import { readParams, type ParamSpec } from './unmarshal.js'
 import { NULL_REF, XapiDateTime, type XapiValue } from './values.js'
 import { VmDevices } from './vm-devices.js'
+import { MigrationHolds, VmMigration, type MigrationHold, type MigrationPhase } from './vm-migration.js'
 
 export type { CallContext, MethodDef, MethodResult } from './methods/registry.js'
 export { formatToken } from './methods/event.js'
@@ -105,6 +99,18 @@ export class XapiEmulator<Guest = unknown> {
     },
     (vm) => this.#guests.get(vm),
   )
+  /** Emulator-only: where tests hold a VM.pool_migrate (`holdMigration`). */
+  readonly #migrationHolds = new MigrationHolds()
+  readonly #migration: VmMigration<Guest> = new VmMigration(
+    this.db,
+    {
+      get: (ref) => this.#hosts.get(ref),
+      all: () => this.hosts,
+      isLive: (ref) => this.isHostLive(ref),
+    },
+    this.#devices,
+    this.#migrationHolds,
+  )
   readonly #tasks: AsyncTasks = new AsyncTasks(this.db, () => this.db.field('pool', this.poolRef, 'master'))
   #closed = false
 
@@ -147,9 +153,8 @@ export class XapiEmulator<Guest = unknown> {
       session = str(args.shift())
       this.#checkSession(session)
     }
-    const ctx: CallContext = { session, method }
-    if (!isAsync) return (await def.run(ctx, args)) ?? ''
-    return this.#tasks.start(method, () => def.run(ctx, args))
+    if (!isAsync) return (await def.run({ session, method, task: newRef() }, args)) ?? ''
+    return this.#tasks.start(method, (task) => def.run({ session, method, task }, args))
   }
 
   #checkSession(session: string): void {
@@ -313,6 +318,15 @@ export class XapiEmulator<Guest = unknown> {
     this.#guests.set(vm, guest)
   }
 
+  /**
+   * Emulator-only (XAPI has nothing like it): hold the next VM.pool_migrate (of `vm`, when given)
+   * when it reaches `phase` (vm-migration.ts), so a test can look at the state in between.
+   * `reached` resolves once it is held; `release()` lets it go on. close() releases every hold.
+   */
+  holdMigration(phase: MigrationPhase, vm?: string): MigrationHold {
+    return this.#migrationHolds.hold(phase, vm)
+  }
+
   // ------------------------------------------------------------------------------------------
   // Lifecycle
 
@@ -322,6 +336,7 @@ export class XapiEmulator<Guest = unknown> {
     this.#closed = true
     this.#sessions.clear()
     this.#wake()
+    this.#migrationHolds.releaseAll()
     await this.#tasks.settle()
     await Promise.all(this.#tempDirs.map((d) => rm(d, { recursive: true, force: true })))
   }
@@ -371,7 +386,7 @@ export class XapiEmulator<Guest = unknown> {
     registerHostMethods(registry, { liveHost: (ref) => devices.liveHost(ref) })
     registerNetworkMethods(registry, { db, devices })
     registerVifMethods(registry, { db, devices })
-    registerVmMethods(registry, { devices })
+    registerVmMethods(registry, { devices, migration: this.#migration })
   }
 
   #login(user: string, password: string): string {

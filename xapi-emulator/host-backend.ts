@@ -21,6 +21,12 @@ export interface CreateBridgeRequest {
   readonly failMode?: FailMode
 }
 
+/**
+ * The VIF's locking mode as xapi hands it to xenopsd (`ocaml/xapi/xapi_xenops.ml`, MD.of_vif):
+ * `network_default` is already resolved to the network's `default_locking_mode`.
+ */
+export type VifLockingMode = 'locked' | 'unlocked' | 'disabled'
+
 /** xenopsd's view of a VIF being plugged: port `vif<domid>.<devid>` (+ `tap...` for HVM). */
 export interface PlugVifRequest<Guest = unknown> {
   readonly domid: number
@@ -36,6 +42,18 @@ export interface PlugVifRequest<Guest = unknown> {
   readonly neutronPortUuid?: string
   /** The guest behind the VIF, as given to the emulator for this VM (a `LabVm` in the lab). */
   readonly vm?: Guest
+  /**
+   * `disabled`: setup-vif-rules' `handle_vswitch` (ocaml/xenopsd/scripts/setup-vif-rules) does
+   * not add the device to the bridge at all: the device exists, no port. Absent: `unlocked`.
+   * (`locked`'s OpenFlow rules are not modelled.)
+   */
+  readonly lockingMode?: VifLockingMode
+  /**
+   * The destination of a live migration (xenopsd's VM_receive_memory, VM_restore_vifs): the
+   * device and its port are made while the guest still runs on the source; its netfront
+   * connects only when the domain is unpaused (`resumeIncomingVif`).
+   */
+  readonly incoming?: boolean
 }
 
 /** `Guest`: what the backend plugs a VIF's far end into (LabHost: `LabVm`). */
@@ -67,8 +85,15 @@ export interface HostBackend<Guest = unknown> {
   destroyBridgeIfEmpty(name: string): Promise<boolean>
   /** Delete and re-add port `vif<domid>.<devid>` with xenopsd's external_ids (never iface-id). */
   plugVif(options: PlugVifRequest<Guest>): Promise<unknown>
-  /** Remove the port (VIF unplug, VM shutdown). */
+  /** Remove the port (VIF unplug, VM shutdown, the source's domain after a migration). */
   unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void>
+  /**
+   * A live migration's destination domain is unpaused (xenopsd's VM_unpause after VM_restore):
+   * the guest's netfront now uses this host's device `vif<domid>.<devid>` (plugged `incoming`)
+   * and announces itself with a gratuitous ARP (docs/platform.md, "Live migration"). Optional: a
+   * backend without guests has nothing to do.
+   */
+  resumeIncomingVif?(vif: { readonly domid: number; readonly devid: number }): Promise<void>
   /** The host reboots: what Open vSwitch and the host's services go through (LabHost.reboot). */
   reboot?(): Promise<void>
 }
@@ -95,6 +120,10 @@ export class MemoryHostBackend implements HostBackend {
   readonly netns = undefined
   readonly rundir = undefined
   readonly bridges = new Map<string, MemoryBridge>()
+  /** Devices plugged with locking mode `disabled`: they exist, on no bridge (by name). */
+  readonly offBridge = new Map<string, MemoryPort>()
+  /** Incoming devices whose guest connected (`resumeIncomingVif`), by name. */
+  readonly resumed = new Set<string>()
   readonly #env: Record<string, string>
 
   constructor(options: { uuid: string; name: string; managementIp: string; env?: Record<string, string> }) {
@@ -134,19 +163,30 @@ export class MemoryHostBackend implements HostBackend {
     if (bridge === undefined) throw new Error(`no bridge ${options.bridge} on ${this.name}`)
     const name = `vif${options.domid}.${options.devid}`
     for (const b of this.bridges.values()) b.ports.delete(name)
+    this.offBridge.delete(name)
+    this.resumed.delete(name)
     const port: MemoryPort = { ...options, name }
-    bridge.ports.set(name, port)
+    if (options.lockingMode === 'disabled') this.offBridge.set(name, port)
+    else bridge.ports.set(name, port)
     return port
   }
 
   async unplugVif(vif: { readonly domid: number; readonly devid: number }): Promise<void> {
     const name = `vif${vif.domid}.${vif.devid}`
     for (const b of this.bridges.values()) b.ports.delete(name)
+    this.offBridge.delete(name)
+    this.resumed.delete(name)
+  }
+
+  async resumeIncomingVif(vif: { readonly domid: number; readonly devid: number }): Promise<void> {
+    this.resumed.add(`vif${vif.domid}.${vif.devid}`)
   }
 
   /** A reboot: the OVS database is empty again (docs/platform.md, "conf.db lives on tmpfs"). */
   async reboot(): Promise<void> {
     this.bridges.clear()
+    this.offBridge.clear()
+    this.resumed.clear()
   }
 
   /** The port `name` wherever it is, for assertions. */

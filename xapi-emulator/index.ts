@@ -1,7 +1,8 @@
 /**
  * A small XAPI for tests: XAPI's JSON-RPC and XML-RPC wire protocols, sessions, the object model
  * the project needs (pool, host, host_metrics, PIF, PIF_metrics, Bond, VLAN, network, VM, VIF,
- * task), event.from/inject, Async tasks, and host.call_plugin exec'd the way xapi does, over host
+ * task), event.from/inject, Async tasks, VM.pool_migrate in xapi's order (with holds a test sets,
+ * `XapiEmulator.holdMigration`), and host.call_plugin exec'd the way xapi does, over host
  * backends (the lab's LabHost, or MemoryHostBackend). The unmodified `xen-api` client works
  * against it with events on. Where XAPI fails, it fails with XAPI's codes and params. README.md
  * lists the platform facts it models, their sources, and its simplifications.
@@ -28,9 +29,12 @@ export type {
   MemoryBridge,
   MemoryPort,
   PlugVifRequest,
+  VifLockingMode,
 } from './host-backend.js'
 export { createEmulatedPool, seedTransportPifs } from './pool.js'
 export type { EmulatedPool, EmulatedPoolOptions, PoolHost, SeedContext } from './pool.js'
 export { serveEmulator } from './server.js'
 export type { EmulatorServer, ServerOptions } from './server.js'
+export { MIGRATION_PHASES } from './vm-migration.js'
+export type { MigrationHold, MigrationPhase, MigrationPoint } from './vm-migration.js'
 export { PLUGIN_PATH, formatPluginCall, pluginArgv } from './plugin-runner.js'

@@ -1,13 +1,14 @@
 /**
  * VMs on the emulated hosts, as xapi and xenopsd drive them over the host backends: where a VM
  * runs (affinity, else the first live host), start and shutdown, VIF plug and unplug, and the
- * internal bridges that come and go with them (xapi's attach_internal / deregister_vif). The
- * VIF, VM and network methods and the emulator's host reboot share it.
+ * internal bridges that come and go with them (xapi's attach_internal / deregister_vif), and the
+ * device-level steps a live migration is made of (`vm-migration.ts`). The VIF, VM and network
+ * methods and the emulator's host reboot share it.
  */
 import { Codes, XapiApiError } from './api-error.js'
 import type { Database } from './database.js'
 import type { EmulatedHost } from './emulator.js'
-import type { FailMode } from './host-backend.js'
+import type { FailMode, VifLockingMode } from './host-backend.js'
 import { num, str, stringMap } from './methods/registry.js'
 import { NULL_REF } from './values.js'
 
@@ -89,24 +90,10 @@ export class VmDevices<Guest> {
 
   /** xenopsd's vif script + ovs-xapi-sync: bridge (may-exist), then port vif<domid>.<devid>. */
   async plugVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
-    const record = this.#db.get('VIF', vif)
-    const network = str(record.network)
-    const vm = str(record.VM)
-    const bridge = await this.ensureBridge(h, network)
-    const otherConfig = stringMap(record.other_config)
-    const neutron = otherConfig['neutron-port-uuid'] ?? otherConfig['nicira-iface-id']
-    const guest = this.#guestOf(vm)
-    await h.backend.plugVif({
-      domid: num(this.#db.field('VM', vm, 'domid')),
-      devid: Number(str(record.device)),
-      vifUuid: str(record.uuid),
-      vmUuid: str(this.#db.field('VM', vm, 'uuid')),
-      networkUuid: str(this.#db.field('network', network, 'uuid')),
-      bridge,
-      mac: str(record.MAC),
-      ...(this.#db.field('VM', vm, 'domain_type') === 'hvm' ? { hvm: true } : {}),
-      ...(neutron !== undefined ? { neutronPortUuid: neutron } : {}),
-      ...(guest !== undefined ? { vm: guest } : {}),
+    const network = str(this.#db.field('VIF', vif, 'network'))
+    await this.ensureBridge(h, network)
+    await this.plugVifDevice(h, vif, {
+      domid: num(this.#db.field('VM', str(this.#db.field('VIF', vif, 'VM')), 'domid')),
     })
     h.activeVifs.set(vif, network)
     this.#db.set('VIF', vif, { currently_attached: true })
@@ -114,13 +101,69 @@ export class VmDevices<Guest> {
 
   async unplugVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
     const vm = str(this.#db.field('VIF', vif, 'VM'))
-    await h.backend.unplugVif({
-      domid: num(this.#db.field('VM', vm, 'domid')),
-      devid: Number(str(this.#db.field('VIF', vif, 'device'))),
-    })
+    await this.unplugVifDevice(h, vif, num(this.#db.field('VM', vm, 'domid')))
     this.#db.set('VIF', vif, { currently_attached: false })
     // xapi deregisters once xenopsd reports the VIF unplugged, i.e. after its port is gone.
-    await this.#deregisterVif(h, vif)
+    await this.deregisterVif(h, vif)
+  }
+
+  /**
+   * xapi's `attach_for_vif` (ocaml/xapi/xapi_network.ml), as `with_networks_attached_for_vm`
+   * runs it on a migration's destination before xenopsd is called: register the VIF on the host,
+   * then `attach_internal` (the bridge).
+   */
+  async attachForVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
+    const network = str(this.#db.field('VIF', vif, 'network'))
+    h.activeVifs.set(vif, network)
+    await this.ensureBridge(h, network)
+  }
+
+  /**
+   * xenopsd's VIF_plug on the host: the device `vif<domid>.<devid>` and, unless the locking mode
+   * is `disabled`, its port with xenopsd's ids. No XAPI field changes here: xapi learns of it
+   * from xenopsd's events (or, during a migration, not at all: they are suppressed).
+   */
+  async plugVifDevice(
+    h: EmulatedHost<Guest>,
+    vif: string,
+    options: { readonly domid: number; readonly incoming?: boolean },
+  ): Promise<void> {
+    const record = this.#db.get('VIF', vif)
+    const network = str(record.network)
+    const vm = str(record.VM)
+    const otherConfig = stringMap(record.other_config)
+    const neutron = otherConfig['neutron-port-uuid'] ?? otherConfig['nicira-iface-id']
+    const guest = this.#guestOf(vm)
+    await h.backend.plugVif({
+      domid: options.domid,
+      devid: Number(str(record.device)),
+      vifUuid: str(record.uuid),
+      vmUuid: str(this.#db.field('VM', vm, 'uuid')),
+      networkUuid: str(this.#db.field('network', network, 'uuid')),
+      bridge: str(this.#db.field('network', network, 'bridge')),
+      mac: str(record.MAC),
+      lockingMode: this.lockingMode(vif),
+      ...(this.#db.field('VM', vm, 'domain_type') === 'hvm' ? { hvm: true } : {}),
+      ...(neutron !== undefined ? { neutronPortUuid: neutron } : {}),
+      ...(guest !== undefined ? { vm: guest } : {}),
+      ...(options.incoming === true ? { incoming: true } : {}),
+    })
+  }
+
+  /** xenopsd's VIF_unplug on the host: the port and the device of `vif<domid>.<devid>` go. */
+  async unplugVifDevice(h: EmulatedHost<Guest>, vif: string, domid: number): Promise<void> {
+    await h.backend.unplugVif({ domid, devid: Number(str(this.#db.field('VIF', vif, 'device'))) })
+  }
+
+  /**
+   * The locking mode xapi gives xenopsd (`ocaml/xapi/xapi_xenops.ml`, MD.of_vif):
+   * `network_default` becomes the network's `default_locking_mode` (`unlocked` or `disabled`).
+   */
+  lockingMode(vif: string): VifLockingMode {
+    const mode = str(this.#db.field('VIF', vif, 'locking_mode'))
+    if (mode === 'locked' || mode === 'unlocked' || mode === 'disabled') return mode
+    const network = str(this.#db.field('VIF', vif, 'network'))
+    return this.#db.field('network', network, 'default_locking_mode') === 'disabled' ? 'disabled' : 'unlocked'
   }
 
   /**
@@ -138,7 +181,7 @@ export class VmDevices<Guest> {
    * destroys the bridge of a managed network if `ovs-vsctl list-ifaces` shows nothing on it
    * (ovn-controller's tunnel ports keep it).
    */
-  async #deregisterVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
+  async deregisterVif(h: EmulatedHost<Guest>, vif: string): Promise<void> {
     const network = h.activeVifs.get(vif)
     h.activeVifs.delete(vif)
     if (network === undefined || !this.#db.has('network', network)) return

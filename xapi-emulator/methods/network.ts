@@ -1,4 +1,7 @@
-/** network.create (a free xapiN bridge unless one is given), network.destroy, network.attach. */
+/**
+ * network.create (a free xapiN bridge unless one is given), network.destroy, network.attach,
+ * network.set_default_locking_mode.
+ */
 import { Codes, XapiApiError } from '../api-error.js'
 import type { Database } from '../database.js'
 import { T, type FieldType } from '../schema.js'
@@ -43,6 +46,22 @@ export function registerNetworkMethods<Guest>(
       db.row('network', str(network))
       const h = devices.liveHost(str(host))
       await devices.ensureBridge(h, str(network))
+    },
+  })
+  registry.define('network.set_default_locking_mode', {
+    session: true,
+    async: true,
+    params: [
+      { name: 'network', type: T.ref('network') },
+      { name: 'value', type: T.enum('unlocked', 'disabled') },
+    ],
+    run: (_c, [network, value]) => {
+      // ocaml/xapi/xapi_network.ml set_default_locking_mode: refused while a VIF on it is attached.
+      const attached = (db.field('network', str(network), 'VIFs') as string[]).find(
+        (v) => db.field('VIF', v, 'currently_attached') === true,
+      )
+      if (attached !== undefined) throw new XapiApiError(Codes.VIF_IN_USE, [str(network), attached])
+      db.set('network', str(network), { default_locking_mode: str(value) })
     },
   })
 }

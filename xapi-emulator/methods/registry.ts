@@ -12,6 +12,11 @@ export interface CallContext {
   readonly session: string
   /** The method's name without any Async. prefix. */
   readonly method: string
+  /**
+   * The call's task: the Async task's ref, or for a synchronous call a fresh ref with no record
+   * (xapi gives every call a task; keys of `current_operations` are task refs).
+   */
+  readonly task: string
 }
 
 export interface MethodDef {
