@@ -4,6 +4,11 @@
  * opened or written is dropped silently: logging must never change the answer.
  *
  *   2026-11-24T13:09:36.123Z pid=4242 fn=configure info call {"args":{"ssl-key":"<redacted>"}}
+ *
+ * The same logger writes JSON lines instead when asked (`format: 'json'`: the pool agent's
+ * `--log-format json`, for a log collector), one object per line with the same facts:
+ *
+ *   {"time":"2026-11-24T13:09:36.123Z","level":"info","msg":"call","pid":4242,"fn":"configure","fields":{"args":{}}}
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs'
 import { truncate } from '../lib/errors.js'
@@ -47,9 +52,28 @@ export function redactArgs(args: Readonly<Record<string, string>>): Record<strin
   return out
 }
 
+/** How a line is written: `text` (above, the default) or `json` (one object per line). */
+export type LogFormat = 'text' | 'json'
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json']
+
+export function isLogFormat(v: unknown): v is LogFormat {
+  return v === 'text' || v === 'json'
+}
+
 export interface LineLoggerOptions {
   pid?: number
   now?: () => Date
+  /** Default `text`. */
+  format?: LogFormat
+}
+
+/** `data` as JSON (bigints as strings); data JSON cannot carry becomes `{"unserialisable": ...}`. */
+function dataJson(data: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? ''
+  } catch (err) {
+    return JSON.stringify({ unserialisable: String(err) })
+  }
 }
 
 /** Format one log line (without its newline). Newlines inside the message are escaped. */
@@ -62,25 +86,37 @@ export function formatLine(
   data?: Record<string, unknown>,
 ): string {
   let line = `${time.toISOString()} pid=${pid} fn=${fn} ${level} ${message.replace(/\r/g, '\\r').replace(/\n/g, '\\n')}`
-  if (data !== undefined) {
-    let json: string
-    try {
-      json = JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? ''
-    } catch (err) {
-      json = JSON.stringify({ unserialisable: String(err) })
-    }
-    line += ` ${json}`
-  }
+  if (data !== undefined) line += ` ${dataJson(data)}`
   return line
+}
+
+/**
+ * Format one JSON log line (without its newline): time, level, msg, pid, fn, and the data under
+ * `fields` (absent without data), so a field can never overwrite one of the others. JSON escapes
+ * every line feed, so an event is one line whatever its message holds.
+ */
+export function formatJsonLine(
+  time: Date,
+  pid: number,
+  fn: string,
+  level: LogLevel,
+  message: string,
+  data?: Record<string, unknown>,
+): string {
+  const head = JSON.stringify({ time: time.toISOString(), level, msg: message, pid, fn })
+  const fields = data === undefined ? '' : dataJson(data)
+  return fields === '' ? head : `${head.slice(0, -1)},"fields":${fields}}`
 }
 
 /** A logger that hands each formatted line to `sink`; a sink that throws is ignored. */
 export function lineLogger(sink: (line: string) => void, options: LineLoggerOptions = {}, fn = '-'): Logger {
   const pid = options.pid ?? process.pid
   const now = options.now ?? (() => new Date())
+  const format = options.format ?? 'text'
+  const line = format === 'json' ? formatJsonLine : formatLine
   const emit = (level: LogLevel, message: string, data?: Record<string, unknown>): void => {
     try {
-      sink(formatLine(now(), pid, fn, level, message, data))
+      sink(line(now(), pid, fn, level, message, data))
     } catch {
       // logging never changes the answer
     }
@@ -90,7 +126,7 @@ export function lineLogger(sink: (line: string) => void, options: LineLoggerOpti
     info: (m, d) => emit('info', m, d),
     warn: (m, d) => emit('warn', m, d),
     error: (m, d) => emit('error', m, d),
-    withFn: (name) => lineLogger(sink, { pid, now }, name),
+    withFn: (name) => lineLogger(sink, { pid, now, format }, name),
   }
 }
 

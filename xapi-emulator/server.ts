@@ -79,6 +79,12 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Write a response; resolves once it is handed to the OS (so close() never cuts one short). */
 function send(res: ServerResponse, status: number, contentType: string, body: string): Promise<void> {
   return new Promise((resolve) => {
+    // A client that gave up on its call (a timeout) has closed the connection already: 'close'
+    // was emitted before we got here, and would never come again.
+    if (res.destroyed || res.socket === null || res.socket.destroyed) {
+      resolve()
+      return
+    }
     res.once('finish', resolve)
     res.once('close', resolve)
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) })

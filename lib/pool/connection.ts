@@ -7,11 +7,20 @@
  * TLS certificates are verified unless the caller sets `allowUnauthorized`. The client watches no
  * events: the driver reads what it needs when it needs it.
  *
+ * Closing leaves nothing open, so a command exits once its work is done. xen-api's `disconnect`
+ * only fires `session.logout`; its HTTP dispatcher (an undici Agent) stays open, and a call that
+ * timed out (a plugin that does not answer) is abandoned, not aborted: its request keeps a socket,
+ * and the process, alive for the whole HTTP inactivity timeout (plugin timeout + 660 s). So
+ * `close()` also closes that dispatcher: gracefully when no call was abandoned (the logout is
+ * answered first); else it is destroyed and the session logged out over a fresh client
+ * (test/integration/cli-plugin-timeout.test.ts).
+ *
  * `xen-api` (and what it pulls in: ~170 ms of start-up) is loaded by `connect`, not by importing
  * this module: the package entry and the CLI import the pool side statically, and a northbound-only
  * process (`xapi-ovn switch ...`, `--help`, `import { nb } from 'xapi-ovn'`) never talks to XAPI.
  */
-import type { Xapi } from 'xen-api'
+import type { Xapi, XapiOptions } from 'xen-api'
+import { systemClock } from '../clock.js'
 import { errorText } from '../error-text.js'
 import { isRecord } from '../shape.js'
 import { InvalidArgumentError, TimeoutError } from '../errors.js'
@@ -52,6 +61,47 @@ export interface ConnectOptions {
 export interface XapiCaller {
   call(method: string, ...args: unknown[]): Promise<unknown>
   disconnect(): Promise<void>
+}
+
+/**
+ * What `close()` does after the logout for a client `connect` made: release its HTTP dispatcher.
+ * `abandoned`: some call timed out, so its request may still hold a socket.
+ */
+type ReleaseTransport = (abandoned: boolean) => Promise<void>
+
+/** The part of an undici dispatcher `close()` needs. */
+interface Dispatcher {
+  close(): Promise<void>
+  destroy(): Promise<void>
+}
+
+function isDispatcher(v: unknown): v is Dispatcher {
+  return isRecord(v) && typeof v.close === 'function' && typeof v.destroy === 'function'
+}
+
+/**
+ * xen-api's undici dispatcher. It has no public accessor: 4.7.6 keeps it as `_undiciDispatcher`
+ * (node_modules/xen-api/index.mjs, the constructor; every transport is made with it). null when
+ * a later version moves it: close() then does what xen-api alone does.
+ */
+function dispatcherOf(client: Xapi): Dispatcher | null {
+  const d: unknown = Reflect.get(client, '_undiciDispatcher')
+  return isDispatcher(d) ? d : null
+}
+
+/**
+ * Close a dispatcher gracefully (its requests answered: the logout), destroying it after
+ * `graceMs` if that is not done by then (an unresponsive master).
+ */
+async function closeDispatcher(d: Dispatcher, graceMs: number): Promise<void> {
+  const settled = new AbortController()
+  const closed = d.close().then(
+    () => 'closed' as const,
+    () => 'closed' as const,
+  )
+  const outcome = await Promise.race([closed, systemClock.sleep(graceMs, settled.signal).then(() => 'late' as const)])
+  settled.abort()
+  if (outcome === 'late') await d.destroy().catch(() => undefined)
 }
 
 /** Everything the driver reads about a pool, validated. Maps are keyed by ref. */
@@ -157,14 +207,20 @@ export class XapiPool {
   readonly #client: XapiCaller
   readonly #callTimeoutMs: number
   readonly #pluginTimeoutMs: number
+  /** Set by `connect` for the client it made; an embedder's client is theirs to release. */
+  readonly #release: ReleaseTransport | undefined
+  /** Calls that timed out: their requests were abandoned, not aborted (xen-api has no abort). */
+  #abandoned = 0
   #closed: Promise<void> | null = null
 
   /** Wrap an already connected client (embedders that run their own xen-api client). */
   constructor(
     client: XapiCaller,
     info: { url: string; user?: string; callTimeoutMs?: number; pluginTimeoutMs?: number },
+    release?: ReleaseTransport,
   ) {
     this.#client = client
+    this.#release = release
     this.url = info.url
     this.user = info.user ?? 'root'
     this.#callTimeoutMs = info.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
@@ -185,17 +241,20 @@ export class XapiPool {
     const callMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     const pluginMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
     const { createClient } = await import('xen-api')
+    const common: XapiOptions = {
+      url,
+      allowUnauthorized: options.allowUnauthorized === true,
+      transport: options.transport ?? 'auto',
+      watchEvents: false,
+    }
     let client: Xapi
     try {
       client = createClient({
-        url,
+        ...common,
         auth:
           options.sessionId !== undefined
             ? { sessionId: options.sessionId }
             : { user, password: options.password ?? '' },
-        allowUnauthorized: options.allowUnauthorized === true,
-        transport: options.transport ?? 'auto',
-        watchEvents: false,
         // A plugin call may wait (verify wait=N) on top of its own work.
         callTimeout: (method: string, args: readonly unknown[]) => callTimeoutMs(method, args, callMs, pluginMs),
         // A plugin call may stay silent for its whole run (verify wait=N, at most 600 s).
@@ -204,10 +263,45 @@ export class XapiPool {
     } catch (err) {
       throw new InvalidArgumentError('url', redactUrl(options.url), errorText(err))
     }
+    const dispatcher = dispatcherOf(client)
+    const release: ReleaseTransport = async (abandoned) => {
+      if (dispatcher === null) {
+        await client.disconnect()
+        return
+      }
+      if (!abandoned) {
+        // The logout xen-api fires is answered before the dispatcher closes.
+        await client.disconnect()
+        await closeDispatcher(dispatcher, callMs)
+        return
+      }
+      // A graceful close would wait for the abandoned requests: drop them (XAPI finishes their
+      // work regardless), then log the session out over a client of its own.
+      const sessionId = client.status === 'connected' ? client.sessionId : undefined
+      await dispatcher.destroy().catch(() => undefined)
+      await client.disconnect()
+      if (sessionId === undefined) return
+      const logout = createClient({
+        ...common,
+        auth: { sessionId },
+        callTimeout: callMs,
+        httpInactivityTimeout: callMs,
+      })
+      try {
+        await logout.connect()
+        await logout.disconnect()
+      } catch {
+        // the session expires on the master by itself
+      } finally {
+        const d = dispatcherOf(logout)
+        if (d !== null) await closeDispatcher(d, callMs)
+      }
+    }
     try {
       await client.connect()
     } catch (err) {
-      await client.disconnect().catch(() => undefined)
+      // A login that timed out is abandoned like any call.
+      await release(errorChain(err)[0]?.name === 'TimeoutError').catch(() => undefined)
       const api = apiErrorOf(err)
       if (api?.code === 'SESSION_AUTHENTICATION_FAILED') throw new XapiAuthError(url, user, { cause: err })
       if (api !== null && api.code === 'SESSION_INVALID' && options.sessionId !== undefined)
@@ -215,7 +309,7 @@ export class XapiPool {
       if (api !== null) throw new XapiCallError('session.login_with_password', api.code, api.params, { cause: err })
       throw transportError(err, url) ?? new XapiUnreachableError(url, errorText(err), { cause: err })
     }
-    return new XapiPool(client, { url, user, callTimeoutMs: callMs, pluginTimeoutMs: pluginMs })
+    return new XapiPool(client, { url, user, callTimeoutMs: callMs, pluginTimeoutMs: pluginMs }, release)
   }
 
   /** Call an XAPI method (the session is added by xen-api). Rejects with a coded error. */
@@ -227,8 +321,10 @@ export class XapiPool {
       if (api !== null && !/^(E[A-Z]+|UND_ERR.*|ERR_.*)$/.test(api.code))
         throw new XapiCallError(method, api.code, api.params, { cause: err })
       const first = errorChain(err)[0]
-      if (first?.name === 'TimeoutError')
+      if (first?.name === 'TimeoutError') {
+        this.#abandoned += 1
         throw new TimeoutError(`XAPI ${method}`, Math.round(this.timeoutFor(method, args) / 1000))
+      }
       throw (
         transportError(err, this.url) ??
         new XapiUnreachableError(this.url, `${method}: ${errorText(err)}`, { cause: err })
@@ -257,9 +353,11 @@ export class XapiPool {
     }
   }
 
-  /** Log out. Idempotent; never rejects. */
+  /** Log out and release the HTTP connections, abandoned calls' too. Idempotent; never rejects. */
   close(): Promise<void> {
-    this.#closed ??= this.#client.disconnect().catch(() => undefined)
+    this.#closed ??= (
+      this.#release !== undefined ? this.#release(this.#abandoned > 0) : this.#client.disconnect()
+    ).catch(() => undefined)
     return this.#closed
   }
 }

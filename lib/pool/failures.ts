@@ -3,6 +3,13 @@
  * match on, its params, a sentence for people, and a hint saying what to do. Codes are XAPI's own
  * when XAPI refused (HOST_OFFLINE, XENAPI_MISSING_PLUGIN, ...), the plugin's when the plugin
  * refused (OVN_BRIDGE_MISSING, ...), ours otherwise. Pure.
+ *
+ * The hint depends on where the failure happened. A code that came back from a host (XAPI's, or
+ * the plugin's inside an XAPI error) is about that host: OVN_OVSDB_UNAVAILABLE there means its
+ * Open vSwitch. An error raised in this process is about what this process talks to: XAPI, and,
+ * for any OVSDB code, the northbound database, which is the only OVSDB the library and the CLI
+ * open (lib/cli/connections.ts, lib/nb/, lib/attach/; the hosts' Open vSwitch is reached only
+ * through the plugin).
  */
 import {
   BusyError,
@@ -79,8 +86,9 @@ const HINTS: Readonly<Record<string, string>> = {
   OVN_SYSTEM_ID_MISMATCH:
     'if this host really replaces the chassis of that system-id, run setup with --force-system-id',
   OVN_INVENTORY_UNREADABLE: 'check /etc/xensource-inventory on the host',
+  // From a host, these are about its Open vSwitch; raised here, NORTHBOUND_HINTS say what they mean.
   OVN_OVSDB_UNAVAILABLE: 'check that Open vSwitch runs on the host (systemctl status openvswitch)',
-  OVN_CONCURRENT_CHANGE: 'something else changed Open vSwitch meanwhile: run the command again',
+  OVN_CONCURRENT_CHANGE: 'something else changed Open vSwitch on the host meanwhile: run the command again',
   OVN_BUSY: 'another xapi-ovn run is working on this host: run again once it is done',
   OVN_TIMEOUT: 'the host did not answer in time: check it, then run again',
   OVN_STATE_CORRUPT:
@@ -98,8 +106,88 @@ const HINTS: Readonly<Record<string, string>> = {
   OVN_INTERNAL: 'a bug in xapi-ovn: please report it with this message',
 }
 
-export function hintFor(code: string): string | null {
-  return HINTS[code] ?? null
+/** The northbound remote, said once for the hints below. */
+const NB_REMOTE = 'the --nb remote (or OVN_NB_DB)'
+/** How to ask a northbound ovsdb-server about its cluster (ovn-org/ovn utilities/ovn-ctl: DB_NB_CTRL_SOCK). */
+const NB_CLUSTER_STATUS = 'ovs-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound'
+const NB_REFUSED =
+  'the northbound ovsdb-server refused the transaction and nothing was written; the details above say why'
+const NB_BUG =
+  'the northbound ovsdb-server refused a request this xapi-ovn formed: a bug, please report it with this message and the OVN version'
+const NB_SCHEMA =
+  'the OVN_Northbound schema at the --nb remote lacks what this xapi-ovn uses: upgrade OVN central, or check that --nb names the northbound database'
+
+/**
+ * Hints for codes raised in this process, where OVSDB means the northbound database (see the
+ * comment at the top). Codes not listed fall back to HINTS.
+ */
+const NORTHBOUND_HINTS: Readonly<Record<string, string>> = {
+  OVN_OVSDB_UNAVAILABLE: `check ${NB_REMOTE}: the northbound ovsdb-server must listen there and be reachable from here (ovn-nbctl --db=REMOTE show); give every member of a RAFT cluster, and check that it has a leader (${NB_CLUSTER_STATUS})`,
+  OVN_OVSDB_REQUEST_TIMEOUT: `the northbound ovsdb-server did not answer in time: check its load and, for a cluster, its leader (${NB_CLUSTER_STATUS}), then run again`,
+  OVN_OVSDB_PROTOCOL_ERROR: `${NB_REMOTE} did not answer as an OVSDB server: check that it names the northbound ovsdb-server (port 6641 by default; 6642 is the southbound)`,
+  OVN_OVSDB_UNKNOWN_DATABASE: `the server at ${NB_REMOTE} has no OVN_Northbound database: point it at the northbound ovsdb-server, not the southbound one`,
+  OVN_OVSDB_NOT_ALLOWED: `the northbound ovsdb-server is read-only (an active-backup standby?): point ${NB_REMOTE} at the active server`,
+  OVN_OVSDB_PERMISSION_ERROR: `the northbound ovsdb-server does not let this connection write (a role on its remote?): use a remote that allows writes`,
+  OVN_OVSDB_CLUSTER_ERROR: `the northbound cluster could not commit (no leader, no quorum?): check its members (${NB_CLUSTER_STATUS}), then run again`,
+  OVN_OVSDB_CANCELED:
+    'the northbound ovsdb-server dropped the transaction (its leader or schema changed): run the command again',
+  OVN_OVSDB_WAIT_FAILED:
+    'something else (ovn-nbctl, another xapi-ovn, the pool agent) changed the northbound database meanwhile and nothing was written: run the command again',
+  OVN_CONCURRENT_CHANGE:
+    'something else (ovn-nbctl, another xapi-ovn, the pool agent) kept changing the northbound database and nothing was written: run the command again',
+  OVN_OVSDB_CONSTRAINT_VIOLATION: NB_REFUSED,
+  OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION: NB_REFUSED,
+  OVN_OVSDB_RESOURCES_EXHAUSTED: NB_REFUSED,
+  OVN_OVSDB_IO_ERROR: `${NB_REFUSED}: the northbound server could not write its database file, check its disk and log`,
+  OVN_OVSDB_TIMED_OUT: NB_REFUSED,
+  OVN_OVSDB_ERROR: NB_REFUSED,
+  OVN_OVSDB_ABORTED: NB_REFUSED,
+  OVN_OVSDB_NOT_SUPPORTED: NB_REFUSED,
+  OVN_OVSDB_NOT_OWNER: NB_REFUSED,
+  OVN_OVSDB_INTERNAL_ERROR: `${NB_REFUSED}; see the northbound ovsdb-server's log`,
+  OVN_OVSDB_SERVER_ERROR: `${NB_REFUSED}; see the northbound ovsdb-server's log`,
+  OVN_OVSDB_CONSISTENCY_VIOLATION: NB_BUG,
+  OVN_OVSDB_DUPLICATE_UUID: NB_BUG,
+  OVN_OVSDB_DUPLICATE_UUID_NAME: NB_BUG,
+  OVN_OVSDB_DOMAIN_ERROR: NB_BUG,
+  OVN_OVSDB_RANGE_ERROR: NB_BUG,
+  OVN_OVSDB_SYNTAX_ERROR: NB_BUG,
+  OVN_OVSDB_UNKNOWN_METHOD: NB_BUG,
+  OVN_OVSDB_INVALID_PARAMETERS: NB_BUG,
+  OVN_OVSDB_UNKNOWN_MONITOR: NB_BUG,
+  OVN_OVSDB_DUPLICATE_MONITOR_ID: NB_BUG,
+  OVN_OVSDB_UNKNOWN_FUNCTION: NB_BUG,
+  OVN_OVSDB_UNKNOWN_MUTATOR: NB_BUG,
+  OVN_OVSDB_UNKNOWN_TABLE: NB_SCHEMA,
+  OVN_OVSDB_UNKNOWN_COLUMN: NB_SCHEMA,
+  OVN_OVSDB_INVALID_VALUE:
+    'the northbound database holds a value this xapi-ovn cannot read: report it with the OVN version',
+  OVN_OVSDB_INTEGER_OUT_OF_RANGE:
+    'the northbound database holds an integer this xapi-ovn cannot read exactly: report it with the OVN version',
+}
+
+/** Hints for the codes only the northbound operations and `port attach` raise, wherever seen. */
+const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
+  OVN_NB_SWITCH_MISSING: 'see the switches with xapi-ovn switch list, or create it with xapi-ovn switch add',
+  OVN_NB_SWITCH_AMBIGUOUS: 'name the switch by its UUID (xapi-ovn switch list shows them)',
+  OVN_NB_SWITCH_NOT_EMPTY: 'detach its ports first (xapi-ovn port detach), or delete it with them (--force)',
+  OVN_NB_SWITCH_NO_SUBNET:
+    'give the switch a subnet (xapi-ovn switch add --subnet, or ovn-nbctl set Logical_Switch SWITCH other_config:subnet=CIDR), or give static addresses (--ip)',
+  OVN_NB_PORT_CONFLICT:
+    'the port is already used elsewhere: detach it there first (xapi-ovn port detach), or use another VIF (--device)',
+  OVN_NB_PORT_MISSING: 'see the ports with xapi-ovn port list --switch SWITCH',
+  OVN_NB_ADDRESS_CONFLICT:
+    "give an address inside the switch's subnet that no other port has (xapi-ovn port list --switch SWITCH shows them)",
+  OVN_NB_LOCALNET_LOOP: 'use the existing localnet port, remove it first, or give another VLAN (--vlan)',
+  OVN_ATTACH_IN_DOUBT: `check the northbound database (${NB_REMOTE} reachable, the cluster's leader: ${NB_CLUSTER_STATUS}), then run the same attach again: it settles it`,
+}
+
+/** Where a failure happened: on a host (a code XAPI or the plugin returned), or in this process. */
+export type FailureOrigin = 'host' | 'local'
+
+/** The hint for `code`; `origin` decides what an OVSDB code is about (the top comment). */
+export function hintFor(code: string, origin: FailureOrigin = 'host'): string | null {
+  return (origin === 'local' ? NORTHBOUND_HINTS[code] : undefined) ?? NB_OPERATION_HINTS[code] ?? HINTS[code] ?? null
 }
 
 /** A failure from a bare XAPI/plugin [code, ...params]. */
@@ -115,7 +203,7 @@ export function failureFromCode(code: string, params: readonly string[]): Failur
 export function toFailure(err: unknown): Failure {
   if (err instanceof XapiCallError) return failureFromCode(err.xapiCode, err.xapiParams)
   if (err instanceof XapiOvnError)
-    return { code: err.code, params: [...err.params], message: err.message, hint: hintFor(err.code) }
+    return { code: err.code, params: [...err.params], message: err.message, hint: hintFor(err.code, 'local') }
   const api = apiErrorOf(err)
   if (api !== null) return failureFromCode(api.code, api.params)
   const message = errorText(err)

@@ -5,7 +5,15 @@ import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync, readFile
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openFileLogger, logPathFromEnv, redactArgs, formatLine } from '../../plugin/log.js'
+import {
+  formatJsonLine,
+  formatLine,
+  isLogFormat,
+  lineLogger,
+  logPathFromEnv,
+  openFileLogger,
+  redactArgs,
+} from '../../plugin/log.js'
 import { contextFromEnv, pathsFromEnv } from '../../plugin/context.js'
 
 describe('plugin log', () => {
@@ -112,6 +120,51 @@ describe('plugin log', () => {
       formatLine(new Date(0), 1, 'f', 'info', 'm', { cyclic, n: 1n }),
       /^1970-01-01T00:00:00.000Z pid=1 fn=f info m \{"unserialisable":"TypeError: /,
     )
+  })
+})
+
+describe('the same logger in JSON lines', () => {
+  const now = () => new Date('2026-05-06T07:08:09.010Z')
+
+  test('one object per line: time, level, msg, pid, fn, and the data under fields', () => {
+    const lines: string[] = []
+    const log = lineLogger((l) => lines.push(l), { pid: 77, now, format: 'json' }, 'agent')
+    log.info('started', { db: 'tcp:192.0.2.10:6641', ports: 3 })
+    log.withFn('reconcile').warn('multi\nline "quoted"')
+    assert.deepEqual(lines, [
+      '{"time":"2026-05-06T07:08:09.010Z","level":"info","msg":"started","pid":77,"fn":"agent","fields":{"db":"tcp:192.0.2.10:6641","ports":3}}',
+      '{"time":"2026-05-06T07:08:09.010Z","level":"warn","msg":"multi\\nline \\"quoted\\"","pid":77,"fn":"reconcile"}',
+    ])
+    for (const l of lines) assert.ok(!l.includes('\n'), 'one line per event')
+  })
+
+  test('a field named like a top-level key cannot replace it; bigints and cyclic data still give a line', () => {
+    const parsed = JSON.parse(formatJsonLine(now(), 1, 'f', 'error', 'm', { level: 'debug', msg: 'x', n: 2n })) as {
+      level: string
+      msg: string
+      fields: Record<string, unknown>
+    }
+    assert.equal(parsed.level, 'error')
+    assert.equal(parsed.msg, 'm')
+    assert.deepEqual(parsed.fields, { level: 'debug', msg: 'x', n: '2' })
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    const line = JSON.parse(formatJsonLine(now(), 1, 'f', 'info', 'm', { cyclic })) as {
+      fields: { unserialisable: string }
+    }
+    assert.match(line.fields.unserialisable, /^TypeError: /)
+  })
+
+  test('text stays the default, and is what it was', () => {
+    const lines: string[] = []
+    lineLogger((l) => lines.push(l), { pid: 5, now }, 'agent').info('hi', { a: 1 })
+    assert.deepEqual(lines, [formatLine(now(), 5, 'agent', 'info', 'hi', { a: 1 })])
+    assert.equal(lines[0], '2026-05-06T07:08:09.010Z pid=5 fn=agent info hi {"a":1}')
+  })
+
+  test('the two formats are the only ones (--log-format text|json)', () => {
+    assert.ok(isLogFormat('text') && isLogFormat('json'))
+    assert.ok(!isLogFormat('JSON') && !isLogFormat('') && !isLogFormat(undefined))
   })
 })
 
