@@ -7,6 +7,7 @@ import { type Command, commandList, isHelpWord } from './command.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { setupCommand } from './commands/setup.js'
+import { showCommand } from './commands/show.js'
 import { sslCommand } from './commands/ssl.js'
 import { statusCommand } from './commands/status.js'
 import { switchCommand } from './commands/switch.js'
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   setupCommand,
   verifyCommand,
   statusCommand,
+  showCommand,
   teardownCommand,
   switchCommand,
   portCommand,

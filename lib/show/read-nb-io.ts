@@ -1,0 +1,68 @@
+/**
+ * `show`'s northbound snapshot, in ONE transaction of selects (consistent): every
+ * Logical_Switch and Logical_Switch_Port (the rows and parsers of lib/nb/snapshot.ts),
+ * Logical_Router, Logical_Router_Port and NB_Global (its nb_cfg / sb_cfg / hv_cfg progress).
+ * One select per table, whatever the number of ports (lib/nb/snapshot.ts says why).
+ */
+import { NB_DB } from '../nb/model.js'
+import { PORT_COLUMNS, SWITCH_COLUMNS, toPort, toSwitch, type NbTransactor } from '../nb/snapshot.js'
+import { setItems, type Value } from '../ovsdb/codec.js'
+import { op, type Operation } from '../ovsdb/operations.js'
+import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
+import type { Row } from '../ovsdb/schema.js'
+import type { NbGlobalRow, NbRouterPortRow, NbRouterRow, NbShowSnapshot } from './model.js'
+
+export const ROUTER_COLUMNS = ['_uuid', 'name', 'ports'] as const
+export const ROUTER_PORT_COLUMNS = ['_uuid', 'name', 'mac', 'networks', 'peer'] as const
+export const NB_GLOBAL_COLUMNS = ['nb_cfg', 'sb_cfg', 'hv_cfg'] as const
+
+/** The selects readNbShowSnapshot sends (pure, for tests). */
+export function nbShowOperations(): Operation[] {
+  return [
+    op.select('Logical_Switch', [], SWITCH_COLUMNS),
+    op.select('Logical_Switch_Port', [], PORT_COLUMNS),
+    op.select('Logical_Router', [], ROUTER_COLUMNS),
+    op.select('Logical_Router_Port', [], ROUTER_PORT_COLUMNS),
+    op.select('NB_Global', [], NB_GLOBAL_COLUMNS),
+  ]
+}
+
+function text(v: Value | undefined): string {
+  return String(setItems(v)[0] ?? '')
+}
+
+function integer(v: Value | undefined): number {
+  return optionalValue<number>(v, 'number') ?? 0
+}
+
+function toRouter(r: Row): NbRouterRow {
+  return { uuid: uuidValue(r._uuid), name: text(r.name), portUuids: uuidValues(r.ports) }
+}
+
+function toRouterPort(r: Row): NbRouterPortRow {
+  return {
+    uuid: uuidValue(r._uuid),
+    name: text(r.name),
+    mac: text(r.mac),
+    networks: setItems(r.networks).map(String),
+    peer: optionalValue<string>(r.peer, 'string'),
+  }
+}
+
+function toGlobal(r: Row): NbGlobalRow {
+  return { nbCfg: integer(r.nb_cfg), sbCfg: integer(r.sb_cfg), hvCfg: integer(r.hv_cfg) }
+}
+
+export async function readNbShowSnapshot(nb: NbTransactor): Promise<NbShowSnapshot> {
+  const [switches, ports, routers, routerPorts, global] = (await nb.transact(NB_DB, nbShowOperations())).map(
+    selectedRows,
+  )
+  const g = global?.[0]
+  return {
+    switches: (switches ?? []).map(toSwitch),
+    ports: (ports ?? []).map(toPort),
+    routers: (routers ?? []).map(toRouter),
+    routerPorts: (routerPorts ?? []).map(toRouterPort),
+    global: g === undefined ? null : toGlobal(g),
+  }
+}
