@@ -42,7 +42,7 @@ xapi-ovn command that fixes it. Findings are not errors: show changes nothing an
     'json',
     'quiet',
   ],
-  exitStatus: '0 the view was read (whatever it finds), 1 a database or XAPI could not be read, 2 usage error',
+  exitStatus: '0 read (whatever it finds), 1 XAPI or a database could not be read, 2 usage error',
   async run(cx) {
     const nbRemotes = nbRemoteOption(cx.values, cx.io)
     const sbRemotes = sbRemoteOption(cx.values, cx.io)
