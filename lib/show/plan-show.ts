@@ -328,6 +328,11 @@ function routerViews(s: ShowSnapshots): RouterView[] {
     }))
 }
 
+/** Code-unit order: the same on every machine, and far cheaper than localeCompare at 5,000 ports. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** Join the three snapshots: the view and its findings. */
 export function planShow(s: ShowSnapshots): ShowView {
   const findings: Finding[] = []
@@ -357,50 +362,36 @@ export function planShow(s: ShowSnapshots): ShowView {
       })
   }
 
-  const ports = [...s.nb.ports]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p): PortView => {
-      const sw = owners.get(p.uuid)
-      const b = bindings.get(p.name.toLowerCase())
-      const chassis = b?.chassis == null ? undefined : chassisByUuid.get(b.chassis)
-      const chassisHost = chassis === undefined ? undefined : ix.hostOfChassis.get(chassis.uuid)
-      const base = {
-        name: p.name,
-        switch: sw?.name ?? null,
-        type: p.type,
-        addresses: p.addresses,
-        up: p.up,
-        chassis: chassis?.name ?? null,
-        chassisHost: chassisHost?.name ?? null,
-        bindingUp: b?.up ?? null,
-      }
-      if (p.type !== '') return { ...base, vm: null, vmUuid: null, device: null, xapiHost: null, mismatch: false }
-      const vif = vifsByUuid.get(p.name.toLowerCase())
-      const vm = vif === undefined ? undefined : vms.get(vif.vm)
-      if (vif === undefined || vm === undefined || (network !== null && vif.network !== network.ref)) {
-        findings.push({
-          code: C.portWithoutVif,
-          subject: p.name,
-          message:
-            vif === undefined || vm === undefined
-              ? `port ${p.name} on switch ${sw?.name ?? '?'} is named after no VIF of this pool: nothing can bind it here`
-              : `port ${p.name} on switch ${sw?.name ?? '?'} is named after VIF ${vif.device} of VM ${vm.name}, which is not on ${network?.name ?? 'the OVN network'}`,
-          fix: `xapi-ovn port detach --vif ${p.name}`,
-          hint: 'remove the port (it goes even if XAPI no longer has the VIF)',
-        })
-        return {
-          ...base,
-          vm: vm?.name ?? null,
-          vmUuid: vm?.uuid ?? null,
-          device: vif?.device ?? null,
-          xapiHost: null,
-          mismatch: false,
-        }
-      }
+  // Sorted by switch, then name: flat string keys computed once (a comparator that looks the
+  // switch up, or one concatenated key, was most of the join's time at 5,000 ports).
+  const keyed = s.nb.ports.map((p) => ({ sw: owners.get(p.uuid)?.name ?? '', name: p.name, p }))
+  keyed.sort((a, b) => compare(a.sw, b.sw) || compare(a.name, b.name))
+  const ports = keyed.map(({ p }): PortView => {
+    const sw = owners.get(p.uuid)
+    const b = bindings.get(p.name.toLowerCase())
+    const chassis = b?.chassis == null ? undefined : chassisByUuid.get(b.chassis)
+    const chassisHost = chassis === undefined ? undefined : ix.hostOfChassis.get(chassis.uuid)
+    const isVif = p.type === ''
+    const vif = isVif ? vifsByUuid.get(p.name.toLowerCase()) : undefined
+    const vm = vif === undefined ? undefined : vms.get(vif.vm)
+    let xapiHost: XapiHost | undefined
+    let mismatch = false
+    if (isVif && (vif === undefined || vm === undefined || (network !== null && vif.network !== network.ref)))
+      findings.push({
+        code: C.portWithoutVif,
+        subject: p.name,
+        message:
+          vif === undefined || vm === undefined
+            ? `port ${p.name} on switch ${sw?.name ?? '?'} is named after no VIF of this pool: nothing can bind it here`
+            : `port ${p.name} on switch ${sw?.name ?? '?'} is named after VIF ${vif.device} of VM ${vm.name}, which is not on ${network?.name ?? 'the OVN network'}`,
+        fix: `xapi-ovn port detach --vif ${p.name}`,
+        hint: 'remove the port (it goes even if XAPI no longer has the VIF)',
+      })
+    else if (vif !== undefined && vm !== undefined) {
       const running = vm.powerState === 'Running' || vm.powerState === 'Paused'
-      const xapiHost = running && vm.residentOn !== null ? ix.hostByRef.get(vm.residentOn) : undefined
-      const mismatch = xapiHost !== undefined && chassis !== undefined && chassisHost?.ref !== xapiHost.ref
-      if (mismatch)
+      xapiHost = running && vm.residentOn !== null ? ix.hostByRef.get(vm.residentOn) : undefined
+      mismatch = xapiHost !== undefined && chassis !== undefined && chassisHost?.ref !== xapiHost.ref
+      if (mismatch && xapiHost !== undefined && chassis !== undefined)
         findings.push({
           code: C.bindingMismatch,
           subject: p.name,
@@ -416,15 +407,23 @@ export function planShow(s: ShowSnapshots): ShowView {
           fix: `xapi-ovn verify --host ${xapiHost.uuid}`,
           hint: `verify checks ${xapiHost.name}'s chassis, ovn-controller and the iface-id the host agent writes`,
         })
-      return {
-        ...base,
-        vm: vm.name,
-        vmUuid: vm.uuid,
-        device: vif.device,
-        xapiHost: xapiHost?.name ?? null,
-        mismatch,
-      }
-    })
+    }
+    return {
+      name: p.name,
+      switch: sw?.name ?? null,
+      type: p.type,
+      addresses: p.addresses,
+      up: p.up,
+      vm: vm?.name ?? null,
+      vmUuid: vm?.uuid ?? null,
+      device: vif?.device ?? null,
+      xapiHost: xapiHost?.name ?? null,
+      chassis: chassis?.name ?? null,
+      chassisHost: chassisHost?.name ?? null,
+      bindingUp: b?.up ?? null,
+      mismatch,
+    }
+  })
 
   // Stale ovn-installed: a host's OVS port says ovn-installed, the SB binding is not on its chassis.
   if (s.xapi.hostPorts !== null)

@@ -104,7 +104,11 @@ export function renderShow(v: ShowView): string {
   else {
     out.push(`${v.findings.length} finding(s):`)
     for (const f of v.findings)
-      out.push(`  ${f.code} ${f.subject}: ${f.message}`, `    fix: ${f.fix ?? `(no xapi-ovn command) ${f.hint}`}`)
+      out.push(
+        `  ${f.code} ${f.subject}: ${f.message}`,
+        ...(f.fix === null ? [] : [`    fix: ${f.fix}`]),
+        `    hint: ${f.hint}`,
+      )
   }
   return out.join('\n')
 }
