@@ -48,10 +48,13 @@ xapi-ovn command that fixes it. Findings are not errors: show changes nothing an
     const sbRemotes = sbRemoteOption(cx.values, cx.io)
     const selection = selectionOption(cx.values)
     const northdCtl = stringOption(cx.values, 'northd-ctl')
-    return withNorthboundAndPool(cx, async (nb, pool) => {
-      const sb = await connectSouthbound(sbRemotes)
-      try {
-        const view = await showPool(pool, nb, sb, {
+    // The southbound connects while XAPI and the northbound do (withNorthboundAndPool opens
+    // those two in turn); it is closed whatever happens, including when it was never used.
+    const connecting = connectSouthbound(sbRemotes)
+    connecting.catch(() => undefined)
+    try {
+      return await withNorthboundAndPool(cx, async (nb, pool) => {
+        const view = await showPool(pool, nb, await connecting, {
           nbRemotes,
           sbRemotes,
           nbCtl: stringList(cx.values, 'nb-ctl'),
@@ -63,9 +66,10 @@ xapi-ovn command that fixes it. Findings are not errors: show changes nothing an
         })
         cx.out.result(view, () => renderShow(view))
         return EXIT_OK
-      } finally {
-        await sb.close().catch(() => undefined)
-      }
-    })
+      })
+    } finally {
+      const sb = await connecting.catch(() => undefined)
+      await sb?.close().catch(() => undefined)
+    }
   },
 })
