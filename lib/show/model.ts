@@ -138,7 +138,6 @@ export interface SbEncapRow {
 
 export interface SbBindingRow {
   readonly logicalPort: string
-  readonly type: string
   /** Chassis row UUID, or null when unbound. */
   readonly chassis: string | null
   /** Set by ovn-controller once the port's flows are installed (ovn-sb(5)); null when unset. */

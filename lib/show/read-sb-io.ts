@@ -1,6 +1,6 @@
 /**
  * `show`'s southbound snapshot, in ONE transaction of selects: Chassis (name = the host's
- * system-id, hostname, encaps), Encap (type, ip), Port_Binding (logical_port, type, the chassis
+ * system-id, hostname, encaps), Encap (type, ip), Port_Binding (logical_port, the chassis
  * it is bound on, up), Chassis_Private (the nb_cfg each ovn-controller reached) and SB_Global
  * (the nb_cfg northd asks for). Columns of ovn-sb(5), schema 20.27 (OVN 23.03).
  */
@@ -18,7 +18,7 @@ export interface SbTransactor {
 
 export const CHASSIS_COLUMNS = ['_uuid', 'name', 'hostname', 'encaps'] as const
 export const ENCAP_COLUMNS = ['_uuid', 'type', 'ip'] as const
-export const BINDING_COLUMNS = ['logical_port', 'type', 'chassis', 'up'] as const
+export const BINDING_COLUMNS = ['logical_port', 'chassis', 'up'] as const
 export const CHASSIS_PRIVATE_COLUMNS = ['name', 'nb_cfg'] as const
 
 /** The selects readSbShowSnapshot sends (pure, for tests). */
@@ -40,7 +40,6 @@ function toBinding(r: Row): SbBindingRow {
   const [chassis] = uuidValues(r.chassis)
   return {
     logicalPort: text(r.logical_port),
-    type: text(r.type),
     chassis: chassis ?? null,
     up: optionalValue<boolean>(r.up, 'boolean'),
   }

@@ -13,7 +13,7 @@ import { runProgram } from '../../lib/cli/program.js'
 import type { CommandIo } from '../../lib/cli/output.js'
 import { FINDING_CODES, type ShowView } from '../../lib/show/index.js'
 import { sweepLeftovers } from '../../lab/cleanup.js'
-import { OverlayLab, TENANT_SWITCH } from '../../lab/overlay-lab.js'
+import { OverlayLab, PHYSNET, PROVIDER_PORT, PROVIDER_SWITCH, TENANT_SWITCH } from '../../lab/overlay-lab.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
 
 let lab: OverlayLab
@@ -99,6 +99,11 @@ describe('xapi-ovn show against a lab pool', () => {
       assert.equal(v.ports.find((x) => x.name === g.tenantVif)?.device, '0')
       assert.equal(v.ports.find((x) => x.name === g.providerVif)?.device, '1')
     }
+
+    // The localnet port's network and VLAN (read by their own select of the localnet ports).
+    assert.deepEqual(v.switches.find((sw) => sw.name === PROVIDER_SWITCH)?.localnets, [
+      { name: PROVIDER_PORT, network: PHYSNET, vlan: null },
+    ])
 
     const orphan = v.findings.filter((f) => f.code === FINDING_CODES.portWithoutVif)
     assert.deepEqual(

@@ -78,8 +78,8 @@ function healthy(): Mutable<ShowSnapshots> {
         { uuid: 'e2', type: 'geneve', ip: '192.0.2.22' },
       ],
       bindings: [
-        { logicalPort: VIF_A, type: '', chassis: CH1, up: true },
-        { logicalPort: VIF_B, type: '', chassis: CH2, up: true },
+        { logicalPort: VIF_A, chassis: CH1, up: true },
+        { logicalPort: VIF_B, chassis: CH2, up: true },
       ],
       chassisPrivate: [
         { name: H1, nbCfg: 3 },
