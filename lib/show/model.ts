@@ -261,6 +261,8 @@ export interface HostView {
   } | null
   /** Ports of this host's VMs on the OVN network (XAPI's view). */
   readonly vifs: number
+  /** Why its plugin could not be asked for its ports (null: asked, or hosts not asked at all). */
+  readonly portsProblem: string | null
 }
 
 export interface SwitchView {

@@ -198,6 +198,8 @@ function hostViews(
   const guestMtu = s.xapi.network?.mtu ?? null
   const hosts = [...s.xapi.hosts].sort((a, b) => a.name.localeCompare(b.name) || a.uuid.localeCompare(b.uuid))
   const views = hosts.map((h): HostView => {
+    const read = s.xapi.hostPorts?.get(h.ref)
+    const portsProblem = read === undefined || read.ok ? null : read.reason
     const c = ix.chassisOfHost.get(h.ref)
     if (c === undefined) {
       if (h.live)
@@ -215,6 +217,7 @@ function hostViews(
         live: h.live,
         chassis: null,
         vifs: vifCount.get(h.ref) ?? 0,
+        portsProblem,
       }
     }
     const encapViews = c.encapUuids.flatMap((u): EncapView[] => {
@@ -252,6 +255,7 @@ function hostViews(
       live: h.live,
       chassis: { name: c.name, hostname: c.hostname, encaps: encapViews, nbCfg, nbCfgLag: lag },
       vifs: vifCount.get(h.ref) ?? 0,
+      portsProblem,
     }
   })
   for (const c of s.sb.chassis)

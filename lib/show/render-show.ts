@@ -100,6 +100,8 @@ export function renderShow(v: ShowView): string {
   )
   out.push('')
   if (!v.hostPortsRead) out.push('(hosts not asked for their ports: no stale ovn-installed check)')
+  for (const h of v.hosts)
+    if (h.portsProblem !== null) out.push(`(${h.name} not asked for its ports: ${h.portsProblem})`)
   if (v.findings.length === 0) out.push('no findings')
   else {
     out.push(`${v.findings.length} finding(s):`)

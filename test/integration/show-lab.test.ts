@@ -123,6 +123,11 @@ describe('xapi-ovn show against a lab pool', () => {
     ])
       assert.ok(!codes.has(absent), `${absent}: ${JSON.stringify(v.findings)}`)
     assert.equal(v.hostPortsRead, true)
+    // Each host's plugin answered: the stale ovn-installed check above had something to check.
+    assert.deepEqual(
+      v.hosts.map((h) => h.portsProblem),
+      v.hosts.map(() => null),
+    )
 
     // The central: three members of each cluster, one leader, cluster/status over unixctl.
     for (const c of [v.clusters.nb, v.clusters.sb]) {
