@@ -15,7 +15,7 @@ import { hostInfo } from '../pool/plan-setup.js'
 import { PLUGIN, parseChassisStatus } from '../pool/plugin-replies.js'
 import { parseAllRecords, parseVif, parseVm } from '../pool/records.js'
 import { checkConcurrency } from '../pool/run.js'
-import type { HostPortsRead, XapiSnapshot } from './model.js'
+import type { HostPortsRead, XapiHost, XapiSnapshot } from './model.js'
 
 export interface ReadXapiOptions {
   /** The OVN network, uuid or name (default ovn-int). */
@@ -66,25 +66,12 @@ export async function readXapiSnapshot(pool: XapiPool, options: ReadXapiOptions 
   }))
   let hostPorts: Map<string, HostPortsRead> | null = null
   if (options.hostPorts !== false) {
-    const reads = await mapBounded(hosts, concurrency, async (h): Promise<HostPortsRead> => {
-      if (!h.live) return { ok: false, reason: 'the host is not live' }
-      try {
-        const status = parseChassisStatus(h.name, await pool.call('host.call_plugin', h.ref, PLUGIN, 'status', {}))
-        return {
-          ok: true,
-          ports: status.ports.map((p) => ({
-            name: p.name,
-            ifaceId: p.ifaceId,
-            vifUuid: p.vifUuid,
-            ovnInstalled: p.ovnInstalled,
-          })),
-        }
-      } catch (err) {
-        const f = toFailure(err)
-        return { ok: false, reason: `${f.code}: ${f.message || errorText(err)}` }
-      }
-    })
-    hostPorts = new Map(hosts.map((h, i) => [h.ref, reads[i] as HostPortsRead]))
+    const reads = await mapBounded(
+      hosts,
+      concurrency,
+      async (h): Promise<[string, HostPortsRead]> => [h.ref, await readHostPorts(pool, h)],
+    )
+    hostPorts = new Map(reads)
   }
   return {
     pool: { uuid: state.pool.uuid, name: state.pool.nameLabel, url: pool.url },
@@ -95,5 +82,25 @@ export async function readXapiSnapshot(pool: XapiPool, options: ReadXapiOptions 
     vms,
     vifs,
     hostPorts,
+  }
+}
+
+/** One host's integration bridge ports from its plugin's `status`, or why they could not be read. */
+async function readHostPorts(pool: XapiPool, h: XapiHost): Promise<HostPortsRead> {
+  if (!h.live) return { ok: false, reason: 'the host is not live' }
+  try {
+    const status = parseChassisStatus(h.name, await pool.call('host.call_plugin', h.ref, PLUGIN, 'status', {}))
+    return {
+      ok: true,
+      ports: status.ports.map((p) => ({
+        name: p.name,
+        ifaceId: p.ifaceId,
+        vifUuid: p.vifUuid,
+        ovnInstalled: p.ovnInstalled,
+      })),
+    }
+  } catch (err) {
+    const f = toFailure(err)
+    return { ok: false, reason: `${f.code}: ${f.message || errorText(err)}` }
   }
 }
