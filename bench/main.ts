@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 import { benchReboot } from './reboot.js'
+import { benchShow } from './show.js'
 
 const benches: Record<string, () => Promise<void>> = {
   plugin: benchPlugin,
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   agent: benchAgent,
   reboot: benchReboot,
   nb: benchNb,
+  show: benchShow,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

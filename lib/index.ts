@@ -100,6 +100,8 @@ export type {
   XapiCalls,
 } from './attach/index.js'
 export { connectNorthbound } from './nb/index.js'
+export { connectSouthbound, FINDING_CODES, planShow, showPool } from './show/index.js'
+export type { Finding, FindingCode, ShowOptions, ShowView } from './show/index.js'
 // The building blocks, by namespace: our RFC 7047 OVSDB client, the OVN northbound operations,
 // and the chassis rules shared with the host plugin.
 export * as ovsdb from './ovsdb/index.js'

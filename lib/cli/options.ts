@@ -28,6 +28,7 @@ export const OPTION_GROUPS = {
   transport: 'Tunnel endpoint (default: the management PIF)',
   selection: 'Selection',
   northbound: 'Northbound database',
+  central: 'OVN central (show)',
   connection: 'Connection (XAPI)',
   output: 'Output',
 } as const
@@ -238,6 +239,40 @@ export const OPTIONS = {
     description:
       'OVN_Northbound: tcp:IP:PORT, ssl:IP:PORT or unix:PATH, every member of a cluster; the cluster leader is used',
     env: 'OVN_NB_DB',
+  },
+  // show: the southbound and the central's control sockets
+  sb: {
+    type: 'string',
+    value: 'REMOTE[,REMOTE...]',
+    group: 'central',
+    description:
+      'OVN_Southbound: tcp:IP:PORT, ssl:IP:PORT or unix:PATH, every member of a cluster (each is asked for its RAFT state)',
+    env: 'OVN_SB_DB',
+  },
+  'nb-ctl': {
+    type: 'string',
+    multiple: true,
+    value: 'PATH',
+    group: 'central',
+    description: "an NB ovsdb-server's control socket, for cluster/status (on the central host only)",
+  },
+  'sb-ctl': {
+    type: 'string',
+    multiple: true,
+    value: 'PATH',
+    group: 'central',
+    description: "an SB ovsdb-server's control socket, for cluster/status (on the central host only)",
+  },
+  'northd-ctl': {
+    type: 'string',
+    value: 'PATH',
+    group: 'central',
+    description: "ovn-northd's control socket, for its status (on the central host only)",
+  },
+  'no-host-ports': {
+    type: 'boolean',
+    group: 'command',
+    description: "do not ask each host's plugin for its ports (faster; no stale ovn-installed check)",
   },
   url: {
     type: 'string',

@@ -8,6 +8,7 @@ import { agentCommand } from './commands/agent.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { setupCommand } from './commands/setup.js'
+import { showCommand } from './commands/show.js'
 import { sslCommand } from './commands/ssl.js'
 import { statusCommand } from './commands/status.js'
 import { switchCommand } from './commands/switch.js'
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   setupCommand,
   verifyCommand,
   statusCommand,
+  showCommand,
   teardownCommand,
   switchCommand,
   portCommand,
