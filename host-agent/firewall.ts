@@ -14,7 +14,7 @@ import { errorText } from '../lib/error-text.js'
 import { type FirewallPort, portLabel, wantedFirewallPorts } from '../lib/chassis/encap-ports.js'
 import { runFirewallPort } from '../lib/chassis/firewall-port-io.js'
 import type { ChassisSnapshot } from '../lib/chassis/model.js'
-import type { Logger } from '../plugin/log.js'
+import type { Logger } from '../lib/log.js'
 
 export interface FirewallKeeper {
   sync(snapshot: ChassisSnapshot): Promise<void>

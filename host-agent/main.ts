@@ -6,7 +6,7 @@
  */
 import { errorStackText } from '../lib/error-text.js'
 import { systemClock } from '../lib/clock.js'
-import { lineLogger } from '../plugin/log.js'
+import { lineLogger } from '../lib/log.js'
 import { HostAgent } from './agent.js'
 import { FirewallPortKeeper } from './firewall.js'
 import { pathsFromEnv } from '../plugin/context.js'

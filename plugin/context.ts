@@ -8,10 +8,10 @@ import { statSync } from 'node:fs'
 import { systemClock } from '../lib/clock.js'
 import { DEFAULT_STATE_DIR } from '../lib/chassis/persisted-config-io.js'
 import { OvsdbUnavailableError } from '../lib/errors.js'
-import { openFileLogger, logPathFromEnv } from './log.js'
-import type { Logger } from './log.js'
+import { openFileLogger, logPathFromEnv } from '../lib/log.js'
+import type { Logger } from '../lib/log.js'
 
-export type { Logger } from './log.js'
+export type { Logger } from '../lib/log.js'
 
 export interface PluginPaths {
   /** Open vSwitch run directory ($OVS_RUNDIR, default /var/run/openvswitch); our lock files live here too. */

@@ -8,7 +8,7 @@
  */
 import { contextFromEnv } from './context.js'
 import type { PluginFunction } from './context.js'
-import { silentLogger, type Logger } from './log.js'
+import { silentLogger, type Logger } from '../lib/log.js'
 import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'

@@ -18,7 +18,7 @@
 import { XmlRpcDouble, decodeMethodCall, encodeMethodResponse, isStruct } from '../lib/xmlrpc/index.js'
 import type { XmlRpcValue } from '../lib/xmlrpc/index.js'
 import { InvalidRequestError, XapiOvnError, truncate } from '../lib/errors.js'
-import { redactArgs, safeLogger } from './log.js'
+import { redactArgs, safeLogger } from '../lib/log.js'
 import type { PluginContext, PluginFunction } from './context.js'
 
 export interface PluginRequest {

@@ -39,6 +39,7 @@ import { OvsdbSession } from '../ovsdb/session.js'
 import { XapiPool, type ConnectOptions } from '../pool/connection.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import { OvnNetworkError } from '../pool/errors.js'
+import { agentMetrics, Registry, type AgentMetrics } from './metrics.js'
 import { planDesired, type DesiredState, type VifFinding } from './plan-desired.js'
 import { planSync, type SyncPlan } from './plan-sync.js'
 import { followXapi } from './xapi-events-io.js'
@@ -124,6 +125,8 @@ export class PoolAgent extends EventEmitter {
   #passRunning = false
   #passAgain: string | null = null
   #wake: (() => void) | null = null
+  readonly #registry = new Registry()
+  readonly #metrics: AgentMetrics = agentMetrics(this.#registry)
   readonly done: Promise<void>
 
   constructor(options: AgentOptions) {
@@ -153,8 +156,14 @@ export class PoolAgent extends EventEmitter {
             this.#fullReads++
             this.#schedule('full read of XAPI')
           },
-          onEvents: (n, lagS) => {
+          onEvents: (byClass, lagS) => {
+            let n = 0
+            for (const [cls, k] of byClass) {
+              n += k
+              this.#metrics.eventsHandled.inc({ class: cls }, k)
+            }
             this.#events += n
+            if (lagS !== null) this.#metrics.eventLag.set(Math.max(0, lagS))
             this.emit('xapi-events', n, lagS)
             this.#schedule('XAPI events')
           },
@@ -307,8 +316,10 @@ export class PoolAgent extends EventEmitter {
         `the ports of pool ${view.poolUuid}`,
       )
       this.#record(reason, started, plan)
+      this.#metrics.reconcilePasses.inc({ result: plan.operations.length === 0 ? 'unchanged' : 'written' })
     } catch (err) {
       this.#error(err)
+      this.#metrics.reconcilePasses.inc({ result: err instanceof ConcurrentChangeError ? 'conflict' : 'failed' })
       if (err instanceof ConcurrentChangeError) {
         this.#passAgain ??= 'lost a race'
         await this.#clock.sleep(backoffMs(1), this.#stop.signal)
@@ -325,6 +336,7 @@ export class PoolAgent extends EventEmitter {
       if (!before.has(key)) {
         this.#log.warn(f.error.message, { vif: f.vif, code: f.error.code })
         this.#errors.set(f.error.code, (this.#errors.get(f.error.code) ?? 0) + 1)
+        this.#metrics.errors.inc({ code: f.error.code })
       }
     }
     this.#findings = plan.findings
@@ -339,6 +351,8 @@ export class PoolAgent extends EventEmitter {
       findings: plan.findings.length,
     }
     this.#lastPass = summary
+    this.#metrics.reconcileDuration.observe(summary.durationMs / 1000)
+    this.#metrics.portsManaged.set(plan.managed)
     if (plan.operations.length > 0) this.#log.info('northbound synced', { ...summary })
     this.emit('pass', summary)
   }
@@ -346,6 +360,7 @@ export class PoolAgent extends EventEmitter {
   #error(err: unknown): void {
     const code = err instanceof XapiOvnError ? err.code : 'OVN_INTERNAL'
     this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1)
+    this.#metrics.errors.inc({ code })
     this.#lastError = { code, message: errorText(err) }
   }
 
@@ -365,6 +380,15 @@ export class PoolAgent extends EventEmitter {
       findings: this.#findings.map((f) => ({ vif: f.vif, code: f.error.code, message: f.error.message })),
       errorsByCode: Object.fromEntries(this.#errors),
     }
+  }
+
+  /** The Prometheus text of this agent's metrics (lib/agent/metrics.ts), the gauges as of now. */
+  metricsText(): string {
+    const s = this.status()
+    this.#metrics.lockHeld.setBoolean(s.active)
+    this.#metrics.nbConnected.setBoolean(s.nb.connected)
+    this.#metrics.xapiConnected.setBoolean(s.xapi.connected)
+    return this.#registry.render()
   }
 
   /** Stop every loop, release the lock (the connection closes), log out. Idempotent. */

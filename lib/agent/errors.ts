@@ -59,3 +59,10 @@ export class AgentPortForeignError extends XapiOvnError {
     ])
   }
 }
+
+/** `xapi-ovn agent status`: no agent answers at this /healthz, or the answer is not an agent's. params: [url, reason] */
+export class AgentUnreachableError extends XapiOvnError {
+  constructor(url: string, reason: string) {
+    super('OVN_AGENT_UNREACHABLE', `no agent status at ${truncate(url)}: ${reason}`, [truncate(url), reason])
+  }
+}

@@ -28,8 +28,8 @@ export interface FollowOptions {
   readonly timeoutS: number
   /** A complete new copy of the pool (start, EVENTS_LOST). */
   onFullRead(replica: XapiReplica): void
-  /** `n` events applied to the current copy; the largest lag (s) XAPI's timestamps show, or null. */
-  onEvents(n: number, lagS: number | null): void
+  /** Events applied to the current copy, by class; the largest lag (s) XAPI's timestamps show, or null. */
+  onEvents(byClass: ReadonlyMap<string, number>, lagS: number | null): void
   readonly log: OvsdbLogger
   /** Seconds since the epoch (the injected clock). */
   readonly now?: () => number
@@ -72,13 +72,13 @@ export async function followXapi(xapi: XapiEventCaller, o: FollowOptions): Promi
       o.onFullRead(fresh)
       continue
     }
-    let applied = 0
+    const byClass = new Map<string, number>()
     let lag: number | null = null
     const t = now()
     for (const e of batch.events) {
-      if (replica.apply(e)) applied++
+      if (replica.apply(e)) byClass.set(e.cls, (byClass.get(e.cls) ?? 0) + 1)
       if (e.timestamp !== null) lag = Math.max(lag ?? 0, t - e.timestamp)
     }
-    if (applied > 0) o.onEvents(applied, lag)
+    if (byClass.size > 0) o.onEvents(byClass, lag)
   }
 }

@@ -50,6 +50,11 @@ export interface VerbGroup {
   readonly description: string
   readonly verbs: Readonly<Record<string, Action>>
   readonly exitStatus?: string
+  /**
+   * The verb run when the first word is an option (or there is none): `xapi-ovn agent --url ...`
+   * runs the agent, `xapi-ovn agent status` asks a running one. Its label is the command's name.
+   */
+  readonly defaultVerb?: string
 }
 
 const DEFAULT_EXIT_STATUS = '0 done, 1 refused or failed (the error code is printed), 2 usage error'
@@ -117,6 +122,11 @@ export class Command {
     return this.#body.summary
   }
 
+  /** The verb run when no verb is named, if any. */
+  get defaultVerb(): string | undefined {
+    return 'verbs' in this.#body ? this.#body.defaultVerb : undefined
+  }
+
   /** Its verbs, by name; none for a plain command. */
   get verbs(): Readonly<Record<string, Action>> {
     return 'verbs' in this.#body ? this.#body.verbs : {}
@@ -158,6 +168,9 @@ export class Command {
     const out = new Output(io, this.name, [passwordInArgv(argv), io.env.XAPI_PASSWORD], { json: jsonAsked(argv) })
     const [verb, ...rest] = argv
     if (verb !== undefined && isHelpWord(verb)) return out.help(this.help())
+    const fallback = body.defaultVerb === undefined ? undefined : body.verbs[body.defaultVerb]
+    if ((verb === undefined || verb.startsWith('-')) && fallback !== undefined)
+      return runAction(this.name, fallback, argv, io)
     if (verb === undefined || verb.startsWith('-'))
       return out.failure(new UsageError(`a verb comes first: ${Object.keys(body.verbs).join(', ')}`, this.help()))
     const action = Object.hasOwn(body.verbs, verb) ? body.verbs[verb] : undefined

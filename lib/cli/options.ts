@@ -309,6 +309,19 @@ export const OPTIONS = {
     default: 'auto',
   },
   // agent's own
+  metrics: {
+    type: 'string',
+    value: 'HOST:PORT',
+    group: 'command',
+    description: 'serve /metrics (Prometheus) and /healthz here, e.g. 127.0.0.1:9477',
+  },
+  'log-format': {
+    type: 'string',
+    value: 'F',
+    group: 'output',
+    description: 'the log lines on stderr: text or json',
+    default: 'text',
+  },
   'resync-interval': {
     type: 'string',
     value: 'SECONDS',

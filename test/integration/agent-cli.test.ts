@@ -119,6 +119,50 @@ describe('xapi-ovn agent, two processes for one pool', () => {
     for (const p of [first, second]) assert.ok(!(p.stdout + p.stderr).includes(PASSWORD), 'the password was printed')
   })
 
+  test('--metrics serves /metrics and /healthz; agent status reads it; --log-format json logs JSON lines', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000)
+    const at = `127.0.0.1:${port}`
+    const p = runAgent('--metrics', at, '--log-format', 'json')
+    await until('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))
+    const metrics = await until('a scrape', async () => {
+      const r = await fetch(`http://${at}/metrics`).catch(() => undefined)
+      return r === undefined ? undefined : r.text()
+    })
+    assert.match(metrics, /^xapi_ovn_agent_lock_held 1$/m)
+    assert.match(metrics, /^xapi_ovn_agent_ports_managed 2$/m)
+    const status = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'agent', 'status', '--metrics', at, '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      c.stdout.on('data', (b: Buffer) => (out += b.toString()))
+      c.on('exit', (code) => resolve({ code, stdout: out }))
+    })
+    assert.equal(status.code, 0)
+    const envelope = JSON.parse(status.stdout) as { command: string; result: { active: boolean; managedPorts: number } }
+    assert.deepEqual(
+      [envelope.command, envelope.result.active, envelope.result.managedPorts],
+      ['agent status', true, 2],
+    )
+    const lines = p.stderr.trim().split('\n')
+    for (const line of lines) assert.equal(typeof (JSON.parse(line) as { msg: unknown }).msg, 'string', line)
+    p.child.kill('SIGTERM')
+    assert.equal(await p.exited, 0)
+  })
+
+  test('agent status with nothing listening: OVN_AGENT_UNREACHABLE, exit 1', async () => {
+    const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const c = spawn(process.execPath, [CLI, 'agent', 'status', '--metrics', '127.0.0.1:9', '--json'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let out = ''
+      c.stdout.on('data', (b: Buffer) => (out += b.toString()))
+      c.on('exit', (code) => resolve({ code, stdout: out }))
+    })
+    assert.equal(r.code, 1)
+    assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'OVN_AGENT_UNREACHABLE')
+  })
+
   test('SIGTERM with --json: exit 0 and the last status as JSON on stdout', async () => {
     const p = runAgent('--json')
     await until('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))

@@ -183,6 +183,11 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_AGENT_PORT_FOREIGN',
     params: [UUID, 'is a router port'],
   },
+  AgentUnreachableError: {
+    args: ['http://127.0.0.1:9477/healthz', 'it does not answer'],
+    code: 'OVN_AGENT_UNREACHABLE',
+    params: ['http://127.0.0.1:9477/healthz', 'it does not answer'],
+  },
   // attach
   VmNotFoundError: { args: ['web1'], code: 'OVN_VM_NOT_FOUND', params: ['web1'] },
   VmAmbiguousError: { args: ['web', 2], code: 'OVN_VM_AMBIGUOUS', params: ['web', '2'] },

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FirewallPortKeeper } from '../../host-agent/firewall.js'
 import { SAVED_KEY } from '../../lib/chassis/keys.js'
-import { memoryLogger } from '../../plugin/log.js'
+import { memoryLogger } from '../../lib/log.js'
 import { SnapshotBuilder } from './chassis-fixtures.js'
 
 function fakePlugin(dir: string): { path: string; calls: () => string[]; failClose: (on: boolean) => void } {

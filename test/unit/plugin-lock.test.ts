@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { withLock, lockPath } from '../../plugin/lock.js'
-import { memoryLogger } from '../../plugin/log.js'
+import { memoryLogger } from '../../lib/log.js'
 import { BusyError, XapiOvnError } from '../../lib/errors.js'
 import type { PluginContext } from '../../plugin/context.js'
 

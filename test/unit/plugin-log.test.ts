@@ -13,7 +13,7 @@ import {
   logPathFromEnv,
   openFileLogger,
   redactArgs,
-} from '../../plugin/log.js'
+} from '../../lib/log.js'
 import { contextFromEnv, pathsFromEnv } from '../../plugin/context.js'
 
 describe('plugin log', () => {

@@ -6,7 +6,7 @@ import { decodeMethodResponse, encodeMethodCall } from '../../lib/xmlrpc/index.j
 import type { XmlRpcValue } from '../../lib/xmlrpc/index.js'
 import { BusyError, InvalidArgumentError, InvalidRequestError } from '../../lib/errors.js'
 import { REQUEST_LIMITS, parseRequest, runPlugin } from '../../plugin/protocol.js'
-import { memoryLogger } from '../../plugin/log.js'
+import { memoryLogger } from '../../lib/log.js'
 import type { PluginContext, PluginFunction } from '../../plugin/context.js'
 
 const SESSION = 'OpaqueRef:secret-session-ref'

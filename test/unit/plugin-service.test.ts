@@ -18,7 +18,7 @@ import {
   type ServiceState,
 } from '../../plugin/functions/service.js'
 import { pathsFromEnv, type PluginContext } from '../../plugin/context.js'
-import { memoryLogger } from '../../plugin/log.js'
+import { memoryLogger } from '../../lib/log.js'
 import { XapiOvnError } from '../../lib/errors.js'
 import { registerTeardown } from '../../lab/cleanup.js'
 import { tempDirPrefix } from '../../lab/names.js'

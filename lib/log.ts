@@ -1,4 +1,5 @@
 /**
+ * The one line logger of every process we ship (the plugin, the host agent, `xapi-ovn agent`).
  * The plugin's log: one line per event appended to /var/log/xapi-ovn-plugin.log (or
  * $XAPI_OVN_PLUGIN_LOG), never stdout, because stdout is the XML-RPC reply. A log that cannot be
  * opened or written is dropped silently: logging must never change the answer.
@@ -11,7 +12,7 @@
  *   {"time":"2026-11-24T13:09:36.123Z","level":"info","msg":"call","pid":4242,"fn":"configure","fields":{"args":{}}}
  */
 import { closeSync, constants, fstatSync, openSync, writeSync } from 'node:fs'
-import { truncate } from '../lib/errors.js'
+import { truncate } from './errors.js'
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
