@@ -107,3 +107,14 @@ export type { Finding, FindingCode, ShowOptions, ShowView } from './show/index.j
 export * as ovsdb from './ovsdb/index.js'
 export * as nb from './nb/index.js'
 export * as chassis from './chassis/index.js'
+export { lockName, PoolAgent, startAgent } from './agent/agent.js'
+export type { AgentOptions, AgentStatus, PassSummary } from './agent/agent.js'
+export { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, SWITCH_KEY } from './agent/keys.js'
+export {
+  AgentDuplicateAddressError,
+  AgentNoSwitchError,
+  AgentPortForeignError,
+  AgentSwitchMissingError,
+  AgentUnreachableError,
+  AgentVifInvalidError,
+} from './agent/errors.js'

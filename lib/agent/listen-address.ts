@@ -16,6 +16,9 @@ export interface ListenAddress {
 
 /** The option the agent reads it from: the key of its argument errors. */
 export const METRICS_OPTION = 'metrics'
+/** The endpoint's paths (metrics-http-io.ts serves them; `xapi-ovn agent status` reads /healthz). */
+export const METRICS_PATH = '/metrics'
+export const HEALTH_PATH = '/healthz'
 
 const EXPECTED = 'expected IP:PORT, e.g. 127.0.0.1:9477 or [::1]:9477'
 

@@ -16,11 +16,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net'
 import { errnoOf, errorText } from '../error-text.js'
 import { InvalidArgumentError } from '../errors.js'
-import { formatListenAddress, METRICS_OPTION, type ListenAddress } from './listen-address.js'
+import { formatListenAddress, HEALTH_PATH, METRICS_OPTION, METRICS_PATH, type ListenAddress } from './listen-address.js'
+
+export { HEALTH_PATH, METRICS_PATH }
 import { METRICS_CONTENT_TYPE } from './metrics.js'
 
-export const METRICS_PATH = '/metrics'
-export const HEALTH_PATH = '/healthz'
 const ALLOWED = 'GET, HEAD'
 
 /** What `/healthz` reports: `ok` decides the status code; the rest is the caller's. */

@@ -5,9 +5,8 @@
  * collector); the result printed at the end is the agent's last status. docs/agent.md says how to
  * run it as a service or in a container.
  */
-import { startAgent, type AgentStatus } from '../../agent/agent.js'
-import { parseListenAddress, formatListenAddress } from '../../agent/listen-address.js'
-import { HEALTH_PATH, serveMetrics } from '../../agent/metrics-http-io.js'
+import type { AgentStatus } from '../../agent/agent.js'
+import { formatListenAddress, HEALTH_PATH, parseListenAddress } from '../../agent/listen-address.js'
 import { errorText } from '../../error-text.js'
 import { isLogFormat, lineLogger } from '../../log.js'
 import { AgentUnreachableError } from '../../agent/errors.js'
@@ -57,6 +56,9 @@ for one pool: one holds the northbound lock and writes, the others stand by.`,
     const untilStopped = cx.io.untilStopped
     if (untilStopped === undefined) throw new UsageError('agent runs in the foreground only (no signal to stop it)')
     const log = lineLogger((line) => cx.out.note(line), { format }, 'agent')
+    // Loaded here, not at start-up: every other command (and --help) starts without them.
+    const { startAgent } = await import('../../agent/agent.js')
+    const { serveMetrics } = await import('../../agent/metrics-http-io.js')
     const agent = startAgent({
       xapi,
       nb,
