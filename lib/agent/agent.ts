@@ -31,8 +31,10 @@ import { backoffMs, systemClock, type Clock } from '../clock.js'
 import { errorText } from '../error-text.js'
 import { ConcurrentChangeError, XapiOvnError } from '../errors.js'
 import { NB_DB } from '../nb/model.js'
-import { planAndApply, type NorthboundConnectOptions } from '../nb/northbound.js'
-import type { NbTransactor } from '../nb/snapshot.js'
+import { MAX_ATTEMPTS, type NorthboundConnectOptions } from '../nb/northbound.js'
+import type { NbSnapshot } from '../nb/model.js'
+import { OvsdbConstraintViolationError, OvsdbWaitFailedError, TransactionError } from '../ovsdb/errors.js'
+import { NbReplica } from './nb-replica.js'
 import type { OvsdbLogger } from '../ovsdb/client.js'
 import { op } from '../ovsdb/operations.js'
 import { OvsdbSession } from '../ovsdb/session.js'
@@ -114,6 +116,8 @@ export class PoolAgent extends EventEmitter {
   #events = 0
   #fullReads = 0
   #session: OvsdbSession | null = null
+  readonly #nbReplica = new NbReplica()
+  #nbReady = false
   #lockId: string | null = null
   #lock: 'held' | 'waiting' | 'none' = 'none'
   #passes = 0
@@ -219,6 +223,16 @@ export class PoolAgent extends EventEmitter {
       this.#log.warn('lock lost: this agent is a standby now', { lock })
     })
     session.lock(lock)
+    void this.#nbReplica
+      .start(session, () => {
+        if (!this.#nbReady) {
+          this.#nbReady = true
+          this.#schedule('northbound read')
+        }
+      })
+      .catch((err: unknown) => {
+        if (!signal.aborted) this.#log.error('northbound monitor failed', { error: errorText(err) })
+      })
     // Standing by is only worth a line when someone else holds the lock once connected.
     void session.ready(signal).then(
       async () => {
@@ -230,6 +244,7 @@ export class PoolAgent extends EventEmitter {
     )
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
     this.#lock = 'none'
+    await this.#nbReplica.stop()
     await session.close()
   }
 
@@ -289,15 +304,8 @@ export class PoolAgent extends EventEmitter {
     const session = this.#session
     const lock = this.#lockId
     const replica = this.#replica
-    if (session === null || lock === null || !session.hasLock(lock) || replica === null) return
-    // Every write asserts the lock (RFC 7047 5.2.10): if the server has handed it on, it refuses.
-    const nb: NbTransactor = {
-      transact: (db, ops) =>
-        session.transact(
-          db,
-          ops.some((o) => o.op !== 'select' && o.op !== 'comment') ? [op.assert(lock), ...ops] : ops,
-        ),
-    }
+    const nb = this.#nbReplica
+    if (session === null || lock === null || !session.hasLock(lock) || replica === null || !this.#nbReady) return
     const view = replica.view()
     if (view === null) return
     const started = this.#clock.now()
@@ -309,12 +317,7 @@ export class PoolAgent extends EventEmitter {
         return
       }
       const desired = withReplicaProblems(planDesired(view, network.ref), replica)
-      const { plan } = await planAndApply(
-        nb,
-        'all',
-        (s) => planSync(desired, s, view.poolUuid),
-        `the ports of pool ${view.poolUuid}`,
-      )
+      const plan = await this.#apply(session, lock, nb, (s) => planSync(desired, s, view.poolUuid))
       this.#record(reason, started, plan)
       this.#metrics.reconcilePasses.inc({ result: plan.operations.length === 0 ? 'unchanged' : 'written' })
     } catch (err) {
@@ -323,7 +326,45 @@ export class PoolAgent extends EventEmitter {
       if (err instanceof ConcurrentChangeError) {
         this.#passAgain ??= 'lost a race'
         await this.#clock.sleep(backoffMs(1), this.#stop.signal)
-      } else this.#log.warn('pass failed', { reason, error: errorText(err) })
+      } else {
+        // In doubt or refused: the next pass plans from what the monitor then shows (read back).
+        this.#passAgain ??= 'the last write failed'
+        this.#log.warn('pass failed', { reason, error: errorText(err) })
+        await this.#clock.sleep(backoffMs(2), this.#stop.signal)
+      }
+    }
+  }
+
+  /**
+   * Plan from the monitored copy and write ONE transaction, asserting the lock (RFC 7047 5.2.10:
+   * a server that has handed the lock on refuses it). A failed `wait`, or the port name index
+   * refusing an insert, means the copy was behind another writer: wait for the monitor's next
+   * update and plan again (MAX_ATTEMPTS in all, as lib/nb planAndApply). After a commit, the
+   * pass waits (briefly) until the monitor shows it, so the next pass does not plan it again.
+   */
+  async #apply(
+    session: OvsdbSession,
+    lock: string,
+    nb: NbReplica,
+    planner: (s: NbSnapshot) => SyncPlan,
+  ): Promise<SyncPlan> {
+    for (let attempt = 1; ; attempt++) {
+      const plan = planner(nb.snapshot())
+      if (plan.operations.length === 0) return plan
+      const seen = nb.version
+      try {
+        await session.transact(NB_DB, [op.assert(lock), ...plan.operations])
+        if (nb.version === seen) await nb.changed(1000, this.#clock)
+        return plan
+      } catch (e) {
+        const raced =
+          e instanceof OvsdbWaitFailedError ||
+          (e instanceof TransactionError && e.cause instanceof OvsdbConstraintViolationError)
+        if (!raced) throw e
+        if (attempt >= MAX_ATTEMPTS)
+          throw new ConcurrentChangeError(`the ports kept changing while we wrote (${MAX_ATTEMPTS} attempts)`)
+        if (nb.version === seen) await nb.changed(1000, this.#clock)
+      }
     }
   }
 
