@@ -8,8 +8,9 @@
  *   - peer in the same run: a VM with a plain `port attach` port (no requested-chassis), the agent
  *     stopped: both hosts carry the iface-id during the copy and ovn-controller on each takes the
  *     binding from the other (docs/platform.md "Live migration (VM.pool_migrate)").
- * BENCH_MIGRATE_ROUNDS migrations each (default 4, alternating A -> B and back); per round the
- * echo requests lost and the longest run of them (x 50 ms = the outage), then the totals.
+ * BENCH_MIGRATE_ROUNDS migrations each (default 6, alternating A -> B and back), each held
+ * BENCH_MIGRATE_COPY_MS (default 2000) with both ports present, standing for the memory copy; per
+ * round the echo requests lost and the longest run of them (x 50 ms = the outage), then the totals.
  */
 import { spawn } from 'node:child_process'
 import { startAgent } from '../lib/agent/agent.js'
@@ -18,7 +19,12 @@ import type { LabHost } from '../lab/host.js'
 import { OverlayLab, TENANT_SWITCH, type LabGuest } from '../lab/overlay-lab.js'
 import { pingsWithin } from '../lab/overlay-proof.js'
 
-const ROUNDS = Number(process.env.BENCH_MIGRATE_ROUNDS ?? 4)
+const ROUNDS = Number(process.env.BENCH_MIGRATE_ROUNDS ?? 6)
+/**
+ * The memory copy's length: the emulator copies nothing, so the migration is held this long at
+ * `destination-plugged` (both ports present), as a real copy of a small guest lasts seconds.
+ */
+const COPY_MS = Number(process.env.BENCH_MIGRATE_COPY_MS ?? 2000)
 const INTERVAL_S = 0.05
 const WAIT_MS = 60_000
 /** Stop pinging once this many echo requests in a row were answered after the migration. */
@@ -108,11 +114,17 @@ async function rounds(lab: OverlayLab, peer: LabGuest, vm: LabGuest, hosts: read
   for (let i = 0; i < ROUNDS; i++) {
     const to = hosts[(i + 1) % 2] as LabHost
     if (!(await pingsWithin(peer, vm.tenantIp, WAIT_MS))) throw new Error(`${vm.name} unreachable before round ${i}`)
-    out.push(
-      await pingAround(peer, vm.tenantIp, () =>
-        session.call('VM.pool_migrate', vm.ref, lab.xapi.host(to.uuid).ref, {}),
-      ),
-    )
+    const copy = lab.xapi.emulator.holdMigration('destination-plugged', vm.ref)
+    void copy.reached.then(() => setTimeout(() => copy.release(), COPY_MS))
+    try {
+      out.push(
+        await pingAround(peer, vm.tenantIp, () =>
+          session.call('VM.pool_migrate', vm.ref, lab.xapi.host(to.uuid).ref, {}),
+        ),
+      )
+    } finally {
+      copy.release()
+    }
   }
   return out
 }
@@ -120,7 +132,7 @@ async function rounds(lab: OverlayLab, peer: LabGuest, vm: LabGuest, hosts: read
 function line(label: string, rs: readonly Round[]): string {
   const lost = rs.reduce((a, r) => a + r.lost, 0)
   const sent = rs.reduce((a, r) => a + r.sent, 0)
-  const per = rs.map((r) => `${r.lost} (longest ${r.longest * INTERVAL_S * 1000} ms)`).join(', ')
+  const per = rs.map((r) => `${r.lost} (longest ${Math.round(r.longest * INTERVAL_S * 1000)} ms)`).join(', ')
   const ms = rs.map((r) => r.migrateMs.toFixed(0)).join('/')
   return `${label}: ${lost} of ${sent} echo requests lost over ${rs.length} migrations [${per}]; pool_migrate ${ms} ms`
 }
@@ -153,7 +165,9 @@ export async function benchMigrate(): Promise<void> {
     const without = await rounds(lab, peer, plain, hosts)
     const lostWith = withAgent.reduce((a, r) => a + r.lost, 0)
     const lostWithout = without.reduce((a, r) => a + r.lost, 0)
-    console.log(`live migration, pings every ${INTERVAL_S * 1000} ms from a peer VM (2 hosts, OVN 23.03):`)
+    console.log(
+      `live migration, pings every ${INTERVAL_S * 1000} ms from a peer VM (2 hosts, OVN 23.03, ${COPY_MS} ms copy with both ports):`,
+    )
     console.log(`  ${line('with the pool agent (requested-chassis src,dst then dst)', withAgent)}`)
     console.log(`  ${line('without (plain port, no requested-chassis)', without)}`)
     console.log(
