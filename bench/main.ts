@@ -3,6 +3,7 @@
  * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show runs one.
  */
 import { benchAgent } from './agent.js'
+import { benchMigrate } from './migrate.js'
 import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   reboot: benchReboot,
   nb: benchNb,
   show: benchShow,
+  migrate: benchMigrate,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
