@@ -75,7 +75,7 @@ describe('xapi-ovn show against a lab pool', () => {
   test('--json: every VM port with the host XAPI says and the chassis the SB binds it on; the orphan port found', async () => {
     const r = await cli(['--json', ...ctlOptions()])
     assert.equal(r.code, 0, r.stderr + r.stdout)
-    const v = JSON.parse(r.stdout) as ShowView
+    const v = (JSON.parse(r.stdout) as { result: ShowView }).result
     const bindings = await sbPortBindings(lab.pool.central)
 
     assert.deepEqual(
