@@ -9,6 +9,7 @@ import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import { parseIp } from '../nb/validate-inputs.js'
 import type { ConnectOptions } from '../pool/connection.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 import { MAX_CONCURRENCY } from '../pool/driver.js'
 import type { AddressFamily, TransportChoice } from '../pool/transport-pif.js'
 import {
@@ -54,6 +55,43 @@ export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
   const reason = ovsdbRemoteList(remote)
   if (reason !== null) throw new UsageError(`--nb: ${reason}`)
   return remote
+}
+
+/**
+ * -p/-c/-C (or OVN_NB_PRIVATE_KEY, OVN_NB_CERTIFICATE, OVN_NB_CA_CERT): the key, certificate and
+ * CA an ssl: northbound needs, read from their files. All three or none; an ssl: remote without
+ * them, or them without an ssl: remote, is a usage error (nothing connects).
+ */
+export async function nbSslOption(values: OptionValues, cli: CliEnv, remote: string): Promise<SslOptions | undefined> {
+  const pick = (name: 'private-key' | 'certificate' | 'ca-cert', env: string): string | undefined => {
+    const v = stringOption(values, name) ?? cli.env[env]
+    return v === '' ? undefined : v
+  }
+  const key = pick('private-key', 'OVN_NB_PRIVATE_KEY')
+  const cert = pick('certificate', 'OVN_NB_CERTIFICATE')
+  const ca = pick('ca-cert', 'OVN_NB_CA_CERT')
+  const wantsSsl = remote.split(',').some((r) => r.trim().startsWith('ssl:'))
+  if (key === undefined && cert === undefined && ca === undefined) {
+    if (wantsSsl)
+      throw new UsageError('an ssl: northbound needs --private-key (-p), --certificate (-c) and --ca-cert (-C)')
+    return undefined
+  }
+  if (key === undefined || cert === undefined || ca === undefined)
+    throw new UsageError('give all three of --private-key (-p), --certificate (-c) and --ca-cert (-C), or none')
+  if (!wantsSsl)
+    throw new UsageError('--private-key, --certificate and --ca-cert are for an ssl: northbound (--nb ssl:IP:PORT)')
+  const read = async (option: string, path: string): Promise<string> => {
+    try {
+      return await cli.readFile(path)
+    } catch (err) {
+      throw new UsageError(`--${option}: cannot read ${path}: ${errorText(err)}`)
+    }
+  }
+  return {
+    key: await read('private-key', key),
+    cert: await read('certificate', cert),
+    ca: await read('ca-cert', ca),
+  }
 }
 
 /** --transport-network | --transport-device [--transport-vlan] | --transport-vlan */

@@ -72,8 +72,12 @@ function synopsis(label: string, action: Action): string {
 /** Every command and verb takes these: the JSON envelope, no progress, its help. */
 export const EVERYWHERE_OPTIONS: readonly OptionName[] = ['json', 'quiet', 'help']
 
+/** Whoever takes --nb takes what an ssl: northbound needs (-p, -c, -C, as ovn-nbctl). */
+export const NB_SSL_OPTIONS: readonly OptionName[] = ['private-key', 'certificate', 'ca-cert']
+
 function optionNames(action: Action): OptionName[] {
-  return [...new Set([...action.options, ...EVERYWHERE_OPTIONS])]
+  const ssl = action.options.includes('nb') ? NB_SSL_OPTIONS : []
+  return [...new Set([...action.options, ...ssl, ...EVERYWHERE_OPTIONS])]
 }
 
 function actionHelp(label: string, action: Action): string {

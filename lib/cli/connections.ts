@@ -8,7 +8,8 @@ import { connectNorthbound } from '../nb/index.js'
 import type { OvsdbClient } from '../ovsdb/client.js'
 import { XapiPool } from '../pool/connection.js'
 import type { ProgressListener } from '../pool/results.js'
-import { connectOptions, nbRemoteOption } from './args.js'
+import { connectOptions, nbRemoteOption, nbSslOption } from './args.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 import type { RunContext } from './command.js'
 import { flag } from './options.js'
 import { EXIT_FAILED, EXIT_OK } from './output.js'
@@ -51,8 +52,12 @@ export async function onPool<R extends { readonly ok: boolean }>(
   }
 }
 
-async function onNorthbound<T>(remote: string, work: (nb: OvsdbClient) => Promise<T>): Promise<T> {
-  const nb = await connectNorthbound(remote)
+async function onNorthbound<T>(
+  remote: string,
+  ssl: SslOptions | undefined,
+  work: (nb: OvsdbClient) => Promise<T>,
+): Promise<T> {
+  const nb = await connectNorthbound(remote, ssl === undefined ? {} : { ssl })
   try {
     return await work(nb)
   } finally {
@@ -61,8 +66,9 @@ async function onNorthbound<T>(remote: string, work: (nb: OvsdbClient) => Promis
 }
 
 /** A northbound command: --nb (or OVN_NB_DB), then `work` on the client. */
-export function withNorthbound(cx: RunContext, work: (nb: OvsdbClient) => Promise<number>): Promise<number> {
-  return onNorthbound(nbRemoteOption(cx.values, cx.io), work)
+export async function withNorthbound(cx: RunContext, work: (nb: OvsdbClient) => Promise<number>): Promise<number> {
+  const remote = nbRemoteOption(cx.values, cx.io)
+  return onNorthbound(remote, await nbSslOption(cx.values, cx.io, remote), work)
 }
 
 /** A command on both: the northbound database is checked first, XAPI connected first. */
@@ -71,9 +77,10 @@ export async function withNorthboundAndPool(
   work: (nb: OvsdbClient, pool: XapiPool) => Promise<number>,
 ): Promise<number> {
   const remote = nbRemoteOption(cx.values, cx.io)
+  const ssl = await nbSslOption(cx.values, cx.io, remote)
   const pool = await openPool(cx)
   try {
-    return await onNorthbound(remote, (nb) => work(nb, pool))
+    return await onNorthbound(remote, ssl, (nb) => work(nb, pool))
   } finally {
     await pool.close()
   }

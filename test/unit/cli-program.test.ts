@@ -63,7 +63,7 @@ test('--help and help: the command list on stdout, exit 0', async () => {
 function documents(help: string, options: readonly OptionName[], what: string): void {
   for (const line of help.split('\n')) assert.ok(line.length <= 100, `${what} --help, over 100 columns: ${line}`)
   for (const name of options) {
-    const lines = help.split('\n').filter((l) => new RegExp(`^  (-[a-z], )?--${name}( |$)`).test(l))
+    const lines = help.split('\n').filter((l) => new RegExp(`^  (-[a-zA-Z], )?--${name}( |$)`).test(l))
     assert.equal(lines.length, 1, `${what} --help lists --${name} once:\n${help}`)
     assert.ok(lines[0]?.includes(optionSynopsis(name)), `${what}: ${optionSynopsis(name)}`)
   }

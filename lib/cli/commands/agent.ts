@@ -11,7 +11,7 @@ import { errorText } from '../../error-text.js'
 import { isLogFormat, lineLogger } from '../../log.js'
 import { AgentUnreachableError } from '../../agent/errors.js'
 import { isRecord } from '../../shape.js'
-import { connectOptions, nbRemoteOption } from '../args.js'
+import { connectOptions, nbRemoteOption, nbSslOption } from '../args.js'
 import { Command, type Action } from '../command.js'
 import { intOption, POOL_OPTIONS, requiredString, stringOption, UsageError } from '../options.js'
 import { EXIT_FAILED, EXIT_OK } from '../output.js'
@@ -46,6 +46,7 @@ for one pool: one holds the northbound lock and writes, the others stand by.`,
   exitStatus: '0 stopped by a signal, 1 could not start, 2 usage error',
   async run(cx) {
     const nb = nbRemoteOption(cx.values, cx.io)
+    const ssl = await nbSslOption(cx.values, cx.io, nb)
     const resync = intOption(cx.values, 'resync-interval', 0, 86_400) ?? 60
     const network = stringOption(cx.values, 'network')
     const format = logFormat(stringOption(cx.values, 'log-format'))
@@ -62,6 +63,7 @@ for one pool: one holds the northbound lock and writes, the others stand by.`,
     const agent = startAgent({
       xapi,
       nb,
+      ...(ssl === undefined ? {} : { nbOptions: { ssl } }),
       resyncIntervalMs: resync * 1000,
       ...(network !== undefined ? { network } : {}),
       log,
