@@ -257,9 +257,7 @@ function parsePortSecurity(
   if (value.length > 1 || typeof entry !== 'string') bad(key, value, 'expected at most one port_security entry')
   const [own, ...addrs] = entry.split(' ')
   if (own !== mac) bad(key, entry, `expected the port's MAC ${mac} first`)
-  addrs.forEach((a, i) => {
-    if (a !== '0.0.0.0') parseIp(a, `${key}[0] address ${i + 1}`)
-  })
+  for (const a of addrs) if (a !== '0.0.0.0') parseIp(a, key)
   return entry
 }
 
