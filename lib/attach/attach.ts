@@ -265,30 +265,30 @@ export async function attachVms(
   const choices = chooseVifs(items, network, { uuid: target.uuid, name: target.name }, portSwitch)
   const poolUuid = await readPoolUuid(xapi)
   const agentView = { poolUuid, hosts: NO_HOSTS }
-  const fields = choices.map((c) => wantedFields(o.switch, c.spec.ips, o.portSecurity))
-  // A found VIF the agent's rule refuses (its MAC, say) is refused here, before anything is written.
-  for (const [i, c] of choices.entries())
-    if (c.choice.kind === 'existing')
-      desiredPort(agentView, network, c.vm, withFields(c.choice.vif, fields[i] as (typeof fields)[number]))
+  // Each choice with the fields its VIF gets. A found VIF the agent's rule refuses (its MAC, say)
+  // is refused here, before anything is written.
+  const planned = choices.map((c) => ({ ...c, fields: wantedFields(o.switch, c.spec.ips, o.portSecurity) }))
+  for (const p of planned)
+    if (p.choice.kind === 'existing') desiredPort(agentView, network, p.vm, withFields(p.choice.vif, p.fields))
 
   const created: VifRecord[] = []
   const done: DoneSteps = []
-  /** Each VIF as XAPI holds it after step 2. */
-  const vifs: VifRecord[] = []
+  /** Each VIF as XAPI holds it after step 2, with its VM, in request order. */
+  const vifs: { readonly vm: VmRecord; readonly vif: VifRecord }[] = []
   let ports: VifPortSpec[]
   try {
-    for (const [i, c] of choices.entries()) {
-      const f = fields[i] as (typeof fields)[number]
-      if (c.choice.kind === 'existing') {
-        await runVifSteps(xapi, c.choice.vif, planFieldSteps(fieldsOf(c.choice.vif), f), done)
-        vifs.push(withFields(c.choice.vif, f))
+    for (const p of planned) {
+      if (p.choice.kind === 'existing') {
+        await runVifSteps(xapi, p.choice.vif, planFieldSteps(fieldsOf(p.choice.vif), p.fields), done)
+        vifs.push({ vm: p.vm, vif: withFields(p.choice.vif, p.fields) })
       } else {
-        const vif = await createVif(xapi, { vm: c.vm, network, device: c.choice.device, mac: c.choice.mac, fields: f })
+        const { device, mac } = p.choice
+        const vif = await createVif(xapi, { vm: p.vm, network, device, mac, fields: p.fields })
         created.push(vif)
-        vifs.push(vif)
+        vifs.push({ vm: p.vm, vif })
       }
     }
-    ports = choices.map((c, i) => portSpec(desiredPort(agentView, network, c.vm, vifs[i] as VifRecord)))
+    ports = vifs.map(({ vm, vif }) => portSpec(desiredPort(agentView, network, vm, vif)))
   } catch (err) {
     await rollback(xapi, created, done)
     throw err
@@ -312,18 +312,17 @@ export async function attachVms(
 
   const createdSet = new Set<VifRecord>(created)
   const attachments: VmAttachment[] = []
-  for (const [i, c] of choices.entries()) {
-    const vif = vifs[i] as VifRecord
+  for (const [i, { vm, vif }] of vifs.entries()) {
     let plug: PlugOutcome
     if (!o.plug) plug = 'not-asked'
-    else if (c.vm.powerState !== 'Running') plug = 'vm-not-running'
+    else if (vm.powerState !== 'Running') plug = 'vm-not-running'
     else if (vif.currentlyAttached) plug = 'already-plugged'
     else {
       await plugVif(xapi, vif)
       plug = 'plugged'
     }
     attachments.push({
-      vm: vmSummary(c.vm),
+      vm: vmSummary(vm),
       vif: vifSummary(vif),
       vifAction: createdSet.has(vif) ? 'created' : 'found',
       plug,
