@@ -516,6 +516,34 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     const finding = planDesired(view, ovnNet).findings.find((f) => f.vif === r.detached[0]?.vifUuid)
     assert.equal(finding?.error.code, 'OVN_AGENT_NO_SWITCH', 'the agent makes no port for it again')
   })
+
+  test('an XAPI write refused part-way: the fields already changed are put back, nothing reaches the northbound', async () => {
+    const vifRef = (await vifsOf('keeper'))[0] as string
+    const before = await agentFields(vifRef)
+    assert.equal(before.locking_mode, 'locked')
+    // XAPI refuses the locking mode (as it does `locked` while an SDN controller is registered).
+    const refusing: XapiCalls = {
+      call: (method, ...args) =>
+        method === 'VIF.set_locking_mode' ? xapi.call(method, args[0], 'not-a-mode') : xapi.call(method, ...args),
+    }
+    log = []
+    await rejectsWithCode(
+      attachVms(refusing, nb, {
+        switch: 'tenant-c',
+        vms: [{ vm: 'keeper', ips: ['198.18.30.8'] }],
+        portSecurity: false,
+      }),
+      'OVN_XAPI_CALL_FAILED',
+    )
+    assert.deepEqual(log, [
+      'VIF.add_to_other_config',
+      'VIF.set_ipv4_allowed',
+      'VIF.set_locking_mode',
+      'VIF.set_ipv4_allowed',
+      'VIF.remove_from_other_config',
+    ])
+    assert.deepEqual(await agentFields(vifRef), before)
+  })
 })
 
 describe('the pool agent agrees with port attach: its planners over XAPI and the northbound plan nothing', () => {
