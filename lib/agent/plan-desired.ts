@@ -132,7 +132,17 @@ function checked<T>(vif: string, field: string, value: string, parse: () => T): 
   }
 }
 
-function desiredPort(view: XapiView, network: NetworkRecord, vm: VmRecord, vif: VifRecord): DesiredPort {
+/**
+ * The port one VIF of `vm` on `network` should have, by the rules above; throws the finding
+ * (AgentNoSwitchError, AgentVifInvalidError) when it gets none. `xapi-ovn port attach` builds its
+ * ports with it too (lib/attach/attach.ts), so the CLI and the agent apply one rule.
+ */
+export function desiredPort(
+  view: Pick<XapiView, 'poolUuid' | 'hosts'>,
+  network: NetworkRecord,
+  vm: VmRecord,
+  vif: VifRecord,
+): DesiredPort {
   const sw = chooseSwitch(network, vm, vif)
   const mac = checked(vif.uuid, 'MAC', vif.mac, () => parseMac(vif.mac))
   const wantsDynamic = vif.otherConfig[ADDRESSES_KEY]
@@ -174,7 +184,7 @@ function lockedSecurity(mac: string, ips: readonly string[] | 'dynamic'): string
   return ips.length === 0 ? `${mac} 0.0.0.0` : [mac, ...ips].join(' ')
 }
 
-function requestedChassis(view: XapiView, vm: VmRecord): string | null {
+function requestedChassis(view: Pick<XapiView, 'hosts'>, vm: VmRecord): string | null {
   if (vm.powerState === 'Halted' || vm.powerState === 'Suspended' || vm.residentOn === null) return null
   const here = view.hosts.get(vm.residentOn)?.uuid
   if (here === undefined) return null

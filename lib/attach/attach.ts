@@ -9,18 +9,28 @@
  *   await attachVms(pool, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11'] }] })
  *   await detachVms(pool, nb, { vms: ['web1'] })
  *
+ * XAPI is the record of what each port is: attach writes, on every VIF it attaches, the fields the
+ * pool agent reads (other_config `xapi-ovn-switch` and `xapi-ovn-addresses`, ipv4_allowed,
+ * ipv6_allowed, locking_mode: plan-vif-fields.ts), and builds the port from them with the agent's
+ * own rule (lib/agent/plan-desired.ts `desiredPort`), so the CLI and the agent never disagree.
+ * The one thing attach leaves out is options:requested-chassis: where a VM runs changes after
+ * attach returns, and only a running agent can follow it (a pinned chassis left behind by a
+ * one-shot command would stop the port binding after a migration).
+ *
  * Order of attach, chosen so that a failure leaves nothing half-made:
- * 1. validate every input, read the OVN network, the VMs, their VIFs and the switch (nothing is
- *    written before the switch is known to exist and every VM to be usable);
- * 2. create the VIFs that are missing (XAPI);
- * 3. write every port in ONE northbound transaction; if it fails, the VIFs created in step 2
- *    are destroyed again;
+ * 1. validate every input, read the OVN network, the VMs, their VIFs, the pool and the switch
+ *    (nothing is written before the switch is known to exist and every VM to be usable);
+ * 2. write the VIFs' fields (found VIFs: only the fields that differ, one call each) and create
+ *    the VIFs that are missing, with their fields (XAPI);
+ * 3. write every port in ONE northbound transaction; if it fails, the fields changed in step 2
+ *    are put back and the VIFs created there are destroyed again;
  * 4. plug the VIFs of running VMs (XAPI). The port exists by then, so ovn-controller binds the
  *    VIF the moment XAPI puts it on the bridge. A plug failure is thrown after the ports are
  *    written: running attach again finishes the job (every step is idempotent).
  *
  * Detach removes the ports first (ONE transaction: traffic stops at once), then unplugs and
- * destroys the VIFs (unless `keepVifs`).
+ * destroys the VIFs (unless `keepVifs`: then the VIFs lose `xapi-ovn-switch` and
+ * `xapi-ovn-addresses` before the ports go, so the agent does not make their ports again).
  */
 import { errorText } from '../error-text.js'
 import { ConcurrentChangeError, isArgumentErrorCode, XapiOvnError } from '../errors.js'
@@ -31,19 +41,28 @@ import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo }
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import { parseVifPorts, type VifPortSpec } from '../nb/validate-inputs.js'
 import { AttachInDoubtError, VifConflictError } from './errors.js'
-import { VM_UUID_KEY } from '../agent/keys.js'
+import { desiredPort, type DesiredPort } from '../agent/plan-desired.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
 import {
   parseAllRecords,
   parseHost,
   parseVif,
   parseVm,
+  type HostRecord,
   type NetworkRecord,
   type PowerState,
   type VifRecord,
   type VmRecord,
 } from '../pool/records.js'
 import { chooseVifs, type PortSwitch, type VmContext } from './plan-attach.js'
+import {
+  fieldsOf,
+  planFieldSteps,
+  planUnclaimSteps,
+  wantedFields,
+  withFields,
+  type VifStep,
+} from './plan-vif-fields.js'
 import {
   parseAttachOptions,
   parseDetachOptions,
@@ -55,9 +74,12 @@ import {
   findVifByUuid,
   plugVif,
   readOvnNetwork,
+  readPoolUuid,
   readVmVifs,
   removeVif,
   resolveVm,
+  runVifSteps,
+  undoVifSteps,
   type XapiCalls,
 } from './xapi-vifs.js'
 
@@ -109,6 +131,8 @@ export interface VifDetachment {
   readonly port: { readonly uuid: string; readonly switchName: string; readonly switchUuid: string } | null
   readonly unplugged: boolean
   readonly destroyed: boolean
+  /** A kept VIF lost other_config `xapi-ovn-switch` / `xapi-ovn-addresses` (so no agent re-makes its port). */
+  readonly keysRemoved: boolean
 }
 
 export interface DetachVmsResult {
@@ -139,7 +163,6 @@ function vifSummary(v: VifRecord): VifSummary {
   return { uuid: v.uuid, ref: v.ref, device: v.device, mac: v.mac.toLowerCase() }
 }
 
-/** Destroy VIFs this call created, best effort (the original failure is what the caller sees). */
 /** The northbound planners' refusals (lib/nb/errors.ts): raised before anything is sent. */
 const NB_REFUSALS: ReadonlySet<string> = new Set(NB_ERROR_CODES.values())
 
@@ -179,8 +202,32 @@ async function readBack(
   return all ? 'written' : 'not-written'
 }
 
-async function rollback(xapi: XapiCalls, created: readonly VifRecord[]): Promise<void> {
+type DoneSteps = { ref: string; step: VifStep }[]
+
+/**
+ * Put back the VIF fields this call changed and destroy the VIFs it created, best effort (the
+ * original failure is what the caller sees).
+ */
+async function rollback(xapi: XapiCalls, created: readonly VifRecord[], done: DoneSteps): Promise<void> {
+  await undoVifSteps(xapi, done)
   for (const vif of [...created].reverse()) await removeVif(xapi, vif).catch(() => undefined)
+}
+
+/**
+ * Attach has no host placement to give (see the header): the agent's rule run without hosts
+ * names no requested-chassis.
+ */
+const NO_HOSTS: ReadonlyMap<string, HostRecord> = new Map()
+
+/** The agent's port as lib/nb writes it: the same addresses, port_security and external_ids. */
+function portSpec(p: DesiredPort): VifPortSpec {
+  return {
+    vifUuid: p.name,
+    mac: p.mac,
+    ips: p.ips,
+    externalIds: Object.fromEntries(p.externalIds),
+    portSecurity: p.portSecurity,
+  }
 }
 
 /**
@@ -216,31 +263,37 @@ export async function attachVms(
     return sw === undefined ? null : { uuid: sw.uuid, name: sw.name }
   }
   const choices = chooseVifs(items, network, { uuid: target.uuid, name: target.name }, portSwitch)
+  const poolUuid = await readPoolUuid(xapi)
+  const agentView = { poolUuid, hosts: NO_HOSTS }
+  // Each choice with the fields its VIF gets. A found VIF the agent's rule refuses (its MAC, say)
+  // is refused here, before anything is written.
+  const planned = choices.map((c) => ({ ...c, fields: wantedFields(o.switch, c.spec.ips, o.portSecurity) }))
+  for (const p of planned)
+    if (p.choice.kind === 'existing') desiredPort(agentView, network, p.vm, withFields(p.choice.vif, p.fields))
 
   const created: VifRecord[] = []
-  const vifs: VifRecord[] = []
+  const done: DoneSteps = []
+  /** Each VIF as XAPI holds it after step 2, with its VM, in request order. */
+  const vifs: { readonly vm: VmRecord; readonly vif: VifRecord }[] = []
+  let ports: VifPortSpec[]
   try {
-    for (const c of choices) {
-      if (c.choice.kind === 'existing') {
-        vifs.push(c.choice.vif)
+    for (const p of planned) {
+      if (p.choice.kind === 'existing') {
+        await runVifSteps(xapi, p.choice.vif, planFieldSteps(fieldsOf(p.choice.vif), p.fields), done)
+        vifs.push({ vm: p.vm, vif: withFields(p.choice.vif, p.fields) })
       } else {
-        const vif = await createVif(xapi, { vm: c.vm, network, device: c.choice.device, mac: c.choice.mac })
+        const { device, mac } = p.choice
+        const vif = await createVif(xapi, { vm: p.vm, network, device, mac, fields: p.fields })
         created.push(vif)
-        vifs.push(vif)
+        vifs.push({ vm: p.vm, vif })
       }
     }
+    ports = vifs.map(({ vm, vif }) => portSpec(desiredPort(agentView, network, vm, vif)))
   } catch (err) {
-    await rollback(xapi, created)
+    await rollback(xapi, created, done)
     throw err
   }
 
-  const ports: VifPortSpec[] = choices.map((c, i) => ({
-    vifUuid: (vifs[i] as VifRecord).uuid,
-    mac: (vifs[i] as VifRecord).mac,
-    ips: c.spec.ips,
-    externalIds: { [VM_UUID_KEY]: c.vm.uuid },
-    portSecurity: o.portSecurity,
-  }))
   let written: Awaited<ReturnType<typeof attachPorts>>
   try {
     written = await attachPorts(nb, target.uuid, ports)
@@ -249,7 +302,7 @@ export async function attachVms(
     // guess (destroying the VIFs of committed ports would orphan them).
     const outcome = answeredByServer(err) ? 'not-written' : await readBack(nb, target.uuid, ports)
     if (outcome === 'not-written') {
-      await rollback(xapi, created)
+      await rollback(xapi, created, done)
       throw err
     }
     if (outcome !== 'written') throw new AttachInDoubtError(outcome.unreadable)
@@ -257,20 +310,19 @@ export async function attachVms(
     written = await attachPorts(nb, target.uuid, ports)
   }
 
-  const createdSet = new Set(created)
+  const createdSet = new Set<VifRecord>(created)
   const attachments: VmAttachment[] = []
-  for (const [i, c] of choices.entries()) {
-    const vif = vifs[i] as VifRecord
+  for (const [i, { vm, vif }] of vifs.entries()) {
     let plug: PlugOutcome
     if (!o.plug) plug = 'not-asked'
-    else if (c.vm.powerState !== 'Running') plug = 'vm-not-running'
+    else if (vm.powerState !== 'Running') plug = 'vm-not-running'
     else if (vif.currentlyAttached) plug = 'already-plugged'
     else {
       await plugVif(xapi, vif)
       plug = 'plugged'
     }
     attachments.push({
-      vm: vmSummary(c.vm),
+      vm: vmSummary(vm),
       vif: vifSummary(vif),
       vifAction: createdSet.has(vif) ? 'created' : 'found',
       plug,
@@ -281,7 +333,7 @@ export async function attachVms(
     network: networkSummary(network),
     switchUuid: written.switchUuid,
     switchName: written.switchName,
-    changed: written.changed || created.length > 0 || attachments.some((a) => a.plug === 'plugged'),
+    changed: written.changed || created.length > 0 || done.length > 0 || attachments.some((a) => a.plug === 'plugged'),
     attachments,
   }
 }
@@ -338,8 +390,32 @@ export async function detachVms(
     }
   }
 
-  const removed =
-    targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
+  // A kept VIF loses the keys that name its port before the port goes: an agent reading XAPI in
+  // between then finds no switch for it and leaves the port alone, instead of making it again.
+  const done: DoneSteps = []
+  const unclaimed = new Set<string>()
+  try {
+    if (o.keepVifs)
+      for (const [uuid, t] of targets) {
+        if (t.vif === null) continue
+        const steps = planUnclaimSteps(t.vif)
+        await runVifSteps(xapi, t.vif, steps, done)
+        if (steps.length > 0) unclaimed.add(uuid)
+      }
+  } catch (err) {
+    await undoVifSteps(xapi, done)
+    throw err
+  }
+  let removed: Awaited<ReturnType<typeof detachPorts>>
+  try {
+    removed =
+      targets.size === 0 ? { changed: false, removed: [], absent: [] } : await detachPorts(nb, [...targets.keys()])
+  } catch (err) {
+    // Not removed: the ports stay, so do their keys. In doubt: the keys stay removed (the next
+    // detach finishes; a port without them is left alone by the agent).
+    if (answeredByServer(err)) await undoVifSteps(xapi, done)
+    throw err
+  }
   const removedByVif = new Map(removed.removed.map((r) => [r.vifUuid, r]))
   const detached: VifDetachment[] = []
   for (const [uuid, t] of targets) {
@@ -351,11 +427,12 @@ export async function detachVms(
       vm: t.vm === null ? null : vmSummary(t.vm),
       port: port === undefined ? null : { uuid: port.uuid, switchName: port.switchName, switchUuid: port.switchUuid },
       ...outcome,
+      keysRemoved: unclaimed.has(uuid),
     })
   }
   return {
     network: networkSummary(network),
-    changed: removed.changed || detached.some((d) => d.unplugged || d.destroyed),
+    changed: removed.changed || unclaimed.size > 0 || detached.some((d) => d.unplugged || d.destroyed),
     detached,
   }
 }

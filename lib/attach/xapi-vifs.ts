@@ -1,6 +1,7 @@
 /**
  * The XAPI half of attaching VMs: find VMs, read their VIFs, and create, plug, unplug and destroy
- * VIFs on the OVN network, each as the one XAPI call a user (or Xen Orchestra) would make. Every
+ * VIFs on the OVN network, and write (and undo) the VIF fields the pool agent reads
+ * (plan-vif-fields.ts), each as the one XAPI call a user (or Xen Orchestra) would make. Every
  * record read is validated (lib/pool/records.ts); every failure is coded (XapiCallError keeps
  * XAPI's own code, e.g. VM_BAD_POWER_STATE, HOST_OFFLINE, DEVICE_ALREADY_EXISTS).
  */
@@ -11,6 +12,7 @@ import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import {
   parseAllRecords,
   parseNetwork,
+  parsePool,
   parseRef,
   parseVif,
   parseVm,
@@ -18,6 +20,7 @@ import {
   type VifRecord,
   type VmRecord,
 } from '../pool/records.js'
+import { createdOtherConfig, type VifFields, type VifStep } from './plan-vif-fields.js'
 import { looksLikeUuid } from './validate-attach.js'
 
 /** What the attachment code needs of an XAPI session (XapiPool satisfies it). */
@@ -126,6 +129,8 @@ export interface NewVif {
   readonly device: string
   /** '' lets XAPI generate one. */
   readonly mac: string
+  /** The fields that say what its port is (plan-vif-fields.ts), set by the create itself. */
+  readonly fields: VifFields
 }
 
 /**
@@ -142,15 +147,45 @@ export async function createVif(xapi: XapiCalls, v: NewVif): Promise<VifRecord> 
       VM: v.vm.ref,
       MAC: v.mac,
       MTU: v.network.mtu,
-      other_config: {},
+      other_config: createdOtherConfig(v.fields),
       qos_algorithm_type: '',
       qos_algorithm_params: {},
-      locking_mode: 'network_default',
-      ipv4_allowed: [],
-      ipv6_allowed: [],
+      locking_mode: v.fields.lockingMode,
+      ipv4_allowed: v.fields.ipv4Allowed,
+      ipv6_allowed: v.fields.ipv6Allowed,
     }),
   )
   return parseVif(ref, await xapi.call('VIF.get_record', ref))
+}
+
+/** The pool's uuid: the agent's ports carry it (lib/agent/keys.ts POOL_UUID_KEY). */
+export async function readPoolUuid(xapi: XapiCalls): Promise<string> {
+  const pools = parseAllRecords('pool', await xapi.call('pool.get_all_records'), parsePool)
+  const pool = [...pools.values()][0]
+  if (pool === undefined) throw new XapiCallError('pool.get_all_records', 'NO_POOL', [])
+  return pool.uuid
+}
+
+/**
+ * Run `steps` on the VIF in order. Each step that ran is pushed onto `done` (with the VIF's
+ * ref) as soon as XAPI accepted it, so a failure part-way is undone exactly (undoVifSteps).
+ */
+export async function runVifSteps(
+  xapi: XapiCalls,
+  vif: VifRecord,
+  steps: readonly VifStep[],
+  done: { ref: string; step: VifStep }[],
+): Promise<void> {
+  for (const step of steps) {
+    await xapi.call(step.call.method, vif.ref, ...step.call.args)
+    done.push({ ref: vif.ref, step })
+  }
+}
+
+/** Undo the steps that ran, last first, best effort: the caller reports the first failure. */
+export async function undoVifSteps(xapi: XapiCalls, done: readonly { ref: string; step: VifStep }[]): Promise<void> {
+  for (const { ref, step } of [...done].reverse())
+    await xapi.call(step.undo.method, ref, ...step.undo.args).catch(() => undefined)
 }
 
 export async function plugVif(xapi: XapiCalls, vif: VifRecord): Promise<void> {

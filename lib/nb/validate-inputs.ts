@@ -25,9 +25,11 @@ export interface VifPortSpec {
    * Anti-spoofing (default true): port_security = the port's MAC and static IPs (the MAC alone
    * for dynamic or no addresses), so the VM can send from nothing else. XAPI's own locking_mode
    * is OpenFlow on the bridge, which ovn-controller replaces (docs/platform.md): on an OVN port
-   * only OVN enforces it. false: no port_security.
+   * only OVN enforces it. false: no port_security. A list: exactly this port_security (none, or
+   * one entry "<the port's MAC> <ip>...", where 0.0.0.0 stands for DHCP only): `port attach`
+   * passes the pool agent's own value (lib/agent/plan-desired.ts), so the two never disagree.
    */
-  readonly portSecurity?: boolean
+  readonly portSecurity?: boolean | readonly string[]
 }
 
 /** A validated VifPortSpec. */
@@ -229,17 +231,34 @@ export function parseVifPorts(value: unknown, key = 'ports'): VifPort[] {
         dupe(seenIp, ip, `${k}.ips[${j}]`)
       })
     }
-    if (o.portSecurity !== undefined && typeof o.portSecurity !== 'boolean')
-      bad(`${k}.portSecurity`, o.portSecurity, 'expected true or false')
     return {
       name,
       mac,
       ips,
       address: formatAddress(mac, ips),
       externalIds: parseExternalIds(o.externalIds, `${k}.externalIds`),
-      portSecurity: o.portSecurity === false ? null : formatAddress(mac, ips === 'dynamic' ? [] : ips),
+      portSecurity: parsePortSecurity(o.portSecurity, mac, ips, `${k}.portSecurity`),
     }
   })
+}
+
+/** A VifPortSpec's portSecurity -> the one port_security entry, or null for none. */
+function parsePortSecurity(
+  value: unknown,
+  mac: string,
+  ips: readonly string[] | 'dynamic',
+  key: string,
+): string | null {
+  if (value === undefined || value === true) return formatAddress(mac, ips === 'dynamic' ? [] : ips)
+  if (value === false) return null
+  if (!Array.isArray(value)) return bad(key, value, 'expected true or false')
+  if (value.length === 0) return null
+  const [entry] = value
+  if (value.length > 1 || typeof entry !== 'string') bad(key, value, 'expected at most one port_security entry')
+  const [own, ...addrs] = entry.split(' ')
+  if (own !== mac) bad(key, entry, `expected the port's MAC ${mac} first`)
+  for (const a of addrs) if (a !== '0.0.0.0') parseIp(a, key)
+  return entry
 }
 
 /** A list of VIF UUIDs (for detach): lower-case UUIDs, duplicates dropped. */

@@ -1,17 +1,23 @@
 // lib/attach composed against the XAPI emulator (in-memory hosts, real xen-api client over HTTP)
 // and a real OVN_Northbound ovsdb-server: the order of the writes (VIFs, ONE northbound
 // transaction, plugs; detach: ports, then unplug + destroy), what a failed northbound write
-// leaves behind (nothing), and every refusal happening before anything is written.
+// leaves behind (nothing), and every refusal happening before anything is written. Attach writes
+// in XAPI the fields the pool agent reads, so the agent's own planners over what XAPI and the
+// northbound then hold plan nothing (the CLI and the agent never disagree).
 import { after, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { ADDRESSES_KEY, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
+import { planDesired, type XapiView } from '../../lib/agent/plan-desired.js'
+import { planSync, REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
 import { attachVms, detachVms, listVmPorts, type XapiCalls } from '../../lib/attach/index.js'
 import { OvsdbUnavailableError, XapiOvnError } from '../../lib/errors.js'
 import { attachPorts, connectNorthbound, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
-import type { NbTransactor } from '../../lib/nb/snapshot.js'
+import { readSnapshot, type NbTransactor } from '../../lib/nb/snapshot.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import type { Operation } from '../../lib/ovsdb/operations.js'
 import { OvsdbRequestTimeoutError } from '../../lib/ovsdb/errors.js'
 import { XapiPool } from '../../lib/pool/index.js'
+import { parseAllRecords, parseHost, parseNetwork, parsePool, parseVif, parseVm } from '../../lib/pool/records.js'
 import { createEmulatedPool, type EmulatedPool, type MemoryHostBackend } from '../../xapi-emulator/index.js'
 import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
@@ -25,7 +31,17 @@ let lanNet: string
 /** What was written, in order: XAPI methods that change something, and 'NB write'. */
 let log: string[]
 
-const WRITES = new Set(['VIF.create', 'VIF.plug', 'VIF.unplug', 'VIF.destroy'])
+const WRITES = new Set([
+  'VIF.create',
+  'VIF.plug',
+  'VIF.unplug',
+  'VIF.destroy',
+  'VIF.add_to_other_config',
+  'VIF.remove_from_other_config',
+  'VIF.set_ipv4_allowed',
+  'VIF.set_ipv6_allowed',
+  'VIF.set_locking_mode',
+])
 
 const xapi: XapiCalls = {
   call: (method, ...args) => {
@@ -88,6 +104,31 @@ async function vifsOf(name: string): Promise<string[]> {
   return (await session.call('VM.get_VIFs', vm(name))) as string[]
 }
 
+/** The fields of a VIF the pool agent reads, as XAPI holds them. */
+async function agentFields(vifRef: string): Promise<Record<string, unknown>> {
+  const r = (await session.call('VIF.get_record', vifRef)) as Record<string, unknown>
+  return {
+    other_config: r.other_config,
+    ipv4_allowed: r.ipv4_allowed,
+    ipv6_allowed: r.ipv6_allowed,
+    locking_mode: r.locking_mode,
+  }
+}
+
+/** What the pool agent reads of XAPI, read the way its replica is (every record validated). */
+async function xapiView(s: XapiPool): Promise<XapiView> {
+  const [pools, hosts, networks, vms, vifs] = await Promise.all(
+    ['pool', 'host', 'network', 'VM', 'VIF'].map((cls) => s.call(`${cls}.get_all_records`)),
+  )
+  return {
+    poolUuid: ([...parseAllRecords('pool', pools, parsePool).values()][0]?.uuid ?? '') as string,
+    hosts: parseAllRecords('host', hosts, parseHost),
+    networks: parseAllRecords('network', networks, parseNetwork),
+    vms: parseAllRecords('VM', vms, parseVm),
+    vifs: parseAllRecords('VIF', vifs, parseVif),
+  }
+}
+
 async function rejectsWithCode(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (e: unknown) => e instanceof XapiOvnError && e.code === code)
 }
@@ -97,7 +138,9 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     pool = await createEmulatedPool({
       hosts: memoryHosts(2),
       password: PASSWORD,
-      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm'].map((name_label) => ({ name_label })),
+      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm', 'keeper'].map((name_label) => ({
+        name_label,
+      })),
     })
     session = await XapiPool.connect({ url: pool.url, password: PASSWORD, transport: 'json-rpc' })
     ovnNet = (await session.call('network.create', {
@@ -124,6 +167,7 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     nbClient = await connectNorthbound(nbDb.remotes)
     await ensureLogicalSwitch(nbClient, 'tenant-a')
     await ensureLogicalSwitch(nbClient, 'tenant-b')
+    await ensureLogicalSwitch(nbClient, 'tenant-c', { subnet: '198.18.30.0/24' })
   })
   after(async () => {
     await nbClient?.close()
@@ -310,7 +354,16 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     )
     assert.equal(r.attachments[0]?.vif.ref, manual)
     assert.equal(r.attachments[0]?.vif.mac, '02:00:00:00:01:01')
-    assert.deepEqual(log, ['VIF.create', 'NB write', 'VIF.plug', 'VIF.plug'])
+    // The found VIF gets the fields the agent reads (the created one has them from VIF.create).
+    assert.deepEqual(log, [
+      'VIF.add_to_other_config',
+      'VIF.set_ipv4_allowed',
+      'VIF.set_locking_mode',
+      'VIF.create',
+      'NB write',
+      'VIF.plug',
+      'VIF.plug',
+    ])
   })
 
   test('port list joins each VIF port with its VM, device and host', async () => {
@@ -358,7 +411,7 @@ describe('attach / detach over XAPI and a real northbound database', () => {
         ['tenant-a', false],
       ],
     )
-    assert.deepEqual(log, ['NB write'])
+    assert.deepEqual(log, ['VIF.remove_from_other_config', 'VIF.remove_from_other_config', 'NB write'])
     assert.equal((await vifsOf('web2')).length, 2)
     const other = (await session.call('VIF.get_all_records')) as Record<
       string,
@@ -367,5 +420,212 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     const lanVif = Object.values(other).find((v) => v.network === lanNet)
     assert.ok(lanVif !== undefined)
     await rejectsWithCode(detachVms(xapi, nb, { vifs: [lanVif.uuid] }), 'OVN_VIF_CONFLICT')
+  })
+
+  test('attach writes in XAPI what the agent reads: switch, allowed IPs or dynamic, locking mode; other keys survive', async () => {
+    const vifRef = (await session.call('VIF.create', {
+      device: '0',
+      network: ovnNet,
+      VM: vm('keeper'),
+      MAC: '02:00:00:00:03:01',
+      MTU: 1500,
+      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-old' },
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+      ipv4_allowed: ['198.18.99.9'],
+    })) as string
+    log = []
+    const r = await attachVms(xapi, nb, {
+      switch: 'tenant-c',
+      vms: [{ vm: 'keeper', ips: ['fd00::5', '198.18.30.5'] }],
+    })
+    assert.equal(r.attachments[0]?.vif.ref, vifRef)
+    assert.deepEqual(log, [
+      'VIF.remove_from_other_config',
+      'VIF.add_to_other_config',
+      'VIF.set_ipv4_allowed',
+      'VIF.set_ipv6_allowed',
+      'VIF.set_locking_mode',
+      'NB write',
+    ])
+    assert.deepEqual(await agentFields(vifRef), {
+      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c' },
+      ipv4_allowed: ['198.18.30.5'],
+      ipv6_allowed: ['fd00::5'],
+      locking_mode: 'locked',
+    })
+    const port = (await listPorts(nbClient, 'tenant-c')).find((p) => p.name === r.attachments[0]?.vif.uuid)
+    const poolUuid = (await xapiView(session)).poolUuid
+    assert.deepEqual(port?.externalIds, { [POOL_UUID_KEY]: poolUuid, [VM_UUID_KEY]: r.attachments[0]?.vm.uuid })
+    // The agent's order (IPv4 allowed, then IPv6), whatever order --ip came in.
+    assert.deepEqual(port?.addresses, ['02:00:00:00:03:01 198.18.30.5 fd00::5'])
+    const row = (await readSnapshot(nbClient, 'all')).ports.find((x) => x.name === port?.name)
+    assert.deepEqual(row?.portSecurity, ['02:00:00:00:03:01 198.18.30.5 fd00::5'])
+
+    await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: 'dynamic' }], portSecurity: false })
+    assert.deepEqual(await agentFields(vifRef), {
+      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c', [ADDRESSES_KEY]: 'dynamic' },
+      ipv4_allowed: [],
+      ipv6_allowed: [],
+      locking_mode: 'unlocked',
+    })
+    await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: ['198.18.30.5'] }] })
+    assert.deepEqual((await agentFields(vifRef)).other_config, { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c' })
+    log = []
+    await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: ['198.18.30.5'] }] })
+    assert.deepEqual(log, [], 'a re-run writes nothing in XAPI either')
+  })
+
+  test('a northbound write that fails puts back exactly the VIF fields attach changed', async () => {
+    const vifRef = (await vifsOf('keeper'))[0] as string
+    const before = await agentFields(vifRef)
+    log = []
+    await rejectsWithCode(
+      attachVms(xapi, dyingNb, {
+        switch: 'tenant-b',
+        vms: [{ vm: 'keeper', ips: 'dynamic' }],
+        portSecurity: false,
+      }),
+      'OVN_NB_SWITCH_NO_SUBNET',
+    )
+    assert.equal(log.length, 0, 'refused before any write')
+    await rejectsWithCode(
+      attachVms(xapi, dyingNb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: 'dynamic' }], portSecurity: false }),
+      'OVN_OVSDB_UNAVAILABLE',
+    )
+    assert.deepEqual(log, [
+      'VIF.add_to_other_config',
+      'VIF.set_ipv4_allowed',
+      'VIF.set_locking_mode',
+      'VIF.set_locking_mode',
+      'VIF.set_ipv4_allowed',
+      'VIF.remove_from_other_config',
+    ])
+    assert.deepEqual(await agentFields(vifRef), before, 'switch, addresses, allowed IPs, locking mode as they were')
+  })
+
+  test('detach --keep-vif removes xapi-ovn-switch and xapi-ovn-addresses, nothing else', async () => {
+    const vifRef = (await vifsOf('keeper'))[0] as string
+    await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: 'dynamic' }] })
+    log = []
+    const r = await detachVms(xapi, nb, { vms: ['keeper'], keepVifs: true })
+    assert.deepEqual(log, ['VIF.remove_from_other_config', 'VIF.remove_from_other_config', 'NB write'])
+    assert.equal(r.detached[0]?.keysRemoved, true)
+    assert.deepEqual((await agentFields(vifRef)).other_config, { 'xo:owner': 'alice' })
+    const view = await xapiView(session)
+    const finding = planDesired(view, ovnNet).findings.find((f) => f.vif === r.detached[0]?.vifUuid)
+    assert.equal(finding?.error.code, 'OVN_AGENT_NO_SWITCH', 'the agent makes no port for it again')
+  })
+
+  test('an XAPI write refused part-way: the fields already changed are put back, nothing reaches the northbound', async () => {
+    const vifRef = (await vifsOf('keeper'))[0] as string
+    const before = await agentFields(vifRef)
+    assert.equal(before.locking_mode, 'locked')
+    // XAPI refuses the locking mode (as it does `locked` while an SDN controller is registered).
+    const refusing: XapiCalls = {
+      call: (method, ...args) =>
+        method === 'VIF.set_locking_mode' ? xapi.call(method, args[0], 'not-a-mode') : xapi.call(method, ...args),
+    }
+    log = []
+    await rejectsWithCode(
+      attachVms(refusing, nb, {
+        switch: 'tenant-c',
+        vms: [{ vm: 'keeper', ips: ['198.18.30.8'] }],
+        portSecurity: false,
+      }),
+      'OVN_XAPI_CALL_FAILED',
+    )
+    assert.deepEqual(log, [
+      'VIF.add_to_other_config',
+      'VIF.set_ipv4_allowed',
+      'VIF.set_locking_mode',
+      'VIF.set_ipv4_allowed',
+      'VIF.remove_from_other_config',
+    ])
+    assert.deepEqual(await agentFields(vifRef), before)
+  })
+})
+
+describe('the pool agent agrees with port attach: its planners over XAPI and the northbound plan nothing', () => {
+  let p: EmulatedPool
+  let s: XapiPool
+  let db: NbDatabase
+  let c: OvsdbClient
+  let net: string
+  let subnetSwitch: string
+
+  before(async () => {
+    p = await createEmulatedPool({
+      hosts: memoryHosts(2),
+      password: PASSWORD,
+      vms: ['static', 'dyn', 'open', 'bare', 'found', 'runner'].map((name_label) => ({ name_label })),
+    })
+    s = await XapiPool.connect({ url: p.url, password: PASSWORD, transport: 'json-rpc' })
+    net = (await s.call('network.create', {
+      name_label: 'ovn-int',
+      name_description: '',
+      MTU: 1500,
+      other_config: {},
+    })) as string
+    db = await NbDatabase.standalone()
+    c = await connectNorthbound(db.remotes)
+    await ensureLogicalSwitch(c, 'plain')
+    subnetSwitch = (await ensureLogicalSwitch(c, 'with-subnet', { subnet: '198.18.60.0/24' })).uuid
+  })
+  after(async () => {
+    await c?.close()
+    await db?.destroy()
+    await s?.close()
+    await p?.close()
+  })
+
+  const vmOf = (name: string): string =>
+    p.vms.find((r) => p.emulator.db.field('VM', r, 'name_label') === name) as string
+
+  test('static IPs, dynamic (switch named by UUID), --no-port-security, no IP, a found VIF: no operation', async () => {
+    // A VIF made by hand, left at network_default with another key, before attach finds it.
+    await s.call('VIF.create', {
+      device: '0',
+      network: net,
+      VM: vmOf('found'),
+      MAC: '02:00:00:00:06:01',
+      MTU: 1500,
+      other_config: { 'xo:owner': 'bob' },
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    })
+    await attachVms(s, c, { switch: 'plain', vms: [{ vm: 'static', ips: ['198.18.61.1', 'fd00::61:1'] }] })
+    await attachVms(s, c, { switch: subnetSwitch, vms: [{ vm: 'dyn', ips: 'dynamic' }] })
+    await attachVms(s, c, { switch: 'plain', vms: [{ vm: 'open', ips: ['198.18.61.3'] }], portSecurity: false })
+    await attachVms(s, c, { switch: 'plain', vms: [{ vm: 'bare' }, { vm: 'found', ips: ['198.18.61.5'] }] })
+    const view = await xapiView(s)
+    const desired = planDesired(view, net)
+    assert.deepEqual(desired.findings, [])
+    assert.equal(desired.ports.length, 5)
+    const plan = planSync(desired, await readSnapshot(c, 'all'), view.poolUuid)
+    assert.deepEqual(plan.findings, [])
+    assert.deepEqual(plan.operations, [], 'the agent would change nothing')
+    assert.equal(plan.unchanged, 5)
+    assert.equal(plan.managed, 5)
+  })
+
+  test('a running VM: the agent only adds requested-chassis, the placement attach leaves to it', async () => {
+    await s.call('VM.start_on', vmOf('runner'), p.hosts[0]?.ref, false, false)
+    const r = await attachVms(s, c, { switch: 'plain', vms: [{ vm: 'runner', ips: ['198.18.61.9'] }] })
+    assert.equal(r.attachments[0]?.plug, 'plugged')
+    const view = await xapiView(s)
+    const plan = planSync(planDesired(view, net), await readSnapshot(c, 'all'), view.poolUuid)
+    assert.deepEqual(plan.updated, [r.attachments[0]?.vif.uuid])
+    const writes = plan.operations.filter((o) => o.op === 'update' || o.op === 'mutate' || o.op === 'insert')
+    assert.deepEqual(
+      writes.map((o) => (o.op === 'mutate' ? [o.table, o.mutations.map((m) => [m[0], m[1]])] : [o.table, o.op])),
+      [['Logical_Switch_Port', [['options', 'insert']]]],
+    )
+    const hostUuid = view.hosts.get(p.hosts[0]?.ref as string)?.uuid
+    const [first] = writes
+    assert.deepEqual(
+      first?.op === 'mutate' ? first.mutations[0]?.[2] : undefined,
+      new Map([[REQUESTED_CHASSIS, hostUuid]]),
+    )
   })
 })

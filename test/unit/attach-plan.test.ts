@@ -1,14 +1,24 @@
 // lib/attach, pure parts: the input parsers (every mistake named by its field, before anything
-// is read) and the choice of a VIF per VM (chooseVifs) as a table.
+// is read), the choice of a VIF per VM (chooseVifs) as a table, and the VIF fields attach writes
+// for the pool agent (plan-vif-fields.ts): what, only what differs, and an undo that restores.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { ADDRESSES_KEY, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
+import { desiredPort } from '../../lib/agent/plan-desired.js'
 import {
   chooseVifs,
+  fieldsOf,
   parseAttachOptions,
   parseDetachOptions,
+  planFieldSteps,
+  planUnclaimSteps,
+  wantedFields,
+  withFields,
   type PortSwitch,
+  type VifCall,
   type VmContext,
 } from '../../lib/attach/index.js'
+import { parseVifPorts } from '../../lib/nb/validate-inputs.js'
 import { InvalidArgumentError } from '../../lib/errors.js'
 import { VifConflictError } from '../../lib/attach/errors.js'
 import type { ParsedVmAttach } from '../../lib/attach/index.js'
@@ -233,4 +243,132 @@ test('one VM twice in a request gets two different VIFs', () => {
       { kind: 'create', device: '0', mac: '' },
     ],
   )
+})
+
+// ---------------------------------------------------------------------------------------------
+// The VIF fields attach writes (plan-vif-fields.ts)
+
+/** XAPI's semantics of the calls, on a record (add_to_other_config refuses an existing key). */
+function applyCalls(v: VifRecord, calls: readonly VifCall[]): VifRecord {
+  let r = v
+  for (const { method, args } of calls) {
+    const [a, b] = args
+    if (method === 'VIF.add_to_other_config') {
+      assert.ok(typeof a === 'string' && typeof b === 'string' && !(a in r.otherConfig), `MAP_DUPLICATE_KEY ${a}`)
+      r = { ...r, otherConfig: { ...r.otherConfig, [a]: b } }
+    } else if (method === 'VIF.remove_from_other_config') {
+      const { [String(a)]: _gone, ...rest } = r.otherConfig
+      r = { ...r, otherConfig: rest }
+    } else if (method === 'VIF.set_ipv4_allowed') r = { ...r, ipv4Allowed: a as string[] }
+    else if (method === 'VIF.set_ipv6_allowed') r = { ...r, ipv6Allowed: a as string[] }
+    else if (method === 'VIF.set_locking_mode') r = { ...r, lockingMode: a as VifRecord['lockingMode'] }
+    else assert.fail(`unexpected ${method}`)
+  }
+  return r
+}
+
+test('wanted fields: the switch as given, IPv4 and IPv6 apart, dynamic as a key, port security as locking mode', () => {
+  assert.deepEqual(wantedFields('tenant-a', ['fd00::1', '198.18.10.11'], true), {
+    otherConfig: { [SWITCH_KEY]: 'tenant-a', [ADDRESSES_KEY]: null },
+    ipv4Allowed: ['198.18.10.11'],
+    ipv6Allowed: ['fd00::1'],
+    lockingMode: 'locked',
+  })
+  assert.deepEqual(wantedFields(TARGET.uuid, 'dynamic', false), {
+    otherConfig: { [SWITCH_KEY]: TARGET.uuid, [ADDRESSES_KEY]: 'dynamic' },
+    ipv4Allowed: [],
+    ipv6Allowed: [],
+    lockingMode: 'unlocked',
+  })
+})
+
+test('field steps: only what differs, other other_config keys never written, and the undo restores the VIF exactly', () => {
+  const before = parseVif(
+    ref(),
+    rawVif({
+      network: OVN.ref,
+      VM: ref(),
+      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'old', [ADDRESSES_KEY]: 'dynamic' },
+      ipv4_allowed: ['198.18.99.1'],
+      locking_mode: 'network_default',
+    }),
+  )
+  const want = wantedFields('tenant-a', ['198.18.10.11'], true)
+  const steps = planFieldSteps(fieldsOf(before), want)
+  assert.deepEqual(
+    steps.map((x) => [x.call.method, ...x.call.args]),
+    [
+      ['VIF.remove_from_other_config', SWITCH_KEY],
+      ['VIF.add_to_other_config', SWITCH_KEY, 'tenant-a'],
+      ['VIF.remove_from_other_config', ADDRESSES_KEY],
+      ['VIF.set_ipv4_allowed', ['198.18.10.11']],
+      ['VIF.set_locking_mode', 'locked'],
+    ],
+  )
+  const after = applyCalls(
+    before,
+    steps.map((x) => x.call),
+  )
+  assert.deepEqual(after, withFields(before, want), 'withFields is what XAPI then holds')
+  assert.deepEqual(after.otherConfig, { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-a' })
+  assert.deepEqual(planFieldSteps(fieldsOf(after), want), [], 'a re-run writes nothing')
+  // Undo of any prefix (a failure part-way), last first, gives the VIF back as it was.
+  for (let n = 0; n <= steps.length; n++) {
+    const ran = steps.slice(0, n)
+    const partial = applyCalls(
+      before,
+      ran.map((x) => x.call),
+    )
+    assert.deepEqual(
+      applyCalls(
+        partial,
+        [...ran].reverse().map((x) => x.undo),
+      ),
+      before,
+      `undo after ${n} steps`,
+    )
+  }
+  const kept = applyCalls(
+    after,
+    planUnclaimSteps(after).map((x) => x.call),
+  )
+  assert.deepEqual(kept.otherConfig, { 'xo:owner': 'alice' }, 'detach --keep-vif: our keys only')
+  assert.deepEqual(planUnclaimSteps(kept), [])
+})
+
+test("attach's port is the agent's: same addresses, port_security and external_ids through lib/nb", () => {
+  const net = network({ name_label: 'ovn-int', default_locking_mode: 'unlocked' })
+  const owner = vm('a')
+  const bare = parseVif(ref(), rawVif({ network: net.ref, VM: owner.ref, MAC: '02:AA:00:00:00:01' }))
+  const view = { poolUuid: 'aaaa0000-0000-4000-8000-000000000001', hosts: new Map() }
+  const cases: [readonly string[] | 'dynamic', boolean, string, string[]][] = [
+    [
+      ['fd00::1', '198.18.10.11'],
+      true,
+      '02:aa:00:00:00:01 198.18.10.11 fd00::1',
+      ['02:aa:00:00:00:01 198.18.10.11 fd00::1'],
+    ],
+    [[], true, '02:aa:00:00:00:01', ['02:aa:00:00:00:01 0.0.0.0']],
+    ['dynamic', true, '02:aa:00:00:00:01 dynamic', ['02:aa:00:00:00:01']],
+    [['198.18.10.11'], false, '02:aa:00:00:00:01 198.18.10.11', []],
+  ]
+  for (const [ips, security, address, portSecurity] of cases) {
+    const d = desiredPort(view, net, owner, withFields(bare, wantedFields('tenant-a', ips, security)))
+    assert.equal(d.switchRef, 'tenant-a')
+    assert.equal(d.enabled, true)
+    assert.equal(d.requestedChassis, null)
+    assert.deepEqual(
+      d.externalIds,
+      new Map([
+        [POOL_UUID_KEY, view.poolUuid],
+        [VM_UUID_KEY, owner.uuid],
+      ]),
+    )
+    const [port] = parseVifPorts([{ vifUuid: d.name, mac: d.mac, ips: d.ips, portSecurity: d.portSecurity }])
+    assert.equal(port?.address, address)
+    assert.deepEqual(port?.portSecurity === null ? [] : [port?.portSecurity], portSecurity)
+  }
+  const k = 'ports[0].portSecurity'
+  for (const bad of [['02:aa:00:00:00:02'], ['02:aa:00:00:00:01 198.18.10.256'], ['a', 'b'], 'yes'])
+    rejects(() => parseVifPorts([{ vifUuid: bare.uuid, mac: '02:aa:00:00:00:01', portSecurity: bad }]), k)
 })

@@ -1,4 +1,10 @@
-/** VIF.create (XAPI's defaults, device and MAC checks), VIF.destroy, VIF.plug, VIF.unplug(_force). */
+/**
+ * VIF.create (XAPI's defaults, device and MAC checks), VIF.destroy, VIF.plug, VIF.unplug(_force),
+ * and the allowed-address calls (set_/add_/remove_ipv4_allowed and ipv6): ipv4_allowed and
+ * ipv6_allowed are read-only fields with hand-written setters in XAPI (xapi-project/xen-api
+ * `ocaml/idl/datamodel.ml` VIF, `ocaml/xapi/xapi_vif.ml`), so class-fields.ts does not make them.
+ */
+import { isIP } from 'node:net'
 import { Codes, XapiApiError } from '../api-error.js'
 import type { Database } from '../database.js'
 import { randomMac } from '../random-mac.js'
@@ -7,6 +13,57 @@ import { readValue } from '../unmarshal.js'
 import type { XapiRecord, XapiValue } from '../values.js'
 import type { VmDevices } from '../vm-devices.js'
 import { num, str, type MethodRegistry } from './registry.js'
+
+/**
+ * `Helpers.assert_is_valid_ip_addr` (ocaml/xapi/helpers.ml): an address of that family, or a CIDR
+ * of it; anything else is INVALID_IP_ADDRESS_SPECIFIED [field].
+ */
+function assertAllowedAddress(family: 4 | 6, field: string, value: string): void {
+  const [addr = '', prefix, ...rest] = value.split('/')
+  const max = family === 4 ? 32 : 128
+  const okPrefix = prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= max)
+  if (isIP(addr) !== family || !okPrefix || rest.length > 0)
+    throw new XapiApiError(Codes.INVALID_IP_ADDRESS_SPECIFIED, [field])
+}
+
+/** `Listext.setify` (xapi-stdext listext.ml): duplicates dropped, the last of each kept in order. */
+function setify(values: readonly string[]): string[] {
+  return values.filter((v, i) => !values.includes(v, i + 1))
+}
+
+function defineAllowedAddresses(registry: MethodRegistry, db: Database, family: 4 | 6): void {
+  const field = `ipv${family}_allowed`
+  const self = { name: 'self', type: T.ref('VIF') }
+  const current = (ref: string): string[] => (db.field('VIF', ref, field) as XapiValue[]).map((v) => str(v))
+  registry.define(`VIF.set_${field}`, {
+    session: true,
+    async: false,
+    params: [self, { name: 'value', type: T.strings }],
+    run: (_c, [ref, value]) => {
+      const addrs = setify((value as XapiValue[]).map((v) => str(v)))
+      for (const a of addrs) assertAllowedAddress(family, field, a)
+      db.set('VIF', str(ref), { [field]: addrs })
+    },
+  })
+  registry.define(`VIF.add_${field}`, {
+    session: true,
+    async: false,
+    params: [self, { name: 'value', type: T.string }],
+    run: (_c, [ref, value]) => {
+      assertAllowedAddress(family, field, str(value))
+      const now = current(str(ref))
+      if (!now.includes(str(value))) db.set('VIF', str(ref), { [field]: [...now, str(value)] })
+    },
+  })
+  registry.define(`VIF.remove_${field}`, {
+    session: true,
+    async: false,
+    params: [self, { name: 'value', type: T.string }],
+    run: (_c, [ref, value]) => {
+      db.set('VIF', str(ref), { [field]: current(str(ref)).filter((v) => v !== str(value)) })
+    },
+  })
+}
 
 export function registerVifMethods<Guest>(
   registry: MethodRegistry,
@@ -42,6 +99,8 @@ export function registerVifMethods<Guest>(
       await devices.plugVif(h, str(ref))
     },
   })
+  defineAllowedAddresses(registry, db, 4)
+  defineAllowedAddresses(registry, db, 6)
   for (const name of ['VIF.unplug', 'VIF.unplug_force']) {
     registry.define(name, {
       session: true,

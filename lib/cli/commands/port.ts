@@ -18,10 +18,14 @@ port named after the VIF UUID (in the northbound database).`,
     attach: {
       summary: 'attach VMs to a logical switch (a VIF on the OVN network + a port named after it)',
       synopsis: '--switch SWITCH --vm VM [--ip IP ...] [--vm VM --ip IP ...] [options]',
-      description: `For each VM: find or create its VIF on the OVN network (XAPI), write a logical switch port named
-after the VIF UUID with the VIF's MAC and the addresses (all VMs in ONE northbound transaction),
-then plug the VIF if the VM runs. The port binds on whatever host runs the VM. The switch must
-exist. Running it again changes nothing.`,
+      description: `For each VM: find or create its VIF on the OVN network (XAPI) and write on it what the pool agent
+reads (other_config xapi-ovn-switch = --switch; the static --ip as ipv4_allowed/ipv6_allowed, or
+other_config xapi-ovn-addresses=dynamic; locking_mode locked, or unlocked with --no-port-security),
+then write a logical switch port named after the VIF UUID with the VIF's MAC and the addresses
+(all VMs in ONE northbound transaction), exactly as the agent would make it, then plug the VIF if
+the VM runs. The port binds on whatever host runs the VM. The switch must exist. If the
+northbound write fails, the VIF fields are put back and created VIFs destroyed. Running it again
+changes nothing.`,
       options: [
         'switch',
         'vm',
@@ -63,7 +67,9 @@ exist. Running it again changes nothing.`,
       synopsis: '(--vm VM | --vif UUID)... [--switch SWITCH] [--keep-vif] [options]',
       description: `Remove the logical switch ports of these VMs' VIFs on the OVN network (every VIF of a --vm; with
 --switch, only ports on that switch), in one northbound transaction: their traffic stops. Then
-unplug and destroy the VIFs. Detaching what is not attached is not an error.`,
+unplug and destroy the VIFs; with --keep-vif, keep them and remove their other_config
+xapi-ovn-switch and xapi-ovn-addresses first, so the pool agent does not make the ports again.
+Detaching what is not attached is not an error.`,
       options: ['vm', 'vif', 'switch', 'keep-vif', 'network', 'nb', ...CONNECTION_OPTIONS, 'json'],
       async run(cx) {
         const vms = stringList(cx.values, 'vm')
