@@ -109,7 +109,7 @@ export * as nb from './nb/index.js'
 export * as chassis from './chassis/index.js'
 export { lockName, PoolAgent, startAgent } from './agent/agent.js'
 export type { AgentOptions, AgentStatus, PassSummary } from './agent/agent.js'
-export { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, SWITCH_KEY } from './agent/keys.js'
+export { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY } from './agent/keys.js'
 export {
   AgentDuplicateAddressError,
   AgentNoSwitchError,
@@ -117,4 +117,5 @@ export {
   AgentSwitchMissingError,
   AgentUnreachableError,
   AgentVifInvalidError,
+  AgentVifLockedWarning,
 } from './agent/errors.js'

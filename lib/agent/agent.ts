@@ -101,6 +101,8 @@ export interface AgentStatus {
   readonly lastError: { readonly code: string; readonly message: string } | null
   readonly managedPorts: number
   readonly findings: readonly { readonly vif: string; readonly code: string; readonly message: string }[]
+  /** VIFs that have their port but will not work as XAPI holds them (OVN_AGENT_VIF_LOCKED). */
+  readonly warnings: readonly { readonly vif: string; readonly code: string; readonly message: string }[]
   readonly errorsByCode: Readonly<Record<string, number>>
 }
 
@@ -125,6 +127,7 @@ export class PoolAgent extends EventEmitter {
   #lastError: { code: string; message: string } | null = null
   #managed = 0
   #findings: readonly VifFinding[] = []
+  #warnings: readonly VifFinding[] = []
   readonly #errors = new Map<string, number>()
   #passRunning = false
   #passAgain: string | null = null
@@ -319,6 +322,7 @@ export class PoolAgent extends EventEmitter {
       const desired = withReplicaProblems(planDesired(view, network.ref), replica)
       const plan = await this.#apply(session, lock, nb, (s) => planSync(desired, s, view.poolUuid))
       this.#record(reason, started, plan)
+      this.#noteWarnings(desired.warnings)
       this.#metrics.reconcilePasses.inc({ result: plan.operations.length === 0 ? 'unchanged' : 'written' })
     } catch (err) {
       this.#error(err)
@@ -398,6 +402,18 @@ export class PoolAgent extends EventEmitter {
     this.emit('pass', summary)
   }
 
+  /** Log each warning once (until it goes away), count it, keep them for status(). */
+  #noteWarnings(warnings: readonly VifFinding[]): void {
+    const before = new Set(this.#warnings.map((w) => `${w.vif} ${w.error.code}`))
+    for (const w of warnings) {
+      if (before.has(`${w.vif} ${w.error.code}`)) continue
+      this.#log.warn(w.error.message, { vif: w.vif, code: w.error.code })
+      this.#errors.set(w.error.code, (this.#errors.get(w.error.code) ?? 0) + 1)
+      this.#metrics.errors.inc({ code: w.error.code })
+    }
+    this.#warnings = warnings
+  }
+
   #error(err: unknown): void {
     const code = err instanceof XapiOvnError ? err.code : 'OVN_INTERNAL'
     this.#errors.set(code, (this.#errors.get(code) ?? 0) + 1)
@@ -419,6 +435,7 @@ export class PoolAgent extends EventEmitter {
       lastError: this.#lastError,
       managedPorts: this.#managed,
       findings: this.#findings.map((f) => ({ vif: f.vif, code: f.error.code, message: f.error.message })),
+      warnings: this.#warnings.map((f) => ({ vif: f.vif, code: f.error.code, message: f.error.message })),
       errorsByCode: Object.fromEntries(this.#errors),
     }
   }
@@ -453,7 +470,7 @@ function withReplicaProblems(d: DesiredState, replica: XapiReplica): DesiredStat
     const error = badVms.get(vif.vm)
     if (error !== undefined) extra.push({ vif: vif.uuid, error })
   }
-  return extra.length === 0 ? d : { ports: d.ports, findings: [...d.findings, ...extra] }
+  return extra.length === 0 ? d : { ...d, findings: [...d.findings, ...extra] }
 }
 
 /** Start an agent; it runs until `stop()`. */

@@ -66,3 +66,20 @@ export class AgentUnreachableError extends XapiOvnError {
     super('OVN_AGENT_UNREACHABLE', `no agent status at ${truncate(url)}: ${reason}`, [truncate(url), reason])
   }
 }
+
+/**
+ * A warning, not a skip: the VIF is `locked` in XAPI. On a real host xenopsd then puts XAPI's own
+ * OpenFlow rules on the integration bridge at every plug, which outrank ovn-controller's and cut
+ * the port off (docs/platform.md "VIF locking"). The port is written (with port security); the
+ * operator should unlock the VIF and keep port security with other_config xapi-ovn-port-security=on.
+ * params: [vif]
+ */
+export class AgentVifLockedWarning extends XapiOvnError {
+  constructor(vif: string) {
+    super(
+      'OVN_AGENT_VIF_LOCKED',
+      `VIF ${truncate(vif)} is locked in XAPI: XAPI's OpenFlow rules for it on the integration bridge bypass OVN on a real host; set its locking mode to unlocked and keep port security with other_config xapi-ovn-port-security=on (xapi-ovn port attach writes that)`,
+      [truncate(vif)],
+    )
+  }
+}

@@ -18,6 +18,17 @@ export const SWITCH_KEY = 'xapi-ovn-switch'
 export const ADDRESSES_KEY = 'xapi-ovn-addresses'
 export const DYNAMIC_ADDRESSES = 'dynamic'
 
+/**
+ * VIF other_config key: `on` holds the port to its MAC and allowed IPs (OVN port_security), `off`
+ * lets it send from any address. Absent: XAPI's locking_mode decides (locked = on). This key, not
+ * locking_mode, is what `port attach` writes: a `locked` VIF makes xenopsd put XAPI's own OpenFlow
+ * rules on the integration bridge, which outrank ovn-controller's and cut the port off
+ * (docs/platform.md "VIF locking").
+ */
+export const PORT_SECURITY_KEY = 'xapi-ovn-port-security'
+export const PORT_SECURITY_ON = 'on'
+export const PORT_SECURITY_OFF = 'off'
+
 /** Port external_ids: the pool (its uuid) whose XAPI the port follows. The agent owns exactly these. */
 export const POOL_UUID_KEY = 'xapi-ovn:pool-uuid'
 /** Port external_ids: the VM the VIF belongs to. */

@@ -11,9 +11,11 @@
  *   VIF. `xapi-ovn port attach` writes the VIF's key, so the CLI and the agent agree.
  * - Addresses: the VIF's MAC plus XAPI's own ipv4_allowed and ipv6_allowed, or `<mac> dynamic`
  *   when the VIF's other_config `xapi-ovn-addresses` is `dynamic`.
- * - Anti-spoofing, from XAPI's own locking_mode. XAPI enforces it with OpenFlow rules that
- *   xenopsd's setup-vif-rules puts on the VIF's bridge (docs/platform.md "VIF locking"), and
- *   ovn-controller owns the flows of the integration bridge, so OVN must enforce it instead:
+ * - Anti-spoofing: the VIF's other_config `xapi-ovn-port-security` (on/off: what `port attach`
+ *   writes), else XAPI's own locking_mode. XAPI enforces `locked` with OpenFlow rules that
+ *   xenopsd's setup-vif-rules puts on the VIF's bridge — on the integration bridge they outrank
+ *   ovn-controller's and cut the port off (docs/platform.md "VIF locking"), so a locked VIF is
+ *   also a warning — and OVN must enforce the intent instead:
  *     locked   -> port_security "<mac> <allowed IPs>"; with no allowed IP XAPI lets only DHCP and
  *                 ARP probes out, which "<mac> 0.0.0.0" gives in OVN (docs/platform.md "VIF locking");
  *                 a dynamic port is held to its MAC (its IP is ovn-northd's to choose);
@@ -25,8 +27,17 @@
  *   (current_operations holds pool_migrate or migrate_send and scheduled_to_be_resident_on names
  *   another host), "src,dst" so both may; a halted VM's port names none.
  */
-import { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from './keys.js'
-import { AgentNoSwitchError, AgentVifInvalidError } from './errors.js'
+import {
+  ADDRESSES_KEY,
+  DYNAMIC_ADDRESSES,
+  POOL_UUID_KEY,
+  PORT_SECURITY_KEY,
+  PORT_SECURITY_OFF,
+  PORT_SECURITY_ON,
+  SWITCH_KEY,
+  VM_UUID_KEY,
+} from './keys.js'
+import { AgentNoSwitchError, AgentVifInvalidError, AgentVifLockedWarning } from './errors.js'
 import { XapiOvnError } from '../errors.js'
 import { formatAddress, parseIp, parseMac, parseSwitchRef } from '../nb/validate-inputs.js'
 import type { HostRecord, NetworkRecord, VifRecord, VmRecord } from '../pool/records.js'
@@ -72,6 +83,8 @@ export interface DesiredState {
   readonly ports: readonly DesiredPort[]
   /** VIFs on the OVN network that get no port; their existing ports are left alone. */
   readonly findings: readonly VifFinding[]
+  /** VIFs that get their port but will not work as XAPI holds them (a `locked` VIF, see keys.ts). */
+  readonly warnings: readonly VifFinding[]
 }
 
 const MIGRATING = new Set(['pool_migrate', 'migrate_send'])
@@ -81,20 +94,23 @@ export function planDesired(view: XapiView, networkRef: string): DesiredState {
   const network = view.networks.get(networkRef)
   const ports: DesiredPort[] = []
   const findings: VifFinding[] = []
-  if (network === undefined) return { ports, findings }
+  const warnings: VifFinding[] = []
+  if (network === undefined) return { ports, findings, warnings }
   for (const vif of view.vifs.values()) {
     if (vif.network !== networkRef) continue
     const vm = view.vms.get(vif.vm)
     if (vm === undefined || vm.isATemplate || vm.isControlDomain) continue
     try {
       ports.push(desiredPort(view, network, vm, vif))
+      if (lockingMode(network, vif) === 'locked')
+        warnings.push({ vif: vif.uuid, error: new AgentVifLockedWarning(vif.uuid) })
     } catch (err) {
       if (!(err instanceof XapiOvnError)) throw err
       findings.push({ vif: vif.uuid, error: err })
     }
   }
   ports.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-  return { ports, findings }
+  return { ports, findings, warnings }
 }
 
 function chooseSwitch(
@@ -160,7 +176,11 @@ export function desiredPort(
           ...vif.ipv4Allowed.map((ip) => checked(vif.uuid, 'ipv4_allowed', ip, () => parseIp(ip))),
           ...vif.ipv6Allowed.map((ip) => checked(vif.uuid, 'ipv6_allowed', ip, () => parseIp(ip))),
         ]
-  const mode = vif.lockingMode === 'network_default' ? network.defaultLockingMode : vif.lockingMode
+  const mode = lockingMode(network, vif)
+  const security = vif.otherConfig[PORT_SECURITY_KEY]
+  if (security !== undefined && security !== PORT_SECURITY_ON && security !== PORT_SECURITY_OFF)
+    throw new AgentVifInvalidError(vif.uuid, `other_config ${PORT_SECURITY_KEY}`, security, 'is not "on" or "off"')
+  const secured = security === undefined ? mode === 'locked' : security === PORT_SECURITY_ON
   return {
     name: vif.uuid,
     vmUuid: vm.uuid,
@@ -169,7 +189,7 @@ export function desiredPort(
     mac,
     ips,
     address: formatAddress(mac, ips),
-    portSecurity: mode === 'locked' ? [lockedSecurity(mac, ips)] : [],
+    portSecurity: secured ? [lockedSecurity(mac, ips)] : [],
     enabled: mode !== 'disabled',
     requestedChassis: requestedChassis(view, vm),
     externalIds: new Map([
@@ -177,6 +197,11 @@ export function desiredPort(
       [VM_UUID_KEY, vm.uuid],
     ]),
   }
+}
+
+/** The VIF's locking mode, `network_default` resolved to the network's. */
+export function lockingMode(network: NetworkRecord, vif: VifRecord): 'locked' | 'unlocked' | 'disabled' {
+  return vif.lockingMode === 'network_default' ? network.defaultLockingMode : vif.lockingMode
 }
 
 function lockedSecurity(mac: string, ips: readonly string[] | 'dynamic'): string {

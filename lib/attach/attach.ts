@@ -11,7 +11,7 @@
  *
  * XAPI is the record of what each port is: attach writes, on every VIF it attaches, the fields the
  * pool agent reads (other_config `xapi-ovn-switch` and `xapi-ovn-addresses`, ipv4_allowed,
- * ipv6_allowed, locking_mode: plan-vif-fields.ts), and builds the port from them with the agent's
+ * ipv6_allowed, other_config xapi-ovn-port-security: plan-vif-fields.ts), and builds the port from them with the agent's
  * own rule (lib/agent/plan-desired.ts `desiredPort`), so the CLI and the agent never disagree.
  * The one thing attach leaves out is options:requested-chassis: where a VM runs changes after
  * attach returns, and only a running agent can follow it (a pinned chassis left behind by a

@@ -7,18 +7,26 @@
  * - static IPs -> ipv4_allowed / ipv6_allowed (other_config `xapi-ovn-addresses` removed);
  *   `dynamic` -> other_config `xapi-ovn-addresses=dynamic`, both allowed lists emptied (the
  *   address is ovn-northd's to choose);
- * - port security on -> locking_mode `locked`, off -> `unlocked` (never `network_default`, whose
- *   meaning would change with the network's default_locking_mode).
+ * - port security on/off -> other_config `xapi-ovn-port-security` = on/off. Never locking_mode:
+ *   on a real host a `locked` VIF gets XAPI's own OpenFlow rules on the integration bridge, which
+ *   outrank ovn-controller's and cut the port off (docs/platform.md "VIF locking").
  * Other other_config keys are never written: only `add_to_other_config` and
  * `remove_from_other_config` of our two keys, and XAPI's add refuses an existing key
  * (MAP_DUPLICATE_KEY), so a changed value is a remove then an add.
  */
-import { ADDRESSES_KEY, DYNAMIC_ADDRESSES, SWITCH_KEY } from '../agent/keys.js'
+import {
+  ADDRESSES_KEY,
+  DYNAMIC_ADDRESSES,
+  PORT_SECURITY_KEY,
+  PORT_SECURITY_OFF,
+  PORT_SECURITY_ON,
+  SWITCH_KEY,
+} from '../agent/keys.js'
 import { ipv4 } from '../chassis/validators.js'
-import type { VifLockingMode, VifRecord } from '../pool/records.js'
+import type { VifRecord } from '../pool/records.js'
 
 /** The keys attach owns in a VIF's other_config (keys.ts). */
-export const OWNED_VIF_KEYS = [SWITCH_KEY, ADDRESSES_KEY] as const
+export const OWNED_VIF_KEYS = [SWITCH_KEY, ADDRESSES_KEY, PORT_SECURITY_KEY] as const
 export type OwnedVifKey = (typeof OWNED_VIF_KEYS)[number]
 
 export interface VifFields {
@@ -26,7 +34,6 @@ export interface VifFields {
   readonly otherConfig: Readonly<Record<OwnedVifKey, string | null>>
   readonly ipv4Allowed: readonly string[]
   readonly ipv6Allowed: readonly string[]
-  readonly lockingMode: VifLockingMode
 }
 
 /** One XAPI call on the VIF (its ref is the first argument, added by the caller). */
@@ -46,10 +53,13 @@ export function wantedFields(switchRef: string, ips: readonly string[] | 'dynami
   const dynamic = ips === 'dynamic'
   const list = dynamic ? [] : ips
   return {
-    otherConfig: { [SWITCH_KEY]: switchRef, [ADDRESSES_KEY]: dynamic ? DYNAMIC_ADDRESSES : null },
+    otherConfig: {
+      [SWITCH_KEY]: switchRef,
+      [ADDRESSES_KEY]: dynamic ? DYNAMIC_ADDRESSES : null,
+      [PORT_SECURITY_KEY]: portSecurity ? PORT_SECURITY_ON : PORT_SECURITY_OFF,
+    },
     ipv4Allowed: list.filter((ip) => ipv4(ip) === null),
     ipv6Allowed: list.filter((ip) => ipv4(ip) !== null),
-    lockingMode: portSecurity ? 'locked' : 'unlocked',
   }
 }
 
@@ -59,10 +69,10 @@ export function fieldsOf(vif: VifRecord): VifFields {
     otherConfig: {
       [SWITCH_KEY]: vif.otherConfig[SWITCH_KEY] ?? null,
       [ADDRESSES_KEY]: vif.otherConfig[ADDRESSES_KEY] ?? null,
+      [PORT_SECURITY_KEY]: vif.otherConfig[PORT_SECURITY_KEY] ?? null,
     },
     ipv4Allowed: vif.ipv4Allowed,
     ipv6Allowed: vif.ipv6Allowed,
-    lockingMode: vif.lockingMode,
   }
 }
 
@@ -79,7 +89,6 @@ export function withFields(vif: VifRecord, fields: VifFields): VifRecord {
     otherConfig,
     ipv4Allowed: fields.ipv4Allowed,
     ipv6Allowed: fields.ipv6Allowed,
-    lockingMode: fields.lockingMode,
   }
 }
 
@@ -128,16 +137,14 @@ export function planFieldSteps(from: VifFields, to: VifFields): VifStep[] {
       call: { method: 'VIF.set_ipv6_allowed', args: [to.ipv6Allowed] },
       undo: { method: 'VIF.set_ipv6_allowed', args: [from.ipv6Allowed] },
     })
-  if (from.lockingMode !== to.lockingMode)
-    steps.push({
-      call: { method: 'VIF.set_locking_mode', args: [to.lockingMode] },
-      undo: { method: 'VIF.set_locking_mode', args: [from.lockingMode] },
-    })
   return steps
 }
 
 /** Detach keeping the VIF: remove the keys that would give it a port again (the agent reads them). */
 export function planUnclaimSteps(vif: VifRecord): VifStep[] {
   const from = fieldsOf(vif)
-  return planFieldSteps(from, { ...from, otherConfig: { [SWITCH_KEY]: null, [ADDRESSES_KEY]: null } })
+  return planFieldSteps(from, {
+    ...from,
+    otherConfig: { [SWITCH_KEY]: null, [ADDRESSES_KEY]: null, [PORT_SECURITY_KEY]: null },
+  })
 }

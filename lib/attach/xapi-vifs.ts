@@ -150,7 +150,6 @@ export async function createVif(xapi: XapiCalls, v: NewVif): Promise<VifRecord> 
       other_config: createdOtherConfig(v.fields),
       qos_algorithm_type: '',
       qos_algorithm_params: {},
-      locking_mode: v.fields.lockingMode,
       ipv4_allowed: v.fields.ipv4Allowed,
       ipv6_allowed: v.fields.ipv6Allowed,
     }),

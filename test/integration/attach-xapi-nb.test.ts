@@ -6,7 +6,7 @@
 // northbound then hold plan nothing (the CLI and the agent never disagree).
 import { after, before, beforeEach, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ADDRESSES_KEY, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
+import { ADDRESSES_KEY, POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
 import { planDesired, type XapiView } from '../../lib/agent/plan-desired.js'
 import { planSync, REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
 import { attachVms, detachVms, listVmPorts, type XapiCalls } from '../../lib/attach/index.js'
@@ -357,8 +357,8 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     // The found VIF gets the fields the agent reads (the created one has them from VIF.create).
     assert.deepEqual(log, [
       'VIF.add_to_other_config',
+      'VIF.add_to_other_config',
       'VIF.set_ipv4_allowed',
-      'VIF.set_locking_mode',
       'VIF.create',
       'NB write',
       'VIF.plug',
@@ -411,7 +411,14 @@ describe('attach / detach over XAPI and a real northbound database', () => {
         ['tenant-a', false],
       ],
     )
-    assert.deepEqual(log, ['VIF.remove_from_other_config', 'VIF.remove_from_other_config', 'NB write'])
+    assert.deepEqual(log, [
+      // Per VIF: xapi-ovn-switch and xapi-ovn-port-security.
+      'VIF.remove_from_other_config',
+      'VIF.remove_from_other_config',
+      'VIF.remove_from_other_config',
+      'VIF.remove_from_other_config',
+      'NB write',
+    ])
     assert.equal((await vifsOf('web2')).length, 2)
     const other = (await session.call('VIF.get_all_records')) as Record<
       string,
@@ -422,7 +429,7 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     await rejectsWithCode(detachVms(xapi, nb, { vifs: [lanVif.uuid] }), 'OVN_VIF_CONFLICT')
   })
 
-  test('attach writes in XAPI what the agent reads: switch, allowed IPs or dynamic, locking mode; other keys survive', async () => {
+  test('attach writes in XAPI what the agent reads: switch, allowed IPs or dynamic, port security; other keys survive', async () => {
     const vifRef = (await session.call('VIF.create', {
       device: '0',
       network: ovnNet,
@@ -443,16 +450,18 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     assert.deepEqual(log, [
       'VIF.remove_from_other_config',
       'VIF.add_to_other_config',
+      'VIF.add_to_other_config',
       'VIF.set_ipv4_allowed',
       'VIF.set_ipv6_allowed',
-      'VIF.set_locking_mode',
       'NB write',
     ])
+    // Port security as its own key; locking_mode is never written (a locked VIF breaks OVN on a
+    // real host: docs/platform.md "VIF locking").
     assert.deepEqual(await agentFields(vifRef), {
-      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c' },
+      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c', [PORT_SECURITY_KEY]: 'on' },
       ipv4_allowed: ['198.18.30.5'],
       ipv6_allowed: ['fd00::5'],
-      locking_mode: 'locked',
+      locking_mode: 'network_default',
     })
     const port = (await listPorts(nbClient, 'tenant-c')).find((p) => p.name === r.attachments[0]?.vif.uuid)
     const poolUuid = (await xapiView(session)).poolUuid
@@ -464,13 +473,22 @@ describe('attach / detach over XAPI and a real northbound database', () => {
 
     await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: 'dynamic' }], portSecurity: false })
     assert.deepEqual(await agentFields(vifRef), {
-      other_config: { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c', [ADDRESSES_KEY]: 'dynamic' },
+      other_config: {
+        'xo:owner': 'alice',
+        [SWITCH_KEY]: 'tenant-c',
+        [ADDRESSES_KEY]: 'dynamic',
+        [PORT_SECURITY_KEY]: 'off',
+      },
       ipv4_allowed: [],
       ipv6_allowed: [],
-      locking_mode: 'unlocked',
+      locking_mode: 'network_default',
     })
     await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: ['198.18.30.5'] }] })
-    assert.deepEqual((await agentFields(vifRef)).other_config, { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-c' })
+    assert.deepEqual((await agentFields(vifRef)).other_config, {
+      'xo:owner': 'alice',
+      [SWITCH_KEY]: 'tenant-c',
+      [PORT_SECURITY_KEY]: 'on',
+    })
     log = []
     await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: ['198.18.30.5'] }] })
     assert.deepEqual(log, [], 'a re-run writes nothing in XAPI either')
@@ -495,21 +513,28 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     )
     assert.deepEqual(log, [
       'VIF.add_to_other_config',
+      'VIF.remove_from_other_config',
+      'VIF.add_to_other_config',
       'VIF.set_ipv4_allowed',
-      'VIF.set_locking_mode',
-      'VIF.set_locking_mode',
       'VIF.set_ipv4_allowed',
+      'VIF.remove_from_other_config',
+      'VIF.add_to_other_config',
       'VIF.remove_from_other_config',
     ])
     assert.deepEqual(await agentFields(vifRef), before, 'switch, addresses, allowed IPs, locking mode as they were')
   })
 
-  test('detach --keep-vif removes xapi-ovn-switch and xapi-ovn-addresses, nothing else', async () => {
+  test('detach --keep-vif removes xapi-ovn-switch, xapi-ovn-addresses and xapi-ovn-port-security, nothing else', async () => {
     const vifRef = (await vifsOf('keeper'))[0] as string
     await attachVms(xapi, nb, { switch: 'tenant-c', vms: [{ vm: 'keeper', ips: 'dynamic' }] })
     log = []
     const r = await detachVms(xapi, nb, { vms: ['keeper'], keepVifs: true })
-    assert.deepEqual(log, ['VIF.remove_from_other_config', 'VIF.remove_from_other_config', 'NB write'])
+    assert.deepEqual(log, [
+      'VIF.remove_from_other_config',
+      'VIF.remove_from_other_config',
+      'VIF.remove_from_other_config',
+      'NB write',
+    ])
     assert.equal(r.detached[0]?.keysRemoved, true)
     assert.deepEqual((await agentFields(vifRef)).other_config, { 'xo:owner': 'alice' })
     const view = await xapiView(session)
@@ -520,11 +545,10 @@ describe('attach / detach over XAPI and a real northbound database', () => {
   test('an XAPI write refused part-way: the fields already changed are put back, nothing reaches the northbound', async () => {
     const vifRef = (await vifsOf('keeper'))[0] as string
     const before = await agentFields(vifRef)
-    assert.equal(before.locking_mode, 'locked')
-    // XAPI refuses the locking mode (as it does `locked` while an SDN controller is registered).
+    // XAPI refuses the allowed IPs (INVALID_IP_ADDRESS_SPECIFIED) after the keys were written.
     const refusing: XapiCalls = {
       call: (method, ...args) =>
-        method === 'VIF.set_locking_mode' ? xapi.call(method, args[0], 'not-a-mode') : xapi.call(method, ...args),
+        method === 'VIF.set_ipv4_allowed' ? xapi.call(method, args[0], ['not-an-ip']) : xapi.call(method, ...args),
     }
     log = []
     await rejectsWithCode(
@@ -537,9 +561,9 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     )
     assert.deepEqual(log, [
       'VIF.add_to_other_config',
+      'VIF.add_to_other_config',
       'VIF.set_ipv4_allowed',
-      'VIF.set_locking_mode',
-      'VIF.set_ipv4_allowed',
+      'VIF.remove_from_other_config',
       'VIF.remove_from_other_config',
     ])
     assert.deepEqual(await agentFields(vifRef), before)

@@ -3,7 +3,7 @@
 // nb-fixtures.ts so "plan, apply, plan again" is checked to send nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
+import { POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
 import { planDesired, type XapiView } from '../../lib/agent/plan-desired.js'
 import { planSync, REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
@@ -157,6 +157,37 @@ test('addresses and port security follow XAPI: allowed IPs, dynamic, and every l
       [mac(5), [], false],
       [mac(6), [], false],
     ],
+  )
+})
+
+test('port security: the xapi-ovn-port-security key wins over locking_mode; a locked VIF is a warning', () => {
+  const p = pool({ other_config: SW }, [
+    {
+      vm: {},
+      vifs: [
+        { MAC: mac(1), ipv4_allowed: ['198.18.1.1'], other_config: { [PORT_SECURITY_KEY]: 'on' } },
+        { MAC: mac(2), locking_mode: 'locked', other_config: { [PORT_SECURITY_KEY]: 'off' } },
+        { MAC: mac(3), locking_mode: 'locked' },
+        { MAC: mac(4), other_config: { [PORT_SECURITY_KEY]: 'yes' } },
+      ],
+    },
+  ])
+  const d = planDesired(p.view, p.net.ref)
+  const by = new Map(d.ports.map((x) => [x.name, x.portSecurity]))
+  assert.deepEqual(
+    p.vifs.slice(0, 3).map((v) => by.get(v.uuid)),
+    [[`${mac(1)} 198.18.1.1`], [], [`${mac(3)} 0.0.0.0`]],
+  )
+  assert.deepEqual(
+    d.warnings.map((w) => [w.vif, w.error.code]),
+    [
+      [p.vifs[1]?.uuid, 'OVN_AGENT_VIF_LOCKED'],
+      [p.vifs[2]?.uuid, 'OVN_AGENT_VIF_LOCKED'],
+    ],
+  )
+  assert.deepEqual(
+    d.findings.map((f) => [f.vif, f.error.code, f.error.params[1]]),
+    [[p.vifs[3]?.uuid, 'OVN_AGENT_VIF_INVALID', `other_config ${PORT_SECURITY_KEY}`]],
   )
 })
 

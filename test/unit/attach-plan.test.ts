@@ -3,7 +3,7 @@
 // for the pool agent (plan-vif-fields.ts): what, only what differs, and an undo that restores.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ADDRESSES_KEY, POOL_UUID_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
+import { ADDRESSES_KEY, POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
 import { desiredPort } from '../../lib/agent/plan-desired.js'
 import {
   chooseVifs,
@@ -261,24 +261,21 @@ function applyCalls(v: VifRecord, calls: readonly VifCall[]): VifRecord {
       r = { ...r, otherConfig: rest }
     } else if (method === 'VIF.set_ipv4_allowed') r = { ...r, ipv4Allowed: a as string[] }
     else if (method === 'VIF.set_ipv6_allowed') r = { ...r, ipv6Allowed: a as string[] }
-    else if (method === 'VIF.set_locking_mode') r = { ...r, lockingMode: a as VifRecord['lockingMode'] }
     else assert.fail(`unexpected ${method}`)
   }
   return r
 }
 
-test('wanted fields: the switch as given, IPv4 and IPv6 apart, dynamic as a key, port security as locking mode', () => {
+test('wanted fields: the switch as given, IPv4 and IPv6 apart, dynamic and port security as keys (never locking_mode)', () => {
   assert.deepEqual(wantedFields('tenant-a', ['fd00::1', '198.18.10.11'], true), {
-    otherConfig: { [SWITCH_KEY]: 'tenant-a', [ADDRESSES_KEY]: null },
+    otherConfig: { [SWITCH_KEY]: 'tenant-a', [ADDRESSES_KEY]: null, [PORT_SECURITY_KEY]: 'on' },
     ipv4Allowed: ['198.18.10.11'],
     ipv6Allowed: ['fd00::1'],
-    lockingMode: 'locked',
   })
   assert.deepEqual(wantedFields(TARGET.uuid, 'dynamic', false), {
-    otherConfig: { [SWITCH_KEY]: TARGET.uuid, [ADDRESSES_KEY]: 'dynamic' },
+    otherConfig: { [SWITCH_KEY]: TARGET.uuid, [ADDRESSES_KEY]: 'dynamic', [PORT_SECURITY_KEY]: 'off' },
     ipv4Allowed: [],
     ipv6Allowed: [],
-    lockingMode: 'unlocked',
   })
 })
 
@@ -301,8 +298,8 @@ test('field steps: only what differs, other other_config keys never written, and
       ['VIF.remove_from_other_config', SWITCH_KEY],
       ['VIF.add_to_other_config', SWITCH_KEY, 'tenant-a'],
       ['VIF.remove_from_other_config', ADDRESSES_KEY],
+      ['VIF.add_to_other_config', PORT_SECURITY_KEY, 'on'],
       ['VIF.set_ipv4_allowed', ['198.18.10.11']],
-      ['VIF.set_locking_mode', 'locked'],
     ],
   )
   const after = applyCalls(
@@ -310,7 +307,8 @@ test('field steps: only what differs, other other_config keys never written, and
     steps.map((x) => x.call),
   )
   assert.deepEqual(after, withFields(before, want), 'withFields is what XAPI then holds')
-  assert.deepEqual(after.otherConfig, { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-a' })
+  assert.deepEqual(after.otherConfig, { 'xo:owner': 'alice', [SWITCH_KEY]: 'tenant-a', [PORT_SECURITY_KEY]: 'on' })
+  assert.equal(after.lockingMode, 'network_default', 'locking_mode is never written')
   assert.deepEqual(planFieldSteps(fieldsOf(after), want), [], 'a re-run writes nothing')
   // Undo of any prefix (a failure part-way), last first, gives the VIF back as it was.
   for (let n = 0; n <= steps.length; n++) {

@@ -183,6 +183,7 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_AGENT_PORT_FOREIGN',
     params: [UUID, 'is a router port'],
   },
+  AgentVifLockedWarning: { args: [UUID], code: 'OVN_AGENT_VIF_LOCKED', params: [UUID] },
   AgentUnreachableError: {
     args: ['http://127.0.0.1:9477/healthz', 'it does not answer'],
     code: 'OVN_AGENT_UNREACHABLE',

@@ -30,7 +30,7 @@ function renderStatus(s: AgentStatus): string {
     `  ports       ${s.managedPorts} managed; ${s.passes} pass(es)${s.lastPass === null ? '' : `, last: ${s.lastPass.created} created, ${s.lastPass.updated} updated, ${s.lastPass.deleted} deleted (${s.lastPass.reason})`}`,
   ]
   if (s.lastError !== null) lines.push(`  last error  ${s.lastError.code}: ${s.lastError.message}`)
-  for (const f of s.findings) lines.push(`  VIF ${f.vif}: ${f.code} ${f.message}`)
+  for (const f of [...s.findings, ...s.warnings]) lines.push(`  VIF ${f.vif}: ${f.code} ${f.message}`)
   return lines.join('\n')
 }
 
