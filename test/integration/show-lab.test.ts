@@ -76,7 +76,7 @@ describe('xapi-ovn show against a lab pool', () => {
   test('--json: every VM port with the host XAPI says and the chassis the SB binds it on; the orphan port found', async () => {
     const r = await cli(['--json', ...ctlOptions()])
     assert.equal(r.code, 0, r.stderr + r.stdout)
-    const v = JSON.parse(r.stdout) as ShowView
+    const v = (JSON.parse(r.stdout) as { result: ShowView }).result
     const bindings = await sbPortBindings(lab.pool.central)
 
     assert.deepEqual(
@@ -161,18 +161,22 @@ describe('xapi-ovn show against a lab pool', () => {
 
   test('--format svg: the picture names every host and VM, the orphan port in red', async () => {
     const r = await cli(['--format', 'svg'])
-    assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /^<\?xml[\s\S]*<svg[\s\S]*<\/svg>$/)
-    // XAPI_OVN_PICTURE=FILE keeps the picture to look at (dot -Tpng, or any browser).
+    // XAPI_OVN_PICTURE=FILE keeps the picture to look at (FILE.dot too: dot -Tpng FILE.dot).
     const keep = process.env.XAPI_OVN_PICTURE
-    if (keep !== undefined && keep !== '') writeFileSync(keep, r.stdout)
-    const texts = [...r.stdout.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '')
+    if (keep !== undefined && keep !== '') {
+      writeFileSync(keep, r.stdout)
+      writeFileSync(`${keep}.dot`, (await cli(['--format', 'dot'])).stdout)
+    }
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/)
+    // Graphviz writes some characters as numeric entities (`-` as &#45;): read them back.
+    const svg = r.stdout.replace(/&#(\d+);/g, (_m, n: string) => String.fromCodePoint(Number(n)))
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '')
     for (const h of lab.pool.hosts) assert.ok(texts.includes(`host ${h.name}`), `host ${h.name} in ${texts.join('|')}`)
     for (const g of lab.guests) assert.ok(texts.includes(`VM ${g.name}`), `VM ${g.name} in ${texts.join('|')}`)
     assert.ok(texts.includes('geneve tunnel'), 'the tunnel between the two chassis')
     // The orphan: its own node, drawn red (Graphviz writes red3 as #cd0000).
-    const orphan = new RegExp(`<title>port:${ORPHAN}</title>\\s*<path[^>]*stroke="#cd0000"`)
-    assert.match(r.stdout, orphan)
+    assert.match(svg, new RegExp(`<title>port:${ORPHAN}</title>\\s*<(?:path|polygon)[^>]*stroke="#cd0000"`))
   })
 
   test('--format dot with --json is a usage error', async () => {
