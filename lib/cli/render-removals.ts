@@ -4,36 +4,14 @@
  * earlier (a `--set` forgotten, a key left out of --config) cannot pass unnoticed; and teardown's
  * word on a running ovn-controller. The tables themselves are lib/cli/render.ts.
  */
-import type { ChassisChange } from '../pool/plugin-replies.js'
 import type { SetupResult, TeardownResult } from '../pool/results.js'
-
-/** Each host's keys that end absent, as `  host: key (was value)` lines. */
-function removedLines(hosts: readonly { name: string; change: ChassisChange }[]): string[] {
-  const out: string[] = []
-  for (const { name, change } of hosts)
-    for (const c of change.changes)
-      if (c.to === null && c.from !== null) out.push(`  ${name}: ${c.key} (was ${JSON.stringify(c.from)})`)
-  return out
-}
-
-function heading(dryRun: boolean, count: number, what: string): string {
-  return `${dryRun ? 'WOULD REMOVE' : 'REMOVED'} ${count} key(s) ${what}:`
-}
 
 /** setup: the keys a run removes (a key set before, not asked for now), before the table. */
 export function setupRemovals(r: SetupResult): string[] {
-  const hosts = r.hosts.flatMap((h) =>
-    h.ok && h.value.chassis !== null ? [{ name: h.host.name, change: h.value.chassis }] : [],
-  )
-  const lines = removedLines(hosts)
-  if (lines.length === 0) return []
+  if (r.removals.length === 0) return []
   return [
-    heading(
-      r.dryRun,
-      lines.length,
-      'set by an earlier setup and not asked for now (add them to --set or --config to keep them)',
-    ),
-    ...lines,
+    `${r.dryRun ? 'WOULD REMOVE' : 'REMOVED'} ${r.removals.length} key(s) set by an earlier setup and not asked for now (name them in --set or the --config file to keep them):`,
+    ...r.removals.map((x) => `  ${x.host}: ${x.key} (was ${JSON.stringify(x.from)})`),
     '',
   ]
 }

@@ -55,10 +55,19 @@ export interface SetupHost {
   readonly pending: string | null
 }
 
+/** A key a setup run removes (dry run: would remove) from a host: set before, not asked for now. */
+export interface SetupRemoval {
+  readonly host: string
+  readonly key: string
+  readonly from: string
+}
+
 export interface SetupResult {
   readonly operation: 'setup'
   readonly pool: PoolInfo
   readonly dryRun: boolean
+  /** First, so no one misses them: every key this run removes (or would), per host. */
+  readonly removals: readonly SetupRemoval[]
   readonly network: SetupNetwork
   readonly hosts: readonly HostOutcome<SetupHost>[]
   /** Every host succeeded. */

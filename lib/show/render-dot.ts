@@ -49,25 +49,38 @@ const portId = (name: string): string => quote(`port:${name}`)
 
 /** What the findings are about, by the kind of thing the picture draws. */
 interface Marked {
-  readonly hosts: ReadonlySet<string>
+  /** Host name -> the words of its findings (shown in its cluster's label). */
+  readonly hosts: ReadonlyMap<string, string[]>
   readonly ports: ReadonlySet<string>
   readonly vifs: ReadonlySet<string>
   readonly localnets: ReadonlySet<string>
   readonly unknownChassis: readonly string[]
 }
 
-const HOST_CODES: ReadonlySet<string> = new Set([C.hostNoChassis, C.chassisLagging, C.mtuTooLarge])
+/** The few words a host's finding gets in its label (the note lists every finding in full). */
+const HOST_WORDS: ReadonlyMap<string, string> = new Map([
+  [C.hostNoChassis, 'no chassis'],
+  [C.chassisLagging, 'chassis behind'],
+  [C.mtuTooLarge, 'MTU above what the tunnel carries'],
+  [C.staleOvnInstalled, 'stale ovn-installed'],
+])
 const PORT_CODES: ReadonlySet<string> = new Set([C.portWithoutVif, C.bindingMismatch, C.portUnbound, C.duplicateIp])
 
 function marked(v: ShowView): Marked {
-  const hosts = new Set<string>()
+  const hosts = new Map<string, string[]>()
+  const mark = (host: string, code: string): void => {
+    const words = HOST_WORDS.get(code) ?? code
+    const list = hosts.get(host) ?? []
+    if (!list.includes(words)) list.push(words)
+    hosts.set(host, list)
+  }
   const ports = new Set<string>()
   const vifs = new Set<string>()
   const localnets = new Set<string>()
   const unknownChassis: string[] = []
   const hostNames = v.hosts.map((h) => h.name)
   for (const f of v.findings) {
-    if (HOST_CODES.has(f.code)) hosts.add(f.subject)
+    if (f.code === C.hostNoChassis || f.code === C.chassisLagging || f.code === C.mtuTooLarge) mark(f.subject, f.code)
     else if (PORT_CODES.has(f.code)) ports.add(f.subject.toLowerCase())
     else if (f.code === C.vifWithoutPort) vifs.add(f.subject.toLowerCase())
     else if (f.code === C.localnetLoop) localnets.add(f.subject)
@@ -75,7 +88,7 @@ function marked(v: ShowView): Marked {
     // Subject `<host> <ovs port>` (plan-show.ts): the host whose name starts it.
     else if (f.code === C.staleOvnInstalled) {
       const h = hostNames.find((n) => f.subject.startsWith(`${n} `))
-      if (h !== undefined) hosts.add(h)
+      if (h !== undefined) mark(h, f.code)
     }
   }
   return { hosts, ports, vifs, localnets, unknownChassis }
@@ -88,11 +101,12 @@ function portIp(p: PortView): string | null {
 }
 
 function hostCluster(h: HostView, v: ShowView, m: Marked): string[] {
-  const bad = m.hosts.has(h.name)
+  const problems = m.hosts.get(h.name) ?? []
+  const bad = problems.length > 0
   const colour = bad ? RED : h.live ? 'gray40' : 'gray70'
   const out = [
     `  subgraph ${hostId(h)} {`,
-    `    label=${label(`host ${h.name}${h.live ? '' : ' (offline)'}`, h.address)};`,
+    `    label=${label(`host ${h.name}${h.live ? '' : ' (offline)'}`, h.address, ...problems.map((p) => `! ${p}`))};`,
     `    color=${colour}; fontcolor=${bad ? RED : 'black'}; style=rounded;${bad ? ' penwidth=2;' : ''}`,
   ]
   if (h.chassis === null)

@@ -7,6 +7,9 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/index.js'
 import type { LabHost } from '../../lab/host.js'
 import {
@@ -241,6 +244,48 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.match(r.stdout, /Password for root at http:\/\/127\.0\.0\.1:\d+: /)
     assert.match(r.stdout, /OK: 3 hosts answered/)
     noPassword(r)
+  })
+
+  test('setup --config: the flags as a file change nothing; a file without a key: --dry-run lists its removal first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-config-'))
+    try {
+      const whole = join(dir, 'pool.json')
+      const config = {
+        'ovn-remote': 'tcp:192.0.2.10:6642',
+        'bridge-mappings': 'physnet-mgmt:xenbr0',
+        set: { 'ovn-bridge-datapath-type': 'netdev' },
+      }
+      writeFileSync(whole, JSON.stringify(config))
+      const same = json<SetupResult>(await runCli(['setup', ...conn, '--config', whole, '--json']), 'setup')
+      assert.equal(same.changed, false, JSON.stringify(same.hosts))
+      assert.deepEqual(same.removals, [])
+
+      const forgot = join(dir, 'forgot.json')
+      writeFileSync(forgot, JSON.stringify({ ...config, set: undefined }))
+      const dry = await runCli(['setup', ...conn, '--config', forgot, '--dry-run'])
+      assert.equal(dry.code, 0, dry.stdout + dry.stderr)
+      const lines = dry.stdout.split('\n')
+      assert.match(lines[0] ?? '', /^WOULD REMOVE 3 key\(s\) set by an earlier setup/)
+      for (const h of hosts)
+        assert.ok(lines.includes(`  ${h.name}: ovn-bridge-datapath-type (was "netdev")`), dry.stdout)
+      const j = json<SetupResult>(await runCli(['setup', ...conn, '--config', forgot, '--dry-run', '--json']), 'setup')
+      assert.deepEqual(
+        j.removals,
+        hosts.map((h) => ({ host: h.name, key: 'ovn-bridge-datapath-type', from: 'netdev' })),
+      )
+      // Beside a setup flag, --config is refused before anything is asked.
+      const both = await runCli(['setup', ...conn, '--config', whole, '--encap-type', 'vxlan'])
+      assert.equal(both.code, 2)
+      assert.match(both.stderr, /--config is the whole configuration: put --encap-type in the file/)
+      const typo = join(dir, 'typo.json')
+      writeFileSync(typo, JSON.stringify({ ...config, 'encap-typ': 'vxlan' }))
+      const t = await runCli(['setup', ...conn, '--config', typo])
+      assert.equal(t.code, 2)
+      assert.match(t.stderr, /OVN_INVALID_ARGUMENT: invalid config\.encap-typ="vxlan": unknown key/)
+      for (const h of hosts) assert.equal((await ovsExternalIds(h))['ovn-bridge-datapath-type'], 'netdev')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('teardown with ovn-controller running: refused with the way to stop it, nothing given back; --dry-run lists the keys and fails', async () => {

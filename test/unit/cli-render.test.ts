@@ -48,6 +48,7 @@ function setupResult(): SetupResult {
     operation: 'setup',
     pool: POOL,
     dryRun: false,
+    removals: [],
     network: { action: 'created', nameLabel: 'ovn-int', network: NETWORK, failModeSet: false },
     hosts: [
       { host: host(1), ok: true, value: { transport: TRANSPORT(1), args: {}, chassis: change(true), pending: null } },

@@ -72,7 +72,7 @@ switches, routers, each VIF's edge to its switch, the tunnels between chassis, p
     'json',
     'quiet',
   ],
-  exitStatus: '0 read (whatever it finds), 1 XAPI or a database could not be read (or Graphviz failed), 2 usage error',
+  exitStatus: '0 read (whatever it finds), 1 XAPI, a database or Graphviz failed, 2 usage error',
   async run(cx) {
     const format = formatOption(cx.values)
     const nbRemotes = nbRemoteOption(cx.values, cx.io)

@@ -17,8 +17,7 @@ would make br-int at once) unless --stop-controller, which stops it first throug
 (fn=service action=stop). The OVN network stays unless --remove-network; with --dry-run, XAPI's
 refusals are checked (a VIF still plugged on it) and the dry run fails on them.`,
   options: ['dry-run', 'remove-network', 'stop-controller', ...POOL_OPTIONS],
-  exitStatus:
-    '0 every host torn down (or, dry run, would be), 1 some host, the network removal or what a dry run found would fail, 2 usage error',
+  exitStatus: '0 all torn down, 1 a host or the network removal failed (or would), 2 usage error',
   async run(cx) {
     const selection = selectionOption(cx.values)
     return onPool(
