@@ -284,6 +284,8 @@ export interface PortView {
   readonly switch: string | null
   /** '' for a VIF port, 'localnet', 'router', ... */
   readonly type: string
+  /** A `router` port's options:router-port: the Logical_Router_Port it joins (null otherwise). */
+  readonly routerPort: string | null
   readonly addresses: readonly string[]
   /** NB Logical_Switch_Port up (written by northd from the SB binding). */
   readonly up: boolean | null

@@ -440,6 +440,7 @@ export function planShow(s: ShowSnapshots): ShowView {
       name: p.name,
       switch: sw?.name ?? null,
       type: p.type,
+      routerPort: p.type === 'router' ? (p.options.get('router-port') ?? null) : null,
       addresses: p.addresses,
       up: p.up,
       vm: vm?.name ?? null,

@@ -197,6 +197,17 @@ export function renderDot(v: ShowView): string {
       `  ${routerId(r.uuid)}${attrs({ label: label(`router ${r.name}`, ...r.ports.map((p) => p.networks.join(' '))), shape: 'octagon' })};`,
     )
 
+  // A switch's router port joins a router through options:router-port (ovn-nb(5)).
+  const routerOfPort = new Map<string, { uuid: string; networks: readonly string[] }>()
+  for (const r of v.routers) for (const p of r.ports) routerOfPort.set(p.name, { uuid: r.uuid, networks: p.networks })
+  for (const p of v.ports) {
+    const sw = p.switch === null ? undefined : switchByName.get(p.switch)
+    const r = p.routerPort === null ? undefined : routerOfPort.get(p.routerPort)
+    if (sw !== undefined && r !== undefined)
+      // switch -> router: with rankdir=LR the routers stand right of the switches they join.
+      out.push(`  ${switchId(sw)} -> ${routerId(r.uuid)}${attrs({ label: label(...r.networks), dir: 'none' })};`)
+  }
+
   const vmUuids = new Set(v.vms.map((x) => x.uuid))
   for (const p of v.ports) {
     if (p.type !== '') continue

@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { planShow, quote, renderDot } from '../../lib/show/index.js'
+import { lport } from './nb-fixtures.js'
 import { CH1, H1, H2, SW, VIF_B, VM_A, VM_B, healthy, vif, vm } from './show-fixtures.js'
 
 test('a healthy pool: a cluster per host with its chassis and VM, the switch, VIF edges, the tunnel', () => {
@@ -88,4 +89,26 @@ test('names with quotes, backslashes and newlines cannot break out of their DOT 
   // Every line outside the quoted strings is DOT syntax we wrote: balanced quotes on each line.
   for (const line of dot.split('\n'))
     assert.equal((line.replace(/\\\\|\\"/g, '').match(/"/g) ?? []).length % 2, 0, line)
+})
+
+test('a router: its node, and an edge to each switch whose router port joins it', () => {
+  const s = healthy()
+  const LSP_R = 'c3c3c3c3-0000-4000-8000-0000000000c3'
+  const LR = 'e1e1e1e1-0000-4000-8000-0000000000e1'
+  const LRP = 'e2e2e2e2-0000-4000-8000-0000000000e2'
+  s.nb = {
+    ...s.nb,
+    switches: s.nb.switches.map((sw) => ({ ...sw, portUuids: [...sw.portUuids, LSP_R] })),
+    ports: [
+      ...s.nb.ports,
+      lport('tenant-a-to-edge', LSP_R, { type: 'router', options: new Map([['router-port', 'edge-tenant-a']]) }),
+    ],
+    routers: [{ uuid: LR, name: 'edge', portUuids: [LRP] }],
+    routerPorts: [
+      { uuid: LRP, name: 'edge-tenant-a', mac: '02:00:00:00:01:01', networks: ['198.18.10.1/24'], peer: null },
+    ],
+  }
+  const dot = renderDot(planShow(s))
+  assert.ok(dot.includes(`  "router:${LR}" [label="router edge\\n198.18.10.1/24", shape=octagon];\n`), dot)
+  assert.ok(dot.includes(`  "switch:${SW}" -> "router:${LR}" [label="198.18.10.1/24", dir=none];\n`), dot)
 })
