@@ -11,6 +11,9 @@ import { REPO_ROOT } from './overlay-lab.js'
 import type { OverlayProof } from './overlay-proof.js'
 import { sbChassis, sbPortBindings } from './southbound-view.js'
 
+/** Where the report's `show --format svg` line puts the picture. */
+export const LAB_PICTURE = 'xapi-ovn-lab.svg'
+
 export interface LabReport {
   readonly xapi: { readonly url: string; readonly user: string; readonly password: string }
   readonly central: {
@@ -256,8 +259,14 @@ export function formatReport(r: LabReport, keeper: { pid: number; log: string })
   if (found !== null) {
     const cli = found.run
     if (found.install !== null) out.push(`  ${found.install}`)
-    out.push(`  export XAPI_URL=${r.xapi.url} XAPI_PASSWORD=${r.xapi.password} OVN_NB_DB=${c.nbSockets.join(',')}`)
+    out.push(
+      `  export XAPI_URL=${r.xapi.url} XAPI_PASSWORD=${r.xapi.password} OVN_NB_DB=${c.nbSockets.join(',')} OVN_SB_DB=${c.sbSockets.join(',')}`,
+    )
     out.push(`  ${cli} verify`)
+    // The picture (lib/show/render-dot.ts): Graphviz is in scripts/ensure-deps.sh.
+    out.push(
+      `  ${cli} show --format svg > ${LAB_PICTURE}   # the picture: hosts, chassis, VMs, switches, tunnels; problems in red`,
+    )
     out.push(`  ${cli} port list`)
     const nic = vm?.nics[0]
     if (vm !== undefined && nic !== undefined) {

@@ -353,6 +353,27 @@ export const OPTIONS = {
     description: 'full reconcile period (catches hand edits of the northbound), 0 for none',
     default: '60',
   },
+  format: {
+    type: 'string',
+    value: 'F',
+    group: 'output',
+    description:
+      'text, json (as --json), dot (the topology as Graphviz DOT) or svg (that picture drawn by Graphviz dot)',
+    default: 'text',
+  },
+  config: {
+    type: 'string',
+    value: 'FILE',
+    group: 'command',
+    description:
+      "the pool's whole chassis configuration as JSON (README 'A setup file'): keys it does not name are removed; not combined with the setup flags",
+  },
+  'stop-controller': {
+    type: 'boolean',
+    group: 'command',
+    description:
+      "stop each host's ovn-controller first (the plugin's fn=service action=stop), else a running one is refused",
+  },
   json: { type: 'boolean', group: 'output', description: 'print the result as JSON on stdout' },
   quiet: { type: 'boolean', short: 'q', group: 'output', description: 'no progress on stderr' },
   help: { type: 'boolean', short: 'h', group: 'output', description: 'this help' },

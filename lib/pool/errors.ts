@@ -102,3 +102,18 @@ export class SslCertificateMissingError extends XapiOvnError {
     )
   }
 }
+
+/**
+ * teardown on a host whose ovn-controller runs: once the keys are given back it falls back to its
+ * defaults and makes br-int at once (ovn-org/ovn controller/ovn-controller.c, `ovn-bridge`
+ * defaults to br-int), so teardown refuses and says how to stop it. params: [host, host uuid, pid]
+ */
+export class ControllerRunningError extends XapiOvnError {
+  constructor(host: string, hostUuid: string, pid: string) {
+    super(
+      'OVN_CONTROLLER_RUNNING',
+      `ovn-controller runs on ${host} (pid ${pid}): given back its keys it would make br-int at once; stop it first: xapi-ovn teardown --stop-controller, or xe host-call-plugin host-uuid=${hostUuid} plugin=ovn-chassis fn=service args:action=stop`,
+      [host, hostUuid, pid],
+    )
+  }
+}

@@ -55,10 +55,19 @@ export interface SetupHost {
   readonly pending: string | null
 }
 
+/** A key a setup run removes (dry run: would remove) from a host: set before, not asked for now. */
+export interface SetupRemoval {
+  readonly host: string
+  readonly key: string
+  readonly from: string
+}
+
 export interface SetupResult {
   readonly operation: 'setup'
   readonly pool: PoolInfo
   readonly dryRun: boolean
+  /** First, so no one misses them: every key this run removes (or would), per host. */
+  readonly removals: readonly SetupRemoval[]
   readonly network: SetupNetwork
   readonly hosts: readonly HostOutcome<SetupHost>[]
   /** Every host succeeded. */
@@ -121,12 +130,20 @@ export interface TeardownNetwork {
   readonly reason: string | null
 }
 
+/** One host's teardown: the keys given back (or, dry run, to give back) and its ovn-controller. */
+export interface TeardownHost extends ChassisChange {
+  /** ovn-controller was running when teardown looked (plugin `status`); null: not asked. */
+  readonly controllerRunning: boolean | null
+  /** It was stopped first (--stop-controller, the plugin's `service action=stop`). */
+  readonly controllerStopped: boolean
+}
+
 export interface TeardownResult {
   readonly operation: 'teardown'
   readonly pool: PoolInfo
   readonly dryRun: boolean
   readonly network: TeardownNetwork
-  readonly hosts: readonly HostOutcome<ChassisChange>[]
+  readonly hosts: readonly HostOutcome<TeardownHost>[]
   /** Every host succeeded (and the network went, when asked). */
   readonly ok: boolean
   readonly changed: boolean

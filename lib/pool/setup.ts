@@ -186,7 +186,14 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
     setupNetwork.action !== 'found' ||
     setupNetwork.failModeSet ||
     hosts.some((h) => h.ok && (h.value.chassis === null || h.value.chassis.changed))
-  return { operation: 'setup', pool: info, dryRun, network: setupNetwork, hosts, ok, changed }
+  const removals = hosts.flatMap((h) =>
+    h.ok && h.value.chassis !== null
+      ? h.value.chassis.changes.flatMap((c) =>
+          c.to === null && c.from !== null ? [{ host: h.host.name, key: c.key, from: c.from }] : [],
+        )
+      : [],
+  )
+  return { operation: 'setup', pool: info, dryRun, removals, network: setupNetwork, hosts, ok, changed }
 }
 
 /**

@@ -284,6 +284,8 @@ export interface PortView {
   readonly switch: string | null
   /** '' for a VIF port, 'localnet', 'router', ... */
   readonly type: string
+  /** A `router` port's options:router-port: the Logical_Router_Port it joins (null otherwise). */
+  readonly routerPort: string | null
   readonly addresses: readonly string[]
   /** NB Logical_Switch_Port up (written by northd from the SB binding). */
   readonly up: boolean | null
@@ -349,6 +351,17 @@ export interface NorthdView {
   readonly problem: string | null
 }
 
+/** A VM with a VIF on the OVN network (XAPI's view): what the picture draws inside its host. */
+export interface VmView {
+  readonly uuid: string
+  readonly name: string
+  readonly powerState: PowerState
+  /** The host XAPI says it runs on (name), or null when halted or unknown. */
+  readonly host: string | null
+  /** Its VIFs on the OVN network: device and VIF UUID (the logical port's name). */
+  readonly vifs: readonly { readonly device: string; readonly uuid: string }[]
+}
+
 export interface ShowView {
   readonly pool: { readonly uuid: string; readonly name: string; readonly url: string }
   readonly network: {
@@ -361,6 +374,8 @@ export interface ShowView {
   readonly switches: readonly SwitchView[]
   readonly routers: readonly RouterView[]
   readonly ports: readonly PortView[]
+  /** Every VM with a VIF on the OVN network, by name then UUID. */
+  readonly vms: readonly VmView[]
   readonly clusters: { readonly nb: ClusterView; readonly sb: ClusterView }
   readonly northd: NorthdView
   /** Whether the hosts' plugins were asked (stale ovn-installed needs them). */

@@ -31,8 +31,10 @@ import {
   type ShowSnapshots,
   type ShowView,
   type SwitchView,
+  type VmView,
   type XapiHost,
   type XapiPif,
+  type XapiVm,
 } from './model.js'
 
 /** Tunnel header bytes by encap type (ovn-org/ovn lib/ovn-util.h), without the outer IP header. */
@@ -337,6 +339,24 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/** The VMs with a VIF on the OVN network, each with the host XAPI runs it on (if running). */
+function vmViews(
+  vmVifs: ReadonlyMap<string, { device: string; uuid: string }[]>,
+  vms: ReadonlyMap<string, XapiVm>,
+  ix: Indexes,
+): VmView[] {
+  const out: VmView[] = []
+  for (const [ref, vifs] of vmVifs) {
+    const vm = vms.get(ref)
+    if (vm === undefined) continue
+    const running = vm.powerState === 'Running' || vm.powerState === 'Paused'
+    const host = running && vm.residentOn !== null ? (ix.hostByRef.get(vm.residentOn)?.name ?? null) : null
+    vifs.sort((a, b) => compare(a.device, b.device) || compare(a.uuid, b.uuid))
+    out.push({ uuid: vm.uuid, name: vm.name, powerState: vm.powerState, host, vifs })
+  }
+  return out.sort((a, b) => compare(a.name, b.name) || compare(a.uuid, b.uuid))
+}
+
 /** Join the three snapshots: the view and its findings. */
 export function planShow(s: ShowSnapshots): ShowView {
   const findings: Finding[] = []
@@ -351,10 +371,14 @@ export function planShow(s: ShowSnapshots): ShowView {
 
   // VIFs on the OVN network, per host; those without a port.
   const vifCount = new Map<string, number>()
+  const vmVifs = new Map<string, { device: string; uuid: string }[]>()
   for (const vif of s.xapi.vifs) {
     if (network === null || vif.network !== network.ref) continue
     const vm = vms.get(vif.vm)
     if (vm === undefined || vm.isControlDomain || vm.isTemplate) continue
+    const own = vmVifs.get(vm.ref) ?? []
+    own.push({ device: vif.device, uuid: vif.uuid })
+    vmVifs.set(vm.ref, own)
     if (vm.residentOn !== null) vifCount.set(vm.residentOn, (vifCount.get(vm.residentOn) ?? 0) + 1)
     if (!portsByName.has(vif.uuid.toLowerCase()))
       findings.push({
@@ -416,6 +440,7 @@ export function planShow(s: ShowSnapshots): ShowView {
       name: p.name,
       switch: sw?.name ?? null,
       type: p.type,
+      routerPort: p.type === 'router' ? (p.options.get('router-port') ?? null) : null,
       addresses: p.addresses,
       up: p.up,
       vm: vm?.name ?? null,
@@ -464,6 +489,7 @@ export function planShow(s: ShowSnapshots): ShowView {
     switches,
     routers: routerViews(s),
     ports,
+    vms: vmViews(vmVifs, vms, ix),
     clusters: { nb: nbCluster, sb: sbCluster },
     northd,
     hostPortsRead: s.xapi.hostPorts !== null,

@@ -7,9 +7,21 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/index.js'
 import type { LabHost } from '../../lab/host.js'
-import { CLI, createPoolFixture, PASSWORD, runCli, xapiKeys, type CliRun, type PoolFixture } from './pool-fixture.js'
+import {
+  CLI,
+  createPoolFixture,
+  ovsExternalIds,
+  PASSWORD,
+  runCli,
+  xapiKeys,
+  type CliRun,
+  type PoolFixture,
+} from './pool-fixture.js'
 
 /** CliRun under `script` (a real pseudo-terminal); type `typed` once `waitFor` shows up. */
 function runOnTerminal(args: readonly string[], waitFor: string, typed: string): Promise<CliRun> {
@@ -232,6 +244,99 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.match(r.stdout, /Password for root at http:\/\/127\.0\.0\.1:\d+: /)
     assert.match(r.stdout, /OK: 3 hosts answered/)
     noPassword(r)
+  })
+
+  test('setup --config: the flags as a file change nothing; a file without a key: --dry-run lists its removal first', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-config-'))
+    try {
+      const whole = join(dir, 'pool.json')
+      const config = {
+        'ovn-remote': 'tcp:192.0.2.10:6642',
+        'bridge-mappings': 'physnet-mgmt:xenbr0',
+        set: { 'ovn-bridge-datapath-type': 'netdev' },
+      }
+      writeFileSync(whole, JSON.stringify(config))
+      const same = json<SetupResult>(await runCli(['setup', ...conn, '--config', whole, '--json']), 'setup')
+      assert.equal(same.changed, false, JSON.stringify(same.hosts))
+      assert.deepEqual(same.removals, [])
+
+      const forgot = join(dir, 'forgot.json')
+      writeFileSync(forgot, JSON.stringify({ ...config, set: undefined }))
+      const dry = await runCli(['setup', ...conn, '--config', forgot, '--dry-run'])
+      assert.equal(dry.code, 0, dry.stdout + dry.stderr)
+      const lines = dry.stdout.split('\n')
+      assert.match(lines[0] ?? '', /^WOULD REMOVE 3 key\(s\) set by an earlier setup/)
+      for (const h of hosts)
+        assert.ok(lines.includes(`  ${h.name}: ovn-bridge-datapath-type (was "netdev")`), dry.stdout)
+      const j = json<SetupResult>(await runCli(['setup', ...conn, '--config', forgot, '--dry-run', '--json']), 'setup')
+      assert.deepEqual(
+        j.removals,
+        hosts.map((h) => ({ host: h.name, key: 'ovn-bridge-datapath-type', from: 'netdev' })),
+      )
+      // Beside a setup flag, --config is refused before anything is asked.
+      const both = await runCli(['setup', ...conn, '--config', whole, '--encap-type', 'vxlan'])
+      assert.equal(both.code, 2)
+      assert.match(both.stderr, /--config is the whole configuration: put --encap-type in the file/)
+      const typo = join(dir, 'typo.json')
+      writeFileSync(typo, JSON.stringify({ ...config, 'encap-typ': 'vxlan' }))
+      const t = await runCli(['setup', ...conn, '--config', typo])
+      assert.equal(t.code, 2)
+      assert.match(t.stderr, /OVN_INVALID_ARGUMENT: invalid config\.encap-typ="vxlan": unknown key/)
+      for (const h of hosts) assert.equal((await ovsExternalIds(h))['ovn-bridge-datapath-type'], 'netdev')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  test('teardown with ovn-controller running: refused with the way to stop it, nothing given back; --dry-run lists the keys and fails', async () => {
+    const before = await Promise.all(hosts.map((h) => ovsExternalIds(h)))
+    const r = await runCli(['teardown', ...conn])
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.match(r.stdout, /^host1\s+192\.0\.2\.21\s+FAILED\s+OVN_CONTROLLER_RUNNING$/m)
+    assert.match(r.stdout, /ovn-controller runs on host1 \(pid \d+\).*xapi-ovn teardown --stop-controller/)
+    assert.deepEqual(await Promise.all(hosts.map((h) => ovsExternalIds(h))), before)
+    for (const h of hosts) assert.ok(!(await h.bridges()).includes('br-int'))
+
+    const dry = await runCli(['teardown', ...conn, '--dry-run'])
+    assert.equal(dry.code, 1, dry.stdout)
+    for (const h of hosts) {
+      assert.match(dry.stdout, new RegExp(`^${h.name} would give back \\d+ key\\(s\\):$`, 'm'))
+      assert.match(dry.stdout, new RegExp(`^${h.name}: ovn-controller runs: teardown would be REFUSED`, 'm'))
+    }
+    assert.match(dry.stdout, /^ {2}ovn-bridge-datapath-type: "netdev" -> REMOVED$/m)
+    assert.match(dry.stdout, /^ {2}ovn-remote: "tcp:192\.0\.2\.10:6642" -> REMOVED$/m)
+    const j = json<TeardownResult>(await runCli(['teardown', ...conn, '--dry-run', '--json']), 'teardown')
+    assert.equal(j.ok, false)
+    for (const h of j.hosts) assert.ok(h.ok && h.value.controllerRunning === true && h.value.changes.length > 0)
+    assert.deepEqual(await Promise.all(hosts.map((h) => ovsExternalIds(h))), before)
+  })
+
+  test('teardown --remove-network --dry-run: exit 1 while XAPI would refuse (a VIF plugged on it), 0 once it would not', async () => {
+    for (const h of hosts) await h.stopOvnController({ cleanup: true })
+    const db = f.xapi.emulator.db
+    const net = db.all('network').find((n) => n.record.name_label === 'ovn-int')
+    assert.ok(net !== undefined)
+    const vm = db.create('VM', { name_label: 'plugged-vm' })
+    const vif = db.create('VIF', { network: net.ref, VM: vm, device: '0', currently_attached: true })
+    const vifUuid = String(db.field('VIF', vif, 'uuid'))
+    try {
+      const r = await runCli(['teardown', ...conn, '--remove-network', '--dry-run'])
+      assert.equal(r.code, 1, r.stdout)
+      assert.match(
+        r.stdout,
+        new RegExp(`NOT destroyed: XAPI would refuse \\(NETWORK_CONTAINS_VIF\\): 1 VIF\\(s\\) plugged: ${vifUuid}`),
+      )
+    } finally {
+      db.delete('VIF', vif)
+      db.delete('VM', vm)
+    }
+    const ok = await runCli(['teardown', ...conn, '--remove-network', '--dry-run', '--json'])
+    assert.equal(ok.code, 0, ok.stdout)
+    assert.equal(json<TeardownResult>(ok, 'teardown').network.action, 'would-destroy')
+    assert.ok(
+      db.all('network').some((n) => n.record.name_label === 'ovn-int'),
+      'a dry run destroys nothing',
+    )
   })
 
   test('teardown: exit 0, every XAPI key as it was before setup', async () => {

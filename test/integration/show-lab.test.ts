@@ -8,6 +8,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runProgram } from '../../lib/cli/program.js'
 import type { CommandIo } from '../../lib/cli/output.js'
@@ -156,6 +157,32 @@ describe('xapi-ovn show against a lab pool', () => {
     )
     assert.match(r.stdout, /no stale ovn-installed check/)
     assert.match(r.stdout, /status not asked \(--northd-ctl\)/)
+  })
+
+  test('--format svg: the picture names every host and VM, the orphan port in red', async () => {
+    const r = await cli(['--format', 'svg'])
+    // XAPI_OVN_PICTURE=FILE keeps the picture to look at (FILE.dot too: dot -Tpng FILE.dot).
+    const keep = process.env.XAPI_OVN_PICTURE
+    if (keep !== undefined && keep !== '') {
+      writeFileSync(keep, r.stdout)
+      writeFileSync(`${keep}.dot`, (await cli(['--format', 'dot'])).stdout)
+    }
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/)
+    // Graphviz writes some characters as numeric entities (`-` as &#45;): read them back.
+    const svg = r.stdout.replace(/&#(\d+);/g, (_m, n: string) => String.fromCodePoint(Number(n)))
+    const texts = [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '')
+    for (const h of lab.pool.hosts) assert.ok(texts.includes(`host ${h.name}`), `host ${h.name} in ${texts.join('|')}`)
+    for (const g of lab.guests) assert.ok(texts.includes(`VM ${g.name}`), `VM ${g.name} in ${texts.join('|')}`)
+    assert.ok(texts.includes('geneve tunnel'), 'the tunnel between the two chassis')
+    // The orphan: its own node, drawn red (Graphviz writes red3 as #cd0000).
+    assert.match(svg, new RegExp(`<title>port:${ORPHAN}</title>\\s*<(?:path|polygon)[^>]*stroke="#cd0000"`))
+  })
+
+  test('--format dot with --json is a usage error', async () => {
+    const r = await cli(['--format', 'dot', '--json'])
+    assert.equal(r.code, 2)
+    assert.match(r.stdout, /--json and --format dot ask for two outputs/)
   })
 
   test('usage: no southbound database is a usage error, nothing is read', async () => {

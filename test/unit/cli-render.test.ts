@@ -48,6 +48,7 @@ function setupResult(): SetupResult {
     operation: 'setup',
     pool: POOL,
     dryRun: false,
+    removals: [],
     network: { action: 'created', nameLabel: 'ovn-int', network: NETWORK, failModeSet: false },
     hosts: [
       { host: host(1), ok: true, value: { transport: TRANSPORT(1), args: {}, chassis: change(true), pending: null } },
@@ -250,8 +251,8 @@ test('teardown: restored per host, the network kept, the verdict', () => {
     dryRun: false,
     network: { action: 'kept', network: NETWORK, reason: null },
     hosts: [
-      { host: host(1), ok: true, value: change(true) },
-      { host: host(2), ok: true, value: change(false) },
+      { host: host(1), ok: true, value: { ...change(true), controllerRunning: false, controllerStopped: false } },
+      { host: host(2), ok: true, value: { ...change(false), controllerRunning: false, controllerStopped: false } },
     ],
     ok: true,
     changed: true,

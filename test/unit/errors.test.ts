@@ -122,6 +122,17 @@ const SAMPLES: Record<string, Sample> = {
   SslKeyRefusedError: { args: ['ovn-ssl-key'], code: 'OVN_SSL_KEY_REFUSED', params: ['ovn-ssl-key'] },
   OpensslMissingError: { args: ['openssl', '/bin'], code: 'OVN_OPENSSL_MISSING', params: ['openssl', '/bin'] },
   OpensslFailedError: { args: ['openssl req', 'why'], code: 'OVN_OPENSSL_FAILED', params: ['openssl req', 'why'] },
+  ControllerRunningError: {
+    args: ['host1', '00000000-0000-4000-8000-000000000001', '2412'],
+    code: 'OVN_CONTROLLER_RUNNING',
+    params: ['host1', '00000000-0000-4000-8000-000000000001', '2412'],
+  },
+  GraphvizMissingError: { args: ['dot'], code: 'OVN_GRAPHVIZ_MISSING', params: ['dot'] },
+  GraphvizFailedError: {
+    args: ['dot', 'exit status 1', 'syntax error'],
+    code: 'OVN_GRAPHVIZ_FAILED',
+    params: ['dot', 'exit status 1', 'syntax error'],
+  },
   SslCertificateMissingError: {
     args: ['00000000-0000-4000-8000-000000000000', '/d/x.pem'],
     code: 'OVN_SSL_CERT_MISSING',

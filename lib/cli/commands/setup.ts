@@ -10,8 +10,38 @@ import {
 } from '../args.js'
 import { Command } from '../command.js'
 import { onPool } from '../connections.js'
-import { flag, POOL_OPTIONS, stringOption } from '../options.js'
+import { CONFIG_FLAGS, parseSetupConfig } from '../../pool/setup-config.js'
+import { errorText } from '../../error-text.js'
+import { flag, POOL_OPTIONS, stringOption, UsageError, type OptionValues } from '../options.js'
+import type { CommandIo } from '../output.js'
 import { renderSetup } from '../render.js'
+import { setupRemovals } from '../render-removals.js'
+
+/**
+ * --config FILE: its values in place of the setup flags. Beside them it is refused, not merged:
+ * a file that is the whole desired configuration and a flag that overrides part of it would make
+ * two sources of truth (README "A setup file").
+ */
+async function withConfig(values: OptionValues, io: CommandIo): Promise<OptionValues> {
+  const path = stringOption(values, 'config')
+  if (path === undefined) {
+    if (stringOption(values, 'ovn-remote') === undefined)
+      throw new UsageError('--ovn-remote is required (or --config FILE)')
+    return values
+  }
+  const given = CONFIG_FLAGS.filter((f) => values[f] !== undefined)
+  if (given.length > 0)
+    throw new UsageError(
+      `--config is the whole configuration: put ${given.map((f) => `--${f}`).join(', ')} in the file instead of beside it`,
+    )
+  let text: string
+  try {
+    text = await io.readFile(path)
+  } catch (err) {
+    throw new UsageError(`--config ${path}: ${errorText(err)}`)
+  }
+  return { ...values, ...parseSetupConfig(text) }
+}
 
 export const setupCommand = new Command('setup', {
   summary: "make every host an OVN chassis on the OVN network's XAPI bridge",
@@ -21,8 +51,14 @@ tunnel endpoint being the host's transport PIF. Everything is checked before any
 Running it again changes nothing. For ssl: remotes, run 'xapi-ovn ssl request --dir DIR' first,
 have your CA sign each DIR/<host-uuid>.csr into DIR/<host-uuid>.pem, then pass --ssl-cert-dir DIR
 and --ssl-ca-cert FILE: private keys stay on their hosts. A selected host without its certificate
-stops setup before anything is touched.`,
+stops setup before anything is touched.
+Declarative: each run sets exactly the keys asked for; a key an earlier run set and this one does
+not name is removed, and the run (and its --dry-run, first and in capitals) lists every such
+removal. --config FILE gives the whole configuration as JSON instead of the flags (README "A
+setup file"); it is not combined with them.`,
+  synopsis: '--ovn-remote REMOTE [options] | --config FILE [options]',
   options: [
+    'config',
     'ovn-remote',
     'encap-type',
     'bridge-mappings',
@@ -37,10 +73,9 @@ stops setup before anything is touched.`,
     'ip-family',
     ...POOL_OPTIONS,
   ],
-  required: ['ovn-remote'],
   exitStatus: '0 every host configured, 1 some host (or the pool) failed, 2 usage error',
   async run(cx) {
-    const { values } = cx
+    const values = await withConfig(cx.values, cx.io)
     const ovnRemote = ovnRemoteOption(values)
     const transport = transportOption(values)
     const addressFamily = addressFamilyOption(values)
@@ -65,7 +100,7 @@ stops setup before anything is touched.`,
           ...selection,
           ...(onProgress !== undefined ? { onProgress } : {}),
         }),
-      renderSetup,
+      (r) => [...setupRemovals(r), renderSetup(r)].join('\n'),
     )
   },
 })
