@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|pool-agent runs one.
  */
 import { benchAgent } from './agent.js'
+import { benchPoolAgent } from './agent-pool.js'
 import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
@@ -16,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   reboot: benchReboot,
   nb: benchNb,
   show: benchShow,
+  'pool-agent': benchPoolAgent,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
