@@ -61,6 +61,8 @@ const SWITCH = 'tenant-a'
 const PEER_SWITCH = 'bench-peer'
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli', 'main.js')
 const WAIT_MS = 120_000
+/** Extra node flags for the agent processes (e.g. `--cpu-prof --cpu-prof-dir=DIR` to see where a pass goes). */
+const AGENT_NODE_ARGS = (process.env.BENCH_POOL_AGENT_NODE_ARGS ?? '').split(' ').filter((x) => x !== '')
 
 // -- small helpers ------------------------------------------------------------------------------
 
@@ -171,10 +173,14 @@ interface AgentProcess {
 }
 
 function spawnAgent(url: string, nbRemotes: string): AgentProcess {
-  const child = spawn(process.execPath, [CLI, 'agent', '--url', url, '--nb', nbRemotes, '--protocol', 'json-rpc'], {
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XAPI_PASSWORD: PASSWORD },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...AGENT_NODE_ARGS, CLI, 'agent', '--url', url, '--nb', nbRemotes, '--protocol', 'json-rpc'],
+    {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XAPI_PASSWORD: PASSWORD },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   if (child.pid === undefined) throw new Error('the agent process did not start')
   const p: AgentProcess = {
     child,
@@ -210,9 +216,13 @@ async function untilMark(p: AgentProcess, key: 'lockAt' | 'standbyAt'): Promise<
   }
 }
 
-async function stopAgent(p: AgentProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal)
+/** SIGTERM (a clean stop: a --cpu-prof profile gets written), SIGKILL if it is still there after 10 s. */
+async function stopAgent(p: AgentProcess): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return
+  p.child.kill('SIGTERM')
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000)
   await p.exited
+  clearTimeout(timer)
 }
 
 // -- the NB cluster ----------------------------------------------------------------------------------
@@ -494,7 +504,7 @@ export async function benchPoolAgent(): Promise<void> {
       `  agent RSS: after the reconcile of ${names.length} VmRSS ${mem0.rss.toFixed(1)} MB (HWM ${mem0.hwm.toFixed(1)}) (aim <= 150 MB: ${aim(mem0.hwm <= 150)}); after the burst (${managed} ports) ${memBurst.rss.toFixed(1)} MB (HWM ${memBurst.hwm.toFixed(1)}); at rest 10 s later ${memRest.rss.toFixed(1)} MB (HWM ${memRest.hwm.toFixed(1)}) | peer idle bare node ${bare.toFixed(1)} MB -> ${(memRest.rss / bare).toFixed(2)}x`,
     )
 
-    // 6. failover: a standby, SIGKILL the active, create at once.
+    // 6. failover: a standby, SIGKILL the active, create at once (BENCH_POOL_AGENT_FAILOVERS=0: skipped).
     const failover: { total: number; toLock: number }[] = []
     for (let f = 0; f < FAILOVERS; f++) {
       const standby = spawnAgent(seeded.pool.url, remotes)
@@ -509,9 +519,10 @@ export async function benchPoolAgent(): Promise<void> {
       failover.push({ total: seenAt - tk, toLock: lockAt - tk })
       active = standby
     }
-    lines.push(
-      `  failover (SIGKILL the active -> a VIF created right after is visible, written by the standby), median of ${FAILOVERS}: ${ms(median(failover.map((x) => x.total)))} (each: ${failover.map((x) => `${ms(x.total)}, lock taken at ${ms(x.toLock)}`).join(' | ')}) | peer healthy latency p50 ${ms(p50)} -> ${(median(failover.map((x) => x.total)) / p50).toFixed(1)}x`,
-    )
+    if (failover.length > 0)
+      lines.push(
+        `  failover (SIGKILL the active -> a VIF created right after is visible, written by the standby), median of ${FAILOVERS}: ${ms(median(failover.map((x) => x.total)))} (each: ${failover.map((x) => `${ms(x.total)}, lock taken at ${ms(x.toLock)}`).join(' | ')}) | peer healthy latency p50 ${ms(p50)} -> ${(median(failover.map((x) => x.total)) / p50).toFixed(1)}x`,
+      )
 
     console.log(
       `pool agent bench (BENCH_ONLY=pool-agent): ${HOSTS} in-memory hosts, ${names.length} VIFs seeded in ${(seedMs / 1000).toFixed(1)} s, XAPI emulator over loopback (xen-api json-rpc), 3-member NB RAFT cluster on unix sockets, the agent as its own process (${process.version}); load average ${loadavg()[0]?.toFixed(1)}:`,
@@ -521,7 +532,7 @@ export async function benchPoolAgent(): Promise<void> {
     console.log(`pool agent bench not measured: ${errorText(err)}`)
     for (const a of agents) if (a.stderr !== '') console.log(`  agent ${a.pid} stderr tail: ${a.stderr.slice(-1500)}`)
   } finally {
-    for (const a of agents) await stopAgent(a, 'SIGKILL')
+    for (const a of agents) await stopAgent(a)
     await watchNb?.close().catch(() => undefined)
     await writer?.close().catch(() => undefined)
     await db?.destroy()
