@@ -37,8 +37,9 @@ import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { SWITCH_KEY } from '../lib/agent/keys.js'
+import { WATCHED_CLASSES } from '../lib/agent/xapi-replica.js'
 import { errorText } from '../lib/error-text.js'
-import { attachPorts, connectNorthbound, detachPorts, ensureLogicalSwitch } from '../lib/nb/index.js'
+import { attachPorts, connectNorthbound, detachPorts, ensureLogicalSwitch, readSnapshot } from '../lib/nb/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
 import { NamedUuid, OvsdbSet, Uuid, setItems } from '../lib/ovsdb/codec.js'
 import { op, where } from '../lib/ovsdb/operations.js'
@@ -454,6 +455,21 @@ export async function benchPoolAgent(): Promise<void> {
       await rawInsert(nb, peerSw, name, i)
       peerLat.push((await watcher.all([name], name)) - t0)
     }
+    // Where a pass goes: the two reads every pass or full read makes, timed alone from this process.
+    const memSeq = memoryMb(active.pid)
+    const snapMs: number[] = []
+    const snapServerMs: number[] = []
+    const xapiReadMs: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const cpu0 = cpuMs(leaderServerPid)
+      const t0 = performance.now()
+      await readSnapshot(nb, 'all')
+      snapMs.push(performance.now() - t0)
+      snapServerMs.push(cpuMs(leaderServerPid) - cpu0)
+      const t1 = performance.now()
+      await seeded.xapi.call('event.from', [...WATCHED_CLASSES], '', 0.0001)
+      xapiReadMs.push(performance.now() - t1)
+    }
     const p50 = quantile(latency, 0.5)
     const p99 = quantile(latency, 0.99)
     lines.push(
@@ -492,6 +508,9 @@ export async function benchPoolAgent(): Promise<void> {
     await detachPorts(nb, peerBurstNames)
     const burst = burstSeen - tb
     lines.push(
+      `    what every pass repeats, alone from this process (median of 5): readSnapshot(nb, 'all') of ${names.length + SEQ + PEER_SEQ} ports ${ms(median(snapMs))} (leader CPU ${ms(median(snapServerMs))}); a full XAPI read (event.from with the empty token) ${ms(median(xapiReadMs))}`,
+    )
+    lines.push(
       `  burst of ${BURST} VIF.create at once -> all visible: ${ms(burst)} (aim <= 2000 ms: ${aim(burst <= 2000)}); the last create returned at ${ms(lastReturned - tb)}; ${raftB} RAFT commits, ${passB.length} writing passes (created ${passB.map((x) => String(x.summary.created)).join('+')}, durationMs ${passB.map((x) => String(x.summary.durationMs)).join('+')}) | peer attachPorts of ${BURST}, one call: ${ms(peerBurst)} -> ${(burst / peerBurst).toFixed(1)}x`,
     )
 
@@ -501,7 +520,7 @@ export async function benchPoolAgent(): Promise<void> {
     const bare = idleNodeRssMb()
     const managed = names.length + SEQ + BURST
     lines.push(
-      `  agent RSS: after the reconcile of ${names.length} VmRSS ${mem0.rss.toFixed(1)} MB (HWM ${mem0.hwm.toFixed(1)}) (aim <= 150 MB: ${aim(mem0.hwm <= 150)}); after the burst (${managed} ports) ${memBurst.rss.toFixed(1)} MB (HWM ${memBurst.hwm.toFixed(1)}); at rest 10 s later ${memRest.rss.toFixed(1)} MB (HWM ${memRest.hwm.toFixed(1)}) | peer idle bare node ${bare.toFixed(1)} MB -> ${(memRest.rss / bare).toFixed(2)}x`,
+      `  agent RSS: after the reconcile of ${names.length} VmRSS ${mem0.rss.toFixed(1)} MB (HWM ${mem0.hwm.toFixed(1)}) (aim <= 150 MB: ${aim(mem0.hwm <= 150)}); after the ${SEQ} sequential creates ${memSeq.rss.toFixed(1)} MB (HWM ${memSeq.hwm.toFixed(1)}); after the burst (${managed} ports) ${memBurst.rss.toFixed(1)} MB (HWM ${memBurst.hwm.toFixed(1)}); at rest 10 s later ${memRest.rss.toFixed(1)} MB (HWM ${memRest.hwm.toFixed(1)}) | peer idle bare node ${bare.toFixed(1)} MB -> ${(memRest.rss / bare).toFixed(2)}x`,
     )
 
     // 6. failover: a standby, SIGKILL the active, create at once (BENCH_POOL_AGENT_FAILOVERS=0: skipped).
