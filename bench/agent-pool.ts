@@ -62,7 +62,12 @@ const SWITCH = 'tenant-a'
 const PEER_SWITCH = 'bench-peer'
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli', 'main.js')
 const WAIT_MS = 120_000
-/** Extra node flags for the agent processes (e.g. `--cpu-prof --cpu-prof-dir=DIR` to see where a pass goes). */
+/**
+ * Extra node flags for the agent processes: `--cpu-prof --cpu-prof-dir=DIR` shows where a pass goes
+ * (the SIGKILLed agents of the failover write none: BENCH_POOL_AGENT_FAILOVERS=0), `--max-old-space-size=N`
+ * caps the heap. Not `--lite-mode` (the host agent's, host-agent/node-flags.ts): it turns WebAssembly
+ * off, and undici (under xen-api) needs it for llhttp, so the agent cannot start.
+ */
 const AGENT_NODE_ARGS = (process.env.BENCH_POOL_AGENT_NODE_ARGS ?? '').split(' ').filter((x) => x !== '')
 
 // -- small helpers ------------------------------------------------------------------------------
