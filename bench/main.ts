@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchMigrate } from './migrate.js'
+import { benchPoolAgent } from './agent-pool.js'
 import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
@@ -18,6 +19,7 @@ const benches: Record<string, () => Promise<void>> = {
   nb: benchNb,
   show: benchShow,
   migrate: benchMigrate,
+  'pool-agent': benchPoolAgent,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
