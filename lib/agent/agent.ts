@@ -48,6 +48,8 @@ import { followXapi } from './xapi-events-io.js'
 import type { XapiReplica } from './xapi-replica.js'
 
 export const DEFAULT_RESYNC_INTERVAL_MS = 60_000
+/** Passes worth a log line even when they write nothing: an operator sees the agent caught up. */
+const FULL_PASS_REASONS = new Set(['full read of XAPI', 'northbound read', 'became active'])
 /** The OVSDB lock of a pool's agents: an RFC 7047 <id> ([A-Za-z_][A-Za-z0-9_]*), so the uuid's dashes become "_". */
 export function lockName(poolUuid: string): string {
   return `xapi_ovn_agent_${poolUuid.replace(/-/g, '_')}`
@@ -399,6 +401,7 @@ export class PoolAgent extends EventEmitter {
     this.#metrics.reconcileDuration.observe(summary.durationMs / 1000)
     this.#metrics.portsManaged.set(plan.managed)
     if (plan.operations.length > 0) this.#log.info('northbound synced', { ...summary })
+    else if (FULL_PASS_REASONS.has(reason)) this.#log.info('northbound in step', { ...summary, managed: plan.managed })
     this.emit('pass', summary)
   }
 

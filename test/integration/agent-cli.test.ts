@@ -165,7 +165,7 @@ describe('xapi-ovn agent, two processes for one pool', () => {
 
   test('SIGTERM with --json: exit 0 and the last status as JSON on stdout', async () => {
     const p = runAgent('--json')
-    await until('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))
+    await until('the agent to have caught up', () => (/northbound (in step|synced)/.test(p.stderr) ? true : undefined))
     p.child.kill('SIGTERM')
     assert.equal(await p.exited, 0)
     const envelope = JSON.parse(p.stdout) as {

@@ -64,13 +64,13 @@ describe('repair after ovn-controller started too early', () => {
   })
 
   test('repair dry-run says what it would remove and removes nothing', async () => {
-    const dump = await host.dumpDb()
+    const dump = await host.dumpConfig()
     const r = await value<Repair>(host, 'repair', { 'dry-run': 'true' })
     assert.deepEqual(
       { changed: r.changed, removed: r.removed.map((b) => b.name), left: r.left },
       { changed: false, removed: ['br-int'], left: [] },
     )
-    assert.equal(await host.dumpDb(), dump)
+    assert.equal(await host.dumpConfig(), dump)
   })
 
   test('repair removes br-int only; the chassis then passes every check', async () => {

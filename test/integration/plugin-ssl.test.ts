@@ -129,7 +129,7 @@ describe('ssl-request and configure with a certificate for the host key', () => 
   })
 
   test('ovn-ssl-key is refused with OVN_SSL_KEY_REFUSED, and nothing is written', async () => {
-    const dump = await host.dumpDb()
+    const dump = await host.dumpConfig()
     const files = snapshotEtc()
     const stranger = pki.issue(ca, 'stranger', { eku: 'clientAuth' })
     // A caller that still sends a key puts it in argv itself (that is why it is refused): plain call.
@@ -146,13 +146,13 @@ describe('ssl-request and configure with a certificate for the host key', () => 
     }
     assertNoKey(pluginLog(), stranger.keyPem, 'plugin log after a refused key')
     assertNoKey(JSON.stringify(r), stranger.keyPem, 'reply to a refused key')
-    assert.equal(await host.dumpDb(), dump)
+    assert.equal(await host.dumpConfig(), dump)
     assert.deepEqual(snapshotEtc(), files)
   })
 
   test('a certificate for another key is refused with OVN_SSL_MATERIAL, and nothing is written', async () => {
     const other = pki.issue(ca, 'other-key', { eku: 'clientAuth' })
-    const dump = await host.dumpDb()
+    const dump = await host.dumpConfig()
     const files = snapshotEtc()
     const r = await checkedCall('configure', { ...BASE, 'ovn-ssl-cert': other.certPem, 'ovn-ssl-ca-cert': ca.certPem })
     assert.equal(r.ok, false)
@@ -161,7 +161,7 @@ describe('ssl-request and configure with a certificate for the host key', () => 
       assert.equal(r.params[0], keyPath)
       assert.match(r.params[1] ?? '', /not for this host's private key/)
     }
-    assert.equal(await host.dumpDb(), dump)
+    assert.equal(await host.dumpConfig(), dump)
     assert.deepEqual(snapshotEtc(), files)
   })
 
