@@ -5,6 +5,7 @@
  */
 import { type Command, commandList, isHelpWord } from './command.js'
 import { agentCommand } from './commands/agent.js'
+import { doctorCommand } from './commands/doctor.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { repairCommand } from './commands/repair.js'
@@ -28,6 +29,7 @@ export const COMMANDS: readonly Command[] = [
   serviceCommand,
   repairCommand,
   showCommand,
+  doctorCommand,
   teardownCommand,
   switchCommand,
   portCommand,

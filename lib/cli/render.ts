@@ -8,6 +8,7 @@ import type { Check } from '../chassis/verify.js'
 import type { LocalnetInfo, SwitchInfo } from '../nb/index.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
+import type { DoctorResult } from '../doctor/plan-doctor.js'
 import type { RepairResult } from '../pool/repair.js'
 import { serviceReached, type ServiceResult } from '../pool/service.js'
 import type { SslRequestResult } from '../pool/ssl-request.js'
@@ -305,6 +306,25 @@ export function renderRepair(r: RepairResult): string {
       ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`
       : `NOT DONE: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`,
   )
+  return out.join('\n')
+}
+
+export function renderDoctor(r: DoctorResult): string {
+  const out: string[] = [poolLine('doctor', r)]
+  const rows = r.hosts.map((h) => [
+    h.name,
+    h.uuid,
+    { pass: 'PASS', fail: 'FAIL', unreachable: 'UNREACHABLE' }[h.verdict],
+  ])
+  out.push('', renderTable(['HOST', 'UUID', 'VERIFY'], rows))
+  if (!r.centralChecked) out.push('', 'the central was not read (give --nb and --sb)')
+  for (const f of r.findings) {
+    out.push('', `${f.severity === 'error' ? 'ERROR' : 'warning'} ${f.code} (${f.subject}): ${f.message}`)
+    if (f.fix !== null) out.push(`  fix: ${f.fix}`)
+    if (f.hint !== null) out.push(`  hint: ${f.hint}`)
+  }
+  const tally = `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`
+  out.push('', r.ok ? `OK: ${tally}` : `FAIL: ${tally}`)
   return out.join('\n')
 }
 
