@@ -47,7 +47,7 @@ each database answers. Every failed or warning check and every finding is listed
 severity and the one xapi-ovn command that fixes it (none when no xapi-ovn command does: the hint
 says what to do). Changes nothing.`,
   options: ['nb', 'sb', 'wait', 'nb-ctl', 'sb-ctl', 'northd-ctl', 'no-host-ports', ...POOL_OPTIONS],
-  exitStatus: '0 no finding is an error, 1 some finding is an error (or XAPI cannot be read), 2 usage error',
+  exitStatus: '0 no finding is an error, 1 some is (or XAPI cannot be read), 2 usage error',
   async run(cx) {
     const central = centralOption(cx.values, cx.io)
     const wait = intOption(cx.values, 'wait', 0, MAX_WAIT_SECONDS)

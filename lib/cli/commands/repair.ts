@@ -17,7 +17,7 @@ started before setup made is removed when it holds nothing but ovn-controller's 
 with a guest VIF or another port is left alone and reported, as is an integration bridge without
 XAPI's ids (xapi-ovn setup attaches the network, and XAPI gives it its ids).`,
   options: ['dry-run', ...POOL_OPTIONS],
-  exitStatus: '0 every host answered and nothing is left, 1 some host failed or has something left, 2 usage error',
+  exitStatus: '0 every host answered, nothing left; 1 a host failed or has some left; 2 usage error',
   async run(cx) {
     const selection = selectionOption(cx.values)
     const dryRun = flag(cx.values, 'dry-run')

@@ -26,8 +26,8 @@ plugin's fn=service, and show each unit's state afterwards.${action === 'status'
     options: POOL_OPTIONS,
     exitStatus:
       action === 'status'
-        ? '0 every host answered, 1 some host could not be asked (no systemd, offline), 2 usage error'
-        : `0 every unit is ${action === 'stop' ? 'inactive' : 'active'} afterwards, 1 some host failed or is not, 2 usage error`,
+        ? '0 every host answered, 1 some host could not be asked (no systemd?), 2 usage error'
+        : `0 every unit ${action === 'stop' ? 'inactive' : 'active'} afterwards, 1 some host failed or is not, 2 usage error`,
     async run(cx) {
       const selection = selectionOption(cx.values)
       return onPool(
