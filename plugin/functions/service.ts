@@ -301,4 +301,18 @@ export function createService(options: ServiceOptions = {}): PluginFunction {
   }
 }
 
-export const service: PluginFunction = createService()
+/**
+ * Where systemd is, as the call's environment says: xapi gives a plugin only PATH, so on a host
+ * these are the defaults (sd_booted's directory, systemctl in PATH); the lab points them at its
+ * emulated systemd (lab/emulated-systemd.ts), as plugin/context.ts's paths are pointed.
+ */
+export function serviceOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ServiceOptions {
+  const runtimeDir = env.XAPI_OVN_SYSTEMD_DIR
+  const path = env.XAPI_OVN_SYSTEMD_PATH
+  return {
+    ...(runtimeDir !== undefined && runtimeDir !== '' ? { systemdRuntimeDir: runtimeDir } : {}),
+    ...(path !== undefined && path !== '' ? { path } : {}),
+  }
+}
+
+export const service: PluginFunction = (args, ctx) => createService(serviceOptionsFromEnv(process.env))(args, ctx)

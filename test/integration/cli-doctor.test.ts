@@ -4,11 +4,13 @@
  * their unix sockets): a pool set up by the CLI passes doctor; a br-int appearing beside the XAPI
  * bridge on one host (what an ovn-controller started before setup makes) is doctor's error, with
  * `xapi-ovn repair --host <uuid>` as its fix; running that fix exactly as printed removes it, and
- * doctor passes again. service status answers per host (the lab has no systemd: that host's
- * OVN_SYSTEMD_UNAVAILABLE, not a crash).
+ * doctor passes again. service status, restart and stop drive each host's ovn-controller through
+ * the plugin's fn=service on the lab's emulated systemd (lab/emulated-systemd.ts); a stopped one is
+ * doctor's error with `xapi-ovn service start --host <uuid>` as its fix.
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DoctorResult } from '../../lib/doctor/index.js'
 import type { RepairResult, ServiceResult } from '../../lib/pool/index.js'
@@ -35,6 +37,16 @@ function envelope<T>(r: CliRun, command: string): Envelope<T> {
   assert.equal(e.command, command)
   assert.equal(e.ok, r.code === 0, `ok is ${String(e.ok)} with exit ${String(r.code)}`)
   return e
+}
+
+/** The pid of the ovn-controller running on a lab host (its pidfile, alive and ovn-controller), or null. */
+function controllerPid(h: LabHost): number | null {
+  try {
+    const pid = Number(readFileSync(join(h.ovnRundir, 'ovn-controller.pid'), 'utf8').trim())
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'ovn-controller' ? pid : null
+  } catch {
+    return null
+  }
 }
 
 function result<T>(r: CliRun, command: string): T {
@@ -179,18 +191,57 @@ describe('xapi-ovn doctor, repair and service on 2 emulated hosts', () => {
     )
   })
 
-  test('service status without systemd on the hosts: each host fails with OVN_SYSTEMD_UNAVAILABLE, exit 1', async () => {
+  test('service status: every host answers with its ovn-controller (the one running, its pid), exit 0', async () => {
     const r = await runCli(['service', 'status', ...conn, '--json', '--quiet'])
-    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
     const s = result<ServiceResult>(r, 'service status')
-    assert.equal(s.action, 'status')
     assert.deepEqual(
-      s.hosts.map((h) => [h.host.name, !h.ok && h.error.code]),
-      [
-        ['host1', 'OVN_SYSTEMD_UNAVAILABLE'],
-        ['host2', 'OVN_SYSTEMD_UNAVAILABLE'],
-      ],
+      s.hosts.map((h) => h.ok && [h.host.name, h.value.unit, h.value.active, h.value.mainPid, h.value.bootWait]),
+      f.hosts.map((h) => [h.name, 'ovn-controller.service', true, controllerPid(h), true]),
     )
+    const text = await runCli(['service', 'status', ...conn])
+    assert.equal(text.code, 0)
+    assert.match(text.stdout, /^HOST\s+ADDRESS\s+RESULT\s+STATE\s+PID\s+ENABLED\s+BOOT-WAIT$/m)
+    assert.match(text.stdout, /^host1\s+192\.0\.2\.21\s+ok\s+active\/running\s+\d+\s+enabled\s+yes$/m)
+    assert.match(text.stdout, /^OK: ovn-controller active on 2 of 2 hosts$/m)
+  })
+
+  test('service restart: a new ovn-controller on every host, connected again (verify --wait passes)', async () => {
+    const before = f.hosts.map(controllerPid)
+    const r = await runCli(['service', 'restart', ...conn, '--json', '--quiet'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const s = result<ServiceResult>(r, 'service restart')
+    const after = s.hosts.map((h) => (h.ok ? h.value.mainPid : null))
+    for (const [i, h] of f.hosts.entries()) {
+      assert.equal(after[i], controllerPid(h), `${h.name}: the pid reported is not the one running`)
+      assert.notEqual(after[i], before[i], `${h.name}: ovn-controller was not restarted`)
+    }
+    const verify = await runCli(['verify', ...conn, '--wait', '30'])
+    assert.equal(verify.code, 0, verify.stdout)
+  })
+
+  test('service stop on host1: doctor names ovn-controller with service start as its fix; that fix starts it; doctor passes', async () => {
+    const h1 = f.hosts[0] as LabHost
+    const stop = await runCli(['service', 'stop', '--host', 'host1', ...conn, '--json', '--quiet'])
+    assert.equal(stop.code, 0, stop.stdout + stop.stderr)
+    assert.deepEqual(
+      result<ServiceResult>(stop, 'service stop').hosts.map((h) => h.ok && [h.host.name, h.value.active]),
+      [['host1', false]],
+    )
+    assert.equal(controllerPid(h1), null)
+    const r = await runCli(['doctor', ...conn, ...central, '--json', '--quiet'])
+    assert.equal(r.code, 1, r.stdout)
+    const running = result<DoctorResult>(r, 'doctor').findings.find((x) => x.code === 'controller.running')
+    assert.deepEqual(
+      [running?.severity, running?.subject, running?.fix],
+      ['error', 'host1', `xapi-ovn service start --host ${h1.uuid}`],
+    )
+    const fix = (running?.fix ?? '').split(' ')
+    const started = await runCli([...fix.slice(1), ...conn])
+    assert.equal(started.code, 0, started.stdout + started.stderr)
+    assert.notEqual(controllerPid(h1), null)
+    const again = await runCli(['doctor', ...conn, ...central, '--wait', '30', '--json', '--quiet'])
+    assert.equal(again.code, 0, again.stdout)
   })
 
   test('doctor with an unreachable southbound: an error for it, exit 1', async () => {
