@@ -85,7 +85,7 @@ test('judgeBridge: every state of the integration bridge', () => {
 test('describe says what is awaited and what to do', () => {
   assert.match(
     describe({ state: 'missing', bridge: 'xapi1' }),
-    /xapi1 .*does not exist yet: XAPI creates it when a VIF .* xapi-ovn setup attaches it/,
+    /xapi1 .*does not exist yet: XAPI creates it when a VIF .*\(xapi-ovn setup attaches it/,
   )
   assert.match(describe({ state: 'not-xapi', bridge: 'xapi1' }), /no external_ids:xs-network-uuids/)
   assert.match(describe({ state: 'unconfigured' }), /not configured as an OVN chassis yet \(xapi-ovn setup\).* br-int/)
