@@ -10,7 +10,7 @@
  * lib/chassis/verify.ts CHECK_IDS), not read out of its hint: the plugin's hint is for whoever
  * reads the plugin's own reply, the fix is a command of this pool's CLI with the host in it.
  */
-import { CHECK_IDS, type Check, type CheckId } from '../chassis/verify.js'
+import { CHECK_IDS, type Check, type CheckId, type CheckStatus } from '../chassis/verify.js'
 import type { Failure } from '../pool/failures.js'
 import type { PoolInfo, VerifyResult } from '../pool/results.js'
 import { FINDING_CODES, type FindingCode, type ShowView } from '../show/model.js'
@@ -114,9 +114,16 @@ export const CHECK_FIXES: Readonly<Record<CheckId, ((c: FixContext) => string) |
   'chassis.persisted': setupFix(),
 }
 
+/**
+ * Checks whose warning no xapi-ovn command fixes, though their failure is: bridge.xapi warns when
+ * ovs-xapi-sync has not set bridge-id, which setup does not write.
+ */
+const FIX_ON_FAIL_ONLY: ReadonlySet<CheckId> = new Set(['bridge.xapi'])
+
 /** The fix of one check on one host; null for a check this xapi-ovn does not know (a newer plugin). */
-export function checkFix(id: string, host: string, ovnRemote: string | null): string | null {
-  if (!isOneOf(CHECK_IDS, id)) return null
+export function checkFix(id: string, status: CheckStatus, host: string, ovnRemote: string | null): string | null {
+  if (!isOneOf(CHECK_IDS, id) || status === 'pass') return null
+  if (status === 'warn' && FIX_ON_FAIL_ONLY.has(id)) return null
   const fix = CHECK_FIXES[id]
   return fix === null ? null : fix({ host: shellWord(host), ovnRemote: ovnRemote ?? 'REMOTE' })
 }
@@ -218,18 +225,21 @@ export function planDoctor(input: DoctorInput): DoctorResult {
         code: c.id,
         subject: h.host.name,
         message: c.message,
-        fix: checkFix(c.id, h.host.uuid, ovnRemote),
+        fix: checkFix(c.id, c.status, h.host.uuid, ovnRemote),
         hint: c.hint,
       })
     }
   }
+  // show does not know the southbound remotes a chassis should get; doctor does when given --sb.
+  const remote = (fix: string | null): string | null =>
+    fix === null || ovnRemote === null ? fix : fix.replace('--ovn-remote REMOTE', `--ovn-remote ${ovnRemote}`)
   for (const f of show?.findings ?? [])
     found.push({
       severity: SHOW_SEVERITY[f.code],
       code: f.code,
       subject: f.subject,
       message: f.message,
-      fix: f.fix,
+      fix: remote(f.fix),
       hint: f.hint,
     })
   const findings = [...found.filter((f) => f.severity === 'error'), ...found.filter((f) => f.severity === 'warning')]

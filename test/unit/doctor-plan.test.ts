@@ -200,7 +200,9 @@ test("show's findings come in with show's fix and their severity: an orphan port
   const r = planDoctor({ verify: verifyResult(ALL_GOOD), show: view, central: CENTRAL_OK, ovnRemote: SB })
   const f = r.findings.find((x) => x.code === FINDING_CODES.hostNoChassis)
   assert.equal(f?.severity, 'error')
-  assert.equal(f?.fix, noChassis.fix)
+  // show's fix, with the southbound remotes doctor was given in place of REMOTE
+  assert.equal(noChassis.fix, `xapi-ovn setup --host ${H2} --ovn-remote REMOTE`)
+  assert.equal(f?.fix, `xapi-ovn setup --host ${H2} --ovn-remote ${SB}`)
   assert.equal(r.ok, false)
   // Every show code has a severity (the table is total: a new code without one fails to compile).
   assert.deepEqual(Object.keys(SHOW_SEVERITY).sort(), Object.values(FINDING_CODES).sort())

@@ -166,12 +166,19 @@ test("the driver's hint of every code it knows, from a host and from this proces
 
 test("doctor: every check's fix is one xapi-ovn command line (or none), with the host in it", () => {
   for (const id of CHECK_IDS) {
-    const fix = checkFix(id, HOST_UUID, 'tcp:192.0.2.10:6642')
+    const fix = checkFix(id, 'fail', HOST_UUID, 'tcp:192.0.2.10:6642')
     if (fix === null) continue
     assert.match(fix, /^xapi-ovn [a-z]+ /, id)
     assert.ok(fix.includes(`--host ${HOST_UUID}`), `${id}: ${fix}`)
     assertNoRaw(id, fix)
   }
-  assert.equal(checkFix('a.check.from.a.newer.plugin', HOST_UUID, null), null)
-  assert.equal(checkFix('keys.required', 'host 1', null), "xapi-ovn setup --host 'host 1' --ovn-remote REMOTE")
+  assert.equal(checkFix('a.check.from.a.newer.plugin', 'fail', HOST_UUID, null), null)
+  assert.equal(checkFix('keys.required', 'fail', 'host 1', null), "xapi-ovn setup --host 'host 1' --ovn-remote REMOTE")
+  assert.equal(checkFix('keys.required', 'pass', HOST_UUID, null), null)
+  // bridge-id missing (ovs-xapi-sync's) is a warning setup does not fix; no XAPI ids is a failure it does.
+  assert.equal(checkFix('bridge.xapi', 'warn', HOST_UUID, null), null)
+  assert.equal(
+    checkFix('bridge.xapi', 'fail', HOST_UUID, null),
+    `xapi-ovn setup --host ${HOST_UUID} --ovn-remote REMOTE`,
+  )
 })
