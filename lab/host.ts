@@ -74,6 +74,7 @@ import {
   VOLATILE_EXTERNAL_ID_KEYS,
 } from './ovsdb-dump.js'
 import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
+import { emulatedSystemdPaths, installEmulatedSystemd } from './emulated-systemd.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
@@ -291,6 +292,7 @@ export class LabHost {
       await installDom0Firewall(host)
       mkdirSync(host.ovnRundir)
       mkdirSync(join(host.ovnRundir, 'etc'))
+      installEmulatedSystemd(rundir, host.daemonEnv())
       host.#writeInventory()
       await run('ovsdb-tool', ['create', host.dbPath, VSWITCH_SCHEMA])
       await host.#startOvs()
@@ -351,6 +353,9 @@ export class LabHost {
       XAPI_OVN_STATE_DIR: join(this.rundir, 'etc-xapi-ovn'),
       // xapi's firewall-port plugin, emulated by lab/dom0-firewall.ts.
       XAPI_OVN_FIREWALL_PORT: firewallPortPath(this.rundir),
+      // systemd for fn=service (ovn-controller.service), emulated by lab/emulated-systemd.ts.
+      XAPI_OVN_SYSTEMD_DIR: emulatedSystemdPaths(this.rundir).runtimeDir,
+      XAPI_OVN_SYSTEMD_PATH: emulatedSystemdPaths(this.rundir).binDir,
     }
   }
 

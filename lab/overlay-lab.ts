@@ -11,8 +11,9 @@
  * 4. as the user, over HTTP with the unmodified xen-api client: the pool driver's `setup`
  *    (network ovn-int with fail mode secure, attached on every host, plugin `configure` with
  *    ovn-remote = every SB member, geneve on the management IP, physnet-mgmt:xenbr0);
- * 5. ovn-controller started on every host, after setup (lab deviation: on a real host
- *    `fn=service action=start` starts it through systemd, absent here);
+ * 5. ovn-controller started on every host, after setup (lab deviation: the lab starts it itself;
+ *    on a real host `xapi-ovn service start` does, through systemd, which the lab emulates for
+ *    fn=service in lab/emulated-systemd.ts);
  * 6. as the user, over OVN_Northbound (the central's unix sockets: the lab's own addresses are
  *    not reachable from outside its namespaces): logical switches `tenant-a` (198.18.10.0/24,
  *    overlay only) and `provider` (with localnet port `provnet-mgmt` on physnet-mgmt);

@@ -36,11 +36,23 @@ export { status } from './pool/status.js'
 export type { StatusOptions } from './pool/status.js'
 export { teardown } from './pool/teardown.js'
 export type { TeardownOptions } from './pool/teardown.js'
+export { service, POOL_SERVICE_ACTIONS } from './pool/service.js'
+export type { PoolServiceAction, PoolServiceOptions, ServiceResult } from './pool/service.js'
+export { repair } from './pool/repair.js'
+export type { RepairOptions, RepairResult } from './pool/repair.js'
 export { toFailure, hintFor } from './pool/failures.js'
 export type { Failure } from './pool/failures.js'
 export { DEFAULT_NETWORK_NAME } from './pool/ovn-network.js'
 export type { ChassisOptions, SslMaterial } from './pool/plan-setup.js'
-export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from './pool/plugin-replies.js'
+export type {
+  ChassisBridge,
+  ChassisChange,
+  ChassisPort,
+  ChassisRepair,
+  ChassisStatus,
+  ChassisVerify,
+  ServiceState,
+} from './pool/plugin-replies.js'
 export type * from './pool/results.js'
 export { chooseTransportPif } from './pool/transport-pif.js'
 export type { AddressFamily, TransportChoice, TransportEndpoint } from './pool/transport-pif.js'
@@ -102,6 +114,8 @@ export type {
 export { connectNorthbound } from './nb/index.js'
 export { connectSouthbound, FINDING_CODES, planShow, showPool } from './show/index.js'
 export type { Finding, FindingCode, ShowOptions, ShowView } from './show/index.js'
+export { doctor, planDoctor } from './doctor/index.js'
+export type { DoctorCentral, DoctorFinding, DoctorOptions, DoctorResult } from './doctor/index.js'
 // The building blocks, by namespace: our RFC 7047 OVSDB client, the OVN northbound operations,
 // and the chassis rules shared with the host plugin.
 export * as ovsdb from './ovsdb/index.js'

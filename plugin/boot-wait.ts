@@ -93,11 +93,11 @@ export function describe(r: Readiness): string {
     case 'ready':
       return `bridge ${r.bridge} is XAPI's (network ${r.networks.join(';')}): starting ovn-controller`
     case 'unconfigured':
-      return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis yet (fn=configure), and ovn-controller would create and use a br-int of its own'
+      return 'Open_vSwitch external_ids:ovn-bridge is not set: this host is not configured as an OVN chassis yet (xapi-ovn setup), and ovn-controller would create and use a br-int of its own'
     case 'awaiting-agent':
       return `Open_vSwitch external_ids:ovn-bridge is not set yet: the host agent re-applies the persisted chassis configuration (${r.persisted}) once XAPI's bridge and the tunnel address exist (systemctl status xapi-ovn-agent, journalctl -u xapi-ovn-agent)`
     case 'missing':
-      return `bridge ${r.bridge} (external_ids:ovn-bridge) does not exist yet: XAPI creates it when a VIF on its network is plugged on this host or the network is attached (xe network-attach)`
+      return `bridge ${r.bridge} (external_ids:ovn-bridge) does not exist yet: XAPI creates it when a VIF on its network is plugged on this host or the network is attached (xapi-ovn setup attaches it on every host)`
     case 'not-xapi':
       return `bridge ${r.bridge} (external_ids:ovn-bridge) exists but has no external_ids:xs-network-uuids: XAPI has not attached its network yet`
     case 'wrong-network':

@@ -63,7 +63,7 @@ export class StateCorruptError extends XapiOvnError {
   constructor(detail: string) {
     super(
       'OVN_STATE_CORRUPT',
-      `xapi-ovn's record of what it configured is damaged: ${detail} (inspect it with ovs-vsctl get Open_vSwitch . external_ids)`,
+      `xapi-ovn's record of what it configured is damaged: ${detail} (Open_vSwitch external_ids:xapi-ovn-saved on the host)`,
       [detail],
     )
   }
@@ -79,7 +79,7 @@ export class SslKeyRefusedError extends XapiOvnError {
     super(
       'OVN_SSL_KEY_REFUSED',
       `${argument} is refused: private keys must not travel (they would show in argv, logs and debug output); ` +
-        'make the key on the host with fn=ssl-request (xapi-ovn ssl request), have its CSR signed by your CA, ' +
+        'make the key on the host with xapi-ovn ssl request, have its CSR signed by your CA, ' +
         'and pass only ovn-ssl-cert and ovn-ssl-ca-cert',
       [argument],
     )

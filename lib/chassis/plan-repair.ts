@@ -7,7 +7,7 @@
  *   other port is left alone and reported.
  * - An integration bridge without XAPI's ids (ovn-controller made it at boot before XAPI attached
  *   the network) cannot be mended locally: XAPI's own `add-br --may-exist` gives it its ids when
- *   the network is attached (`xe network-attach`, or `xapi-ovn setup`, which attaches it first).
+ *   the network is attached (`xapi-ovn setup` attaches it on every host first).
  *   It is reported with that hint.
  */
 import { bridgePorts, findBridge, type ChassisSnapshot } from './model.js'
@@ -40,10 +40,10 @@ export function planRepair(s: ChassisSnapshot): RepairPlan {
     const ports = bridgePorts(s, stray)
     const foreign = ports.filter((p) => !OVN_MADE.has(p.kind)).map((p) => p.port.name)
     if (integration === undefined)
-      left.push('br-int exists but ovn-bridge is not set: configure first, then run repair again')
+      left.push('br-int exists but ovn-bridge is not set: run xapi-ovn setup first, then xapi-ovn repair again')
     else if (foreign.length > 0)
       left.push(
-        `br-int holds ports that are not ovn-controller's (${foreign.join(', ')}): move them back to XAPI, then run repair again`,
+        `br-int holds ports that are not ovn-controller's (${foreign.join(', ')}): move them back to XAPI, then run xapi-ovn repair again`,
       )
     else
       remove.push({
@@ -57,11 +57,11 @@ export function planRepair(s: ChassisSnapshot): RepairPlan {
     const bridge = findBridge(s, integration)
     if (bridge === undefined)
       left.push(
-        `${integration} does not exist: XAPI creates it when the network is attached (xe network-attach, or xapi-ovn setup)`,
+        `${integration} does not exist: XAPI creates it when the network is attached (xapi-ovn setup attaches it on every host)`,
       )
     else if (xsNetworkUuids(bridge.externalIds).length === 0) {
       left.push(
-        `${integration} has no XAPI ids (ovn-controller made it before XAPI attached the network): attach the network (xe network-attach, or xapi-ovn setup) and XAPI gives it its ids`,
+        `${integration} has no XAPI ids (ovn-controller made it before XAPI attached the network): attach the network (xapi-ovn setup attaches it on every host) and XAPI gives it its ids`,
       )
     }
   }

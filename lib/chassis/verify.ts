@@ -112,16 +112,16 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkKeyFormats(ext),
     checkSystemId(ext, facts.hostUuid),
     checkBridgeExists(bridgeName, bridge),
-    checkBridgeIsXapi(bridgeName, bridge, ext.get(NETWORK_KEY)),
+    checkBridgeIsXapi(bridgeName, bridge, ext.get(NETWORK_KEY), facts.hostUuid),
     checkBridgePorts(bridge, ports),
-    checkFailMode(bridge),
-    checkStrayBrInt(s, bridgeName),
+    checkFailMode(bridge, facts.hostUuid),
+    checkStrayBrInt(s, bridgeName, facts.hostUuid),
     checkMappings(s, ext.get(KEY_BRIDGE_MAPPINGS), bridgeName),
     checkEncapIp(ext.get(KEY_ENCAP_IP), facts.localAddresses),
     checkFirewall(ext, facts.firewall),
     checkIfaceIds(s, ports),
     checkHvmPairs(ports),
-    checkControllerRunning(facts.controller),
+    checkControllerRunning(facts.controller, facts.hostUuid),
     checkControllerConnected(facts.controller, ext.get(KEY_REMOTE)),
     checkInstalled(ports, facts.controller),
     checkSslMaterial(ext.get(KEY_REMOTE), facts.ssl),
@@ -136,9 +136,11 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
 // network's bridge, each host's transport IP): nobody should have to spell fn=configure's args.
 const CONFIGURE_HINT = 'run xapi-ovn setup: it configures every host of the pool as an OVN chassis'
 
-// fn=repair does what a hint used to ask for by hand (removing a stray br-int, and saying what XAPI
-// must do for a bridge without its ids): one command, which checks the bridge before it touches it.
-const REPAIR = 'xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair'
+// Hints name the xapi-ovn command that fixes what they report, with this host in it, never a raw
+// xe/ovs-vsctl line (test/unit/hint-commands.test.ts): `xapi-ovn repair` runs fn=repair (which checks
+// the bridge before it touches it), `xapi-ovn service` runs fn=service, setup attaches the network.
+const repairCommand = (hostUuid: string): string => `xapi-ovn repair --host ${hostUuid}`
+const SETUP_ATTACHES = 'xapi-ovn setup (it attaches the OVN network on every host)'
 
 function checkRequiredKeys(ext: ReadonlyMap<string, string>): Check {
   const missing = [...REQUIRED_FOR_CHASSIS, KEY_BRIDGE].filter((k) => (ext.get(k) ?? '') === '')
@@ -156,7 +158,7 @@ function checkKeyFormats(ext: ReadonlyMap<string, string>): Check {
     if (reason !== null) bad.push(`${key}=${JSON.stringify(value)} (${reason})`)
   }
   if (bad.length === 0) return check('keys.valid', 'pass', 'every ovn-controller key present is well-formed')
-  return check('keys.valid', 'fail', `malformed: ${bad.join('; ')}`, 'configure again with valid values')
+  return check('keys.valid', 'fail', `malformed: ${bad.join('; ')}`, 'run xapi-ovn setup again with valid values')
 }
 
 function checkSystemId(ext: ReadonlyMap<string, string>, hostUuid: string): Check {
@@ -166,7 +168,7 @@ function checkSystemId(ext: ReadonlyMap<string, string>, hostUuid: string): Chec
     'system-id.host',
     'fail',
     id === undefined ? 'system-id is not set' : `system-id is ${id}, the host UUID is ${hostUuid}`,
-    'configure sets system-id to the host UUID (force-system-id=true replaces a different one)',
+    'xapi-ovn setup sets system-id to the host UUID (--force-system-id replaces a different one)',
   )
 }
 
@@ -183,7 +185,7 @@ function checkBridgeExists(name: string | undefined, bridge: BridgeRow | undefin
     'bridge.exists',
     'fail',
     `integration bridge ${name} does not exist`,
-    'XAPI creates it when the network is attached to this host: xe network-attach or plug a VIF on it (the pool driver does network.attach)',
+    `XAPI creates it when the network is attached to this host: run ${SETUP_ATTACHES}, or plug a VIF on it`,
   )
 }
 
@@ -191,6 +193,7 @@ function checkBridgeIsXapi(
   name: string | undefined,
   bridge: BridgeRow | undefined,
   networkUuid: string | undefined,
+  hostUuid: string,
 ): Check {
   if (name === undefined || bridge === undefined)
     return check('bridge.xapi', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
@@ -200,7 +203,7 @@ function checkBridgeIsXapi(
       'bridge.xapi',
       'fail',
       `${name} has no external_ids:xs-network-uuids: XAPI did not create it (ovn-controller made it, probably because it started before XAPI attached the network)`,
-      `attach the network again (xe network-attach, or xapi-ovn setup): XAPI gives ${name} its ids (${REPAIR} says the same)`,
+      `attach the network again with ${SETUP_ATTACHES}: XAPI gives ${name} its ids (${repairCommand(hostUuid)} --dry-run says what is left)`,
     )
   }
   if (networkUuid !== undefined && !networks.includes(networkUuid)) {
@@ -208,7 +211,7 @@ function checkBridgeIsXapi(
       'bridge.xapi',
       'fail',
       `${name} belongs to XAPI network ${networks.join(';')}, configure was told ${networkUuid}`,
-      'configure with the bridge of the OVN network (xe network-list uuid=<uuid> params=bridge)',
+      'run xapi-ovn setup again: it configures the bridge of the OVN network (--network names it)',
     )
   }
   const bridgeId = bridge.externalIds.get(BRIDGE_ID_KEY)
@@ -243,7 +246,7 @@ function checkBridgePorts(bridge: BridgeRow | undefined, ports: readonly BridgeP
   )
 }
 
-function checkFailMode(bridge: BridgeRow | undefined): Check {
+function checkFailMode(bridge: BridgeRow | undefined, hostUuid: string): Check {
   if (bridge === undefined)
     return check('bridge.fail-mode', 'fail', 'no integration bridge to inspect', 'see bridge.exists')
   if (bridge.failMode === 'secure') return check('bridge.fail-mode', 'pass', `${bridge.name} fail_mode is secure`)
@@ -251,11 +254,11 @@ function checkFailMode(bridge: BridgeRow | undefined): Check {
     'bridge.fail-mode',
     'fail',
     `${bridge.name} fail_mode is ${bridge.failMode ?? 'unset (standalone)'}: it floods like a plain switch until ovn-controller takes it`,
-    'set the network other_config vswitch-controller-fail-mode=secure (xe network-param-set uuid=<uuid> other-config:vswitch-controller-fail-mode=secure); ovn-controller also forces it once it runs',
+    `ovn-controller forces it once it runs: xapi-ovn service restart --host ${hostUuid}; xapi-ovn setup sets the OVN network's other_config vswitch-controller-fail-mode=secure, which XAPI gives the bridge`,
   )
 }
 
-function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined): Check {
+function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined, hostUuid: string): Check {
   if (bridgeName === 'br-int')
     return check('bridge.no-stray-br-int', 'pass', 'the integration bridge is named br-int itself')
   const stray = findBridge(s, 'br-int')
@@ -266,8 +269,8 @@ function checkStrayBrInt(s: ChassisSnapshot, bridgeName: string | undefined): Ch
     'fail',
     `a br-int bridge exists besides ${bridgeName ?? 'the integration bridge'} (${count} ports besides its own): ovn-controller made it before ovn-bridge was set`,
     count === 0
-      ? `remove it: ${REPAIR}`
-      : `run ${REPAIR}: it removes br-int when it holds only ovn-controller's ports, and names the others to move back to XAPI`,
+      ? `remove it: ${repairCommand(hostUuid)}`
+      : `run ${repairCommand(hostUuid)}: it removes br-int when it holds only ovn-controller's ports, and names the others to move back to XAPI`,
   )
 }
 
@@ -286,7 +289,7 @@ function checkMappings(s: ChassisSnapshot, mappings: string | undefined, bridgeN
     'mappings.bridges',
     'fail',
     problems.join('; '),
-    'map each physical network onto an existing XAPI bridge other than the integration bridge (e.g. physnet:xenbr0)',
+    'map each physical network onto an existing XAPI bridge other than the integration bridge: xapi-ovn setup --bridge-mappings physnet:xenbr0',
   )
 }
 
@@ -298,7 +301,7 @@ function checkEncapIp(ip: string | undefined, addresses: readonly string[]): Che
     'encap-ip.local',
     'fail',
     `ovn-encap-ip ${ip} is not an address of this host (${addresses.join(', ') || 'none'})`,
-    "use the IP of this host's transport PIF (by default the management interface)",
+    "use the IP of this host's transport PIF (by default the management interface): xapi-ovn setup picks it",
   )
 }
 
@@ -328,7 +331,7 @@ function checkFirewall(ext: ReadonlyMap<string, string>, fw: XapiChainFacts): Ch
     'firewall.encap',
     'fail',
     `${XAPI_INPUT_CHAIN} does not accept ${missing.map(portLabel).join(', ')}: dom0's firewall rejects tunnels from other chassis`,
-    "the xapi-ovn host agent opens them with xapi's firewall-port: check it runs (systemctl status xapi-ovn-agent), or open by hand: /etc/xapi.d/plugins/firewall-port open PORT PROTO",
+    "the xapi-ovn host agent opens them with xapi's firewall-port: check that it runs on this host (systemctl status xapi-ovn-agent)",
   )
 }
 
@@ -378,13 +381,13 @@ function checkHvmPairs(ports: readonly BridgePort[]): Check {
   )
 }
 
-function checkControllerRunning(c: ControllerState): Check {
+function checkControllerRunning(c: ControllerState, hostUuid: string): Check {
   if (c.running) return check('controller.running', 'pass', `ovn-controller is running (pid ${c.pid ?? '?'})`)
   return check(
     'controller.running',
     'fail',
     `ovn-controller is not running: ${c.error ?? 'no answer'}`,
-    'start it once the XAPI bridge exists: fn=service action=start (or systemctl start ovn-controller)',
+    `start it once the XAPI bridge exists: xapi-ovn service start --host ${hostUuid}`,
   )
 }
 
@@ -439,7 +442,7 @@ function checkSslMaterial(remote: string | undefined, ssl: SslFacts): Check {
       'ssl.material',
       'fail',
       `SSL material: ${ssl.problems.join('; ')}`,
-      'configure again with args:ovn-ssl-key:file=... args:ovn-ssl-cert:file=... args:ovn-ssl-ca-cert:file=..., then restart ovn-controller',
+      'have the CSR of xapi-ovn ssl request signed, run xapi-ovn setup --ssl-cert-dir DIR --ssl-ca-cert FILE, then xapi-ovn service restart',
     )
   if (!usesSsl)
     return check(
@@ -452,14 +455,14 @@ function checkSslMaterial(remote: string | undefined, ssl: SslFacts): Check {
       'ssl.material',
       'warn',
       'ovn-remote uses ssl: but xapi-ovn installed no SSL material for ovn-controller',
-      'pass ovn-ssl-key, ovn-ssl-cert and ovn-ssl-ca-cert to configure, unless ovn-controller gets its SSL options some other way',
+      'give setup the certificates (xapi-ovn ssl request, then xapi-ovn setup --ssl-cert-dir DIR --ssl-ca-cert FILE), unless ovn-controller gets its SSL options some other way',
     )
   if (ssl.certificateDaysLeft !== null && ssl.certificateDaysLeft < SSL_WARN_DAYS) {
     return check(
       'ssl.material',
       'warn',
       `the chassis certificate expires in ${ssl.certificateDaysLeft} days`,
-      'configure again with a renewed certificate',
+      'have a new certificate signed for the CSR of xapi-ovn ssl request, then xapi-ovn setup --ssl-cert-dir DIR --ssl-ca-cert FILE',
     )
   }
   return check(

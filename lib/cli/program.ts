@@ -5,8 +5,11 @@
  */
 import { type Command, commandList, isHelpWord } from './command.js'
 import { agentCommand } from './commands/agent.js'
+import { doctorCommand } from './commands/doctor.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
+import { repairCommand } from './commands/repair.js'
+import { serviceCommand } from './commands/service.js'
 import { setupCommand } from './commands/setup.js'
 import { showCommand } from './commands/show.js'
 import { sslCommand } from './commands/ssl.js'
@@ -23,7 +26,10 @@ export const COMMANDS: readonly Command[] = [
   setupCommand,
   verifyCommand,
   statusCommand,
+  serviceCommand,
+  repairCommand,
   showCommand,
+  doctorCommand,
   teardownCommand,
   switchCommand,
   portCommand,

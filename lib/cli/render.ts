@@ -8,6 +8,9 @@ import type { Check } from '../chassis/verify.js'
 import type { LocalnetInfo, SwitchInfo } from '../nb/index.js'
 import type { Failure } from '../pool/failures.js'
 import type { HostInfo } from '../pool/plan-setup.js'
+import type { DoctorResult } from '../doctor/plan-doctor.js'
+import type { RepairResult } from '../pool/repair.js'
+import { serviceReached, type ServiceResult } from '../pool/service.js'
 import type { SslRequestResult } from '../pool/ssl-request.js'
 import type {
   HostOutcome,
@@ -115,7 +118,7 @@ export function renderSetup(r: SetupResult): string {
     r.ok ? `OK: ${tally}` : `FAILED on ${r.hosts.length - okCount} of ${plural(r.hosts.length, 'host')}: ${tally}`,
   )
   if (!r.dryRun && r.ok)
-    out.push('next: start ovn-controller on the hosts if it is not running, then run xapi-ovn verify --wait 30')
+    out.push('next: xapi-ovn service start (ovn-controller on every host), then xapi-ovn verify --wait 30')
   return out.join('\n')
 }
 
@@ -249,6 +252,79 @@ export function renderTeardown(r: TeardownResult): string {
       ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`
       : `FAILED: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`,
   )
+  return out.join('\n')
+}
+
+export function renderService(r: ServiceResult): string {
+  const out: string[] = [poolLine(`service ${r.action}`, r)]
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, 'FAILED', h.error.code, '', '', '']
+    const v = h.value
+    return [
+      h.host.name,
+      h.host.address,
+      serviceReached(r.action, v, false) ? 'ok' : 'NOT REACHED',
+      `${v.activeState}/${v.subState}`,
+      v.mainPid === null ? '-' : String(v.mainPid),
+      v.unitFileState || '-',
+      v.bootWait ? 'yes' : 'NO',
+    ]
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'RESULT', 'STATE', 'PID', 'ENABLED', 'BOOT-WAIT'], rows))
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const reached = r.hosts.filter((h) => h.ok && serviceReached(r.action, h.value, false)).length
+  const active = r.hosts.filter((h) => h.ok && h.value.active).length
+  const tally = `ovn-controller active on ${active} of ${plural(r.hosts.length, 'host')}`
+  out.push(
+    '',
+    r.ok ? `OK: ${tally}` : `FAILED on ${r.hosts.length - reached} of ${plural(r.hosts.length, 'host')}: ${tally}`,
+  )
+  return out.join('\n')
+}
+
+export function renderRepair(r: RepairResult): string {
+  const out: string[] = [poolLine(r.dryRun ? 'repair (dry run)' : 'repair', r)]
+  const rows = r.hosts.map((h) => {
+    if (!h.ok) return [h.host.name, h.host.address, 'FAILED', h.error.code]
+    const v = h.value
+    const removed = v.removed.map((b) => b.name).join(', ')
+    const result =
+      v.removed.length > 0 ? (r.dryRun ? `would remove ${removed}` : `removed ${removed}`) : 'nothing to remove'
+    return [h.host.name, h.host.address, result, v.left.length > 0 ? `${plural(v.left.length, 'thing')} left` : '']
+  })
+  out.push('', renderTable(['HOST', 'ADDRESS', 'RESULT', 'LEFT'], rows))
+  for (const h of r.hosts)
+    if (h.ok && h.value.left.length > 0) out.push('', `${h.host.name}:`, ...h.value.left.map((l) => `  left: ${l}`))
+  const failures = failureLines(r.hosts)
+  if (failures.length > 0) out.push('', ...failures)
+  const okCount = r.hosts.filter((h) => h.ok && h.value.left.length === 0).length
+  const done = r.dryRun ? 'would be in order' : 'in order'
+  out.push(
+    '',
+    r.ok
+      ? `OK: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`
+      : `NOT DONE: ${okCount} of ${plural(r.hosts.length, 'host')} ${done}`,
+  )
+  return out.join('\n')
+}
+
+export function renderDoctor(r: DoctorResult): string {
+  const out: string[] = [poolLine('doctor', r)]
+  const rows = r.hosts.map((h) => [
+    h.name,
+    h.uuid,
+    { pass: 'PASS', fail: 'FAIL', unreachable: 'UNREACHABLE' }[h.verdict],
+  ])
+  out.push('', renderTable(['HOST', 'UUID', 'VERIFY'], rows))
+  if (!r.centralChecked) out.push('', 'the central was not read (give --nb and --sb)')
+  for (const f of r.findings) {
+    out.push('', `${f.severity === 'error' ? 'ERROR' : 'warning'} ${f.code} (${f.subject}): ${f.message}`)
+    if (f.fix !== null) out.push(`  fix: ${f.fix}`)
+    if (f.hint !== null) out.push(`  hint: ${f.hint}`)
+  }
+  const tally = `${plural(r.errors, 'error')}, ${plural(r.warnings, 'warning')}`
+  out.push('', r.ok ? `OK: ${tally}` : `FAIL: ${tally}`)
   return out.join('\n')
 }
 

@@ -79,10 +79,11 @@ const HINTS: Readonly<Record<string, string>> = {
   XENAPI_PLUGIN_FAILURE: 'see /var/log/xapi-ovn-plugin.log on the host',
   SESSION_INVALID: 'run the command again',
   OVN_NO_TRANSPORT_PIF:
-    'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP (xe pif-reconfigure-ip)',
-  OVN_BRIDGE_MISSING: 'XAPI did not create the bridge on this host: check xcp-networkd there, then xe network-attach',
+    'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP in XAPI (PIF.reconfigure_ip)',
+  OVN_BRIDGE_MISSING:
+    'XAPI did not create the bridge on this host: check xcp-networkd there, then run xapi-ovn setup again (it attaches the OVN network on every host)',
   OVN_BRIDGE_NOT_XAPI:
-    'use the bridge of the OVN network (xe network-list params=bridge); if ovn-controller made it by itself, attach the network again (xe network-attach) and XAPI gives it its ids (xe host-call-plugin host-uuid=<host> plugin=ovn-chassis fn=repair says what is left)',
+    'run xapi-ovn setup again: it configures the bridge of the OVN network and attaches the network, and XAPI gives a bridge ovn-controller made by itself its ids (xapi-ovn repair --dry-run says what is left)',
   OVN_SYSTEM_ID_MISMATCH:
     'if this host really replaces the chassis of that system-id, run setup with --force-system-id',
   OVN_INVENTORY_UNREADABLE: 'check /etc/xensource-inventory on the host',
@@ -92,7 +93,7 @@ const HINTS: Readonly<Record<string, string>> = {
   OVN_BUSY: 'another xapi-ovn run is working on this host: run again once it is done',
   OVN_TIMEOUT: 'the host did not answer in time: check it, then run again',
   OVN_STATE_CORRUPT:
-    'inspect external_ids:xapi-ovn-saved (ovs-vsctl get Open_vSwitch . external_ids) and repair or remove it',
+    "the host's Open_vSwitch external_ids:xapi-ovn-saved is damaged: mend or remove that key on the host, then run the command again (xapi-ovn status shows the keys xapi-ovn owns)",
   OVN_INVALID_ARGUMENT: 'fix the value named above',
   OVN_UNKNOWN_ARGUMENT: 'the plugin on this host does not know this argument: update the xapi-ovn RPM',
   OVN_MISSING_ARGUMENT: 'give the argument named above',
@@ -108,8 +109,8 @@ const HINTS: Readonly<Record<string, string>> = {
 
 /** The northbound remote, said once for the hints below. */
 const NB_REMOTE = 'the --nb remote (or OVN_NB_DB)'
-/** How to ask a northbound ovsdb-server about its cluster (ovn-org/ovn utilities/ovn-ctl: DB_NB_CTRL_SOCK). */
-const NB_CLUSTER_STATUS = 'ovs-appctl -t /var/run/ovn/ovnnb_db.ctl cluster/status OVN_Northbound'
+/** The northbound cluster's members and leader, as xapi-ovn shows them (README, "One view of everything"). */
+const NB_CLUSTER_STATUS = 'xapi-ovn show --nb REMOTE --sb REMOTE names every member and the leader'
 const NB_REFUSED =
   'the northbound ovsdb-server refused the transaction and nothing was written; the details above say why'
 const NB_BUG =
@@ -122,7 +123,7 @@ const NB_SCHEMA =
  * comment at the top). Codes not listed fall back to HINTS.
  */
 const NORTHBOUND_HINTS: Readonly<Record<string, string>> = {
-  OVN_OVSDB_UNAVAILABLE: `check ${NB_REMOTE}: the northbound ovsdb-server must listen there and be reachable from here (ovn-nbctl --db=REMOTE show); give every member of a RAFT cluster, and check that it has a leader (${NB_CLUSTER_STATUS})`,
+  OVN_OVSDB_UNAVAILABLE: `check ${NB_REMOTE}: the northbound ovsdb-server must listen there and be reachable from here; give every member of a RAFT cluster, and check that it has a leader (${NB_CLUSTER_STATUS})`,
   OVN_OVSDB_REQUEST_TIMEOUT: `the northbound ovsdb-server did not answer in time: check its load and, for a cluster, its leader (${NB_CLUSTER_STATUS}), then run again`,
   OVN_OVSDB_PROTOCOL_ERROR: `${NB_REMOTE} did not answer as an OVSDB server: check that it names the northbound ovsdb-server (port 6641 by default; 6642 is the southbound)`,
   OVN_OVSDB_UNKNOWN_DATABASE: `the server at ${NB_REMOTE} has no OVN_Northbound database: point it at the northbound ovsdb-server, not the southbound one`,
@@ -132,9 +133,9 @@ const NORTHBOUND_HINTS: Readonly<Record<string, string>> = {
   OVN_OVSDB_CANCELED:
     'the northbound ovsdb-server dropped the transaction (its leader or schema changed): run the command again',
   OVN_OVSDB_WAIT_FAILED:
-    'something else (ovn-nbctl, another xapi-ovn, the pool agent) changed the northbound database meanwhile and nothing was written: run the command again',
+    'something else (a change by hand, another xapi-ovn, the pool agent) changed the northbound database meanwhile and nothing was written: run the command again',
   OVN_CONCURRENT_CHANGE:
-    'something else (ovn-nbctl, another xapi-ovn, the pool agent) kept changing the northbound database and nothing was written: run the command again',
+    'something else (a change by hand, another xapi-ovn, the pool agent) kept changing the northbound database and nothing was written: run the command again',
   OVN_OVSDB_CONSTRAINT_VIOLATION: NB_REFUSED,
   OVN_OVSDB_REFERENTIAL_INTEGRITY_VIOLATION: NB_REFUSED,
   OVN_OVSDB_RESOURCES_EXHAUSTED: NB_REFUSED,
@@ -172,7 +173,7 @@ const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
   OVN_NB_SWITCH_AMBIGUOUS: 'name the switch by its UUID (xapi-ovn switch list shows them)',
   OVN_NB_SWITCH_NOT_EMPTY: 'detach its ports first (xapi-ovn port detach), or delete it with them (--force)',
   OVN_NB_SWITCH_NO_SUBNET:
-    'give the switch a subnet (xapi-ovn switch add --subnet, or ovn-nbctl set Logical_Switch SWITCH other_config:subnet=CIDR), or give static addresses (--ip)',
+    'give the switch a subnet (xapi-ovn switch add --switch SWITCH --subnet CIDR), or give static addresses (--ip)',
   OVN_NB_PORT_CONFLICT:
     'the port is already used elsewhere: detach it there first (xapi-ovn port detach), or use another VIF (--device)',
   OVN_NB_PORT_MISSING: 'see the ports with xapi-ovn port list --switch SWITCH',
@@ -181,6 +182,11 @@ const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
   OVN_NB_LOCALNET_LOOP: 'use the existing localnet port, remove it first, or give another VLAN (--vlan)',
   OVN_ATTACH_IN_DOUBT: `check the northbound database (${NB_REMOTE} reachable, the cluster's leader: ${NB_CLUSTER_STATUS}), then run the same attach again: it settles it`,
 }
+
+/** Every code with a hint of its own, wherever seen (for the table test of hint texts). */
+export const HINTED_CODES: readonly string[] = [
+  ...new Set([...Object.keys(HINTS), ...Object.keys(NORTHBOUND_HINTS), ...Object.keys(NB_OPERATION_HINTS)]),
+]
 
 /** Where a failure happened: on a host (a code XAPI or the plugin returned), or in this process. */
 export type FailureOrigin = 'host' | 'local'

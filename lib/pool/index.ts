@@ -14,6 +14,10 @@ export { status } from './status.js'
 export type { StatusOptions } from './status.js'
 export { teardown } from './teardown.js'
 export type { TeardownOptions } from './teardown.js'
+export { service, serviceReached, POOL_SERVICE_ACTIONS } from './service.js'
+export type { PoolServiceAction, PoolServiceOptions, ServiceResult } from './service.js'
+export { repair } from './repair.js'
+export type { RepairOptions, RepairResult } from './repair.js'
 export { toFailure, failureFromCode, hintFor } from './failures.js'
 export type { Failure } from './failures.js'
 export { selectNetwork, findNetwork, DEFAULT_NETWORK_NAME, FAIL_MODE_KEY } from './ovn-network.js'
@@ -28,8 +32,23 @@ export {
   DRIVER_KEYS,
 } from './plan-setup.js'
 export type { ChassisOptions, HostInfo, HostPlan, SslMaterial } from './plan-setup.js'
-export { PLUGIN, parseChassisChange, parseChassisStatus, parseChassisVerify } from './plugin-replies.js'
-export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from './plugin-replies.js'
+export {
+  PLUGIN,
+  parseChassisChange,
+  parseChassisRepair,
+  parseChassisStatus,
+  parseChassisVerify,
+  parseServiceState,
+} from './plugin-replies.js'
+export type {
+  ChassisBridge,
+  ChassisChange,
+  ChassisPort,
+  ChassisRepair,
+  ChassisStatus,
+  ChassisVerify,
+  ServiceState,
+} from './plugin-replies.js'
 export {
   parseHost,
   parseHostMetrics,

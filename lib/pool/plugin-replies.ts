@@ -5,14 +5,23 @@
  * [host, fn, reason]): usually a plugin of another version. Pure.
  */
 import type { PortKind } from '../chassis/model.js'
-import type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify } from '../chassis/replies.js'
+import {
+  SERVICE_ACTIONS,
+  type ChassisBridge,
+  type ChassisChange,
+  type ChassisPort,
+  type ChassisRepair,
+  type ChassisStatus,
+  type ChassisVerify,
+  type ServiceState,
+} from '../chassis/replies.js'
 import type { Check, CheckStatus } from '../chassis/verify.js'
 import { PluginReplyError } from './errors.js'
 import { field, isBoolean, isFiniteNumber, isOneOf, isRecord, isString } from '../shape.js'
 
 export const PLUGIN = 'ovn-chassis'
 
-export type { ChassisBridge, ChassisChange, ChassisPort, ChassisStatus, ChassisVerify }
+export type { ChassisBridge, ChassisChange, ChassisPort, ChassisRepair, ChassisStatus, ChassisVerify, ServiceState }
 
 const PORT_KINDS: readonly PortKind[] = ['local', 'vif', 'tap', 'ovn-patch', 'ovn-tunnel', 'other']
 const CHECK_STATUSES: readonly CheckStatus[] = ['pass', 'warn', 'fail']
@@ -191,5 +200,50 @@ export function parseChassisStatus(host: string, text: unknown): ChassisStatus {
       connection: r.nullableString(c, 'connection', 'controller'),
       error: r.nullableString(c, 'error', 'controller'),
     },
+  }
+}
+
+/** repair */
+export function parseChassisRepair(host: string, text: unknown): ChassisRepair {
+  const r = new Reply(host, 'repair')
+  const o = r.object(parseJson(r, text), 'the reply')
+  const removed = r.array(o, 'removed', 'reply').map((x, i) => {
+    const path = `removed[${i}]`
+    const bo = r.object(x, path)
+    return { name: r.string(bo, 'name', path), ports: r.strings(bo, 'ports', path) }
+  })
+  return {
+    changed: r.bool(o, 'changed', 'reply'),
+    dryRun: r.bool(o, 'dryRun', 'reply'),
+    removed,
+    left: r.strings(o, 'left', 'reply'),
+  }
+}
+
+/** service */
+export function parseServiceState(host: string, text: unknown): ServiceState {
+  const r = new Reply(host, 'service')
+  const o = r.object(parseJson(r, text), 'the reply')
+  const mainPid = field(
+    o,
+    'mainPid',
+    (v): v is number | null => v === null || (Number.isInteger(v) && typeof v === 'number' && v > 0),
+    () => r.fail('reply.mainPid', 'is not a positive integer or null'),
+  )
+  return {
+    action: r.oneOf(o, 'action', 'reply', SERVICE_ACTIONS),
+    unit: r.string(o, 'unit', 'reply'),
+    active: r.bool(o, 'active', 'reply'),
+    enabled: r.bool(o, 'enabled', 'reply'),
+    loaded: r.bool(o, 'loaded', 'reply'),
+    activeState: r.string(o, 'activeState', 'reply'),
+    subState: r.string(o, 'subState', 'reply'),
+    loadState: r.string(o, 'loadState', 'reply'),
+    unitFileState: r.string(o, 'unitFileState', 'reply'),
+    mainPid,
+    since: r.nullableString(o, 'since', 'reply'),
+    result: r.string(o, 'result', 'reply'),
+    dropIns: r.strings(o, 'dropIns', 'reply'),
+    bootWait: r.bool(o, 'bootWait', 'reply'),
   }
 }

@@ -9,7 +9,7 @@ import type { ChassisChange, ChassisStatus, ChassisVerify } from './plugin-repli
 import type { PowerState } from './records.js'
 import type { TransportEndpoint } from './transport-pif.js'
 
-export type Operation = 'setup' | 'verify' | 'status' | 'teardown' | 'ssl-request'
+export type Operation = 'setup' | 'verify' | 'status' | 'teardown' | 'ssl-request' | 'service' | 'repair'
 
 export interface PoolInfo {
   readonly uuid: string

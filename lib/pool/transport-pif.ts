@@ -183,7 +183,7 @@ export function chooseTransportPif(
   if (kind === null)
     throw new NoTransportPifError(name, pif.uuid, `${label} is neither a physical NIC, a VLAN nor a bond master`)
   if (!pif.currentlyAttached)
-    throw new NoTransportPifError(name, pif.uuid, `${label} is not currently attached (xe pif-plug uuid=${pif.uuid})`)
+    throw new NoTransportPifError(name, pif.uuid, `${label} is not currently attached (plug it in XAPI: PIF.plug)`)
   const order: ('IPv4' | 'IPv6')[] =
     family === 'auto' ? (pif.primaryAddressType === 'IPv6' ? ['IPv6', 'IPv4'] : ['IPv4', 'IPv6']) : [family]
   const reasons: string[] = []
@@ -205,6 +205,6 @@ export function chooseTransportPif(
   throw new NoTransportPifError(
     name,
     pif.uuid,
-    `${label} has ${reasons.join(' and ')}; configure an IP (xe pif-reconfigure-ip)`,
+    `${label} has ${reasons.join(' and ')}; give it an IP in XAPI (PIF.reconfigure_ip)`,
   )
 }

@@ -63,7 +63,7 @@ function networkChecks(state: PoolState, selector: string): { network: NetworkRe
           id: 'network.fail-mode',
           status: 'fail',
           message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
-          hint: `run xapi-ovn setup again, or xe network-param-set uuid=${network.uuid} other-config:${FAIL_MODE_KEY}=secure`,
+          hint: `run xapi-ovn setup again: it sets other_config ${FAIL_MODE_KEY}=secure on the network`,
         },
   )
   return { network, checks }

@@ -6,20 +6,15 @@
  */
 import { parseFlag } from '../../lib/chassis/configure-args.js'
 import { applyBridgeRemovals, readSnapshot } from '../../lib/chassis/ovsdb-io.js'
-import { planRepair, type BridgeRemoval } from '../../lib/chassis/plan-repair.js'
+import { planRepair } from '../../lib/chassis/plan-repair.js'
+import type { ChassisRepair } from '../../lib/chassis/replies.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { onlyArgs } from './args.js'
 import { withLocalDb } from './local-db.js'
 
-export interface RepairResult {
-  readonly changed: boolean
-  readonly dryRun: boolean
-  /** Bridges removed (or, with dry-run, that would be). */
-  readonly removed: readonly Omit<BridgeRemoval, 'uuid' | 'portUuids'>[]
-  /** What is still wrong and needs XAPI or the operator, with what to do. */
-  readonly left: readonly string[]
-}
+/** The reply; its type is shared with the pool driver (lib/chassis/replies.ts). */
+export type RepairResult = ChassisRepair
 
 export const repair: PluginFunction = async (args, ctx): Promise<RepairResult> => {
   onlyArgs(args, ['dry-run'])

@@ -30,6 +30,7 @@ import { InvalidArgumentError, MissingArgumentError, TimeoutError, XapiOvnError,
 import type { PluginContext, PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { onlyArgs } from './args.js'
+import { SERVICE_ACTIONS, type ServiceAction, type ServiceState } from '../../lib/chassis/replies.js'
 
 export const CONTROLLER_UNIT = 'ovn-controller.service'
 /** The drop-in the RPM installs for CONTROLLER_UNIT (rpm/ovn-controller-xapi-ovn.conf). */
@@ -39,8 +40,7 @@ export const SYSTEMD_RUNTIME_DIR = '/run/systemd/system'
 /** What xapi gives a plugin, and what we fall back to when PATH is unset. */
 export const DEFAULT_PATH = '/sbin:/usr/sbin:/bin:/usr/bin'
 
-export const SERVICE_ACTIONS = ['status', 'start', 'stop', 'restart', 'enable', 'disable'] as const
-export type ServiceAction = (typeof SERVICE_ACTIONS)[number]
+export { SERVICE_ACTIONS, type ServiceAction, type ServiceState }
 
 /** The properties `systemctl show` is asked for, in this order. */
 export const SHOW_PROPERTIES = [
@@ -67,29 +67,6 @@ export class ServiceActionError extends XapiOvnError {
   constructor(action: string, unit: string, detail: string) {
     super('OVN_SERVICE_FAILED', `systemctl ${action} ${unit} failed: ${detail}`, [action, unit, truncate(detail, 2048)])
   }
-}
-
-export interface ServiceState {
-  readonly action: ServiceAction
-  readonly unit: string
-  /** ActiveState is "active". */
-  readonly active: boolean
-  /** UnitFileState is "enabled" (or "enabled-runtime"): started at boot. */
-  readonly enabled: boolean
-  /** LoadState is "loaded": the unit file exists. */
-  readonly loaded: boolean
-  readonly activeState: string
-  readonly subState: string
-  readonly loadState: string
-  readonly unitFileState: string
-  readonly mainPid: number | null
-  /** When it last became active, as systemd prints it; null when never. */
-  readonly since: string | null
-  /** systemd's Result of the last run ("success", "exit-code", ...). */
-  readonly result: string
-  readonly dropIns: readonly string[]
-  /** xapi-ovn's drop-in (wait for the XAPI bridge before starting) is loaded. */
-  readonly bootWait: boolean
 }
 
 export interface CommandOutcome {
@@ -324,4 +301,18 @@ export function createService(options: ServiceOptions = {}): PluginFunction {
   }
 }
 
-export const service: PluginFunction = createService()
+/**
+ * Where systemd is, as the call's environment says: xapi gives a plugin only PATH, so on a host
+ * these are the defaults (sd_booted's directory, systemctl in PATH); the lab points them at its
+ * emulated systemd (lab/emulated-systemd.ts), as plugin/context.ts's paths are pointed.
+ */
+export function serviceOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): ServiceOptions {
+  const runtimeDir = env.XAPI_OVN_SYSTEMD_DIR
+  const path = env.XAPI_OVN_SYSTEMD_PATH
+  return {
+    ...(runtimeDir !== undefined && runtimeDir !== '' ? { systemdRuntimeDir: runtimeDir } : {}),
+    ...(path !== undefined && path !== '' ? { path } : {}),
+  }
+}
+
+export const service: PluginFunction = (args, ctx) => createService(serviceOptionsFromEnv(process.env))(args, ctx)

@@ -19,9 +19,9 @@ const POLL_MS = 500
 
 /** Is xapi-ovn's systemd drop-in loaded for ovn-controller? null where there is no systemd. */
 async function bootWaitLoaded(): Promise<boolean | null> {
-  const { serviceState, SystemdUnavailableError } = await import('./service.js')
+  const { serviceState, serviceOptionsFromEnv, SystemdUnavailableError } = await import('./service.js')
   try {
-    return (await serviceState()).bootWait
+    return (await serviceState(serviceOptionsFromEnv(process.env))).bootWait
   } catch (e) {
     if (e instanceof SystemdUnavailableError) return null
     return false

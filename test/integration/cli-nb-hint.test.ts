@@ -41,6 +41,9 @@ test('port attach with an unreachable --nb: OVN_OVSDB_UNAVAILABLE with the north
   ])
   assert.equal(r.code, 1, r.stderr)
   assert.match(r.stderr, /OVN_OVSDB_UNAVAILABLE: OVSDB at tcp:127\.0\.0\.1:\d+ is unavailable/)
-  assert.match(r.stderr, /hint: check the --nb remote \(or OVN_NB_DB\).*cluster\/status OVN_Northbound/)
+  assert.match(
+    r.stderr,
+    /hint: check the --nb remote \(or OVN_NB_DB\).*xapi-ovn show --nb REMOTE --sb REMOTE names every member and the leader/,
+  )
   assert.doesNotMatch(r.stderr, /Open vSwitch/)
 })

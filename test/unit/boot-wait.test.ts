@@ -85,10 +85,10 @@ test('judgeBridge: every state of the integration bridge', () => {
 test('describe says what is awaited and what to do', () => {
   assert.match(
     describe({ state: 'missing', bridge: 'xapi1' }),
-    /xapi1 .*does not exist yet: XAPI creates it when a VIF .* network-attach/,
+    /xapi1 .*does not exist yet: XAPI creates it when a VIF .*\(xapi-ovn setup attaches it/,
   )
   assert.match(describe({ state: 'not-xapi', bridge: 'xapi1' }), /no external_ids:xs-network-uuids/)
-  assert.match(describe({ state: 'unconfigured' }), /not configured as an OVN chassis yet \(fn=configure\).* br-int/)
+  assert.match(describe({ state: 'unconfigured' }), /not configured as an OVN chassis yet \(xapi-ovn setup\).* br-int/)
   assert.match(
     describe({ state: 'awaiting-agent', persisted: '/etc/xapi-ovn/chassis.json' }),
     /host agent re-applies the persisted chassis configuration \(\/etc\/xapi-ovn\/chassis\.json\).*systemctl status xapi-ovn-agent/,

@@ -60,7 +60,7 @@ test('br-int is kept when it is the configured integration bridge, or nothing is
   )
   const unconfigured = planRepair(xapiHost().bridge('br-int', { failMode: 'secure' }).build())
   assert.deepEqual(unconfigured.remove, [])
-  assert.match(unconfigured.left[0] ?? '', /configure first/)
+  assert.match(unconfigured.left[0] ?? '', /run xapi-ovn setup first/)
 })
 
 test('an integration bridge without XAPI ids, or missing, is left to XAPI with a hint', () => {
@@ -71,7 +71,7 @@ test('an integration bridge without XAPI ids, or missing, is left to XAPI with a
       .build(),
   )
   assert.deepEqual(bare.remove, [])
-  assert.match(bare.left[0] ?? '', /network-attach/)
+  assert.match(bare.left[0] ?? '', /xapi-ovn setup attaches it on every host/)
   assert.match(
     planRepair(
       xapiHost()

@@ -1,7 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
+  renderDoctor,
   renderProgress,
+  renderRepair,
+  renderService,
   renderSetup,
   renderStatus,
   renderTable,
@@ -12,6 +15,10 @@ import { failureFromCode } from '../../lib/pool/failures.js'
 import type { HostInfo } from '../../lib/pool/plan-setup.js'
 import type { ChassisChange, ChassisStatus } from '../../lib/pool/plugin-replies.js'
 import type { PoolInfo, SetupResult, StatusResult, TeardownResult, VerifyResult } from '../../lib/pool/results.js'
+import type { RepairResult } from '../../lib/pool/repair.js'
+import type { ServiceResult } from '../../lib/pool/service.js'
+import type { ServiceState } from '../../lib/pool/plugin-replies.js'
+import type { DoctorResult } from '../../lib/doctor/plan-doctor.js'
 
 const POOL: PoolInfo = { uuid: 'p-uuid', name: 'lab', url: 'https://192.0.2.1' }
 const host = (i: number): HostInfo => ({
@@ -103,6 +110,108 @@ test('setup: all good says OK and what to do next', () => {
   const text = renderSetup(ok)
   assert.match(text, /OK: 2 of 2 hosts configured \(1 changed, 1 unchanged\)/)
   assert.match(text, /verify --wait/)
+  assert.match(text, /^next: xapi-ovn service start /m)
+})
+
+const unit = (active: boolean, pid: number | null): ServiceState => ({
+  action: 'restart',
+  unit: 'ovn-controller.service',
+  active,
+  enabled: true,
+  loaded: true,
+  activeState: active ? 'active' : 'failed',
+  subState: active ? 'running' : 'failed',
+  loadState: 'loaded',
+  unitFileState: 'enabled',
+  mainPid: pid,
+  since: null,
+  result: active ? 'success' : 'exit-code',
+  dropIns: [],
+  bootWait: false,
+})
+
+test('service: one row per host with its unit state; a unit not active after restart and a host without systemd fail', () => {
+  const r: ServiceResult = {
+    operation: 'service',
+    pool: POOL,
+    action: 'restart',
+    hosts: [
+      { host: host(1), ok: true, value: unit(true, 4242) },
+      { host: host(2), ok: true, value: unit(false, null) },
+      { host: host(3), ok: false, error: failureFromCode('OVN_SYSTEMD_UNAVAILABLE', ['no /run/systemd/system']) },
+    ],
+    ok: false,
+  }
+  const text = renderService(r)
+  assert.match(text, /^service restart of pool lab/)
+  assert.match(text, /^host1\s+192\.0\.2\.21\s+ok\s+active\/running\s+4242\s+enabled\s+NO$/m)
+  assert.match(text, /^host2\s+192\.0\.2\.22\s+NOT REACHED\s+failed\/failed\s+-\s+enabled\s+NO$/m)
+  assert.match(text, /^host3\s+192\.0\.2\.23\s+FAILED\s+OVN_SYSTEMD_UNAVAILABLE$/m)
+  assert.match(text, /^FAILED on 2 of 3 hosts: ovn-controller active on 1 of 3 hosts$/m)
+})
+
+test('repair: removed or would remove per host, what is left listed, NOT DONE while something is', () => {
+  const r: RepairResult = {
+    operation: 'repair',
+    pool: POOL,
+    dryRun: true,
+    hosts: [
+      {
+        host: host(1),
+        ok: true,
+        value: { changed: false, dryRun: true, removed: [{ name: 'br-int', ports: [] }], left: [] },
+      },
+      {
+        host: host(2),
+        ok: true,
+        value: { changed: false, dryRun: true, removed: [], left: ['xapi0 has no XAPI ids: run xapi-ovn setup'] },
+      },
+    ],
+    ok: false,
+    changed: true,
+  }
+  const text = renderRepair(r)
+  assert.match(text, /^repair \(dry run\) of pool lab/)
+  assert.match(text, /^host1\s+192\.0\.2\.21\s+would remove br-int$/m)
+  assert.match(text, /^host2\s+192\.0\.2\.22\s+nothing to remove\s+1 thing left$/m)
+  assert.match(text, /^host2:\n {2}left: xapi0 has no XAPI ids: run xapi-ovn setup$/m)
+  assert.match(text, /^NOT DONE: 1 of 2 hosts would be in order$/m)
+})
+
+test('doctor: hosts with their verdict, each finding with its fix and hint, the tally', () => {
+  const r: DoctorResult = {
+    operation: 'doctor',
+    pool: POOL,
+    hosts: [
+      { name: 'host1', uuid: 'u1', verdict: 'fail' },
+      { name: 'host2', uuid: 'u2', verdict: 'unreachable' },
+    ],
+    centralChecked: false,
+    errors: 1,
+    warnings: 1,
+    findings: [
+      {
+        severity: 'error',
+        code: 'controller.running',
+        subject: 'host1',
+        message: 'ovn-controller is not running',
+        fix: 'xapi-ovn service start --host u1',
+        hint: null,
+      },
+      { severity: 'warning', code: 'vifs.hvm-pairs', subject: 'host1', message: 'vif+tap', fix: null, hint: 'wait' },
+    ],
+    ok: false,
+  }
+  const text = renderDoctor(r)
+  assert.match(text, /^host1\s+u1\s+FAIL$/m)
+  assert.match(text, /^host2\s+u2\s+UNREACHABLE$/m)
+  assert.match(text, /^the central was not read \(give --nb and --sb\)$/m)
+  assert.match(
+    text,
+    /^ERROR controller\.running \(host1\): ovn-controller is not running\n {2}fix: xapi-ovn service start --host u1$/m,
+  )
+  assert.match(text, /^warning vifs\.hvm-pairs \(host1\): vif\+tap\n {2}hint: wait$/m)
+  assert.match(text, /^FAIL: 1 error, 1 warning$/m)
 })
 
 test('setup dry run: the plan of each host that would change is listed key by key', () => {

@@ -171,7 +171,7 @@ const hints: [string, unknown, string, RegExp][] = [
     'the northbound unreachable (port attach --nb)',
     new OvsdbUnavailableError(NB, 'connect ECONNREFUSED 192.0.2.10:6641'),
     'OVN_OVSDB_UNAVAILABLE',
-    /--nb remote \(or OVN_NB_DB\).*reachable.*RAFT cluster.*cluster\/status OVN_Northbound/,
+    /--nb remote \(or OVN_NB_DB\).*reachable.*RAFT cluster.*xapi-ovn show --nb REMOTE --sb REMOTE names every member and the leader/,
   ],
   [
     'a host whose Open vSwitch is down (the plugin said so)',
@@ -183,7 +183,7 @@ const hints: [string, unknown, string, RegExp][] = [
     'the northbound silent',
     new OvsdbRequestTimeoutError('transact', 5000, NB),
     'OVN_OVSDB_REQUEST_TIMEOUT',
-    /northbound ovsdb-server did not answer in time.*cluster\/status OVN_Northbound/,
+    /northbound ovsdb-server did not answer in time.*leader \(xapi-ovn show --nb REMOTE/,
   ],
   [
     '--nb at something that is not OVSDB',

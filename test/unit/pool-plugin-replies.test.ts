@@ -4,7 +4,14 @@ import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { verifyChassis } from '../../lib/chassis/verify.js'
 import { XapiOvnError } from '../../lib/errors.js'
-import { parseChassisChange, parseChassisStatus, parseChassisVerify } from '../../lib/pool/plugin-replies.js'
+import { planRepair } from '../../lib/chassis/plan-repair.js'
+import {
+  parseChassisChange,
+  parseChassisRepair,
+  parseChassisStatus,
+  parseChassisVerify,
+  parseServiceState,
+} from '../../lib/pool/plugin-replies.js'
 import { FACTS, HOST_UUID, NET_UUID, VIF_UUID, xapiHost } from './chassis-fixtures.js'
 
 // What the plugin's configure builds its answer from: the real pure plan, serialised as the plugin does.
@@ -162,3 +169,48 @@ for (const [name, fn, reason] of broken) {
     assert.match(params[2] ?? '', reason)
   })
 }
+
+test("a service answer built by the plugin's own systemctl-show reading reads back whole; a wrong field is refused", async () => {
+  const { parseShow, stateFromShow } = await import('../../plugin/functions/service.js')
+  const state = stateFromShow(
+    'restart',
+    'ovn-controller.service',
+    parseShow(
+      'Id=ovn-controller.service\nLoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=2412\nActiveEnterTimestamp=Tue 2026-11-24 13:05:31 UTC\nResult=success\nDropInPaths=/usr/lib/systemd/system/ovn-controller.service.d/xapi-ovn.conf\n',
+    ),
+  )
+  assert.deepEqual(parseServiceState('host1', JSON.stringify(state)), state)
+  for (const [field, value] of [
+    ['action', 'reload'],
+    ['mainPid', 0],
+    ['active', 'yes'],
+    ['dropIns', 'x'],
+  ] as const) {
+    assert.throws(
+      () => parseServiceState('host1', JSON.stringify({ ...state, [field]: value })),
+      (e: unknown) =>
+        e instanceof XapiOvnError &&
+        e.code === 'OVN_PLUGIN_REPLY_INVALID' &&
+        e.params[0] === 'host1' &&
+        e.params[1] === 'service',
+      field,
+    )
+  }
+})
+
+test('a repair answer built from the real plan reads back whole; a wrong field is refused', () => {
+  const plan = planRepair(xapiHost().ext({ 'ovn-bridge': 'xapi3' }).bridge('br-int', {}).build())
+  const reply = {
+    changed: true,
+    dryRun: false,
+    removed: plan.remove.map(({ name, ports }) => ({ name, ports })),
+    left: plan.left,
+  }
+  assert.deepEqual(parseChassisRepair('host1', JSON.stringify(reply)), reply)
+  assert.equal(reply.removed[0]?.name, 'br-int')
+  assert.throws(
+    () => parseChassisRepair('host1', JSON.stringify({ ...reply, left: [1] })),
+    (e: unknown) =>
+      e instanceof XapiOvnError && e.code === 'OVN_PLUGIN_REPLY_INVALID' && /left\[0\]/.test(e.params[2] ?? ''),
+  )
+})

@@ -123,7 +123,7 @@ test('ovn-ssl-key is refused whatever else is given, without its value', () => {
         e.params.length === 1 &&
         e.params[0] === 'ovn-ssl-key' &&
         /private keys must not travel/.test(e.message) &&
-        /ssl-request/.test(e.message) &&
+        /xapi-ovn ssl request/.test(e.message) &&
         !e.message.includes('PRIVATE KEY'),
     )
   }
@@ -134,7 +134,7 @@ test("the certificate must be for the host's own key: none, garbage, or another 
     () => planFor(args(client), PATHS, null),
     'OVN_SSL_MATERIAL',
     PATHS.privateKey,
-    /no private key on this host.*ssl-request/,
+    /no private key on this host: run xapi-ovn ssl request/,
   )
   rejectsWith(
     () => planFor(args(client), PATHS, noEku.keyPem),

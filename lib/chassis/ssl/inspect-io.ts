@@ -82,7 +82,7 @@ export function inspectSslMaterial(paths: SslPaths, now: Date = new Date()): Ssl
       const keyText = key.exists ? readSslFile(paths.privateKey) : null
       if (keyText !== null && !certificateFits(cert, keyText))
         problems.push(
-          `the certificate ${paths.certificate} is not for the private key ${paths.privateKey}: sign the CSR of fn=ssl-request and configure again`,
+          `the certificate ${paths.certificate} is not for the private key ${paths.privateKey}: sign the CSR of xapi-ovn ssl request and run xapi-ovn setup again`,
         )
     } catch {
       problems.push(`${paths.certificate} does not parse as a certificate`)

@@ -86,7 +86,7 @@ function isPrivateKeyBlock(b: PemBlock): boolean {
   return PRIVATE_KEY_LABELS.has(b.label) || b.label.endsWith('PRIVATE KEY')
 }
 
-const RUN_SSL_REQUEST = 'run fn=ssl-request (xapi-ovn ssl request) and have its CSR signed'
+const RUN_SSL_REQUEST = 'run xapi-ovn ssl request and have its CSR signed'
 
 /** The host's own key file, parsed; its failures name the file, never its content. */
 function parseHostKey(hostKey: HostKey): KeyObject {
