@@ -208,9 +208,11 @@ export function renderStatus(r: StatusResult): string {
       v.uuid,
       v.host ?? '-',
       v.currentlyAttached ? 'plugged' : 'unplugged',
+      v.ovnBound === null ? '?' : v.ovnBound ? 'yes' : v.boundOn === '' ? 'no' : `elsewhere (${v.boundOn ?? ''})`,
       v.ovnInstalled === null ? '?' : v.ovnInstalled ? 'yes' : 'no',
     ])
-    out.push('', renderTable(['VM', 'DEV', 'MAC', 'VIF', 'HOST', 'STATE', 'OVN-BOUND'], vifRows))
+    out.push('', renderTable(['VM', 'DEV', 'MAC', 'VIF', 'HOST', 'STATE', 'OVN-BOUND', 'INSTALLED'], vifRows))
+    if (r.bindingsProblem !== null) out.push(`OVN-BOUND unknown: ${r.bindingsProblem}`)
   }
   const failures = failureLines(r.hosts)
   if (failures.length > 0) out.push('', ...failures)

@@ -99,6 +99,10 @@ export interface StatusVif {
   readonly host: string | null
   /** ovn-controller installed the port on that host (null: that host did not say). */
   readonly ovnInstalled: boolean | null
+  /** The chassis the southbound binds the port on ('' unbound; null: the southbound was not read). */
+  readonly boundOn: string | null
+  /** Bound on the chassis of the host XAPI says (null: the southbound was not read). */
+  readonly ovnBound: boolean | null
 }
 
 export interface StatusNetwork extends NetworkInfo {
@@ -119,6 +123,8 @@ export interface StatusResult {
   readonly pool: PoolInfo
   readonly network: StatusNetwork | null
   readonly hosts: readonly HostOutcome<StatusHost>[]
+  /** Why OVN-BOUND is unknown (the southbound was not read), else null. */
+  readonly bindingsProblem: string | null
   /** Every host answered. */
   readonly ok: boolean
 }

@@ -1,6 +1,8 @@
 /**
  * status: every host's chassis as its plugin reports it, where setup would put its tunnel, and
- * the VIFs on the OVN network with whether ovn-controller installed their port. Changes nothing.
+ * the VIFs on the OVN network with where the southbound binds their port (sb-bindings-io.ts: the
+ * SB Port_Binding's chassis, compared with the host XAPI says) and whether ovn-controller
+ * installed it there. Changes nothing.
  */
 import { XapiCallError } from './errors.js'
 import { mapBounded } from './bounded.js'
@@ -19,9 +21,12 @@ import {
   type AddressFamily,
   type TransportChoice,
 } from './transport-pif.js'
-import { KEY_BRIDGE } from '../chassis/keys.js'
+import { KEY_BRIDGE, KEY_REMOTE } from '../chassis/keys.js'
+import { bindingRemotes, readBindings } from './sb-bindings-io.js'
 
 export interface StatusOptions extends RunOptions {
+  /** The southbound to read bindings from (default: the chassis' own ovn-remote, unless ssl:). */
+  readonly southbound?: string
   /** The transport choice to report per host (default the management PIF). */
   readonly transport?: TransportChoice
   readonly addressFamily?: AddressFamily
@@ -59,11 +64,26 @@ export async function status(pool: XapiPool, options: StatusOptions = {}): Promi
     },
     () => ({ changed: null, passed: null }),
   )
-  const vifs = network === null ? [] : await readVifs(pool, state, network, hosts, concurrency)
+  const where = bindingRemotes(
+    options.southbound,
+    hosts.flatMap((h) => (h.ok ? [h.value.chassis.keys[KEY_REMOTE] ?? ''] : [])),
+  )
+  let bindings: ReadonlyMap<string, string> | null = null
+  let bindingsProblem: string | null = null
+  if ('none' in where) bindingsProblem = where.none
+  else {
+    try {
+      bindings = await readBindings(where.remotes)
+    } catch (err) {
+      bindingsProblem = `the southbound at ${where.remotes} could not be read: ${toFailure(err).message}`
+    }
+  }
+  const vifs = network === null ? [] : await readVifs(pool, state, network, hosts, concurrency, bindings)
   return {
     operation: 'status',
     pool: info,
     network: network === null ? null : { ...networkInfo(network), vifs },
+    bindingsProblem,
     hosts,
     ok: hosts.every((h) => h.ok),
   }
@@ -75,6 +95,7 @@ async function readVifs(
   network: NetworkRecord,
   hosts: readonly HostOutcome<StatusHost>[],
   concurrency: number,
+  bindings: ReadonlyMap<string, string> | null,
 ): Promise<StatusVif[]> {
   const read = await mapBounded(network.vifs, concurrency, async (ref): Promise<StatusVif | null> => {
     let vif: ReturnType<typeof parseVif>
@@ -103,6 +124,8 @@ async function readVifs(
       currentlyAttached: vif.currentlyAttached,
       host: hostRecord === undefined ? null : hostInfo(state, hostRecord).name,
       ovnInstalled: outcome?.ok === true ? port?.ovnInstalled === true : null,
+      boundOn: bindings === null ? null : (bindings.get(vif.uuid) ?? ''),
+      ovnBound: bindings === null ? null : hostRecord !== undefined && bindings.get(vif.uuid) === hostRecord.uuid,
     }
   })
   return read.filter((v): v is StatusVif => v !== null)

@@ -247,6 +247,17 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
         ).trim(),
         chassis,
       )
+      // OVN-BOUND from the southbound itself: read over the central's unix sockets here (the
+      // chassis' own tcp: remote lives inside the lab's namespaces).
+      const sb = f.lab.central.members.map((m) => `unix:${join(m.dir, 'ovnsb_db.sock')}`).join(',')
+      const viaSb = (await status(pool, { southbound: sb })).network?.vifs.find((x) => x.uuid === vifUuid)
+      assert.deepEqual(
+        { boundOn: viaSb?.boundOn, ovnBound: viaSb?.ovnBound },
+        { boundOn: (hosts[0] as LabHost).uuid, ovnBound: true },
+      )
+      const unread = await status(pool, { southbound: 'unix:/nonexistent/sb.sock' })
+      assert.equal(unread.network?.vifs.find((x) => x.uuid === vifUuid)?.ovnBound, null)
+      assert.match(unread.bindingsProblem ?? '', /could not be read/)
     })
 
     test('a host without the plugin: verify reports XENAPI_MISSING_PLUGIN there, the others pass', async () => {

@@ -336,6 +336,21 @@ test('status: chassis, bridge, encap IP, controller and bound VIFs per host; VIF
           currentlyAttached: true,
           host: 'host1',
           ovnInstalled: true,
+          boundOn: 'host1-uuid',
+          ovnBound: true,
+        },
+        {
+          uuid: 'vif-moved',
+          device: '1',
+          mac: '02:00:00:00:00:02',
+          vmUuid: 'vm',
+          vmName: 'web',
+          powerState: 'Running',
+          currentlyAttached: true,
+          host: 'host1',
+          ovnInstalled: true,
+          boundOn: 'host2-uuid',
+          ovnBound: false,
         },
       ],
     },
@@ -346,11 +361,16 @@ test('status: chassis, bridge, encap IP, controller and bound VIFs per host; VIF
         value: { chassis, transport: TRANSPORT(1), transportProblem: null, onOvnNetwork: true },
       },
     ],
+    bindingsProblem: null,
     ok: true,
   }
   const text = renderStatus(r)
   assert.match(text, /^host1\s+192\.0\.2\.21\s+configured\s+xapi0\s+192\.0\.2\.21\s+connected\s+1\/1 VIFs bound$/m)
-  assert.match(text, /^web\s+0\s+02:00:00:00:00:01\s+vif-uuid\s+host1\s+plugged\s+yes$/m)
+  // OVN-BOUND from the southbound: a stale ovn-installed does not make a moved binding look right.
+  assert.match(text, /^web\s+0\s+02:00:00:00:00:01\s+vif-uuid\s+host1\s+plugged\s+yes\s+yes$/m)
+  assert.match(text, /^web\s+1\s+02:00:00:00:00:02\s+vif-moved\s+host1\s+plugged\s+elsewhere \(host2-uuid\)\s+yes$/m)
+  const unread = renderStatus({ ...r, bindingsProblem: 'the chassis use ssl:' })
+  assert.match(unread, /^OVN-BOUND unknown: the chassis use ssl:$/m)
 })
 
 test('teardown: restored per host, the network kept, the verdict', () => {

@@ -3,20 +3,22 @@ import { status } from '../../pool/driver.js'
 import { addressFamilyOption, selectionOption, transportOption } from '../args.js'
 import { Command } from '../command.js'
 import { onPool } from '../connections.js'
-import { POOL_OPTIONS } from '../options.js'
+import { POOL_OPTIONS, stringOption } from '../options.js'
 import { renderStatus } from '../render.js'
 
 export const statusCommand = new Command('status', {
   summary: 'show every chassis, its bridge, ovn-controller and the VIFs on the OVN network',
   description: `Show each host's chassis as its ovn-chassis plugin sees it (configured keys, integration bridge,
-ovn-controller, bound VIFs), where setup would put its tunnel endpoint (as the tunnel endpoint
+ovn-controller), and the VIFs on the OVN network with OVN-BOUND from the southbound's Port_Binding
+(read from --sb, else from the chassis' own ovn-remote unless it is ssl:), where setup would put its tunnel endpoint (as the tunnel endpoint
 options choose it), and the VIFs on the OVN network. Changes nothing.`,
-  options: ['transport-network', 'transport-device', 'transport-vlan', 'ip-family', ...POOL_OPTIONS],
+  options: ['transport-network', 'transport-device', 'transport-vlan', 'ip-family', 'sb', ...POOL_OPTIONS],
   exitStatus: '0 every host answered, 1 some host could not be asked, 2 usage error',
   async run(cx) {
     const transport = transportOption(cx.values)
     const addressFamily = addressFamilyOption(cx.values)
     const selection = selectionOption(cx.values)
+    const southbound = stringOption(cx.values, 'sb') ?? cx.io.env.OVN_SB_DB
     return onPool(
       cx,
       (pool, onProgress) =>
@@ -24,6 +26,7 @@ options choose it), and the VIFs on the OVN network. Changes nothing.`,
           ...selection,
           ...(transport !== undefined ? { transport } : {}),
           ...(addressFamily !== undefined ? { addressFamily } : {}),
+          ...(southbound !== undefined && southbound !== '' ? { southbound } : {}),
           ...(onProgress !== undefined ? { onProgress } : {}),
         }),
       renderStatus,
