@@ -28,7 +28,7 @@ export const OPTION_GROUPS = {
   transport: 'Tunnel endpoint (default: the management PIF)',
   selection: 'Selection',
   northbound: 'Northbound database',
-  central: 'OVN central (show)',
+  central: 'OVN central',
   connection: 'Connection (XAPI)',
   output: 'Output',
 } as const

@@ -9,9 +9,9 @@ import { renderStatus } from '../render.js'
 export const statusCommand = new Command('status', {
   summary: 'show every chassis, its bridge, ovn-controller and the VIFs on the OVN network',
   description: `Show each host's chassis as its ovn-chassis plugin sees it (configured keys, integration bridge,
-ovn-controller), and the VIFs on the OVN network with OVN-BOUND from the southbound's Port_Binding
-(read from --sb, else from the chassis' own ovn-remote unless it is ssl:), where setup would put its tunnel endpoint (as the tunnel endpoint
-options choose it), and the VIFs on the OVN network. Changes nothing.`,
+ovn-controller), where setup would put its tunnel endpoint (as the tunnel endpoint options choose
+it), and the VIFs on the OVN network with OVN-BOUND from the southbound's Port_Binding (read from
+--sb, else from the chassis' own ovn-remote unless it is ssl:). Changes nothing.`,
   options: ['transport-network', 'transport-device', 'transport-vlan', 'ip-family', 'sb', ...POOL_OPTIONS],
   exitStatus: '0 every host answered, 1 some host could not be asked, 2 usage error',
   async run(cx) {
