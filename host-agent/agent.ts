@@ -295,7 +295,7 @@ export class HostAgent {
       'br-int',
       stray ? 'warn' : 'info',
       stray
-        ? `a ${DEFAULT_INTEGRATION_BRIDGE} exists besides the integration bridge ${integration} (an ovn-controller started before the chassis was configured made it): remove it with the plugin's fn=repair`
+        ? `a ${DEFAULT_INTEGRATION_BRIDGE} exists besides the integration bridge ${integration} (an ovn-controller started before the chassis was configured made it): remove it with xapi-ovn repair --host ${this.#hostUuid ?? '<this host>'}`
         : `no stray ${DEFAULT_INTEGRATION_BRIDGE}`,
     )
   }

@@ -112,7 +112,7 @@ export class ControllerRunningError extends XapiOvnError {
   constructor(host: string, hostUuid: string, pid: string) {
     super(
       'OVN_CONTROLLER_RUNNING',
-      `ovn-controller runs on ${host} (pid ${pid}): given back its keys it would make br-int at once; stop it first: xapi-ovn teardown --stop-controller, or xe host-call-plugin host-uuid=${hostUuid} plugin=ovn-chassis fn=service args:action=stop`,
+      `ovn-controller runs on ${host} (pid ${pid}): given back its keys it would make br-int at once; stop it first: xapi-ovn teardown --stop-controller (or xapi-ovn service stop --host ${hostUuid}, then teardown)`,
       [host, hostUuid, pid],
     )
   }
