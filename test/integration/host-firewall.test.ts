@@ -113,8 +113,12 @@ describe("dom0's firewall: the host agent opens the encap ports, unconfigure clo
   test('configure with the host agent running: the agent opens 6081/udp, saved, and verify passes', async () => {
     await value(host, 'configure', configureArgs())
     await waitFor('the agent opens 6081/udp', async () => (await rules()).includes(GENEVE), { timeoutMs: 20_000 })
-    const saved = readFileSync(savedRulesPath(host.rundir), 'utf8')
-    assert.ok(saved.split('\n').includes(GENEVE), `saved rules hold the Geneve rule:\n${saved}`)
+    // firewall-port inserts the rule, then saves: the saved file follows the live rule a moment later.
+    await waitFor(
+      'the saved rules to hold the Geneve rule',
+      async () => (readFileSync(savedRulesPath(host.rundir), 'utf8').split('\n').includes(GENEVE) ? true : undefined),
+      { timeoutMs: 20_000 },
+    )
     const c = firewallCheck(await value<Report>(host, 'verify'))
     assert.equal(c.status, 'pass', c.message)
   })

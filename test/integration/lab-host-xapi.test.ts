@@ -33,6 +33,8 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
     'XAPI_OVN_FIREWALL_PORT',
     'XAPI_OVN_PLUGIN_LOG',
     'XAPI_OVN_STATE_DIR',
+    'XAPI_OVN_SYSTEMD_DIR',
+    'XAPI_OVN_SYSTEMD_PATH',
     'XENSOURCE_INVENTORY',
   ])
   assert.equal(host.env().OVS_RUNDIR, host.rundir)
