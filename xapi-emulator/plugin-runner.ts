@@ -14,7 +14,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errorText } from '../lib/error-text.js'
 import { Codes, XapiApiError } from './api-error.js'
-import { execOffThread } from './exec-thread.js'
+import { forkExec } from './forkexecd.js'
 import { readPluginOutput } from './plugin-output.js'
 
 /** Forkhelpers' default PATH: the only variable xapi gives a plugin. */
@@ -81,11 +81,11 @@ export function pluginArgv(host: PluginHost, plugin: string, call: string): stri
 }
 
 /**
- * Run a plugin's argv as forkexecd does (PATH only, no stdin) and collect its exit: on the exec
- * thread (./exec-thread.ts), so plugins of concurrent calls run side by side, as xapi's do.
+ * Run a plugin's argv as forkexecd does (PATH only, no stdin) and collect its exit: through the
+ * emulator's forkexecd (./forkexecd.ts), so plugins of concurrent calls run side by side, as xapi's do.
  */
 export async function execPlugin(argv: readonly string[]): Promise<PluginExit> {
-  return { argv, ...(await execOffThread(argv)) }
+  return { argv, ...(await forkExec(argv)) }
 }
 
 /** Map a plugin's exit to its result or the API error xapi raises (xapi_plugins.ml). */
