@@ -9,7 +9,7 @@
  * Printed per size: the median wall time of setup and of verify, each as a ratio to 1 host in
  * the same run, and the most plugin calls the driver had in flight (from its progress events).
  * The aim (issue "Performance"): 32 hosts <= 2x one host, 200 hosts <= 4x. BENCH_POOL_ROUNDS
- * rounds per size (default 3); a teardown (not timed) resets the pool between rounds.
+ * rounds per size (default 5: other work on the machine moves single runs a lot); a teardown (not timed) resets the pool between rounds.
  *
  * BENCH_POOL_LAB=1 runs the real bundled plugin on lab hosts instead (real ovsdb-server +
  * ovs-vswitchd each, real ovn-controller during verify; default sizes 1,8,32): the whole cost,
@@ -24,7 +24,7 @@ import { LAB_CHASSIS_KEYS, PLUGIN_FILE } from '../test/integration/pool-fixture.
 
 const LAB = process.env.BENCH_POOL_LAB === '1'
 const SIZES = (process.env.BENCH_POOL_SIZES ?? (LAB ? '1,8,32' : '1,32,200')).split(',').map(Number)
-const ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 3)
+const ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 5)
 /** BENCH_POOL_CONCURRENCY: another window than the driver's default, to compare. */
 const CONCURRENCY = Number(process.env.BENCH_POOL_CONCURRENCY ?? DEFAULT_CONCURRENCY)
 const STUB_SLEEP_S = '0.048'
@@ -37,18 +37,15 @@ function reply(value: unknown): string {
   return `<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name><value>${text}</value></member></struct></value></param></params></methodResponse>`
 }
 
-/** The stub: sleep, then verify's reply or (configure, unconfigure) a change. */
+/**
+ * The stub: sleep, then verify's reply or (configure, unconfigure) a change, printed by the
+ * shell itself (no `cat`: each process a plugin starts is CPU this machine spends for a host).
+ */
 const STUB = `#!/bin/sh
 sleep ${STUB_SLEEP_S}
 case "$1" in
-*'<methodName>verify</methodName>'*) cat <<'END'
-${reply({ ok: true, checks: [], hostUuid: 'stub', waited: 0 })}
-END
-;;
-*) cat <<'END'
-${reply({ changed: true, dryRun: false, before: {}, after: {}, changes: [] })}
-END
-;;
+*'<methodName>verify</methodName>'*) printf '%s' '${reply({ ok: true, checks: [], hostUuid: 'stub', waited: 0 })}' ;;
+*) printf '%s' '${reply({ changed: true, dryRun: false, before: {}, after: {}, changes: [] })}' ;;
 esac
 `
 
