@@ -10,11 +10,11 @@
  * test overrides), no timeout. A non-zero exit -> XENAPI_PLUGIN_FAILURE ["non-zero exit",
  * stdout, stderr]; stdout of an exit 0 is read by ./plugin-output.ts.
  */
-import { spawn } from 'node:child_process'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { errorText } from '../lib/error-text.js'
 import { Codes, XapiApiError } from './api-error.js'
+import { forkExec } from './forkexecd.js'
 import { readPluginOutput } from './plugin-output.js'
 
 /** Forkhelpers' default PATH: the only variable xapi gives a plugin. */
@@ -80,28 +80,12 @@ export function pluginArgv(host: PluginHost, plugin: string, call: string): stri
   return host.netns === undefined ? inner : ['ip', 'netns', 'exec', host.netns, ...inner]
 }
 
-/** Run a plugin's argv as forkexecd does (PATH only, no stdin) and collect its exit. */
-export function execPlugin(argv: readonly string[]): Promise<PluginExit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0] as string, argv.slice(1), {
-      env: { PATH: PLUGIN_PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const out: Buffer[] = []
-    const err: Buffer[] = []
-    child.stdout.on('data', (b: Buffer) => out.push(b))
-    child.stderr.on('data', (b: Buffer) => err.push(b))
-    child.on('error', reject)
-    child.on('close', (status, signal) =>
-      resolve({
-        argv,
-        status,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      }),
-    )
-  })
+/**
+ * Run a plugin's argv as forkexecd does (PATH only, no stdin) and collect its exit: through the
+ * emulator's forkexecd (./forkexecd.ts), so plugins of concurrent calls run side by side, as xapi's do.
+ */
+export async function execPlugin(argv: readonly string[]): Promise<PluginExit> {
+  return { argv, ...(await forkExec(argv)) }
 }
 
 /** Map a plugin's exit to its result or the API error xapi raises (xapi_plugins.ml). */

@@ -1,6 +1,7 @@
 /**
  * Run an async function over items with at most `limit` calls in flight, keeping the input order
- * in the results. The function is expected not to reject (the driver turns every host's failure
+ * in the results. A sliding window, not waves: `limit` workers each take the next item as soon as
+ * their last call settles, so a slow item holds one slot only (test/unit/pool-window.test.ts). The function is expected not to reject (the driver turns every host's failure
  * into a value); if it does, the first rejection is passed on once the running calls settle.
  */
 export async function mapBounded<T, R>(

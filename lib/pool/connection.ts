@@ -24,6 +24,7 @@ import { systemClock } from '../clock.js'
 import { errorText } from '../error-text.js'
 import { isRecord } from '../shape.js'
 import { InvalidArgumentError, TimeoutError } from '../errors.js'
+import { MAX_CONCURRENCY } from './run.js'
 import { XapiAuthError, XapiCallError, XapiCertificateError, XapiUnreachableError } from './errors.js'
 import {
   parseAllRecords,
@@ -55,6 +56,11 @@ export interface ConnectOptions {
   readonly callTimeoutMs?: number
   /** Timeout of a host plugin call, ms, on top of any `wait` it is given (default 5 min). */
   readonly pluginTimeoutMs?: number
+  /**
+   * Calls in flight at once on this client (default `MAX_CONCURRENCY`, 64): xen-api queues any
+   * more (its own default is 20), which would turn a run's window of hosts into waves.
+   */
+  readonly callConcurrency?: number
 }
 
 /** The part of a xen-api client the driver uses (tests of pure parts never need more). */
@@ -240,12 +246,18 @@ export class XapiPool {
       throw new InvalidArgumentError('password', '', 'a password (or a session id) is required')
     const callMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS
     const pluginMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+    const callConcurrency = options.callConcurrency ?? MAX_CONCURRENCY
+    if (!Number.isInteger(callConcurrency) || callConcurrency < 1)
+      throw new InvalidArgumentError('callConcurrency', String(callConcurrency), 'expected a whole number from 1')
     const { createClient } = await import('xen-api')
     const common: XapiOptions = {
       url,
       allowUnauthorized: options.allowUnauthorized === true,
       transport: options.transport ?? 'auto',
       watchEvents: false,
+      // undici's Agent has no per-origin connection limit and xen-api makes one Agent per client
+      // (node_modules/xen-api/index.mjs): this is the only limit on parallel calls.
+      callConcurrency,
     }
     let client: Xapi
     try {
