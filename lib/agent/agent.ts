@@ -42,7 +42,7 @@ import { XapiPool, type ConnectOptions } from '../pool/connection.js'
 import { DEFAULT_NETWORK_NAME, findNetwork } from '../pool/ovn-network.js'
 import { OvnNetworkError } from '../pool/errors.js'
 import { agentMetrics, Registry, type AgentMetrics } from './metrics.js'
-import { planDesired, type DesiredState, type VifFinding } from './plan-desired.js'
+import { planDesired, type DesiredCache, type DesiredState, type VifFinding } from './plan-desired.js'
 import { planSync, type SyncPlan } from './plan-sync.js'
 import { followXapi } from './xapi-events-io.js'
 import type { XapiReplica } from './xapi-replica.js'
@@ -130,6 +130,7 @@ export class PoolAgent extends EventEmitter {
   #managed = 0
   #findings: readonly VifFinding[] = []
   #warnings: readonly VifFinding[] = []
+  readonly #desiredCache: DesiredCache = new WeakMap()
   readonly #errors = new Map<string, number>()
   #passRunning = false
   #passAgain: string | null = null
@@ -321,7 +322,7 @@ export class PoolAgent extends EventEmitter {
         this.#error(new OvnNetworkError(name, 'no network of this pool has this name: run xapi-ovn setup first'))
         return
       }
-      const desired = withReplicaProblems(planDesired(view, network.ref), replica)
+      const desired = withReplicaProblems(planDesired(view, network.ref, this.#desiredCache), replica)
       const plan = await this.#apply(session, lock, nb, (s) => planSync(desired, s, view.poolUuid))
       this.#record(reason, started, plan)
       this.#noteWarnings(desired.warnings)

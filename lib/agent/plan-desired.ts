@@ -90,7 +90,25 @@ export interface DesiredState {
 const MIGRATING = new Set(['pool_migrate', 'migrate_send'])
 
 /** The VIFs of `network` and what their ports should be. */
-export function planDesired(view: XapiView, networkRef: string): DesiredState {
+/**
+ * What one VIF came to, kept by the agent between passes (a pass plans every VIF; most did not
+ * change). Valid while the VIF, VM and network records are the same objects — the replica replaces
+ * a record on every event about it (xapi-replica.ts) — and the chassis it resolved is the same.
+ */
+export type DesiredCache = WeakMap<
+  VifRecord,
+  {
+    readonly vm: VmRecord
+    readonly network: NetworkRecord
+    readonly chassis: string | null
+    readonly port: DesiredPort | null
+    readonly error: XapiOvnError | null
+    readonly locked: boolean
+  }
+>
+
+/** The VIFs of `network` and what their ports should be (`cache`: see DesiredCache). */
+export function planDesired(view: XapiView, networkRef: string, cache?: DesiredCache): DesiredState {
   const network = view.networks.get(networkRef)
   const ports: DesiredPort[] = []
   const findings: VifFinding[] = []
@@ -100,14 +118,24 @@ export function planDesired(view: XapiView, networkRef: string): DesiredState {
     if (vif.network !== networkRef) continue
     const vm = view.vms.get(vif.vm)
     if (vm === undefined || vm.isATemplate || vm.isControlDomain) continue
-    try {
-      ports.push(desiredPort(view, network, vm, vif))
-      if (lockingMode(network, vif) === 'locked')
-        warnings.push({ vif: vif.uuid, error: new AgentVifLockedWarning(vif.uuid) })
-    } catch (err) {
-      if (!(err instanceof XapiOvnError)) throw err
-      findings.push({ vif: vif.uuid, error: err })
+    const chassis = requestedChassis(view, vm)
+    let hit = cache?.get(vif)
+    if (hit === undefined || hit.vm !== vm || hit.network !== network || hit.chassis !== chassis) {
+      let port: DesiredPort | null = null
+      let error: XapiOvnError | null = null
+      try {
+        port = desiredPort(view, network, vm, vif)
+      } catch (err) {
+        if (!(err instanceof XapiOvnError)) throw err
+        error = err
+      }
+      hit = { vm, network, chassis, port, error, locked: lockingMode(network, vif) === 'locked' }
+      cache?.set(vif, hit)
     }
+    if (hit.port !== null) {
+      ports.push(hit.port)
+      if (hit.locked) warnings.push({ vif: vif.uuid, error: new AgentVifLockedWarning(vif.uuid) })
+    } else if (hit.error !== null) findings.push({ vif: vif.uuid, error: hit.error })
   }
   ports.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   return { ports, findings, warnings }

@@ -213,6 +213,41 @@ test('requested-chassis: the host the VM runs on, both hosts while XAPI migrates
   assert.equal(planDesired(done, migrating.net.ref).ports[0]?.requestedChassis, h2.uuid)
 })
 
+test('the cache keeps what an unchanged VIF came to, and plans a VIF again once its VIF, VM or chassis changed', () => {
+  const p = pool({ other_config: SW }, [{ vm: {}, vifs: [{ MAC: mac(1) }, { MAC: mac(2) }] }])
+  const cache = new WeakMap()
+  const first = planDesired(p.view, p.net.ref, cache)
+  const again = planDesired(p.view, p.net.ref, cache)
+  assert.ok(
+    first.ports.every((x, i) => x === again.ports[i]),
+    'the same port objects: nothing planned again',
+  )
+  const [v1] = p.vifs
+  const vm = p.vms[0]
+  const [, h2] = p.hosts
+  assert.ok(v1 && vm && h2)
+  const changedVif = { ...v1, ipv4Allowed: ['198.18.9.9'] }
+  const moved = { ...vm, residentOn: h2.ref }
+  const next = planDesired(
+    { ...p.view, vifs: new Map([...p.view.vifs, [v1.ref, changedVif]]), vms: new Map([[vm.ref, moved]]) },
+    p.net.ref,
+    cache,
+  )
+  const by = new Map(next.ports.map((x) => [x.name, x]))
+  assert.equal(by.get(v1.uuid)?.address, `${mac(1)} 198.18.9.9`)
+  assert.ok(
+    next.ports.every((x) => x.requestedChassis === h2.uuid),
+    'the VM moved: every port of it planned again',
+  )
+  assert.deepEqual(
+    next,
+    planDesired(
+      { ...p.view, vifs: new Map([...p.view.vifs, [v1.ref, changedVif]]), vms: new Map([[vm.ref, moved]]) },
+      p.net.ref,
+    ),
+  )
+})
+
 const EMPTY: NbSnapshot = { switches: [lswitch('tenant-a', SW_A), lswitch('tenant-b', SW_B)], ports: [] }
 
 function converge(nb: NbSnapshot, view: XapiView, net: string): NbSnapshot {
