@@ -7,7 +7,6 @@ import assert from 'node:assert/strict'
 import { runProgram } from '../../lib/cli/program.js'
 import type { CommandIo } from '../../lib/cli/output.js'
 import { listPorts } from '../../lib/nb/index.js'
-import { sweepLeftovers } from '../../lab/cleanup.js'
 import { OverlayLab, PHYSNET, type LabGuest } from '../../lab/overlay-lab.js'
 import { pingsWithin } from '../../lab/overlay-proof.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
@@ -63,7 +62,6 @@ async function ok(argv: readonly string[]): Promise<Ran> {
 
 describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   before(async () => {
-    await sweepLeftovers()
     lab = await OverlayLab.build({ hosts: 2, clustered: false, vms: false, timeoutMs: WAIT_MS })
     guests = [
       await lab.startGuest(lab.pool.hosts[0] as LabGuest['host']),

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict'
 import { attachVms, detachVms, VM_UUID_KEY } from '../../lib/attach/index.js'
 import { listPorts } from '../../lib/nb/index.js'
 import { XapiOvnError } from '../../lib/errors.js'
-import { sweepLeftovers } from '../../lab/cleanup.js'
 import type { LabHost } from '../../lab/host.js'
 import { OverlayLab, PROVIDER_SWITCH, TENANT_SWITCH, type LabGuest } from '../../lab/overlay-lab.js'
 import { pingsNow, pingsWithin, proveOverlay } from '../../lab/overlay-proof.js'
@@ -67,7 +66,6 @@ async function vifsOf(vmRef: string): Promise<string[]> {
 
 describe('e2e: XAPI-owned bridges carrying an OVN overlay', () => {
   before(async () => {
-    await sweepLeftovers()
     lab = await OverlayLab.build({ hosts: HOSTS, clustered: true, timeoutMs: WAIT_MS })
   })
   after(async () => {

@@ -13,7 +13,6 @@ import { join } from 'node:path'
 import { runProgram } from '../../lib/cli/program.js'
 import type { CommandIo } from '../../lib/cli/output.js'
 import { FINDING_CODES, type ShowView } from '../../lib/show/index.js'
-import { sweepLeftovers } from '../../lab/cleanup.js'
 import { OverlayLab, PHYSNET, PROVIDER_PORT, PROVIDER_SWITCH, TENANT_SWITCH } from '../../lab/overlay-lab.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
 
@@ -64,7 +63,6 @@ function ctlOptions(): string[] {
 
 describe('xapi-ovn show against a lab pool', () => {
   before(async () => {
-    await sweepLeftovers()
     lab = await OverlayLab.build({ hosts: 2, clustered: true, timeoutMs: 90_000 })
     // The injected problem: a VIF port on tenant-a named after no VIF of the pool.
     await lab.pool.central.nbctl('lsp-add', TENANT_SWITCH, ORPHAN)
