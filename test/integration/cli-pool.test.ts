@@ -311,6 +311,17 @@ describe('xapi-ovn on 3 emulated hosts with a real OVN central', () => {
     assert.deepEqual(await Promise.all(hosts.map((h) => ovsExternalIds(h))), before)
   })
 
+  test('teardown --stop-controller: ovn-controller stopped first (fn=service), then every key given back; no br-int', async () => {
+    const r = await runCli(['teardown', ...conn, '--stop-controller', '--json'])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const result = json<TeardownResult>(r, 'teardown')
+    for (const h of result.hosts) assert.ok(h.ok && h.value.controllerStopped === true, JSON.stringify(h))
+    for (const h of hosts) {
+      assert.deepEqual((await xapiKeys(h)).ovs, keysBefore.get(h.name)?.ovs)
+      assert.ok(!(await h.bridges()).includes('br-int'), `${h.name}: a stopped ovn-controller makes no br-int`)
+    }
+  })
+
   test('teardown --remove-network --dry-run: exit 1 while XAPI would refuse (a VIF plugged on it), 0 once it would not', async () => {
     for (const h of hosts) await h.stopOvnController({ cleanup: true })
     const db = f.xapi.emulator.db
