@@ -121,3 +121,23 @@ export function shellPlugin(stdout: string, options: { stderr?: string; status?:
   const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
   return `#!/bin/sh\nprintf '%s' ${quote(stdout)}\nprintf '%s' ${quote(options.stderr ?? '')} >&2\nexit ${options.status ?? 0}\n`
 }
+
+/** A VIF.create record with the fields XAPI requires (what `xe vif-create` or Xen Orchestra sends). */
+export function vifRecord(
+  network: string,
+  vm: string,
+  device: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    device,
+    network,
+    VM: vm,
+    MAC: '',
+    MTU: 1500,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+    ...fields,
+  }
+}

@@ -11,8 +11,9 @@ import { readSnapshot } from '../../lib/nb/snapshot.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import { XapiPool } from '../../lib/pool/index.js'
 import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
-import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
+import { PASSWORD, memoryHosts, vifRecord } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
+import { waitFor } from '../../lab/wait.js'
 import { CLI } from './pool-fixture.js'
 
 interface AgentProcess {
@@ -50,28 +51,10 @@ function runAgent(...extra: string[]): AgentProcess {
   return p
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
 async function createVif(vmName: string, device: string): Promise<string> {
   const vm = pool.vms.find((r) => pool.emulator.db.field('VM', r, 'name_label') === vmName)
-  const ref = (await xapi.call('VIF.create', {
-    device,
-    network: ovnNet,
-    VM: vm,
-    MAC: '',
-    MTU: 1500,
-    other_config: {},
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-  })) as string
+  assert.ok(vm !== undefined, vmName)
+  const ref = (await xapi.call('VIF.create', vifRecord(ovnNet, vm, device))) as string
   return (await xapi.call('VIF.get_uuid', ref)) as string
 }
 
@@ -103,17 +86,17 @@ describe('xapi-ovn agent, two processes for one pool', () => {
 
   test('one active, one standby; kill -9 the active and the standby takes over', async () => {
     const first = runAgent()
-    await until('the first agent to be active', () => (first.stderr.includes('lock acquired') ? true : undefined))
+    await waitFor('the first agent to be active', () => (first.stderr.includes('lock acquired') ? true : undefined))
     const second = runAgent()
-    await until('the second agent to stand by', () => (second.stderr.includes('standing by') ? true : undefined))
+    await waitFor('the second agent to stand by', () => (second.stderr.includes('standing by') ? true : undefined))
     const before = await createVif('web1', '0')
-    await until('the port made by the active agent', () => hasPort(before))
+    await waitFor('the port made by the active agent', () => hasPort(before))
     assert.ok(!second.stderr.includes('northbound synced'), 'the standby wrote nothing')
     first.child.kill('SIGKILL')
     await first.exited
     const afterKill = await createVif('web1', '1')
-    await until('the standby to take the lock', () => (second.stderr.includes('lock acquired') ? true : undefined))
-    await until('the port made by the former standby', () => hasPort(afterKill))
+    await waitFor('the standby to take the lock', () => (second.stderr.includes('lock acquired') ? true : undefined))
+    await waitFor('the port made by the former standby', () => hasPort(afterKill))
     second.child.kill('SIGTERM')
     assert.equal(await second.exited, 0)
     for (const p of [first, second]) assert.ok(!(p.stdout + p.stderr).includes(PASSWORD), 'the password was printed')
@@ -123,8 +106,8 @@ describe('xapi-ovn agent, two processes for one pool', () => {
     const port = 20_000 + Math.floor(Math.random() * 20_000)
     const at = `127.0.0.1:${port}`
     const p = runAgent('--metrics', at, '--log-format', 'json')
-    await until('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))
-    const metrics = await until('a scrape', async () => {
+    await waitFor('the agent to be active', () => (p.stderr.includes('lock acquired') ? true : undefined))
+    const metrics = await waitFor('a scrape', async () => {
       const r = await fetch(`http://${at}/metrics`).catch(() => undefined)
       return r === undefined ? undefined : r.text()
     })
@@ -165,7 +148,9 @@ describe('xapi-ovn agent, two processes for one pool', () => {
 
   test('SIGTERM with --json: exit 0 and the last status as JSON on stdout', async () => {
     const p = runAgent('--json')
-    await until('the agent to have caught up', () => (/northbound (in step|synced)/.test(p.stderr) ? true : undefined))
+    await waitFor('the agent to have caught up', () =>
+      /northbound (in step|synced)/.test(p.stderr) ? true : undefined,
+    )
     p.child.kill('SIGTERM')
     assert.equal(await p.exited, 0)
     const envelope = JSON.parse(p.stdout) as {

@@ -10,8 +10,9 @@ import { readSnapshot } from '../../lib/nb/snapshot.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import { XapiPool } from '../../lib/pool/index.js'
 import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
-import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
+import { PASSWORD, memoryHosts, vifRecord } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
+import { waitFor } from '../../lab/wait.js'
 
 interface Side {
   readonly pool: EmulatedPool
@@ -50,25 +51,10 @@ async function side(name: string): Promise<Side> {
 }
 
 async function createVif(s: Side, device: string): Promise<{ ref: string; uuid: string }> {
-  const ref = (await s.xapi.call('VIF.create', {
-    device,
-    network: s.net,
-    VM: s.pool.vms[0],
-    MAC: '',
-    MTU: 1500,
-    other_config: {},
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-  })) as string
+  const vm = s.pool.vms[0]
+  assert.ok(vm !== undefined)
+  const ref = (await s.xapi.call('VIF.create', vifRecord(s.net, vm, device))) as string
   return { ref, uuid: (await s.xapi.call('VIF.get_uuid', ref)) as string }
-}
-
-async function until(what: string, probe: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 30_000
-  while (!(await probe())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 async function owners(): Promise<Map<string, string | undefined>> {
@@ -94,18 +80,18 @@ after(async () => {
 test('two pools, one northbound: both agents active, each owns exactly its own ports', async () => {
   const [a, b] = sides
   assert.ok(a && b)
-  await until('both agents active', () => a.agent.status().active && b.agent.status().active)
+  await waitFor('both agents active', () => a.agent.status().active && b.agent.status().active)
   const va = await createVif(a, '0')
   const vb = await createVif(b, '0')
-  await until('both ports', async () => {
+  await waitFor('both ports', async () => {
     const o = await owners()
     return o.get(va.uuid) === a.uuid && o.get(vb.uuid) === b.uuid
   })
   await a.xapi.call('VIF.destroy', va.ref)
-  await until("pool a's port gone", async () => !(await owners()).has(va.uuid))
+  await waitFor("pool a's port gone", async () => !(await owners()).has(va.uuid))
   // The other agent's full pass (as after a reconnect) still leaves pool a's remaining state alone.
   const va2 = await createVif(a, '1')
-  await until("pool a's new port", async () => (await owners()).get(va2.uuid) === a.uuid)
+  await waitFor("pool a's new port", async () => (await owners()).get(va2.uuid) === a.uuid)
   assert.equal((await owners()).get(vb.uuid), b.uuid)
   assert.deepEqual([a.agent.status().findings, b.agent.status().findings], [[], []])
 })

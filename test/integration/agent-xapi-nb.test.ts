@@ -14,8 +14,9 @@ import type { NbPortRow } from '../../lib/nb/model.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import { XapiPool } from '../../lib/pool/index.js'
 import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
-import { PASSWORD, memoryHosts } from '../../xapi-emulator/testing.js'
+import { PASSWORD, memoryHosts, vifRecord } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
+import { waitFor } from '../../lab/wait.js'
 
 let pool: EmulatedPool
 let xapi: XapiPool
@@ -34,17 +35,6 @@ function agent(resyncIntervalMs = 0): PoolAgent {
   })
   agents.push(a)
   return a
-}
-
-/** Poll until `probe` returns something other than undefined (behaviour, not speed: 30 s bound). */
-async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 async function port(name: string): Promise<NbPortRow | undefined> {
@@ -68,17 +58,7 @@ async function createVif(
   device: string,
   fields: Record<string, unknown> = {},
 ): Promise<{ ref: string; uuid: string }> {
-  const ref = (await xapi.call('VIF.create', {
-    device,
-    network: ovnNet,
-    VM: vm(vmName),
-    MAC: '',
-    MTU: 1500,
-    other_config: {},
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-    ...fields,
-  })) as string
+  const ref = (await xapi.call('VIF.create', vifRecord(ovnNet, vm(vmName), device, fields))) as string
   return { ref, uuid: (await xapi.call('VIF.get_uuid', ref)) as string }
 }
 
@@ -117,11 +97,11 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
 
   test('a VIF created in XAPI gets its port: MAC, allowed IPs, the pool marker and the chassis it runs on', async () => {
     const a = agent()
-    await until('the agent to be active', async () => (a.status().active ? true : undefined))
+    await waitFor('the agent to be active', async () => (a.status().active ? true : undefined))
     const vif = await createVif('web1', '0', { ipv4_allowed: ['198.18.20.11'], locking_mode: 'locked' })
     await xapi.call('VIF.plug', vif.ref)
     const mac = (await xapi.call('VIF.get_MAC', vif.ref)) as string
-    const p = await until('the port of web1', () => port(vif.uuid))
+    const p = await waitFor('the port of web1', () => port(vif.uuid))
     assert.deepEqual(p.addresses, [`${mac} 198.18.20.11`])
     assert.deepEqual(p.portSecurity, [`${mac} 198.18.20.11`])
     assert.equal(p.externalIds.get(POOL_UUID_KEY), poolUuid)
@@ -129,27 +109,27 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     assert.equal(await switchOf(vif.uuid), 'tenant-a')
     // A halted VM's VIF gets a port too, without a chassis.
     const off = await createVif('off1', '0')
-    const q = await until('the port of off1', () => port(off.uuid))
+    const q = await waitFor('the port of off1', () => port(off.uuid))
     assert.equal(q.options.get(REQUESTED_CHASSIS), undefined)
   })
 
   test('changing XAPI changes the port: another switch, another locking mode; a destroyed VIF loses it', async () => {
     const vif = await createVif('web2', '0')
-    await until('the port of web2', () => port(vif.uuid))
+    await waitFor('the port of web2', () => port(vif.uuid))
     await xapi.call('VIF.add_to_other_config', vif.ref, SWITCH_KEY, 'tenant-b')
-    await until('the port on tenant-b', async () => ((await switchOf(vif.uuid)) === 'tenant-b' ? true : undefined))
+    await waitFor('the port on tenant-b', async () => ((await switchOf(vif.uuid)) === 'tenant-b' ? true : undefined))
     await xapi.call('VIF.set_locking_mode', vif.ref, 'disabled')
-    await until('the port disabled', async () => ((await port(vif.uuid))?.enabled === false ? true : undefined))
+    await waitFor('the port disabled', async () => ((await port(vif.uuid))?.enabled === false ? true : undefined))
     await xapi.call('VIF.destroy', vif.ref)
-    await until('the port gone', async () => ((await port(vif.uuid)) === undefined ? true : undefined))
+    await waitFor('the port gone', async () => ((await port(vif.uuid)) === undefined ? true : undefined))
   })
 
   test('a VIF naming a missing switch is reported and gets nothing; the others are still synced', async () => {
     const a = agents[0] as PoolAgent
     const bad = await createVif('db1', '0', { other_config: { [SWITCH_KEY]: 'no-such-switch' } })
     const good = await createVif('db1', '1')
-    await until('the good port', () => port(good.uuid))
-    const finding = await until('the finding', async () => a.status().findings.find((f) => f.vif === bad.uuid))
+    await waitFor('the good port', () => port(good.uuid))
+    const finding = await waitFor('the finding', async () => a.status().findings.find((f) => f.vif === bad.uuid))
     assert.equal(finding.code, 'OVN_AGENT_SWITCH_MISSING')
     assert.equal(await port(bad.uuid), undefined)
     assert.ok((a.status().errorsByCode.OVN_AGENT_SWITCH_MISSING ?? 0) >= 1)
@@ -158,24 +138,24 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
   test('a port deleted by hand comes back at the periodic pass; ports of others are never touched', async () => {
     for (const a of agents.splice(0)) await a.stop()
     const a = agent(300)
-    await until('the agent to be active', async () => (a.status().active ? true : undefined))
+    await waitFor('the agent to be active', async () => (a.status().active ? true : undefined))
     const vif = await createVif('web1', '1')
-    await until('the port', () => port(vif.uuid))
+    await waitFor('the port', () => port(vif.uuid))
     await detachPorts(nb, [vif.uuid])
-    await until('the port back', () => port(vif.uuid))
+    await waitFor('the port back', () => port(vif.uuid))
   })
 
   test('a standby agent takes over when the active one goes, and syncs what happened meanwhile', async () => {
     const active = agents[0] as PoolAgent
     const standby = agent()
-    await until('the standby to wait for the lock', async () =>
+    await waitFor('the standby to wait for the lock', async () =>
       standby.status().nb.lock === 'waiting' ? true : undefined,
     )
     assert.equal(standby.status().active, false)
     await active.stop()
     agents.splice(agents.indexOf(active), 1)
     const vif = await createVif('web2', '1')
-    await until('the standby to be active', async () => (standby.status().active ? true : undefined))
-    await until('the port made by the standby', () => port(vif.uuid))
+    await waitFor('the standby to be active', async () => (standby.status().active ? true : undefined))
+    await waitFor('the port made by the standby', () => port(vif.uuid))
   })
 })
