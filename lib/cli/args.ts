@@ -246,11 +246,13 @@ export async function connectOptions(values: OptionValues, cli: CliEnv): Promise
       throw new UsageError('no password: give --password, set XAPI_PASSWORD, or run on a terminal to be asked')
     password = await cli.promptPassword(`Password for ${user} at ${url}: `)
   }
+  const pluginTimeout = intOption(values, 'plugin-timeout', 1, 3600)
   return {
     url,
     user,
     password,
     allowUnauthorized: flag(values, 'allow-unauthorized'),
     transport: protocolOption(values),
+    ...(pluginTimeout === undefined ? {} : { pluginTimeoutMs: pluginTimeout * 1000 }),
   }
 }

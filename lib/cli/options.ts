@@ -325,6 +325,13 @@ export const OPTIONS = {
     group: 'connection',
     description: 'accept a TLS certificate that does not verify (self-signed)',
   },
+  'plugin-timeout': {
+    type: 'string',
+    value: 'SECONDS',
+    group: 'connection',
+    description: "how long one host's plugin may take before that host fails with OVN_TIMEOUT (plus any --wait)",
+    default: '300',
+  },
   protocol: {
     type: 'string',
     value: 'P',
@@ -533,7 +540,14 @@ export function optionSynopsis(name: OptionName): string {
 }
 
 /** The options of a connection to XAPI (every command that touches the pool). */
-export const CONNECTION_OPTIONS: readonly OptionName[] = ['url', 'user', 'password', 'allow-unauthorized', 'protocol']
+export const CONNECTION_OPTIONS: readonly OptionName[] = [
+  'url',
+  'user',
+  'password',
+  'allow-unauthorized',
+  'protocol',
+  'plugin-timeout',
+]
 
 /** The options every pool command takes: which part of the pool, how to reach it, what to print. */
 export const POOL_OPTIONS: readonly OptionName[] = [

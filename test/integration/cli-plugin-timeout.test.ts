@@ -15,6 +15,7 @@ import { createEmulatedPool } from '../../xapi-emulator/index.js'
 import { memoryHosts, PASSWORD } from '../../xapi-emulator/testing.js'
 
 const CHILD = new URL('./plugin-timeout-child.js', import.meta.url).pathname
+const CLI = new URL('../../lib/cli/main.js', import.meta.url).pathname
 /** How long the plugin sleeps: far beyond the child's plugin timeout and the exit deadline. */
 const PLUGIN_SLEEP_S = 600
 /** The child must have exited by then: generous, since this asserts behaviour, not speed. */
@@ -65,6 +66,50 @@ test('after a plugin timeout the client process exits on its own while the plugi
   // It logged its session out before leaving.
   assert.ok(pool.server.calls.includes('session.logout'), pool.server.calls.join(' '))
   // The plugin had not answered: it is still running on the host.
+  const pid = Number((await readFile(pidFile, 'utf8')).trim())
+  assert.doesNotThrow(() => process.kill(pid, 0), 'the plugin is still running')
+})
+
+test('the xapi-ovn command itself: status with --plugin-timeout 1 on a plugin that never answers exits on its own', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-plugin-timeout-'))
+  const pidFile = join(dir, 'plugin.pid')
+  const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
+  const host = pool.hosts[0]?.ref ?? assert.fail('no host')
+  await pool.emulator.writePlugin(
+    host,
+    'ovn-chassis',
+    `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep ${PLUGIN_SLEEP_S}\n`,
+  )
+  t.after(async () => {
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim())
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    await pool.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const child = spawn(
+    process.execPath,
+    [CLI, 'status', '--url', pool.url, '--protocol', 'json-rpc', '--plugin-timeout', '1', '--json'],
+    { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XAPI_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let stdout = ''
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<'alive'>((resolve) => {
+    timer = setTimeout(() => resolve('alive'), EXIT_DEADLINE_MS)
+  })
+  const outcome = await Promise.race([exited, deadline])
+  clearTimeout(timer)
+  if (outcome === 'alive') child.kill('SIGKILL')
+  assert.equal(outcome, 1, `exit 1 (the host failed), not still alive ${EXIT_DEADLINE_MS / 1000}s later:\n${stdout}`)
+  const envelope = JSON.parse(stdout) as { ok: boolean; result: { hosts: { ok: boolean; error?: { code: string } }[] } }
+  assert.equal(envelope.result.hosts[0]?.error?.code, 'OVN_TIMEOUT')
   const pid = Number((await readFile(pidFile, 'utf8')).trim())
   assert.doesNotThrow(() => process.kill(pid, 0), 'the plugin is still running')
 })
