@@ -403,13 +403,21 @@ export function renderDetach(r: DetachVmsResult): string {
   return renderTable(['VM', 'VIF = PORT', 'PORT', 'VIF'], rows)
 }
 
+/** The addresses entry, and for a `dynamic` one what ovn-northd assigned (or that it has not yet). */
+function portAddresses(p: VmPortInfo): string {
+  const entry = p.addresses.join(' ')
+  if (entry === '') return '-'
+  if (!p.addresses.some((a) => a.split(' ').includes('dynamic'))) return entry
+  return `${entry} (${p.dynamicAddresses === null ? 'not assigned yet' : `assigned ${p.dynamicAddresses}`})`
+}
+
 export function renderPorts(ports: readonly VmPortInfo[]): string {
   if (ports.length === 0) return 'no logical switch port'
   const rows = ports.map((p) => [
     p.switchName,
     p.name,
     p.type === '' ? 'vif' : p.type,
-    p.addresses.join(' ') || '-',
+    portAddresses(p),
     p.up === null ? '-' : p.up ? 'up' : 'down',
     p.xapi === null
       ? '-'

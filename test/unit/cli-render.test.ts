@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   renderDoctor,
+  renderPorts,
   renderProgress,
   renderRepair,
   renderService,
@@ -424,4 +425,31 @@ test('progress lines: finished and failed hosts with a counter; started ones are
     ),
     'network ovn-int: created',
   )
+})
+
+test('port list: a dynamic port shows what ovn-northd assigned, or that it has not yet', () => {
+  const base = {
+    uuid: 'u',
+    switchUuid: 's',
+    switchName: 'tenant-a',
+    type: '',
+    up: true,
+    enabled: null,
+    tagRequest: null,
+    tag: null,
+    options: {},
+    externalIds: {},
+    xapi: null,
+  }
+  const text = renderPorts([
+    { ...base, name: 'p1', addresses: ['02:00:00:00:00:01 dynamic'], dynamicAddresses: '02:00:00:00:00:01 198.18.5.2' },
+    { ...base, name: 'p2', addresses: ['02:00:00:00:00:02 dynamic'], dynamicAddresses: null },
+    { ...base, name: 'p3', addresses: ['02:00:00:00:00:03 198.18.5.9'], dynamicAddresses: null },
+  ])
+  assert.match(
+    text,
+    /^tenant-a\s+p1\s+vif\s+02:00:00:00:00:01 dynamic \(assigned 02:00:00:00:00:01 198\.18\.5\.2\)\s+up/m,
+  )
+  assert.match(text, /^tenant-a\s+p2\s+vif\s+02:00:00:00:00:02 dynamic \(not assigned yet\)\s+up/m)
+  assert.match(text, /^tenant-a\s+p3\s+vif\s+02:00:00:00:00:03 198\.18\.5\.9\s+up/m)
 })
