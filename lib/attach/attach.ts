@@ -40,7 +40,7 @@ import { findPortByName, findSwitch, portOwners } from '../nb/model.js'
 import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
 import { parseVifPorts, type VifPortSpec } from '../nb/validate-inputs.js'
-import { AttachInDoubtError, VifConflictError } from './errors.js'
+import { AttachInDoubtError, PortLiveError, VifConflictError } from './errors.js'
 import { desiredPort, type DesiredPort } from '../agent/plan-desired.js'
 import { DEFAULT_NETWORK_NAME } from '../pool/ovn-network.js'
 import {
@@ -268,8 +268,15 @@ export async function attachVms(
   // Each choice with the fields its VIF gets. A found VIF the agent's rule refuses (its MAC, say)
   // is refused here, before anything is written.
   const planned = choices.map((c) => ({ ...c, fields: wantedFields(o.switch, c.spec.ips, o.portSecurity) }))
-  for (const p of planned)
-    if (p.choice.kind === 'existing') desiredPort(agentView, network, p.vm, withFields(p.choice.vif, p.fields))
+  for (const p of planned) {
+    if (p.choice.kind !== 'existing') continue
+    const wanted = desiredPort(agentView, network, p.vm, withFields(p.choice.vif, p.fields))
+    // A plugged VIF's port that would get other addresses: only when asked (OVN_PORT_LIVE).
+    const current = findPortByName(snapshot, p.choice.vif.uuid)
+    const from = current?.addresses.join(' ') ?? ''
+    if (!o.update && p.choice.vif.currentlyAttached && current !== undefined && from !== '' && from !== wanted.address)
+      throw new PortLiveError(p.choice.vif.uuid, from, wanted.address)
+  }
 
   const created: VifRecord[] = []
   const done: DoneSteps = []

@@ -57,3 +57,18 @@ export class AttachInDoubtError extends XapiOvnError {
     )
   }
 }
+
+/**
+ * The attach would change the addresses of a port whose VIF is plugged: the VM's traffic would
+ * change under it (its IP dropped by port security, its peers' ARP caches wrong). Refused unless
+ * asked for (`--update`). params: [vif, current addresses, new addresses]
+ */
+export class PortLiveError extends XapiOvnError {
+  constructor(vif: string, from: string, to: string) {
+    super(
+      'OVN_PORT_LIVE',
+      `VIF ${truncate(vif)} is plugged and its port has the addresses "${truncate(from)}": attach would make them "${truncate(to)}"; give --update to change a live port`,
+      [truncate(vif), truncate(from), truncate(to)],
+    )
+  }
+}

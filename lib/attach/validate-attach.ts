@@ -35,6 +35,8 @@ export interface AttachVmsOptions {
   readonly plug?: boolean
   /** port_security from each port's MAC and static IPs (default true; lib/nb VifPortSpec). */
   readonly portSecurity?: boolean
+  /** Allow changing the addresses of a port whose VIF is plugged (default false: refused, OVN_PORT_LIVE). */
+  readonly update?: boolean
 }
 
 export interface DetachVmsOptions {
@@ -62,6 +64,7 @@ export interface ParsedAttach {
   readonly network: string | undefined
   readonly plug: boolean
   readonly portSecurity: boolean
+  readonly update: boolean
 }
 
 export interface ParsedDetach {
@@ -134,7 +137,7 @@ function parseNetworkSelector(value: unknown): string | undefined {
 }
 
 export function parseAttachOptions(value: unknown): ParsedAttach {
-  const o = object('options', value, ['switch', 'vms', 'network', 'plug', 'portSecurity'])
+  const o = object('options', value, ['switch', 'vms', 'network', 'plug', 'portSecurity', 'update'])
   const sw = parseSwitchRef(o.switch, 'switch')
   const rawVms = o.vms
   if (!Array.isArray(rawVms) || rawVms.length === 0)
@@ -168,12 +171,15 @@ export function parseAttachOptions(value: unknown): ParsedAttach {
   const portSecurity = o.portSecurity
   if (portSecurity !== undefined && typeof portSecurity !== 'boolean')
     bad('portSecurity', portSecurity, 'expected true or false')
+  const update = o.update
+  if (update !== undefined && typeof update !== 'boolean') bad('update', update, 'expected true or false')
   return {
     switch: sw,
     vms,
     network: parseNetworkSelector(o.network),
     plug: plug !== false,
     portSecurity: portSecurity !== false,
+    update: update === true,
   }
 }
 

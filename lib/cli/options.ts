@@ -182,6 +182,11 @@ export const OPTIONS = {
     group: 'command',
     description: 'the MAC of a new VIF; without it, XAPI generates one',
   },
+  update: {
+    type: 'boolean',
+    group: 'command',
+    description: "change the addresses of a port whose VIF is plugged (refused without it: the VM's traffic changes)",
+  },
   'no-plug': { type: 'boolean', group: 'command', description: 'do not plug VIFs of running VMs' },
   'no-port-security': {
     type: 'boolean',

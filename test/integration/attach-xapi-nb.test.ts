@@ -366,6 +366,26 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     ])
   })
 
+  test('a plugged VIF whose port would get other addresses: OVN_PORT_LIVE, nothing written; --update changes it', async () => {
+    const vifUuid = (await session.call('VIF.get_uuid', (await vifsOf('web1'))[0])) as string
+    const before = (await listPorts(nbClient, 'tenant-a')).find((p) => p.name === vifUuid)
+    assert.ok(before !== undefined, 'web1 is attached to tenant-a')
+    log = []
+    await rejectsWithCode(
+      attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.99'] }] }),
+      'OVN_PORT_LIVE',
+    )
+    assert.deepEqual(log, [], 'refused before anything is written')
+    assert.deepEqual(
+      (await listPorts(nbClient, 'tenant-a')).find((p) => p.name === vifUuid)?.addresses,
+      before.addresses,
+    )
+    await attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.99'] }], update: true })
+    const after = (await listPorts(nbClient, 'tenant-a')).find((p) => p.name === vifUuid)
+    assert.match(after?.addresses[0] ?? '', / 198\.18\.10\.99$/)
+    await attachVms(xapi, nb, { switch: 'tenant-a', vms: [{ vm: 'web1', ips: ['198.18.10.11'] }], update: true })
+  })
+
   test('port list joins each VIF port with its VM, device and host', async () => {
     const ports = await listVmPorts(nbClient, xapi, 'tenant-a')
     const web1 = ports.find((p) => p.xapi?.vm.name === 'web1')

@@ -48,6 +48,7 @@ test('attach options: normalised, with defaults', () => {
     network: undefined,
     plug: true,
     portSecurity: true,
+    update: false,
     vms: [
       { vm: 'web1', ips: ['198.18.10.11', 'fd00::1'], device: null, mac: null },
       { vm: 'web2', ips: 'dynamic', device: '1', mac: '02:aa:00:00:00:01' },

@@ -204,6 +204,11 @@ const SAMPLES: Record<string, Sample> = {
   VmNotFoundError: { args: ['web1'], code: 'OVN_VM_NOT_FOUND', params: ['web1'] },
   VmAmbiguousError: { args: ['web', 2], code: 'OVN_VM_AMBIGUOUS', params: ['web', '2'] },
   VifNotFoundError: { args: [UUID], code: 'OVN_VIF_NOT_FOUND', params: [UUID] },
+  PortLiveError: {
+    args: [UUID, '02:00:00:00:00:01 198.18.0.1', '02:00:00:00:00:01 198.18.0.2'],
+    code: 'OVN_PORT_LIVE',
+    params: [UUID, '02:00:00:00:00:01 198.18.0.1', '02:00:00:00:00:01 198.18.0.2'],
+  },
   AttachInDoubtError: { args: ['connection reset'], code: 'OVN_ATTACH_IN_DOUBT', params: ['connection reset'] },
   VifConflictError: {
     args: ['web1', 'device 0', 'on another network'],

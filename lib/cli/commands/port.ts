@@ -34,6 +34,7 @@ changes nothing.`,
         'mac',
         'no-plug',
         'no-port-security',
+        'update',
         'network',
         'nb',
         ...CONNECTION_OPTIONS,
@@ -56,6 +57,7 @@ changes nothing.`,
             ...(network !== undefined ? { network } : {}),
             plug: !flag(cx.values, 'no-plug'),
             portSecurity: !flag(cx.values, 'no-port-security'),
+            update: flag(cx.values, 'update'),
           })
           cx.out.result(r, () => renderAttach(r))
           return EXIT_OK
