@@ -327,6 +327,16 @@ export class XapiEmulator<Guest = unknown> {
     return this.#migrationHolds.hold(phase, vm)
   }
 
+  /**
+   * Every session ends at once, as when an administrator logs them out or the pool master
+   * changes: calls answer SESSION_INVALID (xapi's session check, emulator.ts above), waiting
+   * event.from calls too, and clients must log in again. The data stays.
+   */
+  dropSessions(): void {
+    this.#sessions.clear()
+    this.#wake()
+  }
+
   // ------------------------------------------------------------------------------------------
   // Lifecycle
 

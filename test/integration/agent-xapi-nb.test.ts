@@ -135,6 +135,18 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     assert.ok((a.status().errorsByCode.OVN_AGENT_SWITCH_MISSING ?? 0) >= 1)
   })
 
+  test('every XAPI session dropped: the agent logs in again, reads everything again, and keeps following', async () => {
+    const a = agents[0] as PoolAgent
+    const logins = (): number => pool.server.calls.filter((c) => c === 'session.login_with_password').length
+    const before = logins()
+    pool.emulator.dropSessions()
+    const vif = await createVif('web2', '2')
+    await waitFor('the port of a VIF made after the sessions were dropped', () => port(vif.uuid))
+    // Our own client logged in again too: the agent's login is at least a second one.
+    assert.ok(logins() >= before + 2, `logins ${before} -> ${logins()}`)
+    assert.equal(a.status().xapi.connected, true)
+  })
+
   test('a port deleted by hand comes back at the periodic pass; ports of others are never touched', async () => {
     for (const a of agents.splice(0)) await a.stop()
     const a = agent(300)
