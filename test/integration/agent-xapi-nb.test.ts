@@ -147,6 +147,16 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     assert.equal(a.status().xapi.connected, true)
   })
 
+  test('the northbound goes down: the VIF made meanwhile gets its port once it is back', async () => {
+    await nb.close()
+    await nbDb.kill(0)
+    const vif = await createVif('db1', '2')
+    await nbDb.restart(0)
+    nb = await connectNorthbound(nbDb.remotes)
+    await waitFor('the port written after the northbound came back', () => port(vif.uuid))
+    assert.equal((agents[0] as PoolAgent).status().active, true)
+  })
+
   test('a port deleted by hand comes back at the periodic pass; ports of others are never touched', async () => {
     for (const a of agents.splice(0)) await a.stop()
     const a = agent(300)

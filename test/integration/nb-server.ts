@@ -200,6 +200,12 @@ export class NbDatabase {
     await m.daemon.stop(0)
   }
 
+  /** Start a killed member again on its database file and socket (its data is what it committed). */
+  async restart(index: number): Promise<void> {
+    const m = this.member(index)
+    await this.startMember(index, m.db, m.raftPort)
+  }
+
   /** Start an SB database and ovn-northd over this NB (standalone NB only). */
   async startNorthd(): Promise<void> {
     const sbDb = join(this.dir, 'sb.db')
