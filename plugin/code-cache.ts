@@ -32,6 +32,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { Script } from 'node:vm'
+import { type CodeCacheState, setCodeCacheState } from './code-cache-state.js'
 
 /** The plugin body's source, `(function (exports, require, module, __filename, __dirname) {…})`. */
 declare const CODE_CACHE_BODY: string
@@ -55,6 +56,7 @@ const MAX_COVERED = 8
 const V8_CHECKS_PAYLOAD = process.versions.v8.startsWith('9.')
 
 interface LoadedCache {
+  readonly state: CodeCacheState
   readonly data: Buffer | undefined
   readonly covered: readonly string[]
   /** Whether a cache may be written here after the run. */
@@ -62,7 +64,9 @@ interface LoadedCache {
 }
 
 /** FNV-1a over 32-bit words (then the tail bytes): cheap, and any flipped byte changes it. */
-function checksum(buf: Buffer): string {
+function checksum(data: Buffer): string {
+  // A word view needs a 4-aligned offset: the payload follows a header of any length.
+  const buf = data.byteOffset % 4 === 0 ? data : Buffer.from(new Uint8Array(data))
   const words = buf.length >>> 2
   const view = new Int32Array(buf.buffer, buf.byteOffset, words)
   let h = 0x811c9dc5 | 0
@@ -82,22 +86,30 @@ function header(bodyHash: string, covered: readonly string[], payload: Buffer, s
   return `${MAGIC} ${bodyHash} ${process.version} ${process.arch} ${process.versions.v8} ${payload.length} ${sum} ${covered.join(',')}\n`
 }
 
-/** A valid, trusted cache for this body on this Node, or no data (and whether one may be written). */
+/** A valid, trusted cache for this body on this Node, or why not (and whether one may be written). */
 function loadCache(dir: string, file: string, bodyHash: string): LoadedCache {
-  const none = { data: undefined, covered: [], writable: false }
+  const refuse = (state: CodeCacheState, writable: boolean): LoadedCache => ({
+    state,
+    data: undefined,
+    covered: [],
+    writable,
+  })
   let fd: number | undefined
   try {
-    const dirOk = trustedDir(dir)
-    if (!dirOk) return { ...none, writable: lstatSync(dir, { throwIfNoEntry: false }) === undefined }
-    const writable = { ...none, writable: true }
+    if (!trustedDir(dir)) {
+      const missing = lstatSync(dir, { throwIfNoEntry: false }) === undefined
+      return missing ? refuse('missing', true) : refuse('untrusted', false)
+    }
     try {
       fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW)
-    } catch {
-      return writable
+    } catch (err) {
+      const code = err instanceof Error && 'code' in err ? err.code : undefined
+      // ELOOP: the name is a symbolic link (O_NOFOLLOW); it is replaced on write.
+      return refuse(code === 'ENOENT' ? 'missing' : code === 'ELOOP' ? 'untrusted' : 'unreadable', true)
     }
     const st = fstatSync(fd)
-    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return writable
-    if (st.size > MAX_CACHE_BYTES || st.size < 2) return writable
+    if (!st.isFile() || st.uid !== process.getuid?.() || (st.mode & 0o022) !== 0) return refuse('untrusted', true)
+    if (st.size > MAX_CACHE_BYTES || st.size < 2) return refuse('corrupt', true)
     const buf = Buffer.allocUnsafe(st.size)
     let got = 0
     while (got < buf.length) {
@@ -106,22 +118,21 @@ function loadCache(dir: string, file: string, bodyHash: string): LoadedCache {
       got += n
     }
     const nl = buf.indexOf(10)
-    if (got !== buf.length || nl < 0 || nl > MAX_HEADER_BYTES) return writable
+    if (got !== buf.length || nl < 0 || nl > MAX_HEADER_BYTES) return refuse('corrupt', true)
     const fields = buf.toString('latin1', 0, nl).split(' ')
     const payload = buf.subarray(nl + 1)
     const [magic, hash, version, arch, v8, length, sum, covered] = fields
+    if (fields.length !== 8 || magic !== MAGIC) return refuse('corrupt', true)
     const current =
-      fields.length === 8 &&
-      magic === MAGIC &&
-      hash === bodyHash &&
-      version === process.version &&
-      arch === process.arch &&
-      v8 === process.versions.v8 &&
-      length === String(payload.length)
-    if (!current || (!V8_CHECKS_PAYLOAD && sum !== checksum(payload))) return writable
-    return { data: payload, covered: covered === '' || covered === undefined ? [] : covered.split(','), writable: true }
+      hash === bodyHash && version === process.version && arch === process.arch && v8 === process.versions.v8
+    if (!current) return refuse('stale', true)
+    if (length !== String(payload.length) || (!V8_CHECKS_PAYLOAD && sum !== checksum(payload)))
+      return refuse('corrupt', true)
+    const names = covered === '' || covered === undefined ? [] : covered.split(',')
+    return { state: 'used', data: payload, covered: names, writable: true }
   } catch {
-    return none
+    // writeCache checks the directory again before it writes anything.
+    return refuse('unreadable', true)
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
@@ -180,6 +191,8 @@ function run(): void {
   }
   const fn = calledFn()
   const used = cache.data !== undefined && script.cachedDataRejected !== true
+  // V8 refuses data for another source length, V8 version or flags, and on Node 16 a bad checksum.
+  setCodeCacheState(used ? 'used' : cache.state === 'used' ? 'stale' : cache.state)
   const covered = used ? cache.covered : []
   if (cache.writable && (!used || (fn !== '' && !covered.includes(fn) && covered.length < MAX_COVERED))) {
     // After the reply (main.ts exits once it is flushed), so that the cache holds every function
