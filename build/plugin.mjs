@@ -14,21 +14,33 @@ import { bundleHostFile, bundleHostText } from './host-bundle.mjs'
  * properties at each use (`(0, m.readFile)(...)`), so nothing is loaded before a call needs it.
  */
 const LAZY_BUILTINS = ['node:crypto', 'node:fs/promises']
-const LAZY_NS = 'lazy-builtin'
+const NS = 'host-builtin'
 
-const lazyBuiltins = {
-  name: LAZY_NS,
+/**
+ * esbuild keeps `await import('node:tls')` of a built-in as a real dynamic import, which code
+ * compiled by vm.Script (plugin/code-cache.ts) cannot run ("A dynamic import callback was not
+ * specified"). So a dynamic import of a built-in becomes an import of a small CommonJS module
+ * that requires it: esbuild turns that into `Promise.resolve().then(() => require(...))`, with
+ * the same named exports and `default` as Node's own import of a built-in.
+ */
+const hostBuiltins = {
+  name: NS,
   setup(b) {
-    const filter = new RegExp(`^(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`)
-    // The shim's own require() resolves as usual (to the external built-in).
-    b.onResolve({ filter }, (args) =>
-      args.namespace === LAZY_NS ? undefined : { path: args.path, namespace: LAZY_NS },
-    )
-    b.onLoad({ filter: /.*/, namespace: LAZY_NS }, async (args) => {
+    const lazy = new RegExp(`^(${LAZY_BUILTINS.map((m) => m.replace('/', '\\/')).join('|')})$`)
+    b.onResolve({ filter: /^node:/ }, (args) => {
+      // The shims' own require() resolves as usual (to the external built-in).
+      if (args.namespace === NS) return undefined
+      if (args.kind === 'dynamic-import') return { path: args.path, namespace: NS, pluginData: 'dynamic' }
+      if (lazy.test(args.path)) return { path: args.path, namespace: NS, pluginData: 'lazy' }
+      return undefined
+    })
+    b.onLoad({ filter: /.*/, namespace: NS }, async (args) => {
+      const req = `require(${JSON.stringify(args.path)})`
+      if (args.pluginData === 'dynamic') return { contents: `module.exports = ${req}`, loader: 'js', resolveDir: '.' }
       const keys = Object.keys(await import(args.path)).filter((k) => k !== 'default')
       const contents = [
         'let loaded',
-        `const load = () => loaded || (loaded = require(${JSON.stringify(args.path)}))`,
+        `const load = () => loaded || (loaded = ${req})`,
         `for (const key of ${JSON.stringify(keys)})`,
         '  Object.defineProperty(exports, key, { enumerable: true, get: () => load()[key] })',
       ].join('\n')
@@ -38,7 +50,9 @@ const lazyBuiltins = {
 }
 
 const forbidden = (p) => p.includes('node_modules/xen-api')
-const text = await bundleHostText('plugin/main.ts', forbidden, [lazyBuiltins])
+const text = await bundleHostText('plugin/main.ts', forbidden, [hostBuiltins])
+if (/[^\w$.]import\(/.test(text))
+  throw new Error('dist/ovn-chassis: a dynamic import() is left in the body (see hostBuiltins)')
 // The body runs as a CommonJS module would: the loader passes its own module's bindings in.
 const body = `(function (exports, require, module, __filename, __dirname) {${text}\n})`
 const hash = createHash('sha256').update(body).digest('hex').slice(0, 32)
