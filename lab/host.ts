@@ -351,6 +351,8 @@ export class LabHost {
       XAPI_OVN_ETC_DIR: join(this.rundir, 'etc-ovn'),
       // /etc/xapi-ovn: the persisted chassis configuration; like /etc it survives reboot().
       XAPI_OVN_STATE_DIR: join(this.rundir, 'etc-xapi-ovn'),
+      // /var/cache/xapi-ovn: the plugin's V8 code cache (plugin/code-cache.ts), per host.
+      XAPI_OVN_CODE_CACHE_DIR: join(this.rundir, 'var-cache-xapi-ovn'),
       // xapi's firewall-port plugin, emulated by lab/dom0-firewall.ts.
       XAPI_OVN_FIREWALL_PORT: firewallPortPath(this.rundir),
       // systemd for fn=service (ovn-controller.service), emulated by lab/emulated-systemd.ts.

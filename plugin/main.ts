@@ -13,6 +13,7 @@ import { LAST_RESORT_RESPONSE, failureResponse, runPlugin } from './protocol.js'
 import { truncate } from '../lib/errors.js'
 import { functions } from './functions/index.js'
 import { errorStackText, errorText } from '../lib/error-text.js'
+import { codeCacheState } from './code-cache-state.js'
 
 const writeStdout = process.stdout.write.bind(process.stdout) as (
   text: string,
@@ -55,6 +56,9 @@ async function main(table: Readonly<Record<string, PluginFunction>>): Promise<vo
     guardProcess()
     const ctx = contextFromEnv(process.env)
     log = ctx.log
+    // Why this call compiled the plugin from its text (plugin/code-cache.ts), when it did.
+    const cache = codeCacheState()
+    if (cache !== undefined && cache !== 'used') log.info('code cache not used', { state: cache })
     reply(await runPlugin(process.argv.slice(1), table, ctx))
   } catch (err) {
     // runPlugin never rejects; this is a crash of the entry itself, the one case for stderr.

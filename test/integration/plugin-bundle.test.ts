@@ -45,6 +45,8 @@ before(() => {
     XENSOURCE_INVENTORY: join(dir, 'xensource-inventory'),
     XAPI_OVN_ETC_DIR: join(dir, 'etc-ovn'),
     XAPI_OVN_STATE_DIR: join(dir, 'etc-xapi-ovn'),
+    // The code cache (plugin/code-cache.ts) here, not in the machine's /var/cache/xapi-ovn.
+    XAPI_OVN_CODE_CACHE_DIR: join(dir, 'cache'),
   }
 })
 
