@@ -64,6 +64,7 @@ export function lport(name: string, uuid: string, o: Partial<Omit<NbPortRow, 'na
     up: o.up ?? null,
     enabled: o.enabled ?? null,
     dynamicAddresses: o.dynamicAddresses ?? null,
+    dhcpv4Options: o.dhcpv4Options ?? null,
   }
 }
 
@@ -134,6 +135,7 @@ export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
         up: p.up,
         enabled: p.enabled,
         dynamic_addresses: p.dynamicAddresses,
+        dhcpv4_options: p.dhcpv4Options === null ? null : new Uuid(p.dhcpv4Options),
       }),
     ),
   }
@@ -266,6 +268,7 @@ export function applyToSnapshot(
         up: one<boolean>(r.up),
         enabled: one<boolean>(r.enabled),
         dynamicAddresses: one<string>(r.dynamic_addresses),
+        dhcpv4Options: one<Uuid>(r.dhcpv4_options)?.value ?? null,
       })),
     },
   }
