@@ -191,7 +191,14 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
       return
     }
     waits.push(
-      portStillAsRead(existing, ['name', 'type', 'addresses', 'port_security', 'external_ids', 'dhcpv4_options']),
+      portStillAsRead(existing, [
+        'name',
+        'type',
+        'addresses',
+        'port_security',
+        'external_ids',
+        ...(dhcpv4 === null ? [] : (['dhcpv4_options'] as const)),
+      ]),
     )
     updates.push(
       op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(existing.uuid))], {
