@@ -167,7 +167,11 @@ test('switch names, references, subnets and options', () => {
   ]
   for (const [fn, expected] of cases) assert.equal(rejected(fn), expected)
   assert.equal(parseSubnet('198.18.0.0/15'), '198.18.0.0/15')
-  assert.deepEqual(parseSwitchOptions({ subnet: '192.0.2.0/24' }), { subnet: '192.0.2.0/24', externalIds: new Map(), dhcp: null })
+  assert.deepEqual(parseSwitchOptions({ subnet: '192.0.2.0/24' }), {
+    subnet: '192.0.2.0/24',
+    externalIds: new Map(),
+    dhcp: null,
+  })
 })
 
 test('localnet ports: physnet names follow the ovn-bridge-mappings rule, VLAN 1-4094', () => {
