@@ -232,7 +232,7 @@ export function planDhcp(
     uuid,
     cidr: d.cidr,
     switchExternalIds: new Map([[SWITCH_DHCPV4_KEY, uuid]]),
-    switchOtherConfig: new Map([[EXCLUDE_IPS, d.serverId]]),
+    switchOtherConfig: new Map([[EXCLUDE_IPS, excludeWith(sw?.otherConfig.get(EXCLUDE_IPS), d.serverId, d.cidr)]]),
     options: Object.fromEntries(options),
   }
   const operations: Operation[] = []
@@ -271,6 +271,20 @@ export function planDhcp(
       op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], { dhcpv4_options: new Uuid(uuid) }),
     )
   return { ...base, operations, action, linkedPorts: ports.length }
+}
+
+/**
+ * exclude_ips with the server's address in it: a value someone set is kept and the address added
+ * (its syntax is addresses and ranges separated by spaces, ovn-nb.xml other_config:exclude_ips).
+ * Single addresses outside the subnet (an earlier subnet's server) are dropped: ovn-northd flags
+ * them as an error of the whole list (ovn-org/ovn northd/ipam.c init_ipam_ipv4).
+ */
+function excludeWith(current: string | undefined, ip: string, cidr: string): string {
+  const [net = '', len = ''] = cidr.split('/')
+  const inside = (w: string): boolean =>
+    ipv4(w) !== null || (ipNumber(w) - ipNumber(net) >= 0 && ipNumber(w) - ipNumber(net) < 2 ** (32 - Number(len)))
+  const words = (current ?? '').split(/\s+/).filter((w) => w !== '' && inside(w))
+  return words.includes(ip) ? words.join(' ') : [...words, ip].join(' ')
 }
 
 /** VIF ports of `sw` not yet linked to row `uuid` (ports of a snapshot read without ports: none). */

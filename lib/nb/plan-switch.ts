@@ -7,6 +7,7 @@
 import { OvsdbSet, Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Mutation, type Operation } from '../ovsdb/operations.js'
 import { NbSwitchNotEmptyError } from './errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
 import type { ParsedSwitchOptions } from './validate-inputs.js'
 import { dhcpRowOf, planDeleteDhcp, planDhcp, SWITCH_DHCPV4_KEY, type DhcpPlan } from './plan-dhcp.js'
@@ -86,6 +87,14 @@ export function planEnsureSwitch(
   newDhcpUuid = '',
 ): EnsureSwitchPlan {
   const existing = lookupSwitch(s, name)
+  const served = existing === undefined ? undefined : dhcpRowOf(s, existing)
+  // A new subnet under a DHCP row of the old one would leave its server and router outside it.
+  if (options.dhcp === null && options.subnet !== null && served !== undefined && served.cidr !== options.subnet)
+    throw new InvalidArgumentError(
+      'subnet',
+      options.subnet,
+      `logical switch ${name} serves DHCP on ${served.cidr}: give the DHCP options again with the new subnet`,
+    )
   const dhcp = options.dhcp === null ? null : planDhcp(s, existing ?? null, name, options.dhcp, newDhcpUuid)
   const wantedOther = new Map<string, string>([
     ...(options.subnet === null ? [] : ([['subnet', options.subnet]] as const)),

@@ -76,6 +76,36 @@ test('a re-run with the same options writes nothing; with new ones it updates th
   assert.throws(() => applyToSnapshot(changed, second.operations), /wait failed/)
 })
 
+test("addresses already in the switch's exclude_ips are kept, the server's is added once", () => {
+  const s: NbSnapshot = {
+    switches: [
+      lswitch('tenant-a', SW_A, { otherConfig: { subnet: SUBNET, [EXCLUDE_IPS]: '198.18.10.200..198.18.10.250' } }),
+    ],
+    ports: [],
+    dhcpOptions: [],
+  }
+  const after = applyToSnapshot(s, ensure(s, { router: '198.18.10.254' }).operations).snapshot
+  assert.equal(after.switches[0]?.otherConfig.get(EXCLUDE_IPS), '198.18.10.200..198.18.10.250 198.18.10.254')
+  assert.deepEqual(ensure(after, { router: '198.18.10.254' }, ROW2).operations, [])
+})
+
+test('a new subnet without the DHCP options again is refused while the switch serves DHCP on the old one', () => {
+  const s1 = applyToSnapshot(EMPTY, ensure(EMPTY, {}).operations).snapshot
+  assert.equal(
+    code(() => planEnsureSwitch(s1, 'tenant-a', parseSwitchOptions({ subnet: '198.18.11.0/24' }))),
+    `OVN_INVALID_ARGUMENT subnet|198.18.11.0/24|logical switch tenant-a serves DHCP on ${SUBNET}: give the DHCP options again with the new subnet`,
+  )
+  // The same subnet alone is fine (nothing to do), and a new one with its DHCP moves the row.
+  assert.deepEqual(planEnsureSwitch(s1, 'tenant-a', parseSwitchOptions({ subnet: SUBNET })).operations, [])
+  const moved = planEnsureSwitch(s1, 'tenant-a', parseSwitchOptions({ subnet: '198.18.11.0/24', dhcp: {} }), ROW2)
+  const s2 = applyToSnapshot(s1, moved.operations).snapshot
+  assert.deepEqual(
+    [s2.dhcpOptions?.[0]?.uuid, s2.dhcpOptions?.[0]?.cidr, s2.dhcpOptions?.[0]?.options.get('server_id')],
+    [ROW, '198.18.11.0/24', '198.18.11.1'],
+  )
+  assert.equal(s2.switches[0]?.otherConfig.get(EXCLUDE_IPS), '198.18.11.1', "the old subnet's server address goes")
+})
+
 test('a switch whose row was deleted by hand gets a new one', () => {
   const s1 = applyToSnapshot(EMPTY, ensure(EMPTY, {}).operations).snapshot
   const gone = { ...s1, dhcpOptions: [] }
