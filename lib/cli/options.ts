@@ -108,7 +108,11 @@ export const OPTIONS = {
     group: 'command',
     description: 'replace a system-id that differs from the host UUID',
   },
-  'dry-run': { type: 'boolean', group: 'command', description: "show each host's plan, change nothing" },
+  'dry-run': {
+    type: 'boolean',
+    group: 'command',
+    description: "show what would change (each host's plan, or the northbound's), change nothing",
+  },
   // verify, teardown
   wait: {
     type: 'string',
