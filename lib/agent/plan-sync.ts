@@ -28,6 +28,7 @@ import {
 } from '../nb/model.js'
 import { portStillAsRead } from '../nb/plan-ports.js'
 import { changedEntries, setKeys, switchStillThere } from '../nb/plan-switch.js'
+import { portDhcpv4 } from '../nb/plan-dhcp.js'
 import { AgentDuplicateAddressError, AgentPortForeignError, AgentSwitchMissingError } from './errors.js'
 import { POOL_UUID_KEY, VM_UUID_KEY } from './keys.js'
 import type { DesiredPort, DesiredState, VifFinding } from './plan-desired.js'
@@ -165,7 +166,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     const existing = findPortByName(nb, port.name)
     if (existing === undefined) {
       const name = `lsp${inserts.length}`
-      inserts.push(op.insert('Logical_Switch_Port', insertRow(port), name))
+      inserts.push(op.insert('Logical_Switch_Port', insertRow(port, sw), name))
       change(sw).add.push(namedUuid(name))
       created.push(port.name)
       continue
@@ -173,7 +174,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     const owner = owners.get(existing.uuid)
     const id = new Uuid(existing.uuid)
     const moved = owner === undefined || owner.uuid !== sw.uuid
-    const update = portUpdate(existing, port)
+    const update = portUpdate(existing, port, sw)
     if (!moved && update === null) {
       unchanged++
       continue
@@ -227,7 +228,8 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
   return { ...base, operations }
 }
 
-function insertRow(port: DesiredPort): Record<string, Value> {
+function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
+  const dhcpv4 = portDhcpv4(sw)
   return {
     name: port.name,
     addresses: port.address,
@@ -235,12 +237,16 @@ function insertRow(port: DesiredPort): Record<string, Value> {
     ...(port.enabled ? {} : { enabled: false }),
     ...(port.requestedChassis === null ? {} : { options: ovsdbMap({ [REQUESTED_CHASSIS]: port.requestedChassis }) }),
     external_ids: ovsdbMap(port.externalIds),
+    // The switch's DHCPv4 row (lib/nb/plan-dhcp.ts), as `port attach` links it.
+    ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
   }
 }
 
 /** The operations that bring `existing` to `port` (other keys of options and external_ids kept), or null. */
-function portUpdate(existing: NbPortRow, port: DesiredPort): ((id: Uuid) => Operation[]) | null {
+function portUpdate(existing: NbPortRow, port: DesiredPort, sw: NbSwitchRow): ((id: Uuid) => Operation[]) | null {
   const row: Record<string, Value> = {}
+  const dhcpv4 = portDhcpv4(sw)
+  if (dhcpv4 !== null && existing.dhcpv4Options !== dhcpv4.value) row.dhcpv4_options = dhcpv4
   if (!sameStrings(existing.addresses, [port.address])) row.addresses = set(port.address)
   if (!sameStrings(existing.portSecurity, port.portSecurity)) row.port_security = set(...port.portSecurity)
   const enabledNow = existing.enabled !== false

@@ -8,6 +8,7 @@ import { errorText } from '../error-text.js'
 import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import { parseIp } from '../nb/validate-inputs.js'
+import type { DhcpSpec } from '../nb/plan-dhcp.js'
 import type { ConnectOptions } from '../pool/connection.js'
 import type { SslOptions } from '../ovsdb/remote.js'
 import { MAX_CONCURRENCY } from '../pool/driver.js'
@@ -114,6 +115,40 @@ export function addressFamilyOption(values: OptionValues): AddressFamily | undef
   if (v === '4' || v === 'ipv4') return 'IPv4'
   if (v === '6' || v === 'ipv6') return 'IPv6'
   throw new UsageError(`--ip-family expects auto, 4 or 6, not ${JSON.stringify(v)}`)
+}
+
+/** A whole number (any size the library may take): its range is the library's to check. */
+function numberish(values: OptionValues, name: Parameters<typeof intOption>[1]): number | undefined {
+  return intOption(values, name, 0, 9_999_999)
+}
+
+/**
+ * `switch add`'s DHCP options -> the library's DhcpSpec (lib/nb/plan-dhcp.ts), or undefined when
+ * none is given. Values are checked by the library (OVN_INVALID_ARGUMENT, exit 2), before any write.
+ */
+export function dhcpSpecOption(values: OptionValues): DhcpSpec | undefined {
+  const router = stringOption(values, 'router')
+  const dns = stringOption(values, 'dns')
+  const leaseTime = numberish(values, 'lease-time')
+  const mtu = numberish(values, 'mtu')
+  const underlayMtu = numberish(values, 'underlay-mtu')
+  const encapType = stringOption(values, 'encap-type')
+  const family = addressFamilyOption(values)
+  const given = [router, dns, leaseTime, mtu, underlayMtu].some((v) => v !== undefined)
+  if (!given && !flag(values, 'dhcp')) {
+    if (encapType !== undefined || family !== undefined)
+      throw new UsageError('--encap-type and --ip-family describe the underlay of --dhcp: give --dhcp too')
+    return undefined
+  }
+  return {
+    ...(router === undefined ? {} : { router }),
+    ...(dns === undefined ? {} : { dnsServers: dns.split(',').map((d) => d.trim()) }),
+    ...(leaseTime === undefined ? {} : { leaseTime }),
+    ...(mtu === undefined ? {} : { mtu }),
+    ...(underlayMtu === undefined ? {} : { underlayMtu }),
+    ...(encapType === undefined ? {} : { encapType }),
+    ...(family === 'IPv6' ? { underlayIpv6: true } : {}),
+  }
 }
 
 /** --set KEY=VALUE (repeatable): more ovn-controller keys. */

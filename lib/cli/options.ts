@@ -108,7 +108,11 @@ export const OPTIONS = {
     group: 'command',
     description: 'replace a system-id that differs from the host UUID',
   },
-  'dry-run': { type: 'boolean', group: 'command', description: "show each host's plan, change nothing" },
+  'dry-run': {
+    type: 'boolean',
+    group: 'command',
+    description: "show what would change (each host's plan, or the northbound's), change nothing",
+  },
   // verify, teardown
   wait: {
     type: 'string',
@@ -151,6 +155,35 @@ export const OPTIONS = {
     group: 'command',
     description:
       'other_config:subnet, e.g. 198.18.10.0/24: ovn-northd hands out addresses from it to ports attached with --ip dynamic',
+  },
+  dhcp: {
+    type: 'boolean',
+    group: 'command',
+    description:
+      'OVN native DHCPv4 on --subnet (implied by any of --router, --dns, --lease-time, --mtu, --underlay-mtu)',
+  },
+  router: {
+    type: 'string',
+    value: 'IP',
+    group: 'command',
+    description: "the default gateway DHCP hands out, inside --subnet (also the DHCP server's address)",
+    default: "none; the server answers from the subnet's first address",
+  },
+  dns: { type: 'string', value: 'IP[,IP]', group: 'command', description: 'DNS servers DHCP hands out (IPv4)' },
+  'lease-time': { type: 'string', value: 'SECONDS', group: 'command', description: 'the DHCP lease', default: '3600' },
+  mtu: {
+    type: 'string',
+    value: 'N',
+    group: 'command',
+    description: 'the guest MTU DHCP hands out (option 26), as is; default: from --underlay-mtu and --encap-type',
+  },
+  'underlay-mtu': {
+    type: 'string',
+    value: 'N',
+    group: 'command',
+    description:
+      "the tunnel network's MTU: guests get it minus the tunnel overhead (Geneve over IPv4: 58, so 1442 on 1500; --ip-family 6: 20 more)",
+    default: '1500',
   },
   force: { type: 'boolean', group: 'command', description: 'delete the switch with its ports' },
   'if-exists': { type: 'boolean', group: 'command', description: 'a missing switch or port is not an error' },

@@ -39,12 +39,24 @@ export interface NbPortRow {
   readonly up: boolean | null
   readonly enabled: boolean | null
   readonly dynamicAddresses: string | null
+  /** The DHCP_Options row ovn-northd answers this port's DHCPv4 from (plan-dhcp.ts), or null. */
+  readonly dhcpv4Options: string | null
+}
+
+/** A DHCP_Options row (plan-dhcp.ts): a root table, referenced weakly by ports' dhcpv4_options. */
+export interface NbDhcpOptionsRow {
+  readonly uuid: string
+  readonly cidr: string
+  readonly options: ReadonlyMap<string, string>
+  readonly externalIds: ReadonlyMap<string, string>
 }
 
 export interface NbSnapshot {
   readonly switches: readonly NbSwitchRow[]
   /** Every port of the database, or none when the operation does not look at ports (see readSnapshot). */
   readonly ports: readonly NbPortRow[]
+  /** Every DHCP_Options row, when the operation reads them (readSnapshot's `dhcp`); absent otherwise. */
+  readonly dhcpOptions?: readonly NbDhcpOptionsRow[]
 }
 
 /**

@@ -15,6 +15,7 @@
  * `nb` is anything with `transact(db, ops)` (OvsdbClient); results are plain JSON-friendly
  * objects (maps as records) so the CLI and the plugin can print them as they are.
  */
+import { randomUUID } from 'node:crypto'
 import { ConcurrentChangeError, InternalError } from '../errors.js'
 import { OvsdbClient, type OvsdbClientOptions } from '../ovsdb/client.js'
 import { Uuid } from '../ovsdb/codec.js'
@@ -30,7 +31,8 @@ import {
   planLocalnetPort,
 } from './plan-localnet.js'
 import { planAttachPorts, planDetachPorts, type PortAction } from './plan-ports.js'
-import { NEW_SWITCH, planDeleteSwitch, planEnsureSwitch } from './plan-switch.js'
+import { NEW_SWITCH, planDeleteSwitch, planEnsureSwitch, type EnsureSwitchPlan } from './plan-switch.js'
+import type { DhcpAction } from './plan-dhcp.js'
 import { readSnapshot, type NbTransactor, type SnapshotPorts } from './snapshot.js'
 import {
   parseLocalnetPort,
@@ -73,7 +75,21 @@ export interface EnsureSwitchResult {
   readonly name: string
   readonly created: boolean
   readonly changed: boolean
+  /** Nothing was written: what a run would do (`dryRun` option). */
+  readonly dryRun: boolean
+  /** The switch's DHCPv4 (plan-dhcp.ts), when asked for. */
+  readonly dhcp: {
+    readonly uuid: string
+    readonly action: DhcpAction
+    readonly cidr: string
+    readonly options: Readonly<Record<string, string>>
+    /** VIF ports of the switch this run linked to the row. */
+    readonly linkedPorts: number
+  } | null
 }
+
+/** What ensureLogicalSwitch would do (`dryRun`): uuid null when it would create the switch. */
+export type EnsureSwitchPreview = Omit<EnsureSwitchResult, 'uuid'> & { readonly uuid: string | null }
 
 export interface DeleteSwitchResult {
   /** False only with ifExists and no such switch. */
@@ -82,6 +98,10 @@ export interface DeleteSwitchResult {
   readonly name: string
   /** Ports deleted with the switch (force). */
   readonly portCount: number
+  /** Its DHCP_Options row, deleted with it; null when it had none. */
+  readonly dhcpUuid: string | null
+  /** Nothing was written: what a run would do. */
+  readonly dryRun: boolean
 }
 
 export interface SwitchInfo {
@@ -132,6 +152,8 @@ export interface PortInfo {
   readonly addresses: readonly string[]
   /** What ovn-northd assigned for a "dynamic" address, or null. */
   readonly dynamicAddresses: string | null
+  /** The DHCP_Options row ovn-northd answers this port's DHCPv4 from, or null. */
+  readonly dhcpv4Options: string | null
   /** Written by ovn-northd once the port is bound to a chassis; null when it has not said. */
   readonly up: boolean | null
   readonly enabled: boolean | null
@@ -151,17 +173,66 @@ export interface LocalnetResult {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-/** Create logical switch `name` or bring it to `subnet` / `externalIds` (keys not given are kept). */
+/**
+ * Create logical switch `name` or bring it to `subnet` / `externalIds` (keys not given are kept),
+ * with its DHCPv4 row when `options.dhcp` is given (one transaction). `dryRun`: plan only.
+ */
 export async function ensureLogicalSwitch(
   nb: NbTransactor,
   name: string,
   options?: SwitchOptions,
 ): Promise<EnsureSwitchResult> {
+  const { n, planner, read } = ensureSwitchPlanner(name, options)
+  const { plan, results } = await planAndApply(nb, read, planner, `logical switch ${n}`)
+  return ensureResult(n, plan, plan.switchUuid ?? insertedUuid(plan.operations, results, NEW_SWITCH), false)
+}
+
+/** ensureLogicalSwitch's plan without the write (`switch add --dry-run`): the same checks, nothing sent. */
+export async function previewLogicalSwitch(
+  nb: NbTransactor,
+  name: string,
+  options?: SwitchOptions,
+): Promise<EnsureSwitchPreview> {
+  const { n, planner, read } = ensureSwitchPlanner(name, options)
+  const plan = planner(await readSnapshot(nb, read.ports, read))
+  return ensureResult(n, plan, plan.switchUuid, true)
+}
+
+function ensureSwitchPlanner(name: string, options: SwitchOptions | undefined) {
   const n = parseSwitchName(name, 'name')
   const o = parseSwitchOptions(options)
-  const { plan, results } = await planAndApply(nb, 'none', (s) => planEnsureSwitch(s, n, o), `logical switch ${n}`)
-  const uuid = plan.switchUuid ?? insertedUuid(plan.operations, results, NEW_SWITCH)
-  return { uuid, name: n, created: plan.created, changed: plan.changed }
+  // The UUID a new DHCP_Options row is inserted with (plan-dhcp.ts: the switch's key names it).
+  const dhcpUuid = randomUUID()
+  const planner = (s: NbSnapshot): EnsureSwitchPlan => planEnsureSwitch(s, n, o, dhcpUuid)
+  // DHCP_Options always read: a switch that has a row keeps it linked; its ports only with dhcp.
+  const read = { ports: o.dhcp === null ? 'none' : 'vif', dhcp: true } as const
+  return { n, planner, read }
+}
+
+function ensureResult<U extends string | null>(
+  name: string,
+  plan: EnsureSwitchPlan,
+  uuid: U,
+  dryRun: boolean,
+): Omit<EnsureSwitchResult, 'uuid'> & { readonly uuid: U } {
+  const d = plan.dhcp
+  return {
+    uuid,
+    name,
+    created: plan.created,
+    changed: plan.changed,
+    dryRun,
+    dhcp:
+      d === null
+        ? null
+        : {
+            uuid: d.uuid,
+            action: d.action,
+            cidr: d.cidr,
+            options: d.options,
+            linkedPorts: d.linkedPorts,
+          },
+  }
 }
 
 /** Every logical switch, by name. */
@@ -186,16 +257,28 @@ export async function listLogicalSwitches(nb: NbTransactor): Promise<SwitchInfo[
 export async function deleteLogicalSwitch(
   nb: NbTransactor,
   ref: string,
-  options: { readonly force?: boolean; readonly ifExists?: boolean } = {},
+  options: { readonly force?: boolean; readonly ifExists?: boolean; readonly dryRun?: boolean } = {},
 ): Promise<DeleteSwitchResult> {
   const r = parseSwitchRef(ref)
   const force = options.force === true
+  const dryRun = options.dryRun === true
+  const planner = (s: NbSnapshot) => planDeleteSwitch(s, r, { force })
   try {
-    const { plan } = await planAndApply(nb, 'none', (s) => planDeleteSwitch(s, r, { force }), `logical switch ${r}`)
-    return { deleted: true, uuid: plan.switchUuid, name: plan.name, portCount: plan.portCount }
+    // DHCP_Options read too: the switch's row goes with it (plan-dhcp.ts planDeleteDhcp).
+    const plan = dryRun
+      ? planner(await readSnapshot(nb, 'none', { dhcp: true }))
+      : (await planAndApply(nb, { ports: 'none', dhcp: true }, planner, `logical switch ${r}`)).plan
+    return {
+      deleted: true,
+      uuid: plan.switchUuid,
+      name: plan.name,
+      portCount: plan.portCount,
+      dhcpUuid: plan.dhcpUuid,
+      dryRun,
+    }
   } catch (e) {
     if (e instanceof NbSwitchMissingError && options.ifExists === true)
-      return { deleted: false, uuid: null, name: r, portCount: 0 }
+      return { deleted: false, uuid: null, name: r, portCount: 0, dhcpUuid: null, dryRun }
     throw e
   }
 }
@@ -327,6 +410,7 @@ export function portInfos(s: NbSnapshot): PortInfo[] {
       type: p.type,
       addresses: [...p.addresses],
       dynamicAddresses: p.dynamicAddresses,
+      dhcpv4Options: p.dhcpv4Options,
       up: p.up,
       enabled: p.enabled,
       tagRequest: p.tagRequest,
@@ -348,13 +432,15 @@ export function portInfos(s: NbSnapshot): PortInfo[] {
  */
 export async function planAndApply<P extends { readonly operations: readonly Operation[] }>(
   nb: NbTransactor,
-  ports: SnapshotPorts,
+  read: SnapshotPorts | { readonly ports: SnapshotPorts; readonly dhcp: boolean },
   planner: (s: NbSnapshot) => P,
   what: string,
 ): Promise<{ plan: P; results: readonly unknown[] }> {
   let refused: string | undefined
+  const ports = typeof read === 'string' ? read : read.ports
+  const dhcp = typeof read === 'string' ? false : read.dhcp
   for (let attempt = 1; ; attempt++) {
-    const plan = planner(await readSnapshot(nb, ports))
+    const plan = planner(await readSnapshot(nb, ports, { dhcp }))
     if (plan.operations.length === 0) return { plan, results: [] }
     try {
       return { plan, results: await nb.transact(NB_DB, plan.operations) }

@@ -35,6 +35,7 @@ import { findPortByName, findSwitch, portOwners, type NbPortRow, type NbSnapshot
 import { changedEntries, switchStillThere } from './plan-switch.js'
 import type { VifPort } from './validate-inputs.js'
 import { checkAttachAddresses } from './plan-addresses.js'
+import { portDhcpv4 } from './plan-dhcp.js'
 
 export type PortAction = 'created' | 'updated' | 'unchanged'
 
@@ -94,6 +95,7 @@ export function portStillAsRead(
     | 'options'
     | 'tag_request'
     | 'enabled'
+    | 'dhcpv4_options'
   )[],
 ): Operation {
   const row: Record<string, Value> = {}
@@ -105,6 +107,7 @@ export function portStillAsRead(
     else if (c === 'external_ids') row[c] = ovsdbMap(p.externalIds)
     else if (c === 'options') row[c] = ovsdbMap(p.options)
     else if (c === 'enabled') row[c] = p.enabled === null ? set() : set(p.enabled)
+    else if (c === 'dhcpv4_options') row[c] = p.dhcpv4Options === null ? set() : set(new Uuid(p.dhcpv4Options))
     else row[c] = p.tagRequest === null ? set() : set(p.tagRequest)
   }
   return op.wait('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], columns, '==', [row])
@@ -142,6 +145,8 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
   const inserts: Operation[] = []
   const updatedUuids: string[] = []
   const plans: AttachPortPlan[] = []
+  // The switch's DHCPv4 row (plan-dhcp.ts): every VIF port on it is answered from it.
+  const dhcpv4 = portDhcpv4(sw)
   ports.forEach((port) => {
     const existing = findPortByName(s, port.name)
     if (existing === undefined) {
@@ -157,6 +162,7 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
             addresses: port.address,
             ...(port.portSecurity === null ? {} : { port_security: port.portSecurity }),
             ...(port.externalIds.size === 0 ? {} : { external_ids: ovsdbMap(port.externalIds) }),
+            ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
           },
           uuidName,
         ),
@@ -172,7 +178,8 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
     if (
       sameStrings(existing.addresses, [port.address]) &&
       sameStrings(existing.portSecurity, wantedSecurity) &&
-      extChanges.size === 0
+      extChanges.size === 0 &&
+      (dhcpv4 === null || existing.dhcpv4Options === dhcpv4.value)
     ) {
       plans.push({
         vifUuid: port.name,
@@ -183,12 +190,23 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
       })
       return
     }
-    waits.push(portStillAsRead(existing, ['name', 'type', 'addresses', 'port_security', 'external_ids']))
+    waits.push(
+      portStillAsRead(existing, [
+        'name',
+        'type',
+        'addresses',
+        'port_security',
+        'external_ids',
+        ...(dhcpv4 === null ? [] : (['dhcpv4_options'] as const)),
+      ]),
+    )
     updates.push(
       op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(existing.uuid))], {
         addresses: set(port.address),
         port_security: set(...wantedSecurity),
         external_ids: ovsdbMap(new Map([...existing.externalIds, ...extChanges])),
+        // A switch without DHCP leaves a port's link as it is (someone else's DHCP_Options).
+        ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
       }),
     )
     updatedUuids.push(existing.uuid)

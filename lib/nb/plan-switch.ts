@@ -7,8 +7,10 @@
 import { OvsdbSet, Uuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Mutation, type Operation } from '../ovsdb/operations.js'
 import { NbSwitchNotEmptyError } from './errors.js'
+import { InvalidArgumentError } from '../errors.js'
 import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
 import type { ParsedSwitchOptions } from './validate-inputs.js'
+import { dhcpRowOf, planDeleteDhcp, planDhcp, SWITCH_DHCPV4_KEY, type DhcpPlan } from './plan-dhcp.js'
 
 /** The uuid-name of a switch inserted by planEnsureSwitch. */
 export const NEW_SWITCH = 'new_switch'
@@ -20,6 +22,8 @@ export interface EnsureSwitchPlan {
   readonly switchUuid: string | null
   readonly created: boolean
   readonly changed: boolean
+  /** The switch's DHCP_Options row (plan-dhcp.ts), when DHCP was asked for. */
+  readonly dhcp: DhcpPlan | null
 }
 
 export interface DeleteSwitchPlan {
@@ -28,6 +32,8 @@ export interface DeleteSwitchPlan {
   readonly name: string
   /** Ports deleted with it (non-zero only with force). */
   readonly portCount: number
+  /** Its DHCP_Options row, deleted with it (null: it had none). */
+  readonly dhcpUuid: string | null
 }
 
 /**
@@ -70,41 +76,74 @@ export function setKeys(column: string, entries: ReadonlyMap<string, string>): M
 
 /**
  * Create the switch `name` (other_config:subnet, external_ids) or bring an existing one to the
- * given subnet and external_ids. Keys not given are left alone. Idempotent.
+ * given subnet and external_ids. Keys not given are left alone. Idempotent. With `options.dhcp`,
+ * its DHCP_Options row (plan-dhcp.ts) is created or updated in the same transaction, a new one
+ * with UUID `newDhcpUuid`, and the switch's VIF ports are linked to it.
  */
-export function planEnsureSwitch(s: NbSnapshot, name: string, options: ParsedSwitchOptions): EnsureSwitchPlan {
-  const wantedOther = new Map<string, string>(options.subnet === null ? [] : [['subnet', options.subnet]])
+export function planEnsureSwitch(
+  s: NbSnapshot,
+  name: string,
+  options: ParsedSwitchOptions,
+  newDhcpUuid = '',
+): EnsureSwitchPlan {
   const existing = lookupSwitch(s, name)
+  const served = existing === undefined ? undefined : dhcpRowOf(s, existing)
+  // A new subnet under a DHCP row of the old one would leave its server and router outside it.
+  if (options.dhcp === null && options.subnet !== null && served !== undefined && served.cidr !== options.subnet)
+    throw new InvalidArgumentError(
+      'subnet',
+      options.subnet,
+      `logical switch ${name} serves DHCP on ${served.cidr}: give the DHCP options again with the new subnet`,
+    )
+  const dhcp = options.dhcp === null ? null : planDhcp(s, existing ?? null, name, options.dhcp, newDhcpUuid)
+  const wantedOther = new Map<string, string>([
+    ...(options.subnet === null ? [] : ([['subnet', options.subnet]] as const)),
+    ...(dhcp?.switchOtherConfig ?? []),
+  ])
+  const wantedExternal = new Map([...options.externalIds, ...(dhcp?.switchExternalIds ?? [])])
+  const dhcpOps = dhcp?.operations ?? []
   if (existing === undefined) {
     return {
       operations: [
         op.wait('Logical_Switch', [where('name', '==', name)], ['name'], '==', []),
+        ...dhcpOps,
         op.insert(
           'Logical_Switch',
-          { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(options.externalIds) },
+          { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(wantedExternal) },
           NEW_SWITCH,
         ),
-        op.comment(`xapi-ovn: create logical switch ${name}`),
+        op.comment(`xapi-ovn: create logical switch ${name}${dhcp === null ? '' : ' with DHCPv4'}`),
       ],
       switchUuid: null,
       created: true,
       changed: true,
+      dhcp,
     }
   }
+  const externalChanges = changedEntries(existing.externalIds, wantedExternal)
   const mutations = [
     ...setKeys('other_config', changedEntries(existing.otherConfig, wantedOther)),
-    ...setKeys('external_ids', changedEntries(existing.externalIds, options.externalIds)),
+    ...setKeys('external_ids', externalChanges),
   ]
-  if (mutations.length === 0) return { operations: [], switchUuid: existing.uuid, created: false, changed: false }
+  if (mutations.length === 0 && dhcpOps.length === 0)
+    return { operations: [], switchUuid: existing.uuid, created: false, changed: false, dhcp }
+  const self = [where('_uuid', '==', new Uuid(existing.uuid))]
   return {
     operations: [
       switchStillThere(existing),
-      op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(existing.uuid))], mutations),
-      op.comment(`xapi-ovn: update logical switch ${name}`),
+      // Re-linking the switch to a row: it must still point where we read (two runs at once would
+      // otherwise each insert a row and one of them would be left unreferenced).
+      ...(externalChanges.has(SWITCH_DHCPV4_KEY)
+        ? [op.wait('Logical_Switch', self, ['external_ids'], '==', [{ external_ids: ovsdbMap(existing.externalIds) }])]
+        : []),
+      ...dhcpOps,
+      ...(mutations.length === 0 ? [] : [op.mutate('Logical_Switch', self, mutations)]),
+      op.comment(`xapi-ovn: update logical switch ${name}${dhcp === null ? '' : ' and its DHCPv4'}`),
     ],
     switchUuid: existing.uuid,
     created: false,
     changed: true,
+    dhcp,
   }
 }
 
@@ -123,6 +162,7 @@ export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: b
         ? switchStillThere(sw)
         : op.wait('Logical_Switch', self, ['name', 'ports'], '==', [{ name: sw.name, ports: set() }]),
       op.delete('Logical_Switch', self),
+      ...planDeleteDhcp(s, sw),
       op.comment(
         `xapi-ovn: delete logical switch ${sw.name}${options.force && sw.portUuids.length > 0 ? ` and its ${sw.portUuids.length} port(s)` : ''}`,
       ),
@@ -130,5 +170,6 @@ export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: b
     switchUuid: sw.uuid,
     name: sw.name,
     portCount: sw.portUuids.length,
+    dhcpUuid: dhcpRowOf(s, sw)?.uuid ?? null,
   }
 }

@@ -13,7 +13,7 @@ import { setItems, stringMap, type Value } from '../ovsdb/codec.js'
 import { op, type Operation } from '../ovsdb/operations.js'
 import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
 import type { Row } from '../ovsdb/schema.js'
-import { NB_DB, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
+import { NB_DB, type NbDhcpOptionsRow, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
 
 /** What the northbound code needs of an OVSDB client (OvsdbClient satisfies it). */
 export interface NbTransactor {
@@ -34,7 +34,10 @@ export const PORT_COLUMNS = [
   'up',
   'enabled',
   'dynamic_addresses',
+  'dhcpv4_options',
 ] as const
+
+export const DHCP_OPTIONS_COLUMNS = ['_uuid', 'cidr', 'options', 'external_ids'] as const
 
 /**
  * The port columns the VIF port planners (planAttachPorts, planDetachPorts) and lib/attach read:
@@ -50,6 +53,8 @@ export const VIF_PORT_COLUMNS = [
   'port_security',
   'dynamic_addresses',
   'external_ids',
+  // dhcpv4_options: an attach links the port to its switch's DHCP_Options row (plan-dhcp.ts).
+  'dhcpv4_options',
 ] as const
 
 /** The port columns a detach reads (planDetachPorts, lib/attach's detach): which port, of what kind. */
@@ -65,18 +70,38 @@ export type SnapshotPorts = 'all' | 'vif' | 'detach' | 'none'
 
 const COLUMNS_OF = { all: PORT_COLUMNS, vif: VIF_PORT_COLUMNS, detach: DETACH_PORT_COLUMNS } as const
 
-/** The select operations readSnapshot sends (pure, for tests). */
-export function snapshotOperations(ports: SnapshotPorts): Operation[] {
-  const switches = op.select('Logical_Switch', [], SWITCH_COLUMNS)
-  if (ports === 'none') return [switches]
-  return [switches, op.select('Logical_Switch_Port', [], COLUMNS_OF[ports])]
+/** The select operations readSnapshot sends (pure, for tests); with `dhcp`, DHCP_Options last. */
+export function snapshotOperations(ports: SnapshotPorts, dhcp = false): Operation[] {
+  const out = [op.select('Logical_Switch', [], SWITCH_COLUMNS)]
+  if (ports !== 'none') out.push(op.select('Logical_Switch_Port', [], COLUMNS_OF[ports]))
+  if (dhcp) out.push(op.select('DHCP_Options', [], DHCP_OPTIONS_COLUMNS))
+  return out
 }
 
-export async function readSnapshot(nb: NbTransactor, ports: SnapshotPorts): Promise<NbSnapshot> {
-  const [switchRows, portRows] = (await nb.transact(NB_DB, snapshotOperations(ports))).map(selectedRows)
+/** With `dhcp` (the switch operations: plan-dhcp.ts) the snapshot also holds every DHCP_Options row. */
+export async function readSnapshot(
+  nb: NbTransactor,
+  ports: SnapshotPorts,
+  options: { readonly dhcp?: boolean } = {},
+): Promise<NbSnapshot> {
+  const dhcp = options.dhcp === true
+  const rows = (await nb.transact(NB_DB, snapshotOperations(ports, dhcp))).map(selectedRows)
+  const switchRows = rows[0] ?? []
+  const portRows = ports === 'none' ? [] : (rows[1] ?? [])
+  const dhcpRows = dhcp ? rows[rows.length - 1] : undefined
   return {
-    switches: (switchRows ?? []).map(toSwitch),
-    ports: (portRows ?? []).map(toPort),
+    switches: switchRows.map(toSwitch),
+    ports: portRows.map(toPort),
+    ...(dhcpRows === undefined ? {} : { dhcpOptions: dhcpRows.map(toDhcpOptions) }),
+  }
+}
+
+export function toDhcpOptions(r: Row): NbDhcpOptionsRow {
+  return {
+    uuid: uuidValue(r._uuid),
+    cidr: String(setItems(r.cidr)[0] ?? ''),
+    options: stringMap(r.options),
+    externalIds: stringMap(r.external_ids),
   }
 }
 
@@ -123,5 +148,6 @@ export function toPort(r: Row): NbPortRow {
     up: optionalValue<boolean>(r.up, 'boolean'),
     enabled: optionalValue<boolean>(r.enabled, 'boolean'),
     dynamicAddresses: optionalValue<string>(r.dynamic_addresses, 'string'),
+    dhcpv4Options: r.dhcpv4_options === undefined ? null : (uuidValues(r.dhcpv4_options)[0] ?? null),
   }
 }

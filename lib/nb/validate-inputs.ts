@@ -7,6 +7,7 @@
 import { InvalidArgumentError } from '../errors.js'
 import { ipv4, ipv6, isMac, isUuid, nameList, printable } from '../chassis/validators.js'
 import { isRecord } from '../shape.js'
+import { parseDhcp, type DhcpSpec, type ParsedDhcp } from './plan-dhcp.js'
 
 /** A VIF to attach, as the pool side knows it from XAPI: the VIF's UUID and MAC. */
 export interface VifPortSpec {
@@ -69,11 +70,18 @@ export interface SwitchOptions {
   readonly subnet?: string
   /** external_ids to set on the switch; keys not given are left alone. */
   readonly externalIds?: Readonly<Record<string, string>>
+  /**
+   * OVN native DHCPv4 on the subnet (needs `subnet` in the same call): a DHCP_Options row
+   * (lib/nb/plan-dhcp.ts) its VIF ports are linked to. `{}` gives the defaults: lease 3600 s,
+   * MTU 1442 (a 1500-byte IPv4 underlay with Geneve), no router, no DNS.
+   */
+  readonly dhcp?: DhcpSpec
 }
 
 export interface ParsedSwitchOptions {
   readonly subnet: string | null
   readonly externalIds: ReadonlyMap<string, string>
+  readonly dhcp: ParsedDhcp | null
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/
@@ -150,14 +158,19 @@ export function parseExternalIds(value: unknown, key = 'externalIds'): Map<strin
 }
 
 export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
-  if (value === undefined) return { subnet: null, externalIds: new Map() }
+  if (value === undefined) return { subnet: null, externalIds: new Map(), dhcp: null }
   if (!isRecord(value)) bad('options', value, 'expected an object')
   const o = value
   for (const k of Object.keys(o))
-    if (k !== 'subnet' && k !== 'externalIds') bad('options', k, 'unknown option (subnet, externalIds)')
+    if (k !== 'subnet' && k !== 'externalIds' && k !== 'dhcp')
+      bad('options', k, 'unknown option (subnet, externalIds, dhcp)')
+  const subnet = o.subnet === undefined ? null : parseSubnet(o.subnet)
+  if (o.dhcp !== undefined && subnet === null)
+    bad('dhcp', o.dhcp, 'DHCP needs the subnet in the same call (it is the DHCP_Options cidr)')
   return {
-    subnet: o.subnet === undefined ? null : parseSubnet(o.subnet),
+    subnet,
     externalIds: parseExternalIds(o.externalIds),
+    dhcp: o.dhcp === undefined || subnet === null ? null : parseDhcp(o.dhcp, subnet),
   }
 }
 

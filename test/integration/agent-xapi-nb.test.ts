@@ -180,4 +180,24 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     await waitFor('the standby to be active', async () => (standby.status().active ? true : undefined))
     await waitFor('the port made by the standby', () => port(vif.uuid))
   })
+
+  test('on a switch with DHCP the agent makes ports linked to its DHCP_Options row, and keeps them linked', async () => {
+    for (const a of agents.splice(0)) await a.stop()
+    // Periodic passes: a VIF event may be planned before the agent's replica has the new switch.
+    const a = agent(300)
+    await until('the agent to be active', async () => (a.status().active ? true : undefined))
+    await ensureLogicalSwitch(nb, 'tenant-c', { subnet: '198.18.40.0/24' })
+    const early = await createVif('db1', '5', { other_config: { [SWITCH_KEY]: 'tenant-c' } })
+    await until('the port made before DHCP', () => port(early.uuid))
+    const on = await ensureLogicalSwitch(nb, 'tenant-c', { subnet: '198.18.40.0/24', dhcp: {} })
+    assert.equal(on.dhcp?.linkedPorts, 1, 'switch add links the port already there')
+    const late = await createVif('db1', '6', { other_config: { [SWITCH_KEY]: 'tenant-c' } })
+    const p = await until('the new port', () => port(late.uuid))
+    assert.equal(p.dhcpv4Options, on.dhcp?.uuid, 'created linked')
+    // The agent's next passes leave both links as they are.
+    const passes = a.status().passes
+    await until('two more passes', async () => (a.status().passes > passes + 1 ? true : undefined))
+    assert.equal((await port(early.uuid))?.dhcpv4Options, on.dhcp?.uuid)
+    assert.equal((await port(late.uuid))?.dhcpv4Options, on.dhcp?.uuid)
+  })
 })

@@ -128,4 +128,38 @@ describe('xapi-ovn --json against a real northbound database', () => {
     assert.equal(deleted.deleted, true)
     assert.deepEqual(await result<unknown[]>(['switch', 'list'], 'switch list'), [])
   })
+
+  test('switch add with DHCP: --dry-run writes nothing, the row is made and updated in place, a bad router exits 2, del takes the row', async () => {
+    const args = ['switch', 'add', '--switch', 'dhcp-net', '--subnet', '198.18.30.0/24', '--router', '198.18.30.1']
+    const dry = await result<{ dryRun: boolean; uuid: string | null; dhcp: { action: string } }>(
+      [...args, '--dns', '198.18.0.53,198.18.0.54', '--dry-run'],
+      'switch add',
+    )
+    assert.deepEqual([dry.dryRun, dry.uuid, dry.dhcp.action], [true, null, 'created'])
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), '', '--dry-run wrote nothing')
+    type Added = { dhcp: { uuid: string; action: string; options: Record<string, string> } }
+    const made = await result<Added>([...args, '--dns', '198.18.0.53,198.18.0.54'], 'switch add')
+    assert.equal(made.dhcp.action, 'created')
+    assert.deepEqual(made.dhcp.options, {
+      server_id: '198.18.30.1',
+      server_mac: '0a:58:c6:12:1e:01',
+      lease_time: '3600',
+      mtu: '1442',
+      router: '198.18.30.1',
+      dns_server: '{198.18.0.53, 198.18.0.54}',
+    })
+    const vxlan = await result<Added>([...args, '--underlay-mtu', '9000', '--encap-type', 'vxlan'], 'switch add')
+    assert.deepEqual([vxlan.dhcp.uuid, vxlan.dhcp.action, vxlan.dhcp.options.mtu], [made.dhcp.uuid, 'updated', '8950'])
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), made.dhcp.uuid, 'one row, updated in place')
+    const bad = await envelope([...args.slice(0, -1), '198.18.31.1'], 'switch add', 2)
+    assert.deepEqual([bad.error?.code, bad.error?.params[0]], ['OVN_INVALID_ARGUMENT', 'dhcp.router'])
+    const both = await envelope([...args, '--mtu', '1400', '--underlay-mtu', '1500'], 'switch add', 2)
+    assert.equal(both.error?.code, 'OVN_INVALID_ARGUMENT')
+    const gone = await result<{ deleted: boolean; dhcpUuid: string }>(
+      ['switch', 'del', '--switch', 'dhcp-net'],
+      'switch del',
+    )
+    assert.deepEqual([gone.deleted, gone.dhcpUuid], [true, made.dhcp.uuid])
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), '')
+  })
 })

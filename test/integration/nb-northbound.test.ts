@@ -62,7 +62,14 @@ test('ensureLogicalSwitch creates the switch ovn-nbctl sees, with other_config:s
 
   const records = (await db.showLog()).length
   const again = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '192.0.2.0/24' })
-  assert.deepEqual(again, { uuid: made.uuid, name: 'tenant-a', created: false, changed: false })
+  assert.deepEqual(again, {
+    uuid: made.uuid,
+    name: 'tenant-a',
+    created: false,
+    changed: false,
+    dryRun: false,
+    dhcp: null,
+  })
   assert.equal((await db.showLog()).length, records, 'no transaction for an idempotent re-run')
 
   const changed = await ensureLogicalSwitch(nb, 'tenant-a', { subnet: '198.18.0.0/24' })

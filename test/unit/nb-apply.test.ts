@@ -146,6 +146,8 @@ test('ensure, attach, list, detach, delete through the public API; re-runs send 
     uuid: null,
     name: 'tenant-a',
     portCount: 0,
+    dhcpUuid: null,
+    dryRun: false,
   })
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-a')), 'OVN_NB_SWITCH_MISSING tenant-a')
 })

@@ -64,6 +64,7 @@ export function lport(name: string, uuid: string, o: Partial<Omit<NbPortRow, 'na
     up: o.up ?? null,
     enabled: o.enabled ?? null,
     dynamicAddresses: o.dynamicAddresses ?? null,
+    dhcpv4Options: o.dhcpv4Options ?? null,
   }
 }
 
@@ -78,7 +79,7 @@ function freshUuid(): string {
   return `eeeeeeee-0000-4000-8000-${counter.toString(16).padStart(12, '0')}`
 }
 
-type Table = 'Logical_Switch' | 'Logical_Switch_Port'
+type Table = 'Logical_Switch' | 'Logical_Switch_Port' | 'DHCP_Options'
 type AnyRow = Record<string, Value>
 
 /** What a snapshot field holds, before the schema gives it its wire shape (null: no value). */
@@ -106,11 +107,15 @@ function schemaRow(table: TableSchema, fields: Record<string, Field>): AnyRow {
   return Object.fromEntries(Object.entries(fields).map(([c, f]) => [c, columnValue(table, c, f)]))
 }
 
-/** A snapshot as the rows ovsdb-server would return (Logical_Switch, Logical_Switch_Port). */
-export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
+/** A snapshot as the rows ovsdb-server would return (Logical_Switch, Logical_Switch_Port, DHCP_Options). */
+export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[]; dhcp: AnyRow[] } {
   const ls = nbTable('Logical_Switch')
   const lsp = nbTable('Logical_Switch_Port')
+  const dhcp = nbTable('DHCP_Options')
   return {
+    dhcp: (s.dhcpOptions ?? []).map((d) =>
+      schemaRow(dhcp, { _uuid: new Uuid(d.uuid), cidr: d.cidr, options: d.options, external_ids: d.externalIds }),
+    ),
     ls: s.switches.map((sw) =>
       schemaRow(ls, {
         _uuid: new Uuid(sw.uuid),
@@ -134,6 +139,7 @@ export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[] } {
         up: p.up,
         enabled: p.enabled,
         dynamic_addresses: p.dynamicAddresses,
+        dhcpv4_options: p.dhcpv4Options === null ? null : new Uuid(p.dhcpv4Options),
       }),
     ),
   }
@@ -168,8 +174,8 @@ export function applyToSnapshot(
   s: NbSnapshot,
   ops: readonly Operation[],
 ): { snapshot: NbSnapshot; inserted: Map<string, string> } {
-  const { ls, lsp } = snapshotRows(s)
-  const tables: Record<Table, AnyRow[]> = { Logical_Switch: ls, Logical_Switch_Port: lsp }
+  const { ls, lsp, dhcp } = snapshotRows(s)
+  const tables: Record<Table, AnyRow[]> = { Logical_Switch: ls, Logical_Switch_Port: lsp, DHCP_Options: dhcp }
   const inserted = new Map<string, string>()
   const resolve = (a: Atom): Atom =>
     a instanceof NamedUuid ? new Uuid(inserted.get(a.name) ?? assert.fail(`unknown named-uuid ${a.name}`)) : a
@@ -194,7 +200,8 @@ export function applyToSnapshot(
         break
       }
       case 'insert': {
-        const uuid = freshUuid()
+        // The insert's own `uuid` member (ovsdb-server >= 2.13), else one the server makes.
+        const uuid = o.uuid?.value ?? freshUuid()
         if (o.uuidName) inserted.set(o.uuidName, uuid)
         // The schema's unique indexes (Logical_Switch_Port: name), checked as at commit.
         for (const index of schema.indexes)
@@ -243,6 +250,7 @@ export function applyToSnapshot(
     ? tables.Logical_Switch_Port
     : tables.Logical_Switch_Port.filter((r) => referenced.has(atomKey(r._uuid as Uuid)))
   const one = <T>(v: Value | undefined): T | null => (setItems(v)[0] as T | undefined) ?? null
+  const dhcpUuids = new Set(tables.DHCP_Options.map((r) => (r._uuid as Uuid).value))
   return {
     inserted,
     snapshot: {
@@ -266,7 +274,22 @@ export function applyToSnapshot(
         up: one<boolean>(r.up),
         enabled: one<boolean>(r.enabled),
         dynamicAddresses: one<string>(r.dynamic_addresses),
+        // A weak reference to a row that is not there is dropped at commit (ovsdb-server(5)).
+        dhcpv4Options: dhcpUuids.has(one<Uuid>(r.dhcpv4_options)?.value ?? '')
+          ? (one<Uuid>(r.dhcpv4_options)?.value ?? null)
+          : null,
       })),
+      // As read: a snapshot without DHCP_Options (readSnapshot without `dhcp`) stays without.
+      ...(s.dhcpOptions === undefined && tables.DHCP_Options.length === 0
+        ? {}
+        : {
+            dhcpOptions: tables.DHCP_Options.map((r) => ({
+              uuid: (r._uuid as Uuid).value,
+              cidr: String(r.cidr),
+              options: stringMap(r.options),
+              externalIds: stringMap(r.external_ids),
+            })),
+          }),
     },
   }
 }

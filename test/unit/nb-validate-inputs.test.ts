@@ -162,12 +162,16 @@ test('switch names, references, subnets and options', () => {
     [() => parseSubnet('2001:db8::/64'), 'OVN_INVALID_ARGUMENT subnet|expected an IPv4 CIDR such as 192.0.2.0/24'],
     [
       () => parseSwitchOptions({ subnet: '192.0.2.0/24', mtu: 1400 }),
-      'OVN_INVALID_ARGUMENT options|unknown option (subnet, externalIds)',
+      'OVN_INVALID_ARGUMENT options|unknown option (subnet, externalIds, dhcp)',
     ],
   ]
   for (const [fn, expected] of cases) assert.equal(rejected(fn), expected)
   assert.equal(parseSubnet('198.18.0.0/15'), '198.18.0.0/15')
-  assert.deepEqual(parseSwitchOptions({ subnet: '192.0.2.0/24' }), { subnet: '192.0.2.0/24', externalIds: new Map() })
+  assert.deepEqual(parseSwitchOptions({ subnet: '192.0.2.0/24' }), {
+    subnet: '192.0.2.0/24',
+    externalIds: new Map(),
+    dhcp: null,
+  })
 })
 
 test('localnet ports: physnet names follow the ovn-bridge-mappings rule, VLAN 1-4094', () => {

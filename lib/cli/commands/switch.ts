@@ -1,5 +1,12 @@
 /** xapi-ovn switch add|list|del: OVN logical switches (lib/nb). No pool needed. */
-import { deleteLogicalSwitch, ensureLogicalSwitch, listLogicalSwitches } from '../../nb/index.js'
+import {
+  deleteLogicalSwitch,
+  ensureLogicalSwitch,
+  listLogicalSwitches,
+  previewLogicalSwitch,
+  type EnsureSwitchPreview,
+} from '../../nb/index.js'
+import { dhcpSpecOption } from '../args.js'
 import { Command } from '../command.js'
 import { withNorthbound } from '../connections.js'
 import { flag, requiredString, stringOption } from '../options.js'
@@ -11,20 +18,45 @@ export const switchCommand = new Command('switch', {
   description: 'OVN logical switches, in the northbound database. No pool is needed.',
   verbs: {
     add: {
-      summary: 'create a logical switch (or bring its subnet up to date)',
+      summary: 'create a logical switch (or bring its subnet and DHCP up to date)',
       description: `Create logical switch SWITCH (a name of letters, digits, _ . : -), or set its subnet if it
-exists (running it again changes nothing).`,
-      options: ['switch', 'subnet', 'nb', 'json'],
+exists (running it again changes nothing).
+
+With --dhcp (or any DHCP option) OVN itself answers DHCPv4 on --subnet: one DHCP_Options row,
+written in the same transaction as the switch and linked to it (external_ids
+xapi-ovn:dhcpv4-options on the switch, xapi-ovn:switch on the row), so a re-run updates it in
+place. Every VIF port on the switch is linked to it (port attach, the pool agent, and this command
+for the ports already there); a port with --ip dynamic gets the address ovn-northd gave it. The
+MTU handed out (option 26) is --mtu, else --underlay-mtu minus the tunnel overhead as
+ovn-controller counts it: 1442 on a 1500-byte IPv4 underlay with Geneve. The server's address
+(--router, else the subnet's first address) is kept out of ovn-northd's dynamic addresses
+(other_config:exclude_ips). --dry-run prints what would be written and writes nothing.`,
+      options: [
+        'switch',
+        'subnet',
+        'dhcp',
+        'router',
+        'dns',
+        'lease-time',
+        'mtu',
+        'underlay-mtu',
+        'encap-type',
+        'ip-family',
+        'dry-run',
+        'nb',
+        'json',
+      ],
       required: ['switch'],
       async run(cx) {
         const name = requiredString(cx.values, 'switch')
         const subnet = stringOption(cx.values, 'subnet')
+        const dhcp = dhcpSpecOption(cx.values)
+        const options = { ...(subnet === undefined ? {} : { subnet }), ...(dhcp === undefined ? {} : { dhcp }) }
         return withNorthbound(cx, async (nb) => {
-          const r = await ensureLogicalSwitch(nb, name, subnet === undefined ? {} : { subnet })
-          cx.out.result(
-            r,
-            () => `logical switch ${r.name} (${r.uuid}) ${r.created ? 'created' : r.changed ? 'updated' : 'unchanged'}`,
-          )
+          const r = flag(cx.values, 'dry-run')
+            ? await previewLogicalSwitch(nb, name, options)
+            : await ensureLogicalSwitch(nb, name, options)
+          cx.out.result(r, () => renderEnsure(r))
           return EXIT_OK
         })
       },
@@ -44,8 +76,9 @@ exists (running it again changes nothing).`,
     del: {
       summary: 'delete a logical switch',
       description: `Delete a logical switch. It must have no ports unless --force (its ports go with it; the VIFs in
-XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too).`,
-      options: ['switch', 'force', 'if-exists', 'nb', 'json'],
+XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too). Its DHCP options go with it.
+--dry-run says what would go and deletes nothing.`,
+      options: ['switch', 'force', 'if-exists', 'dry-run', 'nb', 'json'],
       required: ['switch'],
       async run(cx) {
         const ref = requiredString(cx.values, 'switch')
@@ -53,10 +86,15 @@ XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too).`,
           const r = await deleteLogicalSwitch(nb, ref, {
             force: flag(cx.values, 'force'),
             ifExists: flag(cx.values, 'if-exists'),
+            dryRun: flag(cx.values, 'dry-run'),
           })
+          const with_ = [
+            ...(r.portCount > 0 ? [`${r.portCount} port(s)`] : []),
+            ...(r.dhcpUuid === null ? [] : [`its DHCP options ${r.dhcpUuid}`]),
+          ]
           cx.out.result(r, () =>
             r.deleted
-              ? `logical switch ${r.name} (${String(r.uuid)}) deleted${r.portCount > 0 ? ` with ${r.portCount} port(s)` : ''}`
+              ? `logical switch ${r.name} (${String(r.uuid)}) ${r.dryRun ? 'would be deleted' : 'deleted'}${with_.length > 0 ? ` with ${with_.join(' and ')}` : ''}`
               : `no logical switch ${r.name}: nothing to do`,
           )
           return EXIT_OK
@@ -65,3 +103,20 @@ XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too).`,
     },
   },
 })
+
+function renderEnsure(r: EnsureSwitchPreview): string {
+  const state = r.created ? 'created' : r.changed ? 'updated' : 'unchanged'
+  const lines = [
+    `logical switch ${r.name} (${r.uuid ?? 'new'}) ${r.dryRun ? (r.changed ? `would be ${state}` : 'unchanged') : state}`,
+  ]
+  const d = r.dhcp
+  if (d !== null) {
+    const opts = Object.entries(d.options)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')
+    const verb = r.dryRun && d.action !== 'unchanged' ? `would be ${d.action}` : d.action
+    lines.push(`DHCPv4 ${d.cidr} (${d.uuid}) ${verb}: ${opts}`)
+    if (d.linkedPorts > 0) lines.push(`${d.linkedPorts} port(s) ${r.dryRun ? 'would be ' : ''}linked to it`)
+  }
+  return lines.join('\n')
+}
