@@ -234,6 +234,10 @@ export class PoolAgent extends EventEmitter {
         if (!this.#nbReady) {
           this.#nbReady = true
           this.#schedule('northbound read')
+        } else if (this.#findings.length > 0) {
+          // A VIF waiting for something in the northbound (its switch, a foreign port going away)
+          // gets no XAPI event when that changes: look again whenever the northbound does.
+          this.#schedule('northbound changed')
         }
       })
       .catch((err: unknown) => {

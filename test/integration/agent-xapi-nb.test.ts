@@ -181,22 +181,41 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     await waitFor('the port made by the standby', () => port(vif.uuid))
   })
 
+  test('a VIF waiting for its switch gets its port as soon as the switch appears in the northbound (no XAPI event)', async () => {
+    const a = agents[0] as PoolAgent
+    const vif = await createVif('db1', '4', { other_config: { [SWITCH_KEY]: 'tenant-late' } })
+    await waitFor('the finding', async () => a.status().findings.find((f) => f.vif === vif.uuid))
+    await ensureLogicalSwitch(nb, 'tenant-late')
+    await waitFor('the port on the new switch', async () =>
+      (await switchOf(vif.uuid)) === 'tenant-late' ? true : undefined,
+    )
+    assert.equal(
+      a.status().findings.find((f) => f.vif === vif.uuid),
+      undefined,
+    )
+  })
+
   test('on a switch with DHCP the agent makes ports linked to its DHCP_Options row, and keeps them linked', async () => {
     for (const a of agents.splice(0)) await a.stop()
-    // Periodic passes: a VIF event may be planned before the agent's replica has the new switch.
-    const a = agent(300)
-    await until('the agent to be active', async () => (a.status().active ? true : undefined))
+    // No periodic pass: a VIF planned before the agent's copy has its new switch is a finding, and
+    // the switch appearing in the northbound is what makes the agent look again.
+    const a = agent()
+    await waitFor('the agent to be active', async () => (a.status().active ? true : undefined))
     await ensureLogicalSwitch(nb, 'tenant-c', { subnet: '198.18.40.0/24' })
     const early = await createVif('db1', '5', { other_config: { [SWITCH_KEY]: 'tenant-c' } })
-    await until('the port made before DHCP', () => port(early.uuid))
+    await waitFor('the port made before DHCP', () => port(early.uuid))
     const on = await ensureLogicalSwitch(nb, 'tenant-c', { subnet: '198.18.40.0/24', dhcp: {} })
     assert.equal(on.dhcp?.linkedPorts, 1, 'switch add links the port already there')
     const late = await createVif('db1', '6', { other_config: { [SWITCH_KEY]: 'tenant-c' } })
-    const p = await until('the new port', () => port(late.uuid))
+    const p = await waitFor('the new port', () => port(late.uuid))
     assert.equal(p.dhcpv4Options, on.dhcp?.uuid, 'created linked')
-    // The agent's next passes leave both links as they are.
+    // The agent's next passes (two more VIFs elsewhere) leave both links as they are.
     const passes = a.status().passes
-    await until('two more passes', async () => (a.status().passes > passes + 1 ? true : undefined))
+    for (const device of ['7', '8']) {
+      const other = await createVif('db1', device)
+      await waitFor(`the port of device ${device}`, () => port(other.uuid))
+    }
+    assert.ok(a.status().passes >= passes + 2)
     assert.equal((await port(early.uuid))?.dhcpv4Options, on.dhcp?.uuid)
     assert.equal((await port(late.uuid))?.dhcpv4Options, on.dhcp?.uuid)
   })

@@ -439,6 +439,7 @@ test('port list: a dynamic port shows what ovn-northd assigned, or that it has n
     tag: null,
     options: {},
     externalIds: {},
+    dhcpv4Options: null,
     xapi: null,
   }
   const text = renderPorts([
