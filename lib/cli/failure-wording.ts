@@ -26,6 +26,14 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   name: '--name',
   vlan: '--vlan',
   keepVifs: '--keep-vif',
+  // switch add's DHCP options (lib/nb/plan-dhcp.ts names them dhcp.<field>)
+  dhcp: '--dhcp',
+  router: '--router',
+  dnsServers: '--dns',
+  leaseTime: '--lease-time',
+  mtu: '--mtu',
+  underlayMtu: '--underlay-mtu',
+  encapType: '--encap-type',
 }
 
 /**
@@ -73,7 +81,12 @@ export function optionRef(path: string): OptionRef | null {
   const [, head = '', index, field] = m
   const headOption = FIELD_OPTIONS[head]
   if (headOption === undefined) return null
-  if (index === undefined) return field === undefined ? { option: headOption, which: null } : null
+  if (index === undefined) {
+    if (field === undefined) return { option: headOption, which: null }
+    // A field of an object the user gave with flags of its own (dhcp.router -> --router).
+    const own = FIELD_OPTIONS[field]
+    return own === undefined ? null : { option: own, which: null }
+  }
   const nth = `the ${ordinal(Number(index) + 1)} ${headOption}`
   if (field === undefined || FIELD_OPTIONS[field] === headOption) return { option: headOption, which: nth }
   const fieldOption = FIELD_OPTIONS[field]

@@ -153,6 +153,9 @@ describe('xapi-ovn --json against a real northbound database', () => {
     assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), made.dhcp.uuid, 'one row, updated in place')
     const bad = await envelope([...args.slice(0, -1), '198.18.31.1'], 'switch add', 2)
     assert.deepEqual([bad.error?.code, bad.error?.params[0]], ['OVN_INVALID_ARGUMENT', 'dhcp.router'])
+    // The message in the command line's words: the flag, not the library's field path.
+    assert.match(bad.error?.message ?? '', /--router/)
+    assert.doesNotMatch(bad.error?.message ?? '', /dhcp\.router/)
     const both = await envelope([...args, '--mtu', '1400', '--underlay-mtu', '1500'], 'switch add', 2)
     assert.equal(both.error?.code, 'OVN_INVALID_ARGUMENT')
     const gone = await result<{ deleted: boolean; dhcpUuid: string }>(
