@@ -29,6 +29,7 @@ test('the host looks like a booted XCP-ng host: inventory, system-id, plugin env
   assert.deepEqual(Object.keys(host.env()).sort(), [
     'OVN_RUNDIR',
     'OVS_RUNDIR',
+    'XAPI_OVN_CODE_CACHE_DIR',
     'XAPI_OVN_ETC_DIR',
     'XAPI_OVN_FIREWALL_PORT',
     'XAPI_OVN_PLUGIN_LOG',
