@@ -154,9 +154,12 @@ export interface RetryOptions {
  * ovn-controller deleting its ovn-managed-flow-restore-wait key (ovn-org/ovn
  * controller/ovn-controller.c; its ovn-nb-cfg stamps go to the integration Bridge's external_ids
  * instead, store_nb_cfg, which our wait does not cover). Against a writer busy enough to make one
- * try in three lose, five in a row is rare enough that the caller is told only then.
+ * try in three lose, eight in a row is rare enough that the caller is told only then — also on a
+ * loaded dom0, where each try takes longer and loses more often (five were seen to lose in a row
+ * under load in the stress test of test/integration/plugin-configure.test.ts). The pauses double
+ * from 10 ms, so the last try starts at most ~1.3 s after the first.
  */
-export const WRITE_ATTEMPTS = 5
+export const WRITE_ATTEMPTS = 8
 /** The first pause, in ms; each later one doubles, and each is jittered from half to one and a half times. */
 const BASE_PAUSE_MS = 10
 
