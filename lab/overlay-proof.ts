@@ -53,33 +53,32 @@ export async function proveOverlay(
 ): Promise<OverlayProof> {
   const timeoutMs = options.timeoutMs ?? 60_000
   const guests = options.guests ?? lab.guests
-  const pings: PingCheck[] = []
-  if (guests.length > 1) {
-    for (const [i, from] of guests.entries()) {
-      const to = guests[(i + 1) % guests.length] as LabGuest
-      const ok = await pingsWithin(from, to.tenantIp, timeoutMs)
-      pings.push({
-        from: from.name,
-        fromHost: from.host.name,
-        to: to.name,
-        toHost: to.host.name,
-        address: to.tenantIp,
-        path: 'geneve',
-        ok,
-      })
+  // Every check is independent (its own guest, its own target): all run at once, reported in
+  // order. One after another, 10 hosts spent 5-6 s of the lab's start here (issue 13).
+  const ring = guests.length > 1 ? guests : []
+  const overlay = ring.map(async (from, i): Promise<PingCheck> => {
+    const to = ring[(i + 1) % ring.length] as LabGuest
+    return {
+      from: from.name,
+      fromHost: from.host.name,
+      to: to.name,
+      toHost: to.host.name,
+      address: to.tenantIp,
+      path: 'geneve',
+      ok: await pingsWithin(from, to.tenantIp, timeoutMs),
     }
-  }
-  for (const from of guests) {
-    const ok = await pingsWithin(from, lab.gateway.address, timeoutMs)
-    pings.push({
+  })
+  const provider = guests.map(
+    async (from): Promise<PingCheck> => ({
       from: from.name,
       fromHost: from.host.name,
       to: 'provider gateway',
       toHost: 'underlay',
       address: lab.gateway.address,
       path: 'localnet',
-      ok,
-    })
-  }
+      ok: await pingsWithin(from, lab.gateway.address, timeoutMs),
+    }),
+  )
+  const pings = await Promise.all([...overlay, ...provider])
   return { ok: pings.length > 0 && pings.every((p) => p.ok), pings }
 }
