@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,15 +21,24 @@ const PLUGIN_SLEEP_S = 600
 /** The child must have exited by then: generous, since this asserts behaviour, not speed. */
 const EXIT_DEADLINE_MS = 60_000
 
-test('after a plugin timeout the client process exits on its own while the plugin still runs', async (t) => {
+interface SilentPool {
+  readonly pool: Awaited<ReturnType<typeof createEmulatedPool>>
+  readonly host: string
+  /** The pid the plugin wrote once it started. */
+  pluginPid(): Promise<number>
+}
+
+/** A one-host emulated pool whose plugin `name` starts and never answers; torn down after the test. */
+async function silentPool(t: { after(fn: () => Promise<void>): void }, name: string): Promise<SilentPool> {
   const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-plugin-timeout-'))
   const pidFile = join(dir, 'plugin.pid')
   const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
   const host = pool.hosts[0]?.ref ?? assert.fail('no host')
-  await pool.emulator.writePlugin(host, 'silent', `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep ${PLUGIN_SLEEP_S}\n`)
+  await pool.emulator.writePlugin(host, name, `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep ${PLUGIN_SLEEP_S}\n`)
+  const pluginPid = async (): Promise<number> => Number((await readFile(pidFile, 'utf8').catch(() => '')).trim())
   t.after(async () => {
     // The plugin first (the emulator waits for it), then the pool, then the directory.
-    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim())
+    const pid = await pluginPid()
     if (pid > 0) {
       try {
         process.kill(pid, 'SIGKILL')
@@ -40,14 +49,11 @@ test('after a plugin timeout the client process exits on its own while the plugi
     await pool.close()
     await rm(dir, { recursive: true, force: true })
   })
+  return { pool, host, pluginPid }
+}
 
-  const child = spawn(process.execPath, [CHILD, pool.url, PASSWORD, host, 'silent', '1000'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+/** The child's exit code, or 'alive' (then it is killed) if it has not exited by EXIT_DEADLINE_MS. */
+async function exitWithinDeadline(child: ChildProcess): Promise<number | null | 'alive'> {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<'alive'>((resolve) => {
@@ -56,6 +62,19 @@ test('after a plugin timeout the client process exits on its own while the plugi
   const outcome = await Promise.race([exited, deadline])
   clearTimeout(timer)
   if (outcome === 'alive') child.kill('SIGKILL')
+  return outcome
+}
+
+test('after a plugin timeout the client process exits on its own while the plugin still runs', async (t) => {
+  const { pool, host, pluginPid } = await silentPool(t, 'silent')
+  const child = spawn(process.execPath, [CHILD, pool.url, PASSWORD, host, 'silent', '1000'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+  const outcome = await exitWithinDeadline(child)
   assert.notEqual(
     outcome,
     'alive',
@@ -66,32 +85,12 @@ test('after a plugin timeout the client process exits on its own while the plugi
   // It logged its session out before leaving.
   assert.ok(pool.server.calls.includes('session.logout'), pool.server.calls.join(' '))
   // The plugin had not answered: it is still running on the host.
-  const pid = Number((await readFile(pidFile, 'utf8')).trim())
+  const pid = await pluginPid()
   assert.doesNotThrow(() => process.kill(pid, 0), 'the plugin is still running')
 })
 
 test('the xapi-ovn command itself: status with --plugin-timeout 1 on a plugin that never answers exits on its own', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-plugin-timeout-'))
-  const pidFile = join(dir, 'plugin.pid')
-  const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
-  const host = pool.hosts[0]?.ref ?? assert.fail('no host')
-  await pool.emulator.writePlugin(
-    host,
-    'ovn-chassis',
-    `#!/bin/sh\necho $$ > '${pidFile}'\nexec sleep ${PLUGIN_SLEEP_S}\n`,
-  )
-  t.after(async () => {
-    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim())
-    if (pid > 0) {
-      try {
-        process.kill(pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-    await pool.close()
-    await rm(dir, { recursive: true, force: true })
-  })
+  const { pool, pluginPid } = await silentPool(t, 'ovn-chassis')
   const child = spawn(
     process.execPath,
     [CLI, 'status', '--url', pool.url, '--protocol', 'json-rpc', '--plugin-timeout', '1', '--json'],
@@ -99,17 +98,10 @@ test('the xapi-ovn command itself: status with --plugin-timeout 1 on a plugin th
   )
   let stdout = ''
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<'alive'>((resolve) => {
-    timer = setTimeout(() => resolve('alive'), EXIT_DEADLINE_MS)
-  })
-  const outcome = await Promise.race([exited, deadline])
-  clearTimeout(timer)
-  if (outcome === 'alive') child.kill('SIGKILL')
+  const outcome = await exitWithinDeadline(child)
   assert.equal(outcome, 1, `exit 1 (the host failed), not still alive ${EXIT_DEADLINE_MS / 1000}s later:\n${stdout}`)
   const envelope = JSON.parse(stdout) as { ok: boolean; result: { hosts: { ok: boolean; error?: { code: string } }[] } }
   assert.equal(envelope.result.hosts[0]?.error?.code, 'OVN_TIMEOUT')
-  const pid = Number((await readFile(pidFile, 'utf8')).trim())
+  const pid = await pluginPid()
   assert.doesNotThrow(() => process.kill(pid, 0), 'the plugin is still running')
 })
