@@ -14,7 +14,6 @@
  */
 import { spawn } from 'node:child_process'
 import { startAgent } from '../lib/agent/agent.js'
-import { SWITCH_KEY } from '../lib/agent/keys.js'
 import type { LabHost } from '../lab/host.js'
 import { OverlayLab, TENANT_SWITCH, type LabGuest } from '../lab/overlay-lab.js'
 import { pingsWithin } from '../lab/overlay-proof.js'
@@ -90,24 +89,6 @@ async function pingAround(from: LabGuest, to: string, migrate: () => Promise<unk
   return { sent: last, lost, longest, migrateMs }
 }
 
-async function vifFor(lab: OverlayLab, g: LabGuest): Promise<string> {
-  const session = await lab.session()
-  const network = ((await session.call('network.get_by_name_label', 'ovn-int')) as string[])[0]
-  const ref = (await session.call('VIF.create', {
-    device: '0',
-    network,
-    VM: g.ref,
-    MAC: '',
-    MTU: 1500,
-    other_config: { [SWITCH_KEY]: TENANT_SWITCH },
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-    ipv4_allowed: [g.tenantIp],
-  })) as string
-  await session.call('VIF.plug', ref)
-  return (await session.call('VIF.get_uuid', ref)) as string
-}
-
 async function rounds(lab: OverlayLab, peer: LabGuest, vm: LabGuest, hosts: readonly LabHost[]): Promise<Round[]> {
   const session = await lab.session()
   const out: Round[] = []
@@ -151,8 +132,8 @@ export async function benchMigrate(): Promise<void> {
     const peer = await lab.startGuest(hosts[1])
     try {
       const mover = await lab.startGuest(hosts[0])
-      mover.tenantVif = await vifFor(lab, mover)
-      peer.tenantVif = await vifFor(lab, peer)
+      mover.tenantVif = await lab.plugAgentVif(mover, TENANT_SWITCH)
+      peer.tenantVif = await lab.plugAgentVif(peer, TENANT_SWITCH)
       await lab.waitBound([mover, peer])
       withAgent = await rounds(lab, peer, mover, hosts)
     } finally {

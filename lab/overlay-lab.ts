@@ -42,8 +42,11 @@ import {
 import { addLocalnetPort, connectNorthbound, ensureLogicalSwitch, listPorts } from '../lib/nb/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
 import { XapiPool, setup, type SetupResult } from '../lib/pool/index.js'
+import { DEFAULT_NETWORK_NAME } from '../lib/pool/ovn-network.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
-import { LabError } from './errors.js'
+import { vifRecord } from '../xapi-emulator/testing.js'
+import { SWITCH_KEY } from '../lib/agent/keys.js'
+import { LabError, LabUsageError } from './errors.js'
 import type { LabHost } from './host.js'
 import { createLabPool, type LabPool } from './pool.js'
 import { ProviderGateway } from './provider-gateway.js'
@@ -297,6 +300,27 @@ export class OverlayLab {
   /** lib/attach's attachVms with the lab's session and NB connection. */
   async attach(switchName: string, vms: readonly VmAttachSpec[]): Promise<AttachVmsResult> {
     return attachVms(await this.session(), await this.nb(), { switch: switchName, vms })
+  }
+
+  /**
+   * A plugged VIF on the OVN network whose XAPI fields say what its port is (other_config
+   * xapi-ovn-switch, the guest's tenant IP allowed) and no port written: what `xapi-ovn agent`
+   * alone turns into a port (lib/agent/plan-desired.ts). Returns the VIF uuid.
+   */
+  async plugAgentVif(guest: LabGuest, switchName: string): Promise<string> {
+    const session = await this.session()
+    const network = ((await session.call('network.get_by_name_label', DEFAULT_NETWORK_NAME)) as string[])[0]
+    if (network === undefined)
+      throw new LabUsageError(`no network ${DEFAULT_NETWORK_NAME}: the lab's setup did not run`)
+    const ref = (await session.call(
+      'VIF.create',
+      vifRecord(network, guest.ref, '0', {
+        other_config: { [SWITCH_KEY]: switchName },
+        ipv4_allowed: [guest.tenantIp],
+      }),
+    )) as string
+    await session.call('VIF.plug', ref)
+    return (await session.call('VIF.get_uuid', ref)) as string
   }
 
   /** lib/attach's detachVms for these guests (ports, then VIFs). */

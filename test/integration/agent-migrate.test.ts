@@ -13,7 +13,6 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startAgent, type PoolAgent } from '../../lib/agent/agent.js'
-import { SWITCH_KEY } from '../../lib/agent/keys.js'
 import { REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
 import { readSnapshot } from '../../lib/nb/snapshot.js'
 import { isPlainRecord, isStringArray } from '../../lib/shape.js'
@@ -114,25 +113,6 @@ function hostName(chassis: string | null): string {
   return chassis === hostA.uuid ? 'A' : chassis === hostB.uuid ? 'B' : chassis
 }
 
-/** A VIF on the OVN network naming tenant-a itself (the agent makes its port), plugged. */
-async function agentVif(g: LabGuest): Promise<string> {
-  const session = await lab.session()
-  const network = ((await session.call('network.get_by_name_label', 'ovn-int')) as string[])[0]
-  const ref = (await session.call('VIF.create', {
-    device: '0',
-    network,
-    VM: g.ref,
-    MAC: '',
-    MTU: 1500,
-    other_config: { [SWITCH_KEY]: TENANT_SWITCH },
-    qos_algorithm_type: '',
-    qos_algorithm_params: {},
-    ipv4_allowed: [g.tenantIp],
-  })) as string
-  await session.call('VIF.plug', ref)
-  return (await session.call('VIF.get_uuid', ref)) as string
-}
-
 /** A RARP request from the guest's NIC (what QEMU's announce_self sends), through an AF_PACKET socket. */
 async function sendRarp(g: LabGuest): Promise<void> {
   const mac = g.guest.mac.replace(/:/g, '')
@@ -160,8 +140,8 @@ describe('live migration with the pool agent', () => {
     })
     mover = await lab.startGuest(hostA)
     peer = await lab.startGuest(hostB)
-    mover.tenantVif = await agentVif(mover)
-    peer.tenantVif = await agentVif(peer)
+    mover.tenantVif = await lab.plugAgentVif(mover, TENANT_SWITCH)
+    peer.tenantVif = await lab.plugAgentVif(peer, TENANT_SWITCH)
     await lab.waitBound([mover, peer])
   })
   after(async () => {
