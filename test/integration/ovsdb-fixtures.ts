@@ -10,6 +10,8 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { setItems } from '../../lib/ovsdb/codec.js'
+import type { SessionMonitorEvent } from '../../lib/ovsdb/session.js'
 import { NB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
 import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
 
@@ -228,4 +230,24 @@ export async function ovsdbClientJson(args: string[]): Promise<unknown> {
 export async function appctl(ctl: string, ...args: string[]): Promise<string> {
   const { stdout } = await run('ovs-appctl', ['-t', ctl, ...args])
   return stdout
+}
+
+/** The switch names a session monitor's handler has seen so far, applying its events as a replica would. */
+export class SwitchReplica {
+  readonly names = new Map<string, string>()
+  readonly events: SessionMonitorEvent[] = []
+
+  readonly handler = (e: SessionMonitorEvent): void => {
+    this.events.push(e)
+    if (e.kind === 'initial') this.names.clear()
+    for (const [uuid, u] of Object.entries(e.updates.Logical_Switch ?? {})) {
+      const row = u.initial ?? u.insert ?? u.modify
+      if (u.delete) this.names.delete(uuid)
+      else if (row?.name !== undefined) this.names.set(uuid, String(setItems(row.name)[0]))
+    }
+  }
+
+  has(name: string): boolean {
+    return [...this.names.values()].includes(name)
+  }
 }

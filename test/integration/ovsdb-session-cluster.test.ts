@@ -7,32 +7,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { waitFor } from '../../lab/wait.js'
-import { setItems } from '../../lib/ovsdb/codec.js'
 import { op } from '../../lib/ovsdb/operations.js'
-import { OvsdbSession, type SessionMonitorEvent } from '../../lib/ovsdb/session.js'
+import { OvsdbSession } from '../../lib/ovsdb/session.js'
 import { NbDatabase } from './nb-server.js'
+import { SwitchReplica } from './ovsdb-fixtures.js'
 
 const NB = 'OVN_Northbound'
-
-/** Switch names as a replica applying the handler's events holds them. */
-class SwitchReplica {
-  readonly names = new Map<string, string>()
-  readonly events: SessionMonitorEvent[] = []
-
-  readonly handler = (e: SessionMonitorEvent): void => {
-    this.events.push(e)
-    if (e.kind === 'initial') this.names.clear()
-    for (const [uuid, u] of Object.entries(e.updates.Logical_Switch ?? {})) {
-      const row = u.initial ?? u.insert ?? u.modify
-      if (u.delete) this.names.delete(uuid)
-      else if (row?.name !== undefined) this.names.set(uuid, String(setItems(row.name)[0]))
-    }
-  }
-
-  has(name: string): boolean {
-    return [...this.names.values()].includes(name)
-  }
-}
 
 test('RAFT: kill -9 the leader; the session follows the new leader, the monitor resumes, writes commit', async (t) => {
   const db = await NbDatabase.cluster(3)

@@ -17,10 +17,10 @@ import { LabDaemon } from '../../lab/daemon.js'
 import { waitFor } from '../../lab/wait.js'
 import { OvsdbUnavailableError, XapiOvnError } from '../../lib/errors.js'
 import { OvsdbTransactInDoubtError } from '../../lib/ovsdb/errors.js'
-import { setItems } from '../../lib/ovsdb/codec.js'
 import { op } from '../../lib/ovsdb/operations.js'
-import { OvsdbSession, type SessionMonitorEvent } from '../../lib/ovsdb/session.js'
+import { OvsdbSession } from '../../lib/ovsdb/session.js'
 import { NbDatabase } from './nb-server.js'
+import { SwitchReplica } from './ovsdb-fixtures.js'
 
 const NB = 'OVN_Northbound'
 const runFile = promisify(execFile)
@@ -37,26 +37,6 @@ async function crashAndRestart(db: NbDatabase): Promise<void> {
     logFile: join(db.dir, 'nb0.log'),
     env: { OVS_RUNDIR: db.dir, OVS_DBDIR: db.dir },
   })
-}
-
-/** The switch names a monitor's handler has seen so far, applying its events as a replica would. */
-class SwitchReplica {
-  readonly names = new Map<string, string>()
-  readonly events: SessionMonitorEvent[] = []
-
-  readonly handler = (e: SessionMonitorEvent): void => {
-    this.events.push(e)
-    if (e.kind === 'initial') this.names.clear()
-    for (const [uuid, u] of Object.entries(e.updates.Logical_Switch ?? {})) {
-      const row = u.initial ?? u.insert ?? u.modify
-      if (u.delete) this.names.delete(uuid)
-      else if (row?.name !== undefined) this.names.set(uuid, String(setItems(row.name)[0]))
-    }
-  }
-
-  has(name: string): boolean {
-    return [...this.names.values()].includes(name)
-  }
 }
 
 test('standalone: a crashed and restarted server is reconnected to by itself; the monitor resyncs', async (t) => {
