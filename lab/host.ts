@@ -75,6 +75,7 @@ import {
 } from './ovsdb-dump.js'
 import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
 import { emulatedSystemdPaths, installEmulatedSystemd } from './emulated-systemd.js'
+import { lockedVifFlows } from './vif-locking-flows.js'
 import { LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
@@ -161,10 +162,13 @@ export interface PlugVifOptions {
   /** Run ovs-xapi-sync afterwards (default true). */
   readonly xapiSync?: boolean
   /**
-   * setup-vif-rules' `handle_vswitch`: `disabled` makes the device but adds no port to the bridge
-   * (default `unlocked`; `locked`'s OpenFlow rules are not modelled).
+   * setup-vif-rules' `handle_vswitch`: `disabled` makes the device but adds no port to the bridge;
+   * `locked` adds its OpenFlow rules to the bridge (lab/vif-locking-flows.ts); default `unlocked`.
    */
   readonly lockingMode?: 'locked' | 'unlocked' | 'disabled'
+  /** What a `locked` VIF may send from (XAPI's ipv4_allowed / ipv6_allowed). */
+  readonly ipv4Allowed?: readonly string[]
+  readonly ipv6Allowed?: readonly string[]
   /**
    * A live migration's destination: the device and port are made, but the guest end waits in
    * the VM namespace as `eth<devid>n`, down, until `resumeIncomingVif` (the domain unpaused).
@@ -252,6 +256,8 @@ export class LabHost {
   /** Bridge name -> its xs-network-uuids, as xcp-networkd knows them (to bring PIF bridges back at boot). */
   readonly #bridgeNetworks = new Map<string, readonly string[]>()
   readonly #vifs = new Map<string, LabVif>()
+  /** Ports plugged `locked`: where their setup-vif-rules rules are (removed at unplug). */
+  readonly #lockedPorts = new Map<string, { readonly bridge: string; readonly ofport: number }>()
   /** Incoming VIFs (a migration's destination) whose guest end waits: what it gets on resume. */
   readonly #incoming = new Map<string, { mac: string; ip: string | undefined; mtu: number | undefined }>()
   /** Bridge name -> fail mode of its XAPI network (what ovs-xapi-sync applies on first sight). */
@@ -644,6 +650,17 @@ export class LabHost {
         `external_ids:attached-mac=${vsctlQuote(mac)}`,
       )
     }
+    if (opts.lockingMode === 'locked') {
+      for (const dev of tap === undefined ? [name] : [name, tap]) {
+        const ofport = await waitFor(`an ofport for ${dev}`, async () => {
+          const n = Number((await this.vsctl('get', 'Interface', dev, 'ofport')).trim())
+          return Number.isInteger(n) && n > 0 ? n : undefined
+        })
+        const rules = { ofport, mac, ipv4Allowed: opts.ipv4Allowed ?? [], ipv6Allowed: opts.ipv6Allowed ?? [] }
+        for (const flow of lockedVifFlows(rules)) await this.ofctl('add-flow', opts.bridge, flow)
+        this.#lockedPorts.set(dev, { bridge: opts.bridge, ofport })
+      }
+    }
     if (opts.xapiSync !== false) await this.xapiSync()
     return vif
   }
@@ -678,6 +695,13 @@ export class LabHost {
     const name = vifDevice(vif.domid, vif.devid, 'vif')
     const known = this.#vifs.get(name)
     const tap = known?.tap ?? vifDevice(vif.domid, vif.devid, 'tap')
+    // setup-vif-rules' "clear": a locked VIF's rules go with it (they match its ofport).
+    for (const dev of [name, tap]) {
+      const locked = this.#lockedPorts.get(dev)
+      if (locked === undefined) continue
+      await this.ofctl('del-flows', locked.bridge, `in_port=${locked.ofport}`)
+      this.#lockedPorts.delete(dev)
+    }
     await this.vsctl('--', '--if-exists', 'del-port', name, '--', '--if-exists', 'del-port', tap)
     if (known !== undefined) await this.#removeVifDevices(known)
     else {

@@ -45,9 +45,13 @@ export interface PlugVifRequest<Guest = unknown> {
   /**
    * `disabled`: setup-vif-rules' `handle_vswitch` (ocaml/xenopsd/scripts/setup-vif-rules) does
    * not add the device to the bridge at all: the device exists, no port. Absent: `unlocked`.
-   * (`locked`'s OpenFlow rules are not modelled.)
+   * `locked`: its OpenFlow rules on the bridge (the lab: lab/vif-locking-flows.ts), from the
+   * VIF's MAC and allowed addresses.
    */
   readonly lockingMode?: VifLockingMode
+  /** XAPI's ipv4_allowed / ipv6_allowed: what a `locked` VIF may send from. */
+  readonly ipv4Allowed?: readonly string[]
+  readonly ipv6Allowed?: readonly string[]
   /**
    * The destination of a live migration (xenopsd's VM_receive_memory, VM_restore_vifs): the
    * device and its port are made while the guest still runs on the source; its netfront

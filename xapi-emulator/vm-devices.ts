@@ -9,7 +9,7 @@ import { Codes, XapiApiError } from './api-error.js'
 import type { Database } from './database.js'
 import type { EmulatedHost } from './emulator.js'
 import type { FailMode, VifLockingMode } from './host-backend.js'
-import { num, str, stringMap } from './methods/registry.js'
+import { num, str, stringMap, strings } from './methods/registry.js'
 import { NULL_REF } from './values.js'
 
 /** The emulator's hosts, read-only, as the VM code needs them. */
@@ -143,6 +143,8 @@ export class VmDevices<Guest> {
       bridge: str(this.#db.field('network', network, 'bridge')),
       mac: str(record.MAC),
       lockingMode: this.lockingMode(vif),
+      ipv4Allowed: strings(record.ipv4_allowed),
+      ipv6Allowed: strings(record.ipv6_allowed),
       ...(this.#db.field('VM', vm, 'domain_type') === 'hvm' ? { hvm: true } : {}),
       ...(neutron !== undefined ? { neutronPortUuid: neutron } : {}),
       ...(guest !== undefined ? { vm: guest } : {}),

@@ -55,6 +55,11 @@ export function num(v: XapiValue | undefined): number {
   return v
 }
 
+/** A set of strings (ipv4_allowed, ...): its string items; anything else is none. */
+export function strings(v: XapiValue | undefined): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+}
+
 export function stringMap(v: XapiValue | undefined): Record<string, string> {
   return isStruct(v) ? (v as Record<string, string>) : {}
 }
