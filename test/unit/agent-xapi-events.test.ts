@@ -56,7 +56,10 @@ test('followXapi: an answer applied to the replica is garbage afterwards (51 ans
       // A network record with many VIF refs, as XAPI sends one after every VIF.create.
       const snapshot = rawNetwork({ VIFs: Array.from({ length: 2000 }, (_, i) => `OpaqueRef:${calls}-${i}`) })
       const answer = {
-        events: calls === 1 ? [] : [{ id: calls, timestamp: null, class: 'network', operation: 'mod', ref: netRef, snapshot }],
+        events:
+          calls === 1
+            ? []
+            : [{ id: calls, timestamp: null, class: 'network', operation: 'mod', ref: netRef, snapshot }],
         token: `t${calls}`,
       }
       answers.push(new WeakRef(answer))
@@ -74,5 +77,8 @@ test('followXapi: an answer applied to the replica is garbage afterwards (51 ans
   })
   assert.equal(applied, 50)
   // The answer being applied last may still be on the loop's stack; the 50 before it must be gone.
-  assert.ok(keptWhileRunning >= 0 && keptWhileRunning <= 1, `${keptWhileRunning} of 51 event.from answers still reachable`)
+  assert.ok(
+    keptWhileRunning >= 0 && keptWhileRunning <= 1,
+    `${keptWhileRunning} of 51 event.from answers still reachable`,
+  )
 })
