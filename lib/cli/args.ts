@@ -61,9 +61,16 @@ export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
 /**
  * -p/-c/-C (or OVN_NB_PRIVATE_KEY, OVN_NB_CERTIFICATE, OVN_NB_CA_CERT): the key, certificate and
  * CA an ssl: northbound needs, read from their files. All three or none; an ssl: remote without
- * them, or them without an ssl: remote, is a usage error (nothing connects).
+ * them, or them without an ssl: remote, is a usage error (nothing connects). `show` passes its
+ * --sb remotes too: one client credential of the central's PKI serves both databases, as one
+ * `ovn-nbctl`/`ovn-sbctl -p -c -C` pair does.
  */
-export async function nbSslOption(values: OptionValues, cli: CliEnv, remote: string): Promise<SslOptions | undefined> {
+export async function nbSslOption(
+  values: OptionValues,
+  cli: CliEnv,
+  remote: string,
+  ...more: readonly string[]
+): Promise<SslOptions | undefined> {
   const pick = (name: 'private-key' | 'certificate' | 'ca-cert', env: string): string | undefined => {
     const v = stringOption(values, name) ?? cli.env[env]
     return v === '' ? undefined : v
@@ -71,7 +78,7 @@ export async function nbSslOption(values: OptionValues, cli: CliEnv, remote: str
   const key = pick('private-key', 'OVN_NB_PRIVATE_KEY')
   const cert = pick('certificate', 'OVN_NB_CERTIFICATE')
   const ca = pick('ca-cert', 'OVN_NB_CA_CERT')
-  const wantsSsl = remote.split(',').some((r) => r.trim().startsWith('ssl:'))
+  const wantsSsl = [remote, ...more].some((list) => list.split(',').some((r) => r.trim().startsWith('ssl:')))
   if (key === undefined && cert === undefined && ca === undefined) {
     if (wantsSsl)
       throw new UsageError('an ssl: northbound needs --private-key (-p), --certificate (-c) and --ca-cert (-C)')
