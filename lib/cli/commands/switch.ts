@@ -142,10 +142,13 @@ function renderEnsure(r: EnsureSwitchPreview): string {
     const opts = Object.entries(v6.options)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')
+    const verb = r.dryRun && v6.action !== 'unchanged' ? `would be ${v6.action}` : v6.action
     const row =
       v6.action === 'none'
         ? 'no DHCPv6'
-        : `DHCPv6 (${v6.dhcpv6Uuid ?? 'gone'}) ${r.dryRun && v6.action !== 'unchanged' ? `would be ${v6.action}` : v6.action}${opts === '' ? '' : `: ${opts}`}`
+        : v6.action === 'deleted'
+          ? `its DHCPv6 options ${verb}`
+          : `DHCPv6 (${v6.dhcpv6Uuid ?? ''}) ${verb}${opts === '' ? '' : `: ${opts}`}`
     lines.push(`IPv6 ${v6.prefix} ${v6.mode}: ${row}`)
     if (v6.linkedPorts > 0) lines.push(`${v6.linkedPorts} port(s) ${r.dryRun ? 'would be ' : ''}linked to its DHCPv6`)
   }
