@@ -29,6 +29,8 @@
  *   carry that address as IA_NA, stateless ones only the options (ovn-org/ovn northd/northd.c
  *   build_dhcpv6_action; a row without server_id is skipped with a warning there).
  *   Switching to slaac deletes the row (the ports' weak references go with it).
+ *
+ * The OVN facts, with their sources: docs/platform.md, "IPv6 on a logical switch".
  */
 import { Uuid, ovsdbMap } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
