@@ -29,6 +29,7 @@ import {
 import { portStillAsRead } from '../nb/plan-ports.js'
 import { changedEntries, setKeys, switchStillThere } from '../nb/plan-switch.js'
 import { portDhcpv4 } from '../nb/plan-dhcp.js'
+import { portDhcpv6 } from '../nb/plan-ipv6.js'
 import { AgentDuplicateAddressError, AgentPortForeignError, AgentSwitchMissingError } from './errors.js'
 import { POOL_UUID_KEY, VM_UUID_KEY } from './keys.js'
 import type { DesiredPort, DesiredState, VifFinding } from './plan-desired.js'
@@ -230,6 +231,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
 
 function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
   const dhcpv4 = portDhcpv4(sw)
+  const dhcpv6 = portDhcpv6(sw)
   return {
     name: port.name,
     addresses: port.address,
@@ -239,6 +241,8 @@ function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
     external_ids: ovsdbMap(port.externalIds),
     // The switch's DHCPv4 row (lib/nb/plan-dhcp.ts), as `port attach` links it.
     ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
+    // ...and its DHCPv6 row (lib/nb/plan-ipv6.ts).
+    ...(dhcpv6 === null ? {} : { dhcpv6_options: dhcpv6 }),
   }
 }
 
@@ -247,6 +251,8 @@ function portUpdate(existing: NbPortRow, port: DesiredPort, sw: NbSwitchRow): ((
   const row: Record<string, Value> = {}
   const dhcpv4 = portDhcpv4(sw)
   if (dhcpv4 !== null && existing.dhcpv4Options !== dhcpv4.value) row.dhcpv4_options = dhcpv4
+  const dhcpv6 = portDhcpv6(sw)
+  if (dhcpv6 !== null && existing.dhcpv6Options !== dhcpv6.value) row.dhcpv6_options = dhcpv6
   if (!sameStrings(existing.addresses, [port.address])) row.addresses = set(port.address)
   if (!sameStrings(existing.portSecurity, port.portSecurity)) row.port_security = set(...port.portSecurity)
   const enabledNow = existing.enabled !== false

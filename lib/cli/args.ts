@@ -9,6 +9,7 @@ import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import { parseIp } from '../nb/validate-inputs.js'
 import type { DhcpSpec } from '../nb/plan-dhcp.js'
+import { IPV6_MODES, type Ipv6Spec } from '../nb/plan-ipv6.js'
 import type { ConnectOptions } from '../pool/connection.js'
 import type { SslOptions } from '../ovsdb/remote.js'
 import { MAX_CONCURRENCY } from '../pool/driver.js'
@@ -155,6 +156,29 @@ export function dhcpSpecOption(values: OptionValues): DhcpSpec | undefined {
     ...(underlayMtu === undefined ? {} : { underlayMtu }),
     ...(encapType === undefined ? {} : { encapType }),
     ...(family === 'IPv6' ? { underlayIpv6: true } : {}),
+  }
+}
+
+/**
+ * `switch add`'s --ipv6-prefix, --ipv6-mode, --ipv6-dns -> the library's Ipv6Spec (lib/nb/plan-ipv6.ts),
+ * or undefined when no prefix is given. The prefix and addresses are checked by the library.
+ */
+export function ipv6SpecOption(values: OptionValues): Ipv6Spec | undefined {
+  const prefix = stringOption(values, 'ipv6-prefix')
+  const mode = stringOption(values, 'ipv6-mode')
+  const dns = stringOption(values, 'ipv6-dns')
+  if (prefix === undefined) {
+    if (mode !== undefined || dns !== undefined)
+      throw new UsageError('--ipv6-mode and --ipv6-dns describe the IPv6 of --ipv6-prefix: give --ipv6-prefix too')
+    return undefined
+  }
+  const known = IPV6_MODES.find((m) => m === mode)
+  if (mode !== undefined && known === undefined)
+    throw new UsageError(`--ipv6-mode expects ${IPV6_MODES.join(', ')}, not ${JSON.stringify(mode)}`)
+  return {
+    prefix,
+    ...(known === undefined ? {} : { mode: known }),
+    ...(dns === undefined ? {} : { dnsServers: dns.split(',').map((d) => d.trim()) }),
   }
 }
 
