@@ -249,10 +249,12 @@ function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
 /** The operations that bring `existing` to `port` (other keys of options and external_ids kept), or null. */
 function portUpdate(existing: NbPortRow, port: DesiredPort, sw: NbSwitchRow): ((id: Uuid) => Operation[]) | null {
   const row: Record<string, Value> = {}
+  // The port answers DHCP from its switch's rows, or from none: a port moved to a switch without
+  // DHCP drops the link to the old switch's row (it would keep handing out the old subnet).
   const dhcpv4 = portDhcpv4(sw)
-  if (dhcpv4 !== null && existing.dhcpv4Options !== dhcpv4.value) row.dhcpv4_options = dhcpv4
+  if (existing.dhcpv4Options !== (dhcpv4?.value ?? null)) row.dhcpv4_options = dhcpv4 ?? set()
   const dhcpv6 = portDhcpv6(sw)
-  if (dhcpv6 !== null && existing.dhcpv6Options !== dhcpv6.value) row.dhcpv6_options = dhcpv6
+  if (existing.dhcpv6Options !== (dhcpv6?.value ?? null)) row.dhcpv6_options = dhcpv6 ?? set()
   if (!sameStrings(existing.addresses, [port.address])) row.addresses = set(port.address)
   if (!sameStrings(existing.portSecurity, port.portSecurity)) row.port_security = set(...port.portSecurity)
   const enabledNow = existing.enabled !== false
