@@ -30,6 +30,7 @@ import { portStillAsRead } from '../nb/plan-ports.js'
 import { changedEntries, setKeys, switchStillThere } from '../nb/plan-switch.js'
 import { portDhcpv4 } from '../nb/plan-dhcp.js'
 import { portDhcpv6 } from '../nb/plan-ipv6.js'
+import { ipKey } from '../nb/plan-addresses.js'
 import { AgentDuplicateAddressError, AgentPortForeignError, AgentSwitchMissingError } from './errors.js'
 import { POOL_UUID_KEY, VM_UUID_KEY } from './keys.js'
 import type { DesiredPort, DesiredState, VifFinding } from './plan-desired.js'
@@ -109,7 +110,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     for (const u of sw.portUuids) {
       const p = byUuid.get(u)
       if (p === undefined || desiredNames.has(p.name)) continue
-      for (const ip of ipsOf(p.addresses, p.dynamicAddresses)) m.set(ip, p.name)
+      for (const ip of ipsOf(p.addresses, p.dynamicAddresses)) m.set(ipKey(ip), p.name)
     }
     taken.set(sw.uuid, m)
   }
@@ -153,13 +154,17 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
       }
     }
     const ips = taken.get(sw.uuid) ?? new Map<string, string>()
-    const clash = port.ips === 'dynamic' ? undefined : port.ips.find((ip) => ips.has(ip))
+    // One spelling per address: 2001:db8::5 and 2001:DB8:0::5 on two VIFs are one address.
+    const clash = port.ips === 'dynamic' ? undefined : port.ips.find((ip) => ips.has(ipKey(ip)))
     if (clash !== undefined) {
-      findings.push({ vif: port.name, error: new AgentDuplicateAddressError(port.name, clash, ips.get(clash) ?? '') })
+      findings.push({
+        vif: port.name,
+        error: new AgentDuplicateAddressError(port.name, clash, ips.get(ipKey(clash)) ?? ''),
+      })
       protectedNames.add(port.name)
       continue
     }
-    if (port.ips !== 'dynamic') for (const ip of port.ips) ips.set(ip, port.name)
+    if (port.ips !== 'dynamic') for (const ip of port.ips) ips.set(ipKey(ip), port.name)
     placed.push({ port, sw })
   }
   const inserts: Operation[] = []

@@ -47,8 +47,8 @@ export function portIps(p: NbPortRow): string[] {
   return entries.flatMap((e) => e.split(/\s+/).slice(1)).filter((x) => x !== '' && x !== 'dynamic')
 }
 
-/** One spelling per address: RFC 5952 for IPv6, IPv4 as is. */
-function ipKey(ip: string): string {
+/** One spelling per address: RFC 5952 for IPv6, IPv4 as is (the agent's duplicate check too). */
+export function ipKey(ip: string): string {
   return canonicalIpv6(ip) ?? ip
 }
 

@@ -428,3 +428,21 @@ test('a missing switch and a duplicate IP are findings; nothing is written for t
     ].sort(),
   )
 })
+
+test('a duplicate IPv6 address is found whatever its spelling (RFC 5952: 2001:DB8:0::5 is 2001:db8::5)', () => {
+  const p = pool({ other_config: SW }, [
+    {
+      vm: {},
+      vifs: [
+        { MAC: mac(1), ipv6_allowed: ['2001:db8::5'] },
+        { MAC: mac(2), ipv6_allowed: ['2001:DB8:0::5'] },
+      ],
+    },
+  ])
+  const plan = planSync(planDesired(p.view, p.net.ref), EMPTY, POOL)
+  assert.equal(plan.created.length, 1)
+  assert.deepEqual(
+    plan.findings.map((f) => f.error.code),
+    ['OVN_AGENT_DUPLICATE_ADDRESS'],
+  )
+})
