@@ -523,6 +523,11 @@ export class LabHost {
     return (await this.bridges()).includes(name)
   }
 
+  /** xcp-networkd's `Bridge.get_all` (the emulator's unmanaged-network check): `list-br`. */
+  async listBridges(): Promise<readonly string[]> {
+    return this.bridges()
+  }
+
   /** Names of all bridges (`ovs-vsctl list-br`). */
   async bridges(): Promise<string[]> {
     const out = await this.vsctl('list-br')
