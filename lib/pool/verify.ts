@@ -67,13 +67,13 @@ function networkChecks(state: PoolState, selector: string): { network: NetworkRe
           hint: null,
         }
       : hasSecureFailMode(network)
-      ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
-      : {
-          id: 'network.fail-mode',
-          status: 'fail',
-          message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
-          hint: `run xapi-ovn setup again: it sets other_config ${FAIL_MODE_KEY}=secure on the network`,
-        },
+        ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
+        : {
+            id: 'network.fail-mode',
+            status: 'fail',
+            message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
+            hint: `run xapi-ovn setup again: it sets other_config ${FAIL_MODE_KEY}=secure on the network`,
+          },
   )
   return { network, checks }
 }
