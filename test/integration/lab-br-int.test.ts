@@ -44,7 +44,10 @@ for (const mode of ['unmanaged', 'reconcile'] as const) {
     else assert.deepEqual([record.managed, /^xapi[0-9]+$/.test(record.bridge)], [true, true])
     for (const h of [h1, h2]) {
       assert.equal((await h.vsctl('get', 'Bridge', 'br-int', 'fail_mode')).trim(), 'secure')
-      assert.equal((await h.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-bridge')).trim().replaceAll('"', ''), 'br-int')
+      assert.equal(
+        (await h.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-bridge')).trim().replaceAll('"', ''),
+        'br-int',
+      )
     }
     await onBrInt(h1, g1)
     await onBrInt(h2, g2)
