@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
 import { selectNetwork } from '../../lib/pool/ovn-network.js'
 import { chassisArgs, type ChassisOptions } from '../../lib/pool/plan-setup.js'
+import { integrationModeOption } from '../../lib/cli/args.js'
 import { network } from './pool-fixtures.js'
 
 const BASE: ChassisOptions = { ovnRemote: 'tcp:192.0.2.10:6642' }
@@ -51,4 +52,14 @@ test('selectNetwork: the unmanaged mode takes only an unmanaged network on br-in
     refused(() => selectNetwork(nets(unmanaged), 'ovn-int', 'xapi-bridge')),
     /it is an unmanaged network/,
   )
+})
+
+test('--integration-mode: the default is no option at all; anything else but the three is a usage error', () => {
+  assert.equal(integrationModeOption({}), undefined)
+  assert.equal(integrationModeOption({ 'integration-mode': 'xapi-bridge' }), undefined)
+  assert.equal(integrationModeOption({ 'integration-mode': 'reconcile' }), 'reconcile')
+  assert.throws(() => integrationModeOption({ 'integration-mode': 'br-int' }), {
+    name: 'UsageError',
+    message: '--integration-mode expects xapi-bridge, unmanaged, reconcile, not "br-int"',
+  })
 })
