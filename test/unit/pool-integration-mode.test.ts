@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { XapiOvnError } from '../../lib/errors.js'
+import { failureFromCode } from '../../lib/pool/failures.js'
 import { selectNetwork } from '../../lib/pool/ovn-network.js'
 import { chassisArgs, type ChassisOptions } from '../../lib/pool/plan-setup.js'
 import { integrationModeOption } from '../../lib/cli/args.js'
@@ -62,4 +63,13 @@ test('--integration-mode: the default is no option at all; anything else but the
     name: 'UsageError',
     message: '--integration-mode expects xapi-bridge, unmanaged, reconcile, not "br-int"',
   })
+})
+
+test("XAPI's BRIDGE_NOT_AVAILABLE from a host is said in words, with what makes br-int", () => {
+  const f = failureFromCode('BRIDGE_NOT_AVAILABLE', ['br-int'])
+  assert.equal(
+    f.message,
+    'bridge br-int of an unmanaged XAPI network does not exist on this host, and XAPI never makes it',
+  )
+  assert.match(f.hint ?? '', /host agent .* makes br-int/)
 })
