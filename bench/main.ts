@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int runs one.
  */
 import { benchAgent } from './agent.js'
+import { benchBrInt } from './br-int.js'
 import { benchMigrate } from './migrate.js'
 import { benchPoolAgent } from './agent-pool.js'
 import { benchNb } from './nb.js'
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   show: benchShow,
   migrate: benchMigrate,
   'pool-agent': benchPoolAgent,
+  'br-int': benchBrInt,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

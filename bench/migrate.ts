@@ -30,7 +30,7 @@ const WAIT_MS = 60_000
 const STEADY = 20
 const CAP_MS = 30_000
 
-interface Round {
+export interface Round {
   readonly sent: number
   readonly lost: number
   readonly longest: number
@@ -38,7 +38,7 @@ interface Round {
 }
 
 /** Ping `to` from `from` every 50 ms around `migrate()`; which echo requests got no reply. */
-async function pingAround(from: LabGuest, to: string, migrate: () => Promise<unknown>): Promise<Round> {
+export async function pingAround(from: LabGuest, to: string, migrate: () => Promise<unknown>): Promise<Round> {
   const child = spawn(
     'ip',
     ['netns', 'exec', from.guest.netns, 'ping', '-n', '-i', String(INTERVAL_S), '-W', '1', to],

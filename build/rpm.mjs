@@ -219,6 +219,7 @@ try {
     'node-LICENSE': runtime.license,
     'ovn-controller-xapi-ovn.conf': join(root, 'rpm', 'ovn-controller-xapi-ovn.conf'),
     'xapi-ovn-agent.service': join(root, 'rpm', 'xapi-ovn-agent.service'),
+    'xapi-ovn-br-int.service': join(root, 'rpm', 'xapi-ovn-br-int.service'),
     'xapi-ovn-plugin.logrotate': join(root, 'rpm', 'xapi-ovn-plugin.logrotate'),
     'README.md': join(root, 'rpm', 'README.md'),
   }

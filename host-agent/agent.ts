@@ -9,7 +9,11 @@
  *   again after every plug, since xenopsd rewrites the port each time and nothing on 8.3 sets it;
  * - keep the encapsulation ports open in dom0's firewall (firewall.ts);
  * - give XAPI's ids back to an integration bridge ovn-controller re-created after XAPI removed it
- *   with its last VIF (lib/chassis/plan-bridge-ids.ts).
+ *   with its last VIF (lib/chassis/plan-bridge-ids.ts);
+ * - in the experimental integration modes (lib/chassis/keys.ts INTEGRATION_MODES): make br-int
+ *   when it is missing, before the persisted configuration is re-applied and whenever it is gone
+ *   (lib/chassis/plan-integration-bridge.ts), and in `reconcile` mode move every VIF port of the
+ *   OVN network from XAPI's bridge to br-int after every plug (lib/chassis/plan-port-moves.ts).
  *
  * Event-driven: an OVSDB monitor of the local database keeps a replica of the Open_vSwitch,
  * Bridge, Port and Interface tables (local-replica.ts) and wakes it on every change. Each pass
@@ -23,9 +27,21 @@
  */
 import { errorText } from '../lib/error-text.js'
 import { localAddresses, readHostUuid } from '../lib/chassis/host-facts.js'
-import { applyBridgeIds, applyIfaceIds } from '../lib/chassis/agent-writes-io.js'
+import {
+  applyBridgeIds,
+  applyIfaceIds,
+  applyIntegrationBridge,
+  applyPortMoves,
+} from '../lib/chassis/agent-writes-io.js'
 import { planBridgeIds } from '../lib/chassis/plan-bridge-ids.js'
 import { DEFAULT_INTEGRATION_BRIDGE, KEY_BRIDGE, SAVED_KEY, XS_NETWORK_UUIDS_KEY } from '../lib/chassis/keys.js'
+import type { ConfigureRequest } from '../lib/chassis/configure-args.js'
+import {
+  bridgeRequestOf,
+  bridgeRequestOfChassis,
+  planIntegrationBridge,
+} from '../lib/chassis/plan-integration-bridge.js'
+import { planPortMoves } from '../lib/chassis/plan-port-moves.js'
 import { type ChassisSnapshot, findBridge } from '../lib/chassis/model.js'
 import { applyWrite, readSnapshot } from '../lib/chassis/ovsdb-io.js'
 import { readPersisted } from '../lib/chassis/persisted-config-io.js'
@@ -60,6 +76,10 @@ export interface AgentCounters {
   reapplied: number
   races: number
   bridgeIdsRestored: number
+  /** br-int made (experimental integration modes). */
+  integrationBridgesMade: number
+  /** VIF ports moved from XAPI's bridge to br-int (`reconcile` mode). */
+  portsMoved: number
 }
 
 export class HostAgent {
@@ -70,6 +90,8 @@ export class HostAgent {
     reapplied: 0,
     races: 0,
     bridgeIdsRestored: 0,
+    integrationBridgesMade: 0,
+    portsMoved: 0,
   }
   readonly #opts: AgentOptions
   readonly #stop = new AbortController()
@@ -195,6 +217,24 @@ export class HostAgent {
       this.#dirty = true
       return
     }
+    if (await this.#ensureConfiguredBridge(db, snapshot)) {
+      this.#dirty = true
+      return
+    }
+    const moves = planPortMoves(snapshot)
+    if (moves !== null) {
+      await applyPortMoves(db, moves, 'xapi-ovn-host-agent: VIF ports to the integration bridge')
+      this.counters.portsMoved += moves.names.length
+      this.counters.ifaceIdsSet += moves.ifaceIds.filter((c) => c.ifaceId !== null).length
+      this.#opts.log.info('VIF ports moved to the integration bridge', {
+        ports: moves.names,
+        from: moves.sources.map((b) => b.name),
+        to: moves.integrationBridge,
+      })
+      // Plan the rest (iface-ids, firewall) on the database as the move left it.
+      this.#dirty = true
+      return
+    }
     const bridgeIds = planBridgeIds(snapshot)
     if (bridgeIds !== null) {
       await applyBridgeIds(db, bridgeIds, 'xapi-ovn-host-agent: XAPI ids of the integration bridge')
@@ -256,7 +296,10 @@ export class HostAgent {
         const fresh = await readSnapshot(db)
         const again = readPersisted(paths.stateDir)
         if (again === null || fresh.ovs.externalIds.has(SAVED_KEY)) return false
-        const plan = planConfigure(fresh, again.request, { hostUuid, localAddresses: localAddresses() })
+        // An experimental mode's br-int first: configure judges the bridge, which must exist.
+        const made = await this.#makeIntegrationBridge(db, fresh, again.request)
+        const current = made ? await readSnapshot(db) : fresh
+        const plan = planConfigure(current, again.request, { hostUuid, localAddresses: localAddresses() })
         if (plan.write === null) return false
         await applyWrite(db, plan.write, 'xapi-ovn-host-agent: re-apply')
         this.counters.reapplied += 1
@@ -273,6 +316,35 @@ export class HostAgent {
       this.#recheckLater()
       return false
     }
+  }
+
+  /**
+   * The br-int of an experimental integration mode, made when missing (true: written). XAPI never
+   * makes it (an unmanaged network's bridge), and a VM cannot start on this host without it.
+   */
+  async #makeIntegrationBridge(db: OvsdbClient, s: ChassisSnapshot, request: ConfigureRequest): Promise<boolean> {
+    const wanted = bridgeRequestOf(request)
+    const plan = wanted === null ? null : planIntegrationBridge(s, wanted)
+    if (plan === null) return false
+    await applyIntegrationBridge(db, plan, 'xapi-ovn-host-agent: integration bridge')
+    this.counters.integrationBridgesMade += 1
+    this.#opts.log.info(`made the integration bridge ${plan.bridge} (${wanted?.mode} mode, experimental)`, {
+      network: wanted?.networkUuid,
+    })
+    return true
+  }
+
+  /** A configured chassis of an experimental mode whose br-int went (deleted by hand, an OVS restart...). */
+  async #ensureConfiguredBridge(db: OvsdbClient, s: ChassisSnapshot): Promise<boolean> {
+    const wanted = bridgeRequestOfChassis(s)
+    const plan = wanted === null ? null : planIntegrationBridge(s, wanted)
+    if (plan === null) return false
+    await applyIntegrationBridge(db, plan, 'xapi-ovn-host-agent: integration bridge')
+    this.counters.integrationBridgesMade += 1
+    this.#opts.log.warn(
+      `the integration bridge ${plan.bridge} was gone: made it again (${wanted?.mode} mode, experimental)`,
+    )
+    return true
   }
 
   /**

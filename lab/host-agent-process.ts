@@ -27,6 +27,8 @@ export interface HostAgentSpec {
   readonly env: Readonly<Record<string, string>>
   readonly logFile: string
   readonly label: string
+  /** Extra arguments (`--ensure-integration-bridge`: the boot one-shot). */
+  readonly args?: readonly string[]
 }
 
 export class LabHostAgent {
@@ -55,11 +57,15 @@ export class LabHostAgent {
     const fd = openSync(spec.logFile, 'a', 0o640)
     try {
       // `ip netns exec` execs the program after setns: the child's pid is the agent's.
-      const child = spawn('ip', ['netns', 'exec', spec.netns, hostNode(), ...AGENT_NODE_FLAGS, HOST_AGENT_BUNDLE], {
-        env: { PATH: '/sbin:/usr/sbin:/bin:/usr/bin', ...spec.env },
-        stdio: ['ignore', fd, fd],
-        detached: true,
-      })
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', spec.netns, hostNode(), ...AGENT_NODE_FLAGS, HOST_AGENT_BUNDLE, ...(spec.args ?? [])],
+        {
+          env: { PATH: '/sbin:/usr/sbin:/bin:/usr/bin', ...spec.env },
+          stdio: ['ignore', fd, fd],
+          detached: true,
+        },
+      )
       const pid = child.pid
       if (pid === undefined) throw new DaemonError(spec.label, 'failed to start', logTail(spec.logFile))
       const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -68,6 +74,17 @@ export class LabHostAgent {
     } finally {
       closeSync(fd)
     }
+  }
+
+  /**
+   * xapi-ovn-br-int.service (Type=oneshot, Before=xapi.service): the agent's boot one-shot run to
+   * its end, as systemd runs it before xapi. Throws with the log's tail when it fails.
+   */
+  static async runBootBridge(spec: HostAgentSpec): Promise<void> {
+    const once = LabHostAgent.start({ ...spec, args: ['--ensure-integration-bridge'] })
+    const code = await once.exited()
+    once.#registration.release()
+    if (code !== 0) throw new DaemonError(spec.label, `the boot one-shot exited ${code}`, logTail(spec.logFile))
   }
 
   isRunning(): boolean {

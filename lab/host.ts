@@ -76,7 +76,7 @@ import {
 import { firewallPortPath, installDom0Firewall } from './dom0-firewall.js'
 import { emulatedSystemdPaths, installEmulatedSystemd } from './emulated-systemd.js'
 import { lockedVifFlows } from './vif-locking-flows.js'
-import { LabHostAgent } from './host-agent-process.js'
+import { type HostAgentSpec, LabHostAgent } from './host-agent-process.js'
 import { LabUsageError } from './errors.js'
 import { run, type CommandResult, type RunOptions } from './exec.js'
 import { assertIfaceName, netnsName, newUuid, tempDirPrefix } from './names.js'
@@ -523,6 +523,11 @@ export class LabHost {
     return (await this.bridges()).includes(name)
   }
 
+  /** xcp-networkd's `Bridge.get_all` (the emulator's unmanaged-network check): `list-br`. */
+  async listBridges(): Promise<readonly string[]> {
+    return this.bridges()
+  }
+
   /** Names of all bridges (`ovs-vsctl list-br`). */
   async bridges(): Promise<string[]> {
     const out = await this.vsctl('list-br')
@@ -845,6 +850,9 @@ export class LabHost {
       this.uplinks.push(u)
       this.managementIp ??= u.ip.split('/')[0]
     }
+    // xapi-ovn-br-int.service (the RPM's, Before=xapi.service): br-int of an experimental
+    // integration mode exists before the emulator's xapi starts a VM here.
+    if (hadAgent) await LabHostAgent.runBootBridge(this.#agentSpec('xapi-ovn-br-int'))
     if (hadAgent) this.startHostAgent()
     this.#controllerBoot = hadController ? this.#startOvnControllerWhenReady() : undefined
   }
@@ -888,13 +896,17 @@ export class LabHost {
    */
   startHostAgent(): LabHostAgent {
     if (this.#hostAgent?.isRunning() === true) throw new LabUsageError(`the host agent already runs on ${this.name}`)
-    this.#hostAgent = LabHostAgent.start({
+    this.#hostAgent = LabHostAgent.start(this.#agentSpec('xapi-ovn-agent'))
+    return this.#hostAgent
+  }
+
+  #agentSpec(unit: string): HostAgentSpec {
+    return {
       netns: this.netns,
       env: { ...this.daemonEnv(), ...this.env() },
-      logFile: join(this.rundir, 'xapi-ovn-agent.log'),
-      label: `${this.name} xapi-ovn host agent`,
-    })
-    return this.#hostAgent
+      logFile: join(this.rundir, `${unit}.log`),
+      label: `${this.name} ${unit === 'xapi-ovn-agent' ? 'xapi-ovn host agent' : unit}`,
+    }
   }
 
   get hostAgent(): LabHostAgent | undefined {

@@ -41,6 +41,7 @@ import {
 } from '../lib/attach/index.js'
 import { addLocalnetPort, connectNorthbound, ensureLogicalSwitch, listPorts } from '../lib/nb/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
+import type { IntegrationMode } from '../lib/chassis/keys.js'
 import { XapiPool, setup, type SetupResult } from '../lib/pool/index.js'
 import { DEFAULT_NETWORK_NAME } from '../lib/pool/ovn-network.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
@@ -77,6 +78,8 @@ export interface OverlayLabOptions {
   readonly onStep?: (message: string) => void
   /** Deadline of each wait (binding, connection), ms (default 90 s). */
   readonly timeoutMs?: number
+  /** setup's integration mode (default xapi-bridge; unmanaged and reconcile are experimental). */
+  readonly integrationMode?: IntegrationMode
 }
 
 /** A VM of the lab: its XAPI record and its guest namespace. */
@@ -105,6 +108,7 @@ export class OverlayLab {
   readonly nbRemotes: readonly string[]
   readonly guests: LabGuest[] = []
   readonly timeoutMs: number
+  readonly integrationMode: IntegrationMode | undefined
   #session: XapiPool | undefined
   #nb: OvsdbClient | undefined
   #setup: SetupResult | undefined
@@ -119,6 +123,7 @@ export class OverlayLab {
     this.password = options.password ?? DEFAULT_PASSWORD
     this.nbRemotes = pool.central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`)
     this.timeoutMs = options.timeoutMs ?? 90_000
+    this.integrationMode = options.integrationMode
     this.#onStep = options.onStep ?? (() => undefined)
   }
 
@@ -166,6 +171,7 @@ export class OverlayLab {
       ovnRemote: this.pool.central.sbRemote,
       bridgeMappings: BRIDGE_MAPPINGS,
       chassisKeys: { 'ovn-bridge-datapath-type': 'netdev' },
+      ...(this.integrationMode !== undefined ? { integrationMode: this.integrationMode } : {}),
     })
     this.#setup = result
     const failed = result.hosts.filter((h) => !h.ok)

@@ -83,6 +83,12 @@ export interface HostBackend<Guest = unknown> {
    */
   createBridge(name: string, options: CreateBridgeRequest): Promise<void>
   /**
+   * xcp-networkd's `Bridge.get_all`: every bridge of the host's Open vSwitch, whoever made it.
+   * xapi's `attach_internal` asks it for an unmanaged network (`BRIDGE_NOT_AVAILABLE` when the
+   * network's bridge is not among them).
+   */
+  listBridges(): Promise<readonly string[]>
+  /**
    * xapi's `deregister_vif` -> `detach` when the last VIF of a managed internal network left the
    * host: `ovs-vsctl list-ifaces NAME`; empty -> `Bridge.destroy` (del-br), true; any interface
    * (ovn-controller's tunnel ports...) or no such bridge -> nothing, false.
@@ -163,6 +169,10 @@ export class MemoryHostBackend implements HostBackend {
       ports: new Map(),
       interfaces: new Set(),
     })
+  }
+
+  async listBridges(): Promise<readonly string[]> {
+    return [...this.bridges.keys()]
   }
 
   async destroyBridgeIfEmpty(name: string): Promise<boolean> {

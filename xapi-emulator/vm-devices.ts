@@ -55,6 +55,11 @@ export class VmDevices<Guest> {
   }
 
   async startOn(vm: string, h: EmulatedHost<Guest>): Promise<void> {
+    // xapi attaches every VIF's network (with_networks_attached_for_vm -> attach_internal)
+    // before xenopsd builds the domain: a missing unmanaged bridge fails the start, VM halted.
+    for (const vif of this.#db.field('VM', vm, 'VIFs') as string[]) {
+      await this.ensureBridge(h, str(this.#db.field('VIF', vif, 'network')))
+    }
     const domid = h.nextDomid++
     this.#db.set('VM', vm, { power_state: 'Running', resident_on: h.ref, domid })
     for (const vif of this.#db.field('VM', vm, 'VIFs') as string[]) await this.plugVif(h, vif)
@@ -75,13 +80,19 @@ export class VmDevices<Guest> {
    * network gets its bridge through the backend, which, as `create_internal_bridge`, leaves an
    * existing bridge alone (networkd's `Bridge.create` gets only `network-uuids`: standalone,
    * then ovs-xapi-sync applies the fail mode). An unmanaged network's bridge is never made:
-   * xapi only checks that it exists (not modelled: no BRIDGE_NOT_AVAILABLE, see README.md).
+   * xapi only asks networkd's `Bridge.get_all` whether it exists and raises
+   * `BRIDGE_NOT_AVAILABLE [bridge]` when it does not (`attach_internal`, "If not, the only thing
+   * that it must do is check whether the bridge exists"): an SDN controller owns that bridge.
    * Networks with PIFs go the same way here, where xapi brings the PIF up instead: their
    * bridge exists already (xenbr0) or is made once, and is never touched again either way.
    */
   async ensureBridge(h: EmulatedHost<Guest>, network: string): Promise<string> {
     const bridge = str(this.#db.field('network', network, 'bridge'))
-    if (this.#db.field('network', network, 'managed') === false) return bridge
+    if (this.#db.field('network', network, 'managed') === false) {
+      if (!(await h.backend.listBridges()).includes(bridge))
+        throw new XapiApiError(Codes.BRIDGE_NOT_AVAILABLE, [bridge])
+      return bridge
+    }
     const uuid = str(this.#db.field('network', network, 'uuid'))
     const failMode = this.#failMode(network)
     await h.backend.createBridge(bridge, { networkUuids: [uuid], ...(failMode !== undefined ? { failMode } : {}) })

@@ -4,7 +4,17 @@
  */
 import { InvalidArgumentError, MissingArgumentError, UnknownArgumentError } from '../errors.js'
 import { SslKeyRefusedError } from './errors.js'
-import { CHASSIS_KEYS, KEY_BRIDGE, KEY_BRIDGE_MAPPINGS, KEY_BY_NAME } from './keys.js'
+import {
+  CHASSIS_KEYS,
+  DEFAULT_INTEGRATION_MODE,
+  INTEGRATION_MODE_ARG,
+  INTEGRATION_MODES,
+  type IntegrationMode,
+  isIntegrationMode,
+  KEY_BRIDGE,
+  KEY_BRIDGE_MAPPINGS,
+  KEY_BY_NAME,
+} from './keys.js'
 import { bridgeMappings, parseMappings, printable, uuid } from './validators.js'
 
 /**
@@ -27,9 +37,11 @@ export interface ConfigureRequest {
   readonly dryRun: boolean
   /** PEM text for ssl: remotes (certificate and CA), both or none. */
   readonly ssl: Readonly<Record<SslArgName, string>> | null
+  /** How VIFs reach the integration bridge (keys.ts INTEGRATION_MODES); absent: the default. */
+  readonly integrationMode?: IntegrationMode
 }
 
-const CONTROL_ARGS = new Set(['dry-run', 'network-uuid', 'force-system-id', ...SSL_ARGS])
+const CONTROL_ARGS = new Set(['dry-run', 'network-uuid', 'force-system-id', INTEGRATION_MODE_ARG, ...SSL_ARGS])
 const MAX_VALUE = 4096
 const MAX_PEM = 64 * 1024
 
@@ -78,13 +90,29 @@ export function parseConfigureArgs(args: Readonly<Record<string, string>>): Conf
     const reason = uuid(networkUuid)
     if (reason !== null) throw new InvalidArgumentError('network-uuid', networkUuid, reason)
   }
+  const integrationMode = parseIntegrationMode(args[INTEGRATION_MODE_ARG], networkUuid)
   return {
+    ...(integrationMode === DEFAULT_INTEGRATION_MODE ? {} : { integrationMode }),
     keys,
     networkUuid: networkUuid ?? null,
     forceSystemId: parseFlag('force-system-id', args['force-system-id']),
     dryRun: parseFlag('dry-run', args['dry-run']),
     ssl: parseSslArgs(args),
   }
+}
+
+/**
+ * The integration mode; the experimental ones need network-uuid: the host agent gives the
+ * integration bridge it makes that network's ids, so configure, ovn-wait-bridge and verify judge
+ * it as they judge XAPI's bridge.
+ */
+function parseIntegrationMode(value: string | undefined, networkUuid: string | undefined): IntegrationMode {
+  if (value === undefined) return DEFAULT_INTEGRATION_MODE
+  if (!isIntegrationMode(value))
+    throw new InvalidArgumentError(INTEGRATION_MODE_ARG, value, `expected one of ${INTEGRATION_MODES.join(', ')}`)
+  if (value !== DEFAULT_INTEGRATION_MODE && networkUuid === undefined)
+    throw new InvalidArgumentError(INTEGRATION_MODE_ARG, value, 'needs network-uuid (the XAPI network of the VIFs)')
+  return value
 }
 
 function parseSslArgs(args: Readonly<Record<string, string>>): Record<SslArgName, string> | null {

@@ -43,6 +43,27 @@ export const SYSTEM_ID_KEY = 'system-id'
 export const NETWORK_KEY = 'xapi-ovn-network-uuid'
 
 /**
+ * How guest VIFs reach the integration bridge (issue 12; README "The br-int way"):
+ * - `xapi-bridge` (the default): ovn-bridge is the XAPI bridge of the OVN network, VIFs are
+ *   plugged onto it by xenopsd;
+ * - `unmanaged` (experimental): an unmanaged XAPI network (`managed=false`, `bridge=br-int`):
+ *   XAPI only checks that br-int exists and plugs VIFs into it (ocaml/xapi/xapi_network.ml
+ *   attach_internal); the host agent makes br-int (lib/chassis/plan-integration-bridge.ts);
+ * - `reconcile` (experimental, the seed's fallback): VIFs land on the OVN network's XAPI bridge
+ *   and the host agent moves each port to br-int (lib/chassis/plan-port-moves.ts).
+ * configure takes it as the control argument `integration-mode` and records a non-default one
+ * in Open_vSwitch external_ids `xapi-ovn-integration-mode` (and on the bridge the agent makes).
+ */
+export const INTEGRATION_MODE_ARG = 'integration-mode'
+export const INTEGRATION_MODES = ['xapi-bridge', 'unmanaged', 'reconcile'] as const
+export type IntegrationMode = (typeof INTEGRATION_MODES)[number]
+export const DEFAULT_INTEGRATION_MODE: IntegrationMode = 'xapi-bridge'
+export const MODE_KEY = 'xapi-ovn-integration-mode'
+export function isIntegrationMode(value: string): value is IntegrationMode {
+  return (INTEGRATION_MODES as readonly string[]).includes(value)
+}
+
+/**
  * Interface external_ids on a VIF's port. xenopsd writes the `xs-*` keys and `attached-mac` at
  * every plug (ocaml/xenopsd/scripts/common.py); on XCP-ng 8.3 nobody writes `iface-id`
  * (docs/platform.md, "Nothing sets iface-id"): the host agent does, and ovn-controller binds
@@ -51,6 +72,8 @@ export const NETWORK_KEY = 'xapi-ovn-network-uuid'
 export const IFACE_ID_KEY = 'iface-id'
 export const XS_VIF_UUID_KEY = 'xs-vif-uuid'
 export const XS_VM_UUID_KEY = 'xs-vm-uuid'
+/** The XAPI network of a VIF's port, as xenopsd plugged it. */
+export const XS_NETWORK_UUID_KEY = 'xs-network-uuid'
 /** The VIF's MAC as xenopsd plugged it (the guest's address, XAPI `VIF.MAC`). */
 export const ATTACHED_MAC_KEY = 'attached-mac'
 /** Set by ovn-controller once a port's flows are installed. */

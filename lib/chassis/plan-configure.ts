@@ -15,6 +15,7 @@ import {
   KEY_BRIDGE,
   KEY_BRIDGE_MAPPINGS,
   KEY_ENCAP_IP,
+  MODE_KEY,
   NETWORK_KEY,
   SAVED_KEY,
   SYSTEM_ID_KEY,
@@ -60,6 +61,9 @@ export function planConfigure(snapshot: ChassisSnapshot, request: ConfigureReque
     desired.set(SYSTEM_ID_KEY, host.hostUuid)
   }
   if (request.networkUuid !== null) desired.set(NETWORK_KEY, request.networkUuid)
+  // A non-default integration mode is recorded (the host agent and verify read it); the default
+  // writes nothing, so a chassis of the XAPI-bridge way is exactly what it was before issue 12.
+  if (request.integrationMode !== undefined) desired.set(MODE_KEY, request.integrationMode)
 
   const nextSaved: SavedValues = {}
   const wanted = new Map<string, string | null>()

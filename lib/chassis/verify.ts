@@ -11,6 +11,7 @@ import {
   KEY_BY_NAME,
   KEY_ENCAP_IP,
   KEY_REMOTE,
+  MODE_KEY,
   NETWORK_KEY,
   OVN_INSTALLED_KEY,
   REQUIRED_FOR_CHASSIS,
@@ -21,6 +22,7 @@ import {
 import { bridgePorts, findBridge, type BridgePort, type BridgeRow, type ChassisSnapshot } from './model.js'
 import { xsNetworkUuids, type HostFacts } from './plan-configure.js'
 import { planIfaceIds } from './plan-iface-ids.js'
+import { planPortMoves } from './plan-port-moves.js'
 import { parseMappings } from './validators.js'
 import { effectiveRules, isAcceptRule, portLabel, wantedFirewallPorts, XAPI_INPUT_CHAIN } from './encap-ports.js'
 import type { XapiChainFacts } from './firewall-port-io.js'
@@ -95,6 +97,7 @@ export const CHECK_IDS = [
   'ssl.ovs-table',
   'boot.drop-in',
   'chassis.persisted',
+  'integration.mode',
 ] as const
 export type CheckId = (typeof CHECK_IDS)[number]
 
@@ -128,6 +131,7 @@ export function verifyChassis(s: ChassisSnapshot, facts: VerifyFacts): VerifyRep
     checkOvsSslTable(s.ovs.hasSslRow === true, ext.get(KEY_REMOTE)),
     checkBootDropIn(facts.bootWait),
     checkPersisted(ext.has(SAVED_KEY), facts.persisted),
+    checkIntegrationMode(s, bridgeName),
   ]
   return { ok: checks.every((c) => c.status !== 'fail'), checks }
 }
@@ -535,5 +539,43 @@ function checkBootDropIn(bootWait: boolean | null): Check {
     'warn',
     'ovn-controller.service does not load the xapi-ovn drop-in: at boot it may start before XAPI recreates the bridge and make its own',
     'install the xapi-ovn RPM (it ships the drop-in), then systemctl daemon-reload',
+  )
+}
+
+const MODE_HINT =
+  'the XAPI-bridge way is the default and the one to choose (README, "The br-int way"): xapi-ovn setup without --integration-mode'
+
+/**
+ * Which integration mode this chassis is in (keys.ts INTEGRATION_MODES). The experimental ones
+ * warn: they depend on the host agent more than the default does (README, "The br-int way").
+ */
+function checkIntegrationMode(s: ChassisSnapshot, bridgeName: string | undefined): Check {
+  const mode = s.ovs.externalIds.get(MODE_KEY)
+  const bridge = bridgeName ?? 'the integration bridge'
+  if (mode === undefined)
+    return check('integration.mode', 'pass', `xapi-bridge (the default): XAPI plugs VIFs onto its own bridge ${bridge}`)
+  if (mode === 'unmanaged')
+    return check(
+      'integration.mode',
+      'warn',
+      `unmanaged (experimental): VIFs are plugged onto ${bridge} of an unmanaged XAPI network, which XAPI never makes: the host agent does (xapi-ovn-br-int.service at boot), and no VM on that network starts on this host without it`,
+      MODE_HINT,
+    )
+  if (mode === 'reconcile') {
+    const waiting = planPortMoves(s)?.names ?? []
+    return check(
+      'integration.mode',
+      waiting.length > 0 ? 'fail' : 'warn',
+      waiting.length > 0
+        ? `reconcile (experimental): ${waiting.length} VIF port(s) still on XAPI's bridge, not on ${bridge}: ${waiting.join(', ')} (is the host agent running?)`
+        : `reconcile (experimental): XAPI plugs VIFs onto its bridge and the host agent moves each to ${bridge}; while the agent is down, a VIF plugged does not bind`,
+      waiting.length > 0 ? 'the host agent moves them: start xapi-ovn-agent.service on this host' : MODE_HINT,
+    )
+  }
+  return check(
+    'integration.mode',
+    'fail',
+    `unknown integration mode ${JSON.stringify(mode)} (external_ids:${MODE_KEY})`,
+    MODE_HINT,
   )
 }

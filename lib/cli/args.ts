@@ -7,6 +7,12 @@ import { join } from 'node:path'
 import { errorText } from '../error-text.js'
 import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
+import {
+  DEFAULT_INTEGRATION_MODE,
+  INTEGRATION_MODES,
+  type IntegrationMode,
+  isIntegrationMode,
+} from '../chassis/keys.js'
 import { parseIp } from '../nb/validate-inputs.js'
 import type { DhcpSpec } from '../nb/plan-dhcp.js'
 import { IPV6_MODES, type Ipv6Spec } from '../nb/plan-ipv6.js'
@@ -123,6 +129,14 @@ export function addressFamilyOption(values: OptionValues): AddressFamily | undef
   if (v === '4' || v === 'ipv4') return 'IPv4'
   if (v === '6' || v === 'ipv6') return 'IPv6'
   throw new UsageError(`--ip-family expects auto, 4 or 6, not ${JSON.stringify(v)}`)
+}
+
+/** `--integration-mode`: the default (xapi-bridge) gives undefined, so setup sends nothing new. */
+export function integrationModeOption(values: OptionValues): IntegrationMode | undefined {
+  const v = stringOption(values, 'integration-mode')
+  if (v === undefined || v === DEFAULT_INTEGRATION_MODE) return undefined
+  if (isIntegrationMode(v)) return v
+  throw new UsageError(`--integration-mode expects ${INTEGRATION_MODES.join(', ')}, not ${JSON.stringify(v)}`)
 }
 
 /** A whole number (any size the library may take): its range is the library's to check. */

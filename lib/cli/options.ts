@@ -103,6 +103,14 @@ export const OPTIONS = {
     group: 'command',
     description: 'make a new private key on each host (its old certificate no longer fits)',
   },
+  'integration-mode': {
+    type: 'string',
+    value: 'MODE',
+    group: 'command',
+    description:
+      "how VIFs reach the integration bridge: xapi-bridge (the OVN network's XAPI bridge), or, experimental, unmanaged (an unmanaged XAPI network on br-int) or reconcile (the host agent moves VIF ports to br-int)",
+    default: 'xapi-bridge',
+  },
   'force-system-id': {
     type: 'boolean',
     group: 'command',

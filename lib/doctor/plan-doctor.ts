@@ -112,6 +112,8 @@ export const CHECK_FIXES: Readonly<Record<CheckId, ((c: FixContext) => string) |
   'ssl.ovs-table': null,
   'boot.drop-in': null,
   'chassis.persisted': setupFix(),
+  // The experimental modes warn by design; the agent moves the ports reconcile waits for.
+  'integration.mode': null,
 }
 
 /**

@@ -56,6 +56,9 @@ const MESSAGES: Readonly<Record<string, (params: readonly string[]) => string>> 
       .slice(0, 300)})`,
   SESSION_INVALID: () => 'the XAPI session expired or was closed',
   HANDLE_INVALID: (ps) => `XAPI no longer knows ${p(ps, 0)} ${p(ps, 1)} (was it removed meanwhile?)`,
+  // An unmanaged network's bridge missing on the host (ocaml/xapi/xapi_network.ml attach_internal).
+  BRIDGE_NOT_AVAILABLE: (ps) =>
+    `bridge ${p(ps, 0)} of an unmanaged XAPI network does not exist on this host, and XAPI never makes it`,
   OVN_BRIDGE_MISSING: (ps) => new BridgeMissingError(p(ps, 0)).message,
   OVN_BRIDGE_NOT_XAPI: (ps) => new BridgeNotXapiError(p(ps, 0), p(ps, 1)).message,
   OVN_SYSTEM_ID_MISMATCH: (ps) => new SystemIdMismatchError(p(ps, 0), p(ps, 1)).message,
@@ -78,6 +81,8 @@ const HINTS: Readonly<Record<string, string>> = {
   UNKNOWN_XENAPI_PLUGIN_FUNCTION: 'update the xapi-ovn RPM on this host',
   XENAPI_PLUGIN_FAILURE: 'see /var/log/xapi-ovn-plugin.log on the host',
   SESSION_INVALID: 'run the command again',
+  BRIDGE_NOT_AVAILABLE:
+    'the unmanaged integration mode: the host agent (and at boot xapi-ovn-br-int.service) makes br-int; check that xapi-ovn-agent runs on this host, then run the same command again',
   OVN_NO_TRANSPORT_PIF:
     'choose another PIF (--transport-network, --transport-device, --transport-vlan) or give this one an IP in XAPI (PIF.reconfigure_ip)',
   OVN_BRIDGE_MISSING:

@@ -9,12 +9,19 @@
  */
 import { OvnNetworkError } from './errors.js'
 import { bridgeName, isUuid } from '../chassis/validators.js'
+import { DEFAULT_INTEGRATION_BRIDGE, type IntegrationMode } from '../chassis/keys.js'
 import type { XapiPool } from './connection.js'
 import { parseNetwork, parseRef, type NetworkRecord } from './records.js'
 
 export const DEFAULT_NETWORK_NAME = 'ovn-int'
 export const FAIL_MODE_KEY = 'vswitch-controller-fail-mode'
 export const NETWORK_DESCRIPTION = 'OVN integration bridge (managed by xapi-ovn)'
+/**
+ * The unmanaged mode's network (issue 12, experimental): `managed=false`, `bridge=br-int`. XAPI
+ * never makes or removes br-int; it checks that it exists (BRIDGE_NOT_AVAILABLE) and plugs VIFs
+ * into it (ocaml/xapi/xapi_network.ml attach_internal); the host agent makes it.
+ */
+export const UNMANAGED_BRIDGE = DEFAULT_INTEGRATION_BRIDGE
 
 /** The network found, or the name a new one would get. */
 export type NetworkSelection = { readonly found: NetworkRecord } | { readonly create: string }
@@ -26,12 +33,13 @@ export type NetworkSelection = { readonly found: NetworkRecord } | { readonly cr
 export function selectNetwork(
   networks: ReadonlyMap<string, NetworkRecord>,
   selector: string = DEFAULT_NETWORK_NAME,
+  mode?: IntegrationMode,
 ): NetworkSelection {
   const all = [...networks.values()]
   if (isUuid(selector)) {
     const n = all.find((x) => x.uuid === selector)
     if (n === undefined) throw new OvnNetworkError(selector, 'no network of this pool has this uuid')
-    return { found: checkUsable(n) }
+    return { found: checkMode(checkUsable(n), mode) }
   }
   if (selector === '') throw new OvnNetworkError(selector, 'empty network name')
   const named = all.filter((x) => x.nameLabel === selector)
@@ -41,7 +49,28 @@ export function selectNetwork(
       `${named.length} networks have this name (${named.map((n) => n.uuid).join(', ')}): give the uuid`,
     )
   const n = named[0]
-  return n === undefined ? { create: selector } : { found: checkUsable(n) }
+  return n === undefined ? { create: selector } : { found: checkMode(checkUsable(n), mode) }
+}
+
+/**
+ * setup's mode and the network must agree: the unmanaged mode needs an unmanaged network on
+ * br-int, the others a managed one (whose bridge XAPI makes). No mode (verify, status,
+ * teardown): any.
+ */
+function checkMode(n: NetworkRecord, mode: IntegrationMode | undefined): NetworkRecord {
+  if (mode === undefined) return n
+  const unmanaged = n.managed === false
+  if (mode === 'unmanaged' && !(unmanaged && n.bridge === UNMANAGED_BRIDGE))
+    throw new OvnNetworkError(
+      label(n),
+      `the unmanaged integration mode needs an unmanaged network on ${UNMANAGED_BRIDGE} (managed=false, bridge=${UNMANAGED_BRIDGE}); this one is ${unmanaged ? 'unmanaged' : 'managed'} on ${n.bridge}: name another --network`,
+    )
+  if (mode !== 'unmanaged' && unmanaged)
+    throw new OvnNetworkError(
+      label(n),
+      `it is an unmanaged network (XAPI never makes its bridge ${n.bridge}): only --integration-mode unmanaged uses one`,
+    )
+  return n
 }
 
 /** Pure: like selectNetwork, but never plans a creation (verify, status, teardown). */
@@ -82,9 +111,32 @@ export interface EnsuredNetwork {
 }
 
 /** Create the network when needed and make its fail mode secure. */
-export async function ensureNetwork(pool: XapiPool, selection: NetworkSelection): Promise<EnsuredNetwork> {
+export async function ensureNetwork(
+  pool: XapiPool,
+  selection: NetworkSelection,
+  mode?: IntegrationMode,
+): Promise<EnsuredNetwork> {
   let network: NetworkRecord
   let created = false
+  if (mode === 'unmanaged') {
+    // No fail mode: XAPI never makes this bridge; the host agent makes it secure.
+    if ('found' in selection) return { network: selection.found, created, failModeSet: false, previousFailMode: null }
+    const ref = parseRef(
+      'network',
+      'network.create',
+      await pool.call('network.create', {
+        name_label: selection.create,
+        name_description: `${NETWORK_DESCRIPTION}: unmanaged, br-int made by the host agent (experimental)`,
+        MTU: 1500,
+        other_config: {},
+        tags: [],
+        managed: false,
+        bridge: UNMANAGED_BRIDGE,
+      }),
+    )
+    network = parseNetwork(ref, await pool.call('network.get_record', ref))
+    return { network, created: true, failModeSet: false, previousFailMode: null }
+  }
   if ('create' in selection) {
     const ref = parseRef(
       'network',

@@ -7,6 +7,10 @@
  */
 import { parseConfigureArgs, SSL_ARGS } from '../chassis/configure-args.js'
 import {
+  DEFAULT_INTEGRATION_BRIDGE,
+  DEFAULT_INTEGRATION_MODE,
+  INTEGRATION_MODE_ARG,
+  type IntegrationMode,
   KEY_BRIDGE,
   KEY_BRIDGE_MAPPINGS,
   KEY_BY_NAME,
@@ -82,6 +86,11 @@ export interface ChassisOptions {
   readonly ssl?: SslMaterial
   /** Replace a system-id that differs from the host UUID. */
   readonly forceSystemId?: boolean
+  /**
+   * How VIFs reach the integration bridge (lib/chassis/keys.ts INTEGRATION_MODES); absent: the
+   * default, the OVN network's XAPI bridge. `unmanaged` and `reconcile` are experimental.
+   */
+  readonly integrationMode?: IntegrationMode
 }
 
 export interface HostInfo {
@@ -160,7 +169,10 @@ export function chassisArgs(
   args[KEY_REMOTE] = options.ovnRemote
   args[KEY_ENCAP_TYPE] = options.encapType ?? 'geneve'
   args[KEY_ENCAP_IP] = encapIp
-  args[KEY_BRIDGE] = bridge
+  // reconcile: VIFs stay on the network's XAPI bridge and the host agent moves them to br-int.
+  args[KEY_BRIDGE] = options.integrationMode === 'reconcile' ? DEFAULT_INTEGRATION_BRIDGE : bridge
+  if (options.integrationMode !== undefined && options.integrationMode !== DEFAULT_INTEGRATION_MODE)
+    args[INTEGRATION_MODE_ARG] = options.integrationMode
   if (options.bridgeMappings !== undefined && options.bridgeMappings !== '')
     args[KEY_BRIDGE_MAPPINGS] = options.bridgeMappings
   if (networkUuid !== null) args['network-uuid'] = networkUuid

@@ -75,6 +75,11 @@ export interface NetworkRecord {
   readonly otherConfig: Readonly<Record<string, string>>
   /** What a VIF's `network_default` locking mode means on this network. */
   readonly defaultLockingMode: NetworkLockingMode
+  /**
+   * false: an unmanaged network, whose bridge XAPI never makes or removes (ocaml/xapi/
+   * xapi_network.ml attach_internal); absent in records read before issue 12 counts as managed.
+   */
+  readonly managed?: boolean
 }
 
 export type NetworkLockingMode = 'unlocked' | 'disabled'
@@ -273,6 +278,8 @@ export function parseNetwork(ref: string, raw: unknown): NetworkRecord {
     vifs: r.refs('VIFs'),
     otherConfig: r.stringMap('other_config'),
     defaultLockingMode: r.enumOf('default_locking_mode', ['unlocked', 'disabled'] as const),
+    // Read when present: records built by hand (tests, older callers) may lack it.
+    ...(isRecord(raw) && Object.hasOwn(raw, 'managed') ? { managed: r.bool('managed') } : {}),
   }
 }
 

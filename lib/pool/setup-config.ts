@@ -9,7 +9,8 @@
  *   { "ovn-remote": "ssl:192.0.2.10:6642", "encap-type": "geneve",
  *     "bridge-mappings": "physnet-mgmt:xenbr0", "set": { "ovn-bridge-datapath-type": "netdev" },
  *     "ssl-cert-dir": "/root/pki/certs", "ssl-ca-cert": "/root/pki/ca.pem",
- *     "transport": { "device": "eth1", "vlan": 20 }, "ip-family": "4" }
+ *     "transport": { "device": "eth1", "vlan": 20 }, "ip-family": "4",
+ *     "integration-mode": "xapi-bridge" }   (unmanaged, reconcile: experimental, README "The br-int way")
  */
 import { InvalidArgumentError } from '../errors.js'
 import { isPlainRecord, isString } from '../shape.js'
@@ -26,6 +27,7 @@ export const CONFIG_FLAGS = [
   'transport-device',
   'transport-vlan',
   'ip-family',
+  'integration-mode',
 ] as const
 
 export type ConfigFlag = (typeof CONFIG_FLAGS)[number]
@@ -40,6 +42,7 @@ const STRING_FIELDS = [
   'ssl-cert-dir',
   'ssl-ca-cert',
   'ip-family',
+  'integration-mode',
 ] as const
 const TOP_FIELDS: readonly string[] = [...STRING_FIELDS, 'set', 'transport']
 const TRANSPORT_FIELDS: readonly string[] = ['network', 'device', 'vlan']

@@ -59,7 +59,7 @@ export interface PreparedSetup {
 export async function prepareSetup(pool: XapiPool, options: SetupOptions): Promise<PreparedSetup> {
   const concurrency = checkConcurrency(options.concurrency)
   const state = await pool.readState()
-  const selection = selectNetwork(state.networks, options.network ?? DEFAULT_NETWORK_NAME)
+  const selection = selectNetwork(state.networks, options.network ?? DEFAULT_NETWORK_NAME, options.integrationMode)
   const network = 'found' in selection ? selection.found : null
   checkChassisOptions(options, state, network?.bridge ?? null)
   const choice = resolveTransportChoice(options.transport ?? MANAGEMENT, state.networks)
@@ -106,7 +106,7 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
       network: network === null ? null : networkInfo(network),
     })
   } else {
-    const ensured = await ensureNetwork(pool, selection)
+    const ensured = await ensureNetwork(pool, selection, options.integrationMode)
     network = ensured.network
     setupNetwork = {
       action: ensured.created ? 'created' : 'found',
@@ -134,6 +134,7 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
   }
 
   const net = network
+  const unmanaged = options.integrationMode === 'unmanaged'
   const hosts = await run.eachHost(
     plans,
     concurrency,
@@ -162,20 +163,26 @@ export async function runSetup(prepared: PreparedSetup): Promise<SetupResult> {
           if (
             err instanceof XapiCallError &&
             err.xapiCode === 'OVN_BRIDGE_MISSING' &&
-            err.xapiParams[0] === net.bridge
+            err.xapiParams[0] === args['ovn-bridge']
           ) {
             return {
               transport,
               args: shownArgs(args),
               chassis: null,
-              pending: `bridge ${net.bridge} is not on this host yet: setup attaches the network first`,
+              pending:
+                args['ovn-bridge'] === net.bridge && !unmanaged
+                  ? `bridge ${net.bridge} is not on this host yet: setup attaches the network first`
+                  : `bridge ${args['ovn-bridge']} is not on this host yet: configure makes it (${options.integrationMode} mode, experimental)`,
             }
           }
           throw err
         }
       }
-      await attachNetwork(pool, net.ref, plan.host.ref)
+      // unmanaged: XAPI never makes br-int; configure makes it, then network.attach is XAPI's
+      // own check that it is there (BRIDGE_NOT_AVAILABLE otherwise).
+      if (!unmanaged) await attachNetwork(pool, net.ref, plan.host.ref)
       const chassis = parseChassisChange(plan.host.name, 'configure', await run.plugin(plan.host, 'configure', args))
+      if (unmanaged) await attachNetwork(pool, net.ref, plan.host.ref)
       return { transport, args: shownArgs(args), chassis, pending: null }
     },
     setupVerdict,

@@ -57,14 +57,23 @@ function networkChecks(state: PoolState, selector: string): { network: NetworkRe
     },
   ]
   checks.push(
-    hasSecureFailMode(network)
-      ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
-      : {
+    network.managed === false
+      ? {
+          // An unmanaged network (the unmanaged integration mode): XAPI never makes its bridge, so
+          // its fail mode is not XAPI's to apply; the host agent makes br-int secure.
           id: 'network.fail-mode',
-          status: 'fail',
-          message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
-          hint: `run xapi-ovn setup again: it sets other_config ${FAIL_MODE_KEY}=secure on the network`,
-        },
+          status: 'pass',
+          message: `unmanaged network on ${network.bridge}: XAPI never makes the bridge; the host agent makes it fail_mode=secure`,
+          hint: null,
+        }
+      : hasSecureFailMode(network)
+        ? { id: 'network.fail-mode', status: 'pass', message: `other_config ${FAIL_MODE_KEY}=secure`, hint: null }
+        : {
+            id: 'network.fail-mode',
+            status: 'fail',
+            message: `other_config ${FAIL_MODE_KEY} is ${network.otherConfig[FAIL_MODE_KEY] ?? 'absent'}: XAPI creates the bridge in standalone mode, flooding until ovn-controller takes it`,
+            hint: `run xapi-ovn setup again: it sets other_config ${FAIL_MODE_KEY}=secure on the network`,
+          },
   )
   return { network, checks }
 }

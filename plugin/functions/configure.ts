@@ -10,6 +10,8 @@ import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
 import { applyWrite, readSnapshot, retryOnConcurrentChange, WRITE_ATTEMPTS } from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
+import { applyIntegrationBridge } from '../../lib/chassis/agent-writes-io.js'
+import { bridgeRequestOf, planIntegrationBridge } from '../../lib/chassis/plan-integration-bridge.js'
 import { serializePersisted } from '../../lib/chassis/persisted-config.js'
 import { persistedPath, writePersisted } from '../../lib/chassis/persisted-config-io.js'
 import { captureFiles, restoreFiles } from '../../lib/fs/atomic-file-io.js'
@@ -66,7 +68,16 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
           async (attempt) => {
             // Logged before the read: nothing slow between our read and our write.
             if (attempt > 1) ctx.log.info('configure: trying again after a concurrent change', { attempt })
-            const plan = planConfigure(await readSnapshot(db), request, facts)
+            let snapshot = await readSnapshot(db)
+            // An experimental integration mode's br-int (plan-integration-bridge.ts): XAPI never
+            // makes it, and the plan below judges the bridge, which must exist.
+            const bridge = request.dryRun ? null : bridgeRequestOf(request)
+            const made = bridge === null ? null : planIntegrationBridge(snapshot, bridge)
+            if (made !== null) {
+              await applyIntegrationBridge(db, made, 'xapi-ovn: configure: integration bridge')
+              snapshot = await readSnapshot(db)
+            }
+            const plan = planConfigure(snapshot, request, facts)
             if (request.dryRun) return plan
             // The SSL files are written once, by the first try whose plan holds: a later try finds them in place.
             if (sslModule !== null && sslPlan !== null && applied.ssl === null)

@@ -141,7 +141,7 @@ describe('the xapi-ovn RPM', () => {
     for (const r of rpmlib) assert.ok(known411.includes(r), `${r} is not a feature of rpm 4.11`)
   })
 
-  test('files: exactly the plugin, the helper, the agent and its unit, the runtime, the drop-in, logrotate, README, /etc/xapi-ovn and /var/cache/xapi-ovn (0700), root-owned, with their modes', async () => {
+  test('files: exactly the plugin, the helper, the agent and its units (the service, the boot one-shot), the runtime, the drop-in, logrotate, README, /etc/xapi-ovn and /var/cache/xapi-ovn (0700), root-owned, with their modes', async () => {
     const files = (
       await query(pkg, '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]')
     )
@@ -154,6 +154,7 @@ describe('the xapi-ovn RPM', () => {
       'drwxr-xr-x root:root  /usr/lib/systemd/system/ovn-controller.service.d',
       `-rw-r--r-- root:root  ${DROP_IN}`,
       `-rw-r--r-- root:root  ${AGENT_UNIT}`,
+      '-rw-r--r-- root:root  /usr/lib/systemd/system/xapi-ovn-br-int.service',
       'drwxr-xr-x root:root  /usr/libexec/xapi-ovn',
       `drwxr-xr-x root:root  ${RUNTIME_DIR}`,
       `-rw-r--r-- root:root l ${RUNTIME_DIR}/LICENSE`,
@@ -348,7 +349,7 @@ describe('the xapi-ovn RPM', () => {
       Unit: {
         Description: ['xapi-ovn host agent (OVN chassis configuration and VIF iface-ids)'],
         Documentation: ['file:/usr/share/doc/xapi-ovn/README.md'],
-        Wants: ['openvswitch.service'],
+        Wants: ['openvswitch.service', 'xapi-ovn-br-int.service'],
         After: ['openvswitch.service'],
         Before: ['ovn-controller.service'],
       },
@@ -361,6 +362,16 @@ describe('the xapi-ovn RPM', () => {
       },
       Install: { WantedBy: ['multi-user.target'] },
     })
+    // Its boot one-shot: before xapi (and what starts VMs through it), after Open vSwitch.
+    const boot = unitObject(readFileSync(join(ROOT, 'rpm', 'xapi-ovn-br-int.service'), 'utf8'))
+    assert.deepEqual(boot.Unit?.Before, [
+      'xapi.service xapi-domains.service xapi-ovn-agent.service ovn-controller.service',
+    ])
+    assert.deepEqual(boot.Unit?.After, ['openvswitch.service'])
+    assert.deepEqual(boot.Service?.Type, ['oneshot'])
+    assert.deepEqual(boot.Service?.ExecStart, [
+      ['/usr/libexec/xapi-ovn/node/bin/node', ...AGENT_NODE_FLAGS, AGENT, '--ensure-integration-bridge'].join(' '),
+    ])
     // The journal gets its stderr: no StandardOutput=/StandardError= of ours.
     const dropIn = unitObject(readFileSync(join(ROOT, 'rpm', 'ovn-controller-xapi-ovn.conf'), 'utf8'))
     assert.deepEqual(dropIn.Unit, {

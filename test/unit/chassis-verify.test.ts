@@ -292,7 +292,51 @@ const FAILING: [string, () => VerifyReport, string, 'fail' | 'warn'][] = [
     'firewall.encap',
     'warn',
   ],
+  [
+    'integration.mode (unmanaged: experimental)',
+    () => run(brInt('unmanaged').vif('br-int', 'vif3.0', VIF_UUID, { 'ovn-installed': 'true' })),
+    'integration.mode',
+    'warn',
+  ],
+  [
+    'integration.mode (reconcile, every VIF on br-int: experimental)',
+    () => run(brInt('reconcile').vif('br-int', 'vif3.0', VIF_UUID, { 'ovn-installed': 'true' })),
+    'integration.mode',
+    'warn',
+  ],
+  [
+    "integration.mode (reconcile, a VIF left on XAPI's bridge: the agent is not moving ports)",
+    () => run(brInt('reconcile').vif('xapi3', 'vif3.0', VIF_UUID)),
+    'integration.mode',
+    'fail',
+  ],
 ]
+
+/** A chassis of an experimental integration mode: br-int made by the host agent, XAPI's xapi3 beside it. */
+function brInt(mode: string): SnapshotBuilder {
+  return xapiHost()
+    .ext({ ...KEYS, 'ovn-bridge': 'br-int', 'xapi-ovn-network-uuid': NET_UUID, 'xapi-ovn-integration-mode': mode })
+    .bridge('br-int', {
+      ext: { 'xs-network-uuids': NET_UUID, 'bridge-id': NET_UUID, 'xapi-ovn-integration-mode': mode },
+      failMode: 'secure',
+    })
+}
+
+test('verify says which integration mode a chassis is in', () => {
+  const message = (r: VerifyReport): string => r.checks.find((c) => c.id === 'integration.mode')?.message ?? ''
+  assert.match(message(run(healthy())), /^xapi-bridge \(the default\): XAPI plugs VIFs onto its own bridge xapi3/)
+  assert.match(message(run(brInt('unmanaged'))), /^unmanaged \(experimental\): .* br-int of an unmanaged XAPI network/)
+  assert.match(
+    message(run(brInt('reconcile').vif('xapi3', 'vif3.0', VIF_UUID))),
+    /1 VIF port\(s\) still on XAPI's bridge, not on br-int: vif3.0/,
+  )
+  // Every other check of an experimental chassis passes: br-int is judged like XAPI's bridge.
+  const r = run(brInt('unmanaged').vif('br-int', 'vif3.0', VIF_UUID, { 'ovn-installed': 'true' }))
+  assert.deepEqual(
+    r.checks.filter((c) => c.status !== 'pass').map((c) => c.id),
+    ['integration.mode'],
+  )
+})
 
 for (const [name, make, id, expected] of FAILING) {
   test(`verify reports ${name}`, () => {

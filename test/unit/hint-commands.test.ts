@@ -90,6 +90,19 @@ const BROKEN: readonly [string, SnapshotBuilder, Partial<VerifyFacts>, boolean?]
       .xapiBridge('xapi3', 'other-net'),
     {},
   ],
+  [
+    "the reconcile mode with a VIF left on XAPI's bridge",
+    xapiHost()
+      .ext({
+        ...KEYS,
+        'ovn-bridge': 'br-int',
+        'xapi-ovn-network-uuid': NET_UUID,
+        'xapi-ovn-integration-mode': 'reconcile',
+      })
+      .xapiBridge('br-int', NET_UUID)
+      .vif('xapi3', 'vif6.0', VIF_UUID),
+    {},
+  ],
 ]
 
 test('verify: no hint of a failed or warning check names a raw command', () => {

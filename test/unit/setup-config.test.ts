@@ -32,6 +32,11 @@ test('a whole configuration: the values of the equivalent flags', () => {
     },
   )
   assert.deepEqual(parseSetupConfig('{"ovn-remote": "tcp:192.0.2.10:6642"}'), { 'ovn-remote': 'tcp:192.0.2.10:6642' })
+  // The integration mode (issue 12) is a string like the flag; the flag's parser checks its value.
+  assert.deepEqual(parseSetupConfig('{"ovn-remote": "tcp:192.0.2.10:6642", "integration-mode": "unmanaged"}'), {
+    'ovn-remote': 'tcp:192.0.2.10:6642',
+    'integration-mode': 'unmanaged',
+  })
 })
 
 function refused(text: string, param: string, reason: RegExp): void {

@@ -391,4 +391,29 @@ test('internal bridges as 8.3 keeps them: never touched again once made; gone wi
   assert.equal(h1.port(`vif${domid}.1`)?.bridge, 'br-sdn')
   await xapi.call('VM.clean_shutdown', b)
   assert.deepEqual(h1.bridges.get('br-sdn')?.networkUuids, ['sdn'])
+
+  // ...and only checked: on a host without it, attach, start and plug say BRIDGE_NOT_AVAILABLE
+  await rejectsWithXapiError(xapi.call('network.attach', sdn, r2), 'BRIDGE_NOT_AVAILABLE', ['br-sdn'])
+  await rejectsWithXapiError(xapi.call('VM.start_on', b, r2, false, false), 'BRIDGE_NOT_AVAILABLE', ['br-sdn'])
+  assert.equal(await xapi.call('VM.get_power_state', b), 'Halted', 'the start failed before the domain was built')
+  assert.equal(h2.bridges.has('br-sdn'), false, 'XAPI did not make it')
+  await h2.createBridge('br-sdn', { networkUuids: ['sdn'] })
+  await xapi.call('network.attach', sdn, r2)
+})
+
+test('network.create refuses a bridge name xapi reserves or Linux cannot hold', async (t) => {
+  const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
+  t.after(() => pool.close())
+  const xapi = await connectClient(t, pool, 'json-rpc', { watchEvents: false })
+  for (const bridge of ['xapi7', 'xenbr9', 'vif1.0', 'tap1.0', 'eth3', 'br-sixteen-chars']) {
+    const created = xapi.call('network.create', { name_label: bridge, managed: false, bridge, other_config: {} })
+    await rejectsWithXapiError(created, 'INVALID_VALUE', ['bridge', bridge])
+  }
+  const ref = await xapi.call('network.create', {
+    name_label: 'sdn',
+    managed: false,
+    bridge: 'br-int',
+    other_config: {},
+  })
+  assert.equal(await xapi.call('network.get_managed', ref), false)
 })

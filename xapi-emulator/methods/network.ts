@@ -1,5 +1,6 @@
 /**
- * network.create (a free xapiN bridge unless one is given), network.destroy, network.attach,
+ * network.create (a free xapiN bridge unless one is given; `managed=false` with `bridge=NAME`
+ * is a network whose bridge XAPI never makes or removes, see vm-devices.ts ensureBridge), network.destroy, network.attach,
  * network.set_default_locking_mode.
  */
 import { Codes, XapiApiError } from '../api-error.js'
@@ -66,6 +67,9 @@ export function registerNetworkMethods<Guest>(
   })
 }
 
+/** xapi_network.ml `bridge_blacklist`: prefixes of the bridges xapi and xenopsd name themselves. */
+const BRIDGE_BLACKLIST = ['xen', 'xapi', 'vif', 'tap', 'eth']
+
 function networkCreate(db: Database, record: XapiRecord): string {
   const field = (name: string, type: FieldType, fallback?: XapiValue): XapiValue => {
     const value = record[name]
@@ -89,8 +93,12 @@ function networkCreate(db: Database, record: XapiRecord): string {
     let n = 0
     while (used.has(`xapi${n}`)) n++
     bridge = `xapi${n}`
-  } else if (used.has(bridge)) {
-    throw new XapiApiError(Codes.BRIDGE_NAME_EXISTS, [bridge])
+  } else {
+    // ocaml/xapi/xapi_network.ml create: a name given by a (non pool-internal) session must be a
+    // Linux interface name (at most 15 characters) and not one of xapi's own stems.
+    if (bridge.length > 15 || BRIDGE_BLACKLIST.some((stem) => bridge.startsWith(stem)))
+      throw new XapiApiError(Codes.INVALID_VALUE, ['bridge', bridge])
+    if (used.has(bridge)) throw new XapiApiError(Codes.BRIDGE_NAME_EXISTS, [bridge])
   }
   return db.create('network', { name_label, name_description, MTU, other_config, tags, managed, bridge })
 }

@@ -3,6 +3,7 @@ import { setup } from '../../pool/driver.js'
 import {
   addressFamilyOption,
   chassisKeysOption,
+  integrationModeOption,
   ovnRemoteOption,
   selectionOption,
   sslOption,
@@ -66,6 +67,7 @@ setup file"); it is not combined with them.`,
     'ssl-cert-dir',
     'ssl-ca-cert',
     'force-system-id',
+    'integration-mode',
     'dry-run',
     'transport-network',
     'transport-device',
@@ -84,6 +86,7 @@ setup file"); it is not combined with them.`,
     const encapType = stringOption(values, 'encap-type')
     const bridgeMappings = stringOption(values, 'bridge-mappings')
     const selection = selectionOption(values)
+    const integrationMode = integrationModeOption(values)
     return onPool(
       cx,
       (pool, onProgress) =>
@@ -96,6 +99,7 @@ setup file"); it is not combined with them.`,
           ...(transport !== undefined ? { transport } : {}),
           ...(addressFamily !== undefined ? { addressFamily } : {}),
           forceSystemId: flag(values, 'force-system-id'),
+          ...(integrationMode !== undefined ? { integrationMode } : {}),
           dryRun: flag(values, 'dry-run'),
           ...selection,
           ...(onProgress !== undefined ? { onProgress } : {}),
