@@ -236,6 +236,22 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_NB_ADDRESS_CONFLICT',
     params: ['198.18.10.5', 'tenant-a', 'port p already has it'],
   },
+  NbSgMissingError: { args: ['web'], code: 'OVN_NB_SG_MISSING', params: ['web'] },
+  NbSgForeignError: {
+    args: ['xapi_ovn_sg_web', 'exists without external_ids'],
+    code: 'OVN_NB_SG_FOREIGN',
+    params: ['xapi_ovn_sg_web', 'exists without external_ids'],
+  },
+  NbSgInUseError: {
+    args: ['web', '2 port(s) are in it'],
+    code: 'OVN_NB_SG_IN_USE',
+    params: ['web', '2 port(s) are in it'],
+  },
+  NbSgRuleMissingError: {
+    args: ['web', 'ingress ip4 tcp 22-22 from any'],
+    code: 'OVN_NB_SG_RULE_MISSING',
+    params: ['web', 'ingress ip4 tcp 22-22 from any'],
+  },
   // the host plugin's fn=service
   SystemdUnavailableError: { args: ['why'], code: 'OVN_SYSTEMD_UNAVAILABLE', params: ['why'] },
   ServiceActionError: {
