@@ -185,7 +185,8 @@ const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
     "that port group is not xapi-ovn's: pick another security group name, or remove the port group if it is stale",
   OVN_NB_SG_IN_USE:
     'detach its ports first (xapi-ovn sg detach), or --force; delete the rules of other groups that name it first',
-  OVN_NB_SG_RULE_MISSING: 'see the rules in the northbound with xapi-ovn sg list (a rule is named by the same options it was added with)',
+  OVN_NB_SG_RULE_MISSING:
+    'see the rules in the northbound with xapi-ovn sg list (a rule is named by the same options it was added with)',
   OVN_ATTACH_IN_DOUBT: `check the northbound database (${NB_REMOTE} reachable, the cluster's leader: ${NB_CLUSTER_STATUS}), then run the same attach again: it settles it`,
 }
 
