@@ -1,0 +1,152 @@
+// Security groups in the lab, with real packets: two guests on two hosts running the real
+// ovn-controller (Geneve between them), the ACLs written by lib/nb as Neutron's OVN driver writes
+// them (a port group per security group, allow-related rules at 1002, the default-drop group at
+// 1001). Guest B is put in a group that allows tcp/22 from A's subnet: A reaches B's port 22, B's
+// port 8080 times out, ICMP is dropped until an ICMP rule is added; B's replies to A's connection
+// pass with no egress rule (stateful: conntrack), while a connection B opens to A is dropped.
+// Removing the tcp/22 rule cuts port 22; taking B out of the group opens everything again.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createLabPool } from '../../lab/pool.js'
+import { LabVm } from '../../lab/vm.js'
+import type { LabHost } from '../../lab/host.js'
+import { newUuid } from '../../lab/names.js'
+import { run } from '../../lab/exec.js'
+import { waitFor } from '../../lab/wait.js'
+import {
+  addSecurityGroupRules,
+  attachPorts,
+  connectNorthbound,
+  deleteSecurityGroupRule,
+  ensureLogicalSwitch,
+  ensureSecurityGroups,
+  setPortSecurityGroups,
+} from '../../lib/nb/index.js'
+import { join } from 'node:path'
+
+const BOUND_TIMEOUT_MS = 90_000
+const SUBNET = '198.18.40.0/24'
+const IP_A = '198.18.40.11'
+const IP_B = '198.18.40.12'
+
+// A guest's servers: each port given answers "hello <port>" and closes (run by this node binary).
+const SERVER = `for (const port of process.argv.slice(1)) {
+  require('net').createServer((c) => c.end('hello ' + port)).listen(Number(port))
+}`
+// One connection attempt with a 2 s connect timeout: "ok:<reply>", "timeout" or "refused".
+const CLIENT = `const [addr, port] = process.argv.slice(1)
+const c = require('net').connect({ host: addr, port: Number(port) })
+let out = ''
+const timer = setTimeout(() => { process.stdout.write('timeout'); process.exit(0) }, 2000)
+c.on('data', (d) => { out += d })
+c.on('end', () => { clearTimeout(timer); process.stdout.write('ok:' + out) })
+c.on('error', (e) => { clearTimeout(timer); process.stdout.write(e.code === 'ECONNREFUSED' ? 'refused' : e.code) })`
+
+async function connect(from: LabVm, ip: string, port: number): Promise<string> {
+  return (await from.exec(process.execPath, ['-e', CLIENT, ip, String(port)], { check: false, timeoutMs: 10_000 }))
+    .stdout
+}
+
+test('a security group lets through what its rules allow, drops the rest, and is stateful', async (t) => {
+  const pool = await createLabPool({ hosts: 2 })
+  t.after(() => pool.destroy())
+  const { central } = pool
+  const hosts = pool.hosts as [LabHost, LabHost]
+  const ovnNetwork = newUuid()
+  const sbIp = central.ips[0] as string
+  for (const host of hosts) {
+    await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
+    await host.vsctl(
+      'set',
+      'Open_vSwitch',
+      '.',
+      `external_ids:system-id="${host.uuid}"`,
+      `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
+      'external_ids:ovn-encap-type=geneve',
+      `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
+      'external_ids:ovn-bridge=xapi1',
+      'external_ids:ovn-bridge-datapath-type=netdev',
+    )
+    await host.startOvnController({ waitConnected: true })
+  }
+  const nb = await connectNorthbound(
+    central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
+    { timeoutMs: 20_000 },
+  )
+  t.after(() => nb.close())
+  await ensureLogicalSwitch(nb, 'tenant-sg', { subnet: SUBNET })
+
+  const vifs: string[] = []
+  const guests: LabVm[] = []
+  for (const [i, host] of hosts.entries()) {
+    const ip = i === 0 ? IP_A : IP_B
+    const vm = await LabVm.create({ name: `sg-guest-${i === 0 ? 'a' : 'b'}`, ip: `${ip}/24` })
+    t.after(() => vm.destroy())
+    guests.push(vm)
+    const vifUuid = newUuid()
+    vifs.push(vifUuid)
+    await attachPorts(nb, 'tenant-sg', [{ vifUuid, mac: vm.mac, ips: [ip] }])
+    const vif = await host.plugVif({
+      domid: 30 + i,
+      devid: 0,
+      vifUuid,
+      vmUuid: vm.uuid,
+      networkUuid: ovnNetwork,
+      mac: vm.mac,
+      bridge: 'xapi1',
+      vm,
+    })
+    await waitFor(
+      `ovn-installed on ${host.name} ${vif.name}`,
+      async () => {
+        const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
+        return v === '"true"' || v === 'true'
+      },
+      { timeoutMs: BOUND_TIMEOUT_MS },
+    )
+  }
+  const [a, b] = guests as [LabVm, LabVm]
+  const vifB = vifs[1] as string
+  // Servers in the guests (they go with the guests' namespaces): B on 22 and 8080, A on 9090.
+  void run(process.execPath, ['-e', SERVER, '22', '8080'], { netns: b.netns, check: false, timeoutMs: 600_000 })
+  void run(process.execPath, ['-e', SERVER, '9090'], { netns: a.netns, check: false, timeoutMs: 600_000 })
+
+  // No group yet: everything passes.
+  await waitFor('A -> B ping over Geneve', () => a.ping(IP_B), { timeoutMs: 30_000 })
+  await waitFor('A -> B:8080 before any group', async () => (await connect(a, IP_B, 8080)) === 'ok:hello 8080')
+  assert.equal(await connect(b, IP_A, 9090), 'ok:hello 9090')
+
+  // B in a group allowing tcp/22 from A's subnet, and nothing else.
+  await ensureSecurityGroups(nb, [
+    { name: 'ssh', rules: [{ direction: 'ingress', protocol: 'tcp', ports: 22, remoteCidr: SUBNET }] },
+  ])
+  await setPortSecurityGroups(nb, [{ port: vifB, groups: ['ssh'] }])
+  await waitFor('B:8080 to be dropped', async () => (await connect(a, IP_B, 8080)) === 'timeout', {
+    timeoutMs: 30_000,
+  })
+  // Allowed, and the reply (SYN-ACK, data, FIN from B) passes with no egress rule: conntrack.
+  assert.equal(await connect(a, IP_B, 22), 'ok:hello 22')
+  assert.equal(await connect(a, IP_B, 8080), 'timeout', 'a denied port times out (dropped, not refused)')
+  assert.equal(await a.ping(IP_B, { count: 2, waitS: 1 }), false, 'no ICMP rule: ping dropped')
+  // B opening a connection is egress traffic no rule allows: dropped.
+  assert.equal(await connect(b, IP_A, 9090), 'timeout', 'B may not open connections')
+
+  // An ICMP rule: pings pass (and their replies, statefully).
+  await addSecurityGroupRules(nb, 'ssh', [{ direction: 'ingress', protocol: 'icmp' }])
+  await waitFor('ping with an ICMP rule', () => a.ping(IP_B, { count: 1, waitS: 1 }), { timeoutMs: 30_000 })
+
+  // The tcp/22 rule removed: port 22 times out too.
+  await deleteSecurityGroupRule(nb, 'ssh', { direction: 'ingress', protocol: 'tcp', ports: 22, remoteCidr: SUBNET })
+  await waitFor('B:22 dropped once its rule is gone', async () => (await connect(a, IP_B, 22)) === 'timeout', {
+    timeoutMs: 30_000,
+  })
+  assert.ok(await a.ping(IP_B), 'the ICMP rule still lets pings through')
+
+  // B out of the group (and so out of the drop group): no ACL applies to it any more.
+  await setPortSecurityGroups(nb, [{ port: vifB, groups: [] }])
+  await waitFor('B:8080 reachable once detached', async () => (await connect(a, IP_B, 8080)) === 'ok:hello 8080', {
+    timeoutMs: 30_000,
+  })
+  assert.equal(await connect(a, IP_B, 22), 'ok:hello 22')
+  assert.equal(await connect(b, IP_A, 9090), 'ok:hello 9090')
+})
