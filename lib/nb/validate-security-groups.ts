@@ -154,3 +154,15 @@ export function parseSgRule(value: unknown, key = 'rule'): SgRule {
     family,
   }
 }
+
+/** A validated rule as the spec that names it (parseSgRule(ruleSpecOf(r)) is r). */
+export function ruleSpecOf(r: SgRule): SecurityGroupRuleSpec {
+  return {
+    direction: r.direction,
+    protocol: r.protocol,
+    ...(r.ports === null ? {} : { ports: r.ports.min === r.ports.max ? r.ports.min : `${r.ports.min}-${r.ports.max}` }),
+    ...(r.remote?.kind === 'cidr' ? { remoteCidr: r.remote.cidr } : {}),
+    ...(r.remote?.kind === 'group' ? { remoteGroup: r.remote.group } : {}),
+    family: r.family,
+  }
+}
