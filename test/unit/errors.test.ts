@@ -195,6 +195,7 @@ const SAMPLES: Record<string, Sample> = {
     params: [UUID, 'is a router port'],
   },
   AgentVifLockedWarning: { args: [UUID], code: 'OVN_AGENT_VIF_LOCKED', params: [UUID] },
+  AgentSecurityGroupMissingError: { args: [UUID, 'web'], code: 'OVN_AGENT_SG_MISSING', params: [UUID, 'web'] },
   AgentUnreachableError: {
     args: ['http://127.0.0.1:9477/healthz', 'it does not answer'],
     code: 'OVN_AGENT_UNREACHABLE',
