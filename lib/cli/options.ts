@@ -185,7 +185,11 @@ export const OPTIONS = {
       "the tunnel network's MTU: guests get it minus the tunnel overhead (Geneve over IPv4: 58, so 1442 on 1500; --ip-family 6: 20 more)",
     default: '1500',
   },
-  force: { type: 'boolean', group: 'command', description: 'delete the switch with its ports' },
+  force: {
+    type: 'boolean',
+    group: 'command',
+    description: 'delete the switch with its ports (sg del: the group, its ports leaving it)',
+  },
   'if-exists': { type: 'boolean', group: 'command', description: 'a missing switch or port is not an error' },
   vm: {
     type: 'string',
