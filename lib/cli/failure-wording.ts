@@ -34,6 +34,15 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   mtu: '--mtu',
   underlayMtu: '--underlay-mtu',
   encapType: '--encap-type',
+  // sg's (lib/nb/validate-security-groups.ts names a rule's fields rule.<field>)
+  group: '--sg',
+  rule: '--direction',
+  direction: '--direction',
+  protocol: '--proto',
+  ports: '--port',
+  remoteCidr: '--remote-cidr',
+  remoteGroup: '--remote-group',
+  family: '--ethertype',
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   listSecurityGroups,
   type EnsureSecurityGroupsResult,
   type SecurityGroupInfo,
+  parseSgName,
   parseSgRule,
   ruleSpecOf,
   type SecurityGroupRuleSpec,
@@ -102,7 +103,7 @@ and the default-drop group with the first group. Running it again changes nothin
       options: ['sg', 'dry-run', 'nb', 'json'],
       required: ['sg'],
       async run(cx) {
-        const name = requiredString(cx.values, 'sg')
+        const name = parseSgName(requiredString(cx.values, 'sg'))
         return withNorthbound(cx, async (nb) => {
           const r = await ensureSecurityGroups(nb, [{ name }], { dryRun: flag(cx.values, 'dry-run') })
           cx.out.result(r, () => renderEnsure(r))
@@ -118,7 +119,7 @@ names it with --remote-group.`,
       options: ['sg', 'force', 'if-exists', 'dry-run', 'nb', 'json'],
       required: ['sg'],
       async run(cx) {
-        const name = requiredString(cx.values, 'sg')
+        const name = parseSgName(requiredString(cx.values, 'sg'))
         return withNorthbound(cx, async (nb) => {
           const r = await deleteSecurityGroup(nb, name, {
             force: flag(cx.values, 'force'),
@@ -156,7 +157,7 @@ allowed traffic need no rule. The same rule again changes nothing.`,
       options: [...RULE_OPTIONS, 'dry-run', 'nb', 'json'],
       required: ['sg', 'direction'],
       async run(cx) {
-        const name = requiredString(cx.values, 'sg')
+        const name = parseSgName(requiredString(cx.values, 'sg'))
         const rule = ruleSpec(cx)
         return withNorthbound(cx, async (nb) => {
           const r = await addSecurityGroupRules(nb, name, [rule], { dryRun: flag(cx.values, 'dry-run') })
@@ -172,7 +173,7 @@ allowed traffic need no rule. The same rule again changes nothing.`,
       options: [...RULE_OPTIONS, 'if-exists', 'dry-run', 'nb', 'json'],
       required: ['sg', 'direction'],
       async run(cx) {
-        const name = requiredString(cx.values, 'sg')
+        const name = parseSgName(requiredString(cx.values, 'sg'))
         const rule = ruleSpec(cx)
         return withNorthbound(cx, async (nb) => {
           const r = await deleteSecurityGroupRule(nb, name, rule, {
@@ -217,7 +218,7 @@ ACL of xapi-ovn applies to it any more.`,
 })
 
 async function membership(cx: RunContext, how: 'attach' | 'detach'): Promise<number> {
-  const group = requiredString(cx.values, 'sg')
+  const group = parseSgName(requiredString(cx.values, 'sg'))
   const { vms, vifs } = targets(cx)
   const network = stringOption(cx.values, 'network')
   return withNorthboundAndPool(cx, async (nb, pool) => {
