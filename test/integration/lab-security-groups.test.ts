@@ -5,7 +5,10 @@
 // port 8080 times out, ICMP is dropped until an ICMP rule is added; B's replies to A's connection
 // pass with no egress rule (stateful: conntrack), while a connection B opens to A is dropped.
 // Removing the tcp/22 rule cuts port 22; taking B out of the group opens everything again.
-import { test } from 'node:test'
+// A second test: OVN's DHCP for a port in a group needs an egress rule for the request (the drop
+// group drops the DISCOVER), and a rule with a remote group admits that group's members only
+// (ovn-northd's address set of the group, ovn-nb.xml Port_Group).
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createLabPool } from '../../lab/pool.js'
 import { LabVm } from '../../lab/vm.js'
@@ -23,6 +26,9 @@ import {
   setPortSecurityGroups,
 } from '../../lib/nb/index.js'
 import { join } from 'node:path'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 
 const BOUND_TIMEOUT_MS = 90_000
 const SUBNET = '198.18.40.0/24'
@@ -47,7 +53,8 @@ async function connect(from: LabVm, ip: string, port: number): Promise<string> {
     .stdout
 }
 
-test('a security group lets through what its rules allow, drops the rest, and is stateful', async (t) => {
+/** Two lab hosts running ovn-controller on one OVN bridge, and a northbound client. */
+async function labPool(t: TestContext): Promise<{ hosts: [LabHost, LabHost]; nb: OvsdbClient; ovnNetwork: string }> {
   const pool = await createLabPool({ hosts: 2 })
   t.after(() => pool.destroy())
   const { central } = pool
@@ -74,39 +81,61 @@ test('a security group lets through what its rules allow, drops the rest, and is
     { timeoutMs: 20_000 },
   )
   t.after(() => nb.close())
-  await ensureLogicalSwitch(nb, 'tenant-sg', { subnet: SUBNET })
+  return { hosts, nb, ovnNetwork }
+}
 
-  const vifs: string[] = []
-  const guests: LabVm[] = []
-  for (const [i, host] of hosts.entries()) {
-    const ip = i === 0 ? IP_A : IP_B
-    const vm = await LabVm.create({ name: `sg-guest-${i === 0 ? 'a' : 'b'}`, ip: `${ip}/24` })
-    t.after(() => vm.destroy())
-    guests.push(vm)
-    const vifUuid = newUuid()
-    vifs.push(vifUuid)
-    await attachPorts(nb, 'tenant-sg', [{ vifUuid, mac: vm.mac, ips: [ip] }])
-    const vif = await host.plugVif({
-      domid: 30 + i,
-      devid: 0,
-      vifUuid,
-      vmUuid: vm.uuid,
-      networkUuid: ovnNetwork,
-      mac: vm.mac,
-      bridge: 'xapi1',
-      vm,
-    })
-    await waitFor(
-      `ovn-installed on ${host.name} ${vif.name}`,
-      async () => {
-        const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-        return v === '"true"' || v === 'true'
-      },
-      { timeoutMs: BOUND_TIMEOUT_MS },
-    )
-  }
-  const [a, b] = guests as [LabVm, LabVm]
-  const vifB = vifs[1] as string
+/** A guest on `host`, its port attached on `sw` (static `ip`, or dynamic), its VIF plugged and bound. */
+async function guest(
+  t: TestContext,
+  nb: OvsdbClient,
+  host: LabHost,
+  o: { name: string; sw: string; network: string; domid: number; ip?: string },
+): Promise<{ vm: LabVm; vifUuid: string }> {
+  const vm = await LabVm.create({ name: o.name, ...(o.ip === undefined ? {} : { ip: `${o.ip}/24` }) })
+  t.after(() => vm.destroy())
+  const vifUuid = newUuid()
+  await attachPorts(nb, o.sw, [{ vifUuid, mac: vm.mac, ips: o.ip === undefined ? 'dynamic' : [o.ip] }])
+  const vif = await host.plugVif({
+    domid: o.domid,
+    devid: 0,
+    vifUuid,
+    vmUuid: vm.uuid,
+    networkUuid: o.network,
+    mac: vm.mac,
+    bridge: 'xapi1',
+    vm,
+  })
+  await waitFor(
+    `ovn-installed on ${host.name} ${vif.name}`,
+    async () => {
+      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
+      return v === '"true"' || v === 'true'
+    },
+    { timeoutMs: BOUND_TIMEOUT_MS },
+  )
+  return { vm, vifUuid }
+}
+
+test('a security group lets through what its rules allow, drops the rest, and is stateful', async (t) => {
+  const { hosts, nb, ovnNetwork } = await labPool(t)
+  await ensureLogicalSwitch(nb, 'tenant-sg', { subnet: SUBNET })
+  const ga = await guest(t, nb, hosts[0], {
+    name: 'sg-guest-a',
+    sw: 'tenant-sg',
+    network: ovnNetwork,
+    domid: 30,
+    ip: IP_A,
+  })
+  const gb = await guest(t, nb, hosts[1], {
+    name: 'sg-guest-b',
+    sw: 'tenant-sg',
+    network: ovnNetwork,
+    domid: 31,
+    ip: IP_B,
+  })
+  const a = ga.vm
+  const b = gb.vm
+  const vifB = gb.vifUuid
   // Servers in the guests (they go with the guests' namespaces): B on 22 and 8080, A on 9090.
   void run(process.execPath, ['-e', SERVER, '22', '8080'], { netns: b.netns, check: false, timeoutMs: 600_000 })
   void run(process.execPath, ['-e', SERVER, '9090'], { netns: a.netns, check: false, timeoutMs: 600_000 })
@@ -149,4 +178,68 @@ test('a security group lets through what its rules allow, drops the rest, and is
   })
   assert.equal(await connect(a, IP_B, 22), 'ok:hello 22')
   assert.equal(await connect(b, IP_A, 9090), 'ok:hello 9090')
+})
+
+// udhcpc's script: apply the lease (busybox networking/udhcp/dhcpc.c passes it in the environment).
+const DHCP_SCRIPT = `#!/bin/sh
+case "$1" in
+  deconfig) ip addr flush dev "$interface"; ip link set "$interface" up ;;
+  bound|renew) ip addr flush dev "$interface"; ip addr add "$ip/$mask" dev "$interface" ;;
+esac
+exit 0
+`
+
+test('OVN DHCP for a port in a group needs an egress rule for the request; a remote group admits its members only', async (t) => {
+  const { hosts, nb, ovnNetwork } = await labPool(t)
+  const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-sg-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const script = join(dir, 'udhcpc.script')
+  await writeFile(script, DHCP_SCRIPT, { mode: 0o755 })
+  await ensureLogicalSwitch(nb, 'tenant-dhcp-sg', { subnet: '198.18.41.0/24', dhcp: { router: '198.18.41.1' } })
+  // C takes its address from OVN's DHCP; D is static, a server on 8080.
+  const c = await guest(t, nb, hosts[0], { name: 'sg-dhcp-c', sw: 'tenant-dhcp-sg', network: ovnNetwork, domid: 40 })
+  const d = await guest(t, nb, hosts[1], {
+    name: 'sg-dhcp-d',
+    sw: 'tenant-dhcp-sg',
+    network: ovnNetwork,
+    domid: 41,
+    ip: '198.18.41.200',
+  })
+  void run(process.execPath, ['-e', SERVER, '8080'], { netns: d.vm.netns, check: false, timeoutMs: 600_000 })
+  const dhcp = async (): Promise<boolean> =>
+    (
+      await c.vm.exec('busybox', ['udhcpc', '-i', 'eth0', '-f', '-q', '-n', '-t', '3', '-T', '1', '-s', script], {
+        check: false,
+        timeoutMs: 30_000,
+      })
+    ).ok
+
+  // C in a group with no rule: its DHCPDISCOVER is IP, dropped by the drop group: no lease.
+  await ensureSecurityGroups(nb, [{ name: 'client' }])
+  await setPortSecurityGroups(nb, [{ port: c.vifUuid, groups: ['client'] }])
+  await waitFor('C in the drop group', async () => !(await dhcp()), { timeoutMs: 30_000 })
+  // The egress rule for the request: the lease comes (its reply passes with no rule of its own).
+  await addSecurityGroupRules(nb, 'client', [
+    { direction: 'egress', protocol: 'udp', ports: 67 },
+    { direction: 'egress', protocol: 'tcp' },
+  ])
+  await waitFor('a lease once requests may leave', dhcp, { timeoutMs: 30_000 })
+
+  // D admits tcp/8080 from members of "client" only (its address set).
+  await ensureSecurityGroups(nb, [
+    { name: 'app', rules: [{ direction: 'ingress', protocol: 'tcp', ports: 8080, remoteGroup: 'client' }] },
+  ])
+  await setPortSecurityGroups(nb, [{ port: d.vifUuid, groups: ['app'] }])
+  await waitFor(
+    'C (a member of client) reaches D:8080',
+    async () => (await connect(c.vm, '198.18.41.200', 8080)) === 'ok:hello 8080',
+    {
+      timeoutMs: 30_000,
+    },
+  )
+  // C out of "client" (in no group now): its address leaves the set, and D drops it.
+  await setPortSecurityGroups(nb, [{ port: c.vifUuid, groups: [] }])
+  await waitFor('C no longer admitted', async () => (await connect(c.vm, '198.18.41.200', 8080)) === 'timeout', {
+    timeoutMs: 30_000,
+  })
 })
