@@ -237,7 +237,11 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
   const regrouped = new Set(membership.changed)
   const counted = new Set(updated)
   for (const w of wants)
-    if (w.port instanceof Uuid && regrouped.has(w.port.value) && !counted.has(w.name)) updated.push(w.name)
+    if (w.port instanceof Uuid && regrouped.has(w.port.value) && !counted.has(w.name)) {
+      // A port whose columns were as desired but whose groups change is updated, not unchanged.
+      updated.push(w.name)
+      unchanged--
+    }
   const managed =
     placed.length +
     [...protectedNames].filter((n) => findPortByName(nb, n)?.externalIds.get(POOL_UUID_KEY) === poolUuid).length

@@ -118,6 +118,32 @@ test('a managed port joins its groups and the drop group in the pass; a re-plan 
   // Already a member of both: no membership write (the fixture's port differs in other columns).
   const again = planSync(desired, nb(p.vif, p.vm, { web: [LSP1], drop: [LSP1] }), POOL)
   assert.deepEqual(groupMutations([...again.operations]), [])
+  // A port already as desired in every column whose groups change: updated, once, not unchanged.
+  const d = desired.ports[0]
+  assert.ok(d !== undefined)
+  const base = nb(p.vif, p.vm)
+  const exact: NbSnapshot = {
+    ...base,
+    ports: [
+      lport(p.vif, LSP1, {
+        addresses: [d.address],
+        portSecurity: [...d.portSecurity],
+        options: new Map(d.requestedChassis === null ? [] : [['requested-chassis', d.requestedChassis]]),
+        externalIds: d.externalIds,
+      }),
+    ],
+  }
+  const members = nb(p.vif, p.vm, { web: [LSP1], drop: [LSP1] }).portGroups
+  const inStep = planSync(desired, { ...exact, ...(members === undefined ? {} : { portGroups: members }) }, POOL)
+  assert.deepEqual([inStep.operations.length, inStep.unchanged], [0, 1], 'port and membership as desired: nothing')
+  const regrouped = planSync(desired, exact, POOL)
+  assert.deepEqual([regrouped.updated, regrouped.unchanged], [[p.vif], 0])
+  assert.deepEqual(
+    regrouped.operations
+      .filter((o) => o.op !== 'wait' && o.op !== 'comment')
+      .map((o) => `${o.op} ${'table' in o ? o.table : ''}`),
+    ['mutate Port_Group', 'mutate Port_Group'],
+  )
 })
 
 test('the key gone: out of our groups and the drop group; the foreign group keeps the port', () => {
