@@ -11,6 +11,16 @@
  * The aim (issue "Performance"): 32 hosts <= 2x one host, 200 hosts <= 4x. BENCH_POOL_ROUNDS
  * rounds per size (default 5: other work on the machine moves single runs a lot); a teardown (not timed) resets the pool between rounds.
  *
+ * Two kinds of stub host, both in one run (BENCH_POOL_HOSTS=remote|spawned|both, default both):
+ *   - remote: the hosts are other machines, as in a real pool: the master forwards
+ *     Host.call_plugin to each member's own xapi (xen-api ocaml/xapi/message_forwarding.ml
+ *     do_op_on), which runs the plugin on its own CPU (xapi-emulator/host-backend.ts
+ *     forwardPluginCall; here a timer of 48 ms, then the stub's answer). This is the driver's and
+ *     the master's part only, what the aim is about.
+ *   - spawned: the stub is a shell script exec'd by the emulator's forkexecd on THIS machine for
+ *     every host (two processes per call, sh and sleep): the 2 cores then also pay each host's
+ *     process start-up, which a real master never does.
+ *
  * BENCH_POOL_LAB=1 runs the real bundled plugin on lab hosts instead (real ovsdb-server +
  * ovs-vswitchd each, real ovn-controller during verify; default sizes 1,8,32): the whole cost,
  * the hosts' own work included, all on this machine's CPU.
@@ -19,7 +29,7 @@ import { errorText } from '../lib/error-text.js'
 import { DEFAULT_CONCURRENCY, setup, teardown, verify, XapiPool, type ProgressEvent } from '../lib/index.js'
 import { createLabPool, type LabPool } from '../lab/pool.js'
 import { createEmulatedPool, type EmulatedPool } from '../xapi-emulator/index.js'
-import { memoryHosts, PASSWORD } from '../xapi-emulator/testing.js'
+import { memoryHosts, PASSWORD, remoteHosts } from '../xapi-emulator/testing.js'
 import { LAB_CHASSIS_KEYS, PLUGIN_FILE } from '../test/integration/pool-fixture.js'
 
 const LAB = process.env.BENCH_POOL_LAB === '1'
@@ -28,6 +38,12 @@ const ROUNDS = Number(process.env.BENCH_POOL_ROUNDS ?? 5)
 /** BENCH_POOL_CONCURRENCY: another window than the driver's default, to compare. */
 const CONCURRENCY = Number(process.env.BENCH_POOL_CONCURRENCY ?? DEFAULT_CONCURRENCY)
 const STUB_SLEEP_S = '0.048'
+type StubKind = 'remote' | 'spawned'
+const KINDS: readonly StubKind[] = LAB
+  ? ['spawned']
+  : process.env.BENCH_POOL_HOSTS === 'remote' || process.env.BENCH_POOL_HOSTS === 'spawned'
+    ? [process.env.BENCH_POOL_HOSTS]
+    : ['remote', 'spawned']
 /** The aim per size, as a ratio to one host. */
 const AIMS: Readonly<Record<number, number>> = { 32: 2, 200: 4 }
 
@@ -41,13 +57,42 @@ function reply(value: unknown): string {
  * The stub: sleep, then verify's reply or (configure, unconfigure) a change, printed by the
  * shell itself (no `cat`: each process a plugin starts is CPU this machine spends for a host).
  */
+const VERIFY_REPLY = reply({ ok: true, checks: [], hostUuid: 'stub', waited: 0 })
+/** teardown asks first whether ovn-controller runs (lib/pool/teardown: OVN_CONTROLLER_RUNNING). */
+const STATUS_REPLY = reply({
+  hostUuid: 'stub',
+  systemId: null,
+  configured: true,
+  keys: {},
+  owned: [],
+  addresses: [],
+  bridge: null,
+  ports: [],
+  controller: { running: false, pid: null, connection: null, error: null },
+})
+const CHANGE_REPLY = reply({ changed: true, dryRun: false, before: {}, after: {}, changes: [] })
+
 const STUB = `#!/bin/sh
 sleep ${STUB_SLEEP_S}
 case "$1" in
-*'<methodName>verify</methodName>'*) printf '%s' '${reply({ ok: true, checks: [], hostUuid: 'stub', waited: 0 })}' ;;
-*) printf '%s' '${reply({ changed: true, dryRun: false, before: {}, after: {}, changes: [] })}' ;;
+*'<methodName>verify</methodName>'*) printf '%s' '${VERIFY_REPLY}' ;;
+*'<methodName>status</methodName>'*) printf '%s' '${STATUS_REPLY}' ;;
+*) printf '%s' '${CHANGE_REPLY}' ;;
 esac
 `
+
+/** The remote stub: the same answers as STUB's, after the same sleep, on the member's "own CPU". */
+function remoteStub(n: number) {
+  return remoteHosts(n, async (_host, _plugin, call) => {
+    await new Promise((r) => setTimeout(r, Number(STUB_SLEEP_S) * 1000))
+    const stdout = call.includes('<methodName>verify</methodName>')
+      ? VERIFY_REPLY
+      : call.includes('<methodName>status</methodName>')
+        ? STATUS_REPLY
+        : CHANGE_REPLY
+    return { argv: [], status: 0, signal: null, stdout, stderr: '' }
+  })
+}
 
 interface Sample {
   readonly hosts: number
@@ -74,7 +119,7 @@ async function timed<T>(fn: (onProgress: (e: ProgressEvent) => void) => Promise<
   return [Number(process.hrtime.bigint() - start) / 1e6, peak, value]
 }
 
-async function measure(hosts: number): Promise<Sample> {
+async function measure(hosts: number, kind: StubKind): Promise<Sample> {
   let lab: LabPool | undefined
   let emulated: EmulatedPool | undefined
   let pool: XapiPool | undefined
@@ -87,6 +132,8 @@ async function measure(hosts: number): Promise<Sample> {
         managementNetworkUuid: lab.managementNetworkUuid,
       })
       for (const h of emulated.hosts) await emulated.installPlugin(h.ref, 'ovn-chassis', PLUGIN_FILE)
+    } else if (kind === 'remote') {
+      emulated = await createEmulatedPool({ hosts: remoteStub(hosts), password: PASSWORD })
     } else {
       emulated = await createEmulatedPool({ hosts: memoryHosts(hosts), password: PASSWORD })
       for (const h of emulated.hosts) await emulated.emulator.writePlugin(h.ref, 'ovn-chassis', STUB)
@@ -108,7 +155,8 @@ async function measure(hosts: number): Promise<Sample> {
       t.verify.push(v)
       t.peak = Math.max(t.peak, sp, vp)
       for (const h of labHosts) await h.stopOvnController({ cleanup: true })
-      if (!(await teardown(xapi, { concurrency: CONCURRENCY })).ok) throw new Error('teardown failed')
+      const down = await teardown(xapi, { concurrency: CONCURRENCY })
+      if (!down.ok) throw new Error(`teardown failed: ${JSON.stringify(down.hosts.find((h) => !h.ok))}`)
     }
     return { hosts, setup: median(t.setup), verify: median(t.verify), peak: t.peak }
   } finally {
@@ -120,21 +168,29 @@ async function measure(hosts: number): Promise<Sample> {
 }
 
 export async function benchPool(): Promise<void> {
+  for (const kind of KINDS) await benchPoolKind(kind)
+}
+
+async function benchPoolKind(kind: StubKind): Promise<void> {
   const samples: Sample[] = []
   for (const n of SIZES) {
     try {
-      samples.push(await measure(n))
+      samples.push(await measure(n, kind))
     } catch (err) {
       console.log(`pool bench: ${n} hosts not measured: ${errorText(err)}`)
     }
   }
   const one = samples.find((s) => s.hosts === 1)
-  const plugin = LAB ? 'the real plugin on lab hosts' : `plugin stub sleeping ${Number(STUB_SLEEP_S) * 1000} ms`
+  const plugin = LAB
+    ? 'the real plugin on lab hosts'
+    : kind === 'remote'
+      ? `remote hosts (each answers its forwarded plugin call after ${Number(STUB_SLEEP_S) * 1000} ms)`
+      : `plugin stub sleeping ${Number(STUB_SLEEP_S) * 1000} ms, exec'd on this machine for every host`
   console.log(
     `pool setup and verify, ${plugin}, through xen-api and the XAPI emulator (median of ${ROUNDS}, concurrency ${CONCURRENCY}):`,
   )
   for (const s of samples) {
-    const aim = LAB ? undefined : AIMS[s.hosts]
+    const aim = LAB || kind === 'spawned' ? undefined : AIMS[s.hosts]
     const per = (field: 'setup' | 'verify'): string => {
       const ms = s[field]
       if (one === undefined) return `${ms.toFixed(0)} ms`

@@ -129,7 +129,15 @@ export class HostAgent {
         await replica.start(db, () => this.#schedule())
         this.#notice('ovsdb', 'info', `watching ${paths.ovsDbRemote}`)
         this.#schedule()
-        await Promise.race([closed, new Promise<void>((r) => this.#stop.signal.addEventListener('abort', () => r()))])
+        // The stop listener goes when the connection ends: one per reconnect stayed otherwise.
+        let onStop = (): void => undefined
+        const stopped = new Promise<void>((r) => {
+          onStop = r
+          if (this.#stop.signal.aborted) r()
+          else this.#stop.signal.addEventListener('abort', onStop, { once: true })
+        })
+        await Promise.race([closed, stopped])
+        this.#stop.signal.removeEventListener('abort', onStop)
       } catch (err) {
         this.#notice('ovsdb', 'warn', 'lost the local OVSDB; reconnecting', {
           reason: errorText(err),

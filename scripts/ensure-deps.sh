@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Install what xapi-ovn's tests and lab need on Debian 12, as root: system packages (real Open
 # vSwitch and OVN, graphviz (show --format svg), rpm, rpmlint for the RPM's lint test, iproute2, ethtool, ping, iptables (dom0's firewall in lab hosts), python3 for codec
-# interop, busybox for its udhcpc: the lab guests' DHCP client) and the npm packages.
+# interop, busybox for its udhcpc: the lab guests' DHCP client, isc-dhcp-client for dhclient -6: their
+# DHCPv6 client, Debian's busybox having no udhcpc6) and the npm packages.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(openvswitch-switch openvswitch-common ovn-central ovn-host ovn-common graphviz rpm rpmlint iproute2 ethtool iputils-ping iputils-arping iptables openssl python3 procps busybox)
+packages=(openvswitch-switch openvswitch-common ovn-central ovn-host ovn-common graphviz rpm rpmlint iproute2 ethtool iputils-ping iputils-arping iptables openssl python3 procps busybox isc-dhcp-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -6,6 +6,7 @@
  * `MemoryHostBackend` is a tiny in-memory stand-in for the emulator's own protocol and
  * object-model tests.
  */
+import type { PluginExit } from './plugin-runner.js'
 
 export type FailMode = 'standalone' | 'secure'
 
@@ -100,6 +101,15 @@ export interface HostBackend<Guest = unknown> {
   resumeIncomingVif?(vif: { readonly domid: number; readonly devid: number }): Promise<void>
   /** The host reboots: what Open vSwitch and the host's services go through (LabHost.reboot). */
   reboot?(): Promise<void>
+  /**
+   * A host that is another machine: the master forwards Host.call_plugin to the host's own xapi
+   * (xen-api ocaml/xapi/message_forwarding.ml, `call_plugin` -> `do_op_on ~host`), which runs the
+   * plugin there, so none of it is the master's CPU. Given the methodCall xapi would write as
+   * argv[1] (plugin-runner.ts formatPluginCall), it answers the plugin's exit; xapi's mapping of
+   * that exit (interpretPluginOutput) is still the emulator's. Optional: without it the plugin
+   * file is exec'd here, as on the master itself (forkexecd.ts).
+   */
+  forwardPluginCall?(plugin: string, methodCall: string): Promise<PluginExit>
 }
 
 export interface MemoryPort extends PlugVifRequest {

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { createClient, type Xapi } from 'xen-api'
 import { MemoryHostBackend } from './host-backend.js'
+import type { PluginExit } from './plugin-runner.js'
 import type { EmulatorServer } from './server.js'
 
 export const PASSWORD = 'emulator-secret'
@@ -26,6 +27,18 @@ export function memoryHosts(n: number, env: Record<string, string> = {}): Memory
     (_, i) =>
       new MemoryHostBackend({ uuid: randomUUID(), name: `host${i + 1}`, managementIp: `192.0.2.${11 + i}`, env }),
   )
+}
+
+/**
+ * `n` in-memory hosts that are other machines (HostBackend.forwardPluginCall): each plugin call
+ * is answered by `answer`, not exec'd on this machine - the way a pool master forwards
+ * Host.call_plugin to the member's own xapi. For measuring the master's and the driver's part.
+ */
+export function remoteHosts(
+  n: number,
+  answer: (host: MemoryHostBackend, plugin: string, methodCall: string) => Promise<PluginExit>,
+): MemoryHostBackend[] {
+  return memoryHosts(n).map((h) => Object.assign(h, { forwardPluginCall: (p: string, c: string) => answer(h, p, c) }))
 }
 
 interface AfterHook {

@@ -115,9 +115,16 @@ export class NbReplica {
   /** Resolves at the next applied update, or after `ms` on `clock`. */
   async changed(ms: number, clock: Clock): Promise<void> {
     const timeout = new AbortController()
-    const update = new Promise<void>((resolve) => this.#waiters.push(resolve))
+    let waiter = (): void => undefined
+    const update = new Promise<void>((resolve) => {
+      waiter = resolve
+      this.#waiters.push(resolve)
+    })
     await Promise.race([update, clock.sleep(ms, timeout.signal)])
     timeout.abort()
+    // A timed-out waiter leaves the list now, not at the next update (a quiet NB kept them all).
+    const i = this.#waiters.indexOf(waiter)
+    if (i >= 0) this.#waiters.splice(i, 1)
   }
 
   #reset(): void {

@@ -36,6 +36,8 @@ import {
 import { portStillAsRead } from '../nb/plan-ports.js'
 import { changedEntries, setKeys, switchStillThere } from '../nb/plan-switch.js'
 import { portDhcpv4 } from '../nb/plan-dhcp.js'
+import { portDhcpv6 } from '../nb/plan-ipv6.js'
+import { ipKey } from '../nb/plan-addresses.js'
 import { membershipOperations, ourSecurityGroups, type MembershipWant } from '../nb/plan-security-groups.js'
 import {
   AgentDuplicateAddressError,
@@ -121,7 +123,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     for (const u of sw.portUuids) {
       const p = byUuid.get(u)
       if (p === undefined || desiredNames.has(p.name)) continue
-      for (const ip of ipsOf(p.addresses, p.dynamicAddresses)) m.set(ip, p.name)
+      for (const ip of ipsOf(p.addresses, p.dynamicAddresses)) m.set(ipKey(ip), p.name)
     }
     taken.set(sw.uuid, m)
   }
@@ -165,13 +167,17 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
       }
     }
     const ips = taken.get(sw.uuid) ?? new Map<string, string>()
-    const clash = port.ips === 'dynamic' ? undefined : port.ips.find((ip) => ips.has(ip))
+    // One spelling per address: 2001:db8::5 and 2001:DB8:0::5 on two VIFs are one address.
+    const clash = port.ips === 'dynamic' ? undefined : port.ips.find((ip) => ips.has(ipKey(ip)))
     if (clash !== undefined) {
-      findings.push({ vif: port.name, error: new AgentDuplicateAddressError(port.name, clash, ips.get(clash) ?? '') })
+      findings.push({
+        vif: port.name,
+        error: new AgentDuplicateAddressError(port.name, clash, ips.get(ipKey(clash)) ?? ''),
+      })
       protectedNames.add(port.name)
       continue
     }
-    if (port.ips !== 'dynamic') for (const ip of port.ips) ips.set(ip, port.name)
+    if (port.ips !== 'dynamic') for (const ip of port.ips) ips.set(ipKey(ip), port.name)
     placed.push({ port, sw })
   }
   const inserts: Operation[] = []
@@ -271,6 +277,7 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
 
 function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
   const dhcpv4 = portDhcpv4(sw)
+  const dhcpv6 = portDhcpv6(sw)
   return {
     name: port.name,
     addresses: port.address,
@@ -280,14 +287,20 @@ function insertRow(port: DesiredPort, sw: NbSwitchRow): Record<string, Value> {
     external_ids: ovsdbMap(port.externalIds),
     // The switch's DHCPv4 row (lib/nb/plan-dhcp.ts), as `port attach` links it.
     ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
+    // ...and its DHCPv6 row (lib/nb/plan-ipv6.ts).
+    ...(dhcpv6 === null ? {} : { dhcpv6_options: dhcpv6 }),
   }
 }
 
 /** The operations that bring `existing` to `port` (other keys of options and external_ids kept), or null. */
 function portUpdate(existing: NbPortRow, port: DesiredPort, sw: NbSwitchRow): ((id: Uuid) => Operation[]) | null {
   const row: Record<string, Value> = {}
+  // The port answers DHCP from its switch's rows, or from none: a port moved to a switch without
+  // DHCP drops the link to the old switch's row (it would keep handing out the old subnet).
   const dhcpv4 = portDhcpv4(sw)
-  if (dhcpv4 !== null && existing.dhcpv4Options !== dhcpv4.value) row.dhcpv4_options = dhcpv4
+  if (existing.dhcpv4Options !== (dhcpv4?.value ?? null)) row.dhcpv4_options = dhcpv4 ?? set()
+  const dhcpv6 = portDhcpv6(sw)
+  if (existing.dhcpv6Options !== (dhcpv6?.value ?? null)) row.dhcpv6_options = dhcpv6 ?? set()
   if (!sameStrings(existing.addresses, [port.address])) row.addresses = set(port.address)
   if (!sameStrings(existing.portSecurity, port.portSecurity)) row.port_security = set(...port.portSecurity)
   const enabledNow = existing.enabled !== false

@@ -39,6 +39,7 @@ import { NB_ERROR_CODES, NbSwitchNoSubnetError } from '../nb/errors.js'
 import { findPortByName, findSwitch, portOwners } from '../nb/model.js'
 import { attachPorts, detachPorts, listPorts, type AttachedPort, type PortInfo } from '../nb/northbound.js'
 import { readSnapshot, type NbTransactor } from '../nb/snapshot.js'
+import { checkAttachAddresses } from '../nb/plan-addresses.js'
 import { parseVifPorts, type VifPortSpec } from '../nb/validate-inputs.js'
 import { AttachInDoubtError, PortLiveError, VifConflictError } from './errors.js'
 import { desiredPort, type DesiredPort } from '../agent/plan-desired.js'
@@ -268,6 +269,17 @@ export async function attachVms(
   // Each choice with the fields its VIF gets. A found VIF the agent's rule refuses (its MAC, say)
   // is refused here, before anything is written.
   const planned = choices.map((c) => ({ ...c, fields: wantedFields(o.switch, c.spec.ips, o.portSecurity) }))
+  // The addresses against the switch (its subnet, its IPv6 prefix, the other ports' IPs) now, before
+  // XAPI is written; the northbound plan checks them again on the rows it commits on.
+  const byUuid = new Map(snapshot.ports.map((p) => [p.uuid, p]))
+  checkAttachAddresses(
+    target,
+    planned.map((p, i) => ({
+      name: p.choice.kind === 'existing' ? p.choice.vif.uuid : `new VIF ${i}`,
+      ips: p.spec.ips,
+    })),
+    target.portUuids.flatMap((u) => byUuid.get(u) ?? []),
+  )
   for (const p of planned) {
     if (p.choice.kind !== 'existing') continue
     const wanted = desiredPort(agentView, network, p.vm, withFields(p.choice.vif, p.fields))

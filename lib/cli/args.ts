@@ -9,6 +9,7 @@ import type { VmAttachSpec } from '../attach/index.js'
 import { ovsdbRemoteList } from '../chassis/validators.js'
 import { parseIp } from '../nb/validate-inputs.js'
 import type { DhcpSpec } from '../nb/plan-dhcp.js'
+import { IPV6_MODES, type Ipv6Spec } from '../nb/plan-ipv6.js'
 import type { ConnectOptions } from '../pool/connection.js'
 import type { SslOptions } from '../ovsdb/remote.js'
 import { MAX_CONCURRENCY } from '../pool/driver.js'
@@ -61,9 +62,16 @@ export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
 /**
  * -p/-c/-C (or OVN_NB_PRIVATE_KEY, OVN_NB_CERTIFICATE, OVN_NB_CA_CERT): the key, certificate and
  * CA an ssl: northbound needs, read from their files. All three or none; an ssl: remote without
- * them, or them without an ssl: remote, is a usage error (nothing connects).
+ * them, or them without an ssl: remote, is a usage error (nothing connects). `show` passes its
+ * --sb remotes too: one client credential of the central's PKI serves both databases, as one
+ * `ovn-nbctl`/`ovn-sbctl -p -c -C` pair does.
  */
-export async function nbSslOption(values: OptionValues, cli: CliEnv, remote: string): Promise<SslOptions | undefined> {
+export async function nbSslOption(
+  values: OptionValues,
+  cli: CliEnv,
+  remote: string,
+  ...more: readonly string[]
+): Promise<SslOptions | undefined> {
   const pick = (name: 'private-key' | 'certificate' | 'ca-cert', env: string): string | undefined => {
     const v = stringOption(values, name) ?? cli.env[env]
     return v === '' ? undefined : v
@@ -71,7 +79,7 @@ export async function nbSslOption(values: OptionValues, cli: CliEnv, remote: str
   const key = pick('private-key', 'OVN_NB_PRIVATE_KEY')
   const cert = pick('certificate', 'OVN_NB_CERTIFICATE')
   const ca = pick('ca-cert', 'OVN_NB_CA_CERT')
-  const wantsSsl = remote.split(',').some((r) => r.trim().startsWith('ssl:'))
+  const wantsSsl = [remote, ...more].some((list) => list.split(',').some((r) => r.trim().startsWith('ssl:')))
   if (key === undefined && cert === undefined && ca === undefined) {
     if (wantsSsl)
       throw new UsageError('an ssl: northbound needs --private-key (-p), --certificate (-c) and --ca-cert (-C)')
@@ -148,6 +156,29 @@ export function dhcpSpecOption(values: OptionValues): DhcpSpec | undefined {
     ...(underlayMtu === undefined ? {} : { underlayMtu }),
     ...(encapType === undefined ? {} : { encapType }),
     ...(family === 'IPv6' ? { underlayIpv6: true } : {}),
+  }
+}
+
+/**
+ * `switch add`'s --ipv6-prefix, --ipv6-mode, --ipv6-dns -> the library's Ipv6Spec (lib/nb/plan-ipv6.ts),
+ * or undefined when no prefix is given. The prefix and addresses are checked by the library.
+ */
+export function ipv6SpecOption(values: OptionValues): Ipv6Spec | undefined {
+  const prefix = stringOption(values, 'ipv6-prefix')
+  const mode = stringOption(values, 'ipv6-mode')
+  const dns = stringOption(values, 'ipv6-dns')
+  if (prefix === undefined) {
+    if (mode !== undefined || dns !== undefined)
+      throw new UsageError('--ipv6-mode and --ipv6-dns describe the IPv6 of --ipv6-prefix: give --ipv6-prefix too')
+    return undefined
+  }
+  const known = IPV6_MODES.find((m) => m === mode)
+  if (mode !== undefined && known === undefined)
+    throw new UsageError(`--ipv6-mode expects ${IPV6_MODES.join(', ')}, not ${JSON.stringify(mode)}`)
+  return {
+    prefix,
+    ...(known === undefined ? {} : { mode: known }),
+    ...(dns === undefined ? {} : { dnsServers: dns.split(',').map((d) => d.trim()) }),
   }
 }
 

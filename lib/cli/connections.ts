@@ -71,13 +71,17 @@ export async function withNorthbound(cx: RunContext, work: (nb: OvsdbClient) => 
   return onNorthbound(remote, await nbSslOption(cx.values, cx.io, remote), work)
 }
 
-/** A command on both: the northbound database is checked first, XAPI connected first. */
+/**
+ * A command on both: the northbound database is checked first, XAPI connected first. `ssl`: the
+ * credentials the command already read (show reads them once for --nb and --sb).
+ */
 export async function withNorthboundAndPool(
   cx: RunContext,
   work: (nb: OvsdbClient, pool: XapiPool) => Promise<number>,
+  given?: { readonly ssl: SslOptions | undefined },
 ): Promise<number> {
   const remote = nbRemoteOption(cx.values, cx.io)
-  const ssl = await nbSslOption(cx.values, cx.io, remote)
+  const ssl = given !== undefined ? given.ssl : await nbSslOption(cx.values, cx.io, remote)
   const pool = await openPool(cx)
   try {
     return await onNorthbound(remote, ssl, (nb) => work(nb, pool))

@@ -34,6 +34,8 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   mtu: '--mtu',
   underlayMtu: '--underlay-mtu',
   encapType: '--encap-type',
+  // switch add's IPv6 (lib/nb/plan-ipv6.ts names them ipv6.<field>; NESTED_OPTIONS has its fields)
+  ipv6: '--ipv6-prefix',
   // sg's (lib/nb/validate-security-groups.ts names a rule's fields rule.<field>)
   group: '--sg',
   rule: '--direction',
@@ -43,6 +45,13 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   remoteCidr: '--remote-cidr',
   remoteGroup: '--remote-group',
   family: '--ethertype',
+}
+
+/** A field whose option depends on its object: ipv6.dnsServers is --ipv6-dns, not dhcp's --dns. */
+const NESTED_OPTIONS: Readonly<Record<string, string>> = {
+  'ipv6.prefix': '--ipv6-prefix',
+  'ipv6.mode': '--ipv6-mode',
+  'ipv6.dnsServers': '--ipv6-dns',
 }
 
 /**
@@ -93,7 +102,7 @@ export function optionRef(path: string): OptionRef | null {
   if (index === undefined) {
     if (field === undefined) return { option: headOption, which: null }
     // A field of an object the user gave with flags of its own (dhcp.router -> --router).
-    const own = FIELD_OPTIONS[field]
+    const own = NESTED_OPTIONS[`${head}.${field}`] ?? FIELD_OPTIONS[field]
     return own === undefined ? null : { option: own, which: null }
   }
   const nth = `the ${ordinal(Number(index) + 1)} ${headOption}`

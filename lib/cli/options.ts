@@ -185,6 +185,27 @@ export const OPTIONS = {
       "the tunnel network's MTU: guests get it minus the tunnel overhead (Geneve over IPv4: 58, so 1442 on 1500; --ip-family 6: 20 more)",
     default: '1500',
   },
+  'ipv6-prefix': {
+    type: 'string',
+    value: 'PREFIX/64',
+    group: 'command',
+    description:
+      'other_config:ipv6_prefix, e.g. 2001:db8:5::/64: ports attached with --ip dynamic also get the EUI-64 address of their MAC in it',
+  },
+  'ipv6-mode': {
+    type: 'string',
+    value: 'MODE',
+    group: 'command',
+    description:
+      'how guests get IPv6: slaac, dhcpv6-stateless or dhcpv6-stateful (these two: OVN native DHCPv6 on --ipv6-prefix); a router port announces it in its RAs',
+    default: 'slaac',
+  },
+  'ipv6-dns': {
+    type: 'string',
+    value: 'IP[,IP]',
+    group: 'command',
+    description: 'DNS servers DHCPv6 hands out (IPv6)',
+  },
   force: {
     type: 'boolean',
     group: 'command',

@@ -372,7 +372,12 @@ export function renderSwitches(switches: readonly SwitchInfo[]): string {
   if (switches.length === 0) return 'no logical switch'
   return renderTable(
     ['SWITCH', 'UUID', 'SUBNET', 'PORTS'],
-    switches.map((s) => [s.name, s.uuid, s.subnet ?? '-', String(s.portCount)]),
+    switches.map((s) => [
+      s.name,
+      s.uuid,
+      [s.subnet, s.ipv6Prefix].filter((x) => x !== null).join(' ') || '-',
+      String(s.portCount),
+    ]),
   )
 }
 

@@ -41,6 +41,8 @@ export interface NbPortRow {
   readonly dynamicAddresses: string | null
   /** The DHCP_Options row ovn-northd answers this port's DHCPv4 from (plan-dhcp.ts), or null. */
   readonly dhcpv4Options: string | null
+  /** The DHCP_Options row ovn-northd answers this port's DHCPv6 from (plan-ipv6.ts), or null. */
+  readonly dhcpv6Options: string | null
 }
 
 /** A DHCP_Options row (plan-dhcp.ts): a root table, referenced weakly by ports' dhcpv4_options. */

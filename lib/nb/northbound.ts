@@ -33,6 +33,7 @@ import {
 import { planAttachPorts, planDetachPorts, type PortAction } from './plan-ports.js'
 import { NEW_SWITCH, planDeleteSwitch, planEnsureSwitch, type EnsureSwitchPlan } from './plan-switch.js'
 import type { DhcpAction } from './plan-dhcp.js'
+import { IPV6_PREFIX_KEY, type Ipv6Mode, type Ipv6RowAction } from './plan-ipv6.js'
 import { readSnapshot, type NbTransactor, type SnapshotPorts } from './snapshot.js'
 import {
   parseLocalnetPort,
@@ -86,6 +87,19 @@ export interface EnsureSwitchResult {
     /** VIF ports of the switch this run linked to the row. */
     readonly linkedPorts: number
   } | null
+  /** The switch's IPv6 (plan-ipv6.ts), when asked for. */
+  readonly ipv6: {
+    /** other_config:ipv6_prefix. */
+    readonly prefix: string
+    readonly mode: Ipv6Mode
+    /** The DHCPv6 row (DHCPv6 modes), null for slaac. */
+    readonly dhcpv6Uuid: string | null
+    /** What this run did to the DHCPv6 row ('none': slaac, and there was none). */
+    readonly action: Ipv6RowAction
+    /** The row's options (server_id: the MAC the server answers from). */
+    readonly options: Readonly<Record<string, string>>
+    readonly linkedPorts: number
+  } | null
 }
 
 /** What ensureLogicalSwitch would do (`dryRun`): uuid null when it would create the switch. */
@@ -100,6 +114,8 @@ export interface DeleteSwitchResult {
   readonly portCount: number
   /** Its DHCP_Options row, deleted with it; null when it had none. */
   readonly dhcpUuid: string | null
+  /** Its DHCPv6 row (plan-ipv6.ts), deleted with it; null when it had none. */
+  readonly dhcpv6Uuid: string | null
   /** Nothing was written: what a run would do. */
   readonly dryRun: boolean
 }
@@ -109,6 +125,8 @@ export interface SwitchInfo {
   readonly name: string
   /** other_config:subnet, or null. */
   readonly subnet: string | null
+  /** other_config:ipv6_prefix, or null. */
+  readonly ipv6Prefix: string | null
   readonly otherConfig: Readonly<Record<string, string>>
   readonly externalIds: Readonly<Record<string, string>>
   readonly portCount: number
@@ -154,6 +172,8 @@ export interface PortInfo {
   readonly dynamicAddresses: string | null
   /** The DHCP_Options row ovn-northd answers this port's DHCPv4 from, or null. */
   readonly dhcpv4Options: string | null
+  /** The DHCP_Options row ovn-northd answers this port's DHCPv6 from, or null. */
+  readonly dhcpv6Options: string | null
   /** Written by ovn-northd once the port is bound to a chassis; null when it has not said. */
   readonly up: boolean | null
   readonly enabled: boolean | null
@@ -201,11 +221,12 @@ export async function previewLogicalSwitch(
 function ensureSwitchPlanner(name: string, options: SwitchOptions | undefined) {
   const n = parseSwitchName(name, 'name')
   const o = parseSwitchOptions(options)
-  // The UUID a new DHCP_Options row is inserted with (plan-dhcp.ts: the switch's key names it).
+  // The UUIDs new DHCP_Options rows are inserted with (plan-dhcp.ts: the switch's key names it).
   const dhcpUuid = randomUUID()
-  const planner = (s: NbSnapshot): EnsureSwitchPlan => planEnsureSwitch(s, n, o, dhcpUuid)
+  const dhcpv6Uuid = randomUUID()
+  const planner = (s: NbSnapshot): EnsureSwitchPlan => planEnsureSwitch(s, n, o, dhcpUuid, dhcpv6Uuid)
   // DHCP_Options always read: a switch that has a row keeps it linked; its ports only with dhcp.
-  const read = { ports: o.dhcp === null ? 'none' : 'vif', dhcp: true } as const
+  const read = { ports: o.dhcp === null && o.ipv6 === null ? 'none' : 'vif', dhcp: true } as const
   return { n, planner, read }
 }
 
@@ -232,6 +253,17 @@ function ensureResult<U extends string | null>(
             options: d.options,
             linkedPorts: d.linkedPorts,
           },
+    ipv6:
+      plan.ipv6 === null
+        ? null
+        : {
+            prefix: plan.ipv6.prefix,
+            mode: plan.ipv6.mode,
+            dhcpv6Uuid: plan.ipv6.dhcpv6Uuid,
+            action: plan.ipv6.action,
+            options: plan.ipv6.options,
+            linkedPorts: plan.ipv6.linkedPorts,
+          },
   }
 }
 
@@ -243,6 +275,7 @@ export async function listLogicalSwitches(nb: NbTransactor): Promise<SwitchInfo[
       uuid: sw.uuid,
       name: sw.name,
       subnet: sw.otherConfig.get('subnet') ?? null,
+      ipv6Prefix: sw.otherConfig.get(IPV6_PREFIX_KEY) ?? null,
       otherConfig: Object.fromEntries(sw.otherConfig),
       externalIds: Object.fromEntries(sw.externalIds),
       portCount: sw.portUuids.length,
@@ -274,11 +307,12 @@ export async function deleteLogicalSwitch(
       name: plan.name,
       portCount: plan.portCount,
       dhcpUuid: plan.dhcpUuid,
+      dhcpv6Uuid: plan.dhcpv6Uuid,
       dryRun,
     }
   } catch (e) {
     if (e instanceof NbSwitchMissingError && options.ifExists === true)
-      return { deleted: false, uuid: null, name: r, portCount: 0, dhcpUuid: null, dryRun }
+      return { deleted: false, uuid: null, name: r, portCount: 0, dhcpUuid: null, dhcpv6Uuid: null, dryRun }
     throw e
   }
 }
@@ -411,6 +445,7 @@ export function portInfos(s: NbSnapshot): PortInfo[] {
       addresses: [...p.addresses],
       dynamicAddresses: p.dynamicAddresses,
       dhcpv4Options: p.dhcpv4Options,
+      dhcpv6Options: p.dhcpv6Options,
       up: p.up,
       enabled: p.enabled,
       tagRequest: p.tagRequest,

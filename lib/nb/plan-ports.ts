@@ -36,6 +36,7 @@ import { changedEntries, switchStillThere } from './plan-switch.js'
 import type { VifPort } from './validate-inputs.js'
 import { checkAttachAddresses } from './plan-addresses.js'
 import { portDhcpv4 } from './plan-dhcp.js'
+import { portDhcpv6 } from './plan-ipv6.js'
 
 export type PortAction = 'created' | 'updated' | 'unchanged'
 
@@ -96,6 +97,7 @@ export function portStillAsRead(
     | 'tag_request'
     | 'enabled'
     | 'dhcpv4_options'
+    | 'dhcpv6_options'
   )[],
 ): Operation {
   const row: Record<string, Value> = {}
@@ -108,6 +110,7 @@ export function portStillAsRead(
     else if (c === 'options') row[c] = ovsdbMap(p.options)
     else if (c === 'enabled') row[c] = p.enabled === null ? set() : set(p.enabled)
     else if (c === 'dhcpv4_options') row[c] = p.dhcpv4Options === null ? set() : set(new Uuid(p.dhcpv4Options))
+    else if (c === 'dhcpv6_options') row[c] = p.dhcpv6Options === null ? set() : set(new Uuid(p.dhcpv6Options))
     else row[c] = p.tagRequest === null ? set() : set(p.tagRequest)
   }
   return op.wait('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], columns, '==', [row])
@@ -147,6 +150,8 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
   const plans: AttachPortPlan[] = []
   // The switch's DHCPv4 row (plan-dhcp.ts): every VIF port on it is answered from it.
   const dhcpv4 = portDhcpv4(sw)
+  // ...and its DHCPv6 row (plan-ipv6.ts), the same way.
+  const dhcpv6 = portDhcpv6(sw)
   ports.forEach((port) => {
     const existing = findPortByName(s, port.name)
     if (existing === undefined) {
@@ -163,6 +168,7 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
             ...(port.portSecurity === null ? {} : { port_security: port.portSecurity }),
             ...(port.externalIds.size === 0 ? {} : { external_ids: ovsdbMap(port.externalIds) }),
             ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
+            ...(dhcpv6 === null ? {} : { dhcpv6_options: dhcpv6 }),
           },
           uuidName,
         ),
@@ -179,7 +185,8 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
       sameStrings(existing.addresses, [port.address]) &&
       sameStrings(existing.portSecurity, wantedSecurity) &&
       extChanges.size === 0 &&
-      (dhcpv4 === null || existing.dhcpv4Options === dhcpv4.value)
+      (dhcpv4 === null || existing.dhcpv4Options === dhcpv4.value) &&
+      (dhcpv6 === null || existing.dhcpv6Options === dhcpv6.value)
     ) {
       plans.push({
         vifUuid: port.name,
@@ -198,6 +205,7 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
         'port_security',
         'external_ids',
         ...(dhcpv4 === null ? [] : (['dhcpv4_options'] as const)),
+        ...(dhcpv6 === null ? [] : (['dhcpv6_options'] as const)),
       ]),
     )
     updates.push(
@@ -207,6 +215,7 @@ export function planAttachPorts(s: NbSnapshot, switchRef: string, ports: readonl
         external_ids: ovsdbMap(new Map([...existing.externalIds, ...extChanges])),
         // A switch without DHCP leaves a port's link as it is (someone else's DHCP_Options).
         ...(dhcpv4 === null ? {} : { dhcpv4_options: dhcpv4 }),
+        ...(dhcpv6 === null ? {} : { dhcpv6_options: dhcpv6 }),
       }),
     )
     updatedUuids.push(existing.uuid)

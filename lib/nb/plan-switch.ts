@@ -11,6 +11,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { findSwitch, lookupSwitch, type NbSnapshot, type NbSwitchRow } from './model.js'
 import type { ParsedSwitchOptions } from './validate-inputs.js'
 import { dhcpRowOf, planDeleteDhcp, planDhcp, SWITCH_DHCPV4_KEY, type DhcpPlan } from './plan-dhcp.js'
+import { dhcpv6RowOf, planDeleteDhcpv6, planIpv6, SWITCH_DHCPV6_KEY, type Ipv6Plan } from './plan-ipv6.js'
 
 /** The uuid-name of a switch inserted by planEnsureSwitch. */
 export const NEW_SWITCH = 'new_switch'
@@ -24,6 +25,8 @@ export interface EnsureSwitchPlan {
   readonly changed: boolean
   /** The switch's DHCP_Options row (plan-dhcp.ts), when DHCP was asked for. */
   readonly dhcp: DhcpPlan | null
+  /** The switch's IPv6 (plan-ipv6.ts), when asked for. */
+  readonly ipv6: Ipv6Plan | null
 }
 
 export interface DeleteSwitchPlan {
@@ -34,6 +37,8 @@ export interface DeleteSwitchPlan {
   readonly portCount: number
   /** Its DHCP_Options row, deleted with it (null: it had none). */
   readonly dhcpUuid: string | null
+  /** Its DHCPv6 row, deleted with it (null: it had none). */
+  readonly dhcpv6Uuid: string | null
 }
 
 /**
@@ -85,6 +90,7 @@ export function planEnsureSwitch(
   name: string,
   options: ParsedSwitchOptions,
   newDhcpUuid = '',
+  newDhcpv6Uuid = '',
 ): EnsureSwitchPlan {
   const existing = lookupSwitch(s, name)
   const served = existing === undefined ? undefined : dhcpRowOf(s, existing)
@@ -96,12 +102,19 @@ export function planEnsureSwitch(
       `logical switch ${name} serves DHCP on ${served.cidr}: give the DHCP options again with the new subnet`,
     )
   const dhcp = options.dhcp === null ? null : planDhcp(s, existing ?? null, name, options.dhcp, newDhcpUuid)
+  const ipv6 = options.ipv6 === null ? null : planIpv6(s, existing ?? null, name, options.ipv6, newDhcpv6Uuid)
   const wantedOther = new Map<string, string>([
     ...(options.subnet === null ? [] : ([['subnet', options.subnet]] as const)),
     ...(dhcp?.switchOtherConfig ?? []),
+    ...(ipv6?.switchOtherConfig ?? []),
   ])
-  const wantedExternal = new Map([...options.externalIds, ...(dhcp?.switchExternalIds ?? [])])
-  const dhcpOps = dhcp?.operations ?? []
+  const wantedExternal = new Map([
+    ...options.externalIds,
+    ...(dhcp?.switchExternalIds ?? []),
+    ...(ipv6?.switchExternalIds ?? []),
+  ])
+  const dhcpOps = [...(dhcp?.operations ?? []), ...(ipv6?.operations ?? [])]
+  const dropped = ipv6?.switchExternalIdsDropped ?? []
   if (existing === undefined) {
     return {
       operations: [
@@ -112,38 +125,45 @@ export function planEnsureSwitch(
           { name, other_config: ovsdbMap(wantedOther), external_ids: ovsdbMap(wantedExternal) },
           NEW_SWITCH,
         ),
-        op.comment(`xapi-ovn: create logical switch ${name}${dhcp === null ? '' : ' with DHCPv4'}`),
+        op.comment(
+          `xapi-ovn: create logical switch ${name}${dhcp === null ? '' : ' with DHCPv4'}${ipv6 === null ? '' : ' with IPv6'}`,
+        ),
       ],
       switchUuid: null,
       created: true,
       changed: true,
       dhcp,
+      ipv6,
     }
   }
   const externalChanges = changedEntries(existing.externalIds, wantedExternal)
   const mutations = [
     ...setKeys('other_config', changedEntries(existing.otherConfig, wantedOther)),
     ...setKeys('external_ids', externalChanges),
+    ...(dropped.length === 0 ? [] : ([['external_ids', 'delete', set(...dropped)]] as const)),
   ]
   if (mutations.length === 0 && dhcpOps.length === 0)
-    return { operations: [], switchUuid: existing.uuid, created: false, changed: false, dhcp }
+    return { operations: [], switchUuid: existing.uuid, created: false, changed: false, dhcp, ipv6 }
   const self = [where('_uuid', '==', new Uuid(existing.uuid))]
   return {
     operations: [
       switchStillThere(existing),
       // Re-linking the switch to a row: it must still point where we read (two runs at once would
       // otherwise each insert a row and one of them would be left unreferenced).
-      ...(externalChanges.has(SWITCH_DHCPV4_KEY)
+      ...(externalChanges.has(SWITCH_DHCPV4_KEY) || externalChanges.has(SWITCH_DHCPV6_KEY) || dropped.length > 0
         ? [op.wait('Logical_Switch', self, ['external_ids'], '==', [{ external_ids: ovsdbMap(existing.externalIds) }])]
         : []),
       ...dhcpOps,
       ...(mutations.length === 0 ? [] : [op.mutate('Logical_Switch', self, mutations)]),
-      op.comment(`xapi-ovn: update logical switch ${name}${dhcp === null ? '' : ' and its DHCPv4'}`),
+      op.comment(
+        `xapi-ovn: update logical switch ${name}${dhcp === null ? '' : ' and its DHCPv4'}${ipv6 === null ? '' : ' and its IPv6'}`,
+      ),
     ],
     switchUuid: existing.uuid,
     created: false,
     changed: true,
     dhcp,
+    ipv6,
   }
 }
 
@@ -163,6 +183,7 @@ export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: b
         : op.wait('Logical_Switch', self, ['name', 'ports'], '==', [{ name: sw.name, ports: set() }]),
       op.delete('Logical_Switch', self),
       ...planDeleteDhcp(s, sw),
+      ...planDeleteDhcpv6(s, sw),
       op.comment(
         `xapi-ovn: delete logical switch ${sw.name}${options.force && sw.portUuids.length > 0 ? ` and its ${sw.portUuids.length} port(s)` : ''}`,
       ),
@@ -171,5 +192,6 @@ export function planDeleteSwitch(s: NbSnapshot, ref: string, options: { force: b
     name: sw.name,
     portCount: sw.portUuids.length,
     dhcpUuid: dhcpRowOf(s, sw)?.uuid ?? null,
+    dhcpv6Uuid: dhcpv6RowOf(s, sw)?.uuid ?? null,
   }
 }

@@ -43,6 +43,7 @@ export const PORT_COLUMNS = [
   'enabled',
   'dynamic_addresses',
   'dhcpv4_options',
+  'dhcpv6_options',
 ] as const
 
 export const DHCP_OPTIONS_COLUMNS = ['_uuid', 'cidr', 'options', 'external_ids'] as const
@@ -67,6 +68,8 @@ export const VIF_PORT_COLUMNS = [
   'external_ids',
   // dhcpv4_options: an attach links the port to its switch's DHCP_Options row (plan-dhcp.ts).
   'dhcpv4_options',
+  // dhcpv6_options: likewise for the switch's DHCPv6 row (plan-ipv6.ts).
+  'dhcpv6_options',
 ] as const
 
 /** The port columns a detach reads (planDetachPorts, lib/attach's detach): which port, of what kind. */
@@ -194,5 +197,6 @@ export function toPort(r: Row): NbPortRow {
     enabled: optionalValue<boolean>(r.enabled, 'boolean'),
     dynamicAddresses: optionalValue<string>(r.dynamic_addresses, 'string'),
     dhcpv4Options: r.dhcpv4_options === undefined ? null : (uuidValues(r.dhcpv4_options)[0] ?? null),
+    dhcpv6Options: r.dhcpv6_options === undefined ? null : (uuidValues(r.dhcpv6_options)[0] ?? null),
   }
 }

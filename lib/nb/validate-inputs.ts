@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../errors.js'
 import { ipv4, ipv6, isMac, isUuid, nameList, printable } from '../chassis/validators.js'
 import { isRecord } from '../shape.js'
 import { parseDhcp, type DhcpSpec, type ParsedDhcp } from './plan-dhcp.js'
+import { parseIpv6, type Ipv6Spec, type ParsedIpv6 } from './plan-ipv6.js'
 
 /** A VIF to attach, as the pool side knows it from XAPI: the VIF's UUID and MAC. */
 export interface VifPortSpec {
@@ -76,12 +77,19 @@ export interface SwitchOptions {
    * MTU 1442 (a 1500-byte IPv4 underlay with Geneve), no router, no DNS.
    */
   readonly dhcp?: DhcpSpec
+  /**
+   * IPv6 on the switch (lib/nb/plan-ipv6.ts): other_config:ipv6_prefix (a /64: ovn-northd gives
+   * `dynamic` ports an EUI-64 address in it), the mode guests use (slaac by default; recorded for
+   * the router port's RAs) and, for the DHCPv6 modes, a DHCPv6 row its VIF ports are linked to.
+   */
+  readonly ipv6?: Ipv6Spec
 }
 
 export interface ParsedSwitchOptions {
   readonly subnet: string | null
   readonly externalIds: ReadonlyMap<string, string>
   readonly dhcp: ParsedDhcp | null
+  readonly ipv6: ParsedIpv6 | null
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,63}$/
@@ -158,12 +166,12 @@ export function parseExternalIds(value: unknown, key = 'externalIds'): Map<strin
 }
 
 export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
-  if (value === undefined) return { subnet: null, externalIds: new Map(), dhcp: null }
+  if (value === undefined) return { subnet: null, externalIds: new Map(), dhcp: null, ipv6: null }
   if (!isRecord(value)) bad('options', value, 'expected an object')
   const o = value
   for (const k of Object.keys(o))
-    if (k !== 'subnet' && k !== 'externalIds' && k !== 'dhcp')
-      bad('options', k, 'unknown option (subnet, externalIds, dhcp)')
+    if (!['subnet', 'externalIds', 'dhcp', 'ipv6'].includes(k))
+      bad('options', k, 'unknown option (subnet, externalIds, dhcp, ipv6)')
   const subnet = o.subnet === undefined ? null : parseSubnet(o.subnet)
   if (o.dhcp !== undefined && subnet === null)
     bad('dhcp', o.dhcp, 'DHCP needs the subnet in the same call (it is the DHCP_Options cidr)')
@@ -171,6 +179,7 @@ export function parseSwitchOptions(value: unknown): ParsedSwitchOptions {
     subnet,
     externalIds: parseExternalIds(o.externalIds),
     dhcp: o.dhcp === undefined || subnet === null ? null : parseDhcp(o.dhcp, subnet),
+    ipv6: o.ipv6 === undefined ? null : parseIpv6(o.ipv6),
   }
 }
 

@@ -14,7 +14,7 @@
 import { errorText } from '../error-text.js'
 import { OvsdbClient } from '../ovsdb/client.js'
 import { selectedRows } from '../ovsdb/row-values.js'
-import { formatRemote, parseRemotes } from '../ovsdb/remote.js'
+import { formatRemote, parseRemotes, type SslOptions } from '../ovsdb/remote.js'
 import { selectServerDatabase, serverDatabaseFromRow } from '../ovsdb/server-database.js'
 import { unixctlCall } from '../ovsdb/unixctl.js'
 import type { ClusterSnapshot, ClusterStatusRead, MemberRead, NorthdRead } from './model.js'
@@ -22,14 +22,21 @@ import type { ClusterSnapshot, ClusterStatusRead, MemberRead, NorthdRead } from 
 export interface ReadClusterOptions {
   /** Per remote and per socket, ms (default 5000). */
   readonly timeoutMs?: number
+  /** Key, certificate and CA for the ssl: members (the same as the data connections'). */
+  readonly ssl?: SslOptions
 }
 
 const DEFAULT_TIMEOUT_MS = 5000
 
-async function readMember(remote: string, database: string, timeoutMs: number): Promise<MemberRead> {
+async function readMember(
+  remote: string,
+  database: string,
+  timeoutMs: number,
+  ssl: SslOptions | undefined,
+): Promise<MemberRead> {
   let client: OvsdbClient | undefined
   try {
-    client = await OvsdbClient.connect(remote, { timeoutMs })
+    client = await OvsdbClient.connect(remote, ssl === undefined ? { timeoutMs } : { timeoutMs, ssl })
     const [result] = await client.transact('_Server', [selectServerDatabase(database)])
     const row = selectedRows(result)[0]
     return row === undefined
@@ -60,7 +67,7 @@ export async function readCluster(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
   const each = parseRemotes(remotes).map(formatRemote)
   const [members, clusterStatus] = await Promise.all([
-    Promise.all(each.map((r) => readMember(r, database, timeoutMs))),
+    Promise.all(each.map((r) => readMember(r, database, timeoutMs, options.ssl))),
     Promise.all(
       ctlSockets.map((s): Promise<ClusterStatusRead> => unixctlRead(s, 'cluster/status', [database], timeoutMs)),
     ),

@@ -5,6 +5,7 @@
  * (the nb_cfg northd asks for). Columns of ovn-sb(5), schema 20.27 (OVN 23.03).
  */
 import { OvsdbClient } from '../ovsdb/client.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 import { setItems, type Value } from '../ovsdb/codec.js'
 import { op, type Operation } from '../ovsdb/operations.js'
 import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
@@ -73,7 +74,7 @@ export async function readSbShowSnapshot(sb: SbTransactor): Promise<SbShowSnapsh
  */
 export function connectSouthbound(
   remotes: string,
-  options: { readonly timeoutMs?: number } = {},
+  options: { readonly timeoutMs?: number; readonly ssl?: SslOptions } = {},
 ): Promise<OvsdbClient> {
   return OvsdbClient.connect(remotes, { ...options, database: SB_DB_NAME, leaderOnly: false })
 }

@@ -5,6 +5,7 @@
  * and closes them).
  */
 import type { NbTransactor } from '../nb/snapshot.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 import type { XapiPool } from '../pool/connection.js'
 import { NB_DB_NAME, SB_DB_NAME, type ShowView } from './model.js'
 import { planShow } from './plan-show.js'
@@ -29,6 +30,8 @@ export interface ShowOptions {
   readonly concurrency?: number
   /** Per cluster member and control socket, ms. */
   readonly timeoutMs?: number
+  /** Key, certificate and CA for ssl: members (each member's `_Server` row is its own connection). */
+  readonly ssl?: SslOptions
 }
 
 export async function showPool(
@@ -37,7 +40,10 @@ export async function showPool(
   sb: SbTransactor,
   options: ShowOptions,
 ): Promise<ShowView> {
-  const timing = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }
+  const timing = {
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+  }
   const [xapi, nbSnap, sbSnap, nbCluster, sbCluster, northd] = await Promise.all([
     readXapiSnapshot(pool, {
       ...(options.network !== undefined ? { network: options.network } : {}),

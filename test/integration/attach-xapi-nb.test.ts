@@ -138,7 +138,7 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     pool = await createEmulatedPool({
       hosts: memoryHosts(2),
       password: PASSWORD,
-      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm', 'keeper'].map((name_label) => ({
+      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm', 'keeper', 'v6vm'].map((name_label) => ({
         name_label,
       })),
     })
@@ -587,6 +587,39 @@ describe('attach / detach over XAPI and a real northbound database', () => {
       'VIF.remove_from_other_config',
     ])
     assert.deepEqual(await agentFields(vifRef), before)
+  })
+
+  test('IPv6: an address outside the prefix or taken is refused before XAPI is written; one inside goes to ipv6_allowed and the port, linked to DHCPv6', async () => {
+    const sw = await ensureLogicalSwitch(nbClient, 'tenant-v6', {
+      subnet: '198.18.60.0/24',
+      ipv6: { prefix: '2001:db8:60::/64', mode: 'dhcpv6-stateful' },
+    })
+    await attachPorts(nbClient, 'tenant-v6', [
+      { vifUuid: '66666666-6666-4666-8666-666666666666', mac: '02:00:00:00:60:01', ips: ['2001:db8:60::7'] },
+    ])
+    log = []
+    for (const [ip, reason] of [
+      ['2001:db8:61::5', "it is outside the switch's IPv6 prefix 2001:db8:60::/64"],
+      ['2001:db8:60:0::7', 'port 66666666-6666-4666-8666-666666666666 already has it'],
+    ] as const)
+      await assert.rejects(
+        attachVms(xapi, nb, { switch: 'tenant-v6', vms: [{ vm: 'v6vm', ips: ['198.18.60.5', ip] }] }),
+        (e: unknown) => e instanceof XapiOvnError && e.code === 'OVN_NB_ADDRESS_CONFLICT' && e.params[2] === reason,
+      )
+    assert.deepEqual(log, [], 'nothing written: no VIF created, no field set, no northbound write')
+    assert.deepEqual(await vifsOf('v6vm'), [])
+
+    const r = await attachVms(xapi, nb, {
+      switch: 'tenant-v6',
+      vms: [{ vm: 'v6vm', ips: ['198.18.60.5', '2001:db8:60::5'] }],
+    })
+    const vifRef = (await vifsOf('v6vm'))[0] as string
+    assert.deepEqual(pool.emulator.db.field('VIF', vifRef, 'ipv4_allowed'), ['198.18.60.5'])
+    assert.deepEqual(pool.emulator.db.field('VIF', vifRef, 'ipv6_allowed'), ['2001:db8:60::5'])
+    const port = (await listVmPorts(nbClient, xapi, 'tenant-v6')).find((p) => p.xapi?.vm.name === 'v6vm')
+    const mac = r.attachments[0]?.vif.mac ?? ''
+    assert.deepEqual(port?.addresses, [`${mac} 198.18.60.5 2001:db8:60::5`])
+    assert.equal(port?.dhcpv6Options, sw.ipv6?.dhcpv6Uuid)
   })
 })
 

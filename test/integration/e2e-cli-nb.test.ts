@@ -165,4 +165,44 @@ describe('xapi-ovn --json against a real northbound database', () => {
     assert.deepEqual([gone.deleted, gone.dhcpUuid], [true, made.dhcp.uuid])
     assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), '')
   })
+
+  test('switch add with IPv6: --dry-run writes nothing, DHCPv6 made then gone with slaac, bad values exit 2 in flag words', async () => {
+    const args = ['switch', 'add', '--switch', 'v6-net', '--ipv6-prefix', '2001:db8:50::/64']
+    type Added = { ipv6: { prefix: string; mode: string; action: string; dhcpv6Uuid: string | null } }
+    const stateful = [...args, '--ipv6-mode', 'dhcpv6-stateful', '--ipv6-dns', '2001:db8::53']
+    const dry = await result<Added & { dryRun: boolean }>([...stateful, '--dry-run'], 'switch add')
+    assert.deepEqual([dry.dryRun, dry.ipv6.action], [true, 'created'])
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), '', '--dry-run wrote nothing')
+    const made = await result<Added>(stateful, 'switch add')
+    assert.deepEqual(
+      [made.ipv6.prefix, made.ipv6.mode, made.ipv6.action],
+      ['2001:db8:50::/64', 'dhcpv6-stateful', 'created'],
+    )
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), made.ipv6.dhcpv6Uuid)
+    const listed = await result<{ name: string; ipv6Prefix: string | null }[]>(['switch', 'list'], 'switch list')
+    assert.deepEqual(
+      listed.filter((s) => s.name === 'v6-net').map((s) => s.ipv6Prefix),
+      ['2001:db8:50::/64'],
+    )
+    const slaac = await result<Added>(args, 'switch add')
+    assert.deepEqual([slaac.ipv6.mode, slaac.ipv6.action], ['slaac', 'deleted'])
+    assert.equal((await db.nbctl(['dhcp-options-list'])).trim(), '')
+    const bad = await envelope(
+      ['switch', 'add', '--switch', 'v6-net', '--ipv6-prefix', '2001:db8:50::/48'],
+      'switch add',
+      2,
+    )
+    assert.deepEqual([bad.error?.code, bad.error?.params[0]], ['OVN_INVALID_ARGUMENT', 'ipv6.prefix'])
+    assert.match(bad.error?.message ?? '', /^invalid --ipv6-prefix "2001:db8:50::\/48": the prefix length must be 64/)
+    const dns = await envelope([...stateful.slice(0, -1), '198.18.0.53'], 'switch add', 2)
+    assert.match(dns.error?.message ?? '', /^invalid --ipv6-dns "198\.18\.0\.53"/)
+    const mode = await envelope([...args, '--ipv6-mode', 'dhcp'], 'switch add', 2)
+    assert.match(mode.error?.message ?? '', /--ipv6-mode expects slaac, dhcpv6-stateless, dhcpv6-stateful/)
+    assert.equal(
+      (await envelope(['switch', 'add', '--switch', 'v6-net', '--ipv6-mode', 'slaac'], 'switch add', 2)).ok,
+      false,
+    )
+    const gone = await result<{ deleted: boolean }>(['switch', 'del', '--switch', 'v6-net'], 'switch del')
+    assert.equal(gone.deleted, true)
+  })
 })

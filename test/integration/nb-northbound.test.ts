@@ -69,6 +69,7 @@ test('ensureLogicalSwitch creates the switch ovn-nbctl sees, with other_config:s
     changed: false,
     dryRun: false,
     dhcp: null,
+    ipv6: null,
   })
   assert.equal((await db.showLog()).length, records, 'no transaction for an idempotent re-run')
 

@@ -141,6 +141,15 @@ export class NbDatabase {
     return r.stdout
   }
 
+  /** Run the real ovn-sbctl against the southbound startNorthd made (what northd wrote from the NB). */
+  async sbctl(args: readonly string[]): Promise<string> {
+    if (this.sbRemote === null) throw new Error('no southbound: call startNorthd first')
+    const r = await run('ovn-sbctl', [`--db=${this.sbRemote}`, '--timeout=20', ...args], {
+      env: { OVN_RUNDIR: this.dir },
+    })
+    return r.stdout
+  }
+
   /** The committed transactions of a standalone database, oldest first. */
   async showLog(): Promise<LogRecord[]> {
     if (this.clustered) throw new Error('showLog reads a standalone database file')

@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AGENT_NODE_FLAGS } from '../../host-agent/node-flags.js'
 import { SAVED_KEY } from '../../lib/chassis/keys.js'
@@ -141,7 +141,7 @@ describe('the xapi-ovn RPM', () => {
     for (const r of rpmlib) assert.ok(known411.includes(r), `${r} is not a feature of rpm 4.11`)
   })
 
-  test('files: exactly the plugin, the helper, the agent and its unit, the runtime, the drop-in, logrotate, README and /etc/xapi-ovn (0700), root-owned, with their modes', async () => {
+  test('files: exactly the plugin, the helper, the agent and its unit, the runtime, the drop-in, logrotate, README, /etc/xapi-ovn and /var/cache/xapi-ovn (0700), root-owned, with their modes', async () => {
     const files = (
       await query(pkg, '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEFLAGS:fflags} %{FILENAMES}\n]')
     )
@@ -163,6 +163,7 @@ describe('the xapi-ovn RPM', () => {
       `-rwxr-xr-x root:root  ${AGENT}`,
       'drwxr-xr-x root:root  /usr/share/doc/xapi-ovn',
       '-rw-r--r-- root:root d /usr/share/doc/xapi-ovn/README.md',
+      'drwx------ root:root  /var/cache/xapi-ovn',
     ])
     const list = (await run('rpm', ['-qlp', pkg.rpm])).stdout.trim().split('\n')
     assert.deepEqual(
@@ -240,10 +241,13 @@ describe('the xapi-ovn RPM', () => {
     const vsctl = code(scripts).filter((l) => /ovs-vsctl /.test(l) && !/^\s*(echo|xapi-ovn:)/.test(l))
     assert.equal(vsctl.length, 1)
     assert.match(vsctl[0] ?? '', /\$\(ovs-vsctl --timeout=10 --if-exists get Open_vSwitch \. external_ids:\S+ 2>&1\)/)
-    // The plugin is never run from a scriptlet (it would be the only way to unconfigure).
+    // The plugin is never run from a scriptlet (it would be the only way to unconfigure); its
+    // code caches are only removed, on erase.
     assert.doesNotMatch(
       code(scripts)
-        .filter((l) => !/^\s*xe host-call-plugin/.test(l))
+        .filter(
+          (l) => !/^\s*xe host-call-plugin/.test(l) && !/^\s*rm -f \/var\/cache\/xapi-ovn\/ovn-chassis-\*/.test(l),
+        )
         .join('\n'),
       /ovn-chassis\b/,
     )
@@ -288,6 +292,7 @@ describe('the xapi-ovn RPM', () => {
           t
             .replaceAll('/run/systemd/system', withSystemd ? booted : join(work, 'no-run-systemd-system'))
             .replaceAll('/etc/sysconfig/ovn-controller', join(work, 'no-sysconfig'))
+            .replaceAll('/var/cache/xapi-ovn', join(work, 'no-cache'))
         const r = await scriptlet(
           tag,
           arg,
@@ -316,6 +321,25 @@ describe('the xapi-ovn RPM', () => {
     assert.equal(refused.status, 1)
     assert.match(refused.stderr, /still configured/)
     assert.throws(() => readFileSync(calls), /ENOENT/, 'a refused erase calls no systemctl')
+  })
+
+  test('%postun: an erase removes the code caches and their directory, an upgrade keeps them', async () => {
+    const systemctl = fakeCommand('systemctl', 'exit 0')
+    for (const [arg, kept] of [
+      ['0', false],
+      ['1', true],
+    ] as const) {
+      const cache = join(work, `cache-${arg}`)
+      mkdirSync(cache, { recursive: true })
+      writeFileSync(join(cache, 'ovn-chassis-v16.20.2-x64.cache'), 'x')
+      writeFileSync(join(cache, 'ovn-chassis-v16.20.2-x64.cache.123.tmp'), 'x')
+      const r = await scriptlet('POSTUN', arg, { PATH: `${systemctl}:${PLUGIN_PATH}` }, (t) =>
+        t.replaceAll('/var/cache/xapi-ovn', cache).replaceAll('/run/systemd/system', join(work, 'no-systemd')),
+      )
+      assert.equal(r.status, 0, r.stderr)
+      assert.equal(existsSync(cache), kept, `POSTUN ${arg}`)
+      if (kept) assert.equal(readdirSync(cache).length, 2)
+    }
   })
 
   test("the agent's unit: exactly these directives, all known to systemd 219; the drop-in wants and follows the agent", async () => {
@@ -442,6 +466,7 @@ describe('the xapi-ovn RPM', () => {
         [DROP_IN, 0o644],
         [AGENT_UNIT, 0o644],
         ['/etc/xapi-ovn', 0o700],
+        ['/var/cache/xapi-ovn', 0o700],
         ['/etc/logrotate.d/xapi-ovn', 0o644],
         ['/usr/share/doc/xapi-ovn/README.md', 0o644],
       ] as [string, number][]) {

@@ -6,6 +6,8 @@ import assert from 'node:assert/strict'
 import { POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY, VM_UUID_KEY } from '../../lib/agent/keys.js'
 import { planDesired, type XapiView } from '../../lib/agent/plan-desired.js'
 import { planSync, REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
+import { SWITCH_DHCPV4_KEY } from '../../lib/nb/plan-dhcp.js'
+import { SWITCH_DHCPV6_KEY } from '../../lib/nb/plan-ipv6.js'
 import type { NbSnapshot } from '../../lib/nb/model.js'
 import {
   parseHost,
@@ -378,6 +380,32 @@ test('moving a VIF to another switch keeps the port row; migration widens then n
   assert.equal(after.ports[0]?.options.get(REQUESTED_CHASSIS), h2.uuid)
 })
 
+test("a port follows its switch's DHCP rows: linked on tenant-a, unlinked once moved to tenant-b (which has none)", () => {
+  const D4 = 'd4d4d4d4-0000-4000-8000-0000000000d4'
+  const D6 = 'd6d6d6d6-0000-4000-8000-0000000000d6'
+  const withDhcp: NbSnapshot = {
+    switches: [
+      lswitch('tenant-a', SW_A, { externalIds: { [SWITCH_DHCPV4_KEY]: D4, [SWITCH_DHCPV6_KEY]: D6 } }),
+      lswitch('tenant-b', SW_B),
+    ],
+    ports: [],
+    dhcpOptions: [
+      { uuid: D4, cidr: '198.18.10.0/24', options: new Map(), externalIds: new Map() },
+      { uuid: D6, cidr: '2001:db8:10::/64', options: new Map(), externalIds: new Map() },
+    ],
+  }
+  const p = pool({ other_config: SW }, [{ vm: {}, vifs: [{ MAC: mac(1) }] }])
+  const vif = p.vifs[0]
+  assert.ok(vif)
+  const first = converge(withDhcp, p.view, p.net.ref)
+  assert.deepEqual([first.ports[0]?.dhcpv4Options, first.ports[0]?.dhcpv6Options], [D4, D6])
+  const movedView = { ...p.view, vifs: new Map([[vif.ref, { ...vif, otherConfig: { [SWITCH_KEY]: 'tenant-b' } }]]) }
+  const moved = converge(first, movedView, p.net.ref)
+  assert.deepEqual([moved.ports[0]?.dhcpv4Options, moved.ports[0]?.dhcpv6Options], [null, null])
+  const back = converge(moved, p.view, p.net.ref)
+  assert.deepEqual([back.ports[0]?.dhcpv4Options, back.ports[0]?.dhcpv6Options], [D4, D6])
+})
+
 test('a missing switch and a duplicate IP are findings; nothing is written for those VIFs', () => {
   const p = pool({ other_config: SW }, [
     {
@@ -398,5 +426,23 @@ test('a missing switch and a duplicate IP are findings; nothing is written for t
       [p.vifs[0]?.uuid, 'OVN_AGENT_SWITCH_MISSING'],
       [names[1], 'OVN_AGENT_DUPLICATE_ADDRESS'],
     ].sort(),
+  )
+})
+
+test('a duplicate IPv6 address is found whatever its spelling (RFC 5952: 2001:DB8:0::5 is 2001:db8::5)', () => {
+  const p = pool({ other_config: SW }, [
+    {
+      vm: {},
+      vifs: [
+        { MAC: mac(1), ipv6_allowed: ['2001:db8::5'] },
+        { MAC: mac(2), ipv6_allowed: ['2001:DB8:0::5'] },
+      ],
+    },
+  ])
+  const plan = planSync(planDesired(p.view, p.net.ref), EMPTY, POOL)
+  assert.equal(plan.created.length, 1)
+  assert.deepEqual(
+    plan.findings.map((f) => f.error.code),
+    ['OVN_AGENT_DUPLICATE_ADDRESS'],
   )
 })

@@ -4,6 +4,7 @@ import {
   addressFamilyOption,
   chassisKeysOption,
   connectOptions,
+  ipv6SpecOption,
   ovnRemoteOption,
   transportOption,
   type CliEnv,
@@ -195,4 +196,24 @@ test('redaction: long secrets everywhere, short ones only where quoted', () => {
   assert.equal(redact('bad hunter2 and "hunter2"', ['hunter2']), 'bad *** and "***"')
   assert.equal(redact("expects x, got 'x'", ['x']), "expects x, got '***'")
   assert.equal(redact('nothing', [undefined, '']), 'nothing')
+})
+
+test('switch add --ipv6-prefix/--ipv6-mode/--ipv6-dns -> the library IPv6 spec; mode or DNS without a prefix is a usage error', () => {
+  const cases: [OptionValues, unknown][] = [
+    [{}, undefined],
+    [{ 'ipv6-prefix': '2001:db8:5::/64' }, { prefix: '2001:db8:5::/64' }],
+    [
+      { 'ipv6-prefix': '2001:db8:5::/64', 'ipv6-mode': 'dhcpv6-stateless', 'ipv6-dns': '2001:db8::53, 2001:db8::54' },
+      { prefix: '2001:db8:5::/64', mode: 'dhcpv6-stateless', dnsServers: ['2001:db8::53', '2001:db8::54'] },
+    ],
+  ]
+  for (const [values, want] of cases) assert.deepEqual(ipv6SpecOption(values), want)
+  assert.equal(
+    usage(() => ipv6SpecOption({ 'ipv6-mode': 'slaac' })),
+    '--ipv6-mode and --ipv6-dns describe the IPv6 of --ipv6-prefix: give --ipv6-prefix too',
+  )
+  assert.equal(
+    usage(() => ipv6SpecOption({ 'ipv6-prefix': '2001:db8:5::/64', 'ipv6-mode': 'stateful' })),
+    '--ipv6-mode expects slaac, dhcpv6-stateless, dhcpv6-stateful, not "stateful"',
+  )
 })

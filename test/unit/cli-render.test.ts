@@ -440,6 +440,7 @@ test('port list: a dynamic port shows what ovn-northd assigned, or that it has n
     options: {},
     externalIds: {},
     dhcpv4Options: null,
+    dhcpv6Options: null,
     xapi: null,
   }
   const text = renderPorts([

@@ -147,6 +147,7 @@ test('ensure, attach, list, detach, delete through the public API; re-runs send 
     name: 'tenant-a',
     portCount: 0,
     dhcpUuid: null,
+    dhcpv6Uuid: null,
     dryRun: false,
   })
   assert.equal(await code(deleteLogicalSwitch(nb, 'tenant-a')), 'OVN_NB_SWITCH_MISSING tenant-a')

@@ -65,6 +65,7 @@ export function lport(name: string, uuid: string, o: Partial<Omit<NbPortRow, 'na
     enabled: o.enabled ?? null,
     dynamicAddresses: o.dynamicAddresses ?? null,
     dhcpv4Options: o.dhcpv4Options ?? null,
+    dhcpv6Options: o.dhcpv6Options ?? null,
   }
 }
 
@@ -140,6 +141,7 @@ export function snapshotRows(s: NbSnapshot): { ls: AnyRow[]; lsp: AnyRow[]; dhcp
         enabled: p.enabled,
         dynamic_addresses: p.dynamicAddresses,
         dhcpv4_options: p.dhcpv4Options === null ? null : new Uuid(p.dhcpv4Options),
+        dhcpv6_options: p.dhcpv6Options === null ? null : new Uuid(p.dhcpv6Options),
       }),
     ),
   }
@@ -277,6 +279,9 @@ export function applyToSnapshot(
         // A weak reference to a row that is not there is dropped at commit (ovsdb-server(5)).
         dhcpv4Options: dhcpUuids.has(one<Uuid>(r.dhcpv4_options)?.value ?? '')
           ? (one<Uuid>(r.dhcpv4_options)?.value ?? null)
+          : null,
+        dhcpv6Options: dhcpUuids.has(one<Uuid>(r.dhcpv6_options)?.value ?? '')
+          ? (one<Uuid>(r.dhcpv6_options)?.value ?? null)
           : null,
       })),
       // As read: a snapshot without DHCP_Options (readSnapshot without `dhcp`) stays without.

@@ -162,7 +162,7 @@ test('switch names, references, subnets and options', () => {
     [() => parseSubnet('2001:db8::/64'), 'OVN_INVALID_ARGUMENT subnet|expected an IPv4 CIDR such as 192.0.2.0/24'],
     [
       () => parseSwitchOptions({ subnet: '192.0.2.0/24', mtu: 1400 }),
-      'OVN_INVALID_ARGUMENT options|unknown option (subnet, externalIds, dhcp)',
+      'OVN_INVALID_ARGUMENT options|unknown option (subnet, externalIds, dhcp, ipv6)',
     ],
   ]
   for (const [fn, expected] of cases) assert.equal(rejected(fn), expected)
@@ -171,6 +171,7 @@ test('switch names, references, subnets and options', () => {
     subnet: '192.0.2.0/24',
     externalIds: new Map(),
     dhcp: null,
+    ipv6: null,
   })
 })
 

@@ -1,5 +1,8 @@
-/** host.call_plugin: the plugin exec'd on a live host as xapi runs it (`plugin-runner.ts`). */
-import { callPlugin } from '../plugin-runner.js'
+/**
+ * host.call_plugin: the plugin exec'd on a live host as xapi runs it (`plugin-runner.ts`), or
+ * forwarded to a host that is another machine (HostBackend.forwardPluginCall).
+ */
+import { callPlugin, formatPluginCall, interpretPluginOutput } from '../plugin-runner.js'
 import { T } from '../schema.js'
 import type { EmulatedHost } from '../emulator.js'
 import { str, stringMap, type MethodRegistry } from './registry.js'
@@ -19,6 +22,10 @@ export function registerHostMethods<Guest>(
     ],
     run: async (ctx, [host, plugin, fn, args]) => {
       const h = liveHost(str(host))
+      if (h.backend.forwardPluginCall !== undefined)
+        return interpretPluginOutput(
+          await h.backend.forwardPluginCall(str(plugin), formatPluginCall(str(fn), ctx.session, stringMap(args))),
+        )
       return callPlugin(
         { pluginsDir: h.pluginsDir, netns: h.backend.netns, env: h.backend.env() },
         ctx.session,

@@ -5,7 +5,7 @@
  */
 import { ovsdbRemoteList } from '../../chassis/validators.js'
 import { connectSouthbound, renderDot, renderShow, showPool, type ShowView } from '../../show/index.js'
-import { nbRemoteOption, selectionOption } from '../args.js'
+import { nbRemoteOption, nbSslOption, selectionOption } from '../args.js'
 import { Command } from '../command.js'
 import { withNorthboundAndPool } from '../connections.js'
 import { CONNECTION_OPTIONS, flag, stringList, stringOption, UsageError, type OptionValues } from '../options.js'
@@ -79,30 +79,37 @@ switches, routers, each VIF's edge to its switch, the tunnels between chassis, p
     const sbRemotes = sbRemoteOption(cx.values, cx.io)
     const selection = selectionOption(cx.values)
     const northdCtl = stringOption(cx.values, 'northd-ctl')
+    // One credential for both databases and every member's _Server read (args.ts nbSslOption).
+    const ssl = await nbSslOption(cx.values, cx.io, nbRemotes, sbRemotes)
     // The southbound connects while XAPI and the northbound do (withNorthboundAndPool opens
     // those two in turn); it is closed whatever happens, including when it was never used.
-    const connecting = connectSouthbound(sbRemotes)
+    const connecting = connectSouthbound(sbRemotes, ssl === undefined ? {} : { ssl })
     connecting.catch(() => undefined)
     try {
-      return await withNorthboundAndPool(cx, async (nb, pool) => {
-        const view = await showPool(pool, nb, await connecting, {
-          nbRemotes,
-          sbRemotes,
-          nbCtl: stringList(cx.values, 'nb-ctl'),
-          sbCtl: stringList(cx.values, 'sb-ctl'),
-          ...(northdCtl !== undefined ? { northdCtl } : {}),
-          ...(selection.network !== undefined ? { network: selection.network } : {}),
-          ...(selection.concurrency !== undefined ? { concurrency: selection.concurrency } : {}),
-          hostPorts: !flag(cx.values, 'no-host-ports'),
-        })
-        if (format === 'dot' || format === 'svg') {
-          const text = await picture(view, format)
-          cx.out.result(view, () => text)
-        } else if (format === 'json')
-          cx.out.withMode({ json: true, quiet: flag(cx.values, 'quiet') }).result(view, () => renderShow(view))
-        else cx.out.result(view, () => renderShow(view))
-        return EXIT_OK
-      })
+      return await withNorthboundAndPool(
+        cx,
+        async (nb, pool) => {
+          const view = await showPool(pool, nb, await connecting, {
+            nbRemotes,
+            sbRemotes,
+            ...(ssl === undefined ? {} : { ssl }),
+            nbCtl: stringList(cx.values, 'nb-ctl'),
+            sbCtl: stringList(cx.values, 'sb-ctl'),
+            ...(northdCtl !== undefined ? { northdCtl } : {}),
+            ...(selection.network !== undefined ? { network: selection.network } : {}),
+            ...(selection.concurrency !== undefined ? { concurrency: selection.concurrency } : {}),
+            hostPorts: !flag(cx.values, 'no-host-ports'),
+          })
+          if (format === 'dot' || format === 'svg') {
+            const text = await picture(view, format)
+            cx.out.result(view, () => text)
+          } else if (format === 'json')
+            cx.out.withMode({ json: true, quiet: flag(cx.values, 'quiet') }).result(view, () => renderShow(view))
+          else cx.out.result(view, () => renderShow(view))
+          return EXIT_OK
+        },
+        { ssl },
+      )
     } finally {
       const sb = await connecting.catch(() => undefined)
       await sb?.close().catch(() => undefined)

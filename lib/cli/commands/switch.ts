@@ -6,7 +6,7 @@ import {
   previewLogicalSwitch,
   type EnsureSwitchPreview,
 } from '../../nb/index.js'
-import { dhcpSpecOption } from '../args.js'
+import { dhcpSpecOption, ipv6SpecOption } from '../args.js'
 import { Command } from '../command.js'
 import { withNorthbound } from '../connections.js'
 import { flag, requiredString, stringOption } from '../options.js'
@@ -30,7 +30,17 @@ for the ports already there); a port with --ip dynamic gets the address ovn-nort
 MTU handed out (option 26) is --mtu, else --underlay-mtu minus the tunnel overhead as
 ovn-controller counts it: 1442 on a 1500-byte IPv4 underlay with Geneve. The server's address
 (--router, else the subnet's first address) is kept out of ovn-northd's dynamic addresses
-(other_config:exclude_ips). --dry-run prints what would be written and writes nothing.`,
+(other_config:exclude_ips).
+
+With --ipv6-prefix (a /64) the switch gets other_config:ipv6_prefix: a port with --ip dynamic then
+gets, besides its IPv4 address, the EUI-64 address ovn-northd makes of the prefix and its MAC, and
+static IPv6 --ip must lie in the prefix. --ipv6-mode (slaac by default) is recorded in external_ids
+xapi-ovn:ipv6-mode: in OVN only a logical router port sends Router Advertisements, and the router
+port of this switch announces that mode. dhcpv6-stateful and dhcpv6-stateless add OVN native
+DHCPv6: a DHCP_Options row on the prefix (server_id: a MAC derived from the prefix; --ipv6-dns;
+dhcpv6_stateless=true for stateless), linked like the DHCPv4 row (external_ids
+xapi-ovn:dhcpv6-options) to every VIF port of the switch. Stateful hands each port its own IPv6
+address; stateless only the options. --dry-run prints what would be written and writes nothing.`,
       options: [
         'switch',
         'subnet',
@@ -42,6 +52,9 @@ ovn-controller counts it: 1442 on a 1500-byte IPv4 underlay with Geneve. The ser
         'underlay-mtu',
         'encap-type',
         'ip-family',
+        'ipv6-prefix',
+        'ipv6-mode',
+        'ipv6-dns',
         'dry-run',
         'nb',
         'json',
@@ -51,7 +64,12 @@ ovn-controller counts it: 1442 on a 1500-byte IPv4 underlay with Geneve. The ser
         const name = requiredString(cx.values, 'switch')
         const subnet = stringOption(cx.values, 'subnet')
         const dhcp = dhcpSpecOption(cx.values)
-        const options = { ...(subnet === undefined ? {} : { subnet }), ...(dhcp === undefined ? {} : { dhcp }) }
+        const ipv6 = ipv6SpecOption(cx.values)
+        const options = {
+          ...(subnet === undefined ? {} : { subnet }),
+          ...(dhcp === undefined ? {} : { dhcp }),
+          ...(ipv6 === undefined ? {} : { ipv6 }),
+        }
         return withNorthbound(cx, async (nb) => {
           const r = flag(cx.values, 'dry-run')
             ? await previewLogicalSwitch(nb, name, options)
@@ -91,6 +109,7 @@ XAPI stay: detach VMs with 'xapi-ovn port detach' to remove them too). Its DHCP 
           const with_ = [
             ...(r.portCount > 0 ? [`${r.portCount} port(s)`] : []),
             ...(r.dhcpUuid === null ? [] : [`its DHCP options ${r.dhcpUuid}`]),
+            ...(r.dhcpv6Uuid === null ? [] : [`its DHCPv6 options ${r.dhcpv6Uuid}`]),
           ]
           cx.out.result(r, () =>
             r.deleted
@@ -117,6 +136,21 @@ function renderEnsure(r: EnsureSwitchPreview): string {
     const verb = r.dryRun && d.action !== 'unchanged' ? `would be ${d.action}` : d.action
     lines.push(`DHCPv4 ${d.cidr} (${d.uuid}) ${verb}: ${opts}`)
     if (d.linkedPorts > 0) lines.push(`${d.linkedPorts} port(s) ${r.dryRun ? 'would be ' : ''}linked to it`)
+  }
+  const v6 = r.ipv6
+  if (v6 !== null) {
+    const opts = Object.entries(v6.options)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')
+    const verb = r.dryRun && v6.action !== 'unchanged' ? `would be ${v6.action}` : v6.action
+    const row =
+      v6.action === 'none'
+        ? 'no DHCPv6'
+        : v6.action === 'deleted'
+          ? `its DHCPv6 options ${verb}`
+          : `DHCPv6 (${v6.dhcpv6Uuid ?? ''}) ${verb}${opts === '' ? '' : `: ${opts}`}`
+    lines.push(`IPv6 ${v6.prefix} ${v6.mode}: ${row}`)
+    if (v6.linkedPorts > 0) lines.push(`${v6.linkedPorts} port(s) ${r.dryRun ? 'would be ' : ''}linked to its DHCPv6`)
   }
   return lines.join('\n')
 }

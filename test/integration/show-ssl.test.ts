@@ -1,0 +1,139 @@
+// `show` on an ssl: central: one ovsdb-server on pssl: serving OVN_Northbound and OVN_Southbound
+// (a CA, a server and a client credential made here), the XAPI emulator for the pool. The one
+// -p/-c/-C credential reaches both databases and every member's own `_Server` read; without it,
+// an ssl: --sb alone is a usage error before anything connects.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { run } from '../../lab/exec.js'
+import { readCluster } from '../../lib/show/read-cluster-io.js'
+import { connectSouthbound } from '../../lib/show/read-sb-io.js'
+import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
+import { memoryHosts, PASSWORD } from '../../xapi-emulator/testing.js'
+import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
+import { NB_SCHEMA_PATH, SB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
+import { freePort, waitFor } from './ovsdb-fixtures.js'
+import { CLI } from './pool-fixture.js'
+
+let dir: string
+let pki: ServerClientPki
+let remote: string
+let pool: EmulatedPool
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+function cli(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const c = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XAPI_PASSWORD: PASSWORD },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    c.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    c.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+const ssl = () => ({
+  key: readFileSync(pki.client.keyPath, 'utf8'),
+  cert: readFileSync(pki.client.certPath, 'utf8'),
+  ca: readFileSync(pki.ca.certPath, 'utf8'),
+})
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-showssl-'))
+  pki = createServerClientPki()
+  const nb = join(dir, 'nb.db')
+  const sb = join(dir, 'sb.db')
+  await run('ovsdb-tool', ['create', nb, NB_SCHEMA_PATH])
+  await run('ovsdb-tool', ['create', sb, SB_SCHEMA_PATH])
+  const port = await freePort()
+  await run('ovsdb-server', [
+    nb,
+    sb,
+    `--remote=pssl:${port}:127.0.0.1`,
+    `--private-key=${pki.server.keyPath}`,
+    `--certificate=${pki.server.certPath}`,
+    `--ca-cert=${pki.ca.certPath}`,
+    `--pidfile=${join(dir, 'central.pid')}`,
+    `--unixctl=${join(dir, 'central.ctl')}`,
+    `--log-file=${join(dir, 'central.log')}`,
+    '--detach',
+    '--no-chdir',
+  ])
+  remote = `ssl:127.0.0.1:${port}`
+  await waitFor('the pssl listener', async () => {
+    const c = await connectSouthbound(remote, { ssl: ssl(), timeoutMs: 1000 }).catch(() => undefined)
+    await c?.close()
+    return c === undefined ? undefined : true
+  })
+  pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
+})
+after(async () => {
+  await pool?.close()
+  try {
+    process.kill(Number(readFileSync(join(dir, 'central.pid'), 'utf8').trim()), 'SIGKILL')
+  } catch {}
+  pki?.destroy()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test("readCluster: an ssl: member's _Server row with the credential, a problem without it", async () => {
+  const withSsl = await readCluster(remote, 'OVN_Southbound', [], { ssl: ssl(), timeoutMs: 2000 })
+  assert.equal(withSsl.members.length, 1)
+  assert.equal(withSsl.members[0]?.problem, null)
+  assert.equal(withSsl.members[0]?.server?.model, 'standalone')
+  const without = await readCluster(remote, 'OVN_Southbound', [], { timeoutMs: 2000 })
+  assert.equal(without.members[0]?.server, null)
+  assert.notEqual(without.members[0]?.problem, null)
+})
+
+test('xapi-ovn show --nb ssl: --sb ssl: -p -c -C: both databases and both members read over SSL', async () => {
+  const r = await cli([
+    'show',
+    '--url',
+    pool.url,
+    '--nb',
+    remote,
+    '--sb',
+    remote,
+    '-p',
+    pki.client.keyPath,
+    '-c',
+    pki.client.certPath,
+    '-C',
+    pki.ca.certPath,
+    '--no-host-ports',
+    '--json',
+  ])
+  assert.equal(r.code, 0, r.stderr + r.stdout)
+  const view = (JSON.parse(r.stdout) as { result: { clusters: Record<'nb' | 'sb', { members: unknown[] }> } }).result
+  for (const db of ['nb', 'sb'] as const) {
+    const members = view.clusters[db].members as { remote: string; reachable: boolean; problem: string | null }[]
+    assert.deepEqual(
+      members.map((m) => [m.remote, m.reachable, m.problem]),
+      [[remote, true, null]],
+      db,
+    )
+  }
+})
+
+test('show with an ssl: --sb and no credential is a usage error naming -p; a tcp: --nb does not refuse them', async () => {
+  const none = await cli(['show', '--url', pool.url, '--nb', 'tcp:127.0.0.1:1', '--sb', remote, '--json'])
+  assert.equal(none.code, 2)
+  assert.match((JSON.parse(none.stdout) as { error: { message: string } }).error.message, /--private-key \(-p\)/)
+  const creds = ['-p', pki.client.keyPath, '-c', pki.client.certPath, '-C', pki.ca.certPath]
+  const tcpNb = await cli(['show', '--url', pool.url, '--nb', 'tcp:127.0.0.1:1', '--sb', remote, ...creds, '--json'])
+  // Accepted, then the northbound (nothing listens on port 1) fails: exit 1, not a usage error.
+  assert.equal(tcpNb.code, 1, tcpNb.stdout)
+  assert.match((JSON.parse(tcpNb.stdout) as { error: { code: string } }).error.code, /^OVN_OVSDB_/)
+})
