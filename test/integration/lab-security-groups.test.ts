@@ -7,7 +7,8 @@
 // Removing the tcp/22 rule cuts port 22; taking B out of the group opens everything again.
 // A second test: OVN's DHCP for a port in a group needs an egress rule for the request (the drop
 // group drops the DISCOVER), and a rule with a remote group admits that group's members only
-// (ovn-northd's address set of the group, ovn-nb.xml Port_Group).
+// (ovn-northd's address set of the group, ovn-nb.xml Port_Group). A third: an ip6 rule over
+// IPv6, with the neighbour solicitation for the guest passing the drop group.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createLabPool } from '../../lab/pool.js'
@@ -89,12 +90,13 @@ async function guest(
   t: TestContext,
   nb: OvsdbClient,
   host: LabHost,
-  o: { name: string; sw: string; network: string; domid: number; ip?: string },
+  o: { name: string; sw: string; network: string; domid: number; ip?: string; ip6?: string },
 ): Promise<{ vm: LabVm; vifUuid: string }> {
   const vm = await LabVm.create({ name: o.name, ...(o.ip === undefined ? {} : { ip: `${o.ip}/24` }) })
   t.after(() => vm.destroy())
   const vifUuid = newUuid()
-  await attachPorts(nb, o.sw, [{ vifUuid, mac: vm.mac, ips: o.ip === undefined ? 'dynamic' : [o.ip] }])
+  const ips = o.ip === undefined ? 'dynamic' : [o.ip, ...(o.ip6 === undefined ? [] : [o.ip6])]
+  await attachPorts(nb, o.sw, [{ vifUuid, mac: vm.mac, ips }])
   const vif = await host.plugVif({
     domid: o.domid,
     devid: 0,
@@ -113,6 +115,8 @@ async function guest(
     },
     { timeoutMs: BOUND_TIMEOUT_MS },
   )
+  // No duplicate address detection: the address is usable at once (the port holds it anyway).
+  if (o.ip6 !== undefined) await vm.exec('ip', ['-6', 'addr', 'add', `${o.ip6}/64`, 'dev', 'eth0', 'nodad'])
   return { vm, vifUuid }
 }
 
@@ -242,4 +246,44 @@ test('OVN DHCP for a port in a group needs an egress rule for the request; a rem
   await waitFor('C no longer admitted', async () => (await connect(c.vm, '198.18.41.200', 8080)) === 'timeout', {
     timeoutMs: 30_000,
   })
+})
+
+test('ip6 rules: an allowed IPv6 port is reached, another times out; neighbour discovery is not dropped', async (t) => {
+  const { hosts, nb, ovnNetwork } = await labPool(t)
+  await ensureLogicalSwitch(nb, 'tenant-sg6', { subnet: '198.18.42.0/24' })
+  const common = { sw: 'tenant-sg6', network: ovnNetwork }
+  const a = await guest(t, nb, hosts[0], {
+    ...common,
+    name: 'sg6-a',
+    domid: 50,
+    ip: '198.18.42.11',
+    ip6: '2001:db8:42::11',
+  })
+  const b = await guest(t, nb, hosts[1], {
+    ...common,
+    name: 'sg6-b',
+    domid: 51,
+    ip: '198.18.42.12',
+    ip6: '2001:db8:42::12',
+  })
+  void run(process.execPath, ['-e', SERVER, '22', '8080'], { netns: b.vm.netns, check: false, timeoutMs: 600_000 })
+  await waitFor(
+    'A -> B:8080 over IPv6 before any group',
+    async () => (await connect(a.vm, '2001:db8:42::12', 8080)) === 'ok:hello 8080',
+    {
+      timeoutMs: 30_000,
+    },
+  )
+  await ensureSecurityGroups(nb, [
+    { name: 'ssh6', rules: [{ direction: 'ingress', protocol: 'tcp', ports: 22, remoteCidr: '2001:db8:42::/64' }] },
+  ])
+  await setPortSecurityGroups(nb, [{ port: b.vifUuid, groups: ['ssh6'] }])
+  await waitFor('B:8080 over IPv6 dropped', async () => (await connect(a.vm, '2001:db8:42::12', 8080)) === 'timeout', {
+    timeoutMs: 30_000,
+  })
+  // A's neighbour cache forgotten: the solicitation for B must pass the drop group for this to work.
+  await a.vm.exec('ip', ['-6', 'neigh', 'flush', 'dev', 'eth0'])
+  assert.equal(await connect(a.vm, '2001:db8:42::12', 22), 'ok:hello 22')
+  // The ip6 rule says nothing about IPv4: tcp/22 over IPv4 is dropped.
+  assert.equal(await connect(a.vm, '198.18.42.12', 22), 'timeout')
 })
