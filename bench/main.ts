@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int|sg runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchBrInt } from './br-int.js'
@@ -11,6 +11,7 @@ import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 import { benchReboot } from './reboot.js'
 import { benchShow } from './show.js'
+import { benchSecurityGroups } from './sg.js'
 
 const benches: Record<string, () => Promise<void>> = {
   plugin: benchPlugin,
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<void>> = {
   migrate: benchMigrate,
   'pool-agent': benchPoolAgent,
   'br-int': benchBrInt,
+  sg: benchSecurityGroups,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

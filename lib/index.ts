@@ -112,6 +112,26 @@ export type {
   XapiCalls,
 } from './attach/index.js'
 export { connectNorthbound } from './nb/index.js'
+export { attachSecurityGroup, detachSecurityGroup } from './attach/index.js'
+export type {
+  SecurityGroupAttachOptions,
+  SecurityGroupAttachResult,
+  SecurityGroupVifChange,
+} from './attach/index.js'
+export {
+  addSecurityGroupRules,
+  deleteSecurityGroup,
+  deleteSecurityGroupRule,
+  ensureSecurityGroups,
+  listSecurityGroups,
+  setPortSecurityGroups,
+} from './nb/index.js'
+export type {
+  SecurityGroupInfo,
+  SecurityGroupRuleSpec,
+  SecurityGroupSpec,
+  SgRuleInfo,
+} from './nb/index.js'
 export { connectSouthbound, FINDING_CODES, planShow, showPool } from './show/index.js'
 export type { Finding, FindingCode, ShowOptions, ShowView } from './show/index.js'
 export { doctor, planDoctor } from './doctor/index.js'
@@ -123,7 +143,14 @@ export * as nb from './nb/index.js'
 export * as chassis from './chassis/index.js'
 export { lockName, PoolAgent, startAgent } from './agent/agent.js'
 export type { AgentOptions, AgentStatus, PassSummary } from './agent/agent.js'
-export { ADDRESSES_KEY, DYNAMIC_ADDRESSES, POOL_UUID_KEY, PORT_SECURITY_KEY, SWITCH_KEY } from './agent/keys.js'
+export {
+  ADDRESSES_KEY,
+  DYNAMIC_ADDRESSES,
+  POOL_UUID_KEY,
+  PORT_SECURITY_KEY,
+  SECURITY_GROUPS_KEY,
+  SWITCH_KEY,
+} from './agent/keys.js'
 export {
   AgentDuplicateAddressError,
   AgentNoSwitchError,

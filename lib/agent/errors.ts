@@ -60,6 +60,21 @@ export class AgentPortForeignError extends XapiOvnError {
   }
 }
 
+/**
+ * The VIF's other_config xapi-ovn-security-groups names a security group the northbound does not
+ * have. The port is still written and put in the default-drop group (fail closed); it joins the
+ * group once `xapi-ovn sg add` makes it. params: [vif, group]
+ */
+export class AgentSecurityGroupMissingError extends XapiOvnError {
+  constructor(vif: string, group: string) {
+    super(
+      'OVN_AGENT_SG_MISSING',
+      `VIF ${truncate(vif)}: security group ${JSON.stringify(truncate(group))} (other_config xapi-ovn-security-groups) does not exist in the northbound (xapi-ovn sg add); the port is in the drop group until it does`,
+      [truncate(vif), truncate(group)],
+    )
+  }
+}
+
 /** `xapi-ovn agent status`: no agent answers at this /healthz, or the answer is not an agent's. params: [url, reason] */
 export class AgentUnreachableError extends XapiOvnError {
   constructor(url: string, reason: string) {

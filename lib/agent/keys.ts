@@ -33,3 +33,11 @@ export const PORT_SECURITY_OFF = 'off'
 export const POOL_UUID_KEY = 'xapi-ovn:pool-uuid'
 /** Port external_ids: the VM the VIF belongs to. */
 export const VM_UUID_KEY = 'xapi-ovn:vm-uuid'
+
+/**
+ * VIF other_config key: the security groups of the VIF's port, comma-separated names
+ * (`web,ssh`; lib/nb/plan-security-groups.ts). `xapi-ovn sg attach|detach` writes it; the agent
+ * puts the port in exactly those groups of ours (and in the default-drop group while it names any).
+ * Absent or empty: the port is in none of ours, so no ACL of ours applies to it.
+ */
+export const SECURITY_GROUPS_KEY = 'xapi-ovn-security-groups'

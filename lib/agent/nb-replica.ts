@@ -1,6 +1,6 @@
 /**
  * The agent's copy of the northbound rows it plans from (every Logical_Switch, every
- * Logical_Switch_Port: lib/nb/snapshot.ts's columns), kept by ONE monitor on the session
+ * Logical_Switch_Port, every Port_Group: lib/nb/snapshot.ts's columns), kept by ONE monitor on the session
  * (lib/ovsdb/session.ts: monitor_cond_since, so a reconnect to a cluster member resumes with the
  * missed changes, or resyncs in full). A pass then plans without reading 5,000 ports again (a read
  * of that many took ~200 ms: too slow for a port to follow its VIF within the issue's 200 ms).
@@ -18,10 +18,15 @@ import type { RowUpdate2, TableUpdates2 } from '../ovsdb/monitor.js'
 import { columnType, type Row, type TableSchema } from '../ovsdb/schema.js'
 import type { OvsdbSession, SessionMonitor, SessionMonitorEvent } from '../ovsdb/session.js'
 import { Uuid } from '../ovsdb/codec.js'
-import { NB_DB, type NbPortRow, type NbSnapshot, type NbSwitchRow } from '../nb/model.js'
-import { PORT_COLUMNS, SWITCH_COLUMNS, toPort, toSwitch } from '../nb/snapshot.js'
+import { NB_DB, type NbPortGroupRow, type NbPortRow, type NbSnapshot, type NbSwitchRow } from '../nb/model.js'
+import { PORT_COLUMNS, PORT_GROUP_COLUMNS, SWITCH_COLUMNS, toPort, toPortGroup, toSwitch } from '../nb/snapshot.js'
 
-const TABLES = { Logical_Switch: SWITCH_COLUMNS, Logical_Switch_Port: PORT_COLUMNS } as const
+// Port_Group too: a pass puts ports in their security groups (plan-sync.ts).
+const TABLES = {
+  Logical_Switch: SWITCH_COLUMNS,
+  Logical_Switch_Port: PORT_COLUMNS,
+  Port_Group: PORT_GROUP_COLUMNS,
+} as const
 type Table = keyof typeof TABLES
 
 function isTable(name: string): name is Table {
@@ -72,10 +77,15 @@ export function applyDiff(old: Value | undefined, diff: Value, composite = true)
 }
 
 export class NbReplica {
-  readonly #rows: Record<Table, Map<string, Row>> = { Logical_Switch: new Map(), Logical_Switch_Port: new Map() }
+  readonly #rows: Record<Table, Map<string, Row>> = {
+    Logical_Switch: new Map(),
+    Logical_Switch_Port: new Map(),
+    Port_Group: new Map(),
+  }
   // Converted rows, kept until their row changes: a pass builds its snapshot from these.
   readonly #switches = new Map<string, NbSwitchRow>()
   readonly #ports = new Map<string, NbPortRow>()
+  readonly #groups = new Map<string, NbPortGroupRow>()
   #monitor: SessionMonitor | undefined
   #schema: ReadonlyMap<string, TableSchema> = new Map()
   #version = 0
@@ -121,6 +131,7 @@ export class NbReplica {
     for (const m of Object.values(this.#rows)) m.clear()
     this.#switches.clear()
     this.#ports.clear()
+    this.#groups.clear()
   }
 
   #apply(updates: TableUpdates2): void {
@@ -131,13 +142,14 @@ export class NbReplica {
         const row = nextRow(replica.get(uuid), change, this.#schema.get(table))
         if (row === undefined) replica.delete(uuid)
         else replica.set(uuid, { ...row, _uuid: new Uuid(uuid) })
-        const converted = table === 'Logical_Switch' ? this.#switches : this.#ports
-        converted.delete(uuid)
+        if (table === 'Logical_Switch') this.#switches.delete(uuid)
+        else if (table === 'Logical_Switch_Port') this.#ports.delete(uuid)
+        else this.#groups.delete(uuid)
       }
     }
   }
 
-  /** The rows as an NbSnapshot, as `readSnapshot(nb, 'all')` would read them. */
+  /** The rows as an NbSnapshot, as `readSnapshot(nb, 'all')` would read them, with the port groups (not their ACLs). */
   snapshot(): NbSnapshot {
     const switches: NbSwitchRow[] = []
     for (const [uuid, row] of this.#rows.Logical_Switch) {
@@ -157,7 +169,16 @@ export class NbReplica {
       }
       ports.push(p)
     }
-    return { switches, ports }
+    const portGroups: NbPortGroupRow[] = []
+    for (const [uuid, row] of this.#rows.Port_Group) {
+      let g = this.#groups.get(uuid)
+      if (g === undefined) {
+        g = toPortGroup(row)
+        this.#groups.set(uuid, g)
+      }
+      portGroups.push(g)
+    }
+    return { switches, ports, portGroups }
   }
 
   async stop(): Promise<void> {

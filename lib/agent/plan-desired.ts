@@ -22,6 +22,8 @@
  *     unlocked -> no port_security;
  *     disabled -> the port is disabled (XAPI does not even put the VIF on the bridge);
  *     network_default -> the network's default_locking_mode (unlocked or disabled).
+ * - Security groups: the VIF's other_config `xapi-ovn-security-groups` (comma-separated names,
+ *   what `sg attach` writes); plan-sync.ts puts the port in exactly those groups of ours.
  * - Where it may bind: options:requested-chassis = the host the VM runs on (chassis name = host
  *   UUID, lib/chassis), so no other chassis can claim it; while XAPI migrates the VM
  *   (current_operations holds pool_migrate or migrate_send and scheduled_to_be_resident_on names
@@ -34,12 +36,14 @@ import {
   PORT_SECURITY_KEY,
   PORT_SECURITY_OFF,
   PORT_SECURITY_ON,
+  SECURITY_GROUPS_KEY,
   SWITCH_KEY,
   VM_UUID_KEY,
 } from './keys.js'
 import { AgentNoSwitchError, AgentVifInvalidError, AgentVifLockedWarning } from './errors.js'
 import { XapiOvnError } from '../errors.js'
 import { formatAddress, parseIp, parseMac, parseSwitchRef } from '../nb/validate-inputs.js'
+import { parseSgNames } from '../nb/validate-security-groups.js'
 import type { HostRecord, NetworkRecord, VifRecord, VmRecord } from '../pool/records.js'
 
 /** The XAPI objects the agent plans from, keyed by ref. */
@@ -70,6 +74,8 @@ export interface DesiredPort {
   /** options:requested-chassis, or null for none. */
   readonly requestedChassis: string | null
   readonly externalIds: ReadonlyMap<string, string>
+  /** The VIF's other_config xapi-ovn-security-groups, parsed (absent: none; a hand-made port may leave it out). */
+  readonly securityGroups?: readonly string[]
 }
 
 export interface VifFinding {
@@ -224,7 +230,27 @@ export function desiredPort(
       [POOL_UUID_KEY, view.poolUuid],
       [VM_UUID_KEY, vm.uuid],
     ]),
+    securityGroups: checked(
+      vif.uuid,
+      `other_config ${SECURITY_GROUPS_KEY}`,
+      vif.otherConfig[SECURITY_GROUPS_KEY] ?? '',
+      () => parseSecurityGroupsValue(vif.otherConfig[SECURITY_GROUPS_KEY]),
+    ),
   }
+}
+
+/** The VIF key's value (SECURITY_GROUPS_KEY: comma-separated names) as a list; absent or empty: []. */
+export function parseSecurityGroupsValue(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return []
+  return parseSgNames(
+    value.split(',').map((n) => n.trim()),
+    SECURITY_GROUPS_KEY,
+  )
+}
+
+/** The list written back as the key's value ('' for none: the key is then removed). */
+export function formatSecurityGroupsValue(groups: readonly string[]): string {
+  return groups.join(',')
 }
 
 /** The VIF's locking mode, `network_default` resolved to the network's. */

@@ -10,6 +10,13 @@
  * finding and is never touched. A VIF with a finding keeps its port exactly as it is: a bad value
  * in XAPI must not delete a working port.
  *
+ * Security groups: every placed port is put in exactly the groups of ours its VIF's
+ * xapi-ovn-security-groups names (and in the default-drop group while it names any), in the same
+ * transaction (lib/nb/plan-security-groups.ts membershipOperations). Port groups xapi-ovn did not
+ * make are never changed, so membership someone else gave a port is never removed. A named
+ * group that does not exist is an OVN_AGENT_SG_MISSING finding; the port is still written, in the
+ * drop group (it asked to be filtered: fail closed), and joins the group once it exists.
+ *
  * The guards are those of lib/nb/plan-ports.ts (whose header has the argument): a `wait` per
  * touched switch on its `_uuid` (and that it still holds the ports we move, update or delete), and
  * a `wait` per updated port on every column the update was based on. A failed wait or the name
@@ -31,7 +38,13 @@ import { changedEntries, setKeys, switchStillThere } from '../nb/plan-switch.js'
 import { portDhcpv4 } from '../nb/plan-dhcp.js'
 import { portDhcpv6 } from '../nb/plan-ipv6.js'
 import { ipKey } from '../nb/plan-addresses.js'
-import { AgentDuplicateAddressError, AgentPortForeignError, AgentSwitchMissingError } from './errors.js'
+import { membershipOperations, ourSecurityGroups, type MembershipWant } from '../nb/plan-security-groups.js'
+import {
+  AgentDuplicateAddressError,
+  AgentPortForeignError,
+  AgentSecurityGroupMissingError,
+  AgentSwitchMissingError,
+} from './errors.js'
 import { POOL_UUID_KEY, VM_UUID_KEY } from './keys.js'
 import type { DesiredPort, DesiredState, VifFinding } from './plan-desired.js'
 
@@ -168,6 +181,22 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     placed.push({ port, sw })
   }
   const inserts: Operation[] = []
+  // Security groups (lib/nb/plan-security-groups.ts): each placed port into exactly the groups of
+  // ours its VIF names, in this same transaction; a group that does not exist is a finding, and
+  // the port goes in the drop group all the same (fail closed: it asked to be filtered).
+  const groups = ourSecurityGroups(nb)
+  const wants: (MembershipWant & { readonly name: string })[] = []
+  const wantGroups = (port: DesiredPort, ref: Uuid | NamedUuid): void => {
+    const named = port.securityGroups ?? []
+    const missing = named.filter((g) => !groups.has(g))
+    for (const g of missing) findings.push({ vif: port.name, error: new AgentSecurityGroupMissingError(port.name, g) })
+    wants.push({
+      port: ref,
+      name: port.name,
+      groups: named.filter((g) => groups.has(g)),
+      dropAnyway: missing.length > 0,
+    })
+  }
   for (const { port, sw } of placed) {
     const existing = findPortByName(nb, port.name)
     if (existing === undefined) {
@@ -175,8 +204,10 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
       inserts.push(op.insert('Logical_Switch_Port', insertRow(port, sw), name))
       change(sw).add.push(namedUuid(name))
       created.push(port.name)
+      wantGroups(port, namedUuid(name))
       continue
     }
+    wantGroups(port, new Uuid(existing.uuid))
     const owner = owners.get(existing.uuid)
     const id = new Uuid(existing.uuid)
     const moved = owner === undefined || owner.uuid !== sw.uuid
@@ -208,6 +239,15 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     change(owner).held.push(id)
     deleted.push(p.name)
   }
+  const membership = membershipOperations(nb, wants)
+  const regrouped = new Set(membership.changed)
+  const counted = new Set(updated)
+  for (const w of wants)
+    if (w.port instanceof Uuid && regrouped.has(w.port.value) && !counted.has(w.name)) {
+      // A port whose columns were as desired but whose groups change is updated, not unchanged.
+      updated.push(w.name)
+      unchanged--
+    }
   const managed =
     placed.length +
     [...protectedNames].filter((n) => findPortByName(nb, n)?.externalIds.get(POOL_UUID_KEY) === poolUuid).length
@@ -225,7 +265,8 @@ export function planSync(desired: DesiredState, nb: NbSnapshot, poolUuid: string
     if (mutations.length > 0)
       mutates.push(op.mutate('Logical_Switch', [where('_uuid', '==', new Uuid(c.sw.uuid))], mutations))
   }
-  operations.push(...waits, ...writes, ...inserts, ...mutates)
+  // Membership last: the ports inserted above are named by their uuid-names.
+  operations.push(...waits, ...writes, ...inserts, ...mutates, ...membership.operations)
   operations.push(
     op.comment(
       `xapi-ovn agent (pool ${poolUuid}): ${created.length} created, ${updated.length} updated, ${deleted.length} deleted`,

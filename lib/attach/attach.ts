@@ -171,7 +171,7 @@ const NB_REFUSALS: ReadonlySet<string> = new Set(NB_ERROR_CODES.values())
  * The server answered: the transaction did not commit (a refused operation, a failed wait, a
  * refusal before sending). Anything else (a timeout, a dropped connection) leaves it in doubt.
  */
-function answeredByServer(err: unknown): boolean {
+export function answeredByServer(err: unknown): boolean {
   if (err instanceof TransactionError || err instanceof OvsdbWaitFailedError) return true
   return (
     err instanceof XapiOvnError &&

@@ -177,6 +177,10 @@ export class Command {
       return runAction(this.name, fallback, argv, io)
     if (verb === undefined || verb.startsWith('-'))
       return out.failure(new UsageError(`a verb comes first: ${Object.keys(body.verbs).join(', ')}`, this.help()))
+    // A two-word verb (`sg rule add`) is one entry of `verbs`, named with its space.
+    const pair = rest[0] === undefined ? undefined : `${verb} ${rest[0]}`
+    const paired = pair !== undefined && Object.hasOwn(body.verbs, pair) ? body.verbs[pair] : undefined
+    if (pair !== undefined && paired !== undefined) return runAction(`${this.name} ${pair}`, paired, rest.slice(1), io)
     const action = Object.hasOwn(body.verbs, verb) ? body.verbs[verb] : undefined
     if (action === undefined) return out.failure(new UsageError(`unknown verb ${JSON.stringify(verb)}`, this.help()))
     return runAction(`${this.name} ${verb}`, action, rest, io)

@@ -36,6 +36,15 @@ const FIELD_OPTIONS: Readonly<Record<string, string>> = {
   encapType: '--encap-type',
   // switch add's IPv6 (lib/nb/plan-ipv6.ts names them ipv6.<field>; NESTED_OPTIONS has its fields)
   ipv6: '--ipv6-prefix',
+  // sg's (lib/nb/validate-security-groups.ts names a rule's fields rule.<field>)
+  group: '--sg',
+  rule: '--direction',
+  direction: '--direction',
+  protocol: '--proto',
+  ports: '--port',
+  remoteCidr: '--remote-cidr',
+  remoteGroup: '--remote-group',
+  family: '--ethertype',
 }
 
 /** A field whose option depends on its object: ipv6.dnsServers is --ipv6-dns, not dhcp's --dns. */

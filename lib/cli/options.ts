@@ -214,7 +214,11 @@ export const OPTIONS = {
     group: 'command',
     description: 'DNS servers DHCPv6 hands out (IPv6)',
   },
-  force: { type: 'boolean', group: 'command', description: 'delete the switch with its ports' },
+  force: {
+    type: 'boolean',
+    group: 'command',
+    description: 'delete the switch with its ports (sg del: the group, its ports leaving it)',
+  },
   'if-exists': { type: 'boolean', group: 'command', description: 'a missing switch or port is not an error' },
   vm: {
     type: 'string',
@@ -276,6 +280,46 @@ export const OPTIONS = {
     group: 'command',
     description: 'the provider VLAN, 1-4094',
     default: 'untagged',
+  },
+  // sg's own
+  sg: { type: 'string', value: 'NAME', group: 'command', description: 'the security group' },
+  direction: {
+    type: 'string',
+    value: 'DIR',
+    group: 'command',
+    description: "ingress (traffic to the group's ports) or egress (traffic they send)",
+  },
+  proto: {
+    type: 'string',
+    value: 'PROTO',
+    group: 'command',
+    description: 'tcp, udp, icmp or any',
+    default: 'any',
+  },
+  port: {
+    type: 'string',
+    value: 'PORT[-PORT]',
+    group: 'command',
+    description: 'destination port or range, 1-65535 (tcp and udp only)',
+  },
+  'remote-cidr': {
+    type: 'string',
+    value: 'CIDR',
+    group: 'command',
+    description: 'the peer: the source of ingress, the destination of egress',
+  },
+  'remote-group': {
+    type: 'string',
+    value: 'NAME',
+    group: 'command',
+    description: 'the peer: every port of this security group',
+  },
+  ethertype: {
+    type: 'string',
+    value: 'ip4|ip6',
+    group: 'command',
+    description: "the rule's IP family",
+    default: 'the --remote-cidr family, else ip4',
   },
   // which part of the pool
   network: {

@@ -11,6 +11,7 @@ import { portCommand } from './commands/port.js'
 import { repairCommand } from './commands/repair.js'
 import { serviceCommand } from './commands/service.js'
 import { setupCommand } from './commands/setup.js'
+import { sgCommand } from './commands/sg.js'
 import { showCommand } from './commands/show.js'
 import { sslCommand } from './commands/ssl.js'
 import { statusCommand } from './commands/status.js'
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   switchCommand,
   portCommand,
   localnetCommand,
+  sgCommand,
   sslCommand,
   agentCommand,
 ]

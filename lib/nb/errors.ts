@@ -102,6 +102,53 @@ export class NbSwitchNoSubnetError extends XapiOvnError {
   }
 }
 
+/** No security group of that name (a Port_Group xapi-ovn made, security-groups.ts). params: [group] */
+export class NbSgMissingError extends XapiOvnError {
+  constructor(group: string) {
+    super(
+      'OVN_NB_SG_MISSING',
+      `security group ${JSON.stringify(truncate(group))} does not exist (xapi-ovn sg add --sg ${truncate(group)}); nothing was written`,
+      [truncate(group)],
+    )
+  }
+}
+
+/**
+ * The Port_Group a security group would be (or an ACL it would own) exists but xapi-ovn did not
+ * make it: it is never touched. params: [port group, reason]
+ */
+export class NbSgForeignError extends XapiOvnError {
+  constructor(portGroup: string, reason: string) {
+    super(
+      'OVN_NB_SG_FOREIGN',
+      `port group ${JSON.stringify(truncate(portGroup))} ${reason}: xapi-ovn leaves it alone; nothing was written`,
+      [truncate(portGroup), reason],
+    )
+  }
+}
+
+/** A security group still has member ports (without force) or is the remote group of another's rule. params: [group, reason] */
+export class NbSgInUseError extends XapiOvnError {
+  constructor(group: string, reason: string) {
+    super(
+      'OVN_NB_SG_IN_USE',
+      `security group ${JSON.stringify(truncate(group))} is in use: ${reason}; nothing was written`,
+      [truncate(group), reason],
+    )
+  }
+}
+
+/** `sg rule del` of a rule the group does not have (without ifExists). params: [group, rule] */
+export class NbSgRuleMissingError extends XapiOvnError {
+  constructor(group: string, rule: string) {
+    super(
+      'OVN_NB_SG_RULE_MISSING',
+      `security group ${JSON.stringify(truncate(group))} has no rule ${JSON.stringify(rule)}`,
+      [truncate(group), rule],
+    )
+  }
+}
+
 /** Every class above with its code: the table the error test walks. */
 export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbSwitchMissingError', 'OVN_NB_SWITCH_MISSING'],
@@ -112,4 +159,8 @@ export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbLocalnetLoopError', 'OVN_NB_LOCALNET_LOOP'],
   ['NbPortMissingError', 'OVN_NB_PORT_MISSING'],
   ['NbAddressConflictError', 'OVN_NB_ADDRESS_CONFLICT'],
+  ['NbSgMissingError', 'OVN_NB_SG_MISSING'],
+  ['NbSgForeignError', 'OVN_NB_SG_FOREIGN'],
+  ['NbSgInUseError', 'OVN_NB_SG_IN_USE'],
+  ['NbSgRuleMissingError', 'OVN_NB_SG_RULE_MISSING'],
 ])

@@ -53,12 +53,37 @@ export interface NbDhcpOptionsRow {
   readonly externalIds: ReadonlyMap<string, string>
 }
 
+/** A Port_Group row (security-groups: plan-security-groups.ts): a root table with a unique name. */
+export interface NbPortGroupRow {
+  readonly uuid: string
+  readonly name: string
+  /** Member Logical_Switch_Port UUIDs (weak references: a deleted port leaves the group). */
+  readonly portUuids: readonly string[]
+  /** Its ACLs (strong references: an ACL no group or switch holds is deleted). */
+  readonly aclUuids: readonly string[]
+  readonly externalIds: ReadonlyMap<string, string>
+}
+
+/** An ACL row, as the security group planners read it. */
+export interface NbAclRow {
+  readonly uuid: string
+  readonly priority: number
+  readonly direction: string
+  readonly match: string
+  readonly action: string
+  readonly externalIds: ReadonlyMap<string, string>
+}
+
 export interface NbSnapshot {
   readonly switches: readonly NbSwitchRow[]
   /** Every port of the database, or none when the operation does not look at ports (see readSnapshot). */
   readonly ports: readonly NbPortRow[]
   /** Every DHCP_Options row, when the operation reads them (readSnapshot's `dhcp`); absent otherwise. */
   readonly dhcpOptions?: readonly NbDhcpOptionsRow[]
+  /** Every Port_Group row, when the operation reads them (readSnapshot's `portGroups`); absent otherwise. */
+  readonly portGroups?: readonly NbPortGroupRow[]
+  /** Every ACL row, read with the port groups (the security group operations); absent otherwise. */
+  readonly acls?: readonly NbAclRow[]
 }
 
 /**

@@ -467,15 +467,16 @@ export function portInfos(s: NbSnapshot): PortInfo[] {
  */
 export async function planAndApply<P extends { readonly operations: readonly Operation[] }>(
   nb: NbTransactor,
-  read: SnapshotPorts | { readonly ports: SnapshotPorts; readonly dhcp: boolean },
+  read: SnapshotPorts | { readonly ports: SnapshotPorts; readonly dhcp: boolean; readonly portGroups?: boolean },
   planner: (s: NbSnapshot) => P,
   what: string,
 ): Promise<{ plan: P; results: readonly unknown[] }> {
   let refused: string | undefined
   const ports = typeof read === 'string' ? read : read.ports
   const dhcp = typeof read === 'string' ? false : read.dhcp
+  const portGroups = typeof read === 'string' ? false : read.portGroups === true
   for (let attempt = 1; ; attempt++) {
-    const plan = planner(await readSnapshot(nb, ports, { dhcp }))
+    const plan = planner(await readSnapshot(nb, ports, { dhcp, portGroups }))
     if (plan.operations.length === 0) return { plan, results: [] }
     try {
       return { plan, results: await nb.transact(NB_DB, plan.operations) }

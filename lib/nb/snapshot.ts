@@ -13,7 +13,15 @@ import { setItems, stringMap, type Value } from '../ovsdb/codec.js'
 import { op, type Operation } from '../ovsdb/operations.js'
 import { optionalValue, selectedRows, uuidValue, uuidValues } from '../ovsdb/row-values.js'
 import type { Row } from '../ovsdb/schema.js'
-import { NB_DB, type NbDhcpOptionsRow, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
+import {
+  NB_DB,
+  type NbAclRow,
+  type NbDhcpOptionsRow,
+  type NbPortGroupRow,
+  type NbPortRow,
+  type NbSnapshot,
+  type NbSwitchRow,
+} from './model.js'
 
 /** What the northbound code needs of an OVSDB client (OvsdbClient satisfies it). */
 export interface NbTransactor {
@@ -39,6 +47,10 @@ export const PORT_COLUMNS = [
 ] as const
 
 export const DHCP_OPTIONS_COLUMNS = ['_uuid', 'cidr', 'options', 'external_ids'] as const
+
+/** The security group operations' tables (plan-security-groups.ts); the agent monitors Port_Group too. */
+export const PORT_GROUP_COLUMNS = ['_uuid', 'name', 'ports', 'acls', 'external_ids'] as const
+export const ACL_COLUMNS = ['_uuid', 'priority', 'direction', 'match', 'action', 'external_ids'] as const
 
 /**
  * The port columns the VIF port planners (planAttachPorts, planDetachPorts) and lib/attach read:
@@ -73,29 +85,62 @@ export type SnapshotPorts = 'all' | 'vif' | 'detach' | 'none'
 
 const COLUMNS_OF = { all: PORT_COLUMNS, vif: VIF_PORT_COLUMNS, detach: DETACH_PORT_COLUMNS } as const
 
-/** The select operations readSnapshot sends (pure, for tests); with `dhcp`, DHCP_Options last. */
-export function snapshotOperations(ports: SnapshotPorts, dhcp = false): Operation[] {
+/**
+ * The select operations readSnapshot sends (pure, for tests); with `dhcp`, DHCP_Options after the
+ * ports; with `portGroups`, Port_Group then ACL last.
+ */
+export function snapshotOperations(ports: SnapshotPorts, dhcp = false, portGroups = false): Operation[] {
   const out = [op.select('Logical_Switch', [], SWITCH_COLUMNS)]
   if (ports !== 'none') out.push(op.select('Logical_Switch_Port', [], COLUMNS_OF[ports]))
   if (dhcp) out.push(op.select('DHCP_Options', [], DHCP_OPTIONS_COLUMNS))
+  if (portGroups) out.push(op.select('Port_Group', [], PORT_GROUP_COLUMNS), op.select('ACL', [], ACL_COLUMNS))
   return out
 }
 
-/** With `dhcp` (the switch operations: plan-dhcp.ts) the snapshot also holds every DHCP_Options row. */
+/**
+ * With `dhcp` (the switch operations: plan-dhcp.ts) the snapshot also holds every DHCP_Options
+ * row; with `portGroups` (the security group operations) every Port_Group and ACL row.
+ */
 export async function readSnapshot(
   nb: NbTransactor,
   ports: SnapshotPorts,
-  options: { readonly dhcp?: boolean } = {},
+  options: { readonly dhcp?: boolean; readonly portGroups?: boolean } = {},
 ): Promise<NbSnapshot> {
   const dhcp = options.dhcp === true
-  const rows = (await nb.transact(NB_DB, snapshotOperations(ports, dhcp))).map(selectedRows)
+  const groups = options.portGroups === true
+  const rows = (await nb.transact(NB_DB, snapshotOperations(ports, dhcp, groups))).map(selectedRows)
   const switchRows = rows[0] ?? []
   const portRows = ports === 'none' ? [] : (rows[1] ?? [])
-  const dhcpRows = dhcp ? rows[rows.length - 1] : undefined
+  const dhcpRows = dhcp ? rows[ports === 'none' ? 1 : 2] : undefined
+  const groupRows = groups ? rows[rows.length - 2] : undefined
+  const aclRows = groups ? rows[rows.length - 1] : undefined
   return {
     switches: switchRows.map(toSwitch),
     ports: portRows.map(toPort),
     ...(dhcpRows === undefined ? {} : { dhcpOptions: dhcpRows.map(toDhcpOptions) }),
+    ...(groupRows === undefined ? {} : { portGroups: groupRows.map(toPortGroup) }),
+    ...(aclRows === undefined ? {} : { acls: aclRows.map(toAcl) }),
+  }
+}
+
+export function toPortGroup(r: Row): NbPortGroupRow {
+  return {
+    uuid: uuidValue(r._uuid),
+    name: String(setItems(r.name)[0] ?? ''),
+    portUuids: uuidValues(r.ports),
+    aclUuids: uuidValues(r.acls),
+    externalIds: stringMap(r.external_ids),
+  }
+}
+
+export function toAcl(r: Row): NbAclRow {
+  return {
+    uuid: uuidValue(r._uuid),
+    priority: Number(setItems(r.priority)[0] ?? 0),
+    direction: String(setItems(r.direction)[0] ?? ''),
+    match: String(setItems(r.match)[0] ?? ''),
+    action: String(setItems(r.action)[0] ?? ''),
+    externalIds: stringMap(r.external_ids),
   }
 }
 

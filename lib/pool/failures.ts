@@ -185,6 +185,13 @@ const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
   OVN_NB_ADDRESS_CONFLICT:
     "give an address inside the switch's subnet that no other port has (xapi-ovn port list --switch SWITCH shows them)",
   OVN_NB_LOCALNET_LOOP: 'use the existing localnet port, remove it first, or give another VLAN (--vlan)',
+  OVN_NB_SG_MISSING: 'see the northbound security groups with xapi-ovn sg list, or create it with xapi-ovn sg add',
+  OVN_NB_SG_FOREIGN:
+    "that port group is not xapi-ovn's: pick another security group name, or remove the port group if it is stale",
+  OVN_NB_SG_IN_USE:
+    'detach its ports first (xapi-ovn sg detach), or --force; delete the rules of other groups that name it first',
+  OVN_NB_SG_RULE_MISSING:
+    'see the rules in the northbound with xapi-ovn sg list (a rule is named by the same options it was added with)',
   OVN_ATTACH_IN_DOUBT: `check the northbound database (${NB_REMOTE} reachable, the cluster's leader: ${NB_CLUSTER_STATUS}), then run the same attach again: it settles it`,
 }
 

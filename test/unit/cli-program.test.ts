@@ -204,3 +204,12 @@ test('the table takes more commands on the same base', async () => {
   assert.equal(await runProgram(['help'], h, [...COMMANDS, extra]), 0)
   assert.match(h.out, /^ {2}hello\s+say hello$/m)
 })
+
+test('a two-word verb (sg rule add) is one verb: its own --help; the first word alone is no verb', async () => {
+  const help = io()
+  assert.equal(await runProgram(['sg', 'rule', 'add', '--help'], help), 0)
+  assert.match(help.out, /^usage: xapi-ovn sg rule add --sg NAME --direction DIR/)
+  const alone = io()
+  assert.equal(await runProgram(['sg', 'rule', '--sg', 'web'], alone), 2)
+  assert.match(alone.err, /unknown verb "rule"/)
+})

@@ -195,6 +195,7 @@ const SAMPLES: Record<string, Sample> = {
     params: [UUID, 'is a router port'],
   },
   AgentVifLockedWarning: { args: [UUID], code: 'OVN_AGENT_VIF_LOCKED', params: [UUID] },
+  AgentSecurityGroupMissingError: { args: [UUID, 'web'], code: 'OVN_AGENT_SG_MISSING', params: [UUID, 'web'] },
   AgentUnreachableError: {
     args: ['http://127.0.0.1:9477/healthz', 'it does not answer'],
     code: 'OVN_AGENT_UNREACHABLE',
@@ -235,6 +236,22 @@ const SAMPLES: Record<string, Sample> = {
     args: ['198.18.10.5', 'tenant-a', 'port p already has it'],
     code: 'OVN_NB_ADDRESS_CONFLICT',
     params: ['198.18.10.5', 'tenant-a', 'port p already has it'],
+  },
+  NbSgMissingError: { args: ['web'], code: 'OVN_NB_SG_MISSING', params: ['web'] },
+  NbSgForeignError: {
+    args: ['xapi_ovn_sg_web', 'exists without external_ids'],
+    code: 'OVN_NB_SG_FOREIGN',
+    params: ['xapi_ovn_sg_web', 'exists without external_ids'],
+  },
+  NbSgInUseError: {
+    args: ['web', '2 port(s) are in it'],
+    code: 'OVN_NB_SG_IN_USE',
+    params: ['web', '2 port(s) are in it'],
+  },
+  NbSgRuleMissingError: {
+    args: ['web', 'ingress ip4 tcp 22-22 from any'],
+    code: 'OVN_NB_SG_RULE_MISSING',
+    params: ['web', 'ingress ip4 tcp 22-22 from any'],
   },
   // the host plugin's fn=service
   SystemdUnavailableError: { args: ['why'], code: 'OVN_SYSTEMD_UNAVAILABLE', params: ['why'] },

@@ -1,0 +1,160 @@
+// `xapi-ovn sg` end to end through the whole stack, as a user runs it: a 2-host lab pool behind
+// the XAPI emulator (OverlayLab), the program's command table (runProgram) with XAPI_URL /
+// XAPI_PASSWORD / OVN_NB_DB in its environment; `port attach` two VMs, then `sg add`, `sg attach
+// --vm` (the VIF key in XAPI, the membership in the northbound), `sg rule add`, `sg detach`, each
+// seen in real pings between the guests over Geneve.
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runProgram } from '../../lib/cli/program.js'
+import type { CommandIo } from '../../lib/cli/output.js'
+import { OverlayLab, type LabGuest } from '../../lab/overlay-lab.js'
+import { pingsWithin } from '../../lab/overlay-proof.js'
+import { waitFor } from '../../lab/wait.js'
+
+const WAIT_MS = 60_000
+let lab: OverlayLab
+let guests: LabGuest[]
+
+interface Ran {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+async function cli(argv: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
+  let stdout = ''
+  let stderr = ''
+  const io: CommandIo = {
+    env: { XAPI_URL: lab.xapi.url, XAPI_PASSWORD: lab.password, OVN_NB_DB: lab.nbRemotes.join(','), ...env },
+    interactive: false,
+    promptPassword: () => Promise.reject(new Error('no terminal')),
+    readFile: () => Promise.reject(new Error('no files here')),
+    readDir: () => Promise.reject(new Error('no files here')),
+    writeFile: () => Promise.reject(new Error('no files here')),
+    stdout: (t) => {
+      stdout += t
+    },
+    stderr: (t) => {
+      stderr += t
+    },
+  }
+  const code = await runProgram(argv, io)
+  return { code, stdout, stderr }
+}
+
+/**
+ * The result out of the one JSON envelope of every command (README "JSON output"): apiVersion 1,
+ * ok with exit 0, and the command's full path.
+ */
+function result<T>(r: Ran, command: string): T {
+  const e = JSON.parse(r.stdout) as { apiVersion: number; ok: boolean; command: string; result: T }
+  assert.deepEqual([e.apiVersion, e.ok, e.command], [1, r.code === 0, command])
+  assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', 'result'])
+  return e.result
+}
+
+async function ok(argv: readonly string[]): Promise<Ran> {
+  const r = await cli(argv)
+  assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}${r.stdout}`)
+  return r
+}
+
+describe('e2e: xapi-ovn sg against a lab pool', () => {
+  before(async () => {
+    lab = await OverlayLab.build({ hosts: 2, clustered: false, vms: false, timeoutMs: WAIT_MS })
+    guests = [
+      await lab.startGuest(lab.pool.hosts[0] as LabGuest['host']),
+      await lab.startGuest(lab.pool.hosts[1] as LabGuest['host']),
+    ]
+  })
+  after(async () => {
+    await lab?.destroy()
+  })
+
+  test('sg add, attach --vm, rule add, detach: what the pings between two hosts show', async () => {
+    const [a, b] = guests as [LabGuest, LabGuest]
+    await ok(['switch', 'add', '--switch', 'sg-net', '--subnet', '198.18.10.0/24'])
+    await ok([
+      'port',
+      'attach',
+      '--switch',
+      'sg-net',
+      '--vm',
+      a.name,
+      '--ip',
+      a.tenantIp,
+      '--vm',
+      b.name,
+      '--ip',
+      b.tenantIp,
+    ])
+    assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true, 'no group: pings pass')
+
+    await ok(['sg', 'add', '--sg', 'web'])
+    const attached = result<{ vifs: { vifUuid: string; after: string[] }[]; ports: string[] }>(
+      await ok(['sg', 'attach', '--sg', 'web', '--vm', b.name, '--json']),
+      'sg attach',
+    )
+    assert.deepEqual(
+      attached.vifs.map((v) => v.after),
+      [['web']],
+    )
+    assert.deepEqual(attached.ports, [attached.vifs[0]?.vifUuid])
+    // In a group with no rule: B's IP traffic is dropped.
+    await waitFor('pings to B dropped', async () => !(await a.guest.ping(b.tenantIp, { count: 1, waitS: 1 })), {
+      timeoutMs: WAIT_MS,
+    })
+    await ok([
+      'sg',
+      'rule',
+      'add',
+      '--sg',
+      'web',
+      '--direction',
+      'ingress',
+      '--proto',
+      'icmp',
+      '--remote-cidr',
+      '198.18.10.0/24',
+    ])
+    assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true, 'an ICMP rule: pings pass (replies statefully)')
+    const listed = result<{ name: string; ports: string[]; rules: { key: string }[] }[]>(
+      await ok(['sg', 'list', '--json']),
+      'sg list',
+    )
+    assert.deepEqual(
+      listed.map((g) => [g.name, g.ports, g.rules.map((r) => r.key)]),
+      [['web', attached.ports, ['ingress ip4 icmp from 198.18.10.0/24']]],
+    )
+    await ok([
+      'sg',
+      'rule',
+      'del',
+      '--sg',
+      'web',
+      '--direction',
+      'ingress',
+      '--proto',
+      'icmp',
+      '--remote-cidr',
+      '198.18.10.0/24',
+    ])
+    await waitFor('pings dropped again', async () => !(await a.guest.ping(b.tenantIp, { count: 1, waitS: 1 })), {
+      timeoutMs: WAIT_MS,
+    })
+    const detached = result<{ vifs: { after: string[] }[] }>(
+      await ok(['sg', 'detach', '--sg', 'web', '--vm', b.name, '--json']),
+      'sg detach',
+    )
+    assert.deepEqual(
+      detached.vifs.map((v) => v.after),
+      [[]],
+    )
+    assert.equal(await pingsWithin(a, b.tenantIp, WAIT_MS), true, 'detached: no ACL applies')
+    // An unknown group: refused, nothing written (exit 1); a bad name: exit 2.
+    const missing = await cli(['sg', 'attach', '--sg', 'nope', '--vm', b.name])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /OVN_NB_SG_MISSING/)
+    assert.equal((await cli(['sg', 'attach', '--sg', 'no-pe', '--vm', b.name])).code, 2)
+  })
+})
