@@ -33,6 +33,7 @@ import {
   XS_NETWORK_UUIDS_KEY,
 } from './keys.js'
 import { type ChassisSnapshot, findBridge } from './model.js'
+import type { BridgeRemoval } from './plan-repair.js'
 
 export interface IntegrationBridgeRequest {
   readonly bridge: string
@@ -66,6 +67,20 @@ export function planIntegrationBridge(
       [MODE_KEY]: request.mode,
     },
   }
+}
+
+/**
+ * Undo planIntegrationBridge after a configure that made the bridge was refused (all or nothing):
+ * the bridge is removed only while it is still exactly what we made, its own internal port and
+ * nothing else (a VIF plugged or ovn-controller's patch ports meanwhile keep it). Null: leave it.
+ */
+export function planUndoIntegrationBridge(s: ChassisSnapshot, made: IntegrationBridgePlan): BridgeRemoval | null {
+  const b = findBridge(s, made.bridge)
+  if (b === undefined || b.portUuids.length !== 1) return null
+  const own = s.ports.find((p) => p.uuid === b.portUuids[0])
+  if (own === undefined || own.name !== made.bridge) return null
+  if (b.externalIds.get(MODE_KEY) !== made.externalIds[MODE_KEY]) return null
+  return { name: b.name, uuid: b.uuid, ports: [own.name], portUuids: b.portUuids }
 }
 
 /** The bridge a configure request (or the persisted one) of an experimental mode needs. */

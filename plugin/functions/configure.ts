@@ -8,15 +8,27 @@
  */
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { localAddresses, readHostUuid } from '../../lib/chassis/host-facts.js'
-import { applyWrite, readSnapshot, retryOnConcurrentChange, WRITE_ATTEMPTS } from '../../lib/chassis/ovsdb-io.js'
+import {
+  applyBridgeRemovals,
+  applyWrite,
+  readSnapshot,
+  retryOnConcurrentChange,
+  WRITE_ATTEMPTS,
+} from '../../lib/chassis/ovsdb-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
 import { applyIntegrationBridge } from '../../lib/chassis/agent-writes-io.js'
-import { bridgeRequestOf, planIntegrationBridge } from '../../lib/chassis/plan-integration-bridge.js'
+import {
+  bridgeRequestOf,
+  type IntegrationBridgePlan,
+  planIntegrationBridge,
+  planUndoIntegrationBridge,
+} from '../../lib/chassis/plan-integration-bridge.js'
 import { serializePersisted } from '../../lib/chassis/persisted-config.js'
 import { persistedPath, writePersisted } from '../../lib/chassis/persisted-config-io.js'
 import { captureFiles, restoreFiles } from '../../lib/fs/atomic-file-io.js'
 import type { ChassisChange } from '../../lib/chassis/replies.js'
 import type { SslApplyResult, SslSummary } from '../../lib/chassis/ssl/index.js'
+import { errorText } from '../../lib/error-text.js'
 import type { PluginFunction } from '../context.js'
 import { withLock } from '../lock.js'
 import { withLocalDb } from './local-db.js'
@@ -61,6 +73,8 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       const next = serializePersisted(args)
       if (!request.dryRun && before[0]?.content !== next) writePersisted(ctx.paths.stateDir, next)
       let plan: Awaited<ReturnType<typeof planConfigure>>
+      // The br-int this call made, if any: removed again when the call is refused.
+      let madeBridge: IntegrationBridgePlan | null = null
       try {
         // Each try reads afresh and plans again: another writer of external_ids between our read
         // and our write fails the write's wait (OVN_CONCURRENT_CHANGE), see WRITE_ATTEMPTS.
@@ -75,6 +89,7 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
             const made = bridge === null ? null : planIntegrationBridge(snapshot, bridge)
             if (made !== null) {
               await applyIntegrationBridge(db, made, 'xapi-ovn: configure: integration bridge')
+              madeBridge = made
               snapshot = await readSnapshot(db)
             }
             const plan = planConfigure(snapshot, request, facts)
@@ -89,6 +104,7 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
         )
       } catch (err) {
         if (!request.dryRun) restoreFiles(before)
+        if (madeBridge !== null) await undoIntegrationBridge(db, madeBridge, ctx)
         throw err
       }
       const ssl = applied.ssl
@@ -108,4 +124,29 @@ export const configure: PluginFunction = async (args, ctx): Promise<ConfigureRes
       }
     })
   })
+}
+
+/**
+ * A refused configure leaves no br-int it made (no half-configured host): read back, and remove
+ * the bridge only while it is still just what we made. A failure here is logged, never thrown
+ * over the refusal that brought us here.
+ */
+async function undoIntegrationBridge(
+  db: Parameters<typeof readSnapshot>[0] & Parameters<typeof applyBridgeRemovals>[0],
+  made: IntegrationBridgePlan,
+  ctx: Parameters<PluginFunction>[1],
+): Promise<void> {
+  try {
+    const undo = planUndoIntegrationBridge(await readSnapshot(db), made)
+    if (undo === null) {
+      ctx.log.warn('configure refused: the integration bridge it made is in use now and stays', { bridge: made.bridge })
+      return
+    }
+    await applyBridgeRemovals(db, made.ovsUuid, [undo], 'xapi-ovn: configure refused: remove the bridge it made')
+  } catch (err) {
+    ctx.log.warn('configure refused: could not remove the integration bridge it made', {
+      bridge: made.bridge,
+      reason: errorText(err),
+    })
+  }
 }

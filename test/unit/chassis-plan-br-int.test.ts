@@ -5,7 +5,11 @@ import assert from 'node:assert/strict'
 import { parseConfigureArgs } from '../../lib/chassis/configure-args.js'
 import { portMoveOperations } from '../../lib/chassis/agent-writes-io.js'
 import { planConfigure } from '../../lib/chassis/plan-configure.js'
-import { bridgeRequestOf, planIntegrationBridge } from '../../lib/chassis/plan-integration-bridge.js'
+import {
+  bridgeRequestOf,
+  planIntegrationBridge,
+  planUndoIntegrationBridge,
+} from '../../lib/chassis/plan-integration-bridge.js'
 import { planPortMoves } from '../../lib/chassis/plan-port-moves.js'
 import { FACTS, NET_UUID, type SnapshotBuilder, VIF_UUID, xapiHost } from './chassis-fixtures.js'
 
@@ -108,4 +112,22 @@ test('reconcile: idempotent (a port on br-int is left alone) and only in reconci
     .ext({ 'ovn-bridge': 'br-int', 'xapi-ovn-network-uuid': NET_UUID, 'xapi-ovn-integration-mode': 'reconcile' })
     .vif('xapi3', 'vif5.0', VIF_UUID)
   assert.equal(planPortMoves(noBrInt.build()), null, 'nothing to move to before br-int exists')
+})
+
+test('undo after a refused configure: only a br-int that is still just what configure made', () => {
+  const unmanaged = bridgeRequestOf(parseConfigureArgs({ ...ARGS, 'integration-mode': 'unmanaged' }))
+  assert.ok(unmanaged !== null)
+  const made = planIntegrationBridge(xapiHost().build(), unmanaged)
+  assert.ok(made !== null)
+  const ext = { ...made.externalIds }
+  const asMade = xapiHost().bridge('br-int', { ext, failMode: 'secure' }).build()
+  const undo = planUndoIntegrationBridge(asMade, made)
+  const row = asMade.bridges.find((b) => b.name === 'br-int')
+  assert.deepEqual(undo, { name: 'br-int', uuid: row?.uuid, ports: ['br-int'], portUuids: row?.portUuids })
+  // A VIF plugged meanwhile, another bridge of that name, or none: left alone.
+  const inUse = xapiHost().bridge('br-int', { ext, failMode: 'secure' }).vif('br-int', 'vif3.0', VIF_UUID).build()
+  assert.equal(planUndoIntegrationBridge(inUse, made), null)
+  const foreign = xapiHost().bridge('br-int', { failMode: 'secure' }).build()
+  assert.equal(planUndoIntegrationBridge(foreign, made), null)
+  assert.equal(planUndoIntegrationBridge(xapiHost().build(), made), null)
 })
