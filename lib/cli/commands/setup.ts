@@ -62,6 +62,7 @@ setup file"); it is not combined with them.`,
     'ovn-remote',
     'encap-type',
     'bridge-mappings',
+    'gateway-hosts',
     'set',
     'ssl-cert-dir',
     'ssl-ca-cert',
@@ -84,6 +85,7 @@ setup file"); it is not combined with them.`,
     const encapType = stringOption(values, 'encap-type')
     const bridgeMappings = stringOption(values, 'bridge-mappings')
     const selection = selectionOption(values)
+    const gatewayHosts = stringOption(values, 'gateway-hosts')
     return onPool(
       cx,
       (pool, onProgress) =>
@@ -92,6 +94,7 @@ setup file"); it is not combined with them.`,
           ...(encapType !== undefined ? { encapType } : {}),
           ...(bridgeMappings !== undefined ? { bridgeMappings } : {}),
           ...(chassisKeys !== undefined ? { chassisKeys } : {}),
+          ...(gatewayHosts !== undefined ? { gatewayHosts: gatewayHosts.split(',').filter((h) => h !== '') } : {}),
           ...(ssl !== undefined ? { ssl } : {}),
           ...(transport !== undefined ? { transport } : {}),
           ...(addressFamily !== undefined ? { addressFamily } : {}),
