@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|router runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchMigrate } from './migrate.js'
@@ -9,6 +9,7 @@ import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 import { benchReboot } from './reboot.js'
+import { benchRouter } from './router.js'
 import { benchShow } from './show.js'
 
 const benches: Record<string, () => Promise<void>> = {
@@ -20,6 +21,7 @@ const benches: Record<string, () => Promise<void>> = {
   show: benchShow,
   migrate: benchMigrate,
   'pool-agent': benchPoolAgent,
+  router: benchRouter,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {
