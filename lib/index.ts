@@ -112,6 +112,32 @@ export type {
   XapiCalls,
 } from './attach/index.js'
 export { connectNorthbound } from './nb/index.js'
+export {
+  addFloatingIp,
+  addLogicalRouter,
+  attachRouter,
+  deleteFloatingIp,
+  deleteLogicalRouter,
+  detachRouter,
+  listFloatingIps,
+  listGatewayChassis,
+  listLogicalRouters,
+  removeRouterGateway,
+  setRouterGateway,
+} from './nb/index.js'
+export type {
+  DeleteRouterResult,
+  FipDeleteResult,
+  FipInfo,
+  FipResult,
+  FipSpec,
+  GatewayChassis,
+  GatewayResult,
+  GatewaySpec,
+  RouterAttachResult,
+  RouterInfo,
+  RouterResult,
+} from './nb/index.js'
 export { connectSouthbound, FINDING_CODES, planShow, showPool } from './show/index.js'
 export type { Finding, FindingCode, ShowOptions, ShowView } from './show/index.js'
 export { doctor, planDoctor } from './doctor/index.js'
