@@ -36,6 +36,7 @@ import { portStillAsRead } from './plan-ports.js'
 import {
   attachments,
   gatewayPortOf,
+  ipv4NetworkOf,
   isOwnedRouter,
   NAT_KIND_FIP,
   NAT_KIND_KEY,
@@ -105,7 +106,7 @@ export function planAddFip(s: RouterSnapshot, f: ParsedFip): FipPlan {
     throw new NbRouterNoGatewayError(f.vifUuid, `its switch ${sw.name} is attached to no xapi-ovn router`)
   const r = link.router
   const gw = gatewayPortOf(s, r)
-  const gwNet = gw?.networks[0]
+  const gwNet = gw === undefined ? undefined : ipv4NetworkOf(gw) || undefined
   if (gw === undefined || gwNet === undefined)
     throw new NbRouterNoGatewayError(f.vifUuid, `router ${r.name} has no gateway (xapi-ovn router gateway)`)
   const gwLink = attachments(s).find((a) => a.lrp.uuid === gw.uuid)

@@ -28,24 +28,37 @@ import {
   attachments,
   findOwnedRouter,
   gatewayPortOf,
+  ipv4NetworkOf,
   NAT_KIND_FIP,
   NAT_KIND_KEY,
   NAT_SWITCH_KEY,
   natsOfRouter,
   ROUTER_KEY,
+  IPV6_MODES,
   ROUTER_PORT_OPTION,
   routerPortName,
+  SWITCH_IPV6_MODE_KEY,
   switchRouterPortName,
   type Attachment,
   type NbRouterRow,
   type RouterSnapshot,
 } from './router-model.js'
-import { cidrRange, cidrsOverlap, firstHost, ipNumber, ipText, isHostOf, routerMacOf } from './validate-router.js'
+import {
+  cidrRange,
+  cidrsOverlap,
+  firstHost,
+  ipNumber,
+  ipText,
+  isHostOf,
+  routerIpv6Network,
+  routerMacOf,
+} from './validate-router.js'
+import { InvalidArgumentError } from '../errors.js'
 
 export const NEW_ROUTER_PORT = 'new_lrp'
 export const NEW_SWITCH_ROUTER_PORT = 'new_router_lsp'
 
-export type AttachAction = 'created' | 'unchanged' | 'removed'
+export type AttachAction = 'created' | 'updated' | 'unchanged' | 'removed'
 
 export interface RouterAttachPlan {
   readonly operations: readonly Operation[]
@@ -54,6 +67,8 @@ export interface RouterAttachPlan {
   readonly action: AttachAction
   /** The router's address on the switch, "198.18.10.1/24". */
   readonly network: string
+  /** Its IPv6 address there ("2001:db8:10::1/64", from the switch's ipv6_prefix), or null. */
+  readonly ipv6: string | null
   readonly mac: string
   readonly routerPort: string
   readonly switchPort: string
@@ -94,7 +109,7 @@ export function tenantSources(
 /** The gateway port's address (no prefix), or null when the router has none. */
 export function gatewayIpOf(s: RouterSnapshot, r: NbRouterRow): string | null {
   const gw = gatewayPortOf(s, r)
-  const net = gw?.networks[0]
+  const net = gw === undefined ? undefined : ipv4NetworkOf(gw) || undefined
   return net === undefined ? null : (net.split('/')[0] ?? null)
 }
 
@@ -113,12 +128,35 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
       throw new NbRouterAttachedError(sw.name, r.name, `the switch is attached to router ${here.router.name} already`)
     if (here.lrp.uuid === gw?.uuid)
       throw new NbRouterAttachedError(sw.name, r.name, "the switch is the router's provider (gateway) switch")
-    // Attached already: nothing to write but a SNAT row that went missing.
+    // Attached already: nothing to write but a SNAT row that went missing, and the IPv6 side
+    // when the switch's ipv6_prefix or mode changed since (another command writes those keys).
     const snat = planSnats(s, r, tenantSources(s, r), gwIp)
-    return result(r, sw, here.lrp.networks[0] ?? '', here.lrp.mac, here, snat, 'unchanged')
+    const v4 = here.lrp.networks.find((n) => !n.includes(':')) ?? ''
+    const v6 = ipv6Of(sw)
+    const networks = [v4, ...(v6 === null ? [] : [v6.network])]
+    const ra = v6?.ra ?? new Map<string, string>()
+    const same =
+      networks.length === here.lrp.networks.length &&
+      networks.every((n) => here.lrp.networks.includes(n)) &&
+      ra.size === here.lrp.ipv6RaConfigs.size &&
+      [...ra].every(([k, v]) => here.lrp.ipv6RaConfigs.get(k) === v)
+    const plan = result(r, sw, v4, here.lrp.mac, here, snat, same ? 'unchanged' : 'updated', v6?.network ?? null)
+    if (same) return plan
+    return {
+      ...plan,
+      operations: [
+        routerStillAsRead(r),
+        op.update('Logical_Router_Port', [where('_uuid', '==', new Uuid(here.lrp.uuid))], {
+          networks: set(...networks),
+          ipv6_ra_configs: ovsdbMap(ra),
+        }),
+        ...snat.operations,
+        op.comment(`xapi-ovn: update router ${r.name}'s port on switch ${sw.name} (IPv6)`),
+      ],
+    }
   }
   for (const other of links.filter((a) => a.router.uuid === r.uuid)) {
-    const theirs = other.lrp.networks[0] ?? ''
+    const theirs = ipv4NetworkOf(other.lrp)
     const cidr = theirs.includes('/') ? networkOfAddress(theirs) : ''
     if (cidr !== '' && cidrsOverlap(cidr, subnet))
       throw new NbAddressConflictError(
@@ -138,6 +176,7 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
       `the gateway address is port ${owner.name}'s (give that port another address)`,
     )
   const network = `${ip}/${cidrRange(subnet).prefix}`
+  const v6 = ipv6Of(sw)
   const mac = routerMacOf(ip)
   const lrpName = routerPortName(r.name, sw.name)
   const lspName = switchRouterPortName(r.name, sw.name)
@@ -150,7 +189,13 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
     // commit fail as a constraint violation, and routers.ts re-reads and re-plans.
     op.insert(
       'Logical_Router_Port',
-      { name: lrpName, mac, networks: set(network), external_ids: ovsdbMap(tags) },
+      {
+        name: lrpName,
+        mac,
+        networks: set(network, ...(v6 === null ? [] : [v6.network])),
+        ...(v6 === null ? {} : { ipv6_ra_configs: ovsdbMap(v6.ra) }),
+        external_ids: ovsdbMap(tags),
+      },
       NEW_ROUTER_PORT,
     ),
     op.mutate(
@@ -183,6 +228,7 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
     switchName: sw.name,
     action: 'created',
     network,
+    ipv6: v6?.network ?? null,
     mac,
     routerPort: lrpName,
     switchPort: lspName,
@@ -216,6 +262,7 @@ export function planDetachRouter(s: RouterSnapshot, routerRef: string, switchRef
       switchName: sw.name,
       action: 'unchanged',
       network: '',
+      ipv6: null,
       mac: '',
       routerPort: routerPortName(r.name, sw.name),
       switchPort: switchRouterPortName(r.name, sw.name),
@@ -252,7 +299,16 @@ export function planDetachRouter(s: RouterSnapshot, routerRef: string, switchRef
     op.comment(`xapi-ovn: detach logical switch ${sw.name} from router ${r.name}`),
   ]
   return {
-    ...result(r, sw, here.lrp.networks[0] ?? '', here.lrp.mac, here, snat, 'removed'),
+    ...result(
+      r,
+      sw,
+      ipv4NetworkOf(here.lrp),
+      here.lrp.mac,
+      here,
+      snat,
+      'removed',
+      here.lrp.networks.find((n) => n.includes(':')) ?? null,
+    ),
     operations,
     fipsRemoved: fips.length,
   }
@@ -266,6 +322,7 @@ function result(
   link: Attachment,
   snat: { readonly operations: Operation[]; readonly added: number; readonly removed: number },
   action: AttachAction,
+  ipv6: string | null = null,
 ): RouterAttachPlan {
   return {
     operations:
@@ -280,12 +337,39 @@ function result(
     switchName: sw.name,
     action,
     network,
+    ipv6,
     mac,
     routerPort: link.lrp.name,
     switchPort: link.lsp.name,
     snatAdded: snat.added,
     snatRemoved: snat.removed,
     fipsRemoved: 0,
+  }
+}
+
+/**
+ * IPv6 on the router port of a switch with other_config:ipv6_prefix: the prefix's first address,
+ * and router advertisements (ovn-nb.xml Logical_Router_Port ipv6_ra_configs): address_mode from
+ * the switch's `xapi-ovn:ipv6-mode` (default slaac, ovn-northd's own default when the key is
+ * there), send_periodic so hosts learn the router without soliciting. ovn-northd then answers
+ * router solicitations and sends RAs from the port (northd/northd.c build_ND_RA_flows_for_lrouter).
+ */
+export function ipv6Of(sw: NbSwitchRow): { readonly network: string; readonly ra: Map<string, string> } | null {
+  const prefix = sw.otherConfig.get('ipv6_prefix')
+  if (prefix === undefined) return null
+  const mode = sw.externalIds.get(SWITCH_IPV6_MODE_KEY) ?? 'slaac'
+  if (!(IPV6_MODES as readonly string[]).includes(mode))
+    throw new InvalidArgumentError(
+      SWITCH_IPV6_MODE_KEY,
+      mode,
+      `the switch's IPv6 mode must be one of ${IPV6_MODES.join(', ')}`,
+    )
+  return {
+    network: routerIpv6Network(prefix),
+    ra: new Map([
+      ['address_mode', mode],
+      ['send_periodic', 'true'],
+    ]),
   }
 }
 

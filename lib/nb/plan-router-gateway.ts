@@ -38,6 +38,7 @@ import {
   gatewayGroupName,
   gatewayPortName,
   gatewayPortOf,
+  ipv4NetworkOf,
   NAT_KIND_FIP,
   NAT_KIND_KEY,
   natsOfRouter,
@@ -107,7 +108,7 @@ export function planRouterGateway(s: RouterSnapshot, routerRef: string, g: Parse
   if (subnet !== undefined && subnet !== cidr)
     throw new NbAddressConflictError(network, provider.name, `outside the provider switch's subnet ${subnet}`)
   // Who else has that address on the provider network: its ports, other routers' ports, NAT rows.
-  const ownGw = gw?.networks[0]?.split('/')[0]
+  const ownGw = gw === undefined ? undefined : ipv4NetworkOf(gw).split('/')[0]
   const port = ports.find((p) => portIpv4s(p).includes(ip))
   if (port !== undefined) throw new NbAddressConflictError(ip, provider.name, `port ${port.name} has it`)
   const router = links.find(
@@ -263,7 +264,7 @@ export function planRemoveGateway(s: RouterSnapshot, routerRef: string): Gateway
   const none = {
     routerName: r.name,
     switchName: link?.sw.name ?? '',
-    network: gw?.networks[0] ?? '',
+    network: gw === undefined ? '' : ipv4NetworkOf(gw),
     mac: gw?.mac ?? '',
     routerPort: gateway(r.name),
     chassis: [],

@@ -20,6 +20,7 @@ import {
   attachments,
   findOwnedRouter,
   gatewayPortOf,
+  ipv4NetworkOf,
   isOwnedRouter,
   lookupRouter,
   NAT_KIND_FIP,
@@ -158,6 +159,8 @@ export interface RouterSwitchInfo {
   readonly switchUuid: string
   /** The router's address on it, "198.18.10.1/24". */
   readonly network: string
+  /** Its IPv6 address there (from the switch's ipv6_prefix), or null. */
+  readonly ipv6: string | null
   readonly routerPort: string
 }
 
@@ -200,7 +203,8 @@ export function routerInfos(s: RouterSnapshot): RouterInfo[] {
           .map((l) => ({
             switchName: l.sw.name,
             switchUuid: l.sw.uuid,
-            network: l.lrp.networks[0] ?? '',
+            network: ipv4NetworkOf(l.lrp),
+            ipv6: l.lrp.networks.find((n) => n.includes(':')) ?? null,
             routerPort: l.lrp.name,
           }))
           .sort((a, b) => compareText(a.switchName, b.switchName)),
@@ -209,7 +213,7 @@ export function routerInfos(s: RouterSnapshot): RouterInfo[] {
             ? null
             : {
                 switchName: gwLink?.sw.name ?? '',
-                network: gw.networks[0] ?? '',
+                network: ipv4NetworkOf(gw),
                 routerPort: gw.name,
                 chassis: s.haChassis
                   .filter((c) => members.has(c.uuid))

@@ -30,6 +30,13 @@ export const NAT_SWITCH_KEY = 'xapi-ovn:switch'
 export const NAT_KIND_KEY = 'xapi-ovn:nat'
 export const NAT_KIND_SNAT = 'snat'
 export const NAT_KIND_FIP = 'fip'
+/**
+ * Switch external_ids: how its IPv6 hosts configure themselves, `slaac`, `dhcpv6_stateless` or
+ * `dhcpv6_stateful` (the values of ovn-nb.xml Logical_Router_Port ipv6_ra_configs:address_mode).
+ * Written by `switch add` (the IPv6 options); read here for the router's advertisements.
+ */
+export const SWITCH_IPV6_MODE_KEY = 'xapi-ovn:ipv6-mode'
+export const IPV6_MODES = ['slaac', 'dhcpv6_stateless', 'dhcpv6_stateful'] as const
 /** Router port options / LSP options of ovn-nb.xml. */
 export const ROUTER_PORT_OPTION = 'router-port'
 
@@ -169,4 +176,9 @@ export function attachments(s: RouterSnapshot): Attachment[] {
     out.push({ sw, lsp, lrp, router })
   }
   return out
+}
+
+/** A router port's IPv4 network ("198.18.10.1/24"), '' when it has none (networks is a set: any order). */
+export function ipv4NetworkOf(p: NbRouterPortRow): string {
+  return p.networks.find((n) => !n.includes(':')) ?? ''
 }

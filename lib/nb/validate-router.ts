@@ -4,7 +4,7 @@
  * (`OVN_INVALID_ARGUMENT`) naming the field. Pure; IPv4 arithmetic for the planners too.
  */
 import { InvalidArgumentError } from '../errors.js'
-import { ipv4, isUuid, printable } from '../chassis/validators.js'
+import { ipv4, ipv6, isUuid, printable } from '../chassis/validators.js'
 import { isRecord } from '../shape.js'
 import { parseIp, parseSubnet } from './validate-inputs.js'
 
@@ -191,4 +191,50 @@ export function parseExternalIp(value: unknown, key = 'ip'): string {
   const ip = parseIp(value, key)
   if (ipv4(ip) !== null) bad(key, ip, 'floating IPs are IPv4 addresses')
   return ip
+}
+
+/** The 8 groups of an IPv6 address (no prefix length), or null when it is not one. */
+function ipv6Groups(ip: string): number[] | null {
+  if (ipv6(ip) !== null || ip.includes('.')) return null
+  const [head = '', tail, ...more] = ip.split('::')
+  if (more.length > 0) return null
+  const part = (s: string): number[] => (s === '' ? [] : s.split(':').map((g) => Number.parseInt(g, 16)))
+  const h = part(head)
+  const t = tail === undefined ? [] : part(tail)
+  const fill = 8 - h.length - t.length
+  if (tail === undefined ? fill !== 0 : fill < 1) return null
+  return [...h, ...Array.from({ length: tail === undefined ? 0 : fill }, () => 0), ...t]
+}
+
+/** IPv6 groups as text, the longest run of zero groups (2 or more) as "::" (RFC 5952). */
+function ipv6Text(groups: readonly number[]): string {
+  let best = -1
+  let bestLen = 1
+  for (let i = 0; i < 8; ) {
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen) {
+      best = i
+      bestLen = j - i
+    }
+    i = j === i ? i + 1 : j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (best < 0) return hex.join(':')
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`
+}
+
+/**
+ * The router's IPv6 address on a switch with other_config:ipv6_prefix (ovn-nb.xml: a /64 prefix,
+ * "2001:db8:10::" or "2001:db8:10::/64"): the prefix's first address with /64, as
+ * Logical_Router_Port networks spells it, e.g. "2001:db8:10::1/64". Anything else is
+ * OVN_INVALID_ARGUMENT naming the switch's key.
+ */
+export function routerIpv6Network(prefix: string, key = 'ipv6_prefix'): string {
+  const [ip = '', len, ...rest] = prefix.split('/')
+  const groups = ipv6Groups(ip)
+  if (groups === null || rest.length > 0 || (len !== undefined && len !== '64'))
+    bad(key, prefix, 'expected a /64 IPv6 prefix such as 2001:db8:10:: (ovn-northd takes /64 only)')
+  if (groups.slice(4).some((g) => g !== 0)) bad(key, prefix, 'the interface bits of a /64 prefix must be zero')
+  return `${ipv6Text([...groups.slice(0, 7), 1])}/64`
 }

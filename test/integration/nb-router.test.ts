@@ -279,3 +279,25 @@ test('fip del, router detach, gateway --remove and router del --force undo it al
   )
   assert.equal((await deleteLogicalRouter(nb, 'r1', { ifExists: true })).deleted, false)
 })
+
+test('attach on a switch with ipv6_prefix: ovn-northd answers router solicitations in the mode the switch names', async (t) => {
+  const { db, nb, sbctl } = await setup(t)
+  await ensureLogicalSwitch(nb, 'tenant-v6', { subnet: '198.18.12.0/24' })
+  // The IPv6 keys are another command's (switch add's IPv6 options); set here as it leaves them.
+  await db.nbctl([
+    'set',
+    'Logical_Switch',
+    'tenant-v6',
+    'other_config:ipv6_prefix="2001:db8:12::"',
+    'external_ids:"xapi-ovn:ipv6-mode"=dhcpv6_stateful',
+  ])
+  await addLogicalRouter(nb, 'r1')
+  const a = await attachRouter(nb, 'r1', 'tenant-v6')
+  assert.deepEqual([a.network, a.ipv6], ['198.18.12.1/24', '2001:db8:12::1/64'])
+  const flows = await waitFor('the RA flows', async () => {
+    const text = await sbctl(['lflow-list', 'r1'])
+    return text.includes('put_nd_ra_opts') ? text : undefined
+  })
+  assert.match(flows, /put_nd_ra_opts\(addr_mode = "dhcpv6_stateful", slla = 0a:58:c6:12:0c:01/)
+  assert.match(flows, /prefix = 2001:db8:12::\/64/)
+})

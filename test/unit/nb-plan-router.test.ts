@@ -12,7 +12,7 @@ import {
   routerInfos,
 } from '../../lib/nb/index.js'
 import type { NbNatRow, NbRouterPortRow, NbRouterRow, RouterSnapshot } from '../../lib/nb/router-model.js'
-import { parseFipSpec, parseGatewayAddress, parseGatewaySpec } from '../../lib/nb/validate-router.js'
+import { parseFipSpec, parseGatewayAddress, parseGatewaySpec, routerIpv6Network } from '../../lib/nb/validate-router.js'
 import { LSP1, LSP2, LSP3, SW_A, SW_B, VIF1, VIF2, VIF3, lport, lswitch, wire } from './nb-fixtures.js'
 import { code } from './error-code.js'
 
@@ -501,4 +501,89 @@ test('router list: ours and foreign ones flagged, switches, gateway with chassis
   )
   assert.deepEqual(wire(planAddRouter(WORLD, 'r1').operations), [])
   assert.equal(planAddRouter(WORLD, 'r3').action, 'created')
+})
+
+test("the router's IPv6 address from a switch's ipv6_prefix: the prefix's first address, /64 only", () => {
+  const cases: [string, string][] = [
+    ['2001:db8:10::', 'ok 2001:db8:10::1/64'],
+    ['2001:db8:10::/64', 'ok 2001:db8:10::1/64'],
+    ['2001:db8:0:7::', 'ok 2001:db8:0:7::1/64'],
+    [
+      '2001:db8:10::/48',
+      'OVN_INVALID_ARGUMENT ipv6_prefix|2001:db8:10::/48|expected a /64 IPv6 prefix such as 2001:db8:10:: (ovn-northd takes /64 only)',
+    ],
+    [
+      '2001:db8:10::5',
+      'OVN_INVALID_ARGUMENT ipv6_prefix|2001:db8:10::5|the interface bits of a /64 prefix must be zero',
+    ],
+    [
+      '198.18.10.0',
+      'OVN_INVALID_ARGUMENT ipv6_prefix|198.18.10.0|expected a /64 IPv6 prefix such as 2001:db8:10:: (ovn-northd takes /64 only)',
+    ],
+  ]
+  for (const [prefix, expected] of cases) {
+    const got = code(() => routerIpv6Network(prefix))
+    assert.equal(got === 'no error' ? `ok ${routerIpv6Network(prefix)}` : got, expected, prefix)
+  }
+})
+
+test('attach on a switch with ipv6_prefix: the IPv6 address and router advertisements in the mode the switch names', () => {
+  const v6 = (mode?: string): RouterSnapshot => ({
+    ...WORLD,
+    switches: WORLD.switches.map((s) =>
+      s.uuid === SW_B
+        ? lswitch('tenant-b', SW_B, {
+            otherConfig: { subnet: '198.18.11.0/24', ipv6_prefix: '2001:db8:11::' },
+            ...(mode === undefined ? {} : { externalIds: { 'xapi-ovn:ipv6-mode': mode } }),
+          })
+        : s,
+    ),
+  })
+  const cases: [string | undefined, string][] = [
+    [undefined, 'slaac'],
+    ['slaac', 'slaac'],
+    ['dhcpv6_stateless', 'dhcpv6_stateless'],
+    ['dhcpv6_stateful', 'dhcpv6_stateful'],
+  ]
+  for (const [mode, expected] of cases) {
+    const plan = planAttachRouter(v6(mode), 'r2', 'tenant-b')
+    assert.equal(plan.ipv6, '2001:db8:11::1/64')
+    const lrpRow = (wire(plan.operations) as { op: string; table: string; row?: Record<string, unknown> }[]).find(
+      (o) => o.op === 'insert' && o.table === 'Logical_Router_Port',
+    )?.row
+    assert.deepEqual(lrpRow?.networks, ['set', ['198.18.11.1/24', '2001:db8:11::1/64']], String(mode))
+    assert.deepEqual(
+      lrpRow?.ipv6_ra_configs,
+      [
+        'map',
+        [
+          ['address_mode', expected],
+          ['send_periodic', 'true'],
+        ],
+      ],
+      String(mode),
+    )
+  }
+  assert.equal(
+    code(() => planAttachRouter(v6('stateful'), 'r2', 'tenant-b')),
+    "OVN_INVALID_ARGUMENT xapi-ovn:ipv6-mode|stateful|the switch's IPv6 mode must be one of slaac, dhcpv6_stateless, dhcpv6_stateful",
+  )
+  // A switch already attached that gets its ipv6_prefix later: the router port is updated in place.
+  const later: RouterSnapshot = {
+    ...WORLD,
+    switches: WORLD.switches.map((s) =>
+      s.uuid === SW_A
+        ? lswitch('tenant-a', SW_A, {
+            ports: [LSP1, LSP2, LSP_RA],
+            otherConfig: { subnet: '198.18.10.0/24', ipv6_prefix: '2001:db8:10::' },
+          })
+        : s,
+    ),
+  }
+  const up = planAttachRouter(later, 'r1', 'tenant-a')
+  assert.deepEqual([up.action, up.ipv6], ['updated', '2001:db8:10::1/64'])
+  const update = (wire(up.operations) as { op: string; table: string; row?: Record<string, unknown> }[]).find(
+    (o) => o.op === 'update',
+  )
+  assert.deepEqual(update?.row?.networks, ['set', ['198.18.10.1/24', '2001:db8:10::1/64']])
 })

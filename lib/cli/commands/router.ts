@@ -36,9 +36,11 @@ function renderAttach(r: RouterAttachResult): string {
     ...(r.fipsRemoved > 0 ? [`${r.fipsRemoved} floating IP(s) ${would(r.dryRun, 'removed')}`] : []),
   ]
   const what =
-    r.action === 'unchanged' ? 'unchanged' : would(r.dryRun, r.action === 'created' ? 'attached' : 'detached')
+    r.action === 'unchanged'
+      ? 'unchanged'
+      : would(r.dryRun, { created: 'attached', updated: 'updated', removed: 'detached' }[r.action])
   return [
-    `switch ${r.switchName} on router ${r.routerName} at ${r.network} (${r.routerPort}, ${r.mac}): ${what}`,
+    `switch ${r.switchName} on router ${r.routerName} at ${r.network}${r.ipv6 === null ? '' : ` and ${r.ipv6}`} (${r.routerPort}, ${r.mac}): ${what}`,
     ...snat,
   ].join('\n')
 }
@@ -62,7 +64,8 @@ export function renderRouters(routers: readonly RouterInfo[]): string {
   return routers
     .map((r) => {
       const lines = [`${r.name} (${r.uuid})${r.owned ? '' : " [not xapi-ovn's: left alone]"}`]
-      for (const s of r.switches) lines.push(`  switch ${s.switchName} at ${s.network}`)
+      for (const s of r.switches)
+        lines.push(`  switch ${s.switchName} at ${s.network}${s.ipv6 === null ? '' : ` ${s.ipv6}`}`)
       if (r.gateway !== null)
         lines.push(
           `  gateway on ${r.gateway.switchName} at ${r.gateway.network}, chassis ${r.gateway.chassis.map((c) => `${c.name}(${c.priority})`).join(' ')}`,
