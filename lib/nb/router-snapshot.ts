@@ -1,7 +1,7 @@
 /**
  * Read what the router planners look at in ONE transaction of selects (a consistent snapshot):
- * snapshot.ts's switches, every port (all columns: a router attach checks the addresses of the
- * switch's ports, a floating IP reads its port's address) and DHCP rows, then every
+ * snapshot.ts's switches, every port (ROUTER_LSP_COLUMNS: a router attach checks the addresses of
+ * the switch's ports, a floating IP reads its port's address) and DHCP rows, then every
  * Logical_Router, Logical_Router_Port, NAT, HA_Chassis_Group and HA_Chassis. One select per
  * table, whatever the number of rows (snapshot.ts says why a select per name is worse).
  */
@@ -18,7 +18,7 @@ import type {
   NbRouterRow,
   RouterSnapshot,
 } from './router-model.js'
-import { type NbTransactor, snapshotOperations, toDhcpOptions, toPort, toSwitch } from './snapshot.js'
+import { DHCP_OPTIONS_COLUMNS, type NbTransactor, SWITCH_COLUMNS, toDhcpOptions, toPort, toSwitch } from './snapshot.js'
 
 export const ROUTER_COLUMNS = ['_uuid', 'name', 'ports', 'nat', 'options', 'external_ids'] as const
 export const ROUTER_PORT_COLUMNS = [
@@ -44,10 +44,19 @@ export const NAT_COLUMNS = [
 export const HA_GROUP_COLUMNS = ['_uuid', 'name', 'ha_chassis', 'external_ids'] as const
 export const HA_CHASSIS_COLUMNS = ['_uuid', 'chassis_name', 'priority'] as const
 
-/** The selects readRouterSnapshot sends (pure, for tests): snapshot.ts's, then the router tables. */
+/**
+ * The port columns the router planners read: what a port is, its addresses (the gateway address
+ * or a floating IP must be nobody's; a FIP maps to the port's IPv4) and options (router-port).
+ * Every port of the database is read, so each column left out is N values fewer (snapshot.ts).
+ */
+export const ROUTER_LSP_COLUMNS = ['_uuid', 'name', 'type', 'addresses', 'dynamic_addresses', 'options'] as const
+
+/** The selects readRouterSnapshot sends (pure, for tests): switches, ports, DHCP rows, then the router tables. */
 export function routerSnapshotOperations(): Operation[] {
   return [
-    ...snapshotOperations('all', true),
+    op.select('Logical_Switch', [], SWITCH_COLUMNS),
+    op.select('Logical_Switch_Port', [], ROUTER_LSP_COLUMNS),
+    op.select('DHCP_Options', [], DHCP_OPTIONS_COLUMNS),
     op.select('Logical_Router', [], ROUTER_COLUMNS),
     op.select('Logical_Router_Port', [], ROUTER_PORT_COLUMNS),
     op.select('NAT', [], NAT_COLUMNS),

@@ -27,6 +27,8 @@ import {
   setRouterGateway,
 } from '../../lib/nb/index.js'
 import { run } from '../../lab/exec.js'
+import type { Operation } from '../../lib/ovsdb/operations.js'
+import { OvsdbWaitFailedError } from '../../lib/ovsdb/errors.js'
 import { waitFor } from '../../lab/wait.js'
 import { NbDatabase } from './nb-server.js'
 import { rejectionCode as code } from '../unit/error-code.js'
@@ -300,4 +302,46 @@ test('attach on a switch with ipv6_prefix: ovn-northd answers router solicitatio
   })
   assert.match(flows, /put_nd_ra_opts\(addr_mode = "dhcpv6_stateful", slla = 0a:58:c6:12:0c:01/)
   assert.match(flows, /prefix = 2001:db8:12::\/64/)
+})
+
+test('a write planned on a stale read is refused by its guards, re-planned, and then refused for what changed', async (t) => {
+  const { db, nb } = await setup(t)
+  const other = await connectNorthbound(db.remotes, { timeoutMs: 20_000 })
+  t.after(() => other.close())
+  await addLogicalRouter(nb, 'r1')
+  await addLogicalRouter(nb, 'r2')
+  // Client A reads, then its write is held until client B has attached the same switch to r2.
+  let release: () => void = () => undefined
+  const held = new Promise<void>((resolve) => {
+    release = resolve
+  })
+  let calls = 0
+  let waitsFailed = 0
+  const gated = {
+    async transact(dbName: string, ops: readonly Operation[]): Promise<readonly unknown[]> {
+      calls += 1
+      if (calls === 2) await held
+      try {
+        return await nb.transact(dbName, ops)
+      } catch (e) {
+        if (e instanceof OvsdbWaitFailedError) waitsFailed += 1
+        throw e
+      }
+    },
+  }
+  const a = code(attachRouter(gated, 'r1', 'tenant-b'))
+  await waitFor('A has read', async () => (calls >= 2 ? true : undefined))
+  const b = await attachRouter(other, 'r2', 'tenant-b')
+  assert.equal(b.action, 'created')
+  release()
+  assert.equal(await a, 'OVN_NB_ROUTER_ATTACHED tenant-b|r1|the switch is attached to router r2 already')
+  assert.equal(waitsFailed, 1, "A's first write failed on its wait, nothing of it committed")
+  assert.equal(
+    (await db.nbctl(['--bare', '--columns=name', 'find', 'Logical_Switch_Port', 'type=router'])).trim(),
+    'lsp-tenant-b-r2',
+  )
+  assert.equal(
+    (await db.nbctl(['--bare', '--columns=name', 'find', 'Logical_Router_Port', 'name=lrp-r1-tenant-b'])).trim(),
+    '',
+  )
 })
