@@ -22,6 +22,8 @@ import { Uuid, namedUuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import { NbAddressConflictError, NbRouterAttachedError, NbSwitchNoSubnetError } from './errors.js'
 import { findSwitch, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
+import { ROUTER_ADDRESSES_KEY } from './plan-addresses.js'
+import { setKeys } from './plan-switch.js'
 import { dhcpRowOf } from './plan-dhcp.js'
 import { planSnats, routerStillAsRead, switchPortsAsRead, type SnatSource } from './plan-router.js'
 import {
@@ -150,6 +152,14 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
           networks: set(...networks),
           ipv6_ra_configs: ovsdbMap(ra),
         }),
+        op.mutate(
+          'Logical_Switch_Port',
+          [where('_uuid', '==', new Uuid(here.lsp.uuid))],
+          setKeys(
+            'external_ids',
+            new Map([[ROUTER_ADDRESSES_KEY, networks.map((n) => n.split('/')[0] ?? '').join(' ')]]),
+          ),
+        ),
         ...snat.operations,
         op.comment(`xapi-ovn: update router ${r.name}'s port on switch ${sw.name} (IPv6)`),
       ],
@@ -210,7 +220,10 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
         type: 'router',
         addresses: set('router'),
         options: ovsdbMap({ [ROUTER_PORT_OPTION]: lrpName }),
-        external_ids: ovsdbMap(tags),
+        external_ids: ovsdbMap({
+          ...tags,
+          [ROUTER_ADDRESSES_KEY]: [ip, ...(v6 === null ? [] : [v6.network.split('/')[0] ?? ''])].join(' '),
+        }),
       },
       NEW_SWITCH_ROUTER_PORT,
     ),

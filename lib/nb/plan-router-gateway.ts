@@ -30,7 +30,9 @@ import { Uuid, namedUuid, ovsdbMap, set } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import { NbAddressConflictError, NbFipConflictError, NbNotProviderError, NbRouterAttachedError } from './errors.js'
 import { findSwitch } from './model.js'
+import { ROUTER_ADDRESSES_KEY } from './plan-addresses.js'
 import { planSnats, routerStillAsRead, switchPortsAsRead } from './plan-router.js'
+import { setKeys } from './plan-switch.js'
 import { portIpv4s, portsOfSwitch, tenantSources } from './plan-router-attach.js'
 import {
   attachments,
@@ -181,7 +183,7 @@ export function planRouterGateway(s: RouterSnapshot, routerRef: string, g: Parse
             type: 'router',
             addresses: set('router'),
             options: ovsdbMap({ [ROUTER_PORT_OPTION]: lrpName, [NAT_ADDRESSES_OPTION]: 'router' }),
-            external_ids: tags,
+            external_ids: ovsdbMap({ [ROUTER_KEY]: r.name, [ROUTER_ADDRESSES_KEY]: ip }),
           },
           NEW_GATEWAY_PEER,
         ),
@@ -207,10 +209,20 @@ export function planRouterGateway(s: RouterSnapshot, routerRef: string, g: Parse
     group !== undefined && current.join(',') === chassis.map((c) => `${c.chassis}=${c.priority}`).join(',')
   const sameAddress = gw.networks.length === 1 && gw.networks[0] === network && gw.mac === mac
   const operations: Operation[] = []
-  if (!sameAddress)
+  if (!sameAddress) {
     operations.push(
       op.update('Logical_Router_Port', [where('_uuid', '==', new Uuid(gw.uuid))], { networks: set(network), mac }),
     )
+    // The peer's record of the address, which VIF attaches check (plan-addresses.ts).
+    if (gwLink !== undefined)
+      operations.push(
+        op.mutate(
+          'Logical_Switch_Port',
+          [where('_uuid', '==', new Uuid(gwLink.lsp.uuid))],
+          setKeys('external_ids', new Map([[ROUTER_ADDRESSES_KEY, ip]])),
+        ),
+      )
+  }
   if (!sameChassis) {
     const ha = haChassisOps(chassis)
     operations.push(...ha.ops)

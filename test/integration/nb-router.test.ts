@@ -35,6 +35,7 @@ import { rejectionCode as code } from '../unit/error-code.js'
 
 const VIF1 = '11111111-1111-4111-8111-111111111111'
 const VIF2 = '22222222-2222-4222-8222-222222222222'
+const VIF3 = '33333333-3333-4333-8333-333333333333'
 const GW = { switch: 'provider', ip: '198.18.0.10/24', chassis: ['gw-a', 'gw-b'] }
 
 async function setup(
@@ -222,6 +223,11 @@ test('refused before any write: bad address, unknown router or switch, outside t
   assert.equal(
     await code(deleteLogicalRouter(nb, 'r1')),
     'OVN_NB_ROUTER_NOT_EMPTY r1|1 attached switch(es), a gateway, 1 floating IP(s)',
+  )
+  // The gateway address is taken on the switch: a VM port cannot have it.
+  assert.equal(
+    await code(attachPorts(nb, 'tenant-a', [{ vifUuid: VIF3, mac: '02:00:00:00:00:03', ips: ['198.18.10.1'] }])),
+    'OVN_NB_ADDRESS_CONFLICT 198.18.10.1|tenant-a|port lsp-tenant-a-r1 already has it',
   )
   const dry = await attachRouter(nb, 'r2', 'tenant-b', { dryRun: true })
   assert.deepEqual([dry.action, dry.dryRun], ['created', true])

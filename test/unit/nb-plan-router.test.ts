@@ -304,6 +304,8 @@ test('attach: the LRP on the first host address (or DHCP router), the router LSP
       [
         ['xapi-ovn:router', 'r1'],
         ['xapi-ovn:switch', 'tenant-b'],
+        // What a VIF attach on the switch checks its addresses against (plan-addresses.ts).
+        ['xapi-ovn:router-addresses', '198.18.11.1'],
       ],
     ],
   })
