@@ -371,7 +371,7 @@ export function ipv6Of(sw: NbSwitchRow): { readonly network: string; readonly ra
   const prefix = sw.otherConfig.get('ipv6_prefix')
   if (prefix === undefined) return null
   const mode = sw.externalIds.get(SWITCH_IPV6_MODE_KEY) ?? 'slaac'
-  if (!(IPV6_MODES as readonly string[]).includes(mode))
+  if (!IPV6_MODES.some((m) => m === mode))
     throw new InvalidArgumentError(
       SWITCH_IPV6_MODE_KEY,
       mode,
