@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int|sg runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int|sg|router runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchBrInt } from './br-int.js'
@@ -10,6 +10,7 @@ import { benchNb } from './nb.js'
 import { benchPlugin } from './plugin.js'
 import { benchPool } from './pool.js'
 import { benchReboot } from './reboot.js'
+import { benchRouter } from './router.js'
 import { benchShow } from './show.js'
 import { benchSecurityGroups } from './sg.js'
 
@@ -24,6 +25,7 @@ const benches: Record<string, () => Promise<void>> = {
   'pool-agent': benchPoolAgent,
   'br-int': benchBrInt,
   sg: benchSecurityGroups,
+  router: benchRouter,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

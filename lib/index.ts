@@ -112,6 +112,32 @@ export type {
   XapiCalls,
 } from './attach/index.js'
 export { connectNorthbound } from './nb/index.js'
+export {
+  addFloatingIp,
+  addLogicalRouter,
+  attachRouter,
+  deleteFloatingIp,
+  deleteLogicalRouter,
+  detachRouter,
+  listFloatingIps,
+  listGatewayChassis,
+  listLogicalRouters,
+  removeRouterGateway,
+  setRouterGateway,
+} from './nb/index.js'
+export type {
+  DeleteRouterResult,
+  FipDeleteResult,
+  FipInfo,
+  FipResult,
+  FipSpec,
+  GatewayChassis,
+  GatewayResult,
+  GatewaySpec,
+  RouterAttachResult,
+  RouterInfo,
+  RouterResult,
+} from './nb/index.js'
 export { attachSecurityGroup, detachSecurityGroup } from './attach/index.js'
 export type {
   SecurityGroupAttachOptions,

@@ -71,6 +71,13 @@ export const OPTIONS = {
     group: 'command',
     description: 'physnet:bridge,... onto XAPI bridges other than the OVN one',
   },
+  'gateway-hosts': {
+    type: 'string',
+    value: 'HOST[,HOST...]',
+    group: 'command',
+    description:
+      'hosts (uuid or name) that may carry router gateways: ovn-cms-options=enable-chassis-as-gw on them only (router gateway picks them)',
+  },
   set: {
     type: 'string',
     multiple: true,
@@ -172,10 +179,29 @@ export const OPTIONS = {
   },
   router: {
     type: 'string',
-    value: 'IP',
+    value: 'IP|ROUTER',
     group: 'command',
-    description: "the default gateway DHCP hands out, inside --subnet (also the DHCP server's address)",
-    default: "none; the server answers from the subnet's first address",
+    description:
+      "switch add: the default gateway DHCP hands out, inside --subnet (also the DHCP server's address; default none, the server answers from the subnet's first address); router, fip: the logical router, by name or UUID",
+  },
+  chassis: {
+    type: 'string',
+    multiple: true,
+    value: 'CHASSIS',
+    group: 'command',
+    description:
+      "a gateway chassis (its system-id), highest priority first; default: every chassis set up with --gateway-hosts (the southbound's, from --sb), by hostname",
+  },
+  remove: {
+    type: 'boolean',
+    group: 'command',
+    description: "remove the router's gateway (its SNAT and floating IPs go with it)",
+  },
+  centralized: {
+    type: 'boolean',
+    group: 'command',
+    description:
+      "NAT the floating IP on the gateway chassis, not on the VM's own host (for hosts that do not map the provider network)",
   },
   dns: { type: 'string', value: 'IP[,IP]', group: 'command', description: 'DNS servers DHCP hands out (IPv4)' },
   'lease-time': { type: 'string', value: 'SECONDS', group: 'command', description: 'the DHCP lease', default: '3600' },

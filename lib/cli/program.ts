@@ -6,9 +6,11 @@
 import { type Command, commandList, isHelpWord } from './command.js'
 import { agentCommand } from './commands/agent.js'
 import { doctorCommand } from './commands/doctor.js'
+import { fipCommand } from './commands/fip.js'
 import { localnetCommand } from './commands/localnet.js'
 import { portCommand } from './commands/port.js'
 import { repairCommand } from './commands/repair.js'
+import { routerCommand } from './commands/router.js'
 import { serviceCommand } from './commands/service.js'
 import { setupCommand } from './commands/setup.js'
 import { sgCommand } from './commands/sg.js'
@@ -34,6 +36,8 @@ export const COMMANDS: readonly Command[] = [
   teardownCommand,
   switchCommand,
   portCommand,
+  routerCommand,
+  fipCommand,
   localnetCommand,
   sgCommand,
   sslCommand,

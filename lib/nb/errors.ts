@@ -149,6 +149,99 @@ export class NbSgRuleMissingError extends XapiOvnError {
   }
 }
 
+/** No logical router has this name (or UUID). params: [router] */
+export class NbRouterMissingError extends XapiOvnError {
+  constructor(ref: string) {
+    super('OVN_NB_ROUTER_MISSING', `logical router ${JSON.stringify(truncate(ref))} does not exist`, [truncate(ref)])
+  }
+}
+
+/** Several logical routers carry this name (OVN does not make names unique). params: [router, count] */
+export class NbRouterAmbiguousError extends XapiOvnError {
+  constructor(ref: string, count: number) {
+    super(
+      'OVN_NB_ROUTER_AMBIGUOUS',
+      `${count} logical routers are named ${JSON.stringify(truncate(ref))}; name one by its UUID`,
+      [truncate(ref), String(count)],
+    )
+  }
+}
+
+/**
+ * The logical router exists but xapi-ovn did not create it (no external_ids `xapi-ovn:managed`,
+ * lib/nb/router-model.ts): another CMS (Neutron, ovn-kubernetes, a hand) owns it, and it is
+ * never changed. params: [router]
+ */
+export class NbRouterForeignError extends XapiOvnError {
+  constructor(ref: string) {
+    super(
+      'OVN_NB_ROUTER_FOREIGN',
+      `logical router ${JSON.stringify(truncate(ref))} was not created by xapi-ovn; it is left alone and nothing was written`,
+      [truncate(ref)],
+    )
+  }
+}
+
+/**
+ * A router attach, gateway or detach does not fit what the switch already is: attached to a
+ * router already (this one or another), the router's own provider switch, or not attached to the
+ * router named. Nothing is written. params: [switch, router, reason]
+ */
+export class NbRouterAttachedError extends XapiOvnError {
+  constructor(sw: string, router: string, reason: string) {
+    super(
+      'OVN_NB_ROUTER_ATTACHED',
+      `logical switch ${JSON.stringify(truncate(sw))} and router ${JSON.stringify(truncate(router))}: ${reason}; nothing was written`,
+      [truncate(sw), truncate(router), reason],
+    )
+  }
+}
+
+/** The router still has switches, a gateway or floating IPs and `force` was not given. params: [router, what] */
+export class NbRouterNotEmptyError extends XapiOvnError {
+  constructor(ref: string, what: string) {
+    super(
+      'OVN_NB_ROUTER_NOT_EMPTY',
+      `logical router ${JSON.stringify(truncate(ref))} still has ${what} (detach them first, or pass force to remove them with it)`,
+      [truncate(ref), what],
+    )
+  }
+}
+
+/**
+ * A floating IP was asked for a port no gateway serves: its switch is attached to no xapi-ovn
+ * router, or that router has no gateway (router gateway). params: [port, reason]
+ */
+export class NbRouterNoGatewayError extends XapiOvnError {
+  constructor(port: string, reason: string) {
+    super('OVN_NB_ROUTER_NO_GATEWAY', `port ${JSON.stringify(truncate(port))}: ${reason}; nothing was written`, [
+      truncate(port),
+      reason,
+    ])
+  }
+}
+
+/** A router gateway was asked on a switch without a localnet port: it reaches no provider network. params: [switch] */
+export class NbNotProviderError extends XapiOvnError {
+  constructor(sw: string) {
+    super(
+      'OVN_NB_NOT_PROVIDER',
+      `logical switch ${JSON.stringify(truncate(sw))} has no localnet port, so it reaches no provider network (xapi-ovn localnet add); nothing was written`,
+      [truncate(sw)],
+    )
+  }
+}
+
+/**
+ * A floating IP cannot be that address or that port: the address is the gateway's or another
+ * NAT's, or the port has a floating IP already, or no IPv4 address. params: [ip, reason]
+ */
+export class NbFipConflictError extends XapiOvnError {
+  constructor(ip: string, reason: string) {
+    super('OVN_NB_FIP_CONFLICT', `floating IP ${truncate(ip)}: ${reason}; nothing was written`, [truncate(ip), reason])
+  }
+}
+
 /** Every class above with its code: the table the error test walks. */
 export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbSwitchMissingError', 'OVN_NB_SWITCH_MISSING'],
@@ -159,6 +252,14 @@ export const NB_ERROR_CODES: ReadonlyMap<string, string> = new Map([
   ['NbLocalnetLoopError', 'OVN_NB_LOCALNET_LOOP'],
   ['NbPortMissingError', 'OVN_NB_PORT_MISSING'],
   ['NbAddressConflictError', 'OVN_NB_ADDRESS_CONFLICT'],
+  ['NbRouterMissingError', 'OVN_NB_ROUTER_MISSING'],
+  ['NbRouterAmbiguousError', 'OVN_NB_ROUTER_AMBIGUOUS'],
+  ['NbRouterForeignError', 'OVN_NB_ROUTER_FOREIGN'],
+  ['NbRouterAttachedError', 'OVN_NB_ROUTER_ATTACHED'],
+  ['NbRouterNotEmptyError', 'OVN_NB_ROUTER_NOT_EMPTY'],
+  ['NbRouterNoGatewayError', 'OVN_NB_ROUTER_NO_GATEWAY'],
+  ['NbNotProviderError', 'OVN_NB_NOT_PROVIDER'],
+  ['NbFipConflictError', 'OVN_NB_FIP_CONFLICT'],
   ['NbSgMissingError', 'OVN_NB_SG_MISSING'],
   ['NbSgForeignError', 'OVN_NB_SG_FOREIGN'],
   ['NbSgInUseError', 'OVN_NB_SG_IN_USE'],

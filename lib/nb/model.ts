@@ -139,3 +139,9 @@ export function portsByName(s: NbSnapshot): ReadonlyMap<string, NbPortRow> {
 export function findPortByName(s: NbSnapshot, name: string): NbPortRow | undefined {
   return portsByName(s).get(name)
 }
+
+/** A write of the northbound operations (routers.ts, security-groups.ts). */
+export interface WriteOptions {
+  /** Plan from a fresh read, with the same checks, and send nothing. */
+  readonly dryRun?: boolean
+}

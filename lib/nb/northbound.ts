@@ -471,12 +471,22 @@ export async function planAndApply<P extends { readonly operations: readonly Ope
   planner: (s: NbSnapshot) => P,
   what: string,
 ): Promise<{ plan: P; results: readonly unknown[] }> {
-  let refused: string | undefined
   const ports = typeof read === 'string' ? read : read.ports
   const dhcp = typeof read === 'string' ? false : read.dhcp
   const portGroups = typeof read === 'string' ? false : read.portGroups === true
+  return applyPlanned(nb, () => readSnapshot(nb, ports, { dhcp, portGroups }), planner, what)
+}
+
+/** planAndApply over any snapshot reader (the router operations read more tables: routers.ts). */
+export async function applyPlanned<S, P extends { readonly operations: readonly Operation[] }>(
+  nb: NbTransactor,
+  read: () => Promise<S>,
+  planner: (s: S) => P,
+  what: string,
+): Promise<{ plan: P; results: readonly unknown[] }> {
+  let refused: string | undefined
   for (let attempt = 1; ; attempt++) {
-    const plan = planner(await readSnapshot(nb, ports, { dhcp, portGroups }))
+    const plan = planner(await read())
     if (plan.operations.length === 0) return { plan, results: [] }
     try {
       return { plan, results: await nb.transact(NB_DB, plan.operations) }

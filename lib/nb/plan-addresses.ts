@@ -41,10 +41,20 @@ export function inIpv4Subnet(ip: string, cidr: string): boolean | null {
   return Math.floor(a / size) === Math.floor(b / size)
 }
 
-/** The IPs a port holds: its static addresses ("mac ip ...") and ovn-northd's dynamic one. */
+/**
+ * Port external_ids: the addresses of the router port a `router` port peers (space-separated), as
+ * xapi-ovn's router attach and gateway write it (plan-router-attach.ts): its `addresses` say only
+ * "router", so this is how a VIF attach sees that the gateway address is taken.
+ */
+export const ROUTER_ADDRESSES_KEY = 'xapi-ovn:router-addresses'
+
+/** The IPs a port holds: its static addresses ("mac ip ...") and ovn-northd's dynamic one (a router port: its peer's). */
 export function portIps(p: NbPortRow): string[] {
   const entries = [...p.addresses, ...(p.dynamicAddresses === null ? [] : [p.dynamicAddresses])]
-  return entries.flatMap((e) => e.split(/\s+/).slice(1)).filter((x) => x !== '' && x !== 'dynamic')
+  const own = entries.flatMap((e) => e.split(/\s+/).slice(1)).filter((x) => x !== '' && x !== 'dynamic')
+  const routed =
+    p.type === 'router' ? (p.externalIds.get(ROUTER_ADDRESSES_KEY) ?? '').split(' ').filter((x) => x !== '') : []
+  return [...own, ...routed]
 }
 
 /** One spelling per address: RFC 5952 for IPv6, IPv4 as is (the agent's duplicate check too). */

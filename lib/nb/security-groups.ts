@@ -13,7 +13,7 @@
  * running, XAPI's key is the record and the agent keeps the membership to it.
  */
 import { NbSgMissingError, NbSgRuleMissingError } from './errors.js'
-import type { NbSnapshot } from './model.js'
+import type { NbSnapshot, WriteOptions } from './model.js'
 import { planAndApply } from './northbound.js'
 import {
   planDeleteSecurityGroup,
@@ -33,11 +33,6 @@ import type { Operation } from '../ovsdb/operations.js'
 export interface SecurityGroupSpec {
   readonly name: string
   readonly rules?: readonly SecurityGroupRuleSpec[]
-}
-
-export interface WriteOptions {
-  /** Plan from a fresh read and write nothing. */
-  readonly dryRun?: boolean
 }
 
 export interface EnsureSecurityGroupsResult {

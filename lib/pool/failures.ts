@@ -192,6 +192,18 @@ const NB_OPERATION_HINTS: Readonly<Record<string, string>> = {
     'detach its ports first (xapi-ovn sg detach), or --force; delete the rules of other groups that name it first',
   OVN_NB_SG_RULE_MISSING:
     'see the rules in the northbound with xapi-ovn sg list (a rule is named by the same options it was added with)',
+  OVN_NB_ROUTER_MISSING:
+    "see the northbound's routers with xapi-ovn router list, or create it with xapi-ovn router add",
+  OVN_NB_ROUTER_AMBIGUOUS: "name the router by its UUID (xapi-ovn router list shows the northbound's routers)",
+  OVN_NB_ROUTER_FOREIGN:
+    'that router belongs to another CMS of this northbound: use a router made with xapi-ovn router add',
+  OVN_NB_ROUTER_ATTACHED: 'see which switch is on which router with xapi-ovn router list; router detach it there first',
+  OVN_NB_ROUTER_NOT_EMPTY:
+    'router detach its switches and fip del its floating IPs first, or delete it with them (--force)',
+  OVN_NB_ROUTER_NO_GATEWAY:
+    "attach the port's switch to a router (xapi-ovn router attach) and give that router a gateway (xapi-ovn router gateway)",
+  OVN_NB_NOT_PROVIDER: 'give the provider switch its localnet port first (xapi-ovn localnet add)',
+  OVN_NB_FIP_CONFLICT: 'pick a free address of the provider network (xapi-ovn fip list shows the ones in use)',
   OVN_ATTACH_IN_DOUBT: `check the northbound database (${NB_REMOTE} reachable, the cluster's leader: ${NB_CLUSTER_STATUS}), then run the same attach again: it settles it`,
 }
 

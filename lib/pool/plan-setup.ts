@@ -91,6 +91,21 @@ export interface ChassisOptions {
    * default, the OVN network's XAPI bridge. `unmanaged` and `reconcile` are experimental.
    */
   readonly integrationMode?: IntegrationMode
+  /**
+   * Hosts (uuid or name_label) whose chassis may carry router gateways: they get
+   * ovn-cms-options=enable-chassis-as-gw (other hosts not; lib/nb/gateway-chassis-io.ts reads it).
+   */
+  readonly gatewayHosts?: readonly string[]
+}
+
+/** The ovn-cms-options word of a gateway candidate (ovn-controller(8)). */
+export const GATEWAY_CMS_WORD = 'enable-chassis-as-gw'
+
+/** gatewayHosts as host UUIDs (names resolved; an unknown host is OVN_INVALID_ARGUMENT). */
+export function resolveGatewayHosts(options: ChassisOptions, state: PoolState): ChassisOptions {
+  const only = options.gatewayHosts
+  if (only === undefined || only.length === 0) return options
+  return { ...options, gatewayHosts: selectHosts(state, only).map((h) => h.uuid) }
 }
 
 export interface HostInfo {
@@ -166,6 +181,10 @@ export function chassisArgs(
   hostUuid: string | null,
 ): Record<string, string> {
   const args: Record<string, string> = { ...options.chassisKeys }
+  if (hostUuid !== null && options.gatewayHosts?.includes(hostUuid) === true) {
+    const words = (args['ovn-cms-options'] ?? '').split(',').filter((w) => w !== '')
+    args['ovn-cms-options'] = (words.includes(GATEWAY_CMS_WORD) ? words : [...words, GATEWAY_CMS_WORD]).join(',')
+  }
   args[KEY_REMOTE] = options.ovnRemote
   args[KEY_ENCAP_TYPE] = options.encapType ?? 'geneve'
   args[KEY_ENCAP_IP] = encapIp

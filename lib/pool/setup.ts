@@ -19,6 +19,7 @@ import {
 import {
   chassisArgs,
   checkChassisOptions,
+  resolveGatewayHosts,
   checkSslMaterial,
   planHosts,
   rejectSharedEncapIps,
@@ -56,9 +57,11 @@ export interface PreparedSetup {
  * (through the plugin's own parser), the network, the transport choice, each host's arguments.
  * Throws on a pool-wide mistake; a host's own problem is in its plan.
  */
-export async function prepareSetup(pool: XapiPool, options: SetupOptions): Promise<PreparedSetup> {
-  const concurrency = checkConcurrency(options.concurrency)
+export async function prepareSetup(pool: XapiPool, asked: SetupOptions): Promise<PreparedSetup> {
+  const concurrency = checkConcurrency(asked.concurrency)
   const state = await pool.readState()
+  // --gateway-hosts by name are made UUIDs once, so each host's arguments can say if it is one.
+  const options = { ...asked, ...resolveGatewayHosts(asked, state) }
   const selection = selectNetwork(state.networks, options.network ?? DEFAULT_NETWORK_NAME, options.integrationMode)
   const network = 'found' in selection ? selection.found : null
   checkChassisOptions(options, state, network?.bridge ?? null)

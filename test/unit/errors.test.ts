@@ -253,6 +253,23 @@ const SAMPLES: Record<string, Sample> = {
     code: 'OVN_NB_SG_RULE_MISSING',
     params: ['web', 'ingress ip4 tcp 22-22 from any'],
   },
+  // routers, SNAT and floating IPs (lib/nb/routers.ts)
+  NbRouterMissingError: { args: ['r1'], code: 'OVN_NB_ROUTER_MISSING', params: ['r1'] },
+  NbRouterAmbiguousError: { args: ['r1', 2], code: 'OVN_NB_ROUTER_AMBIGUOUS', params: ['r1', '2'] },
+  NbRouterForeignError: { args: ['neutron-r'], code: 'OVN_NB_ROUTER_FOREIGN', params: ['neutron-r'] },
+  NbRouterAttachedError: {
+    args: ['tenant-a', 'r2', 'attached to r1'],
+    code: 'OVN_NB_ROUTER_ATTACHED',
+    params: ['tenant-a', 'r2', 'attached to r1'],
+  },
+  NbRouterNotEmptyError: { args: ['r1', 'a gateway'], code: 'OVN_NB_ROUTER_NOT_EMPTY', params: ['r1', 'a gateway'] },
+  NbRouterNoGatewayError: {
+    args: [UUID, 'no gateway'],
+    code: 'OVN_NB_ROUTER_NO_GATEWAY',
+    params: [UUID, 'no gateway'],
+  },
+  NbNotProviderError: { args: ['tenant-a'], code: 'OVN_NB_NOT_PROVIDER', params: ['tenant-a'] },
+  NbFipConflictError: { args: ['198.18.0.50', 'used'], code: 'OVN_NB_FIP_CONFLICT', params: ['198.18.0.50', 'used'] },
   // the host plugin's fn=service
   SystemdUnavailableError: { args: ['why'], code: 'OVN_SYSTEMD_UNAVAILABLE', params: ['why'] },
   ServiceActionError: {

@@ -63,6 +63,7 @@ setup file"); it is not combined with them.`,
     'ovn-remote',
     'encap-type',
     'bridge-mappings',
+    'gateway-hosts',
     'set',
     'ssl-cert-dir',
     'ssl-ca-cert',
@@ -85,6 +86,7 @@ setup file"); it is not combined with them.`,
     const ssl = await sslOption(values, cx.io)
     const encapType = stringOption(values, 'encap-type')
     const bridgeMappings = stringOption(values, 'bridge-mappings')
+    const gatewayHosts = stringOption(values, 'gateway-hosts')
     const selection = selectionOption(values)
     const integrationMode = integrationModeOption(values)
     return onPool(
@@ -95,6 +97,7 @@ setup file"); it is not combined with them.`,
           ...(encapType !== undefined ? { encapType } : {}),
           ...(bridgeMappings !== undefined ? { bridgeMappings } : {}),
           ...(chassisKeys !== undefined ? { chassisKeys } : {}),
+          ...(gatewayHosts !== undefined ? { gatewayHosts: gatewayHosts.split(',').filter((h) => h !== '') } : {}),
           ...(ssl !== undefined ? { ssl } : {}),
           ...(transport !== undefined ? { transport } : {}),
           ...(addressFamily !== undefined ? { addressFamily } : {}),
