@@ -10,7 +10,8 @@
  *     "bridge-mappings": "physnet-mgmt:xenbr0", "set": { "ovn-bridge-datapath-type": "netdev" },
  *     "ssl-cert-dir": "/root/pki/certs", "ssl-ca-cert": "/root/pki/ca.pem",
  *     "transport": { "device": "eth1", "vlan": 20 }, "ip-family": "4",
- *     "integration-mode": "xapi-bridge" }   (unmanaged, reconcile: experimental, README "The br-int way")
+ *     "integration-mode": "xapi-bridge",   (unmanaged, reconcile: experimental, README "The br-int way")
+ *     "gateway-hosts": ["host1", "host2"] }   (the chassis that may carry router gateways)
  */
 import { InvalidArgumentError } from '../errors.js'
 import { isPlainRecord, isString } from '../shape.js'
@@ -28,6 +29,7 @@ export const CONFIG_FLAGS = [
   'transport-vlan',
   'ip-family',
   'integration-mode',
+  'gateway-hosts',
 ] as const
 
 export type ConfigFlag = (typeof CONFIG_FLAGS)[number]
@@ -44,7 +46,7 @@ const STRING_FIELDS = [
   'ip-family',
   'integration-mode',
 ] as const
-const TOP_FIELDS: readonly string[] = [...STRING_FIELDS, 'set', 'transport']
+const TOP_FIELDS: readonly string[] = [...STRING_FIELDS, 'set', 'transport', 'gateway-hosts']
 const TRANSPORT_FIELDS: readonly string[] = ['network', 'device', 'vlan']
 
 function bad(field: string, value: unknown, reason: string): never {
@@ -89,6 +91,13 @@ export function parseSetupConfig(text: string): ConfigValues {
         if (!isString(v)) bad(`set.${k}`, v, 'expected a string value')
         return `${k}=${v}`
       })
+  }
+  // As --gateway-hosts H,H: an empty list is no gateway host (declarative: the others lose it).
+  const gateways = doc['gateway-hosts']
+  if (gateways !== undefined) {
+    if (!Array.isArray(gateways) || !gateways.every((h) => isString(h) && h !== '' && !h.includes(',')))
+      bad('gateway-hosts', gateways, 'expected a list of host names or UUIDs')
+    out['gateway-hosts'] = gateways.join(',')
   }
   const transport = doc.transport
   if (transport !== undefined) {

@@ -70,3 +70,16 @@ test('mistakes: each refused with its field, nothing guessed', () => {
   )
   refused('{"ovn-remote": "tcp:192.0.2.10:6642", "transport": {}}', 'config.transport', /name one of/)
 })
+
+test('gateway-hosts: a list of hosts, as --gateway-hosts H,H; anything else refused', () => {
+  assert.deepEqual(parseSetupConfig('{"ovn-remote": "tcp:192.0.2.10:6642", "gateway-hosts": ["host1", "host2"]}'), {
+    'ovn-remote': 'tcp:192.0.2.10:6642',
+    'gateway-hosts': 'host1,host2',
+  })
+  assert.deepEqual(parseSetupConfig('{"ovn-remote": "tcp:192.0.2.10:6642", "gateway-hosts": []}'), {
+    'ovn-remote': 'tcp:192.0.2.10:6642',
+    'gateway-hosts': '',
+  })
+  for (const v of ['"host1"', '[""]', '["a,b"]', '[1]'])
+    refused(`{"ovn-remote": "tcp:192.0.2.10:6642", "gateway-hosts": ${v}}`, 'config.gateway-hosts', /list of host/)
+})
