@@ -12,6 +12,9 @@ import { spawn } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { run } from '../../lab/exec.js'
+import { XapiPool } from '../../lib/pool/index.js'
+import { createEmulatedPool } from '../../xapi-emulator/index.js'
+import { memoryHosts, PASSWORD } from '../../xapi-emulator/testing.js'
 import { NbDatabase } from './nb-server.js'
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli', 'main.js')
@@ -27,9 +30,18 @@ interface Envelope {
   readonly error?: { readonly code: string; readonly params: readonly string[] }
 }
 
-function xapiOvn(argv: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function xapiOvn(
+  argv: readonly string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH ?? '', OVN_NB_DB: db.remotes.join(','), OVN_SB_DB: sb, XAPI_URL: '' }
+    const env = {
+      PATH: process.env.PATH ?? '',
+      OVN_NB_DB: db.remotes.join(','),
+      OVN_SB_DB: sb,
+      XAPI_URL: '',
+      ...extraEnv,
+    }
     const child = spawn(process.execPath, [MAIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
@@ -40,8 +52,12 @@ function xapiOvn(argv: readonly string[]): Promise<{ code: number | null; stdout
   })
 }
 
-async function envelope(argv: readonly string[], exit: number): Promise<Envelope> {
-  const r = await xapiOvn([...argv, '--json'])
+async function envelope(
+  argv: readonly string[],
+  exit: number,
+  extraEnv: Record<string, string> = {},
+): Promise<Envelope> {
+  const r = await xapiOvn([...argv, '--json'], extraEnv)
   assert.equal(r.code, exit, `${argv.join(' ')}: ${r.stdout}${r.stderr}`)
   const e = JSON.parse(r.stdout) as Envelope
   assert.equal(e.ok, exit === 0)
@@ -133,4 +149,37 @@ test("the README's router sequence, with the gateway chassis from the southbound
   assert.equal((await envelope(['router', 'del', '--router', 'r1'], 1)).error?.code, 'OVN_NB_ROUTER_NOT_EMPTY')
   assert.equal((await envelope(['router', 'del', '--router', 'r1', '--force'], 0)).result?.deleted, true)
   assert.equal((await db.nbctl(['--bare', '--columns=_uuid', 'list', 'Logical_Router'])).trim(), '')
+})
+
+test("fip add|del --vm: the pool (XAPI) names the VM's one OVN VIF; an unknown VM is refused, nothing written", async (t) => {
+  const pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD, vms: [{ name_label: 'web9' }] })
+  t.after(() => pool.close())
+  const session = await XapiPool.connect({ url: pool.url, password: PASSWORD, transport: 'json-rpc' })
+  t.after(() => session.close())
+  await session.call('network.create', {
+    name_label: 'ovn-int',
+    name_description: '',
+    MTU: 1500,
+    other_config: { 'vswitch-controller-fail-mode': 'secure' },
+  })
+  const xapi = { XAPI_URL: pool.url, XAPI_PASSWORD: PASSWORD }
+  await envelope(['port', 'attach', '--switch', 'tenant-a', '--vm', 'web9', '--ip', '198.18.10.30'], 0, xapi)
+  const [vmRef] = (await session.call('VM.get_by_name_label', 'web9')) as string[]
+  const [vifRef] = (await session.call('VM.get_VIFs', vmRef)) as string[]
+  const vifUuid = (await session.call('VIF.get_uuid', vifRef)) as string
+  await envelope(['router', 'add', '--router', 'r2'], 0)
+  await envelope(['router', 'attach', '--router', 'r2', '--switch', 'tenant-a'], 0)
+  await envelope(
+    ['router', 'gateway', '--router', 'r2', '--switch', 'provider', '--ip', '198.18.0.11/24', '--chassis', 'chassis-a'],
+    0,
+  )
+  const written = await ours()
+  const unknown = await envelope(['fip', 'add', '--vm', 'nosuch', '--ip', '198.18.0.60'], 1, xapi)
+  assert.equal(unknown.error?.code, 'OVN_VM_NOT_FOUND')
+  assert.equal(await ours(), written, 'nothing written')
+  const f = await envelope(['fip', 'add', '--vm', 'web9', '--ip', '198.18.0.60'], 0, xapi)
+  const fip = f.result?.fip as { vifUuid: string; logicalIp: string } | undefined
+  assert.deepEqual([fip?.vifUuid, fip?.logicalIp], [vifUuid, '198.18.10.30'])
+  await envelope(['fip', 'del', '--vm', 'web9'], 0, xapi)
+  assert.deepEqual((await envelope(['fip', 'list'], 0)).result, [])
 })
