@@ -289,16 +289,12 @@ test('fip del, router detach, gateway --remove and router del --force undo it al
 })
 
 test('attach on a switch with ipv6_prefix: ovn-northd answers router solicitations in the mode the switch names', async (t) => {
-  const { db, nb, sbctl } = await setup(t)
-  await ensureLogicalSwitch(nb, 'tenant-v6', { subnet: '198.18.12.0/24' })
-  // The IPv6 keys are another command's (switch add's IPv6 options); set here as it leaves them.
-  await db.nbctl([
-    'set',
-    'Logical_Switch',
-    'tenant-v6',
-    'other_config:ipv6_prefix="2001:db8:12::"',
-    'external_ids:"xapi-ovn:ipv6-mode"=dhcpv6_stateful',
-  ])
+  const { nb, sbctl } = await setup(t)
+  // The IPv6 keys as `switch add --ipv6-prefix --ipv6-mode` writes them (plan-ipv6.ts).
+  await ensureLogicalSwitch(nb, 'tenant-v6', {
+    subnet: '198.18.12.0/24',
+    ipv6: { prefix: '2001:db8:12::/64', mode: 'dhcpv6-stateful' },
+  })
   await addLogicalRouter(nb, 'r1')
   const a = await attachRouter(nb, 'r1', 'tenant-v6')
   assert.deepEqual([a.network, a.ipv6], ['198.18.12.1/24', '2001:db8:12::1/64'])
