@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: every benchmark in turn, printing its own lines. Timing lives here, never in
- * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int|sg|router runs one.
+ * tests. BENCH_ONLY=plugin|pool|agent|reboot|nb|show|migrate|pool-agent|br-int|sg|router|lab runs one.
  */
 import { benchAgent } from './agent.js'
 import { benchBrInt } from './br-int.js'
+import { benchLab } from './lab.js'
 import { benchMigrate } from './migrate.js'
 import { benchPoolAgent } from './agent-pool.js'
 import { benchNb } from './nb.js'
@@ -26,6 +27,7 @@ const benches: Record<string, () => Promise<void>> = {
   'br-int': benchBrInt,
   sg: benchSecurityGroups,
   router: benchRouter,
+  lab: benchLab,
 }
 const only = process.env.BENCH_ONLY
 for (const [name, run] of Object.entries(benches)) {

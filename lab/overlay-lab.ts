@@ -184,8 +184,10 @@ export class OverlayLab {
     this.#onStep(
       `ovn-controller started on every host (after setup: it adopts ${result.network.network?.bridge ?? 'the OVN bridge'}, no br-int)`,
     )
-    for (const host of this.pool.hosts)
-      await host.startOvnController({ waitConnected: true, timeoutMs: this.timeoutMs })
+    // Each host's own daemon, started side by side (on a real pool each host boots its own).
+    await Promise.all(
+      this.pool.hosts.map((host) => host.startOvnController({ waitConnected: true, timeoutMs: this.timeoutMs })),
+    )
 
     const nb = await this.nb()
     await ensureLogicalSwitch(nb, TENANT_SWITCH, { subnet: TENANT_SUBNET })

@@ -34,9 +34,13 @@ export interface OverlayProof {
 /** Ping `address` from `guest` until it answers or `timeoutMs` passes; true when it answered. */
 export async function pingsWithin(guest: LabGuest, address: string, timeoutMs: number): Promise<boolean> {
   try {
-    return await waitFor(`${guest.name} pings ${address}`, () => guest.guest.ping(address, { count: 2, waitS: 1 }), {
-      timeoutMs,
-    })
+    // One ping run that stops at the first reply (ping -w), retried only if a run ends without one.
+    const deadlineS = Math.max(1, Math.min(10, Math.ceil(timeoutMs / 1000)))
+    return await waitFor(
+      `${guest.name} pings ${address}`,
+      () => guest.guest.ping(address, { count: 1, waitS: 1, deadlineS }),
+      { timeoutMs },
+    )
   } catch {
     return false
   }

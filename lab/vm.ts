@@ -48,6 +48,11 @@ export interface PingOptions {
   readonly size?: number
   /** Set the don't-fragment bit (ping -M do), to test MTU. */
   readonly dontFragment?: boolean
+  /**
+   * Keep sending (every 0.2 s) until `count` replies came back or this many seconds passed
+   * (ping -w): "answers within", without a whole -W wait after a request lost while flows settle.
+   */
+  readonly deadlineS?: number
 }
 
 let vmCounter = 0
@@ -142,12 +147,13 @@ export class LabVm {
     const count = opts.count ?? 3
     const waitS = opts.waitS ?? 2
     const args = ['-n', '-q', '-c', String(count), '-W', String(waitS), '-i', '0.2']
+    if (opts.deadlineS !== undefined) args.push('-w', String(opts.deadlineS))
     if (opts.size !== undefined) args.push('-s', String(opts.size))
     if (opts.dontFragment === true) args.push('-M', 'do')
     const r = await run('ping', [...args, ip], {
       netns: this.netns,
       check: false,
-      timeoutMs: (count * waitS + 10) * 1000,
+      timeoutMs: ((opts.deadlineS ?? count * waitS) + 10) * 1000,
     })
     return r.ok
   }
