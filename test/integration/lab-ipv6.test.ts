@@ -6,7 +6,8 @@
 // guests then ping each other over IPv6 through Geneve. Then the switch goes stateless (the same
 // DHCP_Options row, updated in place) and a guest's Information-Request gets the DNS server and no
 // address. No router port: nothing sends RAs, so the client is told the on-link /64 itself
-// (--address-prefix-len 64), as an RA's prefix information would.
+// (--address-prefix-len 64), as an RA's prefix information would. A second test attaches the
+// switch to a router (lib/nb routers): its port advertises the prefix and guests autoconfigure.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
@@ -17,7 +18,16 @@ import { LabVm } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
 import { waitFor } from '../../lab/wait.js'
-import { attachPorts, connectNorthbound, eui64Address, ensureLogicalSwitch, listPorts } from '../../lib/nb/index.js'
+import {
+  addLogicalRouter,
+  attachPorts,
+  attachRouter,
+  connectNorthbound,
+  eui64Address,
+  ensureLogicalSwitch,
+  listPorts,
+} from '../../lib/nb/index.js'
+import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 
 const BOUND_TIMEOUT_MS = 90_000
 const PREFIX = '2001:db8:40::/64'
@@ -55,19 +65,18 @@ async function linkLocalReady(vm: LabVm): Promise<boolean> {
   return out.includes('fe80::') && !out.includes('tentative')
 }
 
-test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping across hosts over Geneve, and get the options alone when stateless', async (t) => {
+interface AfterHook {
+  after(fn: () => unknown): void
+}
+
+/** Two lab hosts, each an OVN chassis on its XAPI bridge xapi1, and the NB leader's client. */
+async function twoChassis(t: AfterHook): Promise<{ hosts: [LabHost, LabHost]; nb: OvsdbClient; ovnNetwork: string }> {
   const pool = await createLabPool({ hosts: 2 })
   t.after(() => pool.destroy())
   const { central } = pool
   const hosts = pool.hosts as [LabHost, LabHost]
   const ovnNetwork = newUuid()
   const sbIp = central.ips[0] as string
-  const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-dhcpv6-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
-  // Our own client config: no distribution hooks, and the one option we check asked for.
-  const conf = join(dir, 'dhclient.conf')
-  await writeFile(conf, 'request dhcp6.name-servers;\n')
-
   for (const host of hosts) {
     await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
     await host.vsctl(
@@ -83,12 +92,55 @@ test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping acro
     )
     await host.startOvnController({ waitConnected: true })
   }
-
   const nb = await connectNorthbound(
     central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
     { timeoutMs: 20_000 },
   )
   t.after(() => nb.close())
+  return { hosts, nb, ovnNetwork }
+}
+
+/** A guest on `host`, its port attached `dynamic` on `switchName` and plugged until ovn-installed. */
+async function plugGuest(
+  t: AfterHook,
+  nb: OvsdbClient,
+  host: LabHost,
+  o: { name: string; domid: number; switchName: string; ovnNetwork: string },
+): Promise<LabVm> {
+  const vm = await LabVm.create({ name: o.name, mtu: 1442 })
+  t.after(() => vm.destroy())
+  const vifUuid = newUuid()
+  const attached = await attachPorts(nb, o.switchName, [{ vifUuid, mac: vm.mac, ips: 'dynamic' }])
+  assert.equal(attached.ports[0]?.action, 'created')
+  const vif = await host.plugVif({
+    domid: o.domid,
+    devid: 0,
+    vifUuid,
+    vmUuid: vm.uuid,
+    networkUuid: o.ovnNetwork,
+    mac: vm.mac,
+    bridge: 'xapi1',
+    vm,
+  })
+  await waitFor(
+    `ovn-installed on ${host.name} ${vif.name}`,
+    async () => {
+      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
+      return v === '"true"' || v === 'true'
+    },
+    { timeoutMs: BOUND_TIMEOUT_MS },
+  )
+  return vm
+}
+
+test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping across hosts over Geneve, and get the options alone when stateless', async (t) => {
+  const { hosts, nb, ovnNetwork } = await twoChassis(t)
+  const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-dhcpv6-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  // Our own client config: no distribution hooks, and the one option we check asked for.
+  const conf = join(dir, 'dhclient.conf')
+  await writeFile(conf, 'request dhcp6.name-servers;\n')
+
   const sw = await ensureLogicalSwitch(nb, 'tenant-v6', {
     ipv6: { prefix: PREFIX, mode: 'dhcpv6-stateful', dnsServers: [DNS] },
   })
@@ -96,32 +148,10 @@ test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping acro
   const serverId = sw.ipv6?.options.server_id ?? ''
 
   const guests: LabVm[] = []
-  for (const [i, host] of hosts.entries()) {
-    const vm = await LabVm.create({ name: `v6-guest${i + 1}`, mtu: 1442 })
-    t.after(() => vm.destroy())
-    guests.push(vm)
-    const vifUuid = newUuid()
-    const attached = await attachPorts(nb, 'tenant-v6', [{ vifUuid, mac: vm.mac, ips: 'dynamic' }])
-    assert.equal(attached.ports[0]?.action, 'created')
-    const vif = await host.plugVif({
-      domid: 30 + i,
-      devid: 0,
-      vifUuid,
-      vmUuid: vm.uuid,
-      networkUuid: ovnNetwork,
-      mac: vm.mac,
-      bridge: 'xapi1',
-      vm,
-    })
-    await waitFor(
-      `ovn-installed on ${host.name} ${vif.name}`,
-      async () => {
-        const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-        return v === '"true"' || v === 'true'
-      },
-      { timeoutMs: BOUND_TIMEOUT_MS },
+  for (const [i, host] of hosts.entries())
+    guests.push(
+      await plugGuest(t, nb, host, { name: `v6-guest${i + 1}`, domid: 30 + i, switchName: 'tenant-v6', ovnNetwork }),
     )
-  }
 
   const ports = await waitFor('northd to assign both IPv6 addresses', async () => {
     const ps = await listPorts(nb, 'tenant-v6')
@@ -224,4 +254,44 @@ test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping acro
   )
   assert.equal(info.env.get('new_dhcp6_name_servers'), DNS, `stateless reply (${info.reason})`)
   assert.equal(info.env.get('new_ip6_address'), undefined, 'no address in a stateless reply')
+})
+
+test('SLAAC from the router: a switch attached to a router gets its advertisements; guests configure the EUI-64 address and the default route, and ping over IPv6', async (t) => {
+  const { hosts, nb, ovnNetwork } = await twoChassis(t)
+  const prefix = '2001:db8:41::/64'
+  await ensureLogicalSwitch(nb, 'tenant-ra', { subnet: '198.18.41.0/24', ipv6: { prefix, mode: 'slaac' } })
+  await addLogicalRouter(nb, 'r6')
+  const attached = await attachRouter(nb, 'r6', 'tenant-ra')
+  assert.equal(attached.ipv6, '2001:db8:41::1/64')
+  const guests: LabVm[] = []
+  for (const [i, host] of hosts.entries())
+    guests.push(
+      await plugGuest(t, nb, host, { name: `ra-guest${i + 1}`, domid: 40 + i, switchName: 'tenant-ra', ovnNetwork }),
+    )
+  const addresses: string[] = []
+  for (const vm of guests) {
+    // A host, not a router: it takes RAs and autoconfigures (the kernel's defaults, said out loud);
+    // the link bounced so that it solicits now that its port is bound.
+    await vm.exec('sysctl', ['-qw', 'net.ipv6.conf.eth0.accept_ra=1', 'net.ipv6.conf.eth0.autoconf=1'])
+    await vm.exec('ip', ['link', 'set', 'eth0', 'down'])
+    await vm.exec('ip', ['link', 'set', 'eth0', 'up'])
+    const expected = eui64Address(prefix, vm.mac)
+    await waitFor(
+      `${vm.name} autoconfigures ${expected} from the router's advertisement`,
+      async () => {
+        const out = (await vm.exec('ip', ['-6', '-o', 'addr', 'show', 'dev', 'eth0', 'scope', 'global'])).stdout
+        return out.includes(` ${expected}/64 `) && !out.includes('tentative') ? true : undefined
+      },
+      { timeoutMs: 60_000 },
+    )
+    const route = (await vm.exec('ip', ['-6', 'route', 'show', 'default'])).stdout
+    assert.match(route, /^default via fe80::\S+ dev eth0 proto ra /m, `${vm.name}: the default route from the RA`)
+    addresses.push(expected)
+  }
+  const [vm1] = guests as [LabVm, LabVm]
+  await waitFor('guest1 -> guest2 over IPv6 (SLAAC addresses)', () => vm1.ping(addresses[1] ?? ''), {
+    timeoutMs: 30_000,
+  })
+  // The router answers on its own address in the prefix.
+  await waitFor('guest1 -> the router port 2001:db8:41::1', () => vm1.ping('2001:db8:41::1'), { timeoutMs: 30_000 })
 })
