@@ -50,6 +50,7 @@ import { SWITCH_KEY } from '../lib/agent/keys.js'
 import { LabError, LabUsageError } from './errors.js'
 import type { LabHost } from './host.js'
 import { createLabPool, type LabPool } from './pool.js'
+import { centralNbRemotes } from './hand-chassis.js'
 import { ProviderGateway } from './provider-gateway.js'
 import { sbPortBindings } from './southbound-view.js'
 import { LabVm } from './vm.js'
@@ -121,7 +122,7 @@ export class OverlayLab {
     this.xapi = xapi
     this.gateway = gateway
     this.password = options.password ?? DEFAULT_PASSWORD
-    this.nbRemotes = pool.central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`)
+    this.nbRemotes = centralNbRemotes(pool.central)
     this.timeoutMs = options.timeoutMs ?? 90_000
     this.integrationMode = options.integrationMode
     this.#onStep = options.onStep ?? (() => undefined)

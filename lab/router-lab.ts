@@ -33,6 +33,7 @@ import { connectSouthbound } from '../lib/show/read-sb-io.js'
 import { run } from './exec.js'
 import type { LabHost } from './host.js'
 import { newUuid } from './names.js'
+import { centralNbRemotes, handChassis } from './hand-chassis.js'
 import { createLabPool, type LabPool } from './pool.js'
 import { ProviderGateway } from './provider-gateway.js'
 import { sbPortBindings } from './southbound-view.js'
@@ -130,31 +131,19 @@ export class RouterLab {
     try {
       gateway = await ProviderGateway.create(pool.underlay)
       const ovnNetwork = newUuid()
-      const sbIp = pool.central.ips[0] as string
-      for (const [i, host] of pool.hosts.entries()) {
-        await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
-        await host.vsctl(
-          'set',
-          'Open_vSwitch',
-          '.',
-          `external_ids:system-id="${host.uuid}"`,
-          `external_ids:hostname="${host.name}"`,
-          `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
-          'external_ids:ovn-encap-type=geneve',
-          `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
-          'external_ids:ovn-bridge=xapi1',
-          'external_ids:ovn-bridge-datapath-type=netdev',
-          'external_ids:ovn-bridge-mappings="physnet-mgmt:xenbr0"',
-          ...(i > 0 ? ['external_ids:ovn-cms-options=enable-chassis-as-gw'] : []),
-        )
-        await host.startOvnController({ waitConnected: true, timeoutMs })
-      }
+      for (const [i, host] of pool.hosts.entries())
+        await handChassis(host, {
+          ovnNetwork,
+          central: pool.central,
+          timeoutMs,
+          keys: [
+            'external_ids:ovn-bridge-mappings="physnet-mgmt:xenbr0"',
+            ...(i > 0 ? ['external_ids:ovn-cms-options=enable-chassis-as-gw'] : []),
+          ],
+        })
       step('3 chassis; host2 and host3 with ovn-cms-options=enable-chassis-as-gw')
       const member = pool.central.members[0]
-      nb = await connectNorthbound(
-        pool.central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
-        { timeoutMs: 20_000 },
-      )
+      nb = await connectNorthbound(centralNbRemotes(pool.central), { timeoutMs: 20_000 })
       const sb = await connectSouthbound(`unix:${join(member?.dir ?? '', 'ovnsb_db.sock')}`)
       const chassis = await waitFor('both gateway chassis in the southbound', async () => {
         const found = (await listGatewayChassis(sb)).map((c) => c.name)

@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLabPool } from '../../lab/pool.js'
+import { centralNbRemotes, handChassis } from '../../lab/hand-chassis.js'
 import { LabVm, tcpTransfer } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -52,32 +53,14 @@ test('guests get their address and MTU 1442 from OVN native DHCP, and TCP larger
   const { central } = pool
   const hosts = pool.hosts as [LabHost, LabHost]
   const ovnNetwork = newUuid()
-  const sbIp = central.ips[0] as string
   const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-dhcp-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const script = join(dir, 'udhcpc.script')
   await writeFile(script, SCRIPT, { mode: 0o755 })
 
-  for (const host of hosts) {
-    await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
-    await host.vsctl(
-      'set',
-      'Open_vSwitch',
-      '.',
-      `external_ids:system-id="${host.uuid}"`,
-      `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
-      'external_ids:ovn-encap-type=geneve',
-      `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
-      'external_ids:ovn-bridge=xapi1',
-      'external_ids:ovn-bridge-datapath-type=netdev',
-    )
-    await host.startOvnController({ waitConnected: true })
-  }
+  for (const host of hosts) await handChassis(host, { ovnNetwork, central })
 
-  const nb = await connectNorthbound(
-    central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
-    { timeoutMs: 20_000 },
-  )
+  const nb = await connectNorthbound(centralNbRemotes(central), { timeoutMs: 20_000 })
   t.after(() => nb.close())
   // The lab's underlay is 1500 bytes of IPv4 and the chassis use Geneve: the defaults.
   const sw = await ensureLogicalSwitch(nb, 'tenant-dhcp', { subnet: SUBNET, dhcp: { router: ROUTER } })

@@ -7,6 +7,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createLabPool } from '../../lab/pool.js'
+import { handChassis } from '../../lab/hand-chassis.js'
 import { LabVm, tcpTransfer } from '../../lab/vm.js'
 import type { LabHost, LabVif } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -23,23 +24,8 @@ test('two hosts run OVN on the XAPI bridge xapi1 and their guests talk over Gene
   const { central } = pool
   const hosts = pool.hosts as [LabHost, LabHost]
   const ovnNetwork = newUuid()
-  const sbIp = central.ips[0] as string
 
-  for (const host of hosts) {
-    await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
-    await host.vsctl(
-      'set',
-      'Open_vSwitch',
-      '.',
-      `external_ids:system-id="${host.uuid}"`,
-      `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
-      'external_ids:ovn-encap-type=geneve',
-      `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
-      'external_ids:ovn-bridge=xapi1',
-      'external_ids:ovn-bridge-datapath-type=netdev',
-    )
-    await host.startOvnController({ waitConnected: true })
-  }
+  for (const host of hosts) await handChassis(host, { ovnNetwork, central })
 
   await central.nbctl('ls-add', 'overlay1')
   const vms: LabVm[] = []

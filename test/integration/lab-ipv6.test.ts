@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createLabPool } from '../../lab/pool.js'
+import { twoHandChassis } from '../../lab/hand-chassis.js'
 import { LabVm } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -22,7 +22,6 @@ import {
   addLogicalRouter,
   attachPorts,
   attachRouter,
-  connectNorthbound,
   eui64Address,
   ensureLogicalSwitch,
   listPorts,
@@ -69,37 +68,6 @@ interface AfterHook {
   after(fn: () => unknown): void
 }
 
-/** Two lab hosts, each an OVN chassis on its XAPI bridge xapi1, and the NB leader's client. */
-async function twoChassis(t: AfterHook): Promise<{ hosts: [LabHost, LabHost]; nb: OvsdbClient; ovnNetwork: string }> {
-  const pool = await createLabPool({ hosts: 2 })
-  t.after(() => pool.destroy())
-  const { central } = pool
-  const hosts = pool.hosts as [LabHost, LabHost]
-  const ovnNetwork = newUuid()
-  const sbIp = central.ips[0] as string
-  for (const host of hosts) {
-    await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
-    await host.vsctl(
-      'set',
-      'Open_vSwitch',
-      '.',
-      `external_ids:system-id="${host.uuid}"`,
-      `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
-      'external_ids:ovn-encap-type=geneve',
-      `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
-      'external_ids:ovn-bridge=xapi1',
-      'external_ids:ovn-bridge-datapath-type=netdev',
-    )
-    await host.startOvnController({ waitConnected: true })
-  }
-  const nb = await connectNorthbound(
-    central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
-    { timeoutMs: 20_000 },
-  )
-  t.after(() => nb.close())
-  return { hosts, nb, ovnNetwork }
-}
-
 /** A guest on `host`, its port attached `dynamic` on `switchName` and plugged until ovn-installed. */
 async function plugGuest(
   t: AfterHook,
@@ -134,7 +102,7 @@ async function plugGuest(
 }
 
 test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping across hosts over Geneve, and get the options alone when stateless', async (t) => {
-  const { hosts, nb, ovnNetwork } = await twoChassis(t)
+  const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-dhcpv6-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   // Our own client config: no distribution hooks, and the one option we check asked for.
@@ -257,7 +225,7 @@ test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping acro
 })
 
 test('SLAAC from the router: a switch attached to a router gets its advertisements; guests configure the EUI-64 address and the default route, and ping over IPv6', async (t) => {
-  const { hosts, nb, ovnNetwork } = await twoChassis(t)
+  const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   const prefix = '2001:db8:41::/64'
   await ensureLogicalSwitch(nb, 'tenant-ra', { subnet: '198.18.41.0/24', ipv6: { prefix, mode: 'slaac' } })
   await addLogicalRouter(nb, 'r6')

@@ -11,7 +11,7 @@
 // IPv6, with the neighbour solicitation for the guest passing the drop group.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { createLabPool } from '../../lab/pool.js'
+import { twoHandChassis } from '../../lab/hand-chassis.js'
 import { LabVm } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -20,7 +20,6 @@ import { waitFor } from '../../lab/wait.js'
 import {
   addSecurityGroupRules,
   attachPorts,
-  connectNorthbound,
   deleteSecurityGroupRule,
   ensureLogicalSwitch,
   ensureSecurityGroups,
@@ -52,37 +51,6 @@ c.on('error', (e) => { clearTimeout(timer); process.stdout.write(e.code === 'ECO
 async function connect(from: LabVm, ip: string, port: number): Promise<string> {
   return (await from.exec(process.execPath, ['-e', CLIENT, ip, String(port)], { check: false, timeoutMs: 10_000 }))
     .stdout
-}
-
-/** Two lab hosts running ovn-controller on one OVN bridge, and a northbound client. */
-async function labPool(t: TestContext): Promise<{ hosts: [LabHost, LabHost]; nb: OvsdbClient; ovnNetwork: string }> {
-  const pool = await createLabPool({ hosts: 2 })
-  t.after(() => pool.destroy())
-  const { central } = pool
-  const hosts = pool.hosts as [LabHost, LabHost]
-  const ovnNetwork = newUuid()
-  const sbIp = central.ips[0] as string
-  for (const host of hosts) {
-    await host.createBridge('xapi1', { networkUuids: [ovnNetwork], failMode: 'secure' })
-    await host.vsctl(
-      'set',
-      'Open_vSwitch',
-      '.',
-      `external_ids:system-id="${host.uuid}"`,
-      `external_ids:ovn-remote="tcp:${sbIp}:6642"`,
-      'external_ids:ovn-encap-type=geneve',
-      `external_ids:ovn-encap-ip="${host.managementIp as string}"`,
-      'external_ids:ovn-bridge=xapi1',
-      'external_ids:ovn-bridge-datapath-type=netdev',
-    )
-    await host.startOvnController({ waitConnected: true })
-  }
-  const nb = await connectNorthbound(
-    central.members.map((m) => `unix:${join(m.dir, 'ovnnb_db.sock')}`),
-    { timeoutMs: 20_000 },
-  )
-  t.after(() => nb.close())
-  return { hosts, nb, ovnNetwork }
 }
 
 /** A guest on `host`, its port attached on `sw` (static `ip`, or dynamic), its VIF plugged and bound. */
@@ -121,7 +89,7 @@ async function guest(
 }
 
 test('a security group lets through what its rules allow, drops the rest, and is stateful', async (t) => {
-  const { hosts, nb, ovnNetwork } = await labPool(t)
+  const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   await ensureLogicalSwitch(nb, 'tenant-sg', { subnet: SUBNET })
   const ga = await guest(t, nb, hosts[0], {
     name: 'sg-guest-a',
@@ -194,7 +162,7 @@ exit 0
 `
 
 test('OVN DHCP for a port in a group needs an egress rule for the request; a remote group admits its members only', async (t) => {
-  const { hosts, nb, ovnNetwork } = await labPool(t)
+  const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   const dir = await mkdtemp(join(tmpdir(), 'xapi-ovn-sg-'))
   t.after(() => rm(dir, { recursive: true, force: true }))
   const script = join(dir, 'udhcpc.script')
@@ -249,7 +217,7 @@ test('OVN DHCP for a port in a group needs an egress rule for the request; a rem
 })
 
 test('ip6 rules: an allowed IPv6 port is reached, another times out; neighbour discovery is not dropped', async (t) => {
-  const { hosts, nb, ovnNetwork } = await labPool(t)
+  const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   await ensureLogicalSwitch(nb, 'tenant-sg6', { subnet: '198.18.42.0/24' })
   const common = { sw: 'tenant-sg6', network: ovnNetwork }
   const a = await guest(t, nb, hosts[0], {
