@@ -235,41 +235,10 @@ export function planDhcp(
     switchOtherConfig: new Map([[EXCLUDE_IPS, excludeWith(sw?.otherConfig.get(EXCLUDE_IPS), d.serverId, d.cidr)]]),
     options: Object.fromEntries(options),
   }
-  const operations: Operation[] = []
-  let action: DhcpAction = 'unchanged'
-  if (existing === undefined) {
-    operations.push(
-      op.insert(
-        'DHCP_Options',
-        { cidr: d.cidr, options: ovsdbMap(options), external_ids: ovsdbMap(externalIds) },
-        { uuid: new Uuid(uuid) },
-      ),
-    )
-    action = 'created'
-  } else if (
-    existing.cidr !== d.cidr ||
-    !sameMap(existing.options, options) ||
-    !sameMap(existing.externalIds, externalIds)
-  ) {
-    const at = [where('_uuid', '==', new Uuid(existing.uuid))]
-    operations.push(
-      op.wait('DHCP_Options', at, ['cidr', 'options', 'external_ids'], '==', [
-        { cidr: existing.cidr, options: ovsdbMap(existing.options), external_ids: ovsdbMap(existing.externalIds) },
-      ]),
-      // The row is xapi-ovn's: its options are exactly what was asked (a --dns dropped goes).
-      op.update('DHCP_Options', at, {
-        cidr: d.cidr,
-        options: ovsdbMap(options),
-        external_ids: ovsdbMap(externalIds),
-      }),
-    )
-    action = 'updated'
-  }
-  const ports = sw === null ? [] : portsToLink(s, sw, uuid)
-  for (const p of ports)
-    operations.push(
-      op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], { dhcpv4_options: new Uuid(uuid) }),
-    )
+  const row = planDhcpRow(existing, uuid, { cidr: d.cidr, options, externalIds })
+  const ports = sw === null ? [] : portsToLink(s, sw, uuid, 'v4')
+  const operations = [...row.operations, ...linkPortOperations(ports, 'dhcpv4_options', uuid)]
+  const action = row.action
   return { ...base, operations, action, linkedPorts: ports.length }
 }
 
@@ -288,9 +257,57 @@ function excludeWith(current: string | undefined, ip: string, cidr: string): str
 }
 
 /** VIF ports of `sw` not yet linked to row `uuid` (ports of a snapshot read without ports: none). */
-function portsToLink(s: NbSnapshot, sw: NbSwitchRow, uuid: string): NbPortRow[] {
+export function portsToLink(s: NbSnapshot, sw: NbSwitchRow, uuid: string, family: 'v4' | 'v6'): NbPortRow[] {
   const mine = new Set(sw.portUuids)
-  return s.ports.filter((p) => mine.has(p.uuid) && p.type === '' && p.dhcpv4Options !== uuid)
+  return s.ports.filter(
+    (p) => mine.has(p.uuid) && p.type === '' && (family === 'v4' ? p.dhcpv4Options : p.dhcpv6Options) !== uuid,
+  )
+}
+
+/** Point each port's `column` (dhcpv4_options or dhcpv6_options) at row `uuid`. */
+export function linkPortOperations(
+  ports: readonly NbPortRow[],
+  column: 'dhcpv4_options' | 'dhcpv6_options',
+  uuid: string,
+): Operation[] {
+  return ports.map((p) =>
+    op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(p.uuid))], { [column]: new Uuid(uuid) }),
+  )
+}
+
+/**
+ * The switch's DHCP_Options row (DHCPv4 here, DHCPv6 in plan-ipv6.ts) brought to `want`: inserted
+ * as `uuid` when there is none, else updated under a wait for what was read. The row is
+ * xapi-ovn's: its options are exactly what was asked (a --dns dropped goes).
+ */
+export function planDhcpRow(
+  existing: NbDhcpOptionsRow | undefined,
+  uuid: string,
+  want: {
+    readonly cidr: string
+    readonly options: ReadonlyMap<string, string>
+    readonly externalIds: ReadonlyMap<string, string>
+  },
+): { readonly operations: Operation[]; readonly action: DhcpAction } {
+  const row = { cidr: want.cidr, options: ovsdbMap(want.options), external_ids: ovsdbMap(want.externalIds) }
+  if (existing === undefined)
+    return { operations: [op.insert('DHCP_Options', row, { uuid: new Uuid(uuid) })], action: 'created' }
+  if (
+    existing.cidr === want.cidr &&
+    sameMap(existing.options, want.options) &&
+    sameMap(existing.externalIds, want.externalIds)
+  )
+    return { operations: [], action: 'unchanged' }
+  const at = [where('_uuid', '==', new Uuid(existing.uuid))]
+  return {
+    operations: [
+      op.wait('DHCP_Options', at, ['cidr', 'options', 'external_ids'], '==', [
+        { cidr: existing.cidr, options: ovsdbMap(existing.options), external_ids: ovsdbMap(existing.externalIds) },
+      ]),
+      op.update('DHCP_Options', at, row),
+    ],
+    action: 'updated',
+  }
 }
 
 /** Delete the switch's DHCP_Options row with it (no-op when it has none). */

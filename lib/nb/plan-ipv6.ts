@@ -32,13 +32,13 @@
  *
  * The OVN facts, with their sources: docs/platform.md, "IPv6 on a logical switch".
  */
-import { Uuid, ovsdbMap } from '../ovsdb/codec.js'
+import { Uuid } from '../ovsdb/codec.js'
 import { op, where, type Operation } from '../ovsdb/operations.js'
 import { InvalidArgumentError } from '../errors.js'
 import { isRecord } from '../shape.js'
-import { DHCP_SWITCH_KEY } from './plan-dhcp.js'
+import { DHCP_SWITCH_KEY, linkPortOperations, planDhcpRow, portsToLink } from './plan-dhcp.js'
 import { canonicalIpv6, ipv6Groups } from './ipv6-address.js'
-import type { NbDhcpOptionsRow, NbPortRow, NbSnapshot, NbSwitchRow } from './model.js'
+import type { NbDhcpOptionsRow, NbSnapshot, NbSwitchRow } from './model.js'
 
 /** Logical_Switch other_config key of ovn-northd's IPv6 IPAM (ovn-nb.xml). */
 export const IPV6_PREFIX_KEY = 'ipv6_prefix'
@@ -185,10 +185,6 @@ export function portDhcpv6(sw: NbSwitchRow): Uuid | null {
   return id !== undefined && Uuid.isValid(id) ? new Uuid(id) : null
 }
 
-function sameMap(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
-}
-
 /**
  * Plan the IPv6 of switch `switchName` (`sw`: its row, null when the same transaction creates it):
  * its keys, its DHCPv6 row (created, updated in place, or deleted for slaac) and the links of its
@@ -227,39 +223,12 @@ export function planIpv6(
   }
   const externalIds = new Map([[DHCP_SWITCH_KEY, switchName]])
   const uuid = existing?.uuid ?? newUuid
-  let action: Ipv6RowAction = 'unchanged'
-  if (existing === undefined) {
-    operations.push(
-      op.insert(
-        'DHCP_Options',
-        { cidr: p.prefix, options: ovsdbMap(options), external_ids: ovsdbMap(externalIds) },
-        { uuid: new Uuid(uuid) },
-      ),
-    )
-    action = 'created'
-  } else if (
-    existing.cidr !== p.prefix ||
-    !sameMap(existing.options, options) ||
-    !sameMap(existing.externalIds, externalIds)
-  ) {
-    const at = [where('_uuid', '==', new Uuid(existing.uuid))]
-    operations.push(
-      op.wait('DHCP_Options', at, ['cidr', 'options', 'external_ids'], '==', [
-        { cidr: existing.cidr, options: ovsdbMap(existing.options), external_ids: ovsdbMap(existing.externalIds) },
-      ]),
-      op.update('DHCP_Options', at, {
-        cidr: p.prefix,
-        options: ovsdbMap(options),
-        external_ids: ovsdbMap(externalIds),
-      }),
-    )
-    action = 'updated'
-  }
-  const ports = sw === null ? [] : portsToLink(s, sw, uuid)
-  for (const port of ports)
-    operations.push(
-      op.update('Logical_Switch_Port', [where('_uuid', '==', new Uuid(port.uuid))], { dhcpv6_options: new Uuid(uuid) }),
-    )
+  // The same row planning and port links as DHCPv4's (plan-dhcp.ts).
+  const row = planDhcpRow(existing, uuid, { cidr: p.prefix, options, externalIds })
+  operations.push(...row.operations)
+  const action: Ipv6RowAction = row.action
+  const ports = sw === null ? [] : portsToLink(s, sw, uuid, 'v6')
+  operations.push(...linkPortOperations(ports, 'dhcpv6_options', uuid))
   return {
     ...base,
     operations,
@@ -272,12 +241,6 @@ export function planIpv6(
     switchExternalIdsDropped: [],
     linkedPorts: ports.length,
   }
-}
-
-/** VIF ports of `sw` not yet linked to row `uuid`. */
-function portsToLink(s: NbSnapshot, sw: NbSwitchRow, uuid: string): NbPortRow[] {
-  const mine = new Set(sw.portUuids)
-  return s.ports.filter((p) => mine.has(p.uuid) && p.type === '' && p.dhcpv6Options !== uuid)
 }
 
 /** Delete the switch's DHCPv6 row with it (no-op when it has none). */
