@@ -4,55 +4,19 @@
 // OVN_NB_DB in its environment, as a user's shell would give them.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runProgram } from '../../lib/cli/program.js'
-import type { CommandIo } from '../../lib/cli/output.js'
 import { listPorts } from '../../lib/nb/index.js'
 import { OverlayLab, PHYSNET, type LabGuest } from '../../lab/overlay-lab.js'
 import { pingsWithin } from '../../lab/overlay-proof.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
 import { waitFor } from '../../lab/wait.js'
+import { envelopeResult, labCli, type Ran } from './lab-cli.js'
 
 const WAIT_MS = 60_000
 let lab: OverlayLab
 let guests: LabGuest[]
 
-interface Ran {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-async function cli(argv: readonly string[], env: Record<string, string> = {}): Promise<Ran> {
-  let stdout = ''
-  let stderr = ''
-  const io: CommandIo = {
-    env: { XAPI_URL: lab.xapi.url, XAPI_PASSWORD: lab.password, OVN_NB_DB: lab.nbRemotes.join(','), ...env },
-    interactive: false,
-    promptPassword: () => Promise.reject(new Error('no terminal')),
-    readFile: () => Promise.reject(new Error('no files here')),
-    readDir: () => Promise.reject(new Error('no files here')),
-    writeFile: () => Promise.reject(new Error('no files here')),
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-  }
-  const code = await runProgram(argv, io)
-  return { code, stdout, stderr }
-}
-
-/**
- * The result out of the one JSON envelope of every command (README "JSON output"): apiVersion 1,
- * ok with exit 0, and the command's full path.
- */
-function result<T>(r: Ran, command: string): T {
-  const e = JSON.parse(r.stdout) as { apiVersion: number; ok: boolean; command: string; result: T }
-  assert.deepEqual([e.apiVersion, e.ok, e.command], [1, r.code === 0, command])
-  assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', 'result'])
-  return e.result
-}
+const cli = (argv: readonly string[], env: Record<string, string> = {}): Promise<Ran> => labCli(lab, argv, env)
+const result = envelopeResult
 
 async function ok(argv: readonly string[]): Promise<Ran> {
   const r = await cli(argv)

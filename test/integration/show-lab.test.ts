@@ -10,46 +10,19 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { runProgram } from '../../lib/cli/program.js'
-import type { CommandIo } from '../../lib/cli/output.js'
 import { FINDING_CODES, type ShowView } from '../../lib/show/index.js'
 import { OverlayLab, PHYSNET, PROVIDER_PORT, PROVIDER_SWITCH, TENANT_SWITCH } from '../../lab/overlay-lab.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
+import { labCli, type Ran } from './lab-cli.js'
 
 let lab: OverlayLab
 const ORPHAN = randomUUID()
 
-interface Ran {
-  readonly code: number
-  readonly stdout: string
-  readonly stderr: string
-}
-
-async function cli(argv: readonly string[]): Promise<Ran> {
-  let stdout = ''
-  let stderr = ''
+function cli(argv: readonly string[]): Promise<Ran> {
   const members = lab.pool.central.members
-  const io: CommandIo = {
-    env: {
-      XAPI_URL: lab.xapi.url,
-      XAPI_PASSWORD: lab.password,
-      OVN_NB_DB: lab.nbRemotes.join(','),
-      OVN_SB_DB: members.map((m) => `unix:${join(m.dir, 'ovnsb_db.sock')}`).join(','),
-    },
-    interactive: false,
-    promptPassword: () => Promise.reject(new Error('no terminal')),
-    readFile: () => Promise.reject(new Error('no files here')),
-    readDir: () => Promise.reject(new Error('no files here')),
-    writeFile: () => Promise.reject(new Error('no files here')),
-    stdout: (t) => {
-      stdout += t
-    },
-    stderr: (t) => {
-      stderr += t
-    },
-  }
-  const code = await runProgram(['show', ...argv], io)
-  return { code, stdout, stderr }
+  return labCli(lab, ['show', ...argv], {
+    OVN_SB_DB: members.map((m) => `unix:${join(m.dir, 'ovnsb_db.sock')}`).join(','),
+  })
 }
 
 function ctlOptions(): string[] {
@@ -184,19 +157,7 @@ describe('xapi-ovn show against a lab pool', () => {
   })
 
   test('usage: no southbound database is a usage error, nothing is read', async () => {
-    let stderr = ''
-    const code = await runProgram(['show'], {
-      env: { XAPI_URL: lab.xapi.url, XAPI_PASSWORD: lab.password, OVN_NB_DB: lab.nbRemotes.join(',') },
-      interactive: false,
-      promptPassword: () => Promise.reject(new Error('no terminal')),
-      readFile: () => Promise.reject(new Error('no files here')),
-      readDir: () => Promise.reject(new Error('no files here')),
-      writeFile: () => Promise.reject(new Error('no files here')),
-      stdout: () => undefined,
-      stderr: (t) => {
-        stderr += t
-      },
-    })
+    const { code, stderr } = await labCli(lab, ['show'])
     assert.equal(code, 2)
     assert.match(stderr, /no southbound database: give --sb REMOTE or set OVN_SB_DB/)
   })
