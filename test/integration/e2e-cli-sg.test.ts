@@ -7,54 +7,18 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { checkedEnvelope, spawnCli, type Envelope, type Ran } from './spawned-cli.js'
 import { NbDatabase } from './nb-server.js'
-
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib', 'cli', 'main.js')
-
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-interface Envelope {
-  readonly apiVersion: number
-  readonly ok: boolean
-  readonly command: string | null
-  readonly result?: unknown
-  readonly error?: { readonly code: string; readonly params: readonly string[]; readonly message: string }
-}
 
 let db: NbDatabase
 
-function xapiOvn(argv: readonly string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    // No pool: XAPI_URL empty; the northbound database from OVN_NB_DB, as the README exports it.
-    const env = { PATH: process.env.PATH ?? '', OVN_NB_DB: db.remotes.join(','), XAPI_URL: '' }
-    const child = spawn(process.execPath, [MAIN, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+// No pool: XAPI_URL empty; the northbound database from OVN_NB_DB, as the README exports it.
+const xapiOvn = (argv: readonly string[]): Promise<Ran> =>
+  spawnCli(argv, { OVN_NB_DB: db.remotes.join(','), XAPI_URL: '' })
 
 /** Run with --json; the one envelope on stdout, checked against the exit status and the command path. */
 async function envelope(argv: readonly string[], command: string, exit: number): Promise<Envelope> {
-  const r = await xapiOvn([...argv, '--json'])
-  assert.equal(r.code, exit, `${argv.join(' ')}: ${r.stdout}${r.stderr}`)
-  assert.equal(r.stderr, '')
-  const e = JSON.parse(r.stdout) as Envelope
-  assert.equal(e.apiVersion, 1)
-  assert.equal(e.command, command)
-  assert.equal(e.ok, exit === 0)
-  assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', exit === 0 ? 'result' : 'error'].sort())
-  return e
+  return checkedEnvelope(await xapiOvn([...argv, '--json']), argv, command, exit)
 }
 
 async function groups(): Promise<{ name: string; ports: string[]; rules: { key: string }[] }[]> {
