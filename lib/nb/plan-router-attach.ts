@@ -24,7 +24,7 @@ import { NbAddressConflictError, NbRouterAttachedError, NbSwitchNoSubnetError } 
 import { findSwitch, type NbPortRow, type NbSnapshot, type NbSwitchRow } from './model.js'
 import { ROUTER_ADDRESSES_KEY } from './plan-addresses.js'
 import { setKeys } from './plan-switch.js'
-import { dhcpRowOf } from './plan-dhcp.js'
+import { DEFAULT_UNDERLAY_MTU, dhcpRowOf, guestMtu } from './plan-dhcp.js'
 import { planSnats, routerStillAsRead, switchPortsAsRead, type SnatSource } from './plan-router.js'
 import {
   attachments,
@@ -133,7 +133,7 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
     // when the switch's ipv6_prefix or mode changed since (another command writes those keys).
     const snat = planSnats(s, r, tenantSources(s, r), gwIp)
     const v4 = here.lrp.networks.find((n) => !n.includes(':')) ?? ''
-    const v6 = ipv6Of(sw)
+    const v6 = ipv6Of(s, sw)
     const networks = [v4, ...(v6 === null ? [] : [v6.network])]
     const ra = v6?.ra ?? new Map<string, string>()
     const same =
@@ -185,7 +185,7 @@ export function planAttachRouter(s: RouterSnapshot, routerRef: string, switchRef
       `the gateway address is port ${owner.name}'s (give that port another address)`,
     )
   const network = `${ip}/${cidrRange(subnet).prefix}`
-  const v6 = ipv6Of(sw)
+  const v6 = ipv6Of(s, sw)
   const mac = routerMacOf(ip)
   const lrpName = routerPortName(r.name, sw.name)
   const lspName = switchRouterPortName(r.name, sw.name)
@@ -363,10 +363,16 @@ function result(
  * IPv6 on the router port of a switch with other_config:ipv6_prefix: the prefix's first address,
  * and router advertisements (ovn-nb.xml Logical_Router_Port ipv6_ra_configs): address_mode from
  * the switch's `xapi-ovn:ipv6-mode` (default slaac, ovn-northd's own default when the key is
- * there), send_periodic so hosts learn the router without soliciting. ovn-northd then answers
- * router solicitations and sends RAs from the port (northd/northd.c build_ND_RA_flows_for_lrouter).
+ * there), send_periodic so hosts learn the router without soliciting, and mtu: the guest MTU of
+ * the overlay (the switch's DHCPv4 MTU when it has a DHCPv4 row, else Geneve over a 1500-byte IPv4
+ * underlay, plan-dhcp.ts guestMtu: 1442), so an IPv6-only guest does not send 1500-byte frames into
+ * the tunnel, as Neutron sets it from the network's MTU. ovn-northd then answers router
+ * solicitations and sends RAs from the port (northd/northd.c build_ND_RA_flows_for_lrouter).
  */
-export function ipv6Of(sw: NbSwitchRow): { readonly network: string; readonly ra: Map<string, string> } | null {
+export function ipv6Of(
+  s: NbSnapshot,
+  sw: NbSwitchRow,
+): { readonly network: string; readonly ra: Map<string, string> } | null {
   const prefix = sw.otherConfig.get('ipv6_prefix')
   if (prefix === undefined) return null
   // The mode as `switch add --ipv6-mode` records it (plan-ipv6.ts), in ipv6_ra_configs' words.
@@ -383,6 +389,7 @@ export function ipv6Of(sw: NbSwitchRow): { readonly network: string; readonly ra
     ra: new Map([
       ['address_mode', RA_ADDRESS_MODE[mode]],
       ['send_periodic', 'true'],
+      ['mtu', dhcpRowOf(s, sw)?.options.get('mtu') ?? String(guestMtu(DEFAULT_UNDERLAY_MTU, 'geneve', false) ?? 1442)],
     ]),
   }
 }

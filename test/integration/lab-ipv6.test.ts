@@ -73,9 +73,9 @@ async function plugGuest(
   t: AfterHook,
   nb: OvsdbClient,
   host: LabHost,
-  o: { name: string; domid: number; switchName: string; ovnNetwork: string },
+  o: { name: string; domid: number; switchName: string; ovnNetwork: string; mtu?: number },
 ): Promise<LabVm> {
-  const vm = await LabVm.create({ name: o.name, mtu: 1442 })
+  const vm = await LabVm.create({ name: o.name, mtu: o.mtu ?? 1442 })
   t.after(() => vm.destroy())
   const vifUuid = newUuid()
   const attached = await attachPorts(nb, o.switchName, [{ vifUuid, mac: vm.mac, ips: 'dynamic' }])
@@ -224,7 +224,7 @@ test('guests get their IPv6 address from OVN native DHCPv6 (stateful), ping acro
   assert.equal(info.env.get('new_ip6_address'), undefined, 'no address in a stateless reply')
 })
 
-test('SLAAC from the router: a switch attached to a router gets its advertisements; guests configure the EUI-64 address and the default route, and ping over IPv6', async (t) => {
+test('SLAAC from the router: a switch attached to a router gets its advertisements; guests configure the EUI-64 address, the default route and the overlay MTU, and ping over IPv6', async (t) => {
   const { hosts, nb, ovnNetwork } = await twoHandChassis(t)
   const prefix = '2001:db8:41::/64'
   await ensureLogicalSwitch(nb, 'tenant-ra', { subnet: '198.18.41.0/24', ipv6: { prefix, mode: 'slaac' } })
@@ -234,7 +234,14 @@ test('SLAAC from the router: a switch attached to a router gets its advertisemen
   const guests: LabVm[] = []
   for (const [i, host] of hosts.entries())
     guests.push(
-      await plugGuest(t, nb, host, { name: `ra-guest${i + 1}`, domid: 40 + i, switchName: 'tenant-ra', ovnNetwork }),
+      // A 1500-byte link, as a guest OS brings it up: the router's RA tells it the overlay's MTU.
+      await plugGuest(t, nb, host, {
+        name: `ra-guest${i + 1}`,
+        domid: 40 + i,
+        switchName: 'tenant-ra',
+        ovnNetwork,
+        mtu: 1500,
+      }),
     )
   const addresses: string[] = []
   for (const vm of guests) {
@@ -251,6 +258,11 @@ test('SLAAC from the router: a switch attached to a router gets its advertisemen
         return out.includes(` ${expected}/64 `) && !out.includes('tentative') ? true : undefined
       },
       { timeoutMs: 60_000 },
+    )
+    assert.equal(
+      (await vm.exec('cat', ['/proc/sys/net/ipv6/conf/eth0/mtu'])).stdout.trim(),
+      '1442',
+      `${vm.name}: IPv6 MTU from the RA (Geneve over a 1500-byte IPv4 underlay)`,
     )
     const route = (await vm.exec('ip', ['-6', 'route', 'show', 'default'])).stdout
     assert.match(route, /^default via fe80::\S+ dev eth0 proto ra /m, `${vm.name}: the default route from the RA`)

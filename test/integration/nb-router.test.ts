@@ -304,6 +304,8 @@ test('attach on a switch with ipv6_prefix: ovn-northd answers router solicitatio
   })
   assert.match(flows, /put_nd_ra_opts\(addr_mode = "dhcpv6_stateful", slla = 0a:58:c6:12:0c:01/)
   assert.match(flows, /prefix = 2001:db8:12::\/64/)
+  // No DHCPv4 row on the switch: the guest MTU of Geneve over a 1500-byte IPv4 underlay.
+  assert.match(flows, /mtu = 1442/)
 })
 
 test('a write planned on a stale read is refused by its guards, re-planned, and then refused for what changed', async (t) => {

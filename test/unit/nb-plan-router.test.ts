@@ -562,11 +562,33 @@ test('attach on a switch with ipv6_prefix: the IPv6 address and router advertise
         [
           ['address_mode', expected],
           ['send_periodic', 'true'],
+          // No DHCPv4 row on the switch: Geneve over a 1500-byte IPv4 underlay.
+          ['mtu', '1442'],
         ],
       ],
       String(mode),
     )
   }
+  // A switch with a DHCPv4 row: the RA carries the MTU that row hands out (switch add --mtu).
+  const D4 = 'd4d4d4d4-0000-4000-8000-0000000000d4'
+  const jumbo: RouterSnapshot = {
+    ...v6('slaac'),
+    switches: v6('slaac').switches.map((x) =>
+      x.uuid === SW_B ? { ...x, externalIds: new Map([...x.externalIds, ['xapi-ovn:dhcpv4-options', D4]]) } : x,
+    ),
+    dhcpOptions: [{ uuid: D4, cidr: '198.18.11.0/24', options: new Map([['mtu', '8942']]), externalIds: new Map() }],
+  }
+  const jumboRow = (
+    wire(planAttachRouter(jumbo, 'r2', 'tenant-b').operations) as {
+      op: string
+      table: string
+      row?: Record<string, unknown>
+    }[]
+  ).find((o) => o.op === 'insert' && o.table === 'Logical_Router_Port')?.row
+  assert.deepEqual(
+    (jumboRow?.ipv6_ra_configs as [string, [string, string][]] | undefined)?.[1].find(([k]) => k === 'mtu'),
+    ['mtu', '8942'],
+  )
   assert.equal(
     code(() => planAttachRouter(v6('stateful'), 'r2', 'tenant-b')),
     "OVN_INVALID_ARGUMENT xapi-ovn:ipv6-mode|stateful|the switch's IPv6 mode must be one of slaac, dhcpv6-stateless, dhcpv6-stateful",
