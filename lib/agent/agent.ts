@@ -230,13 +230,15 @@ export class PoolAgent extends EventEmitter {
     })
     session.lock(lock)
     void this.#nbReplica
-      .start(session, () => {
+      .start(session, (switchChanged) => {
         if (!this.#nbReady) {
           this.#nbReady = true
           this.#schedule('northbound read')
-        } else if (this.#findings.length > 0) {
+        } else if (this.#findings.length > 0 || switchChanged) {
           // A VIF waiting for something in the northbound (its switch, a foreign port going away)
-          // gets no XAPI event when that changes: look again whenever the northbound does.
+          // gets no XAPI event when that changes: look again whenever the northbound does. So do
+          // the ports of a switch whose settings changed (DHCP turned on after a VIF was planned
+          // from the copy before it: the port would wait for the next pass to be linked).
           this.#schedule('northbound changed')
         }
       })

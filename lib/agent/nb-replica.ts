@@ -91,8 +91,12 @@ export class NbReplica {
   #version = 0
   #waiters: (() => void)[] = []
 
-  /** Start the monitor; `onChange` after every applied update (initial contents included). */
-  async start(session: OvsdbSession, onChange: () => void): Promise<void> {
+  /**
+   * Start the monitor; `onChange` after every applied update (initial contents included), told
+   * whether a switch itself changed (inserted, deleted, or a column other than `ports`: its
+   * DHCP rows, subnet, IPv6 keys), which changes what its ports should be.
+   */
+  async start(session: OvsdbSession, onChange: (switchChanged: boolean) => void): Promise<void> {
     const requests = Object.fromEntries(
       Object.entries(TABLES).map(([t, columns]) => [t, { columns: columns.filter((c) => c !== '_uuid') }]),
     )
@@ -100,10 +104,10 @@ export class NbReplica {
     this.#schema = (await (await session.ready()).getSchema(NB_DB)).tables
     this.#monitor = await session.monitor(NB_DB, requests, (e: SessionMonitorEvent) => {
       if (e.kind === 'initial') this.#reset()
-      this.#apply(e.updates)
+      const switchChanged = this.#apply(e.updates)
       this.#version++
       for (const w of this.#waiters.splice(0)) w()
-      onChange()
+      onChange(switchChanged)
     })
   }
 
@@ -134,11 +138,16 @@ export class NbReplica {
     this.#groups.clear()
   }
 
-  #apply(updates: TableUpdates2): void {
+  /** Apply an update; true when a switch row changed other than in `ports` (see start). */
+  #apply(updates: TableUpdates2): boolean {
+    let switchChanged = false
     for (const [table, rows] of Object.entries(updates)) {
       if (!isTable(table)) continue
       const replica = this.#rows[table]
       for (const [uuid, change] of Object.entries(rows)) {
+        // The agent's own writes only mutate a switch's `ports`: those never set this.
+        if (table === 'Logical_Switch')
+          switchChanged ||= change.modify === undefined || Object.keys(change.modify).some((c) => c !== 'ports')
         const row = nextRow(replica.get(uuid), change, this.#schema.get(table))
         if (row === undefined) replica.delete(uuid)
         else replica.set(uuid, { ...row, _uuid: new Uuid(uuid) })
@@ -147,6 +156,7 @@ export class NbReplica {
         else this.#groups.delete(uuid)
       }
     }
+    return switchChanged
   }
 
   /** The rows as an NbSnapshot, as `readSnapshot(nb, 'all')` would read them, with the port groups (not their ACLs). */

@@ -10,6 +10,9 @@ import { POOL_UUID_KEY, SWITCH_KEY } from '../../lib/agent/keys.js'
 import { REQUESTED_CHASSIS } from '../../lib/agent/plan-sync.js'
 import { connectNorthbound, detachPorts, ensureLogicalSwitch } from '../../lib/nb/index.js'
 import { readSnapshot } from '../../lib/nb/snapshot.js'
+import { SWITCH_DHCPV4_KEY } from '../../lib/nb/plan-dhcp.js'
+import { ovsdbMap, Uuid } from '../../lib/ovsdb/codec.js'
+import { op, where } from '../../lib/ovsdb/operations.js'
 import type { NbPortRow } from '../../lib/nb/model.js'
 import type { OvsdbClient } from '../../lib/ovsdb/client.js'
 import { XapiPool } from '../../lib/pool/index.js'
@@ -207,8 +210,13 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     const on = await ensureLogicalSwitch(nb, 'tenant-c', { subnet: '198.18.40.0/24', dhcp: {} })
     assert.equal(on.dhcp?.linkedPorts, 1, 'switch add links the port already there')
     const late = await createVif('db1', '6', { other_config: { [SWITCH_KEY]: 'tenant-c' } })
-    const p = await waitFor('the new port', () => port(late.uuid))
-    assert.equal(p.dhcpv4Options, on.dhcp?.uuid, 'created linked')
+    // Linked when made, or, when the VIF's event was planned from a copy that had not seen the
+    // DHCP yet, by the pass that switch change itself makes (the next test pins that down).
+    const p = await waitFor('the new port, linked', async () => {
+      const x = await port(late.uuid)
+      return x?.dhcpv4Options === on.dhcp?.uuid ? x : undefined
+    })
+    assert.equal(p.dhcpv4Options, on.dhcp?.uuid, 'linked')
     // The agent's next passes (two more VIFs elsewhere) leave both links as they are.
     const passes = a.status().passes
     for (const device of ['7', '8']) {
@@ -218,5 +226,44 @@ describe('xapi-ovn agent: the northbound follows XAPI', () => {
     assert.ok(a.status().passes >= passes + 2)
     assert.equal((await port(early.uuid))?.dhcpv4Options, on.dhcp?.uuid)
     assert.equal((await port(late.uuid))?.dhcpv4Options, on.dhcp?.uuid)
+  })
+
+  test('a switch that gets DHCP by another hand (its ports not linked) gets its ports linked by the agent, with no XAPI event', async () => {
+    for (const a of agents.splice(0)) await a.stop()
+    // No periodic pass and no finding: only the switch's own change can make the agent look again.
+    const a = agent()
+    await waitFor('the agent to be active', async () => (a.status().active ? true : undefined))
+    // Earlier tests left VIFs with findings (a switch that does not exist): gone first.
+    for (const f of a.status().findings) await xapi.call('VIF.destroy', await xapi.call('VIF.get_by_uuid', f.vif))
+    await waitFor('no finding left', async () => (a.status().findings.length === 0 ? true : undefined))
+    await ensureLogicalSwitch(nb, 'tenant-d', { subnet: '198.18.41.0/24' })
+    const vif = await createVif('db1', '9', { other_config: { [SWITCH_KEY]: 'tenant-d' } })
+    const before = await waitFor('the port, without DHCP', () => port(vif.uuid))
+    assert.equal(before.dhcpv4Options, null)
+    // A VIF with a finding would make every northbound change a pass: none here.
+    assert.deepEqual(
+      a.status().findings.map((f) => f.code),
+      [],
+    )
+    // A DHCP_Options row and the switch's key naming it, as switch add --dhcp writes them, but the
+    // port left unlinked (ovn-nbctl, another tool, a switch add that raced the agent's write).
+    const sw = (await readSnapshot(nb, 'none')).switches.find((x) => x.name === 'tenant-d')
+    assert.ok(sw)
+    const [inserted] = (await nb.transact('OVN_Northbound', [
+      op.insert('DHCP_Options', { cidr: '198.18.41.0/24', options: ovsdbMap({ lease_time: '3600' }) }),
+    ])) as { uuid?: Uuid }[]
+    const dhcpUuid = inserted?.uuid?.value ?? ''
+    await nb.transact('OVN_Northbound', [
+      op.mutate(
+        'Logical_Switch',
+        [where('_uuid', '==', new Uuid(sw.uuid))],
+        [['external_ids', 'insert', ovsdbMap({ [SWITCH_DHCPV4_KEY]: dhcpUuid })]],
+      ),
+    ])
+    const linked = await waitFor('the agent links the port to the switch DHCP row', async () => {
+      const p = await port(vif.uuid)
+      return p?.dhcpv4Options === dhcpUuid ? p : undefined
+    })
+    assert.equal(linked.dhcpv4Options, dhcpUuid)
   })
 })
