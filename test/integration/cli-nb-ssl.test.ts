@@ -1,62 +1,25 @@
 // The northbound commands over ssl: against a real ovsdb-server on pssl: (a CA, a server and a
-// client credential made here): -p/-c/-C as ovn-nbctl takes them, the OVN_NB_* variables instead,
+// client credential made for it, pssl-server.ts): -p/-c/-C as ovn-nbctl takes them, the OVN_NB_* variables instead,
 // a certificate from another CA refused, and ssl: without credentials a usage error before any
 // connection.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { run } from '../../lab/exec.js'
-import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
+import type { ServerClientPki } from '../fixtures/pki.js'
 import { NB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
-import { freePort, waitFor } from './ovsdb-fixtures.js'
-import { CLI } from './pool-fixture.js'
+import { waitFor } from './ovsdb-fixtures.js'
+import { startPsslServer, type PsslServer } from './pssl-server.js'
+import { spawnCli, type Ran } from './spawned-cli.js'
 
-let dir: string
+let server: PsslServer
 let pki: ServerClientPki
 let remote: string
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    c.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    c.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<Ran> => spawnCli(args, env)
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-nbssl-'))
-  pki = createServerClientPki()
-  const db = join(dir, 'nb.db')
-  await run('ovsdb-tool', ['create', db, NB_SCHEMA_PATH])
-  const port = await freePort()
-  await run('ovsdb-server', [
-    db,
-    `--remote=pssl:${port}:127.0.0.1`,
-    `--private-key=${pki.server.keyPath}`,
-    `--certificate=${pki.server.certPath}`,
-    `--ca-cert=${pki.ca.certPath}`,
-    `--pidfile=${join(dir, 'nb.pid')}`,
-    `--unixctl=${join(dir, 'nb.ctl')}`,
-    `--log-file=${join(dir, 'nb.log')}`,
-    '--detach',
-    '--no-chdir',
-  ])
-  remote = `ssl:127.0.0.1:${port}`
+  server = await startPsslServer([NB_SCHEMA_PATH])
+  pki = server.pki
+  remote = server.remote
   await waitFor('the pssl listener', async () => {
     const r = await cli([
       'switch',
@@ -74,13 +37,7 @@ before(async () => {
     return r.code === 0 ? true : undefined
   })
 })
-after(async () => {
-  try {
-    process.kill(Number(readFileSync(join(dir, 'nb.pid'), 'utf8').trim()), 'SIGKILL')
-  } catch {}
-  pki?.destroy()
-  rmSync(dir, { recursive: true, force: true })
-})
+after(() => server?.stop())
 
 test('-p/-c/-C: switch add and list over ssl:', async () => {
   const creds = ['-p', pki.client.keyPath, '-c', pki.client.certPath, '-C', pki.ca.certPath]

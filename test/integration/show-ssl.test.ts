@@ -1,47 +1,26 @@
 // `show` on an ssl: central: one ovsdb-server on pssl: serving OVN_Northbound and OVN_Southbound
-// (a CA, a server and a client credential made here), the XAPI emulator for the pool. The one
+// (pssl-server.ts: a CA, a server and a client credential made for it), the XAPI emulator for the pool. The one
 // -p/-c/-C credential reaches both databases and every member's own `_Server` read; without it,
 // an ssl: --sb alone is a usage error before anything connects.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { run } from '../../lab/exec.js'
+import { readFileSync } from 'node:fs'
 import { readCluster } from '../../lib/show/read-cluster-io.js'
 import { connectSouthbound } from '../../lib/show/read-sb-io.js'
 import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
 import { memoryHosts, PASSWORD } from '../../xapi-emulator/testing.js'
-import { createServerClientPki, type ServerClientPki } from '../fixtures/pki.js'
+import type { ServerClientPki } from '../fixtures/pki.js'
 import { NB_SCHEMA_PATH, SB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
-import { freePort, waitFor } from './ovsdb-fixtures.js'
-import { CLI } from './pool-fixture.js'
+import { waitFor } from './ovsdb-fixtures.js'
+import { startPsslServer, type PsslServer } from './pssl-server.js'
+import { spawnCli, type Ran } from './spawned-cli.js'
 
-let dir: string
+let server: PsslServer
 let pki: ServerClientPki
 let remote: string
 let pool: EmulatedPool
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-function cli(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const c = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', XAPI_PASSWORD: PASSWORD },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    c.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    c.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    c.on('exit', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const cli = (argv: readonly string[]): Promise<Ran> => spawnCli(argv, { XAPI_PASSWORD: PASSWORD })
 
 const ssl = () => ({
   key: readFileSync(pki.client.keyPath, 'utf8'),
@@ -50,27 +29,9 @@ const ssl = () => ({
 })
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'xapi-ovn-showssl-'))
-  pki = createServerClientPki()
-  const nb = join(dir, 'nb.db')
-  const sb = join(dir, 'sb.db')
-  await run('ovsdb-tool', ['create', nb, NB_SCHEMA_PATH])
-  await run('ovsdb-tool', ['create', sb, SB_SCHEMA_PATH])
-  const port = await freePort()
-  await run('ovsdb-server', [
-    nb,
-    sb,
-    `--remote=pssl:${port}:127.0.0.1`,
-    `--private-key=${pki.server.keyPath}`,
-    `--certificate=${pki.server.certPath}`,
-    `--ca-cert=${pki.ca.certPath}`,
-    `--pidfile=${join(dir, 'central.pid')}`,
-    `--unixctl=${join(dir, 'central.ctl')}`,
-    `--log-file=${join(dir, 'central.log')}`,
-    '--detach',
-    '--no-chdir',
-  ])
-  remote = `ssl:127.0.0.1:${port}`
+  server = await startPsslServer([NB_SCHEMA_PATH, SB_SCHEMA_PATH])
+  pki = server.pki
+  remote = server.remote
   await waitFor('the pssl listener', async () => {
     const c = await connectSouthbound(remote, { ssl: ssl(), timeoutMs: 1000 }).catch(() => undefined)
     await c?.close()
@@ -80,11 +41,7 @@ before(async () => {
 })
 after(async () => {
   await pool?.close()
-  try {
-    process.kill(Number(readFileSync(join(dir, 'central.pid'), 'utf8').trim()), 'SIGKILL')
-  } catch {}
-  pki?.destroy()
-  rmSync(dir, { recursive: true, force: true })
+  server?.stop()
 })
 
 test("readCluster: an ssl: member's _Server row with the credential, a problem without it", async () => {
