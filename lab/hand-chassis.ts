@@ -10,6 +10,8 @@ import { connectNorthbound } from '../lib/nb/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
 import type { OvnCentral } from './central.js'
 import type { LabHost } from './host.js'
+import type { LabVm } from './vm.js'
+import { waitFor } from './wait.js'
 import { newUuid } from './names.js'
 import { createLabPool, type LabPool } from './pool.js'
 
@@ -68,4 +70,39 @@ export async function twoHandChassis(
   const nb = await connectNorthbound(centralNbRemotes(pool.central), { timeoutMs: 20_000 })
   t.after(() => nb.close())
   return { pool, hosts, nb, ovnNetwork }
+}
+
+/**
+ * Plug guest `vm`'s VIF (device 0 of domain `domid`, VIF `vifUuid`) on `host`'s xapi1 as
+ * xenopsd does, then wait until ovn-controller has installed its flows (Interface
+ * external_ids:ovn-installed): the port carries traffic from then on.
+ */
+export async function plugUntilInstalled(
+  host: LabHost,
+  o: {
+    readonly vm: LabVm
+    readonly vifUuid: string
+    readonly domid: number
+    readonly ovnNetwork: string
+    readonly timeoutMs?: number
+  },
+): Promise<void> {
+  const vif = await host.plugVif({
+    domid: o.domid,
+    devid: 0,
+    vifUuid: o.vifUuid,
+    vmUuid: o.vm.uuid,
+    networkUuid: o.ovnNetwork,
+    mac: o.vm.mac,
+    bridge: 'xapi1',
+    vm: o.vm,
+  })
+  await waitFor(
+    `ovn-installed on ${host.name} ${vif.name}`,
+    async () => {
+      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
+      return v === '"true"' || v === 'true'
+    },
+    { timeoutMs: o.timeoutMs ?? 90_000 },
+  )
 }

@@ -9,7 +9,7 @@ import { OverlayLab, PHYSNET, type LabGuest } from '../../lab/overlay-lab.js'
 import { pingsWithin } from '../../lab/overlay-proof.js'
 import { sbPortBindings } from '../../lab/southbound-view.js'
 import { waitFor } from '../../lab/wait.js'
-import { envelopeResult, labCli, type Ran } from './lab-cli.js'
+import { envelopeResult, labCli, labCliOk, type Ran } from './lab-cli.js'
 
 const WAIT_MS = 60_000
 let lab: OverlayLab
@@ -18,11 +18,7 @@ let guests: LabGuest[]
 const cli = (argv: readonly string[], env: Record<string, string> = {}): Promise<Ran> => labCli(lab, argv, env)
 const result = envelopeResult
 
-async function ok(argv: readonly string[]): Promise<Ran> {
-  const r = await cli(argv)
-  assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}${r.stdout}`)
-  return r
-}
+const ok = (argv: readonly string[]): Promise<Ran> => labCliOk(lab, argv)
 
 describe('e2e: xapi-ovn switch / port / localnet against a lab pool', () => {
   before(async () => {

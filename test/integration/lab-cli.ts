@@ -46,3 +46,10 @@ export function envelopeResult<T>(r: Ran, command: string): T {
   assert.deepEqual(Object.keys(e).sort(), ['apiVersion', 'command', 'ok', 'result'])
   return e.result
 }
+
+/** Run `argv` and insist on exit 0 (the output in the message when not). */
+export async function labCliOk(lab: OverlayLab, argv: readonly string[]): Promise<Ran> {
+  const r = await labCli(lab, argv)
+  assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}${r.stdout}`)
+  return r
+}

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLabPool } from '../../lab/pool.js'
-import { centralNbRemotes, handChassis } from '../../lab/hand-chassis.js'
+import { centralNbRemotes, handChassis, plugUntilInstalled } from '../../lab/hand-chassis.js'
 import { LabVm, tcpTransfer } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -75,24 +75,7 @@ test('guests get their address and MTU 1442 from OVN native DHCP, and TCP larger
     const vifUuid = newUuid()
     const attached = await attachPorts(nb, 'tenant-dhcp', [{ vifUuid, mac: vm.mac, ips: 'dynamic' }])
     assert.equal(attached.ports[0]?.action, 'created')
-    const vif = await host.plugVif({
-      domid: 20 + i,
-      devid: 0,
-      vifUuid,
-      vmUuid: vm.uuid,
-      networkUuid: ovnNetwork,
-      mac: vm.mac,
-      bridge: 'xapi1',
-      vm,
-    })
-    await waitFor(
-      `ovn-installed on ${host.name} ${vif.name}`,
-      async () => {
-        const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-        return v === '"true"' || v === 'true'
-      },
-      { timeoutMs: BOUND_TIMEOUT_MS },
-    )
+    await plugUntilInstalled(host, { vm, vifUuid, domid: 20 + i, ovnNetwork, timeoutMs: BOUND_TIMEOUT_MS })
   }
 
   const ports = await waitFor('northd to assign both dynamic addresses', async () => {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { twoHandChassis } from '../../lab/hand-chassis.js'
+import { plugUntilInstalled, twoHandChassis } from '../../lab/hand-chassis.js'
 import { LabVm } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -80,24 +80,13 @@ async function plugGuest(
   const vifUuid = newUuid()
   const attached = await attachPorts(nb, o.switchName, [{ vifUuid, mac: vm.mac, ips: 'dynamic' }])
   assert.equal(attached.ports[0]?.action, 'created')
-  const vif = await host.plugVif({
+  await plugUntilInstalled(host, {
+    vm: vm,
+    vifUuid: vifUuid,
     domid: o.domid,
-    devid: 0,
-    vifUuid,
-    vmUuid: vm.uuid,
-    networkUuid: o.ovnNetwork,
-    mac: vm.mac,
-    bridge: 'xapi1',
-    vm,
+    ovnNetwork: o.ovnNetwork,
+    timeoutMs: BOUND_TIMEOUT_MS,
   })
-  await waitFor(
-    `ovn-installed on ${host.name} ${vif.name}`,
-    async () => {
-      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-      return v === '"true"' || v === 'true'
-    },
-    { timeoutMs: BOUND_TIMEOUT_MS },
-  )
   return vm
 }
 

@@ -11,7 +11,7 @@
 // IPv6, with the neighbour solicitation for the guest passing the drop group.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { twoHandChassis } from '../../lab/hand-chassis.js'
+import { plugUntilInstalled, twoHandChassis } from '../../lab/hand-chassis.js'
 import { LabVm } from '../../lab/vm.js'
 import type { LabHost } from '../../lab/host.js'
 import { newUuid } from '../../lab/names.js'
@@ -65,24 +65,13 @@ async function guest(
   const vifUuid = newUuid()
   const ips = o.ip === undefined ? 'dynamic' : [o.ip, ...(o.ip6 === undefined ? [] : [o.ip6])]
   await attachPorts(nb, o.sw, [{ vifUuid, mac: vm.mac, ips }])
-  const vif = await host.plugVif({
+  await plugUntilInstalled(host, {
+    vm: vm,
+    vifUuid: vifUuid,
     domid: o.domid,
-    devid: 0,
-    vifUuid,
-    vmUuid: vm.uuid,
-    networkUuid: o.network,
-    mac: vm.mac,
-    bridge: 'xapi1',
-    vm,
+    ovnNetwork: o.network,
+    timeoutMs: BOUND_TIMEOUT_MS,
   })
-  await waitFor(
-    `ovn-installed on ${host.name} ${vif.name}`,
-    async () => {
-      const v = await host.vsctl('--if-exists', 'get', 'Interface', vif.name, 'external_ids:ovn-installed')
-      return v === '"true"' || v === 'true'
-    },
-    { timeoutMs: BOUND_TIMEOUT_MS },
-  )
   // No duplicate address detection: the address is usable at once (the port holds it anyway).
   if (o.ip6 !== undefined) await vm.exec('ip', ['-6', 'addr', 'add', `${o.ip6}/64`, 'dev', 'eth0', 'nodad'])
   return { vm, vifUuid }
