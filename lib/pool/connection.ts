@@ -57,7 +57,7 @@ export interface ConnectOptions {
   /** Timeout of a host plugin call, ms, on top of any `wait` it is given (default 5 min). */
   readonly pluginTimeoutMs?: number
   /**
-   * Calls in flight at once on this client (default `MAX_CONCURRENCY`, 64): xen-api queues any
+   * Calls in flight at once on this client (default `MAX_CONCURRENCY`, 256): xen-api queues any
    * more (its own default is 20), which would turn a run's window of hosts into waves.
    */
   readonly callConcurrency?: number

@@ -25,20 +25,25 @@ import type {
 import type { TransportEndpoint } from './transport-pif.js'
 
 /**
- * Every host at once, up to 64. A plugin call holds the master only while it waits: xapi runs each
- * API call in a thread of its own, forwards host.call_plugin to the member, and the member runs
- * the plugin in a process of its own (ocaml/xapi/xapi_plugins.ml, through forkexecd), so the
- * hosts' work is side by side whatever the window. A window of 8 made a 32-host setup 4 rounds of
- * plugin calls (README's performance figures; bench/pool.ts measures 1, 32 and 200 hosts): the
- * window is the only thing a larger pool waits on. The client's own limit follows it
- * (`ConnectOptions.callConcurrency` in ./connection.ts).
+ * Every host at once, up to 256. A plugin call holds the master only while it waits: xapi runs
+ * each API call in a thread of its own and forwards host.call_plugin to the member without any lock or queue
+ * (ocaml/xapi/message_forwarding.ml `Host.call_plugin` -> `do_op_on`; the queueing-thread limit
+ * of 100 in helpers.ml `queue_thread` counts only calls that sleep on a locked object, which
+ * call_plugin never does), and the member runs the plugin in a process of its own
+ * (ocaml/xapi/xapi_plugins.ml, through forkexecd). What does bound it is the master's TCP
+ * connection limit, 800 (ocaml/xapi/xapi_globs.ml `conn_limit_tcp`; a connection beyond it waits
+ * to be accepted, ocaml/libs/http-lib/http_svr.ml): one per call in flight, shared with every
+ * other client of the pool, so the window stays well below it. A window of 8 made a 32-host
+ * setup 4 rounds of plugin calls, and one of 64 made 200 hosts 4 (README's performance figures;
+ * bench/pool.ts measures 1, 32 and 200 hosts). The client's own limit follows it
+ * (`ConnectOptions.callConcurrency` in ./connection.ts). docs/platform.md has the sources.
  */
-export const DEFAULT_CONCURRENCY = 64
-export const MAX_CONCURRENCY = 64
+export const DEFAULT_CONCURRENCY = 256
+export const MAX_CONCURRENCY = 256
 export const MAX_WAIT_SECONDS = 600
 
 export interface RunOptions {
-  /** Hosts worked on at once (default `DEFAULT_CONCURRENCY`, 64). */
+  /** Hosts worked on at once (default `DEFAULT_CONCURRENCY`, 256). */
   readonly concurrency?: number
   readonly onProgress?: ProgressListener
   /** Only these hosts (uuid or name_label); default every host of the pool. */

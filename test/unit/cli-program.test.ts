@@ -124,7 +124,7 @@ test('usage errors are found before any connection: missing or bad ovn-remote, b
     [['verify', '--wait', 'soon'], /--wait expects a whole number/],
     [
       ['status', '--concurrency', '0', '--url', 'http://127.0.0.1:9', '--password', 'x'],
-      /--concurrency expects a whole number from 1 to 64/,
+      /--concurrency expects a whole number from 1 to 256/,
     ],
     [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-cert-dir', 'certs'], /go together/],
     [['setup', '--ovn-remote', 'tcp:192.0.2.10:6642', '--ssl-ca-cert', 'ca.pem'], /go together/],
