@@ -125,6 +125,37 @@ for (const [runtime, node] of [
       assert.equal(reply.Value, JSON.stringify('x'.repeat(2 * 1024 * 1024)))
     })
 
+    test('a 2 MiB reply through a non-blocking stdout pipe that fills (EAGAIN) arrives whole', () => {
+      // The reply is written straight to fd 1 (plugin/main.ts); a pipe someone made non-blocking
+      // refuses the rest once full, which must then go through the stream. Python makes the pipe
+      // (Node's child pipes are blocking) and reads it only after the plugin has filled it.
+      const script = [
+        'import fcntl, os, subprocess, sys, time',
+        'r, w = os.pipe()',
+        'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+        'p = subprocess.Popen(sys.argv[1:], stdout=w, stdin=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})',
+        'os.close(w)',
+        'time.sleep(0.3)',
+        'chunks = []',
+        'while True:',
+        '    chunk = os.read(r, 65536)',
+        '    if not chunk: break',
+        '    chunks.append(chunk)',
+        'sys.stdout.buffer.write(b"".join(chunks))',
+        'sys.exit(p.wait())',
+      ].join('\n')
+      const r = spawnSync('python3', ['-c', script, node, plugin, encodeMethodCall('big', ['OpaqueRef:s', {}])], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120_000,
+      })
+      assert.equal(r.status, 0, `stderr: ${r.stderr}`)
+      const decoded = decodeMethodResponse(r.stdout, { maxBytes: 8 * 1024 * 1024 })
+      assert.equal(decoded.kind, 'params')
+      const [reply] = (decoded as unknown as { params: [Record<string, unknown>] }).params
+      assert.equal(reply?.Value, JSON.stringify('x'.repeat(2 * 1024 * 1024)))
+    })
+
     test('a function that resolves later is waited for', () => {
       assert.deepEqual(run('slow').reply, { Status: 'Success', Value: '{"done":true}' })
     })
