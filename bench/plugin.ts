@@ -5,6 +5,9 @@
  *   - a bare `node -e 0` started the same way (the floor for any Node plugin), and
  *   - the same write done by one `ovs-vsctl set Open_vSwitch . external_ids:...` command.
  * Every configure call really writes: it alternates between two ovn-remote values.
+ * and two floors, to show what is left to cut: a file holding one statement (the cost of a main
+ * module over `-e 0`) and a hand-written script that does one OVSDB select over the same socket
+ * and prints a methodResponse (the least any Node plugin that reads the host can do).
  * Each on two runtimes: the Node that runs the bench (exec through the shebang, as in dist/) and
  * Node 16 (node_modules/node16, the runtime the RPM brings to hosts, build/rpm.mjs), both with the
  * plugin's V8 code cache (plugin/code-cache.ts; a private cache directory) and without it (a
@@ -12,7 +15,7 @@
  * Aim (issue "Performance"): configure within 1.3x of bare Node start-up on Node 16.
  */
 import { spawnSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LabHost } from '../lab/host.js'
@@ -45,6 +48,27 @@ function timeAnyAnswer(argv: readonly string[]): number {
   if (r.status !== 0 || !r.stdout.includes('<methodResponse>')) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`)
   return ms
 }
+
+/**
+ * The floor peer: connect to the host's db.sock, one select of Open_vSwitch's external_ids, print
+ * them in a methodResponse, exit. No validation, no lock, no log: not a plugin, a measuring stick.
+ */
+const ONE_SELECT = `"use strict";
+const net = require('net'), fs = require('fs');
+const s = net.createConnection(process.env.OVS_RUNDIR + '/db.sock');
+s.on('connect', () => s.write(JSON.stringify({ method: 'transact', id: 0,
+  params: ['Open_vSwitch', { op: 'select', table: 'Open_vSwitch', where: [], columns: ['external_ids'] }] })));
+let buf = '';
+s.on('data', (d) => {
+  buf += d;
+  let r; try { r = JSON.parse(buf) } catch { return }
+  const v = JSON.stringify(r.result[0].rows[0].external_ids).replace(/[<&]/g, '');
+  fs.writeSync(1, '<?xml version="1.0"?><methodResponse><params><param><value><struct><member><name>Status</name>' +
+    '<value>Success</value></member><member><name>Value</name><value>' + v + '</value></member></struct></value>' +
+    '</param></params></methodResponse>');
+  process.exit(0);
+});
+`
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -107,6 +131,10 @@ export async function benchPlugin(): Promise<void> {
         'external_ids:ovn-bridge=xapi1',
         'external_ids:ovn-bridge-mappings=physnet:xenbr0',
       ])
+    const oneStatement = join(scratch, 'one-statement.js')
+    writeFileSync(oneStatement, '"use strict";\n')
+    const oneSelect = join(scratch, 'one-select.js')
+    writeFileSync(oneSelect, ONE_SELECT)
     const runtimes: Runtime[] = [{ name: `Node ${process.versions.node}`, node: [], bare: 'node' }]
     if (existsSync(NODE16)) runtimes.push({ name: 'Node 16 (the RPM runtime)', node: [NODE16], bare: NODE16 })
     else console.log(`  (no ${NODE16}: npm ci installs it; Node 16 figures skipped)`)
@@ -121,11 +149,25 @@ export async function benchPlugin(): Promise<void> {
       timeAnyAnswer(call(rt, cacheDir, unknownXml))
       time(call(rt, untrusted, configureXml(1)))
       time(vsctl(0))
-      const names = ['bare', 'unknown', 'unknownCached', 'configure', 'configureCached', 'noopCached', 'vsctl'] as const
+      const floor = (file: string) => inNs(['env', `OVS_RUNDIR=${env.OVS_RUNDIR}`, rt.bare, file])
+      time(floor(oneSelect))
+      const names = [
+        'bare',
+        'statement',
+        'select',
+        'unknown',
+        'unknownCached',
+        'configure',
+        'configureCached',
+        'noopCached',
+        'vsctl',
+      ] as const
       const t = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<(typeof names)[number], number[]>
       // Interleaved, so drift hits every variant alike.
       for (let i = 0; i < RUNS; i++) {
         t.bare.push(time(bare()))
+        t.statement.push(time(floor(oneStatement)))
+        t.select.push(time(floor(oneSelect)))
         t.unknown.push(timeAnyAnswer(call(rt, untrusted, unknownXml)))
         t.unknownCached.push(timeAnyAnswer(call(rt, cacheDir, unknownXml)))
         t.configure.push(time(call(rt, untrusted, configureXml(2 * i))))
@@ -137,6 +179,8 @@ export async function benchPlugin(): Promise<void> {
       const vs = (x: number) => `${x.toFixed(1)} ms  = ${(x / m.bare).toFixed(2)}x bare node`
       console.log(`  ${rt.name}:`)
       console.log(`    bare node -e 0 ..................... ${m.bare.toFixed(1)} ms`)
+      console.log(`    a file of one statement ............ ${vs(m.statement)}`)
+      console.log(`    a hand-written one-select script ... ${vs(m.select)}`)
       console.log(`    bundle start-up (no I/O), no cache . ${vs(m.unknown)}`)
       console.log(`    bundle start-up (no I/O), cache .... ${vs(m.unknownCached)}`)
       console.log(`    fn=configure (writes), no cache .... ${vs(m.configure)}`)
