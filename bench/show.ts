@@ -266,8 +266,10 @@ function runCli(
 }
 
 /** How many ports a printed view holds (-1: not a view). */
+/** The number of ports in `show --json`'s one envelope ({ ok, result }, lib/cli/output.ts). */
 function printedPorts(v: unknown): number {
-  return isRecord(v) && Array.isArray(v.ports) ? v.ports.length : -1
+  const result = isRecord(v) ? v.result : undefined
+  return isRecord(result) && Array.isArray(result.ports) ? result.ports.length : -1
 }
 
 function nbc(nb: OvsdbClient | undefined): OvsdbClient {

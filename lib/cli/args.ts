@@ -72,11 +72,26 @@ export function nbRemoteOption(values: OptionValues, cli: CliEnv): string {
  * --sb remotes too: one client credential of the central's PKI serves both databases, as one
  * `ovn-nbctl`/`ovn-sbctl -p -c -C` pair does.
  */
-export async function nbSslOption(
+export function nbSslOption(
   values: OptionValues,
   cli: CliEnv,
   remote: string,
   ...more: readonly string[]
+): Promise<SslOptions | undefined> {
+  return sslCredentialOption(values, cli, 'northbound', [remote, ...more])
+}
+
+/**
+ * The -p/-c/-C credential (with the same environment variables as nbSslOption) for the remotes
+ * of `database`; the same rules: all three or none, and only for ssl: remotes. `remotes` null:
+ * not known yet (status without --sb reads the chassis' own ovn-remote), so a credential is
+ * taken as given and not required.
+ */
+export async function sslCredentialOption(
+  values: OptionValues,
+  cli: CliEnv,
+  database: 'northbound' | 'southbound',
+  remotes: readonly string[] | null,
 ): Promise<SslOptions | undefined> {
   const pick = (name: 'private-key' | 'certificate' | 'ca-cert', env: string): string | undefined => {
     const v = stringOption(values, name) ?? cli.env[env]
@@ -85,16 +100,18 @@ export async function nbSslOption(
   const key = pick('private-key', 'OVN_NB_PRIVATE_KEY')
   const cert = pick('certificate', 'OVN_NB_CERTIFICATE')
   const ca = pick('ca-cert', 'OVN_NB_CA_CERT')
-  const wantsSsl = [remote, ...more].some((list) => list.split(',').some((r) => r.trim().startsWith('ssl:')))
+  const wantsSsl = remotes?.some((list) => list.split(',').some((r) => r.trim().startsWith('ssl:'))) ?? null
   if (key === undefined && cert === undefined && ca === undefined) {
-    if (wantsSsl)
-      throw new UsageError('an ssl: northbound needs --private-key (-p), --certificate (-c) and --ca-cert (-C)')
+    if (wantsSsl === true)
+      throw new UsageError(`an ssl: ${database} needs --private-key (-p), --certificate (-c) and --ca-cert (-C)`)
     return undefined
   }
   if (key === undefined || cert === undefined || ca === undefined)
     throw new UsageError('give all three of --private-key (-p), --certificate (-c) and --ca-cert (-C), or none')
-  if (!wantsSsl)
-    throw new UsageError('--private-key, --certificate and --ca-cert are for an ssl: northbound (--nb ssl:IP:PORT)')
+  if (wantsSsl === false) {
+    const flag = database === 'northbound' ? '--nb' : '--sb'
+    throw new UsageError(`--private-key, --certificate and --ca-cert are for an ssl: ${database} (${flag} ssl:IP:PORT)`)
+  }
   const read = async (option: string, path: string): Promise<string> => {
     try {
       return await cli.readFile(path)

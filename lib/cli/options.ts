@@ -416,7 +416,7 @@ export const OPTIONS = {
     short: 'p',
     value: 'FILE',
     group: 'northbound',
-    description: 'our private key (PEM) for an ssl: northbound, as ovn-nbctl -p',
+    description: 'our private key (PEM) for an ssl: northbound or southbound, as ovn-nbctl/ovn-sbctl -p',
     env: 'OVN_NB_PRIVATE_KEY',
   },
   certificate: {
@@ -424,7 +424,7 @@ export const OPTIONS = {
     short: 'c',
     value: 'FILE',
     group: 'northbound',
-    description: 'our certificate (PEM) for an ssl: northbound, as ovn-nbctl -c',
+    description: 'our certificate (PEM) for an ssl: northbound or southbound, as ovn-nbctl/ovn-sbctl -c',
     env: 'OVN_NB_CERTIFICATE',
   },
   'ca-cert': {
@@ -432,7 +432,7 @@ export const OPTIONS = {
     short: 'C',
     value: 'FILE',
     group: 'northbound',
-    description: "the CA certificate (PEM) the northbound's certificate must chain to, as ovn-nbctl -C",
+    description: "the CA certificate (PEM) the database's certificate must chain to, as ovn-nbctl/ovn-sbctl -C",
     env: 'OVN_NB_CA_CERT',
   },
   url: {

@@ -6,15 +6,24 @@
  * closed before returning. Any member of a cluster will do (a follower answers reads).
  */
 import { OvsdbClient } from '../ovsdb/client.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 import { setItems } from '../ovsdb/codec.js'
 import { op } from '../ovsdb/operations.js'
 import { selectedRows, uuidValue } from '../ovsdb/row-values.js'
 
 export const SB_DB = 'OVN_Southbound'
 
-/** Every bound logical port and the name of the chassis it is bound on. */
-export async function readBindings(remotes: string, timeoutMs = 5000): Promise<Map<string, string>> {
-  const sb = await OvsdbClient.connect(remotes, { database: SB_DB, leaderOnly: false, timeoutMs })
+/** Every bound logical port and the name of the chassis it is bound on. `ssl`: for ssl: remotes. */
+export async function readBindings(
+  remotes: string,
+  options: { readonly ssl?: SslOptions; readonly timeoutMs?: number } = {},
+): Promise<Map<string, string>> {
+  const sb = await OvsdbClient.connect(remotes, {
+    database: SB_DB,
+    leaderOnly: false,
+    timeoutMs: options.timeoutMs ?? 5000,
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+  })
   try {
     const [chassisRows, bindingRows] = (
       await sb.transact(SB_DB, [
@@ -39,17 +48,20 @@ export async function readBindings(remotes: string, timeoutMs = 5000): Promise<M
 
 /**
  * The southbound remotes to read bindings from: the caller's, else the `ovn-remote` the hosts'
- * chassis use when none of them needs SSL material we do not have (an ssl: remote wants the
- * host's own key). null with the reason when there is none to use.
+ * chassis use, when it is not ssl: or when we hold a client credential for it (`haveSsl`: an
+ * ssl: remote wants a certificate its CA signed). The reason when there is none to use.
  */
 export function bindingRemotes(
   given: string | undefined,
   hostRemotes: readonly string[],
+  haveSsl = false,
 ): { remotes: string } | { none: string } {
   if (given !== undefined) return { remotes: given }
   const first = hostRemotes.find((r) => r !== '')
   if (first === undefined) return { none: 'no host has ovn-remote set and no --sb was given' }
-  if (first.split(',').some((r) => r.trim().startsWith('ssl:')))
-    return { none: `the chassis use ${first} (ssl:): give --sb with a remote this machine can read` }
+  if (!haveSsl && first.split(',').some((r) => r.trim().startsWith('ssl:')))
+    return {
+      none: `the chassis use ${first} (ssl:): give -p/-c/-C for it, or --sb with a remote this machine can read`,
+    }
   return { remotes: first }
 }

@@ -23,10 +23,13 @@ import {
 } from './transport-pif.js'
 import { KEY_BRIDGE, KEY_REMOTE } from '../chassis/keys.js'
 import { bindingRemotes, readBindings } from './sb-bindings-io.js'
+import type { SslOptions } from '../ovsdb/remote.js'
 
 export interface StatusOptions extends RunOptions {
-  /** The southbound to read bindings from (default: the chassis' own ovn-remote, unless ssl:). */
+  /** The southbound to read bindings from (default: the chassis' own ovn-remote). */
   readonly southbound?: string
+  /** The client credential for an ssl: southbound (without it, an ssl: ovn-remote is not read). */
+  readonly southboundSsl?: SslOptions
   /** The transport choice to report per host (default the management PIF). */
   readonly transport?: TransportChoice
   readonly addressFamily?: AddressFamily
@@ -67,13 +70,17 @@ export async function status(pool: XapiPool, options: StatusOptions = {}): Promi
   const where = bindingRemotes(
     options.southbound,
     hosts.flatMap((h) => (h.ok ? [h.value.chassis.keys[KEY_REMOTE] ?? ''] : [])),
+    options.southboundSsl !== undefined,
   )
   let bindings: ReadonlyMap<string, string> | null = null
   let bindingsProblem: string | null = null
   if ('none' in where) bindingsProblem = where.none
   else {
     try {
-      bindings = await readBindings(where.remotes)
+      bindings = await readBindings(
+        where.remotes,
+        options.southboundSsl === undefined ? {} : { ssl: options.southboundSsl },
+      )
     } catch (err) {
       bindingsProblem = `the southbound at ${where.remotes} could not be read: ${toFailure(err).message}`
     }

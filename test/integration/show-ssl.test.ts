@@ -1,14 +1,14 @@
-// `show` on an ssl: central: one ovsdb-server on pssl: serving OVN_Northbound and OVN_Southbound
-// (pssl-server.ts: a CA, a server and a client credential made for it), the XAPI emulator for the pool. The one
-// -p/-c/-C credential reaches both databases and every member's own `_Server` read; without it,
-// an ssl: --sb alone is a usage error before anything connects.
+// `show` and `status` on an ssl: central: one ovsdb-server on pssl: serving OVN_Northbound and
+// OVN_Southbound (pssl-server.ts: a CA, a server and a client credential made for it), the XAPI
+// emulator for the pool. The one -p/-c/-C credential reaches both databases and every member's own
+// `_Server` read; without it, an ssl: --sb alone is a usage error before anything connects.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { readCluster } from '../../lib/show/read-cluster-io.js'
 import { connectSouthbound } from '../../lib/show/read-sb-io.js'
 import { createEmulatedPool, type EmulatedPool } from '../../xapi-emulator/index.js'
-import { memoryHosts, PASSWORD } from '../../xapi-emulator/testing.js'
+import { memoryHosts, PASSWORD, remoteHosts } from '../../xapi-emulator/testing.js'
 import type { ServerClientPki } from '../fixtures/pki.js'
 import { NB_SCHEMA_PATH, SB_SCHEMA_PATH } from '../fixtures/ovn-schema.js'
 import { waitFor } from './ovsdb-fixtures.js'
@@ -19,6 +19,8 @@ let server: PsslServer
 let pki: ServerClientPki
 let remote: string
 let pool: EmulatedPool
+/** A pool whose one host's chassis points at the ssl: southbound (its plugin answers status so). */
+let sslChassisPool: EmulatedPool
 
 const cli = (argv: readonly string[]): Promise<Ran> => spawnCli(argv, { XAPI_PASSWORD: PASSWORD })
 
@@ -38,9 +40,20 @@ before(async () => {
     return c === undefined ? undefined : true
   })
   pool = await createEmulatedPool({ hosts: memoryHosts(1), password: PASSWORD })
+  sslChassisPool = await createEmulatedPool({
+    hosts: remoteHosts(1, async (host) => ({
+      argv: [],
+      status: 0,
+      signal: null,
+      stdout: statusReply(host.uuid, remote),
+      stderr: '',
+    })),
+    password: PASSWORD,
+  })
 })
 after(async () => {
   await pool?.close()
+  await sslChassisPool?.close()
   server?.stop()
 })
 
@@ -93,4 +106,59 @@ test('show with an ssl: --sb and no credential is a usage error naming -p; a tcp
   // Accepted, then the northbound (nothing listens on port 1) fails: exit 1, not a usage error.
   assert.equal(tcpNb.code, 1, tcpNb.stdout)
   assert.match((JSON.parse(tcpNb.stdout) as { error: { code: string } }).error.code, /^OVN_OVSDB_/)
+})
+
+/** fn=status's reply (lib/pool/plugin-replies.ts parseChassisStatus) for a chassis on `ovnRemote`. */
+function statusReply(hostUuid: string, ovnRemote: string): string {
+  const value = JSON.stringify({
+    hostUuid,
+    systemId: hostUuid,
+    configured: true,
+    keys: { 'ovn-remote': ovnRemote },
+    owned: ['ovn-remote'],
+    addresses: [],
+    bridge: null,
+    ports: [],
+    controller: { running: true, pid: 1, connection: null, error: null },
+  })
+  const text = value.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+  return `<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name><value>${text}</value></member></struct></value></param></params></methodResponse>`
+}
+
+interface StatusView {
+  readonly result: { readonly bindingsProblem: string | null; readonly hosts: readonly { ok: boolean }[] }
+}
+
+test("status reads the chassis' own ssl: ovn-remote with -p -c -C; without them it says why OVN-BOUND is unknown", async () => {
+  const creds = ['-p', pki.client.keyPath, '-c', pki.client.certPath, '-C', pki.ca.certPath]
+  const withCreds = await cli(['status', '--url', sslChassisPool.url, ...creds, '--json'])
+  assert.equal(withCreds.code, 0, withCreds.stderr + withCreds.stdout)
+  const read = (JSON.parse(withCreds.stdout) as StatusView).result
+  assert.deepEqual(
+    read.hosts.map((h) => h.ok),
+    [true],
+  )
+  assert.equal(read.bindingsProblem, null)
+  const without = await cli(['status', '--url', sslChassisPool.url, '--json'])
+  assert.equal(without.code, 0, without.stderr + without.stdout)
+  assert.match((JSON.parse(without.stdout) as StatusView).result.bindingsProblem ?? '', /\(ssl:\): give -p\/-c\/-C/)
+})
+
+test('status --sb ssl: reads the southbound over SSL with -p -c -C, is a usage error without them', async () => {
+  const creds = ['-p', pki.client.keyPath, '-c', pki.client.certPath, '-C', pki.ca.certPath]
+  const ok = await cli(['status', '--url', sslChassisPool.url, '--sb', remote, ...creds, '--json'])
+  assert.equal(ok.code, 0, ok.stderr + ok.stdout)
+  assert.equal((JSON.parse(ok.stdout) as StatusView).result.bindingsProblem, null)
+  const none = await cli(['status', '--url', sslChassisPool.url, '--sb', remote, '--json'])
+  assert.equal(none.code, 2)
+  assert.match(
+    (JSON.parse(none.stdout) as { error: { message: string } }).error.message,
+    /an ssl: southbound needs --private-key \(-p\)/,
+  )
+  const tcpSb = await cli(['status', '--url', sslChassisPool.url, '--sb', 'tcp:127.0.0.1:1', ...creds, '--json'])
+  assert.equal(tcpSb.code, 2)
+  assert.match(
+    (JSON.parse(tcpSb.stdout) as { error: { message: string } }).error.message,
+    /are for an ssl: southbound \(--sb ssl:IP:PORT\)/,
+  )
 })
