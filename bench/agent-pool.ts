@@ -63,12 +63,15 @@ const PEER_SWITCH = 'bench-peer'
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'cli', 'main.js')
 const WAIT_MS = 120_000
 /**
- * Extra node flags for the agent processes: `--cpu-prof --cpu-prof-dir=DIR` shows where a pass goes
- * (the SIGKILLed agents of the failover write none: BENCH_POOL_AGENT_FAILOVERS=0), `--max-old-space-size=N`
- * caps the heap. Not `--lite-mode` (the host agent's, host-agent/node-flags.ts): it turns WebAssembly
- * off, and undici (under xen-api) needs it for llhttp, so the agent cannot start.
+ * The node flags of the agent processes: by default those docs/agent.md's systemd unit sets
+ * (NODE_OPTIONS), so that the figures are the deployed agent's. BENCH_POOL_AGENT_NODE_ARGS
+ * replaces them ('' for none): `--cpu-prof --cpu-prof-dir=DIR` shows where a pass goes (the
+ * SIGKILLed agents of the failover write none: BENCH_POOL_AGENT_FAILOVERS=0). Not `--lite-mode`
+ * (the host agent's, host-agent/node-flags.ts): it turns WebAssembly off, and undici (under
+ * xen-api) needs it for llhttp, so the agent cannot start.
  */
-const AGENT_NODE_ARGS = (process.env.BENCH_POOL_AGENT_NODE_ARGS ?? '').split(' ').filter((x) => x !== '')
+const UNIT_NODE_ARGS = '--max-semi-space-size=2 --max-old-space-size=160'
+const AGENT_NODE_ARGS = (process.env.BENCH_POOL_AGENT_NODE_ARGS ?? UNIT_NODE_ARGS).split(' ').filter((x) => x !== '')
 
 // -- small helpers ------------------------------------------------------------------------------
 
@@ -549,7 +552,7 @@ export async function benchPoolAgent(): Promise<void> {
       )
 
     console.log(
-      `pool agent bench (BENCH_ONLY=pool-agent): ${HOSTS} in-memory hosts, ${names.length} VIFs seeded in ${(seedMs / 1000).toFixed(1)} s, XAPI emulator over loopback (xen-api json-rpc), 3-member NB RAFT cluster on unix sockets, the agent as its own process (${process.version}); load average ${loadavg()[0]?.toFixed(1)}:`,
+      `pool agent bench (BENCH_ONLY=pool-agent): ${HOSTS} in-memory hosts, ${names.length} VIFs seeded in ${(seedMs / 1000).toFixed(1)} s, XAPI emulator over loopback (xen-api json-rpc), 3-member NB RAFT cluster on unix sockets, the agent as its own process (${process.version}, flags: ${AGENT_NODE_ARGS.join(' ') || 'none'}); load average ${loadavg()[0]?.toFixed(1)}:`,
     )
     for (const l of lines) console.log(l)
   } catch (err) {
