@@ -8,13 +8,35 @@
  * of them by VIF name, the library's way (one public call each) or the raw peer's (see nb.ts).
  * Prints one JSON line: each wall time, the server's CPU meanwhile, and process.resourceUsage()
  * maxRSS after the attach and after both.
+ * Both sides run on the package as users import it, dist/lib/index.js (build/lib.mjs bundles it),
+ * not on .build's one module per source file: its RSS and load time are what a user gets.
  */
 import { readFileSync } from 'node:fs'
-import { attachPorts, connectNorthbound, detachPorts } from '../lib/nb/index.js'
+import type * as Package from '../lib/index.js'
 import type { OvsdbClient } from '../lib/ovsdb/client.js'
-import { NamedUuid, OvsdbSet, Uuid, setItems } from '../lib/ovsdb/codec.js'
-import { op, where, type Operation } from '../lib/ovsdb/operations.js'
-import { selectedRows } from '../lib/ovsdb/row-values.js'
+import type { Uuid } from '../lib/ovsdb/codec.js'
+import type { Operation } from '../lib/ovsdb/operations.js'
+import { isRecord } from '../lib/shape.js'
+
+/** dist/lib/index.js, from .build/bench/nb-client.js. */
+const PACKAGE_ENTRY = new URL('../../dist/lib/index.js', import.meta.url)
+
+function isPackage(m: unknown): m is typeof Package {
+  return (
+    isRecord(m) &&
+    isRecord(m.nb) &&
+    isRecord(m.ovsdb) &&
+    typeof m.nb.attachPorts === 'function' &&
+    typeof m.nb.detachPorts === 'function' &&
+    typeof m.ovsdb.OvsdbSet === 'function'
+  )
+}
+
+async function loadPackage(): Promise<typeof Package> {
+  const m: unknown = await import(PACKAGE_ENTRY.href)
+  if (!isPackage(m)) throw new Error(`${PACKAGE_ENTRY.pathname} is not the xapi-ovn package (npm run build)`)
+  return m
+}
 
 const DB = 'OVN_Northbound'
 
@@ -58,17 +80,19 @@ async function timed(serverPid: number, fn: () => Promise<unknown>): Promise<Tim
   return { ms, serverMs: cpuMs(serverPid) - cpu0 }
 }
 
-async function switchUuid(nb: OvsdbClient, name: string): Promise<Uuid> {
+async function switchUuid({ ovsdb }: typeof Package, nb: OvsdbClient, name: string): Promise<Uuid> {
+  const { op, where, setItems, selectedRows } = ovsdb
   const [r] = await nb.transact(DB, [op.select('Logical_Switch', [where('name', '==', name)], ['_uuid'])])
   const [u] = setItems(selectedRows(r)[0]?._uuid)
-  if (!(u instanceof Uuid)) throw new Error(`no switch ${name}`)
+  if (!(u instanceof ovsdb.Uuid)) throw new Error(`no switch ${name}`)
   return u
 }
 
 /** The raw attach: N inserts and one mutate, one transaction, nothing read first. */
-function rawAttachOps(sw: Uuid, vifs: readonly string[], from: number): Operation[] {
+function rawAttachOps({ ovsdb }: typeof Package, sw: Uuid, vifs: readonly string[], from: number): Operation[] {
+  const { op, where, NamedUuid, OvsdbSet } = ovsdb
   const ops: Operation[] = []
-  const names: NamedUuid[] = []
+  const names: InstanceType<typeof NamedUuid>[] = []
   vifs.forEach((name, i) => {
     names.push(new NamedUuid(`p${i}`))
     ops.push(op.insert('Logical_Switch_Port', { name, addresses: mac(from + i) }, `p${i}`))
@@ -78,7 +102,13 @@ function rawAttachOps(sw: Uuid, vifs: readonly string[], from: number): Operatio
 }
 
 /** The raw detach by VIF name: one select of names and UUIDs, one mutate. */
-async function rawDetach(nb: OvsdbClient, sw: Uuid, vifs: ReadonlySet<string>): Promise<void> {
+async function rawDetach(
+  { ovsdb }: typeof Package,
+  nb: OvsdbClient,
+  sw: Uuid,
+  vifs: ReadonlySet<string>,
+): Promise<void> {
+  const { op, where, setItems, selectedRows, OvsdbSet, Uuid } = ovsdb
   const [r] = await nb.transact(DB, [op.select('Logical_Switch_Port', [], ['_uuid', 'name'])])
   const gone: Uuid[] = []
   for (const row of selectedRows(r)) {
@@ -93,10 +123,16 @@ async function rawDetach(nb: OvsdbClient, sw: Uuid, vifs: ReadonlySet<string>): 
 }
 
 /** The library's attach; its arguments are garbage once it returns (the detach needs only the VIF names). */
-async function libAttach(nb: OvsdbClient, pid: number, vifs: readonly string[], from: number): Promise<Timed> {
+async function libAttach(
+  { nb: lib }: typeof Package,
+  nb: OvsdbClient,
+  pid: number,
+  vifs: readonly string[],
+  from: number,
+): Promise<Timed> {
   const ports = vifs.map((vifUuid, i) => ({ vifUuid, mac: mac(from + i) }))
   return timed(pid, async () => {
-    const r = await attachPorts(nb, 'bench-lib', ports)
+    const r = await lib.attachPorts(nb, 'bench-lib', ports)
     if (r.ports.length !== vifs.length || !r.ports.every((p) => p.action === 'created'))
       throw new Error('library attach did not create every port')
   })
@@ -110,23 +146,24 @@ async function main(): Promise<void> {
   const n = Number(portsText)
   const from = Number(fromText)
   const vifs = Array.from({ length: n }, (_, i) => vif(from + i))
-  const nb = await connectNorthbound(remote, { timeoutMs: 600_000 })
+  const pkg = await loadPackage()
+  const nb = await pkg.connectNorthbound(remote, { timeoutMs: 600_000 })
   try {
     let attach: Timed
     let detach: Timed
     let attachPeakRssMb = 0
     if (mode === 'lib') {
-      attach = await libAttach(nb, pid, vifs, from)
+      attach = await libAttach(pkg, nb, pid, vifs, from)
       attachPeakRssMb = process.resourceUsage().maxRSS / 1024
       detach = await timed(pid, async () => {
-        const r = await detachPorts(nb, vifs)
+        const r = await pkg.nb.detachPorts(nb, vifs)
         if (r.removed.length !== n) throw new Error('library detach did not remove every port')
       })
     } else {
-      const sw = await switchUuid(nb, `bench-${mode}`)
-      attach = await timed(pid, () => nb.transact(DB, rawAttachOps(sw, vifs, from)))
+      const sw = await switchUuid(pkg, nb, `bench-${mode}`)
+      attach = await timed(pid, () => nb.transact(DB, rawAttachOps(pkg, sw, vifs, from)))
       attachPeakRssMb = process.resourceUsage().maxRSS / 1024
-      detach = await timed(pid, () => rawDetach(nb, sw, new Set(vifs)))
+      detach = await timed(pid, () => rawDetach(pkg, nb, sw, new Set(vifs)))
     }
     const run: ClientRun = { attach, detach, attachPeakRssMb, peakRssMb: process.resourceUsage().maxRSS / 1024 }
     process.stdout.write(`${JSON.stringify(run)}\n`)

@@ -33,7 +33,8 @@ const ROUNDS = Number(process.env.BENCH_NB_ROUNDS ?? 3)
 const HELP_RUNS = Number(process.env.BENCH_NB_HELP_RUNS ?? 15)
 const DB = 'OVN_Northbound'
 const HERE = dirname(fileURLToPath(import.meta.url))
-const CLI = join(HERE, '..', 'lib', 'cli', 'main.js')
+// The bin as the package ships it (build/lib.mjs), from .build/bench.
+const CLI = join(HERE, '..', '..', 'dist', 'lib', 'cli', 'main.js')
 const CLIENT = join(HERE, 'nb-client.js')
 
 interface Sample {

@@ -73,6 +73,42 @@ test('the xapi-ovn bin is executable and answers --help', () => {
 })
 
 /**
+ * build/lib.mjs ships the code bundled: the entry and the shared chunks it imports, not one
+ * module per source file (each of ~45 modules costs Node's ESM loader memory and start-up time:
+ * README "Northbound bulk"). A loader hook counts the package's files the import loads.
+ */
+test('importing the package loads its bundle (a handful of files), not one module per source file', () => {
+  const dist = pathToFileURL(join(ROOT, 'dist', 'lib')).href
+  const hooks = `export async function load(url, context, next) {
+    if (url.startsWith(${JSON.stringify(`${dist}/`)})) process.stderr.write('loaded ' + url + '\\n')
+    return next(url, context)
+  }`
+  const register = `import { register } from 'node:module'
+register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})`
+  const entry = pathToFileURL(join(ROOT, pkg.exports['.']?.import ?? '')).href
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      `data:text/javascript,${encodeURIComponent(register)}`,
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(entry)}); console.log(typeof m.nb.attachPorts)`,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+  assert.deepEqual([r.status, r.stdout], [0, 'function\n'], r.stderr)
+  const loaded = r.stderr.split('\n').filter((l) => l.startsWith('loaded '))
+  assert.ok(loaded.includes(`loaded ${entry}`), r.stderr)
+  assert.ok(loaded.length <= 10, `${loaded.length} files loaded:\n${loaded.join('\n')}`)
+  // The agent's HTTP metrics server and the SVG renderer load on demand only.
+  assert.deepEqual(
+    loaded.filter((l) => /metrics-http-io|render-svg-io/.test(l)),
+    [],
+  )
+})
+
+/**
  * A child node whose module resolution refuses `xen-api` (a loader hook registered with
  * --import): anything that loads the pool client fails loudly with BLOCKED. The northbound side
  * of the package and `--help` must run there; a pool connection must hit the block (the control:
