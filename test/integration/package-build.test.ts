@@ -108,6 +108,21 @@ register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)})
   )
 })
 
+test('every chunk the package ships loads (those only imported on demand too)', () => {
+  const chunks = readdirSync(join(ROOT, 'dist', 'lib', 'chunks')).filter((f) => f.endsWith('.js'))
+  assert.ok(
+    chunks.some((f) => f.startsWith('metrics-http-io')),
+    chunks.join(' '),
+  )
+  const urls = chunks.map((f) => pathToFileURL(join(ROOT, 'dist', 'lib', 'chunks', f)).href)
+  const r = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `for (const u of ${JSON.stringify(urls)}) await import(u); console.log('loaded')`],
+    { encoding: 'utf8', timeout: 60_000 },
+  )
+  assert.deepEqual([r.status, r.stdout], [0, 'loaded\n'], r.stderr)
+})
+
 /**
  * A child node whose module resolution refuses `xen-api` (a loader hook registered with
  * --import): anything that loads the pool client fails loudly with BLOCKED. The northbound side
