@@ -110,7 +110,7 @@ export class OverlayLab {
   readonly guests: LabGuest[] = []
   readonly timeoutMs: number
   readonly integrationMode: IntegrationMode | undefined
-  #session: XapiPool | undefined
+  #session: Promise<XapiPool> | undefined
   #nb: OvsdbClient | undefined
   #setup: SetupResult | undefined
   #onStep: (message: string) => void
@@ -202,7 +202,15 @@ export class OverlayLab {
 
   /** The user's XAPI session (xen-api over HTTP to the emulator). */
   async session(): Promise<XapiPool> {
-    this.#session ??= await XapiPool.connect({ url: this.xapi.url, password: this.password, transport: 'json-rpc' })
+    // One connection however many callers ask at once (addGuests starts every VM together); a
+    // failed connect is not kept, so the next call tries again.
+    if (this.#session === undefined) {
+      const connecting = XapiPool.connect({ url: this.xapi.url, password: this.password, transport: 'json-rpc' })
+      this.#session = connecting
+      connecting.catch(() => {
+        if (this.#session === connecting) this.#session = undefined
+      })
+    }
     return this.#session
   }
 
@@ -223,8 +231,11 @@ export class OverlayLab {
    * then wait until every port is bound to its host's chassis.
    */
   async addGuests(hosts: readonly LabHost[]): Promise<LabGuest[]> {
-    const added: LabGuest[] = []
-    for (const host of hosts) added.push(await this.startGuest(host))
+    // Every VM at once (issue 13: the lab's 10 hosts within 8 s); kept in the hosts' order.
+    const starts = await Promise.allSettled(hosts.map((host) => this.#newGuest(host)))
+    const added = starts.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    this.guests.push(...added)
+    for (const r of starts) if (r.status === 'rejected') throw r.reason
     this.#onStep(`VM(s) ${added.map((g) => `${g.name} on ${g.host.name}`).join(', ')} started through XAPI`)
     const tenant = await this.attach(
       TENANT_SWITCH,
@@ -237,9 +248,9 @@ export class OverlayLab {
     for (const [i, g] of added.entries()) {
       g.tenantVif = tenant.attachments[i]?.vif.uuid ?? null
       g.providerVif = provider.attachments[i]?.vif.uuid ?? null
-      // The guest OS configures its second NIC (XAPI plugs devices; addresses are the guest's).
-      await g.guest.exec('ip', ['addr', 'replace', `${g.providerIp}/24`, 'dev', 'eth1'])
     }
+    // The guest OS configures its second NIC (XAPI plugs devices; addresses are the guest's).
+    await Promise.all(added.map((g) => g.guest.exec('ip', ['addr', 'replace', `${g.providerIp}/24`, 'dev', 'eth1'])))
     this.#onStep(
       `attached: ${added.map((g) => `${g.name} eth0 ${g.tenantIp} (${TENANT_SWITCH}), eth1 ${g.providerIp} (${PROVIDER_SWITCH})`).join('; ')}`,
     )
@@ -253,12 +264,33 @@ export class OverlayLab {
    * 198.18.10.(10+N) on its first NIC), its XAPI record, and `VM.start_on` that host.
    */
   async startGuest(host: LabHost): Promise<LabGuest> {
-    const session = await this.session()
+    const entry = await this.#newGuest(host)
+    this.guests.push(entry)
+    return entry
+  }
+
+  /** startGuest without keeping the guest in `guests`; its number is taken before anything waits. */
+  async #newGuest(host: LabHost): Promise<LabGuest> {
     this.#vmCount += 1
     const n = this.#vmCount
+    const session = await this.session()
     const name = `vm${n}`
     const tenantIp = `198.18.10.${10 + n}`
     const guest = await LabVm.create({ name, ip: `${tenantIp}/24` })
+    try {
+      return await this.#startVm(session, host, { n, name, tenantIp, guest })
+    } catch (err) {
+      // Not in `guests` yet, so destroy() would not find it.
+      await guest.destroy()
+      throw err
+    }
+  }
+
+  async #startVm(
+    session: XapiPool,
+    host: LabHost,
+    { n, name, tenantIp, guest }: { n: number; name: string; tenantIp: string; guest: LabVm },
+  ): Promise<LabGuest> {
     // auto_poweron (with the pool's, see rebootHost) and affinity: back on its host after a reboot.
     const ref = this.xapi.emulator.addVm({
       name_label: name,
@@ -278,7 +310,6 @@ export class OverlayLab {
       tenantVif: null,
       providerVif: null,
     }
-    this.guests.push(entry)
     await session.call('VM.start_on', ref, this.xapi.host(host.uuid).ref, false, false)
     return entry
   }
@@ -373,7 +404,7 @@ export class OverlayLab {
     if (this.#destroyed) return
     this.#destroyed = true
     await this.#nb?.close().catch(() => undefined)
-    await this.#session?.close()
+    await (await this.#session?.catch(() => undefined))?.close()
     await this.xapi.close()
     for (const g of this.guests) await g.guest.destroy()
     await this.gateway.destroy()
