@@ -138,9 +138,11 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     pool = await createEmulatedPool({
       hosts: memoryHosts(2),
       password: PASSWORD,
-      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm', 'keeper', 'v6vm'].map((name_label) => ({
-        name_label,
-      })),
+      vms: ['web1', 'web2', 'halted', 'twin', 'twin', 'manual', 'lanvm', 'keeper', 'v6vm', 'par1', 'par2', 'par3'].map(
+        (name_label) => ({
+          name_label,
+        }),
+      ),
     })
     session = await XapiPool.connect({ url: pool.url, password: PASSWORD, transport: 'json-rpc' })
     ovnNet = (await session.call('network.create', {
@@ -161,6 +163,9 @@ describe('attach / detach over XAPI and a real northbound database', () => {
       ['web2', h2],
       ['manual', h1],
       ['lanvm', h2],
+      ['par1', h1],
+      ['par2', h2],
+      ['par3', h1],
     ] as const)
       await session.call('VM.start_on', vm(name), host?.ref, false, false)
     nbDb = await NbDatabase.standalone()
@@ -224,6 +229,44 @@ describe('attach / detach over XAPI and a real northbound database', () => {
     })
     assert.deepEqual(log, [], 'a re-run writes nothing')
     assert.equal(again.changed, false)
+  })
+
+  test('the VIFs are plugged at once; a refused plug is thrown after the others have finished', {
+    timeout: 60_000,
+  }, async () => {
+    // Every VIF.plug waits until all three have started: one plug after another never gets there
+    // (the test times out). par2's plug is then refused by XAPI; par1's and par3's still go on.
+    const started: string[] = []
+    let allStarted: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => {
+      allStarted = resolve
+    })
+    const refused = new Error('VIF.plug refused by the test')
+    const gated: XapiCalls = {
+      call: async (method, ...args) => {
+        if (method !== 'VIF.plug') return xapi.call(method, ...args)
+        const ref = String(args[0])
+        started.push(ref)
+        if (started.length === 3) allStarted()
+        await gate
+        const vif = (await session.call('VIF.get_record', ref)) as { VM: string }
+        if (vif.VM === vm('par2')) throw refused
+        return xapi.call(method, ...args)
+      },
+    }
+    await assert.rejects(
+      attachVms(gated, nb, {
+        switch: 'tenant-b',
+        vms: ['par1', 'par2', 'par3'].map((name) => ({ vm: name, ips: [] })),
+      }),
+      (e: unknown) => e === refused,
+    )
+    assert.equal(started.length, 3)
+    const attached = async (name: string) => {
+      const [ref] = await vifsOf(name)
+      return session.call('VIF.get_currently_attached', ref)
+    }
+    assert.deepEqual(await Promise.all(['par1', 'par2', 'par3'].map(attached)), [true, false, true])
   })
 
   test('a northbound write that fails leaves no VIF behind', async () => {
