@@ -1,9 +1,9 @@
 // Build the library for the npm package, dist/lib:
 //  - its code as two esbuild bundles, the package entry (dist/lib/index.js) and the bin
 //    (dist/lib/cli/main.js), with what both use, and what either loads only on demand (the
-//    agent's /metrics server, the SVG renderer), in shared chunks (dist/lib/chunks/): one module per entry instead
-//    of ~110 (Node's ESM loader costs ~9 MB of RSS and ~45 ms of start-up for that many:
-//    bench/nb.ts, README "Northbound bulk");
+//    agent's /metrics server, the SVG renderer), in shared chunks (dist/lib/chunks/): a few
+//    modules instead of ~110 (Node's ESM loader costs ~9 MB of RSS and ~45 ms of start-up for
+//    that many: bench/nb.ts, README "Northbound bulk");
 //  - its types as tsc's declarations, one .d.ts per source file, as before.
 // The package's dependencies (xen-api, tiny-invariant) stay imports, resolved from the user's
 // node_modules; xen-api is still loaded only by XapiPool.connect (a dynamic import).
