@@ -88,7 +88,7 @@ import {
 export { VM_UUID_KEY } from '../agent/keys.js'
 
 /** VIF.plug calls attachVms has in flight at once (each is one XAPI connection; xapi takes 800). */
-export const PLUG_CONCURRENCY = 32
+const PLUG_CONCURRENCY = 32
 
 export interface NetworkSummary {
   readonly uuid: string
